@@ -1,0 +1,93 @@
+use crate::engine::{Engine, EngineError, TokenState};
+use crate::humanize;
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Row {
+    account: String,
+    provider: String,
+    flow: String,
+    state: TokenState,
+    expires_at: Option<String>,
+    seconds_left: Option<i64>,
+    refresh_token: bool,
+    scopes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for (name, account) in &engine.config().accounts {
+        // One unreadable entry must not hide the others.
+        let (record, error) = match engine.load(name).await {
+            Ok(r) => (r, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let tokens = record.as_ref().map(|r| &r.tokens);
+        rows.push(Row {
+            account: name.clone(),
+            provider: account.provider.name.clone(),
+            flow: account.flow.to_string(),
+            state: TokenState::of(tokens, now),
+            expires_at: tokens
+                .and_then(|t| t.expires_at)
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            seconds_left: tokens
+                .and_then(|t| t.remaining(now))
+                .map(|d| d.num_seconds()),
+            refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
+            scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
+            error,
+        });
+    }
+    if json {
+        let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+        return super::print_line(&text);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "No accounts in '{}'. Add an [accounts.NAME] table (see README).",
+            engine.config().path.display()
+        );
+        return Ok(());
+    }
+    let width = rows
+        .iter()
+        .map(|r| r.account.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let pwidth = rows
+        .iter()
+        .map(|r| r.provider.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut out = format!(
+        "{:width$}  {:pwidth$}  {:9} {:20}  LEFT",
+        "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT"
+    );
+    for r in &rows {
+        let left = match r.seconds_left {
+            Some(s) if s <= 0 => format!(
+                "expired {} ago",
+                humanize::duration(chrono::Duration::seconds(s))
+            ),
+            Some(s) => humanize::duration(chrono::Duration::seconds(s)),
+            None if r.state == TokenState::Valid => "no expiry".to_string(),
+            None => "-".to_string(),
+        };
+        out.push_str(&format!(
+            "\n{:width$}  {:pwidth$}  {:9} {:20}  {}",
+            r.account,
+            r.provider,
+            r.state.label(),
+            r.expires_at.as_deref().unwrap_or("-"),
+            r.error.as_deref().unwrap_or(&left)
+        ));
+    }
+    super::print_line(&out)
+}

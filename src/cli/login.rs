@@ -1,0 +1,100 @@
+use crate::config::Flow;
+use crate::engine::{Engine, EngineError, LoginObserver};
+use crate::humanize;
+use crate::oauth::TokenSet;
+use crate::oauth::device::{DeviceAuthorization, PollEvent};
+use chrono::Utc;
+
+/// Talks to the person at the terminal, on stderr.
+struct Terminal {
+    account: String,
+    open_browser: bool,
+}
+
+impl Terminal {
+    fn open(&self, url: &str) {
+        if !self.open_browser {
+            return;
+        }
+        if let Err(e) = crate::browser::open(url) {
+            eprintln!("tokdeck: {e}");
+        }
+    }
+}
+
+impl LoginObserver for Terminal {
+    fn device_code(&self, auth: &DeviceAuthorization) {
+        eprintln!(
+            "To log in to '{}', open {} and enter the code:\n\n    {}\n",
+            self.account, auth.verification_uri, auth.user_code
+        );
+        if let Some(complete) = &auth.verification_uri_complete {
+            eprintln!("Or open this link, which carries the code: {complete}");
+        }
+        eprintln!(
+            "Waiting for approval (the code expires in {})…",
+            humanize::duration(chrono::Duration::seconds(auth.expires_in.as_secs() as i64))
+        );
+        self.open(auth.browser_uri());
+    }
+
+    fn browser_url(&self, url: &str) {
+        if self.open_browser {
+            eprintln!(
+                "Opening the browser to log in to '{}'. If it does not open, visit:\n\n    {url}\n",
+                self.account
+            );
+        } else {
+            eprintln!(
+                "To log in to '{}', open this URL in a browser on this machine:\n\n    {url}\n",
+                self.account
+            );
+        }
+        eprintln!("Waiting for the browser…");
+        self.open(url);
+    }
+
+    fn poll(&self, event: &PollEvent) {
+        match event {
+            PollEvent::Pending => {}
+            PollEvent::SlowDown(interval) => {
+                eprintln!(
+                    "The provider asked to slow down; polling every {} s.",
+                    interval.as_secs()
+                )
+            }
+            PollEvent::Retrying { after, reason } => {
+                eprintln!("tokdeck: {reason}; retrying in {} s", after.as_secs())
+            }
+        }
+    }
+}
+
+pub async fn run(
+    engine: &Engine,
+    account: &str,
+    flow: Option<Flow>,
+    no_browser: bool,
+) -> Result<(), EngineError> {
+    let terminal = Terminal {
+        account: account.to_string(),
+        open_browser: !no_browser,
+    };
+    let tokens = engine.login(account, flow, &terminal).await?;
+    eprintln!("Logged in to '{account}': {}", summary(&tokens));
+    Ok(())
+}
+
+/// `access token valid for 5m 00s, refresh token held`.
+pub fn summary(tokens: &TokenSet) -> String {
+    let validity = match tokens.remaining(Utc::now()) {
+        Some(left) => format!("access token valid for {}", humanize::duration(left)),
+        None => "access token without expiry".to_string(),
+    };
+    let refresh = if tokens.refresh_token.is_some() {
+        "refresh token held"
+    } else {
+        "no refresh token"
+    };
+    format!("{validity}, {refresh}")
+}

@@ -1,0 +1,221 @@
+//! The scriptable command line. Data goes to stdout, messages to stderr; exit codes are
+//! part of the contract (see [`exit`]).
+
+mod decode;
+mod list;
+mod login;
+
+use crate::config::{Config, Flow, Paths};
+use crate::engine::{Engine, EngineError};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Exit statuses scripts can rely on.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The provider, the network or the store failed.
+    pub const FAILURE: i32 = 1;
+    /// Bad usage or a bad config file.
+    pub const USAGE: i32 = 2;
+    /// No usable token: only `tokdeck login` helps.
+    pub const NEEDS_LOGIN: i32 = 4;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokdeck",
+    version,
+    about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI"
+)]
+pub struct Cli {
+    /// Config file to use instead of the default (see README).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FlowArg {
+    Device,
+    Browser,
+    ClientCredentials,
+}
+
+impl From<FlowArg> for Flow {
+    fn from(f: FlowArg) -> Self {
+        match f {
+            FlowArg::Device => Flow::Device,
+            FlowArg::Browser => Flow::Browser,
+            FlowArg::ClientCredentials => Flow::ClientCredentials,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to an account with its flow (device, browser or client credentials).
+    Login {
+        account: String,
+        /// Use this flow instead of the account's.
+        #[arg(long, value_enum)]
+        flow: Option<FlowArg>,
+        /// Print the URL instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Print a valid access token, refreshing first if it expires soon.
+    Token {
+        account: String,
+        /// Print the ID token instead.
+        #[arg(long)]
+        id_token: bool,
+        /// Refresh when the token expires within this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        min_valid: u64,
+    },
+    /// Print `Authorization: Bearer <token>`, refreshing first if needed.
+    Header {
+        account: String,
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        min_valid: u64,
+    },
+    /// Refresh an account's tokens now.
+    Refresh { account: String },
+    /// Revoke an account's tokens at the provider and delete them here.
+    Logout { account: String },
+    /// List accounts with their token state.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON.
+    Decode {
+        /// The token; read from stdin when absent (keeps it out of the process list).
+        token: Option<String>,
+    },
+}
+
+/// Parses the command line, runs it, and returns the exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        // The dashboard comes next; until then, say what there is.
+        let mut help = <Cli as clap::CommandFactory>::command();
+        let _ = help.print_help();
+        return exit::OK;
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokdeck: cannot start the async runtime: {e}");
+            return exit::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.config, command)) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("tokdeck: {e}");
+            match e {
+                EngineError::NeedsLogin { .. } => exit::NEEDS_LOGIN,
+                EngineError::Config(_) | EngineError::Usage(_) => exit::USAGE,
+                _ => exit::FAILURE,
+            }
+        }
+    }
+}
+
+fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
+    let paths = Paths::resolve(config_override.as_deref()).map_err(EngineError::Usage)?;
+    let config = Config::load(&paths.config_file)?;
+    Ok(Engine::new(config, paths))
+}
+
+async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineError> {
+    match command {
+        Command::Decode { token } => decode::run(token),
+        Command::Login {
+            account,
+            flow,
+            no_browser,
+        } => login::run(&engine(config)?, &account, flow.map(Flow::from), no_browser).await,
+        Command::Token {
+            account,
+            id_token,
+            min_valid,
+        } => {
+            let engine = engine(config)?;
+            let fresh = engine
+                .fresh_tokens(&account, Duration::from_secs(min_valid))
+                .await?;
+            if let Some(warning) = &fresh.warning {
+                eprintln!("tokdeck: {warning}");
+            }
+            let token = if id_token {
+                fresh
+                    .tokens
+                    .id_token
+                    .as_ref()
+                    .ok_or_else(|| EngineError::NeedsLogin {
+                        account: account.clone(),
+                        reason: "holds no ID token (request the `openid` scope)".to_string(),
+                    })?
+            } else {
+                &fresh.tokens.access_token
+            };
+            print_line(token.expose())
+        }
+        Command::Header { account, min_valid } => {
+            let engine = engine(config)?;
+            let fresh = engine
+                .fresh_tokens(&account, Duration::from_secs(min_valid))
+                .await?;
+            if let Some(warning) = &fresh.warning {
+                eprintln!("tokdeck: {warning}");
+            }
+            let scheme = if fresh.tokens.token_type.eq_ignore_ascii_case("bearer") {
+                "Bearer"
+            } else {
+                fresh.tokens.token_type.as_str()
+            };
+            print_line(&format!(
+                "Authorization: {scheme} {}",
+                fresh.tokens.access_token.expose()
+            ))
+        }
+        Command::Refresh { account } => {
+            let tokens = engine(config)?.refresh(&account).await?;
+            eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
+            Ok(())
+        }
+        Command::Logout { account } => {
+            let report = engine(config)?.logout(&account).await?;
+            for note in &report.notes {
+                eprintln!("tokdeck: {note}");
+            }
+            if report.revoked.is_empty() {
+                eprintln!("Logged out of '{account}'.");
+            } else {
+                eprintln!(
+                    "Logged out of '{account}' (revoked the {}).",
+                    report.revoked.join(" and the ")
+                );
+            }
+            Ok(())
+        }
+        Command::List { json } => list::run(&engine(config)?, json).await,
+    }
+}
+
+/// Writes one line to stdout; a closed pipe is not worth a panic.
+fn print_line(text: &str) -> Result<(), EngineError> {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    Ok(())
+}

@@ -1,0 +1,455 @@
+//! The operations on accounts that the CLI and the dashboard share: read tokens, keep
+//! them fresh, log in, log out. No terminal I/O here: progress goes to a [`LoginObserver`].
+
+use crate::config::{Account, Config, Flow, Paths, StoreKind};
+use crate::oauth::device::{DeviceAuthorization, PollEvent};
+use crate::oauth::discovery::Need;
+use crate::oauth::grants::{self, TokenKind};
+use crate::oauth::{self, DiscoveryCache, Endpoints, Http, OAuthError, TokenSet};
+use crate::store::{self, FileStore, KeyringStore, StoreError, TokenRecord, TokenStore};
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Below this much validity a token is shown as `expiring`.
+pub const EXPIRING_WITHIN: Duration = Duration::from_secs(5 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("account '{account}': {source}")]
+    OAuth {
+        account: String,
+        #[source]
+        source: OAuthError,
+    },
+    /// The user's input (not the config) is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// Only an interactive login can help; scripts get a distinct exit status.
+    #[error("account '{account}' {reason}; run `tokdeck login {account}`")]
+    NeedsLogin { account: String, reason: String },
+}
+
+/// A token's state as lists and the dashboard show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Valid,
+    Expiring,
+    Expired,
+    NoToken,
+}
+
+impl TokenState {
+    pub fn of(tokens: Option<&TokenSet>, now: DateTime<Utc>) -> Self {
+        match tokens.map(|t| t.remaining(now)) {
+            None => Self::NoToken,
+            Some(None) => Self::Valid,
+            Some(Some(left)) if left.num_seconds() <= 0 => Self::Expired,
+            Some(Some(left)) if left.num_seconds() < EXPIRING_WITHIN.as_secs() as i64 => {
+                Self::Expiring
+            }
+            Some(Some(_)) => Self::Valid,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expiring => "expiring",
+            Self::Expired => "expired",
+            Self::NoToken => "no token",
+        }
+    }
+}
+
+/// Progress of an interactive login.
+pub trait LoginObserver: Send + Sync {
+    /// The device flow has a user code to show.
+    fn device_code(&self, authorization: &DeviceAuthorization);
+    /// The browser flow has its authorization URL.
+    fn browser_url(&self, url: &str);
+    fn poll(&self, _event: &PollEvent) {}
+}
+
+/// Tokens handed out by [`Engine::fresh_tokens`], with what happened to get them.
+#[derive(Debug)]
+pub struct Fresh {
+    pub tokens: TokenSet,
+    /// A refresh was due but failed for a reason that may pass (network); the still
+    /// valid old token is served and this says why.
+    pub warning: Option<String>,
+}
+
+/// What logout did at the provider.
+#[derive(Debug, Default)]
+pub struct LogoutReport {
+    pub revoked: Vec<&'static str>,
+    pub notes: Vec<String>,
+}
+
+pub struct Engine {
+    config: Config,
+    paths: Paths,
+    store: Arc<dyn TokenStore>,
+    http: OnceLock<Http>,
+    discovery: DiscoveryCache,
+}
+
+impl Engine {
+    pub fn new(config: Config, paths: Paths) -> Self {
+        let store: Arc<dyn TokenStore> = match config.store {
+            StoreKind::Keyring => Arc::new(KeyringStore::new()),
+            StoreKind::File => Arc::new(FileStore::new(paths.tokens_dir())),
+        };
+        Self::with_store(config, paths, store)
+    }
+
+    pub fn with_store(config: Config, paths: Paths, store: Arc<dyn TokenStore>) -> Self {
+        let discovery = DiscoveryCache::new(paths.discovery_cache_dir());
+        Self {
+            config,
+            paths,
+            store,
+            http: OnceLock::new(),
+            discovery,
+        }
+    }
+
+    /// Use `http` instead of the network (tests).
+    pub fn with_http(self, http: Http) -> Self {
+        let _ = self.http.set(http);
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    /// The HTTP client, built on first use so a cached `token` never sets up TLS.
+    fn http(&self, account: &str) -> Result<Http, EngineError> {
+        if let Some(http) = self.http.get() {
+            return Ok(http.clone());
+        }
+        let http = Http::real().map_err(|e| oauth_error(account, e.into()))?;
+        Ok(self.http.get_or_init(|| http).clone())
+    }
+
+    pub fn account(&self, name: &str) -> Result<&Account, EngineError> {
+        Ok(self.config.account(name)?)
+    }
+
+    pub async fn load(&self, account: &str) -> Result<Option<TokenRecord>, EngineError> {
+        let name = account.to_string();
+        Ok(store::run_bounded(&self.store, move |s| s.load(&name)).await?)
+    }
+
+    async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {
+        let name = account.to_string();
+        Ok(store::run_bounded(&self.store, move |s| s.save(&name, &record)).await?)
+    }
+
+    async fn endpoints(&self, account: &Account, needs: &[Need]) -> Result<Endpoints, EngineError> {
+        let http = self.http(&account.name)?;
+        self.discovery
+            .resolve(
+                &http,
+                &account.provider.name,
+                &account.provider.endpoints,
+                needs,
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| oauth_error(&account.name, e))
+    }
+
+    /// Tokens valid for at least `min_valid`: the cached ones without any network call,
+    /// else refreshed (or, for a service account, fetched again with client credentials).
+    pub async fn fresh_tokens(
+        &self,
+        name: &str,
+        min_valid: Duration,
+    ) -> Result<Fresh, EngineError> {
+        let account = self.account(name)?;
+        let record = self.load(name).await?;
+        let now = Utc::now();
+        if let Some(record) = &record {
+            if record.tokens.valid_for(now, min_valid) {
+                return Ok(Fresh {
+                    tokens: record.tokens.clone(),
+                    warning: None,
+                });
+            }
+        }
+        match record {
+            Some(record) if record.tokens.refresh_token.is_some() => {
+                match self.refresh_record(account, record.clone()).await {
+                    Ok(tokens) => Ok(Fresh {
+                        tokens,
+                        warning: None,
+                    }),
+                    Err(EngineError::OAuth {
+                        source: source @ OAuthError::Transport(_),
+                        ..
+                    }) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
+                        warning: Some(format!(
+                            "could not refresh '{name}' ({source}); using the cached token, still valid"
+                        )),
+                        tokens: record.tokens,
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+            _ if account.flow == Flow::ClientCredentials => {
+                let tokens = self.client_credentials(account).await?;
+                Ok(Fresh {
+                    tokens,
+                    warning: None,
+                })
+            }
+            Some(record) => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: match record.tokens.remaining(now) {
+                    Some(left) if left.num_seconds() <= 0 => format!(
+                        "has a token that expired {} ago and no refresh token",
+                        crate::humanize::duration(left)
+                    ),
+                    _ => format!(
+                        "has a token valid for less than {} s and no refresh token",
+                        min_valid.as_secs()
+                    ),
+                },
+            }),
+            None => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: "has no token yet".to_string(),
+            }),
+        }
+    }
+
+    /// Refreshes now, whatever the expiry.
+    pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
+        let account = self.account(name)?;
+        match self.load(name).await? {
+            Some(record) if record.tokens.refresh_token.is_some() => {
+                self.refresh_record(account, record).await
+            }
+            _ if account.flow == Flow::ClientCredentials => self.client_credentials(account).await,
+            Some(_) => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: "holds no refresh token".to_string(),
+            }),
+            None => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: "has no token yet".to_string(),
+            }),
+        }
+    }
+
+    /// The rotated refresh token is saved before the new access token is returned, and a
+    /// failed refresh leaves the stored tokens untouched.
+    async fn refresh_record(
+        &self,
+        account: &Account,
+        record: TokenRecord,
+    ) -> Result<TokenSet, EngineError> {
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
+        let http = self.http(&account.name)?;
+        let tokens = grants::refresh(
+            &http,
+            token_endpoint,
+            &client(account),
+            &request(account),
+            &record.tokens,
+        )
+        .await
+        .map_err(|e| {
+            if e.is_invalid_grant() {
+                EngineError::NeedsLogin {
+                    account: account.name.clone(),
+                    reason: format!(
+                        "cannot be refreshed: the provider rejected the refresh token ({e})"
+                    ),
+                }
+            } else {
+                oauth_error(&account.name, e)
+            }
+        })?;
+        let updated = TokenRecord {
+            tokens: tokens.clone(),
+            last_refresh: Some(tokens.issued_at),
+            ..record
+        };
+        self.save(&account.name, updated).await?;
+        Ok(tokens)
+    }
+
+    async fn client_credentials(&self, account: &Account) -> Result<TokenSet, EngineError> {
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let http = self.http(&account.name)?;
+        let tokens = grants::client_credentials(
+            &http,
+            endpoints.token_endpoint.as_deref().unwrap_or_default(),
+            &client(account),
+            &request(account),
+        )
+        .await
+        .map_err(|e| oauth_error(&account.name, e))?;
+        self.save(&account.name, TokenRecord::new(tokens.clone()))
+            .await?;
+        Ok(tokens)
+    }
+
+    /// Runs `flow` (the account's own when `None`) to completion and stores the tokens.
+    /// `open_browser` is called with the URL the user must visit.
+    pub async fn login(
+        &self,
+        name: &str,
+        flow: Option<Flow>,
+        observer: &dyn LoginObserver,
+    ) -> Result<TokenSet, EngineError> {
+        let account = self.account(name)?;
+        let http = self.http(name)?;
+        let client = client(account);
+        let request = request(account);
+        let tokens = match flow.unwrap_or(account.flow) {
+            Flow::ClientCredentials => return self.client_credentials(account).await,
+            Flow::Device => {
+                let endpoints = self
+                    .endpoints(account, &[Need::DeviceAuthorization, Need::Token])
+                    .await?;
+                let device_endpoint = endpoints
+                    .device_authorization_endpoint
+                    .as_deref()
+                    .unwrap_or_default();
+                let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
+                let authorization = oauth::device::start(&http, device_endpoint, &client, &request)
+                    .await
+                    .map_err(|e| oauth_error(name, e))?;
+                observer.device_code(&authorization);
+                oauth::device::poll(
+                    &http,
+                    token_endpoint,
+                    &client,
+                    &request,
+                    &authorization,
+                    |event| observer.poll(&event),
+                )
+                .await
+            }
+            Flow::Browser => {
+                let endpoints = self
+                    .endpoints(account, &[Need::Authorization, Need::Token])
+                    .await?;
+                oauth::browser::login(
+                    &http,
+                    (
+                        endpoints
+                            .authorization_endpoint
+                            .as_deref()
+                            .unwrap_or_default(),
+                        endpoints.token_endpoint.as_deref().unwrap_or_default(),
+                    ),
+                    endpoints.issuer.as_deref(),
+                    &client,
+                    &request,
+                    account.provider.redirect_port,
+                    |url| observer.browser_url(url),
+                )
+                .await
+            }
+        }
+        .map_err(|e| oauth_error(name, e))?;
+        self.save(name, TokenRecord::new(tokens.clone())).await?;
+        Ok(tokens)
+    }
+
+    /// Revokes the refresh token, then the access token (RFC 7009), where the provider
+    /// offers revocation; then deletes the tokens locally in any case.
+    pub async fn logout(&self, name: &str) -> Result<LogoutReport, EngineError> {
+        let account = self.account(name)?;
+        let mut report = LogoutReport::default();
+        let Some(record) = self.load(name).await? else {
+            report
+                .notes
+                .push(format!("account '{name}' held no tokens"));
+            return Ok(report);
+        };
+        match self.endpoints(account, &[Need::Revocation]).await {
+            Ok(endpoints) => {
+                let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
+                let http = self.http(name)?;
+                let client = client(account);
+                let tokens = &record.tokens;
+                let pairs = [
+                    (
+                        tokens.refresh_token.as_ref(),
+                        TokenKind::Refresh,
+                        "refresh token",
+                    ),
+                    (
+                        Some(&tokens.access_token),
+                        TokenKind::Access,
+                        "access token",
+                    ),
+                ];
+                for (token, kind, label) in pairs {
+                    let Some(token) = token else { continue };
+                    match grants::revoke(&http, url, &client, token.expose(), kind).await {
+                        Ok(()) => report.revoked.push(label),
+                        Err(e) => report.notes.push(format!(
+                            "could not revoke the {label} ({e}); it stays valid at the provider until it expires"
+                        )),
+                    }
+                }
+            }
+            Err(EngineError::OAuth {
+                source: OAuthError::MissingEndpoint { .. },
+                ..
+            }) => report.notes.push(format!(
+                "provider '{}' offers no revocation endpoint; the tokens were deleted locally only",
+                account.provider.name
+            )),
+            Err(e) => report
+                .notes
+                .push(format!("could not revoke at the provider: {e}")),
+        }
+        let owned = name.to_string();
+        store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        Ok(report)
+    }
+}
+
+fn oauth_error(account: &str, source: OAuthError) -> EngineError {
+    EngineError::OAuth {
+        account: account.to_string(),
+        source,
+    }
+}
+
+fn client(account: &Account) -> oauth::Client {
+    oauth::Client {
+        client_id: account.provider.client_id.clone(),
+        client_secret: account.provider.client_secret.clone(),
+    }
+}
+
+fn request(account: &Account) -> oauth::Request {
+    oauth::Request {
+        scopes: account.scopes.clone(),
+        params: account.params.clone(),
+    }
+}

@@ -1,0 +1,14 @@
+//! tokdeck: OAuth 2.0 / OpenID Connect tokens for developers with many accounts.
+//!
+//! Domain modules (`config`, `oauth`, `jwt`, `store`, `engine`) never touch the terminal;
+//! `cli` is the scriptable front end.
+
+pub mod browser;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod humanize;
+pub mod jwt;
+pub mod oauth;
+pub mod secret;
+pub mod store;

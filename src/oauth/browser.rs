@@ -1,0 +1,192 @@
+//! Authorization code grant with PKCE S256 (RFC 7636) and a loopback redirect (RFC 8252).
+
+use super::grants::{token_params, token_request};
+use super::loopback::Loopback;
+use super::{Client, Http, OAuthError, Request, TokenSet};
+use chrono::Utc;
+use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
+use std::time::Duration;
+
+/// How long the listener waits for the browser to come back.
+pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Where the browser flow sends the user, and the values it must see again.
+#[derive(Debug)]
+pub struct Authorization {
+    pub url: String,
+    pub redirect_uri: String,
+    state: CsrfToken,
+    nonce: CsrfToken,
+    verifier: oauth2::PkceCodeVerifier,
+}
+
+/// Builds the authorization URL: PKCE S256, a random `state` and `nonce`, and
+/// `prompt=consent` when `offline_access` is asked for and no prompt is configured
+/// (OIDC Core §11: providers may drop `offline_access` without it).
+pub fn authorization(
+    authorization_endpoint: &str,
+    client: &Client,
+    request: &Request,
+    redirect_uri: &str,
+) -> Result<Authorization, OAuthError> {
+    let auth_url = AuthUrl::new(authorization_endpoint.to_string()).map_err(|e| {
+        OAuthError::Other(format!(
+            "authorization_endpoint '{authorization_endpoint}' is not a URL: {e}"
+        ))
+    })?;
+    let redirect = RedirectUrl::new(redirect_uri.to_string())
+        .map_err(|e| OAuthError::Other(format!("redirect URI '{redirect_uri}': {e}")))?;
+    let oauth = oauth2::basic::BasicClient::new(ClientId::new(client.client_id.clone()))
+        .set_auth_uri(auth_url)
+        .set_redirect_uri(redirect);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let nonce = CsrfToken::new_random();
+    let mut builder = oauth
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(request.scopes.iter().cloned().map(Scope::new))
+        .set_pkce_challenge(challenge)
+        .add_extra_param("nonce", nonce.secret().clone());
+    for (key, value) in &request.params {
+        builder = builder.add_extra_param(key.clone(), value.clone());
+    }
+    if request.scopes.iter().any(|s| s == "offline_access")
+        && !request.params.contains_key("prompt")
+    {
+        builder = builder.add_extra_param("prompt", "consent");
+    }
+    let (url, state) = builder.url();
+    Ok(Authorization {
+        url: url.to_string(),
+        redirect_uri: redirect_uri.to_string(),
+        state,
+        nonce,
+        verifier,
+    })
+}
+
+/// Runs the whole flow: listen, hand the URL to `open` (print it, start the browser),
+/// wait for the callback, redeem the code, and check the ID token's `nonce`.
+pub async fn login(
+    http: &Http,
+    endpoints: (&str, &str),
+    issuer: Option<&str>,
+    client: &Client,
+    request: &Request,
+    port: u16,
+    open: impl FnOnce(&str),
+) -> Result<TokenSet, OAuthError> {
+    let (authorization_endpoint, token_endpoint) = endpoints;
+    let loopback = Loopback::bind(port).await?;
+    let auth = authorization(
+        authorization_endpoint,
+        client,
+        request,
+        &loopback.redirect_uri(),
+    )?;
+    open(&auth.url);
+    let code = loopback
+        .wait(auth.state.secret(), issuer, CALLBACK_TIMEOUT)
+        .await?;
+    let mut params = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", auth.redirect_uri.as_str()),
+        ("code_verifier", auth.verifier.secret().as_str()),
+    ];
+    params.extend(token_params(request));
+    let response = token_request(http, token_endpoint, client, &params).await?;
+    let tokens = TokenSet::from_response(response, &request.scopes, Utc::now());
+    check_nonce(&tokens, auth.nonce.secret())?;
+    Ok(tokens)
+}
+
+/// OIDC Core §3.1.3.7 item 11: the ID token must carry the nonce this login sent.
+fn check_nonce(tokens: &TokenSet, nonce: &str) -> Result<(), OAuthError> {
+    let Some(id_token) = &tokens.id_token else {
+        return Ok(());
+    };
+    let claims = crate::jwt::claims(id_token.expose()).ok_or_else(|| {
+        OAuthError::Other("the provider sent an ID token that is not a readable JWT".into())
+    })?;
+    let got = claims
+        .get("nonce")
+        .and_then(|v| v.as_str())
+        .unwrap_or("(absent)");
+    if got != nonce {
+        return Err(OAuthError::IdToken {
+            claim: "nonce",
+            expected: "the value sent with this login".into(),
+            got: got.to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(url: &str) -> std::collections::HashMap<String, String> {
+        url::Url::parse(url)
+            .expect("url")
+            .query_pairs()
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn url_carries_pkce_s256_state_nonce_and_consent_for_offline_access() {
+        let client = Client {
+            client_id: "cli".into(),
+            client_secret: None,
+        };
+        let request = Request {
+            scopes: vec!["openid".into(), "offline_access".into()],
+            params: [("audience".to_string(), "api".to_string())].into(),
+        };
+        let auth = authorization(
+            "https://idp/authorize",
+            &client,
+            &request,
+            "http://127.0.0.1:4242/callback",
+        )
+        .expect("authorization");
+        let q = query(&auth.url);
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["client_id"], "cli");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["redirect_uri"], "http://127.0.0.1:4242/callback");
+        assert_eq!(q["scope"], "openid offline_access");
+        assert_eq!(q["prompt"], "consent");
+        assert_eq!(q["audience"], "api");
+        assert_eq!(q["state"], auth.state.secret().as_str());
+        assert_eq!(q["nonce"], auth.nonce.secret().as_str());
+        assert!(q["state"].len() >= 20 && q["state"] != q["nonce"]);
+        // The challenge is the S256 of the verifier we will send, never the verifier itself.
+        assert_ne!(q["code_challenge"], auth.verifier.secret().as_str());
+        assert_eq!(
+            q["code_challenge"],
+            PkceCodeChallenge::from_code_verifier_sha256(&auth.verifier).as_str()
+        );
+    }
+
+    #[test]
+    fn configured_prompt_is_kept() {
+        let client = Client {
+            client_id: "cli".into(),
+            client_secret: None,
+        };
+        let request = Request {
+            scopes: vec!["offline_access".into()],
+            params: [("prompt".to_string(), "login".to_string())].into(),
+        };
+        let auth = authorization(
+            "https://idp/authorize",
+            &client,
+            &request,
+            "http://127.0.0.1:1/callback",
+        )
+        .expect("authorization");
+        assert_eq!(query(&auth.url)["prompt"], "login");
+    }
+}

@@ -1,0 +1,236 @@
+//! Provider metadata: OpenID Connect Discovery 1.0 with a fallback to RFC 8414, cached on
+//! disk so a command with a valid cached token never needs the network.
+
+use super::request::get_json;
+use super::{Http, OAuthError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a cached discovery document is used without asking the provider again.
+pub const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The endpoints tokdeck uses. Unknown discovery fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+}
+
+/// An endpoint a flow needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Authorization,
+    Token,
+    DeviceAuthorization,
+    Revocation,
+}
+
+impl Need {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Authorization => "authorization_endpoint",
+            Self::Token => "token_endpoint",
+            Self::DeviceAuthorization => "device_authorization_endpoint",
+            Self::Revocation => "revocation_endpoint",
+        }
+    }
+}
+
+impl Endpoints {
+    /// Each set endpoint as (config key, URL); the issuer is not an endpoint.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            (
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    }
+
+    pub fn get(&self, need: Need) -> Option<&str> {
+        match need {
+            Need::Authorization => self.authorization_endpoint.as_deref(),
+            Need::Token => self.token_endpoint.as_deref(),
+            Need::DeviceAuthorization => self.device_authorization_endpoint.as_deref(),
+            Need::Revocation => self.revocation_endpoint.as_deref(),
+        }
+    }
+
+    /// `self` wins; `other` fills the gaps.
+    fn or(mut self, other: Endpoints) -> Self {
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f; } )* };
+        }
+        fill!(
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
+            device_authorization_endpoint,
+            revocation_endpoint,
+            introspection_endpoint,
+            userinfo_endpoint,
+            jwks_uri
+        );
+        self
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedDocument {
+    issuer: String,
+    fetched_at: DateTime<Utc>,
+    endpoints: Endpoints,
+}
+
+/// Discovery documents on disk, one file per issuer.
+#[derive(Debug, Clone)]
+pub struct DiscoveryCache {
+    dir: PathBuf,
+}
+
+impl DiscoveryCache {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    fn path(&self, issuer: &str) -> PathBuf {
+        let digest = Sha256::digest(issuer.as_bytes());
+        let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        self.dir.join(format!("{name}.json"))
+    }
+
+    fn read(&self, issuer: &str) -> Option<CachedDocument> {
+        let bytes = std::fs::read(self.path(issuer)).ok()?;
+        let doc: CachedDocument = serde_json::from_slice(&bytes).ok()?;
+        (doc.issuer == issuer).then_some(doc)
+    }
+
+    fn write(&self, issuer: &str, endpoints: &Endpoints, now: DateTime<Utc>) {
+        let doc = CachedDocument {
+            issuer: issuer.to_string(),
+            fetched_at: now,
+            endpoints: endpoints.clone(),
+        };
+        // A cache that cannot be written only costs a later network call.
+        let _ = std::fs::create_dir_all(&self.dir).and_then(|()| {
+            let json = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
+            crate::store::atomic_write(&self.path(issuer), &json)
+        });
+    }
+
+    /// Endpoints for a provider: the `explicit` ones, completed by discovery when one in
+    /// `needs` is missing and an issuer is known. A fresh cache entry is used without the
+    /// network; a stale one is used when the provider cannot be reached.
+    pub async fn resolve(
+        &self,
+        http: &Http,
+        provider: &str,
+        explicit: &Endpoints,
+        needs: &[Need],
+        now: DateTime<Utc>,
+    ) -> Result<Endpoints, OAuthError> {
+        let complete = needs.iter().all(|n| explicit.get(*n).is_some());
+        let issuer = match (&explicit.issuer, complete) {
+            (_, true) | (None, false) => return self.finish(provider, explicit.clone(), needs),
+            (Some(issuer), false) => issuer.clone(),
+        };
+        let cached = self.read(&issuer);
+        if let Some(doc) = &cached {
+            let age = (now - doc.fetched_at).to_std().unwrap_or(Duration::MAX);
+            if age < DISCOVERY_MAX_AGE {
+                return self.finish(provider, explicit.clone().or(doc.endpoints.clone()), needs);
+            }
+        }
+        match fetch(http, &issuer).await {
+            Ok(found) => {
+                self.write(&issuer, &found, now);
+                self.finish(provider, explicit.clone().or(found), needs)
+            }
+            Err(e) => match cached {
+                Some(doc) => self.finish(provider, explicit.clone().or(doc.endpoints), needs),
+                None => Err(e),
+            },
+        }
+    }
+
+    fn finish(
+        &self,
+        provider: &str,
+        endpoints: Endpoints,
+        needs: &[Need],
+    ) -> Result<Endpoints, OAuthError> {
+        for need in needs {
+            if endpoints.get(*need).is_none() {
+                return Err(OAuthError::MissingEndpoint {
+                    provider: provider.to_string(),
+                    what: need.key(),
+                });
+            }
+        }
+        Ok(endpoints)
+    }
+}
+
+/// OIDC Discovery §4, then RFC 8414 §3 (well-known segment inserted before the path).
+pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
+    let trimmed = issuer.trim_end_matches('/');
+    let oidc = format!("{trimmed}/.well-known/openid-configuration");
+    let first = match get_json::<Endpoints>(http, "discovery", &oidc, None).await {
+        Ok(doc) => return check_issuer(issuer, doc),
+        Err(e) => e,
+    };
+    let rfc8414 = url::Url::parse(issuer).ok().map(|u| {
+        let path = u.path().trim_end_matches('/');
+        let mut base = u.clone();
+        base.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+        base.to_string()
+    });
+    if let Some(url) = rfc8414 {
+        if let Ok(doc) = get_json::<Endpoints>(http, "discovery", &url, None).await {
+            return check_issuer(issuer, doc);
+        }
+    }
+    Err(OAuthError::Discovery {
+        issuer: issuer.to_string(),
+        reason: first.to_string(),
+    })
+}
+
+/// OIDC Discovery §4.3: the document must name the issuer it was fetched for.
+fn check_issuer(issuer: &str, doc: Endpoints) -> Result<Endpoints, OAuthError> {
+    match doc.issuer.as_deref() {
+        Some(found) if found.trim_end_matches('/') == issuer.trim_end_matches('/') => Ok(doc),
+        found => Err(OAuthError::Discovery {
+            issuer: issuer.to_string(),
+            reason: format!(
+                "the document names issuer '{}'; fix `issuer` in config.toml to match it exactly",
+                found.unwrap_or("(none)")
+            ),
+        }),
+    }
+}

@@ -1,0 +1,116 @@
+//! The non-interactive grants: refresh (RFC 6749 §6), client credentials (§4.4),
+//! and token revocation (RFC 7009).
+
+use super::request::{post_form, read_json, send_form};
+use super::{Client, Http, OAuthError, Request, TokenResponse, TokenSet};
+use chrono::Utc;
+
+/// OIDC parameters that only mean something at the authorization endpoint.
+const AUTHORIZATION_ONLY: &[&str] = &[
+    "prompt",
+    "login_hint",
+    "max_age",
+    "acr_values",
+    "ui_locales",
+    "display",
+    "access_type",
+];
+
+/// Extra parameters that also belong on token requests (`audience`, `resource`, ...).
+pub(crate) fn token_params(request: &Request) -> impl Iterator<Item = (&str, &str)> {
+    request
+        .params
+        .iter()
+        .filter(|(k, _)| !AUTHORIZATION_ONLY.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// Posts a grant to the token endpoint and stamps the answer with the local time it arrived.
+pub(crate) async fn token_request(
+    http: &Http,
+    token_endpoint: &str,
+    client: &Client,
+    params: &[(&str, &str)],
+) -> Result<TokenResponse, OAuthError> {
+    post_form(http, "token endpoint", token_endpoint, client, params).await
+}
+
+/// Refreshes `current`. A rotated refresh token comes back inside the new set; the caller
+/// must persist it before using the new access token.
+pub async fn refresh(
+    http: &Http,
+    token_endpoint: &str,
+    client: &Client,
+    request: &Request,
+    current: &TokenSet,
+) -> Result<TokenSet, OAuthError> {
+    let refresh_token = current
+        .refresh_token
+        .as_ref()
+        .ok_or_else(|| OAuthError::Other("no refresh token is held; log in again".to_string()))?;
+    let mut params = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+    ];
+    params.extend(token_params(request));
+    let response = token_request(http, token_endpoint, client, &params).await?;
+    Ok(current.refreshed(response, Utc::now()))
+}
+
+/// Client credentials grant for service accounts: no user, no refresh token.
+pub async fn client_credentials(
+    http: &Http,
+    token_endpoint: &str,
+    client: &Client,
+    request: &Request,
+) -> Result<TokenSet, OAuthError> {
+    if client.client_secret.is_none() {
+        return Err(OAuthError::Other(
+            "the client credentials flow needs `client_secret` on the provider".to_string(),
+        ));
+    }
+    let scope = request.scope_param();
+    let mut params = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = &scope {
+        params.push(("scope", scope));
+    }
+    params.extend(token_params(request));
+    let response = token_request(http, token_endpoint, client, &params).await?;
+    Ok(TokenSet::from_response(
+        response,
+        &request.scopes,
+        Utc::now(),
+    ))
+}
+
+/// Which token is being revoked (RFC 7009 §2.1 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// RFC 7009 §2: revoke one token. An unknown or already invalid token also answers 200.
+pub async fn revoke(
+    http: &Http,
+    revocation_endpoint: &str,
+    client: &Client,
+    token: &str,
+    kind: TokenKind,
+) -> Result<(), OAuthError> {
+    let hint = match kind {
+        TokenKind::Access => "access_token",
+        TokenKind::Refresh => "refresh_token",
+    };
+    let response = send_form(
+        http,
+        revocation_endpoint,
+        client,
+        &[("token", token), ("token_type_hint", hint)],
+    )
+    .await?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    read_json::<serde_json::Value>("revocation endpoint", revocation_endpoint, response).map(|_| ())
+}

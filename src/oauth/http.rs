@@ -1,0 +1,145 @@
+//! The one HTTP path every OAuth request takes: injectable, bounded in time and size,
+//! and never following redirects (a token request must not be sent to another host).
+
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type HttpRequest = http::Request<Vec<u8>>;
+pub type HttpResponse = http::Response<Vec<u8>>;
+
+/// Time allowed to open a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for a whole request, body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest response body read; OAuth responses are a few KiB.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot connect to '{url}': {reason}")]
+    Connect { url: String, reason: String },
+    #[error("'{url}' did not answer within {secs} s")]
+    Timeout { url: String, secs: u64 },
+    #[error("'{url}' sent more than {limit} bytes; refusing to read further")]
+    TooLarge { url: String, limit: usize },
+    #[error("request to '{url}' failed: {reason}")]
+    Other { url: String, reason: String },
+}
+
+/// Sends one HTTP request. Production uses [`ReqwestTransport`]; tests script responses.
+pub trait Transport: Send + Sync {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+}
+
+/// Cheap to clone; all OAuth code takes one of these.
+#[derive(Clone)]
+pub struct Http {
+    transport: Arc<dyn Transport>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Http")
+    }
+}
+
+impl Http {
+    pub fn new(transport: Arc<dyn Transport>) -> Self {
+        Self { transport }
+    }
+
+    /// The real network client.
+    pub fn real() -> Result<Self, TransportError> {
+        Ok(Self::new(Arc::new(ReqwestTransport::new()?)))
+    }
+
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.transport.send(request).await
+    }
+}
+
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    pub fn new() -> Result<Self, TransportError> {
+        // Installing twice is harmless: the second call reports the first provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("tokdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Other {
+                url: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { client })
+    }
+
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let url = request.uri().to_string();
+        let map = |e: reqwest::Error| {
+            if e.is_timeout() {
+                TransportError::Timeout {
+                    url: url.clone(),
+                    secs: REQUEST_TIMEOUT.as_secs(),
+                }
+            } else if e.is_connect() {
+                TransportError::Connect {
+                    url: url.clone(),
+                    reason: error_chain(&e),
+                }
+            } else {
+                TransportError::Other {
+                    url: url.clone(),
+                    reason: error_chain(&e),
+                }
+            }
+        };
+        let request = reqwest::Request::try_from(request).map_err(map)?;
+        let mut response = self.client.execute(request).await.map_err(map)?;
+        let mut builder = http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(map)? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(TransportError::TooLarge {
+                    url,
+                    limit: MAX_BODY_BYTES,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder.body(body).map_err(|e| TransportError::Other {
+            url,
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(self.execute(request))
+    }
+}
+
+/// reqwest hides the useful part (connection refused, DNS) in the source chain.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,44 @@
+//! OAuth 2.0 / OpenID Connect flows. No UI here: flows report progress through
+//! callbacks and return owned results, so the CLI and the dashboard drive the same code.
+
+pub mod browser;
+pub mod device;
+pub mod discovery;
+mod error;
+pub mod grants;
+pub mod http;
+pub mod loopback;
+mod request;
+#[cfg(test)]
+pub mod testing;
+pub mod tokens;
+
+pub use discovery::{DiscoveryCache, Endpoints};
+pub use error::OAuthError;
+pub use http::Http;
+pub use tokens::{TokenResponse, TokenSet};
+
+use crate::secret::Secret;
+use std::collections::BTreeMap;
+
+/// The client tokdeck acts as, and how it authenticates at the token endpoint.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    /// `Some`: a confidential client using `client_secret_basic` (RFC 6749 §2.3.1).
+    pub client_secret: Option<Secret>,
+}
+
+/// What a login or refresh asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub scopes: Vec<String>,
+    /// Extra authorization/token parameters (`audience`, `resource`, `prompt`, ...).
+    pub params: BTreeMap<String, String>,
+}
+
+impl Request {
+    pub fn scope_param(&self) -> Option<String> {
+        (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
+    }
+}

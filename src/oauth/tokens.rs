@@ -1,0 +1,187 @@
+//! Token responses as providers send them, and the token set tokdeck keeps.
+
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::time::Duration;
+
+/// RFC 6749 §5.1 access token response (plus OIDC's `id_token`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    #[serde(default = "bearer")]
+    pub token_type: String,
+    /// Seconds; some providers send it as a string, some not at all.
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+fn bearer() -> String {
+    "Bearer".to_string()
+}
+
+fn lenient_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(i64),
+        Float(f64),
+        Text(String),
+    }
+    Ok(match Option::<Raw>::deserialize(d)? {
+        None => None,
+        Some(Raw::Int(n)) => Some(n.max(0) as u64),
+        Some(Raw::Float(f)) if f.is_finite() => Some(f.max(0.0) as u64),
+        Some(Raw::Float(_)) => None,
+        Some(Raw::Text(s)) => s.trim().parse::<i64>().ok().map(|n| n.max(0) as u64),
+    })
+}
+
+/// The tokens of one account, with absolute times computed from the local clock when
+/// the response arrived (not from the JWT's `exp`, which a skewed provider clock distorts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub token_type: String,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    /// Granted scopes (the requested ones when the provider does not say).
+    pub scopes: Vec<String>,
+    pub issued_at: DateTime<Utc>,
+    /// `None`: the provider gave no lifetime (such tokens are valid until revoked).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenSet {
+    pub fn from_response(
+        response: TokenResponse,
+        requested: &[String],
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            expires_at: response
+                .expires_in
+                .map(|s| now + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2000) as i64)),
+            scopes: response
+                .scope
+                .as_deref()
+                .map(split_scopes)
+                .unwrap_or_else(|| requested.to_vec()),
+            access_token: response.access_token,
+            token_type: response.token_type,
+            refresh_token: response.refresh_token.filter(|t| !t.is_empty()),
+            id_token: response.id_token.filter(|t| !t.is_empty()),
+            issued_at: now,
+        }
+    }
+
+    /// The set after a refresh: a provider that does not rotate the refresh token, or
+    /// sends no new ID token, leaves the old ones in place (RFC 6749 §6).
+    pub fn refreshed(&self, response: TokenResponse, now: DateTime<Utc>) -> Self {
+        let mut next = Self::from_response(response, &self.scopes, now);
+        if next.refresh_token.is_none() {
+            next.refresh_token = self.refresh_token.clone();
+        }
+        if next.id_token.is_none() {
+            next.id_token = self.id_token.clone();
+        }
+        next
+    }
+
+    /// Time left; negative once expired, `None` when the lifetime is unknown.
+    pub fn remaining(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        self.expires_at.map(|at| at - now)
+    }
+
+    /// True when the access token stays valid for at least `min_valid` from `now`.
+    pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
+        match self.remaining(now) {
+            None => true,
+            Some(left) => left.num_milliseconds() > min_valid.as_millis() as i64,
+        }
+    }
+}
+
+pub fn split_scopes(scope: &str) -> Vec<String> {
+    scope.split_whitespace().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(json: &str) -> TokenResponse {
+        serde_json::from_str(json).expect("valid response")
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).expect("timestamp")
+    }
+
+    #[test]
+    fn expiry_comes_from_expires_in_and_the_local_clock() {
+        let set = TokenSet::from_response(
+            response(
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":300,"scope":"openid email"}"#,
+            ),
+            &[],
+            at(1_000),
+        );
+        assert_eq!(set.expires_at, Some(at(1_300)));
+        assert_eq!(set.scopes, vec!["openid", "email"]);
+        assert!(set.valid_for(at(1_000), Duration::from_secs(299)));
+        assert!(!set.valid_for(at(1_000), Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn lenient_expires_in() {
+        assert_eq!(
+            response(r#"{"access_token":"a","expires_in":"3600"}"#).expires_in,
+            Some(3600)
+        );
+        assert_eq!(
+            response(r#"{"access_token":"a","expires_in":-5}"#).expires_in,
+            Some(0)
+        );
+        assert_eq!(response(r#"{"access_token":"a"}"#).expires_in, None);
+        assert_eq!(response(r#"{"access_token":"a"}"#).token_type, "Bearer");
+    }
+
+    #[test]
+    fn no_expiry_means_valid_until_revoked() {
+        let set = TokenSet::from_response(
+            response(r#"{"access_token":"gho_x"}"#),
+            &["repo".into()],
+            at(0),
+        );
+        assert_eq!(set.expires_at, None);
+        assert_eq!(set.scopes, vec!["repo"]);
+        assert!(set.valid_for(at(10_000_000), Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn refresh_keeps_old_refresh_token_unless_rotated() {
+        let first = TokenSet::from_response(
+            response(
+                r#"{"access_token":"a1","refresh_token":"r1","id_token":"i1","expires_in":60}"#,
+            ),
+            &[],
+            at(0),
+        );
+        let kept = first.refreshed(response(r#"{"access_token":"a2","expires_in":60}"#), at(50));
+        assert_eq!(kept.refresh_token.as_ref().map(Secret::expose), Some("r1"));
+        assert_eq!(kept.id_token.as_ref().map(Secret::expose), Some("i1"));
+        let rotated = first.refreshed(
+            response(r#"{"access_token":"a3","refresh_token":"r2","expires_in":60}"#),
+            at(50),
+        );
+        assert_eq!(
+            rotated.refresh_token.as_ref().map(Secret::expose),
+            Some("r2")
+        );
+        assert_eq!(rotated.expires_at, Some(at(110)));
+    }
+}

@@ -1,0 +1,125 @@
+//! Where tokens live: the OS keyring (default), a file store the user chose, or memory (tests).
+//!
+//! Store calls block (D-Bus, disk). Async code goes through [`run_bounded`], which runs them
+//! off the async workers and gives up after a timeout, so a hung keyring never hangs tokdeck.
+
+mod file;
+mod keyring;
+mod memory;
+
+pub use file::FileStore;
+pub use keyring::KeyringStore;
+pub use memory::MemoryStore;
+
+use crate::oauth::TokenSet;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest a single store call may take.
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(10);
+const RECORD_VERSION: u32 = 1;
+
+/// What is kept per account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub version: u32,
+    pub tokens: TokenSet,
+    /// When the last successful refresh happened.
+    pub last_refresh: Option<DateTime<Utc>>,
+}
+
+impl TokenRecord {
+    pub fn new(tokens: TokenSet) -> Self {
+        Self {
+            version: RECORD_VERSION,
+            tokens,
+            last_refresh: None,
+        }
+    }
+
+    fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self)
+            .map_err(|e| StoreError::Other(format!("cannot encode tokens: {e}")))
+    }
+
+    fn from_json(text: &str, location: &str) -> Result<Self, StoreError> {
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+            location: location.to_string(),
+            // Line and column only: serde's message could quote a token.
+            reason: format!(
+                "not a tokdeck token record (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        })
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the OS keyring is not available ({0}). Start a Secret Service (gnome-keyring, KeePassXC) and unlock it, or keep tokens in a file instead: set `store = \"file\"` in config.toml or TOKDECK_STORE=file"
+    )]
+    KeyringUnavailable(String),
+    #[error("the OS keyring refused access ({0}); unlock it and try again")]
+    KeyringLocked(String),
+    #[error("the token store did not answer within {0} s; is the keyring daemon hung?")]
+    Timeout(u64),
+    #[error(
+        "stored tokens at {location} are corrupt: {reason}. Run `tokdeck login` again to replace them"
+    )]
+    Corrupt { location: String, reason: String },
+    #[error("cannot access '{path}': {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A place to keep each account's [`TokenRecord`]. Implementations write atomically:
+/// after a crash an account holds either its old or its new record, never a mix.
+pub trait TokenStore: Send + Sync {
+    fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError>;
+    fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError>;
+    fn delete(&self, account: &str) -> Result<(), StoreError>;
+    /// A short name for messages: `keyring`, `file`, `memory`.
+    fn kind(&self) -> &'static str;
+}
+
+/// Runs a store call on the blocking pool, bounded by [`STORE_TIMEOUT`].
+pub async fn run_bounded<T, F>(store: &Arc<dyn TokenStore>, call: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
+    match tokio::time::timeout(STORE_TIMEOUT, task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => Err(StoreError::Other(format!(
+            "the token store call failed: {join}"
+        ))),
+        Err(_) => Err(StoreError::Timeout(STORE_TIMEOUT.as_secs())),
+    }
+}
+
+/// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
+/// renamed over the target, so readers and crashes see the old or the new content only.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tokdeck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
