@@ -185,13 +185,13 @@ impl Engine {
         let account = self.account(name)?;
         let record = self.load(name).await?;
         let now = Utc::now();
-        if let Some(record) = &record {
-            if record.tokens.valid_for(now, min_valid) {
-                return Ok(Fresh {
-                    tokens: record.tokens.clone(),
-                    warning: None,
-                });
-            }
+        if let Some(record) = &record
+            && record.tokens.valid_for(now, min_valid)
+        {
+            return Ok(Fresh {
+                tokens: record.tokens.clone(),
+                warning: None,
+            });
         }
         match record {
             Some(record) if record.tokens.refresh_token.is_some() => {

@@ -210,10 +210,10 @@ pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
         base.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
         base.to_string()
     });
-    if let Some(url) = rfc8414 {
-        if let Ok(doc) = get_json::<Endpoints>(http, "discovery", &url, None).await {
-            return check_issuer(issuer, doc);
-        }
+    if let Some(url) = rfc8414
+        && let Ok(doc) = get_json::<Endpoints>(http, "discovery", &url, None).await
+    {
+        return check_issuer(issuer, doc);
     }
     Err(OAuthError::Discovery {
         issuer: issuer.to_string(),

@@ -59,12 +59,12 @@ pub fn classify(target: &str, expected_state: &str, expected_issuer: Option<&str
             reason: "the state parameter does not match this login".into(),
         };
     }
-    if let (Some(found), Some(expected)) = (iss.as_deref(), expected_issuer) {
-        if found.trim_end_matches('/') != expected.trim_end_matches('/') {
-            return Callback::Finish(Err(format!(
-                "the response names issuer '{found}', expected '{expected}' (RFC 9207 mix-up protection)"
-            )));
-        }
+    if let (Some(found), Some(expected)) = (iss.as_deref(), expected_issuer)
+        && found.trim_end_matches('/') != expected.trim_end_matches('/')
+    {
+        return Callback::Finish(Err(format!(
+            "the response names issuer '{found}', expected '{expected}' (RFC 9207 mix-up protection)"
+        )));
     }
     if let Some(error) = error {
         return Callback::Finish(Err(match description {

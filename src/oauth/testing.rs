@@ -14,9 +14,11 @@ pub struct Sent {
 }
 
 /// Answers requests from a queue; panics the test when the queue runs dry.
+type Reply = Result<(u16, String), TransportError>;
+
 #[derive(Default, Clone)]
 pub struct Scripted {
-    replies: Arc<Mutex<VecDeque<Result<(u16, String), TransportError>>>>,
+    replies: Arc<Mutex<VecDeque<Reply>>>,
     pub sent: Arc<Mutex<Vec<Sent>>>,
 }
 

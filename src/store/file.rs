@@ -55,10 +55,10 @@ impl TokenStore for FileStore {
         self.ensure_dir()?;
         let path = self.path(account);
         // Never destroy a record we could not read: keep it beside the new one.
-        if let Ok(old) = std::fs::read_to_string(&path) {
-            if TokenRecord::from_json(&old, "").is_err() {
-                let _ = std::fs::rename(&path, path.with_extension("json.corrupt"));
-            }
+        if let Ok(old) = std::fs::read_to_string(&path)
+            && TokenRecord::from_json(&old, "").is_err()
+        {
+            let _ = std::fs::rename(&path, path.with_extension("json.corrupt"));
         }
         atomic_write(&path, record.to_json()?.as_bytes()).map_err(|e| io_error(&path, e))
     }
