@@ -1,0 +1,129 @@
+//! Shared test harness: a tokdeck home, the real binary, the real provider, a stub server.
+#![allow(dead_code)]
+
+pub mod provider;
+pub mod stub;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A private `TOKDECK_HOME` with a config file, and a way to run `tokdeck` in it.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl Home {
+    pub fn new(config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+        let mut home = Self {
+            dir,
+            env: Vec::new(),
+        };
+        home.set("TOKDECK_STORE", "file");
+        home
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Makes the headless user (tests/provider/user.js) the browser; its output goes to browser.log.
+    pub fn with_headless_user(&mut self) {
+        let script = self.path().join("browser.sh");
+        let user = repo().join("tests/provider/user.js");
+        let log = self.path().join("browser.log");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nexec node '{}' \"$@\" >>'{}' 2>&1\n",
+                user.display(),
+                log.display()
+            ),
+        )
+        .expect("write browser script");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+        }
+        self.set("BROWSER", &script.display().to_string());
+    }
+
+    pub fn browser_log(&self) -> String {
+        std::fs::read_to_string(self.path().join("browser.log")).unwrap_or_default()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokdeck"));
+        cmd.args(args)
+            .env("TOKDECK_HOME", self.path())
+            .env_remove("BROWSER")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("run tokdeck");
+        Run::from(output)
+    }
+
+    /// Runs and insists on success, showing everything on failure.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            0,
+            "tokdeck {args:?} failed:\n{run}\nbrowser log:\n{}",
+            self.browser_log()
+        );
+        run
+    }
+
+    pub fn record(&self, account: &str) -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(self.path().join("tokens").join(format!("{account}.json")))
+                .expect("token file");
+        serde_json::from_str(&text).expect("token json")
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}

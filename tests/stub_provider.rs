@@ -1,0 +1,200 @@
+//! The real binary against a stub provider, for answers a certified server never gives.
+
+mod common;
+
+use common::Home;
+use common::stub::{Stub, html, json};
+
+const DEVICE_AUTH: &str = r#"{"device_code":"dc","user_code":"WXYZ-1234","verification_uri":"https://stub/device","expires_in":60,"interval":1}"#;
+
+fn home_for(stub: &Stub) -> Home {
+    Home::new(&format!(
+        r#"
+[providers.stub]
+client_id = "cli"
+token_endpoint = "{token}"
+device_authorization_endpoint = "{device}"
+
+[providers.stub-conf]
+client_id = "svc"
+client_secret = "svc-secret"
+token_endpoint = "{token}"
+
+[accounts.dev]
+provider = "stub"
+flow = "device"
+scopes = ["openid"]
+
+[accounts.svc]
+provider = "stub-conf"
+flow = "client_credentials"
+"#,
+        token = stub.url("/token"),
+        device = stub.url("/device"),
+    ))
+}
+
+#[test]
+fn device_access_denied_ends_the_login_with_the_reason() {
+    let stub = Stub::start();
+    stub.on("/device", vec![json(200, DEVICE_AUTH)]).on(
+        "/token",
+        vec![
+            json(400, r#"{"error":"authorization_pending"}"#),
+            json(
+                400,
+                r#"{"error":"access_denied","error_description":"the user declined"}"#,
+            ),
+        ],
+    );
+    let home = home_for(&stub);
+    let run = home.run(&["login", "dev", "--no-browser"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("WXYZ-1234"),
+        "the user code is shown: {run}"
+    );
+    assert!(run.stderr.contains("denied: the user declined"), "{run}");
+    let polls = stub
+        .requests()
+        .iter()
+        .filter(|(p, _)| p == "/token")
+        .count();
+    assert_eq!(polls, 2, "no poll after the denial");
+    assert!(!home.path().join("tokens/dev.json").exists());
+}
+
+#[test]
+fn device_expired_token_ends_the_login() {
+    let stub = Stub::start();
+    stub.on("/device", vec![json(200, DEVICE_AUTH)])
+        .on("/token", vec![json(400, r#"{"error":"expired_token"}"#)]);
+    let run = home_for(&stub).run(&["login", "dev", "--no-browser"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("device code expired"), "{run}");
+}
+
+#[test]
+fn html_500_from_the_token_endpoint_is_described() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![html(500, "<html><head><title>Internal Server Error</title></head><body><p>upstream down</p></body></html>")],
+    );
+    let run = home_for(&stub).run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("HTTP 500"), "{run}");
+    assert!(
+        run.stderr.contains("Internal Server Error upstream down"),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("<html>"), "{run}");
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn truncated_json_is_reported_and_nothing_is_stored() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(200, r#"{"access_token":"abc","token_type":"Bea"#)],
+    );
+    let home = home_for(&stub);
+    let run = home.run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("cannot read") && run.stderr.contains("EOF"),
+        "{run}"
+    );
+    assert!(
+        !run.stderr.contains("abc"),
+        "a partial body may hold a token: {run}"
+    );
+    assert!(!home.path().join("tokens/svc.json").exists());
+}
+
+#[test]
+fn a_response_without_expires_in_is_a_token_without_expiry() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(
+            200,
+            r#"{"access_token":"opaque-svc-token","token_type":"bearer"}"#,
+        )],
+    );
+    let home = home_for(&stub);
+    let run = home.ok(&["token", "svc"]);
+    assert_eq!(run.stdout, "opaque-svc-token\n");
+    let header = home.ok(&["header", "svc"]);
+    assert_eq!(header.stdout, "Authorization: Bearer opaque-svc-token\n");
+    // Only one request: the second command used the stored token.
+    assert_eq!(stub.requests().len(), 1);
+    let (_, body) = &stub.requests()[0];
+    assert!(body.contains("grant_type=client_credentials"), "{body}");
+    assert!(
+        !body.contains("svc-secret"),
+        "the secret goes in the Authorization header"
+    );
+    let list = home.ok(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let svc = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["account"] == "svc")
+        .expect("svc row");
+    assert_eq!(svc["state"], "valid");
+    assert_eq!(svc["expires_at"], serde_json::Value::Null);
+}
+
+#[test]
+fn missing_access_token_is_named() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(200, r#"{"token_type":"Bearer","expires_in":60}"#)],
+    );
+    let run = home_for(&stub).run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("missing field `access_token`"), "{run}");
+}
+
+#[test]
+fn connection_refused_names_the_endpoint() {
+    let stub = Stub::start();
+    let mut home = home_for(&stub);
+    // A port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/token", dead.local_addr().expect("addr"));
+    drop(dead);
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[providers.p]\nclient_id = \"c\"\nclient_secret = \"s\"\ntoken_endpoint = \"{url}\"\n[accounts.svc]\nprovider = \"p\"\nflow = \"client_credentials\"\n"),
+    )
+    .expect("write");
+    home.set("TOKDECK_STORE", "file");
+    let run = home.run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains(&url), "{run}");
+}
+
+#[test]
+fn no_token_means_exit_4_and_a_hint() {
+    let stub = Stub::start();
+    let run = home_for(&stub).run(&["token", "dev"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(run.stderr.contains("tokdeck login dev"), "{run}");
+    assert!(stub.requests().is_empty(), "nothing to ask the provider");
+}
+
+#[test]
+fn unknown_account_lists_the_known_ones() {
+    let stub = Stub::start();
+    let run = home_for(&stub).run(&["token", "nope"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("no account named 'nope'") && run.stderr.contains("dev, svc"),
+        "{run}"
+    );
+}
