@@ -54,40 +54,30 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
         );
         return Ok(());
     }
-    let width = rows
-        .iter()
-        .map(|r| r.account.len())
-        .max()
-        .unwrap_or(7)
-        .max(7);
-    let pwidth = rows
-        .iter()
-        .map(|r| r.provider.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let mut out = format!(
-        "{:width$}  {:pwidth$}  {:9} {:20}  LEFT",
-        "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT"
-    );
+    let width = rows.iter().map(|r| r.account.len()).max().unwrap_or(7).max(7);
+    let pwidth = rows.iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    let mut out = format!("{:width$}  {:pwidth$}  {:9} {:20}  LEFT", "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT");
     for r in &rows {
         let left = match r.seconds_left {
-            Some(s) if s <= 0 => format!(
-                "expired {} ago",
-                humanize::duration(chrono::Duration::seconds(s))
-            ),
+            Some(s) if s <= 0 => format!("expired {} ago", humanize::duration(chrono::Duration::seconds(s))),
             Some(s) => humanize::duration(chrono::Duration::seconds(s)),
             None if r.state == TokenState::Valid => "no expiry".to_string(),
             None => "-".to_string(),
         };
+        let state = if r.error.is_some() { "error" } else { r.state.label() };
         out.push_str(&format!(
-            "\n{:width$}  {:pwidth$}  {:9} {:20}  {}",
+            "\n{:width$}  {:pwidth$}  {:9} {:20}  {left}",
             r.account,
             r.provider,
-            r.state.label(),
+            state,
             r.expires_at.as_deref().unwrap_or("-"),
-            r.error.as_deref().unwrap_or(&left)
         ));
     }
-    super::print_line(&out)
+    super::print_line(&out)?;
+    let mut errors: Vec<&str> = rows.iter().filter_map(|r| r.error.as_deref()).collect();
+    errors.dedup();
+    for error in errors {
+        eprintln!("tokdeck: {error}");
+    }
+    Ok(())
 }
