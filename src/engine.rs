@@ -410,6 +410,17 @@ impl Engine {
                     let Some(token) = token else { continue };
                     match grants::revoke(&http, url, &client, token.expose(), kind).await {
                         Ok(()) => report.revoked.push(label),
+                        // RFC 7009 §2.2.1: e.g. self-contained JWT access tokens.
+                        Err(OAuthError::Provider { error, .. }) if error == "unsupported_token_type" => {
+                            report.notes.push(format!(
+                                "the provider cannot revoke this {label}; it stays valid until it expires{}",
+                                tokens
+                                    .remaining(Utc::now())
+                                    .filter(|left| left.num_seconds() > 0)
+                                    .map(|left| format!(" (in {})", crate::humanize::duration(left)))
+                                    .unwrap_or_default()
+                            ))
+                        }
                         Err(e) => report.notes.push(format!(
                             "could not revoke the {label} ({e}); it stays valid at the provider until it expires"
                         )),

@@ -54,17 +54,37 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
         );
         return Ok(());
     }
-    let width = rows.iter().map(|r| r.account.len()).max().unwrap_or(7).max(7);
-    let pwidth = rows.iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
-    let mut out = format!("{:width$}  {:pwidth$}  {:9} {:20}  LEFT", "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT");
+    let width = rows
+        .iter()
+        .map(|r| r.account.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let pwidth = rows
+        .iter()
+        .map(|r| r.provider.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut out = format!(
+        "{:width$}  {:pwidth$}  {:9} {:20}  LEFT",
+        "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT"
+    );
     for r in &rows {
         let left = match r.seconds_left {
-            Some(s) if s <= 0 => format!("expired {} ago", humanize::duration(chrono::Duration::seconds(s))),
+            Some(s) if s <= 0 => format!(
+                "expired {} ago",
+                humanize::duration(chrono::Duration::seconds(s))
+            ),
             Some(s) => humanize::duration(chrono::Duration::seconds(s)),
             None if r.state == TokenState::Valid => "no expiry".to_string(),
             None => "-".to_string(),
         };
-        let state = if r.error.is_some() { "error" } else { r.state.label() };
+        let state = if r.error.is_some() {
+            "error"
+        } else {
+            r.state.label()
+        };
         out.push_str(&format!(
             "\n{:width$}  {:pwidth$}  {:9} {:20}  {left}",
             r.account,

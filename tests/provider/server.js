@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// tokdeck test OpenID Provider: a real, certified authorization server
+// (oidc-provider) bound to 127.0.0.1 only, for integration tests.
+//
+// Usage: node server.js [--port N] [--access-ttl S] [--id-ttl S]
+//          [--refresh-ttl S] [--device-ttl S] [--device-interval S]
+//          [--no-rotate] [--keys FILE] [--ignore-stdin] [--verbose]
+//
+// stdout: exactly one line, `READY http://127.0.0.1:<port>`, once listening.
+// stderr: one line per request (`<METHOD> <path> -> <status>`, no query
+//         strings, never tokens), plus provider error events.
+// Exits on stdin EOF/close (unless --ignore-stdin), SIGTERM and SIGINT.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+
+// ---------------------------------------------------------------------------
+// stdout is reserved for the READY line. oidc-provider prints its NOTICEs with
+// console.info (stdout), so route every console method to stderr, and drop
+// the known development-mode warnings this harness triggers on purpose.
+// ---------------------------------------------------------------------------
+const VERBOSE = process.argv.includes('--verbose');
+const BENIGN = [
+  'Unsupported runtime', // oidc-provider 9 prefers Node 22+, works on 20.19+
+  'devInteractions is enabled', // the built-in login/consent pages: wanted here
+  'in-memory adapter is used', // wanted here: every run starts empty
+  'function called, you SHOULD change it', // default device-flow pages etc.
+];
+function toStderr(...args) {
+  const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  // eslint-disable-next-line no-control-regex
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+  if (!VERBOSE && plain.startsWith('oidc-provider ') && BENIGN.some((b) => plain.includes(b))) {
+    return;
+  }
+  process.stderr.write(`${plain}\n`);
+}
+console.log = toStderr;
+console.info = toStderr;
+console.warn = toStderr;
+console.debug = toStderr;
+console.error = toStderr;
+
+// Imported only now so that its import-time warning goes through the above.
+const { default: Provider, errors } = await import('oidc-provider');
+
+// ---------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------
+function usage(msg) {
+  if (msg) process.stderr.write(`server.js: ${msg}\n`);
+  process.stderr.write(
+    'usage: node server.js [--port N] [--access-ttl S] [--id-ttl S] [--refresh-ttl S]\n'
+    + '                      [--device-ttl S] [--device-interval S] [--no-rotate]\n'
+    + '                      [--keys JWKS_FILE] [--ignore-stdin] [--verbose]\n',
+  );
+  process.exit(2);
+}
+
+const opts = {
+  port: 0,
+  accessTtl: 300,
+  idTtl: 300,
+  refreshTtl: 86400,
+  deviceTtl: 600,
+  deviceInterval: undefined,
+  rotate: true,
+  keys: undefined,
+  watchStdin: true,
+};
+
+{
+  const argv = process.argv.slice(2);
+  const intArg = (name, v) => {
+    if (v === undefined || !/^\d+$/.test(v)) usage(`${name} needs a non-negative integer`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    let name = a;
+    let value;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq !== -1) {
+      name = a.slice(0, eq);
+      value = a.slice(eq + 1);
+    }
+    const next = () => (value !== undefined ? value : argv[++i]); // eslint-disable-line no-plusplus
+    switch (name) {
+      case '--port': opts.port = intArg(name, next()); break;
+      case '--access-ttl': opts.accessTtl = intArg(name, next()); break;
+      case '--id-ttl': opts.idTtl = intArg(name, next()); break;
+      case '--refresh-ttl': opts.refreshTtl = intArg(name, next()); break;
+      case '--device-ttl': opts.deviceTtl = intArg(name, next()); break;
+      case '--device-interval': opts.deviceInterval = intArg(name, next()); break;
+      case '--no-rotate': opts.rotate = false; break;
+      case '--keys': opts.keys = next(); if (!opts.keys) usage('--keys needs a file'); break;
+      case '--ignore-stdin': opts.watchStdin = false; break;
+      case '--verbose': break;
+      case '-h': case '--help': usage(); break; // exits 2
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (opts.port > 65535) usage('--port out of range');
+  for (const k of ['accessTtl', 'idTtl', 'refreshTtl', 'deviceTtl']) {
+    if (opts[k] < 1) usage('TTLs must be >= 1 second');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle: die with the test process.
+// ---------------------------------------------------------------------------
+let server;
+function shutdown(code = 0) {
+  if (server) server.closeAllConnections?.();
+  process.exit(code);
+}
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGHUP', () => shutdown(0));
+if (opts.watchStdin) {
+  process.stdin.on('end', () => shutdown(0));
+  process.stdin.on('close', () => shutdown(0));
+  process.stdin.on('error', () => shutdown(0));
+  process.stdin.on('data', () => {}); // drain whatever the parent writes
+  process.stdin.resume();
+}
+process.stdout.on('error', () => {}); // parent may close the pipe after READY
+
+// ---------------------------------------------------------------------------
+// Signing keys
+// ---------------------------------------------------------------------------
+function generateKeys() {
+  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const suffix = crypto.randomBytes(4).toString('hex');
+  return {
+    keys: [
+      // The first key of a kty is the default for that kty; RS256 is the
+      // default id_token / JWT access token algorithm.
+      {
+        ...rsa.privateKey.export({ format: 'jwk' }), kid: `rs256-${suffix}`, alg: 'RS256', use: 'sig',
+      },
+      {
+        ...ec.privateKey.export({ format: 'jwk' }), kid: `es256-${suffix}`, alg: 'ES256', use: 'sig',
+      },
+    ],
+  };
+}
+
+let jwks;
+if (opts.keys) {
+  try {
+    jwks = JSON.parse(fs.readFileSync(opts.keys, 'utf8'));
+  } catch (err) {
+    usage(`cannot read JWKS from ${opts.keys}: ${err.message}`);
+  }
+  if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) usage(`${opts.keys} is not a JWKS with keys`);
+} else {
+  jwks = generateKeys();
+}
+
+// ---------------------------------------------------------------------------
+// Accounts: any login name is accepted, any password.
+// ---------------------------------------------------------------------------
+function account(sub) {
+  return {
+    accountId: sub,
+    async claims(_use, _scope, _claims, _rejected) {
+      const given = sub.charAt(0).toUpperCase() + sub.slice(1);
+      return {
+        sub,
+        name: `${given} Example`,
+        given_name: given,
+        family_name: 'Example',
+        preferred_username: sub,
+        email: `${sub}@example.test`,
+        email_verified: true,
+        updated_at: 1700000000,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Provider configuration
+// ---------------------------------------------------------------------------
+const API_RESOURCE = 'https://api.tokdeck.test';
+const API_SCOPE = 'api:read api:write';
+const USER_GRANTS = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'];
+
+function configuration() {
+  return {
+    clients: [
+      {
+        client_id: 'tokdeck-public',
+        client_name: 'tokdeck (public)',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: USER_GRANTS,
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+      },
+      {
+        client_id: 'tokdeck-confidential',
+        client_secret: 'tokdeck-confidential-secret',
+        client_name: 'tokdeck (confidential)',
+        // native so that the loopback redirect URI accepts any port
+        application_type: 'native',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: USER_GRANTS,
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+      },
+      {
+        client_id: 'tokdeck-service',
+        client_secret: 'tokdeck-service-secret',
+        client_name: 'tokdeck (service)',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
+    jwks,
+    findAccount: async (_ctx, sub) => account(sub),
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read', 'api:write'],
+    // PKCE is required for the public client (token_endpoint_auth_method
+    // none) by default; S256 only.
+    features: {
+      devInteractions: { enabled: true },
+      deviceFlow: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // Every access token is for the API (and therefore a JWT) unless the
+        // client explicitly asks for another (unknown → invalid_target).
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? API_RESOURCE,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (resourceIndicator !== API_RESOURCE) throw new errors.InvalidTarget();
+          return {
+            scope: API_SCOPE,
+            audience: API_RESOURCE,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: opts.accessTtl,
+          };
+        },
+      },
+    },
+    // Refresh tokens: issued whenever the client may use refresh_token and
+    // offline_access ended up in the granted scope (same as the default, made
+    // explicit).
+    issueRefreshToken: async (_ctx, client, code) => (
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access')
+    ),
+    rotateRefreshToken: opts.rotate,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? opts.accessTtl,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? opts.accessTtl,
+      AuthorizationCode: 60,
+      IdToken: opts.idTtl,
+      RefreshToken: opts.refreshTtl,
+      DeviceCode: opts.deviceTtl,
+      Interaction: 3600,
+      Session: Math.max(opts.refreshTtl, 3600),
+      Grant: Math.max(opts.refreshTtl, 3600),
+    },
+    // Keep cookies usable over plain http on 127.0.0.1.
+    cookies: {
+      keys: [crypto.randomBytes(32).toString('base64url')],
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      ctx.body = `<!DOCTYPE html><html><head><title>oops! something went wrong</title></head><body>
+<h1>oops! something went wrong</h1>
+${Object.entries(out).map(([k, v]) => `<pre><strong>${esc(k)}</strong>: ${esc(v)}</pre>`).join('\n')}
+</body></html>`;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Start: listen first (to learn the port), then build the Provider.
+// ---------------------------------------------------------------------------
+let callback = (_req, res) => {
+  res.statusCode = 503;
+  res.end('starting');
+};
+
+server = http.createServer((req, res) => {
+  const path = (req.url || '').split('?')[0];
+  res.on('close', () => {
+    process.stderr.write(`${req.method} ${path} -> ${res.statusCode}\n`);
+  });
+  callback(req, res);
+});
+
+server.on('error', (err) => {
+  process.stderr.write(`server.js: ${err.message}\n`);
+  process.exit(1);
+});
+
+server.listen(opts.port, '127.0.0.1', async () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  try {
+    const provider = new Provider(issuer, configuration());
+    // Plain http on loopback: no proxy headers to trust.
+    provider.proxy = false;
+
+    // Log error events (error code + description, never token values) and
+    // grant revocations, one line each, under the request line.
+    const emit = provider.emit.bind(provider);
+    provider.emit = (event, ...args) => {
+      if (event === 'server_error' || event.endsWith('.error')) {
+        const err = args.find((a) => a instanceof Error) || {};
+        const desc = err.error_description ? ` (${err.error_description})` : '';
+        const detail = err.error_detail ? ` [${err.error_detail}]` : '';
+        const msg = event === 'server_error' ? ` ${err.stack || err.message}` : '';
+        process.stderr.write(`  ${event}: ${err.error || err.name}${desc}${detail}${msg}\n`);
+      } else if (event === 'grant.revoked') {
+        process.stderr.write('  grant.revoked\n');
+      }
+      return emit(event, ...args);
+    };
+
+    // oidc-provider never sends `interval` in the device authorization
+    // response (RFC 8628 clients then default to 5 s). --device-interval adds
+    // one, so tests can poll faster. The provider never answers slow_down.
+    if (opts.deviceInterval !== undefined) {
+      provider.use(async (ctx, next) => {
+        await next();
+        if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200
+          && ctx.body && typeof ctx.body === 'object') {
+          ctx.body = { ...ctx.body, interval: opts.deviceInterval };
+        }
+      });
+    }
+
+    callback = provider.callback();
+    process.stdout.write(`READY ${issuer}\n`);
+  } catch (err) {
+    process.stderr.write(`server.js: failed to start provider: ${err.stack || err}\n`);
+    process.exit(1);
+  }
+});

@@ -1,0 +1,254 @@
+//! Every flow of the real `tokdeck` binary against a real, certified provider
+//! (oidc-provider) with refresh-token rotation, played by a headless user as `$BROWSER`.
+
+mod common;
+
+use common::Home;
+use common::provider::Provider;
+use serde_json::Value;
+
+fn logged_in(provider: &Provider, account: &str) -> Home {
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", account]);
+    home
+}
+
+fn decode(home: &Home, token: &str) -> Value {
+    let run = home.ok(&["decode", token.trim()]);
+    serde_json::from_str(&run.stdout).expect("decode prints JSON")
+}
+
+fn stored(home: &Home, account: &str, field: &str) -> String {
+    home.record(account)["tokens"][field]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn device_login_then_token_works_with_the_provider_stopped() {
+    let mut provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    let login = home.ok(&["login", "dev"]);
+    assert!(login.stderr.contains("enter the code"), "{login}");
+    assert!(login.stderr.contains("refresh token held"), "{login}");
+    assert!(
+        login.stdout.is_empty(),
+        "login prints nothing on stdout: {login}"
+    );
+
+    let token = home.ok(&["token", "dev"]).stdout;
+    assert_eq!(token.trim(), stored(&home, "dev", "access_token"));
+    let jwt = decode(&home, &token);
+    assert_eq!(jwt["format"], "jwt");
+    assert_eq!(jwt["claims"]["iss"], provider.issuer.as_str());
+    assert_eq!(jwt["claims"]["sub"], "alice");
+    assert!(
+        jwt["times"]["exp"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(in "),
+        "{jwt}"
+    );
+
+    // No network for a valid cached token: the provider is gone and it still works.
+    provider.stop();
+    let again = home.ok(&["token", "dev"]);
+    assert_eq!(again.stdout, token);
+    assert!(again.stderr.is_empty(), "nothing alarming: {again}");
+    let header = home.ok(&["header", "dev"]);
+    assert_eq!(header.stdout, format!("Authorization: Bearer {token}"));
+}
+
+#[test]
+fn device_login_denied_by_the_user() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.set("TOKDECK_TEST_DENY", "1");
+    let run = home.run(&["login", "dev"]);
+    assert_eq!(run.code, 1, "{run}\n{}", home.browser_log());
+    assert!(run.stderr.contains("denied"), "{run}");
+    assert!(!home.path().join("tokens/dev.json").exists());
+}
+
+#[test]
+fn browser_login_with_pkce_for_public_and_confidential_clients() {
+    let provider = Provider::start(&[]);
+    for account in ["web", "web-public"] {
+        let mut home = Home::new(&provider.config());
+        home.with_headless_user();
+        let login = home.ok(&["login", account]);
+        assert!(login.stderr.contains("http://127.0.0.1:"), "{login}");
+        assert!(
+            home.browser_log().contains("200"),
+            "the browser saw the success page: {}",
+            home.browser_log()
+        );
+        assert!(
+            !stored(&home, account, "refresh_token").is_empty(),
+            "offline_access gave a refresh token"
+        );
+        let id_token = home.ok(&["token", account, "--id-token"]).stdout;
+        let claims = &decode(&home, &id_token)["claims"];
+        assert_eq!(claims["iss"], provider.issuer.as_str());
+        assert!(
+            claims["nonce"].as_str().is_some_and(|n| n.len() > 10),
+            "{claims}"
+        );
+    }
+    let log = provider.log();
+    assert!(log.contains("/token"), "{log}");
+}
+
+#[test]
+fn browser_login_denied_at_consent() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.set("TOKDECK_TEST_DENY", "1");
+    let run = home.run(&["login", "web"]);
+    assert_eq!(run.code, 1, "{run}\n{}", home.browser_log());
+    assert!(run.stderr.contains("denied"), "{run}");
+}
+
+#[test]
+fn client_credentials_needs_no_login() {
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    let token = home.ok(&["token", "svc"]).stdout;
+    let jwt = decode(&home, &token);
+    assert_eq!(jwt["claims"]["client_id"], "tokdeck-service");
+    assert_eq!(stored(&home, "svc", "refresh_token"), "");
+    // Cached: a second call returns the same token.
+    assert_eq!(home.ok(&["token", "svc"]).stdout, token);
+    // An explicit login works too and replaces it.
+    home.ok(&["login", "svc"]);
+    assert_ne!(home.ok(&["token", "svc"]).stdout, token);
+}
+
+#[test]
+fn expired_token_is_refreshed_and_the_rotated_refresh_token_stored() {
+    let provider = Provider::start(&["--access-ttl", "2"]);
+    let home = logged_in(&provider, "dev");
+    let first_access = stored(&home, "dev", "access_token");
+    let first_refresh = stored(&home, "dev", "refresh_token");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let list = home.ok(&["list", "--json"]);
+    let rows: Value = serde_json::from_str(&list.stdout).expect("json");
+    let dev = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["account"] == "dev"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(dev["state"], "expired", "{dev}");
+
+    let token = home.ok(&["token", "dev", "--min-valid", "0"]).stdout;
+    assert_ne!(token.trim(), first_access, "a refresh happened");
+    assert_eq!(token.trim(), stored(&home, "dev", "access_token"));
+    let rotated = stored(&home, "dev", "refresh_token");
+    assert_ne!(
+        rotated, first_refresh,
+        "the provider rotated the refresh token and tokdeck kept the new one"
+    );
+    assert!(home.record("dev")["last_refresh"].is_string());
+
+    // Had tokdeck kept the old refresh token, the provider (reuse detection) would refuse this.
+    home.ok(&["refresh", "dev"]);
+    assert_ne!(stored(&home, "dev", "refresh_token"), rotated);
+}
+
+#[test]
+fn min_valid_above_the_lifetime_forces_a_refresh() {
+    let provider = Provider::start(&["--access-ttl", "300"]);
+    let home = logged_in(&provider, "dev");
+    let before = stored(&home, "dev", "access_token");
+    let cached = home.ok(&["token", "dev"]).stdout;
+    assert_eq!(cached.trim(), before);
+    let forced = home.ok(&["token", "dev", "--min-valid", "3600"]).stdout;
+    assert_ne!(forced.trim(), before);
+}
+
+#[test]
+fn logout_revokes_so_the_provider_rejects_the_old_refresh_token() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "dev");
+    let saved = std::fs::read(home.path().join("tokens/dev.json")).expect("token file");
+    let run = home.ok(&["logout", "dev"]);
+    assert!(run.stderr.contains("(revoked the refresh token)"), "{run}");
+    // oidc-provider answers unsupported_token_type for JWT access tokens (RFC 7009 §2.2.1).
+    assert!(
+        run.stderr
+            .contains("cannot revoke this access token; it stays valid until it expires (in "),
+        "{run}"
+    );
+    assert!(
+        !home.path().join("tokens/dev.json").exists(),
+        "deleted locally"
+    );
+    assert_eq!(home.run(&["token", "dev"]).code, 4);
+
+    // Put the old tokens back: the provider must refuse their refresh token now.
+    std::fs::write(home.path().join("tokens/dev.json"), saved).expect("restore");
+    let refresh = home.run(&["refresh", "dev"]);
+    assert_eq!(refresh.code, 4, "{refresh}");
+    assert!(refresh.stderr.contains("invalid_grant"), "{refresh}");
+    assert!(refresh.stderr.contains("tokdeck login dev"), "{refresh}");
+    // A failed refresh keeps what was stored.
+    assert!(home.path().join("tokens/dev.json").exists());
+}
+
+#[test]
+fn list_json_reports_each_account() {
+    let provider = Provider::start(&["--access-ttl", "3600"]);
+    let home = logged_in(&provider, "dev");
+    let rows: Value = serde_json::from_str(&home.ok(&["list", "--json"]).stdout).expect("json");
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 4);
+    let dev = rows.iter().find(|r| r["account"] == "dev").expect("dev");
+    assert_eq!(dev["provider"], "public");
+    assert_eq!(dev["state"], "valid");
+    assert_eq!(dev["refresh_token"], true);
+    let left = dev["seconds_left"].as_i64().expect("seconds_left");
+    assert!((3500..=3600).contains(&left), "{left}");
+    assert!(
+        dev["expires_at"].as_str().is_some_and(|s| s.ends_with('Z')),
+        "{dev}"
+    );
+    let web = rows.iter().find(|r| r["account"] == "web").expect("web");
+    assert_eq!(web["state"], "no_token");
+    let text = home.ok(&["list"]).stdout;
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("dev") && l.contains("valid")),
+        "{text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn file_store_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    home.ok(&["token", "svc"]);
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&home.path().join("tokens/svc.json")), 0o600);
+    assert_eq!(mode(&home.path().join("tokens")), 0o700);
+}
+
+#[test]
+fn discovery_is_cached_so_refresh_needs_only_the_token_endpoint() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "dev");
+    home.ok(&["refresh", "dev"]);
+    let log = provider.log();
+    let discoveries = log
+        .lines()
+        .filter(|l| l.contains("/.well-known/openid-configuration"))
+        .count();
+    assert_eq!(discoveries, 1, "{log}");
+}
