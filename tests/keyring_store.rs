@@ -1,0 +1,123 @@
+//! The keyring store against a real Secret Service: gnome-keyring-daemon in a private
+//! D-Bus session (dbus-run-session), read back with `secret-tool`.
+
+mod common;
+
+use common::Home;
+use common::provider::Provider;
+use std::collections::HashMap;
+use std::process::Command;
+
+/// Runs `script` inside a private D-Bus session with an unlocked gnome-keyring, and
+/// returns the output of each `== NAME` section.
+fn in_keyring_session(home: &Home, script: &str) -> HashMap<String, String> {
+    let full = format!(
+        "eval \"$(printf tokdeck-test | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null\n{script}"
+    );
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", &full])
+        .env("HOME", home.path())
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("TOKDECK_HOME", home.path())
+        .env("TOKDECK", env!("CARGO_BIN_EXE_tokdeck"))
+        .env_remove("BROWSER");
+    for (k, v) in &home.env {
+        cmd.env(k, v);
+    }
+    let output = cmd
+        .output()
+        .expect("run dbus-run-session (install dbus and gnome-keyring)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut sections = HashMap::new();
+    let mut current = String::from("(start)");
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("== ") {
+            current = name.to_string();
+            sections.insert(current.clone(), String::new());
+        } else {
+            sections
+                .entry(current.clone())
+                .or_default()
+                .push_str(&format!("{line}\n"));
+        }
+    }
+    sections.insert("stderr".into(), stderr);
+    sections
+}
+
+#[test]
+fn tokens_live_in_the_secret_service_not_in_files() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    home.with_headless_user();
+    let out = in_keyring_session(
+        &home,
+        r#"
+echo "== login"; "$TOKDECK" login dev 2>&1; echo "exit $?"
+echo "== token"; "$TOKDECK" token dev
+echo "== lookup"; secret-tool lookup service tokdeck username dev; echo
+echo "== refresh"; "$TOKDECK" refresh dev 2>&1; echo "exit $?"
+echo "== lookup2"; secret-tool lookup service tokdeck username dev; echo
+echo "== svc"; "$TOKDECK" token svc
+echo "== files"; ls -A "$TOKDECK_HOME"
+echo "== logout"; "$TOKDECK" logout dev 2>&1; echo "exit $?"
+echo "== after"; secret-tool lookup service tokdeck username dev || echo "(gone)"
+"#,
+    );
+    let show = format!("{out:#?}\nbrowser log:\n{}", home.browser_log());
+    assert!(out["login"].contains("exit 0"), "{show}");
+    let token = out["token"].trim().to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT access token: {show}");
+
+    let record: serde_json::Value =
+        serde_json::from_str(out["lookup"].trim()).expect("the keyring entry is a JSON record");
+    assert_eq!(record["tokens"]["access_token"], token.as_str());
+    let first_refresh = record["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!first_refresh.is_empty(), "{show}");
+
+    assert!(out["refresh"].contains("exit 0"), "{show}");
+    let after: serde_json::Value = serde_json::from_str(out["lookup2"].trim()).expect("json");
+    let rotated = after["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        !rotated.is_empty() && rotated != first_refresh,
+        "the rotated refresh token is in the keyring: {show}"
+    );
+
+    assert_eq!(out["svc"].trim().split('.').count(), 3, "{show}");
+    assert!(
+        !out["files"].contains("tokens"),
+        "no token files with the keyring store: {show}"
+    );
+    assert!(out["logout"].contains("exit 0"), "{show}");
+    assert!(out["after"].contains("(gone)"), "{show}");
+}
+
+#[test]
+fn an_unavailable_keyring_is_an_error_never_a_silent_file_fallback() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    home.set(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/tokdeck-test-bus",
+    );
+    let run = home.run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("OS keyring is not available"), "{run}");
+    assert!(
+        run.stderr.contains("TOKDECK_STORE=file"),
+        "tells how to choose the file store: {run}"
+    );
+    assert!(
+        !home.path().join("tokens").exists(),
+        "no plain-text fallback"
+    );
+}
