@@ -464,3 +464,6 @@ fn request(account: &Account) -> oauth::Request {
         params: account.params.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests;

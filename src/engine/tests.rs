@@ -1,0 +1,189 @@
+use super::*;
+use crate::oauth::http::TransportError;
+use crate::oauth::testing::Scripted;
+use crate::secret::Secret;
+use crate::store::MemoryStore;
+
+const CONFIG: &str = r#"
+[providers.p]
+client_id = "cli"
+token_endpoint = "https://idp.example/token"
+
+[providers.norevoke]
+client_id = "cli"
+token_endpoint = "https://idp.example/token"
+
+[accounts.a]
+provider = "p"
+
+[accounts.b]
+provider = "norevoke"
+"#;
+
+fn engine(script: &Scripted) -> (Engine, Arc<MemoryStore>) {
+    let config = Config::parse(std::path::Path::new("config.toml"), CONFIG, None).expect("config");
+    let home = std::env::temp_dir().join("tokdeck-engine-tests-unused");
+    let store = Arc::new(MemoryStore::default());
+    let engine =
+        Engine::with_store(config, Paths::under(&home), store.clone()).with_http(script.http());
+    (engine, store)
+}
+
+fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
+    let now = Utc::now();
+    TokenRecord::new(TokenSet {
+        access_token: Secret::new(access),
+        token_type: "Bearer".into(),
+        refresh_token: Some(Secret::new("rt-1")),
+        id_token: None,
+        scopes: vec!["openid".into()],
+        issued_at: now,
+        expires_at: Some(now + chrono::Duration::seconds(expires_in_secs)),
+    })
+}
+
+#[tokio::test]
+async fn a_valid_cached_token_makes_no_request() {
+    let script = Scripted::default();
+    let (engine, store) = engine(&script);
+    store.save("a", &record("cached", 3600)).expect("save");
+    let fresh = engine
+        .fresh_tokens("a", Duration::from_secs(60))
+        .await
+        .expect("fresh");
+    assert_eq!(fresh.tokens.access_token.expose(), "cached");
+    assert!(script.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_token_inside_min_valid_is_refreshed_and_the_rotation_stored() {
+    let script = Scripted::default();
+    script.reply(
+        200,
+        r#"{"access_token":"new","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-2"}"#,
+    );
+    let (engine, store) = engine(&script);
+    store.save("a", &record("old", 30)).expect("save");
+    let fresh = engine
+        .fresh_tokens("a", Duration::from_secs(60))
+        .await
+        .expect("fresh");
+    assert_eq!(fresh.tokens.access_token.expose(), "new");
+    let saved = store.load("a").expect("load").expect("record");
+    assert_eq!(
+        saved.tokens.refresh_token.as_ref().map(Secret::expose),
+        Some("rt-2")
+    );
+    assert!(saved.last_refresh.is_some());
+    assert!(script.sent()[0].body.contains("refresh_token=rt-1"));
+}
+
+#[tokio::test]
+async fn network_failure_serves_the_still_valid_token_and_says_so() {
+    let script = Scripted::default();
+    script.fail(TransportError::Connect {
+        url: "https://idp.example/token".into(),
+        reason: "connection refused".into(),
+    });
+    let (engine, store) = engine(&script);
+    store.save("a", &record("old", 30)).expect("save");
+    let fresh = engine
+        .fresh_tokens("a", Duration::from_secs(60))
+        .await
+        .expect("served");
+    assert_eq!(fresh.tokens.access_token.expose(), "old");
+    let warning = fresh.warning.expect("a warning");
+    assert!(
+        warning.contains("connection refused") && warning.contains("still valid"),
+        "{warning}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_not_served_when_refresh_fails() {
+    let script = Scripted::default();
+    script.fail(TransportError::Timeout {
+        url: "https://idp.example/token".into(),
+        secs: 30,
+    });
+    let (engine, store) = engine(&script);
+    store.save("a", &record("old", -10)).expect("save");
+    let err = engine
+        .fresh_tokens("a", Duration::from_secs(60))
+        .await
+        .expect_err("no token");
+    assert!(
+        err.to_string().contains("did not answer within 30 s"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn failed_refreshes_keep_the_old_tokens() {
+    for (status, body) in [
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant revoked"}"#,
+        ),
+        (500, "<html><title>oops</title></html>"),
+        (200, r#"{"access_token": "trunc"#),
+    ] {
+        let script = Scripted::default();
+        script.reply(status, body);
+        let (engine, store) = engine(&script);
+        let original = record("old", -10);
+        store.save("a", &original).expect("save");
+        let err = engine.refresh("a").await.expect_err("refresh fails");
+        if status == 400 {
+            assert!(matches!(err, EngineError::NeedsLogin { .. }), "{err}");
+            assert!(err.to_string().contains("grant revoked"), "{err}");
+        }
+        assert_eq!(
+            store.load("a").expect("load"),
+            Some(original),
+            "tokens unchanged after {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
+    let script = Scripted::default();
+    let (engine, store) = engine(&script);
+    store.save("b", &record("old", 3600)).expect("save");
+    let report = engine.logout("b").await.expect("logout");
+    assert!(report.revoked.is_empty());
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("no revocation endpoint")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(store.load("b").expect("load"), None);
+    assert!(script.sent().is_empty());
+}
+
+#[test]
+fn token_states() {
+    let now = Utc::now();
+    let set = |secs: Option<i64>| TokenSet {
+        expires_at: secs.map(|s| now + chrono::Duration::seconds(s)),
+        ..record("x", 0).tokens
+    };
+    assert_eq!(TokenState::of(None, now), TokenState::NoToken);
+    assert_eq!(
+        TokenState::of(Some(&set(Some(3600))), now),
+        TokenState::Valid
+    );
+    assert_eq!(
+        TokenState::of(Some(&set(Some(120))), now),
+        TokenState::Expiring
+    );
+    assert_eq!(
+        TokenState::of(Some(&set(Some(-1))), now),
+        TokenState::Expired
+    );
+    assert_eq!(TokenState::of(Some(&set(None)), now), TokenState::Valid);
+}
