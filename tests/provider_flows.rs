@@ -28,7 +28,8 @@ fn stored(home: &Home, account: &str, field: &str) -> String {
 
 #[test]
 fn device_login_then_token_works_with_the_provider_stopped() {
-    let mut provider = Provider::start(&[]);
+    // As shipped: no `interval`, so tokdeck polls every 5 s (RFC 8628 §3.2 default).
+    let mut provider = Provider::start_plain(&[]);
     let mut home = Home::new(&provider.config());
     home.with_headless_user();
     let login = home.ok(&["login", "dev"]);

@@ -19,8 +19,17 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// Starts the provider with extra `server.js` flags (`--access-ttl 5`, ...).
+    /// Starts the provider with extra `server.js` flags (`--access-ttl 5`, ...), and a 1 s
+    /// device polling interval so device logins do not wait the default 5 s per poll.
     pub fn start(flags: &[&str]) -> Self {
+        let mut all = vec!["--device-interval", "1"];
+        all.extend_from_slice(flags);
+        Self::start_plain(&all)
+    }
+
+    /// Starts the provider exactly as configured by `flags`: no `interval` in device
+    /// authorization responses, as oidc-provider ships.
+    pub fn start_plain(flags: &[&str]) -> Self {
         let dir = super::repo().join("tests/provider");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),

@@ -27,6 +27,16 @@ const BENIGN = [
   'in-memory adapter is used', // wanted here: every run starts empty
   'function called, you SHOULD change it', // default device-flow pages etc.
 ];
+// A parent that stops reading our pipes must not crash us.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+function logLine(line) {
+  try {
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // ignore
+  }
+}
 function toStderr(...args) {
   const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   // eslint-disable-next-line no-control-regex
@@ -34,7 +44,7 @@ function toStderr(...args) {
   if (!VERBOSE && plain.startsWith('oidc-provider ') && BENIGN.some((b) => plain.includes(b))) {
     return;
   }
-  process.stderr.write(`${plain}\n`);
+  logLine(plain);
 }
 console.log = toStderr;
 console.info = toStderr;
@@ -49,7 +59,7 @@ const { default: Provider, errors } = await import('oidc-provider');
 // CLI
 // ---------------------------------------------------------------------------
 function usage(msg) {
-  if (msg) process.stderr.write(`server.js: ${msg}\n`);
+  if (msg) logLine(`server.js: ${msg}`);
   process.stderr.write(
     'usage: node server.js [--port N] [--access-ttl S] [--id-ttl S] [--refresh-ttl S]\n'
     + '                      [--device-ttl S] [--device-interval S] [--no-rotate]\n'
@@ -125,7 +135,6 @@ if (opts.watchStdin) {
   process.stdin.on('data', () => {}); // drain whatever the parent writes
   process.stdin.resume();
 }
-process.stdout.on('error', () => {}); // parent may close the pipe after READY
 
 // ---------------------------------------------------------------------------
 // Signing keys
@@ -271,10 +280,12 @@ function configuration() {
       RefreshToken: opts.refreshTtl,
       DeviceCode: opts.deviceTtl,
       Interaction: 3600,
-      Session: Math.max(opts.refreshTtl, 3600),
-      Grant: Math.max(opts.refreshTtl, 3600),
+      // Sessions and grants outlive any refresh token chain a test makes, so
+      // --refresh-ttl alone decides when a refresh token stops working.
+      Session: Math.max(opts.refreshTtl * 10, 14 * 24 * 3600),
+      Grant: Math.max(opts.refreshTtl * 10, 14 * 24 * 3600),
     },
-    // Keep cookies usable over plain http on 127.0.0.1.
+    // Cookie signing keys, fresh at each start.
     cookies: {
       keys: [crypto.randomBytes(32).toString('base64url')],
     },
@@ -300,13 +311,13 @@ let callback = (_req, res) => {
 server = http.createServer((req, res) => {
   const path = (req.url || '').split('?')[0];
   res.on('close', () => {
-    process.stderr.write(`${req.method} ${path} -> ${res.statusCode}\n`);
+    logLine(`${req.method} ${path} -> ${res.statusCode}`);
   });
   callback(req, res);
 });
 
-server.on('error', (err) => {
-  process.stderr.write(`server.js: ${err.message}\n`);
+server.on('error', (error) => {
+  logLine(`server.js: ${error.message}`);
   process.exit(1);
 });
 
@@ -319,7 +330,8 @@ server.listen(opts.port, '127.0.0.1', async () => {
     provider.proxy = false;
 
     // Log error events (error code + description, never token values) and
-    // grant revocations, one line each, under the request line.
+    // grant revocations, one line each, just before the line of the request
+    // they belong to (request lines are written when the response closes).
     const emit = provider.emit.bind(provider);
     provider.emit = (event, ...args) => {
       if (event === 'server_error' || event.endsWith('.error')) {
@@ -327,9 +339,9 @@ server.listen(opts.port, '127.0.0.1', async () => {
         const desc = err.error_description ? ` (${err.error_description})` : '';
         const detail = err.error_detail ? ` [${err.error_detail}]` : '';
         const msg = event === 'server_error' ? ` ${err.stack || err.message}` : '';
-        process.stderr.write(`  ${event}: ${err.error || err.name}${desc}${detail}${msg}\n`);
+        logLine(`  ${event}: ${err.error || err.name}${desc}${detail}${msg}`);
       } else if (event === 'grant.revoked') {
-        process.stderr.write('  grant.revoked\n');
+        logLine('  grant.revoked');
       }
       return emit(event, ...args);
     };
@@ -350,7 +362,7 @@ server.listen(opts.port, '127.0.0.1', async () => {
     callback = provider.callback();
     process.stdout.write(`READY ${issuer}\n`);
   } catch (err) {
-    process.stderr.write(`server.js: failed to start provider: ${err.stack || err}\n`);
+    logLine(`server.js: failed to start provider: ${err.stack || err}`);
     process.exit(1);
   }
 });
