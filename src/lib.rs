@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod engine;
 pub mod humanize;
@@ -12,3 +13,4 @@ pub mod jwt;
 pub mod oauth;
 pub mod secret;
 pub mod store;
+pub mod tui;

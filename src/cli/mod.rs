@@ -103,10 +103,7 @@ pub enum Command {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        // The dashboard comes next; until then, say what there is.
-        let mut help = <Cli as clap::CommandFactory>::command();
-        let _ = help.print_help();
-        return exit::OK;
+        return crate::tui::main(cli.config.as_deref());
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -66,9 +66,24 @@ pub enum StoreKind {
 struct FileConfig {
     store: Option<StoreKind>,
     #[serde(default)]
+    dashboard: DashboardSection,
+    #[serde(default)]
     providers: BTreeMap<String, ProviderSection>,
     #[serde(default)]
     accounts: BTreeMap<String, AccountSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DashboardSection {
+    /// Clear a copied token from the clipboard after this many seconds (0: never).
+    clipboard_clear_seconds: Option<u64>,
+}
+
+/// Dashboard settings from `[dashboard]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    pub clipboard_clear: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +147,7 @@ pub struct Account {
 pub struct Config {
     pub path: PathBuf,
     pub store: StoreKind,
+    pub dashboard: Dashboard,
     pub accounts: BTreeMap<String, Account>,
 }
 
@@ -256,6 +272,13 @@ impl Config {
         Ok(Self {
             path: path.to_path_buf(),
             store: store_override.or(file.store).unwrap_or(StoreKind::Keyring),
+            dashboard: Dashboard {
+                clipboard_clear: file
+                    .dashboard
+                    .clipboard_clear_seconds
+                    .filter(|s| *s > 0)
+                    .map(std::time::Duration::from_secs),
+            },
             accounts,
         })
     }

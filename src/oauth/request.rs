@@ -31,6 +31,16 @@ pub(crate) async fn send_form(
     client: &Client,
     params: &[(&str, &str)],
 ) -> Result<HttpResponse, OAuthError> {
+    let request = form_request(url, client, params)?;
+    Ok(http.send(request).await?)
+}
+
+/// Built apart from the async fn: the form serializer is not `Send`.
+fn form_request(
+    url: &str,
+    client: &Client,
+    params: &[(&str, &str)],
+) -> Result<super::http::HttpRequest, OAuthError> {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in params {
         form.append_pair(k, v);
@@ -53,10 +63,9 @@ pub(crate) async fn send_form(
             form.append_pair("client_id", &client.client_id);
         }
     }
-    let request = builder
+    builder
         .body(form.finish().into_bytes())
-        .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")))?;
-    Ok(http.send(request).await?)
+        .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")))
 }
 
 pub(crate) async fn get_json<T: DeserializeOwned>(

@@ -1,0 +1,242 @@
+//! The run loop only: draw, wait for the next message, update, execute the commands.
+//! Background work runs as tokio tasks that report back through the one channel.
+
+use super::event::{Command, Failure, LoginProgress, Msg, Outcome};
+use super::model::Model;
+use super::update::update;
+use super::view;
+use crate::clipboard::Clipboard;
+use crate::engine::{Engine, EngineError, LoginObserver};
+use crate::oauth::device::DeviceAuthorization;
+use crate::secret::Secret;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+/// The clock the countdowns follow.
+const TICK: Duration = Duration::from_secs(1);
+
+struct Runtime {
+    engine: Option<Arc<Engine>>,
+    tx: UnboundedSender<Msg>,
+    login: Option<JoinHandle<()>>,
+    clipboard: Clipboard,
+    clear_at: Option<(Instant, Secret)>,
+}
+
+pub async fn run(engine: Option<Arc<Engine>>, mut model: Model) -> std::io::Result<()> {
+    let mut terminal = ratatui::init();
+    let restore_paste = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        restore_paste(info);
+    }));
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+
+    let (tx, mut rx) = unbounded_channel();
+    spawn_input(tx.clone());
+    spawn_ticks(tx.clone());
+    let mut runtime = Runtime {
+        engine,
+        tx,
+        login: None,
+        clipboard: Clipboard::new(),
+        clear_at: None,
+    };
+    runtime.execute(Command::LoadAll, terminal.backend_mut());
+
+    let result = loop {
+        if let Err(e) = terminal.draw(|frame| view::draw(frame, &model)) {
+            break Err(e);
+        }
+        let Some(msg) = rx.recv().await else {
+            break Ok(());
+        };
+        let mut commands = update(&mut model, msg);
+        // Apply whatever else is already queued before drawing again.
+        while let Ok(msg) = rx.try_recv() {
+            commands.extend(update(&mut model, msg));
+        }
+        for command in commands {
+            runtime.execute(command, terminal.backend_mut());
+        }
+        runtime.clear_clipboard_when_due(terminal.backend_mut());
+        if model.quit {
+            break Ok(());
+        }
+    };
+    if let Some(login) = runtime.login.take() {
+        login.abort();
+    }
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+fn spawn_input(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(event)) = events.next().await {
+            let msg = match event {
+                Event::Key(key) => Msg::Key(key),
+                Event::Paste(text) => Msg::Paste(text),
+                Event::Resize(..) => Msg::Resized,
+                _ => continue,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_ticks(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Msg::Tick(chrono::Utc::now())).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn failure(error: EngineError) -> Failure {
+    Failure {
+        needs_login: matches!(error, EngineError::NeedsLogin { .. }),
+        message: error.to_string(),
+    }
+}
+
+/// Reports login progress into the channel.
+struct Observer {
+    tx: UnboundedSender<Msg>,
+    account: String,
+}
+
+impl Observer {
+    fn send(&self, progress: LoginProgress) {
+        let _ = self.tx.send(Msg::Done(Outcome::Login {
+            account: self.account.clone(),
+            progress,
+        }));
+    }
+}
+
+impl LoginObserver for Observer {
+    fn device_code(&self, auth: &DeviceAuthorization) {
+        self.send(LoginProgress::Device {
+            user_code: auth.user_code.clone(),
+            verification_uri: auth.verification_uri.clone(),
+            complete: auth.verification_uri_complete.clone(),
+            expires_in: auth.expires_in,
+        });
+    }
+
+    fn browser_url(&self, url: &str) {
+        self.send(LoginProgress::Browser {
+            url: url.to_string(),
+        });
+    }
+}
+
+impl Runtime {
+    fn execute(&mut self, command: Command, terminal: &mut impl std::io::Write) {
+        let tx = self.tx.clone();
+        let done = move |outcome| {
+            let _ = tx.send(Msg::Done(outcome));
+        };
+        match command {
+            Command::Copy {
+                what,
+                text,
+                clear_after,
+            } => {
+                let result = self.clipboard.copy(&text, terminal).map(str::to_string);
+                if result.is_ok() {
+                    self.clear_at = clear_after.map(|d| (Instant::now() + d, text));
+                }
+                done(Outcome::Copied { what, result });
+            }
+            Command::OpenBrowser(url) => {
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = crate::browser::open(&url) {
+                        done(Outcome::BrowserFailed(e));
+                    }
+                });
+            }
+            Command::CancelLogin => {
+                if let Some(task) = self.login.take() {
+                    task.abort();
+                }
+            }
+            Command::LoadAll => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
+                    for account in names {
+                        let result = engine.load(&account).await.map_err(|e| e.to_string());
+                        done(Outcome::Loaded { account, result });
+                    }
+                });
+            }
+            Command::Refresh(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = engine.refresh(&account).await.map_err(failure);
+                    done(Outcome::Refreshed { account, result });
+                });
+            }
+            Command::Logout(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = engine
+                        .logout(&account)
+                        .await
+                        .map(|r| r.notes)
+                        .map_err(|e| e.to_string());
+                    done(Outcome::LoggedOut { account, result });
+                });
+            }
+            Command::Login(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                if let Some(previous) = self.login.take() {
+                    previous.abort();
+                }
+                let observer = Observer {
+                    tx: self.tx.clone(),
+                    account: account.clone(),
+                };
+                self.login = Some(tokio::spawn(async move {
+                    let result = engine
+                        .login(&account, None, &observer)
+                        .await
+                        .map_err(failure);
+                    observer.send(LoginProgress::Finished(result));
+                }));
+            }
+        }
+    }
+
+    fn clear_clipboard_when_due(&mut self, terminal: &mut impl std::io::Write) {
+        if let Some((at, _)) = &self.clear_at
+            && Instant::now() >= *at
+            && let Some((_, text)) = self.clear_at.take()
+        {
+            self.clipboard.clear_if_unchanged(&text, terminal);
+        }
+    }
+}

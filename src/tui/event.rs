@@ -1,0 +1,83 @@
+//! The one stream the dashboard reacts to: terminal input, the 1 s tick, and the results
+//! of background work. Everything arrives here as an owned [`Msg`].
+
+use crate::oauth::TokenSet;
+use crate::secret::Secret;
+use crate::store::TokenRecord;
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste.
+    Paste(String),
+    /// The clock, once a second; `update` takes time only from here.
+    Tick(DateTime<Utc>),
+    Resized,
+    Done(Outcome),
+}
+
+/// A finished (or progressing) piece of background work.
+#[derive(Debug)]
+pub enum Outcome {
+    Loaded {
+        account: String,
+        result: Result<Option<TokenRecord>, String>,
+    },
+    Refreshed {
+        account: String,
+        result: Result<TokenSet, Failure>,
+    },
+    Login {
+        account: String,
+        progress: LoginProgress,
+    },
+    LoggedOut {
+        account: String,
+        result: Result<Vec<String>, String>,
+    },
+    Copied {
+        what: String,
+        result: Result<String, String>,
+    },
+    BrowserFailed(String),
+}
+
+/// Why a refresh or login failed, and whether only a new login can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub needs_login: bool,
+}
+
+#[derive(Debug)]
+pub enum LoginProgress {
+    Device {
+        user_code: String,
+        verification_uri: String,
+        complete: Option<String>,
+        expires_in: Duration,
+    },
+    Browser {
+        url: String,
+    },
+    Finished(Result<TokenSet, Failure>),
+}
+
+/// Work `update` asks the runtime to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    LoadAll,
+    Refresh(String),
+    Login(String),
+    CancelLogin,
+    Logout(String),
+    Copy {
+        what: String,
+        text: Secret,
+        clear_after: Option<Duration>,
+    },
+    OpenBrowser(String),
+}

@@ -1,0 +1,74 @@
+//! The dashboard: Elm-style `Model` / `update` / `view` over the shared engine.
+
+mod app;
+pub mod event;
+pub mod model;
+pub mod schedule;
+pub mod update;
+pub mod view;
+
+use crate::config::{Config, ConfigError, Paths};
+use crate::engine::Engine;
+use model::{AccountRow, Model, Setup};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Builds the first model from the config (or the lack of one) and runs the dashboard.
+pub fn main(config_override: Option<&Path>) -> i32 {
+    let paths = match Paths::resolve(config_override) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("tokdeck: {e}");
+            return crate::cli::exit::USAGE;
+        }
+    };
+    let now = chrono::Utc::now();
+    let (engine, model) = match Config::load(&paths.config_file) {
+        Ok(config) => {
+            let rows = rows(&config);
+            let clear = config.dashboard.clipboard_clear;
+            let mut model = Model::new(Setup::Ready, rows, now);
+            model.clipboard_clear = clear;
+            (Some(Arc::new(Engine::new(config, paths))), model)
+        }
+        Err(ConfigError::Missing(path)) => (
+            None,
+            Model::new(Setup::FirstRun { config_path: path }, Vec::new(), now),
+        ),
+        Err(e) => (
+            None,
+            Model::new(
+                Setup::Broken {
+                    message: e.to_string(),
+                },
+                Vec::new(),
+                now,
+            ),
+        ),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tokdeck: cannot start the async runtime: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    match runtime.block_on(app::run(engine, model)) {
+        Ok(()) => crate::cli::exit::OK,
+        Err(e) => {
+            eprintln!("tokdeck: the dashboard failed: {e}");
+            crate::cli::exit::FAILURE
+        }
+    }
+}
+
+pub fn rows(config: &Config) -> Vec<AccountRow> {
+    config
+        .accounts
+        .values()
+        .map(|a| AccountRow::new(&a.name, &a.provider.name, a.flow))
+        .collect()
+}

@@ -1,0 +1,296 @@
+//! Everything the dashboard shows, as plain data. Views read it; only `update` changes it.
+
+use crate::config::Flow;
+use crate::engine::EXPIRING_WITHIN;
+use crate::jwt::Decoded;
+use crate::oauth::TokenSet;
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub now: DateTime<Utc>,
+    pub setup: Setup,
+    /// Sorted by provider, then name.
+    pub accounts: Vec<AccountRow>,
+    /// Index into `accounts` of the selected row (a visible one).
+    pub selected: usize,
+    pub filter: String,
+    /// The filter line has the keyboard.
+    pub filtering: bool,
+    pub claims: ClaimsView,
+    /// Show token text instead of the mask.
+    pub reveal: bool,
+    pub popup: Option<Popup>,
+    pub status: Option<Status>,
+    pub clipboard_clear: Option<Duration>,
+    pub last_reload: DateTime<Utc>,
+    pub quit: bool,
+}
+
+/// Whether there is a config to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setup {
+    Ready,
+    /// No config file yet: the welcome screen says where it goes.
+    FirstRun {
+        config_path: PathBuf,
+    },
+    /// The config did not parse; tokdeck shows why and never rewrites it.
+    Broken {
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub name: String,
+    pub provider: String,
+    pub flow: Flow,
+    /// `false` until the store has been read for this account.
+    pub loaded: bool,
+    pub tokens: Option<TokenSet>,
+    pub last_refresh: Option<DateTime<Utc>>,
+    pub activity: Activity,
+    /// The provider refused the refresh token: only a login helps; no more retries.
+    pub needs_login: bool,
+    pub last_error: Option<String>,
+    pub retry: Option<Retry>,
+}
+
+impl AccountRow {
+    pub fn new(name: &str, provider: &str, flow: Flow) -> Self {
+        Self {
+            name: name.to_string(),
+            provider: provider.to_string(),
+            flow,
+            loaded: false,
+            tokens: None,
+            last_refresh: None,
+            activity: Activity::Idle,
+            needs_login: false,
+            last_error: None,
+            retry: None,
+        }
+    }
+
+    /// The dashboard refreshes this account on its own.
+    pub fn auto_refreshes(&self) -> bool {
+        self.tokens
+            .as_ref()
+            .is_some_and(|t| t.refresh_token.is_some() || self.flow == Flow::ClientCredentials)
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        match self.activity {
+            Activity::Refreshing => return TokenStatus::Refreshing,
+            Activity::LoggingIn => return TokenStatus::LoggingIn,
+            Activity::LoggingOut => return TokenStatus::LoggingOut,
+            Activity::Idle => {}
+        }
+        if !self.loaded {
+            return TokenStatus::Loading;
+        }
+        if self.needs_login {
+            return TokenStatus::NeedsLogin;
+        }
+        let Some(tokens) = &self.tokens else {
+            return TokenStatus::NoToken;
+        };
+        match tokens.remaining(now) {
+            None => TokenStatus::NoExpiry,
+            Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
+            Some(left) if left.num_seconds() < EXPIRING_WITHIN.as_secs() as i64 => {
+                TokenStatus::Expiring { left }
+            }
+            Some(left) => TokenStatus::Valid { left },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Refreshing,
+    LoggingIn,
+    LoggingOut,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempt: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// What a row's badge says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    Loading,
+    Valid { left: chrono::Duration },
+    Expiring { left: chrono::Duration },
+    Expired { ago: chrono::Duration },
+    NoExpiry,
+    NoToken,
+    Refreshing,
+    LoggingIn,
+    LoggingOut,
+    NeedsLogin,
+}
+
+/// How urgent a status is; the views colour by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Comfortable,
+    Soon,
+    Expired,
+    None,
+    Busy,
+}
+
+impl TokenStatus {
+    pub fn label(self) -> String {
+        use crate::humanize::duration;
+        match self {
+            Self::Loading => "…".into(),
+            Self::Valid { left } | Self::Expiring { left } => duration(left),
+            Self::Expired { ago } => format!("expired {} ago", duration(ago)),
+            Self::NoExpiry => "no expiry".into(),
+            Self::NoToken => "no token".into(),
+            Self::Refreshing => "refreshing…".into(),
+            Self::LoggingIn => "logging in…".into(),
+            Self::LoggingOut => "logging out…".into(),
+            Self::NeedsLogin => "login needed".into(),
+        }
+    }
+
+    pub fn urgency(self) -> Urgency {
+        match self {
+            Self::Valid { .. } | Self::NoExpiry => Urgency::Comfortable,
+            Self::Expiring { .. } => Urgency::Soon,
+            Self::Expired { .. } | Self::NeedsLogin => Urgency::Expired,
+            Self::NoToken | Self::Loading => Urgency::None,
+            Self::Refreshing | Self::LoggingIn | Self::LoggingOut => Urgency::Busy,
+        }
+    }
+}
+
+/// Which token the claims pane decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenChoice {
+    Access,
+    Id,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimsView {
+    pub source: TokenChoice,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help,
+    Login { account: String, stage: LoginStage },
+    ConfirmLogout { account: String },
+    Inspector(Inspector),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginStage {
+    Starting,
+    Device {
+        user_code: String,
+        verification_uri: String,
+        complete: Option<String>,
+        expires_at: DateTime<Utc>,
+    },
+    Browser {
+        url: String,
+    },
+}
+
+/// A pasted token, decoded.
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    pub token: Option<Secret>,
+    pub decoded: Option<Result<Decoded, String>>,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: Level,
+}
+
+impl Model {
+    pub fn new(setup: Setup, accounts: Vec<AccountRow>, now: DateTime<Utc>) -> Self {
+        let mut accounts = accounts;
+        accounts.sort_by(|a, b| (&a.provider, &a.name).cmp(&(&b.provider, &b.name)));
+        Self {
+            now,
+            setup,
+            accounts,
+            selected: 0,
+            filter: String::new(),
+            filtering: false,
+            claims: ClaimsView {
+                source: TokenChoice::Access,
+                scroll: 0,
+            },
+            reveal: false,
+            popup: None,
+            status: None,
+            clipboard_clear: None,
+            last_reload: now,
+            quit: false,
+        }
+    }
+
+    pub fn matches_filter(&self, row: &AccountRow) -> bool {
+        if self.filter.is_empty() {
+            return true;
+        }
+        let needle = self.filter.to_lowercase();
+        row.name.to_lowercase().contains(&needle) || row.provider.to_lowercase().contains(&needle)
+    }
+
+    /// Indices of the rows the filter lets through, in display order.
+    pub fn visible(&self) -> Vec<usize> {
+        (0..self.accounts.len())
+            .filter(|&i| self.matches_filter(&self.accounts[i]))
+            .collect()
+    }
+
+    pub fn selected_row(&self) -> Option<&AccountRow> {
+        self.accounts
+            .get(self.selected)
+            .filter(|row| self.matches_filter(row))
+    }
+
+    pub fn row_mut(&mut self, name: &str) -> Option<&mut AccountRow> {
+        self.accounts.iter_mut().find(|r| r.name == name)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            level: Level::Info,
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            level: Level::Error,
+        });
+    }
+}

@@ -1,0 +1,493 @@
+//! `update(model, msg) -> commands`: all dashboard behaviour, with no IO and no clock.
+
+use super::event::{Command, Failure, LoginProgress, Msg, Outcome};
+use super::model::{Activity, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice};
+use super::schedule;
+use crate::secret::Secret;
+use chrono::Duration as ChronoDuration;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// How often the dashboard re-reads the store, to see what other processes did.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// Largest paste the inspector takes.
+pub const MAX_PASTE_BYTES: usize = 64 * 1024;
+
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Tick(now) => tick(model, now),
+        Msg::Key(key) if key.kind != KeyEventKind::Release => key_press(model, key),
+        Msg::Key(_) | Msg::Resized => Vec::new(),
+        Msg::Paste(text) => {
+            open_inspector(model, Some(text));
+            Vec::new()
+        }
+        Msg::Done(outcome) => done(model, outcome),
+    }
+}
+
+/// Time passes: schedule due refreshes and retries, re-read the store now and then.
+fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
+    model.now = now;
+    let mut commands = Vec::new();
+    for row in &mut model.accounts {
+        if row.activity != Activity::Idle || row.needs_login || !row.auto_refreshes() {
+            continue;
+        }
+        let due = match (&row.retry, &row.tokens) {
+            (Some(retry), _) => now >= retry.at,
+            (None, Some(tokens)) => {
+                schedule::refresh_at(tokens, &row.name).is_some_and(|at| now >= at)
+            }
+            (None, None) => false,
+        };
+        if due {
+            row.activity = Activity::Refreshing;
+            commands.push(Command::Refresh(row.name.clone()));
+        }
+    }
+    if model.setup == Setup::Ready
+        && (now - model.last_reload).num_seconds() >= RELOAD_EVERY.as_secs() as i64
+    {
+        model.last_reload = now;
+        commands.push(Command::LoadAll);
+    }
+    commands
+}
+
+fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
+    let now = model.now;
+    match outcome {
+        Outcome::Loaded { account, result } => {
+            let Some(row) = model.row_mut(&account) else {
+                return Vec::new();
+            };
+            // Work in flight will report its own result.
+            if row.activity != Activity::Idle {
+                return Vec::new();
+            }
+            row.loaded = true;
+            match result {
+                Ok(record) => {
+                    let changed = row.tokens.as_ref().map(|t| &t.access_token)
+                        != record.as_ref().map(|r| &r.tokens.access_token);
+                    if changed {
+                        // Another process logged in or refreshed: that clears our trouble.
+                        row.needs_login = false;
+                        row.retry = None;
+                        row.last_error = None;
+                    }
+                    row.last_refresh = record.as_ref().and_then(|r| r.last_refresh);
+                    row.tokens = record.map(|r| r.tokens);
+                }
+                Err(e) => row.last_error = Some(e),
+            }
+        }
+        Outcome::Refreshed { account, result } => {
+            let Some(row) = model.row_mut(&account) else {
+                return Vec::new();
+            };
+            row.activity = Activity::Idle;
+            match result {
+                Ok(tokens) => {
+                    row.tokens = Some(tokens);
+                    row.last_refresh = Some(now);
+                    row.retry = None;
+                    row.last_error = None;
+                    row.needs_login = false;
+                }
+                Err(Failure {
+                    message,
+                    needs_login: true,
+                }) => {
+                    row.needs_login = true;
+                    row.retry = None;
+                    row.last_error = Some(message);
+                }
+                Err(Failure { message, .. }) => {
+                    let attempt = row.retry.map_or(1, |r| r.attempt + 1);
+                    let wait = schedule::backoff(attempt);
+                    row.retry = Some(Retry {
+                        attempt,
+                        at: now + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::zero()),
+                    });
+                    let text = format!(
+                        "refresh of '{account}' failed: {message}; retry {attempt} in {} s",
+                        wait.as_secs()
+                    );
+                    row.last_error = Some(message);
+                    model.error(text);
+                }
+            }
+        }
+        Outcome::Login { account, progress } => return login_progress(model, account, progress),
+        Outcome::LoggedOut { account, result } => {
+            if let Some(row) = model.row_mut(&account) {
+                row.activity = Activity::Idle;
+                if result.is_ok() {
+                    row.tokens = None;
+                    row.retry = None;
+                    row.needs_login = false;
+                    row.last_error = None;
+                }
+            }
+            match result {
+                Ok(notes) if notes.is_empty() => model.info(format!("Logged out of '{account}'")),
+                Ok(notes) => model.info(format!("Logged out of '{account}': {}", notes.join("; "))),
+                Err(e) => model.error(format!("Logout of '{account}' failed: {e}")),
+            }
+        }
+        Outcome::Copied { what, result } => match result {
+            Ok(via) => {
+                let clear = model
+                    .clipboard_clear
+                    .map(|d| format!("; clears in {} s", d.as_secs()))
+                    .unwrap_or_default();
+                model.info(format!("Copied {what} to the clipboard ({via}){clear}"));
+            }
+            Err(e) => model.error(format!("Could not copy {what}: {e}")),
+        },
+        Outcome::BrowserFailed(e) => model.error(e),
+    }
+    Vec::new()
+}
+
+fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -> Vec<Command> {
+    let in_popup = matches!(&model.popup, Some(Popup::Login { account: a, .. }) if *a == account);
+    match progress {
+        LoginProgress::Device {
+            user_code,
+            verification_uri,
+            complete,
+            expires_in,
+        } => {
+            if in_popup {
+                model.popup = Some(Popup::Login {
+                    account,
+                    stage: LoginStage::Device {
+                        user_code,
+                        verification_uri,
+                        complete,
+                        expires_at: model.now
+                            + ChronoDuration::from_std(expires_in)
+                                .unwrap_or(ChronoDuration::zero()),
+                    },
+                });
+            }
+            Vec::new()
+        }
+        LoginProgress::Browser { url } => {
+            if !in_popup {
+                return Vec::new();
+            }
+            model.popup = Some(Popup::Login {
+                account,
+                stage: LoginStage::Browser { url: url.clone() },
+            });
+            vec![Command::OpenBrowser(url)]
+        }
+        LoginProgress::Finished(result) => {
+            if in_popup {
+                model.popup = None;
+            }
+            let Some(row) = model.row_mut(&account) else {
+                return Vec::new();
+            };
+            row.activity = Activity::Idle;
+            match result {
+                Ok(tokens) => {
+                    row.tokens = Some(tokens);
+                    row.loaded = true;
+                    row.needs_login = false;
+                    row.retry = None;
+                    row.last_error = None;
+                    model.info(format!("Logged in to '{account}'"));
+                }
+                Err(failure) => {
+                    row.last_error = Some(failure.message.clone());
+                    model.error(format!("Login to '{account}' failed: {}", failure.message));
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        model.quit = true;
+        return cancel_login_if_any(model);
+    }
+    if model.popup.is_some() {
+        return popup_key(model, key);
+    }
+    if model.filtering {
+        match key.code {
+            KeyCode::Esc => {
+                model.filter.clear();
+                model.filtering = false;
+            }
+            KeyCode::Enter => model.filtering = false,
+            KeyCode::Backspace => {
+                model.filter.pop();
+            }
+            KeyCode::Char(c) => model.filter.push(c),
+            _ => {}
+        }
+        select_visible(model, 0);
+        return Vec::new();
+    }
+    let selected = model.selected_row().map(|r| r.name.clone());
+    match key.code {
+        KeyCode::Char('q') => model.quit = true,
+        KeyCode::Char('?') => model.popup = Some(Popup::Help),
+        KeyCode::Char('/') => model.filtering = true,
+        KeyCode::Esc if !model.filter.is_empty() => {
+            model.filter.clear();
+            select_visible(model, 0);
+        }
+        KeyCode::Down | KeyCode::Char('j') => move_selection(model, 1),
+        KeyCode::Up | KeyCode::Char('k') => move_selection(model, -1),
+        KeyCode::PageDown => move_selection(model, 10),
+        KeyCode::PageUp => move_selection(model, -10),
+        KeyCode::Home | KeyCode::Char('g') => select_visible(model, 0),
+        KeyCode::End | KeyCode::Char('G') => select_visible(model, usize::MAX),
+        KeyCode::Char('t') => {
+            model.claims.source = match model.claims.source {
+                TokenChoice::Access => TokenChoice::Id,
+                TokenChoice::Id => TokenChoice::Access,
+            };
+            model.claims.scroll = 0;
+        }
+        KeyCode::Char('J') => model.claims.scroll = model.claims.scroll.saturating_add(1),
+        KeyCode::Char('K') => model.claims.scroll = model.claims.scroll.saturating_sub(1),
+        KeyCode::Char('v') => model.reveal = !model.reveal,
+        KeyCode::Char('I') => open_inspector(model, None),
+        KeyCode::Char('l') | KeyCode::Enter => {
+            if let Some(name) = selected {
+                return start_login(model, name);
+            }
+        }
+        KeyCode::Char('r') => {
+            if let Some(name) = selected {
+                return refresh_now(model, name);
+            }
+        }
+        KeyCode::Char('x') => {
+            if let Some(name) = selected {
+                model.popup = Some(Popup::ConfirmLogout { account: name });
+            }
+        }
+        KeyCode::Char('c') => return copy(model, CopyWhat::Access),
+        KeyCode::Char('i') => return copy(model, CopyWhat::Id),
+        KeyCode::Char('a') => return copy(model, CopyWhat::Header),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(popup) = &mut model.popup else {
+        return Vec::new();
+    };
+    match popup {
+        Popup::Help => {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                model.popup = None;
+            }
+        }
+        Popup::ConfirmLogout { account } => {
+            let account = account.clone();
+            match key.code {
+                KeyCode::Char('y' | 'Y') => {
+                    model.popup = None;
+                    if let Some(row) = model.row_mut(&account) {
+                        row.activity = Activity::LoggingOut;
+                    }
+                    return vec![Command::Logout(account)];
+                }
+                KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => model.popup = None,
+                _ => {}
+            }
+        }
+        Popup::Inspector(inspector) => match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
+            KeyCode::Down | KeyCode::Char('j') => {
+                inspector.scroll = inspector.scroll.saturating_add(1)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                inspector.scroll = inspector.scroll.saturating_sub(1)
+            }
+            _ => {}
+        },
+        Popup::Login { account, stage } => match (key.code, &*stage) {
+            (KeyCode::Esc, _) => {
+                let account = account.clone();
+                model.popup = None;
+                if let Some(row) = model.row_mut(&account) {
+                    row.activity = Activity::Idle;
+                }
+                model.info(format!("Login to '{account}' cancelled"));
+                return vec![Command::CancelLogin];
+            }
+            (
+                KeyCode::Char('o'),
+                LoginStage::Device {
+                    verification_uri,
+                    complete,
+                    ..
+                },
+            ) => {
+                return vec![Command::OpenBrowser(
+                    complete.clone().unwrap_or_else(|| verification_uri.clone()),
+                )];
+            }
+            (KeyCode::Char('o'), LoginStage::Browser { url }) => {
+                return vec![Command::OpenBrowser(url.clone())];
+            }
+            (KeyCode::Char('c'), LoginStage::Device { user_code, .. }) => {
+                return vec![Command::Copy {
+                    what: "the user code".into(),
+                    text: Secret::new(user_code.clone()),
+                    clear_after: None,
+                }];
+            }
+            _ => {}
+        },
+    }
+    Vec::new()
+}
+
+fn cancel_login_if_any(model: &mut Model) -> Vec<Command> {
+    if matches!(model.popup, Some(Popup::Login { .. })) {
+        model.popup = None;
+        return vec![Command::CancelLogin];
+    }
+    Vec::new()
+}
+
+fn start_login(model: &mut Model, name: String) -> Vec<Command> {
+    let Some(row) = model.row_mut(&name) else {
+        return Vec::new();
+    };
+    if row.activity != Activity::Idle {
+        return Vec::new();
+    }
+    row.activity = Activity::LoggingIn;
+    model.popup = Some(Popup::Login {
+        account: name.clone(),
+        stage: LoginStage::Starting,
+    });
+    vec![Command::Login(name)]
+}
+
+fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
+    let Some(row) = model.row_mut(&name) else {
+        return Vec::new();
+    };
+    if row.activity != Activity::Idle {
+        return Vec::new();
+    }
+    if !row.auto_refreshes() {
+        model.error(format!(
+            "'{name}' holds no refresh token; press l to log in"
+        ));
+        return Vec::new();
+    }
+    row.activity = Activity::Refreshing;
+    row.retry = None;
+    vec![Command::Refresh(name)]
+}
+
+#[derive(Clone, Copy)]
+enum CopyWhat {
+    Access,
+    Id,
+    Header,
+}
+
+fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
+    let Some(row) = model.selected_row() else {
+        return Vec::new();
+    };
+    let name = row.name.clone();
+    let Some(tokens) = &row.tokens else {
+        model.error(format!("'{name}' has no token to copy; press l to log in"));
+        return Vec::new();
+    };
+    let (label, text) = match what {
+        CopyWhat::Access => (
+            "the access token",
+            Some(tokens.access_token.expose().to_string()),
+        ),
+        CopyWhat::Id => (
+            "the ID token",
+            tokens.id_token.as_ref().map(|t| t.expose().to_string()),
+        ),
+        CopyWhat::Header => (
+            "the Authorization header",
+            Some(format!(
+                "Authorization: Bearer {}",
+                tokens.access_token.expose()
+            )),
+        ),
+    };
+    let Some(text) = text else {
+        model.error(format!("'{name}' holds no ID token"));
+        return Vec::new();
+    };
+    vec![Command::Copy {
+        what: format!("{label} of '{name}'"),
+        text: Secret::new(text),
+        clear_after: model.clipboard_clear,
+    }]
+}
+
+fn open_inspector(model: &mut Model, pasted: Option<String>) {
+    let inspector = match pasted {
+        None => Inspector {
+            token: None,
+            decoded: None,
+            scroll: 0,
+        },
+        Some(text) if text.len() > MAX_PASTE_BYTES => Inspector {
+            token: None,
+            decoded: Some(Err(format!(
+                "the paste is {} KiB; a token is at most {} KiB",
+                text.len() / 1024,
+                MAX_PASTE_BYTES / 1024
+            ))),
+            scroll: 0,
+        },
+        Some(text) => {
+            let token = text.trim().to_string();
+            Inspector {
+                decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
+                token: Some(Secret::new(token)),
+                scroll: 0,
+            }
+        }
+    };
+    model.popup = Some(Popup::Inspector(inspector));
+}
+
+fn move_selection(model: &mut Model, delta: isize) {
+    let visible = model.visible();
+    let position = visible
+        .iter()
+        .position(|&i| i == model.selected)
+        .unwrap_or(0);
+    let next =
+        (position as isize + delta).clamp(0, visible.len().saturating_sub(1) as isize) as usize;
+    select_visible(model, next);
+}
+
+/// Selects the `n`th visible row (clamped).
+fn select_visible(model: &mut Model, n: usize) {
+    let visible = model.visible();
+    if let Some(&i) = visible.get(n.min(visible.len().saturating_sub(1))) {
+        model.selected = i;
+    }
+}
+
+#[cfg(test)]
+mod tests;

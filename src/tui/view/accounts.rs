@@ -1,0 +1,110 @@
+//! The account list, grouped by provider, with a live countdown per row.
+
+use super::urgency_color;
+use crate::tui::model::Model;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+enum Entry {
+    Provider(usize),
+    Account(usize),
+}
+
+pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
+    let visible = model.visible();
+    let title = if model.filter.is_empty() {
+        format!(" Accounts ({}) ", model.accounts.len())
+    } else {
+        format!(
+            " Accounts ({} of {}, filter '{}') ",
+            visible.len(),
+            model.accounts.len(),
+            model.filter
+        )
+    };
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    // Provider headers interleaved with rows; only the window on screen is styled.
+    let mut entries = Vec::with_capacity(visible.len() + 8);
+    let mut selected_line = 0;
+    for &i in &visible {
+        let provider_changed = match entries.last() {
+            None => true,
+            Some(Entry::Account(prev) | Entry::Provider(prev)) => {
+                model.accounts[*prev].provider != model.accounts[i].provider
+            }
+        };
+        if provider_changed {
+            entries.push(Entry::Provider(i));
+        }
+        if i == model.selected {
+            selected_line = entries.len();
+        }
+        entries.push(Entry::Account(i));
+    }
+    if entries.is_empty() {
+        let text = if model.accounts.is_empty() {
+            "No accounts in the config yet."
+        } else {
+            "No account matches the filter (Esc clears it)."
+        };
+        frame.render_widget(
+            Paragraph::new(text).style(Style::new().fg(Color::DarkGray)),
+            inner,
+        );
+        return;
+    }
+    let height = inner.height as usize;
+    let offset = if selected_line >= height {
+        selected_line + 1 - height
+    } else {
+        0
+    };
+    let width = inner.width as usize;
+    let lines: Vec<Line> = entries
+        .iter()
+        .skip(offset)
+        .take(height)
+        .map(|entry| match *entry {
+            Entry::Provider(i) => Line::from(Span::styled(
+                model.accounts[i].provider.clone(),
+                Style::new().add_modifier(Modifier::BOLD).fg(Color::Blue),
+            )),
+            Entry::Account(i) => account_line(model, i, width),
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
+    let row = &model.accounts[i];
+    let status = row.status(model.now);
+    let color = urgency_color(status.urgency());
+    let badge = status.label();
+    let name_width = width.saturating_sub(badge.chars().count() + 5).max(1);
+    let mut name: String = row.name.chars().take(name_width).collect();
+    if row.last_error.is_some() {
+        name.push('!');
+    }
+    let pad = width.saturating_sub(4 + name.chars().count() + badge.chars().count());
+    let selected = i == model.selected;
+    let base = if selected {
+        Style::new()
+            .bg(Color::DarkGray)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    Line::from(vec![
+        Span::styled(if selected { "▶ " } else { "  " }, base),
+        Span::styled("● ", base.fg(color)),
+        Span::styled(name, base),
+        Span::styled(" ".repeat(pad), base),
+        Span::styled(badge, base.fg(color)),
+    ])
+}

@@ -1,0 +1,112 @@
+//! Decoded header and claims of the access or ID token, time claims humanized.
+
+use crate::jwt::{self, Decoded, TIME_CLAIMS};
+use crate::tui::model::{Model, TokenChoice};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use serde_json::Value;
+
+pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
+    let (title, token) = match model.claims.source {
+        TokenChoice::Access => (
+            " Claims: access token (t: ID token, J/K scroll) ",
+            model
+                .selected_row()
+                .and_then(|r| r.tokens.as_ref())
+                .map(|t| t.access_token.expose()),
+        ),
+        TokenChoice::Id => (
+            " Claims: ID token (t: access token, J/K scroll) ",
+            model
+                .selected_row()
+                .and_then(|r| r.tokens.as_ref())
+                .and_then(|t| t.id_token.as_ref())
+                .map(|t| t.expose()),
+        ),
+    };
+    let lines = match token {
+        None => vec![Line::styled(
+            "no such token",
+            Style::new().fg(Color::DarkGray),
+        )],
+        Some(token) => lines(&jwt::decode(token).map_err(|e| e.to_string()), model.now),
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((model.claims.scroll, 0)),
+        area,
+    );
+}
+
+/// The lines for a decoded token; shared with the inspector.
+pub fn lines(decoded: &Result<Decoded, String>, now: DateTime<Utc>) -> Vec<Line<'static>> {
+    let heading = |t: &str| {
+        Line::styled(
+            t.to_string(),
+            Style::new().add_modifier(Modifier::BOLD).fg(Color::Blue),
+        )
+    };
+    match decoded {
+        Err(e) => vec![Line::styled(e.clone(), Style::new().fg(Color::Red))],
+        Ok(Decoded::Opaque) => vec![Line::styled(
+            "Not a JWT: an opaque token that only the provider can read.",
+            Style::new().fg(Color::DarkGray),
+        )],
+        Ok(Decoded::Encrypted { header }) => {
+            let mut out = vec![heading("Header (encrypted token: claims unreadable)")];
+            out.extend(object_lines(header, now));
+            out
+        }
+        Ok(Decoded::Jwt { header, claims }) => {
+            let mut out = vec![heading("Header")];
+            out.extend(object_lines(header, now));
+            out.push(Line::raw(""));
+            out.push(heading("Claims"));
+            out.extend(object_lines(claims, now));
+            out
+        }
+    }
+}
+
+fn object_lines(value: &Value, now: DateTime<Utc>) -> Vec<Line<'static>> {
+    let Value::Object(map) = value else {
+        return vec![Line::raw(value.to_string())];
+    };
+    let width = map
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(20);
+    let mut out = Vec::new();
+    for (key, value) in map {
+        let name = Span::styled(format!("  {key:<width$}  "), Style::new().fg(Color::Cyan));
+        let text = match value {
+            Value::String(s) if key == "scope" || key == "scp" => {
+                s.split_whitespace().collect::<Vec<_>>().join(", ")
+            }
+            Value::String(s) => s.clone(),
+            Value::Number(_) if TIME_CLAIMS.contains(&key.as_str()) => {
+                match jwt::time_claim(map, key) {
+                    Some(at) => format!("{value}  {}", crate::humanize::instant(at, now)),
+                    None => value.to_string(),
+                }
+            }
+            Value::Object(_) | Value::Array(_) => {
+                out.push(Line::from(name));
+                let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+                out.extend(pretty.lines().map(|l| Line::raw(format!("    {l}"))));
+                continue;
+            }
+            other => other.to_string(),
+        };
+        out.push(Line::from(vec![name, Span::raw(text)]));
+    }
+    out
+}

@@ -1,0 +1,86 @@
+//! Drawing the model. Each pane is a function of `&Model`; nothing here does IO.
+
+mod accounts;
+pub mod bigtext;
+mod claims;
+mod details;
+mod popups;
+mod welcome;
+
+use super::model::{Level, Model, Setup, Urgency};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, model: &Model) {
+    let [main, bottom] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(frame.area());
+    match &model.setup {
+        Setup::Ready => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                    .areas(main);
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(13), Constraint::Fill(1)]).areas(right);
+            accounts::draw(frame, model, left);
+            details::draw(frame, model, top);
+            claims::draw(frame, model, rest);
+        }
+        Setup::FirstRun { .. } | Setup::Broken { .. } => welcome::draw(frame, model, main),
+    }
+    status_line(frame, model, bottom);
+    popups::draw(frame, model);
+}
+
+pub fn urgency_color(urgency: Urgency) -> Color {
+    match urgency {
+        Urgency::Comfortable => Color::Green,
+        Urgency::Soon => Color::Yellow,
+        Urgency::Expired => Color::Red,
+        Urgency::None => Color::DarkGray,
+        Urgency::Busy => Color::Cyan,
+    }
+}
+
+fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
+    let line = if model.filtering {
+        Line::from(vec![
+            Span::styled("/", Style::new().fg(Color::Yellow)),
+            Span::raw(model.filter.clone()),
+            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+            Span::styled(
+                "   Enter keeps the filter, Esc clears it",
+                Style::new().fg(Color::DarkGray),
+            ),
+        ])
+    } else if let Some(status) = &model.status {
+        let color = match status.level {
+            Level::Info => Color::Green,
+            Level::Error => Color::Red,
+        };
+        Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
+    } else {
+        Line::from(Span::styled(
+            "l login  r refresh  x logout  c/i/a copy token/ID/header  t access/ID claims  / filter  ? keys  q quit",
+            Style::new().fg(Color::DarkGray),
+        ))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A rectangle of at most `width` × `height` in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+#[cfg(test)]
+mod tests;
