@@ -1,1 +1,424 @@
+use super::*;
+use crate::config::Flow;
+use crate::oauth::TokenSet;
+use crate::tui::model::{AccountRow, LoginStage, Popup, TokenStatus};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
 
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("ts")
+}
+
+fn tokens(access: &str, issued: i64, lifetime: i64, refresh: bool) -> TokenSet {
+    TokenSet {
+        access_token: Secret::new(access),
+        token_type: "Bearer".into(),
+        refresh_token: refresh.then(|| Secret::new("rt")),
+        id_token: None,
+        scopes: vec!["openid".into()],
+        issued_at: t(issued),
+        expires_at: Some(t(issued + lifetime)),
+    }
+}
+
+fn row(name: &str, tokens: Option<TokenSet>) -> AccountRow {
+    let mut row = AccountRow::new(name, "idp", Flow::Device);
+    row.loaded = true;
+    row.tokens = tokens;
+    row
+}
+
+fn model(rows: Vec<AccountRow>) -> Model {
+    Model::new(Setup::Ready, rows, t(0))
+}
+
+/// A tick's commands without the periodic store reload (tested on its own).
+fn tick(m: &mut Model, secs: i64) -> Vec<Command> {
+    update(m, Msg::Tick(t(secs)))
+        .into_iter()
+        .filter(|c| *c != Command::LoadAll)
+        .collect()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn refreshed(account: &str, result: Result<TokenSet, Failure>) -> Msg {
+    Msg::Done(Outcome::Refreshed {
+        account: account.into(),
+        result,
+    })
+}
+
+fn fail(message: &str, needs_login: bool) -> Failure {
+    Failure {
+        message: message.into(),
+        needs_login,
+    }
+}
+
+#[test]
+fn ticks_refresh_ahead_of_expiry_once() {
+    // One hour lifetime: due about 6 minutes before expiry.
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 3600, true)))]);
+    assert!(tick(&mut m, 3000).is_empty(), "too early");
+    assert_eq!(tick(&mut m, 3300), vec![Command::Refresh("a".into())]);
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::Refreshing);
+    assert!(tick(&mut m, 3301).is_empty(), "not twice while in flight");
+    update(&mut m, refreshed("a", Ok(tokens("t2", 3301, 3600, true))));
+    assert_eq!(
+        m.accounts[0]
+            .tokens
+            .as_ref()
+            .map(|t| t.access_token.expose()),
+        Some("t2")
+    );
+    assert_eq!(m.accounts[0].last_refresh, Some(t(3301)));
+    assert!(tick(&mut m, 3302).is_empty());
+}
+
+#[test]
+fn tokens_without_refresh_token_are_left_alone() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 60, false)))]);
+    assert!(tick(&mut m, 100).is_empty());
+    assert!(matches!(
+        m.accounts[0].status(m.now),
+        TokenStatus::Expired { .. }
+    ));
+}
+
+#[test]
+fn client_credentials_accounts_are_fetched_again() {
+    let mut r = row("svc", Some(tokens("t1", 0, 600, false)));
+    r.flow = Flow::ClientCredentials;
+    let mut m = model(vec![r]);
+    assert_eq!(tick(&mut m, 580), vec![Command::Refresh("svc".into())]);
+}
+
+#[test]
+fn failures_back_off_exponentially() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    assert_eq!(tick(&mut m, 570).len(), 1);
+    update(
+        &mut m,
+        refreshed("a", Err(fail("connection refused", false))),
+    );
+    let retry = m.accounts[0].retry.expect("retry scheduled");
+    assert_eq!((retry.attempt, retry.at), (1, t(575)));
+    assert!(m.accounts[0].last_error.as_deref() == Some("connection refused"));
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("retry 1 in 5 s"))
+    );
+    assert!(tick(&mut m, 574).is_empty());
+    assert_eq!(tick(&mut m, 575), vec![Command::Refresh("a".into())]);
+    update(
+        &mut m,
+        refreshed("a", Err(fail("connection refused", false))),
+    );
+    assert_eq!(
+        m.accounts[0].retry.map(|r| (r.attempt, r.at)),
+        Some((2, t(585)))
+    );
+    tick(&mut m, 585);
+    update(&mut m, refreshed("a", Err(fail("timeout", false))));
+    assert_eq!(
+        m.accounts[0].retry.map(|r| (r.attempt, r.at)),
+        Some((3, t(605)))
+    );
+    // Success clears the trouble.
+    tick(&mut m, 605);
+    update(&mut m, refreshed("a", Ok(tokens("t2", 605, 600, true))));
+    assert_eq!(m.accounts[0].retry, None);
+    assert_eq!(m.accounts[0].last_error, None);
+}
+
+#[test]
+fn invalid_grant_means_login_needed_and_no_more_retries() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    tick(&mut m, 570);
+    update(
+        &mut m,
+        refreshed("a", Err(fail("invalid_grant (grant revoked)", true))),
+    );
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::NeedsLogin);
+    assert_eq!(TokenStatus::NeedsLogin.label(), "login needed");
+    for s in [600, 700, 3600] {
+        assert!(tick(&mut m, s).is_empty());
+    }
+    // Another process logs in: the reload clears it.
+    update(
+        &mut m,
+        Msg::Done(Outcome::Loaded {
+            account: "a".into(),
+            result: Ok(Some(crate::store::TokenRecord::new(tokens(
+                "t9", 3600, 600, true,
+            )))),
+        }),
+    );
+    assert!(matches!(
+        m.accounts[0].status(m.now),
+        TokenStatus::Valid { .. }
+    ));
+}
+
+#[test]
+fn the_store_is_read_again_every_30_seconds() {
+    let mut m = model(vec![row("a", None)]);
+    assert!(update(&mut m, Msg::Tick(t(29))).is_empty());
+    assert_eq!(update(&mut m, Msg::Tick(t(30))), vec![Command::LoadAll]);
+    assert!(update(&mut m, Msg::Tick(t(31))).is_empty());
+}
+
+#[test]
+fn device_login_shows_the_code_then_the_outcome() {
+    let mut m = model(vec![row("a", None), row("b", None)]);
+    assert_eq!(update(&mut m, ch('l')), vec![Command::Login("a".into())]);
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::LoggingIn);
+    assert!(update(&mut m, ch('l')).is_empty(), "one login at a time");
+    update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "a".into(),
+            progress: LoginProgress::Device {
+                user_code: "ABCD-EFGH".into(),
+                verification_uri: "https://idp/device".into(),
+                complete: Some("https://idp/device?user_code=ABCD-EFGH".into()),
+                expires_in: Duration::from_secs(600),
+            },
+        }),
+    );
+    let Some(Popup::Login {
+        stage:
+            LoginStage::Device {
+                user_code,
+                expires_at,
+                ..
+            },
+        ..
+    }) = &m.popup
+    else {
+        panic!("device popup expected: {:?}", m.popup);
+    };
+    assert_eq!(user_code, "ABCD-EFGH");
+    assert_eq!(*expires_at, t(600));
+    assert_eq!(
+        update(&mut m, ch('o')),
+        vec![Command::OpenBrowser(
+            "https://idp/device?user_code=ABCD-EFGH".into()
+        )]
+    );
+    assert!(matches!(
+        &update(&mut m, ch('c'))[..],
+        [Command::Copy { .. }]
+    ));
+    update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "a".into(),
+            progress: LoginProgress::Finished(Ok(tokens("t1", 0, 600, true))),
+        }),
+    );
+    assert!(m.popup.is_none());
+    assert!(matches!(
+        m.accounts[0].status(m.now),
+        TokenStatus::Valid { .. }
+    ));
+    assert_eq!(
+        m.status.as_ref().map(|s| s.text.as_str()),
+        Some("Logged in to 'a'")
+    );
+}
+
+#[test]
+fn a_denied_login_shows_in_the_row() {
+    let mut m = model(vec![row("a", None)]);
+    update(&mut m, ch('l'));
+    update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "a".into(),
+            progress: LoginProgress::Finished(Err(fail(
+                "the login was denied: End-User aborted",
+                false,
+            ))),
+        }),
+    );
+    assert!(m.popup.is_none());
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::NoToken);
+    assert_eq!(
+        m.accounts[0].last_error.as_deref(),
+        Some("the login was denied: End-User aborted")
+    );
+    assert!(m.status.as_ref().is_some_and(|s| s.text.contains("denied")));
+}
+
+#[test]
+fn browser_login_opens_the_browser_and_esc_cancels() {
+    let mut m = model(vec![row("a", None)]);
+    update(&mut m, key(KeyCode::Enter));
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "a".into(),
+            progress: LoginProgress::Browser {
+                url: "https://idp/authorize?x".into(),
+            },
+        }),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::OpenBrowser("https://idp/authorize?x".into())]
+    );
+    assert_eq!(
+        update(&mut m, key(KeyCode::Esc)),
+        vec![Command::CancelLogin]
+    );
+    assert!(m.popup.is_none());
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::NoToken);
+    // A late result of the cancelled task does not reopen anything.
+    update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "a".into(),
+            progress: LoginProgress::Browser { url: "u".into() },
+        }),
+    );
+    assert!(m.popup.is_none());
+}
+
+#[test]
+fn filter_narrows_and_esc_clears() {
+    let mut m = model(vec![
+        row("alice-work", None),
+        row("bob", None),
+        row("alice-home", None),
+    ]);
+    update(&mut m, ch('/'));
+    for c in "ALICE".chars() {
+        update(&mut m, ch(c));
+    }
+    let names: Vec<&str> = m
+        .visible()
+        .iter()
+        .map(|&i| m.accounts[i].name.as_str())
+        .collect();
+    assert_eq!(names, vec!["alice-home", "alice-work"]);
+    update(&mut m, key(KeyCode::Enter));
+    assert!(!m.filtering);
+    update(&mut m, ch('j'));
+    assert_eq!(
+        m.selected_row().map(|r| r.name.as_str()),
+        Some("alice-work")
+    );
+    update(&mut m, ch('j'));
+    assert_eq!(
+        m.selected_row().map(|r| r.name.as_str()),
+        Some("alice-work"),
+        "stays on the last match"
+    );
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(m.visible().len(), 3);
+}
+
+#[test]
+fn logout_asks_first() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    assert!(update(&mut m, ch('x')).is_empty());
+    assert!(matches!(m.popup, Some(Popup::ConfirmLogout { .. })));
+    assert!(update(&mut m, ch('n')).is_empty());
+    assert!(m.popup.is_none());
+    update(&mut m, ch('x'));
+    assert_eq!(update(&mut m, ch('y')), vec![Command::Logout("a".into())]);
+    update(
+        &mut m,
+        Msg::Done(Outcome::LoggedOut {
+            account: "a".into(),
+            result: Ok(vec![]),
+        }),
+    );
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::NoToken);
+}
+
+#[test]
+fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
+    let mut m = model(vec![row(
+        "a",
+        Some(tokens("secret-token-text", 0, 600, true)),
+    )]);
+    let commands = update(&mut m, ch('a'));
+    let [Command::Copy { what, text, .. }] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(text.expose(), "Authorization: Bearer secret-token-text");
+    assert_eq!(what, "the Authorization header of 'a'");
+    update(
+        &mut m,
+        Msg::Done(Outcome::Copied {
+            what: what.clone(),
+            result: Ok("OSC 52 via the terminal".into()),
+        }),
+    );
+    let status = m
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("Copied the Authorization header of 'a'"),
+        "{status}"
+    );
+    assert!(!status.contains("secret-token-text"));
+    // No ID token: an error, no command.
+    assert!(update(&mut m, ch('i')).is_empty());
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("no ID token"))
+    );
+}
+
+#[test]
+fn paste_opens_the_inspector() {
+    let mut m = Model::new(
+        Setup::FirstRun {
+            config_path: "c.toml".into(),
+        },
+        vec![],
+        t(0),
+    );
+    update(&mut m, Msg::Paste("  not-a-jwt  ".into()));
+    let Some(Popup::Inspector(inspector)) = &m.popup else {
+        panic!("inspector")
+    };
+    assert_eq!(inspector.decoded, Some(Ok(crate::jwt::Decoded::Opaque)));
+    update(&mut m, Msg::Paste("x".repeat(MAX_PASTE_BYTES + 1)));
+    let Some(Popup::Inspector(inspector)) = &m.popup else {
+        panic!("inspector")
+    };
+    assert!(matches!(&inspector.decoded, Some(Err(e)) if e.contains("KiB")));
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.popup.is_none());
+}
+
+#[test]
+fn quit_keys() {
+    let mut m = model(vec![]);
+    update(&mut m, ch('q'));
+    assert!(m.quit);
+    let mut m = model(vec![row("a", None)]);
+    update(&mut m, ch('l'));
+    let commands = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(m.quit);
+    assert_eq!(commands, vec![Command::CancelLogin]);
+}

@@ -82,7 +82,8 @@ mod tests {
         let rows = render("AB-1").expect("glyphs");
         assert_eq!(rows.len(), 5);
         assert!(rows.iter().all(|r| r.chars().count() == width("AB-1")));
-        assert_eq!(rows[0], "  ██      ████                  ██  ");
+        // A: .#.   B: ##.   -: ...   1: .#.  (each cell two columns, glyphs two apart)
+        assert_eq!(rows[0], "  ██    ████              ██  ");
     }
 
     #[test]
