@@ -1,1 +1,198 @@
+use super::*;
+use crate::config::Flow;
+use crate::oauth::TokenSet;
+use crate::secret::Secret;
+use crate::tui::model::{AccountRow, Activity, LoginStage, Model, Popup, Setup};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("ts")
+}
+
+fn jwt(claims: serde_json::Value) -> String {
+    let enc = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&v).expect("json"))
+    };
+    format!(
+        "{}.{}.c2ln",
+        enc(serde_json::json!({"alg": "RS256", "kid": "rs256-1", "typ": "at+jwt"})),
+        enc(claims)
+    )
+}
+
+fn tokens(lifetime_left: Option<i64>) -> TokenSet {
+    TokenSet {
+        access_token: Secret::new(jwt(serde_json::json!({
+            "iss": "https://idp.example",
+            "sub": "alice",
+            "aud": "https://api.example",
+            "exp": 1_800_000_000 + lifetime_left.unwrap_or(0),
+            "iat": 1_800_000_000 - 60,
+            "scope": "openid profile api:read",
+            "groups": ["dev", "ops"],
+        }))),
+        token_type: "Bearer".into(),
+        refresh_token: Some(Secret::new("rt")),
+        id_token: Some(Secret::new(jwt(
+            serde_json::json!({"iss": "https://idp.example", "sub": "alice", "nonce": "n-1"}),
+        ))),
+        scopes: vec!["openid".into(), "profile".into(), "api:read".into()],
+        issued_at: t(-60),
+        expires_at: lifetime_left.map(t),
+    }
+}
+
+fn row(name: &str, provider: &str, tokens: Option<TokenSet>) -> AccountRow {
+    let mut row = AccountRow::new(name, provider, Flow::Device);
+    row.loaded = true;
+    row.tokens = tokens;
+    row
+}
+
+fn every_state() -> Model {
+    let mut refreshing = row("refreshing", "work-idp", Some(tokens(Some(40))));
+    refreshing.activity = Activity::Refreshing;
+    let mut needs_login = row("revoked", "work-idp", Some(tokens(Some(-600))));
+    needs_login.needs_login = true;
+    needs_login.last_error = Some("the provider rejected the refresh token (invalid_grant)".into());
+    let mut logging_in = row("new-hire", "google", None);
+    logging_in.activity = Activity::LoggingIn;
+    let rows = vec![
+        row("alice-work", "work-idp", Some(tokens(Some(59 * 60 + 12)))),
+        row("alice-admin", "work-idp", Some(tokens(Some(4 * 60 + 3)))),
+        row("old", "work-idp", Some(tokens(Some(-120)))),
+        row("github", "github", Some(tokens(None))),
+        row("me", "google", None),
+        refreshing,
+        needs_login,
+        logging_in,
+    ];
+    Model::new(Setup::Ready, rows, t(0))
+}
+
+fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| draw(frame, model)).expect("draw");
+    terminal
+}
+
+fn find(terminal: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
+    let buffer = terminal.backend().buffer();
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(byte) = line.find(text) {
+            return (line[..byte].chars().count() as u16, y);
+        }
+    }
+    panic!("'{text}' not on screen:\n{}", terminal.backend());
+}
+
+#[test]
+fn first_run() {
+    let model = Model::new(
+        Setup::FirstRun {
+            config_path: "/home/me/.config/tokdeck/config.toml".into(),
+        },
+        vec![],
+        t(0),
+    );
+    insta::assert_snapshot!(render(&model, 90, 26).backend());
+}
+
+#[test]
+fn list_with_every_state() {
+    let mut model = every_state();
+    model.selected = 1;
+    insta::assert_snapshot!(render(&model, 120, 30).backend());
+}
+
+#[test]
+fn claims_of_the_id_token() {
+    let mut model = every_state();
+    model.claims.source = crate::tui::model::TokenChoice::Id;
+    let terminal = render(&model, 120, 30);
+    find(&terminal, "Claims: ID token");
+    find(&terminal, "nonce");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn device_code_popup() {
+    let mut model = every_state();
+    model.popup = Some(Popup::Login {
+        account: "me".into(),
+        stage: LoginStage::Device {
+            user_code: "BDWP-HQPK".into(),
+            verification_uri: "https://idp.example/device".into(),
+            complete: Some("https://idp.example/device?user_code=BDWP-HQPK".into()),
+            expires_at: t(600),
+        },
+    });
+    let terminal = render(&model, 100, 50);
+    // The QR code (half blocks) is drawn when there is room.
+    find(&terminal, "▀");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn countdown_colours_carry_the_urgency() {
+    let model = every_state();
+    let terminal = render(&model, 120, 30);
+    let buffer = terminal.backend().buffer();
+    for (text, color) in [
+        ("59m 12s", Color::Green),
+        ("4m 03s", Color::Yellow),
+        ("expired 2m 00s ago", Color::Red),
+        ("login needed", Color::Red),
+        ("no token", Color::DarkGray),
+        ("refreshing…", Color::Cyan),
+        ("no expiry", Color::Green),
+    ] {
+        let (x, y) = find(&terminal, text);
+        assert_eq!(buffer[(x, y)].fg, color, "colour of '{text}'");
+    }
+}
+
+#[test]
+fn tokens_are_masked_until_revealed() {
+    let mut model = every_state();
+    let secret = model.accounts[model.selected]
+        .tokens
+        .as_ref()
+        .map(|t| t.access_token.expose().to_string())
+        .expect("token");
+    let masked = render(&model, 200, 30);
+    let screen = masked.backend().to_string();
+    assert!(!screen.contains(&secret[..40]), "masked by default");
+    find(&masked, "v reveals");
+    model.reveal = true;
+    let shown = render(&model, 200, 30).backend().to_string();
+    assert!(shown.contains(&secret[..40]), "revealed on request");
+}
+
+#[test]
+fn a_thousand_accounts_scroll_to_the_selection() {
+    let rows = (0..1000)
+        .map(|i| row(&format!("acct-{i:04}"), &format!("idp-{}", i / 100), None))
+        .collect();
+    let mut model = Model::new(Setup::Ready, rows, t(0));
+    model.selected = 999;
+    let terminal = render(&model, 100, 30);
+    find(&terminal, "▶ ● acct-0999");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut model = every_state();
+    model.popup = Some(Popup::Help);
+    for (w, h) in [(20, 5), (1, 1), (10, 40), (200, 3)] {
+        render(&model, w, h);
+    }
+}
