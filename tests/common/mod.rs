@@ -3,6 +3,7 @@
 
 pub mod provider;
 pub mod stub;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,169 @@
+//! The dashboard end to end, in tmux, against the real provider.
+
+mod common;
+
+use common::Home;
+use common::provider::Provider;
+use common::tmux::Tmux;
+use std::time::{Duration, Instant};
+
+/// Seconds left on `account`'s row (`59m 12s` or `42s`), if it shows a countdown.
+fn seconds_left(screen: &str, account: &str) -> Option<u64> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&format!("● {account} ")))?;
+    let left_pane = line.split('│').nth(1)?;
+    let words: Vec<&str> = left_pane.split_whitespace().collect();
+    let parse = |w: &str, unit: char| w.strip_suffix(unit)?.parse::<u64>().ok();
+    match words.as_slice() {
+        [.., m, s] if parse(m, 'm').is_some() => Some(parse(m, 'm')? * 60 + parse(s, 's')?),
+        [.., s] => parse(s, 's'),
+        _ => None,
+    }
+}
+
+fn row<'a>(screen: &'a str, account: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!("● {account} ")))
+        .and_then(|l| l.split('│').nth(1))
+        .unwrap_or("")
+}
+
+fn home(provider: &Provider) -> Home {
+    let config = format!(
+        "{}\n[accounts.dev2]\nprovider = \"public\"\n",
+        provider.config()
+    );
+    let mut home = Home::new(&config);
+    home.with_headless_user();
+    home
+}
+
+fn stored_access_token(home: &Home, account: &str) -> String {
+    home.record(account)["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn countdowns_tick_and_a_device_login_runs_from_the_dashboard() {
+    let provider = Provider::start(&["--access-ttl", "600"]);
+    let home = home(&provider);
+    home.ok(&["login", "dev"]);
+    home.ok(&["token", "svc"]);
+    let tmux = Tmux::start(&home, 120, 45);
+    let first = tmux.wait_for("two countdowns", Duration::from_secs(10), |s| {
+        seconds_left(s, "dev").is_some() && seconds_left(s, "svc").is_some()
+    });
+    assert!(row(&first, "dev2").contains("no token"), "{first}");
+    std::thread::sleep(Duration::from_millis(2200));
+    let second = tmux.capture();
+    let (before, after) = (seconds_left(&first, "dev"), seconds_left(&second, "dev"));
+    assert!(
+        after < before,
+        "the countdown ticks down: {before:?} then {after:?}\n{second}"
+    );
+
+    // Select dev2 with the filter and log in; the headless user approves in the "browser".
+    tmux.send(&["/", "dev2", "Enter"]);
+    tmux.wait_for("the filter", Duration::from_secs(5), |s| {
+        s.contains("filter 'dev2'")
+    });
+    tmux.send(&["l"]);
+    let popup = tmux.wait_for("the device code", Duration::from_secs(10), |s| {
+        s.contains("enter the code")
+    });
+    assert!(popup.contains("/device"), "{popup}");
+    // The UI keeps ticking while the login waits in the background.
+    let expires_in = |screen: &str| {
+        let text = screen.split("expires in ").nth(1)?;
+        let mut words = text.split_whitespace();
+        let (m, s) = (
+            words.next()?.strip_suffix('m')?,
+            words.next()?.strip_suffix('s')?,
+        );
+        Some(m.parse::<u64>().ok()? * 60 + s.parse::<u64>().ok()?)
+    };
+    let before = expires_in(&popup).expect("the popup shows when the code expires");
+    std::thread::sleep(Duration::from_millis(2200));
+    let after = expires_in(&tmux.capture()).expect("still shown");
+    assert!(
+        after < before,
+        "the popup counts down: {before} then {after}"
+    );
+    tmux.send(&["o"]);
+    let done = tmux.wait_for("the login", Duration::from_secs(30), |s| {
+        s.contains("Logged in to 'dev2'")
+    });
+    assert!(
+        seconds_left(&done, "dev2").is_some_and(|s| s > 500),
+        "{done}\n{}",
+        home.browser_log()
+    );
+    assert!(
+        !stored_access_token(&home, "dev2").is_empty(),
+        "the dashboard stored the tokens"
+    );
+}
+
+#[test]
+fn short_lived_tokens_are_refreshed_before_they_expire() {
+    let provider = Provider::start(&["--access-ttl", "10"]);
+    let home = home(&provider);
+    home.ok(&["login", "dev"]);
+    let first = stored_access_token(&home, "dev");
+    let tmux = Tmux::start(&home, 120, 40);
+    let start = Instant::now();
+    let mut refreshes = 0;
+    let mut last = first.clone();
+    while start.elapsed() < Duration::from_secs(16) {
+        let screen = tmux.capture();
+        assert!(
+            !row(&screen, "dev").contains("expired"),
+            "the row showed expired:\n{screen}"
+        );
+        let now = stored_access_token(&home, "dev");
+        if now != last {
+            refreshes += 1;
+            last = now;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        refreshes >= 2,
+        "10 s tokens refreshed on their own, got {refreshes} refreshes"
+    );
+    assert_ne!(stored_access_token(&home, "dev"), first);
+}
+
+#[test]
+fn copy_goes_through_osc52_and_q_quits_cleanly() {
+    let provider = Provider::start(&[]);
+    let home = home(&provider);
+    home.ok(&["token", "svc"]);
+    let token = stored_access_token(&home, "svc");
+    let tmux = Tmux::start(&home, 120, 40);
+    tmux.wait_for("svc", Duration::from_secs(10), |s| {
+        seconds_left(s, "svc").is_some()
+    });
+    tmux.send(&["/", "svc", "Enter", "c"]);
+    let screen = tmux.wait_for("the copy", Duration::from_secs(5), |s| {
+        s.contains("Copied the access token of 'svc'")
+    });
+    assert!(screen.contains("OSC 52"), "{screen}");
+    assert!(
+        !screen.contains(&token[..30]),
+        "the token never appears on screen"
+    );
+    assert_eq!(
+        tmux.buffer(),
+        token,
+        "tmux received the token through OSC 52"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_for("exit", Duration::from_secs(5), |_| {
+        tmux.pane_state() == "1 0"
+    });
+}
