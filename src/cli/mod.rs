@@ -6,7 +6,8 @@ mod list;
 mod login;
 
 use crate::config::{Config, Flow, Paths};
-use crate::engine::{Engine, EngineError};
+use crate::engine::refresh_worker_exit as worker_exit;
+use crate::engine::{Detached, Engine, EngineError, Want};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -92,6 +93,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Internal: the detached refresh worker used by `token`, `header` and `refresh`.
+    #[command(name = "__refresh", hide = true)]
+    RefreshWorker {
+        account: String,
+        #[arg(long, value_name = "SECONDS")]
+        min_valid: Option<u64>,
+        #[arg(long)]
+        always: bool,
+    },
     /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON.
     Decode {
         /// The token; read from stdin when absent (keeps it out of the process list).
@@ -115,6 +125,18 @@ pub fn main() -> i32 {
             return exit::FAILURE;
         }
     };
+    if let Command::RefreshWorker {
+        account,
+        min_valid,
+        always,
+    } = &command
+    {
+        let want = match (always, min_valid) {
+            (true, _) | (false, None) => Want::Always,
+            (false, Some(secs)) => Want::ValidFor(Duration::from_secs(*secs)),
+        };
+        return runtime.block_on(refresh_worker(cli.config, account, want));
+    }
     match runtime.block_on(run(cli.config, command)) {
         Ok(()) => exit::OK,
         Err(e) => {
@@ -126,6 +148,40 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// The worker: refresh in this process, report on stdout (never a token) and by status.
+async fn refresh_worker(config: Option<PathBuf>, account: &str, want: Want) -> i32 {
+    let result = match engine(config) {
+        Ok(engine) => engine.refresh_with(account, want).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => worker_exit::OK,
+        Err(e) => {
+            println!("{e}");
+            match e {
+                EngineError::NeedsLogin { .. } => worker_exit::NEEDS_LOGIN,
+                EngineError::OAuth {
+                    source: crate::oauth::OAuthError::Transport(_),
+                    ..
+                } => worker_exit::UNREACHABLE,
+                _ => exit::FAILURE,
+            }
+        }
+    }
+}
+
+/// The engine for commands that may refresh: refreshes run in a detached worker.
+fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
+    let engine = engine(config_override.clone())?;
+    Ok(match std::env::current_exe() {
+        Ok(exe) => engine.with_detached_refresh(Detached {
+            exe,
+            config: config_override,
+        }),
+        Err(_) => engine,
+    })
 }
 
 fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
@@ -169,7 +225,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             print_line(token.expose())
         }
         Command::Header { account, min_valid } => {
-            let engine = engine(config)?;
+            let engine = refreshing_engine(config)?;
             let fresh = engine
                 .fresh_tokens(&account, Duration::from_secs(min_valid))
                 .await?;
@@ -187,7 +243,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             ))
         }
         Command::Refresh { account } => {
-            let tokens = engine(config)?.refresh(&account).await?;
+            let tokens = refreshing_engine(config)?.refresh(&account).await?;
             eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
             Ok(())
         }
@@ -207,6 +263,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             Ok(())
         }
         Command::List { json } => list::run(&engine(config)?, json).await,
+        Command::RefreshWorker { .. } => Ok(()),
     }
 }
 

@@ -20,13 +20,24 @@ provider = "p"
 provider = "norevoke"
 "#;
 
-fn engine(script: &Scripted) -> (Engine, Arc<MemoryStore>) {
+struct Fixture {
+    engine: Engine,
+    store: Arc<MemoryStore>,
+    // Holds the lock directory for the test's lifetime.
+    _home: tempfile::TempDir,
+}
+
+fn fixture(script: &Scripted) -> Fixture {
     let config = Config::parse(std::path::Path::new("config.toml"), CONFIG, None).expect("config");
-    let home = std::env::temp_dir().join("tokdeck-engine-tests-unused");
+    let home = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(MemoryStore::default());
-    let engine =
-        Engine::with_store(config, Paths::under(&home), store.clone()).with_http(script.http());
-    (engine, store)
+    let engine = Engine::with_store(config, Paths::under(home.path()), store.clone())
+        .with_http(script.http());
+    Fixture {
+        engine,
+        store,
+        _home: home,
+    }
 }
 
 fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
@@ -45,7 +56,11 @@ fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
 #[tokio::test]
 async fn a_valid_cached_token_makes_no_request() {
     let script = Scripted::default();
-    let (engine, store) = engine(&script);
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
     store.save("a", &record("cached", 3600)).expect("save");
     let fresh = engine
         .fresh_tokens("a", Duration::from_secs(60))
@@ -62,7 +77,11 @@ async fn a_token_inside_min_valid_is_refreshed_and_the_rotation_stored() {
         200,
         r#"{"access_token":"new","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-2"}"#,
     );
-    let (engine, store) = engine(&script);
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
     store.save("a", &record("old", 30)).expect("save");
     let fresh = engine
         .fresh_tokens("a", Duration::from_secs(60))
@@ -85,7 +104,11 @@ async fn network_failure_serves_the_still_valid_token_and_says_so() {
         url: "https://idp.example/token".into(),
         reason: "connection refused".into(),
     });
-    let (engine, store) = engine(&script);
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
     store.save("a", &record("old", 30)).expect("save");
     let fresh = engine
         .fresh_tokens("a", Duration::from_secs(60))
@@ -94,7 +117,7 @@ async fn network_failure_serves_the_still_valid_token_and_says_so() {
     assert_eq!(fresh.tokens.access_token.expose(), "old");
     let warning = fresh.warning.expect("a warning");
     assert!(
-        warning.contains("connection refused") && warning.contains("still valid"),
+        warning.contains("connection refused") && warning.contains("valid for"),
         "{warning}"
     );
 }
@@ -106,7 +129,11 @@ async fn an_expired_token_is_not_served_when_refresh_fails() {
         url: "https://idp.example/token".into(),
         secs: 30,
     });
-    let (engine, store) = engine(&script);
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
     store.save("a", &record("old", -10)).expect("save");
     let err = engine
         .fresh_tokens("a", Duration::from_secs(60))
@@ -130,26 +157,47 @@ async fn failed_refreshes_keep_the_old_tokens() {
     ] {
         let script = Scripted::default();
         script.reply(status, body);
-        let (engine, store) = engine(&script);
+        let Fixture {
+            engine,
+            store,
+            _home,
+        } = fixture(&script);
         let original = record("old", -10);
         store.save("a", &original).expect("save");
         let err = engine.refresh("a").await.expect_err("refresh fails");
+        let kept = store.load("a").expect("load").expect("record");
+        assert_eq!(
+            kept.tokens, original.tokens,
+            "tokens unchanged after {status}"
+        );
         if status == 400 {
             assert!(matches!(err, EngineError::NeedsLogin { .. }), "{err}");
             assert!(err.to_string().contains("grant revoked"), "{err}");
+            // Every process now knows, without asking the provider again.
+            assert!(
+                kept.login_needed
+                    .as_deref()
+                    .is_some_and(|r| r.contains("invalid_grant"))
+            );
+            let again = engine
+                .fresh_tokens("a", Duration::from_secs(60))
+                .await
+                .expect_err("login needed");
+            assert!(matches!(again, EngineError::NeedsLogin { .. }));
+        } else {
+            assert_eq!(kept, original);
         }
-        assert_eq!(
-            store.load("a").expect("load"),
-            Some(original),
-            "tokens unchanged after {status}"
-        );
     }
 }
 
 #[tokio::test]
 async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
     let script = Scripted::default();
-    let (engine, store) = engine(&script);
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
     store.save("b", &record("old", 3600)).expect("save");
     let report = engine.logout("b").await.expect("logout");
     assert!(report.revoked.is_empty());
@@ -186,4 +234,56 @@ fn token_states() {
         TokenState::Expired
     );
     assert_eq!(TokenState::of(Some(&set(None)), now), TokenState::Valid);
+}
+
+#[tokio::test]
+async fn a_refresh_done_by_another_process_meanwhile_is_used_not_repeated() {
+    let script = Scripted::default();
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
+    store.save("a", &record("old", 30)).expect("save");
+    let seen = Secret::new("old");
+    // Another process refreshed between our decision and our lock.
+    store.save("a", &record("theirs", 3600)).expect("save");
+    let tokens = engine
+        .refresh_with("a", Want::Replace(seen))
+        .await
+        .expect("tokens");
+    assert_eq!(tokens.access_token.expose(), "theirs");
+    let tokens = engine
+        .refresh_with("a", Want::ValidFor(Duration::from_secs(60)))
+        .await
+        .expect("tokens");
+    assert_eq!(tokens.access_token.expose(), "theirs");
+    assert!(script.sent().is_empty(), "no refresh token spent twice");
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_in_one_process_spend_the_refresh_token_once() {
+    let script = Scripted::default();
+    script.reply(
+        200,
+        r#"{"access_token":"new","expires_in":3600,"refresh_token":"rt-2"}"#,
+    );
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
+    store.save("a", &record("old", 10)).expect("save");
+    let engine = Arc::new(engine);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.fresh_tokens("a", Duration::from_secs(60)).await })
+        })
+        .collect();
+    for task in tasks {
+        let fresh = task.await.expect("join").expect("fresh");
+        assert_eq!(fresh.tokens.access_token.expose(), "new");
+    }
+    assert_eq!(script.sent().len(), 1, "one refresh for eight callers");
 }

@@ -25,6 +25,9 @@ pub enum TransportError {
     TooLarge { url: String, limit: usize },
     #[error("request to '{url}' failed: {reason}")]
     Other { url: String, reason: String },
+    /// A failure reported by another tokdeck process (the refresh worker).
+    #[error("{0}")]
+    Relayed(String),
 }
 
 /// Sends one HTTP request. Production uses [`ReqwestTransport`]; tests script responses.

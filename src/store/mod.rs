@@ -5,10 +5,12 @@
 
 mod file;
 mod keyring;
+mod lock;
 mod memory;
 
 pub use file::FileStore;
 pub use keyring::KeyringStore;
+pub use lock::{AccountLock, LOCK_WAIT};
 pub use memory::MemoryStore;
 
 use crate::oauth::TokenSet;
@@ -30,6 +32,10 @@ pub struct TokenRecord {
     pub tokens: TokenSet,
     /// When the last successful refresh happened.
     pub last_refresh: Option<DateTime<Utc>>,
+    /// Set when the provider refused the refresh token: every process then knows that
+    /// only a new login helps, without asking the provider again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_needed: Option<String>,
 }
 
 impl TokenRecord {
@@ -38,6 +44,7 @@ impl TokenRecord {
             version: RECORD_VERSION,
             tokens,
             last_refresh: None,
+            login_needed: None,
         }
     }
 
@@ -73,6 +80,14 @@ pub enum StoreError {
         "stored tokens at {location} are corrupt: {reason}. Run `tokdeck login` again to replace them"
     )]
     Corrupt { location: String, reason: String },
+    #[error(
+        "account '{account}' is being refreshed by another tokdeck (pid {holder}) for more than {secs} s; try again, or stop that process"
+    )]
+    Locked {
+        account: String,
+        secs: u64,
+        holder: String,
+    },
     #[error("cannot access '{path}': {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("{0}")]

@@ -6,7 +6,7 @@ use super::model::Model;
 use super::update::update;
 use super::view;
 use crate::clipboard::Clipboard;
-use crate::engine::{Engine, EngineError, LoginObserver};
+use crate::engine::{Engine, EngineError, LoginObserver, Want};
 use crate::oauth::device::DeviceAuthorization;
 use crate::secret::Secret;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
@@ -187,12 +187,13 @@ impl Runtime {
                     }
                 });
             }
-            Command::Refresh(account) => {
+            Command::Refresh { account, seen } => {
                 let Some(engine) = self.engine.clone() else {
                     return;
                 };
+                let want = seen.map_or(Want::Always, Want::Replace);
                 tokio::spawn(async move {
-                    let result = engine.refresh(&account).await.map_err(failure);
+                    let result = engine.refresh_with(&account, want).await.map_err(failure);
                     done(Outcome::Refreshed { account, result });
                 });
             }

@@ -70,7 +70,12 @@ pub enum LoginProgress {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     LoadAll,
-    Refresh(String),
+    /// Refresh unless the store already holds a token other than `seen` (another process
+    /// refreshed it first).
+    Refresh {
+        account: String,
+        seen: Option<Secret>,
+    },
     Login(String),
     CancelLogin,
     Logout(String),

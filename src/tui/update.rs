@@ -42,7 +42,10 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
         };
         if due {
             row.activity = Activity::Refreshing;
-            commands.push(Command::Refresh(row.name.clone()));
+            commands.push(Command::Refresh {
+                account: row.name.clone(),
+                seen: row.tokens.as_ref().map(|t| t.access_token.clone()),
+            });
         }
     }
     if model.setup == Setup::Ready
@@ -77,6 +80,10 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                         row.last_error = None;
                     }
                     row.last_refresh = record.as_ref().and_then(|r| r.last_refresh);
+                    if let Some(reason) = record.as_ref().and_then(|r| r.login_needed.clone()) {
+                        row.needs_login = true;
+                        row.last_error = Some(reason);
+                    }
                     row.tokens = record.map(|r| r.tokens);
                 }
                 Err(e) => row.last_error = Some(e),
@@ -395,7 +402,10 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
     }
     row.activity = Activity::Refreshing;
     row.retry = None;
-    vec![Command::Refresh(name)]
+    vec![Command::Refresh {
+        account: name,
+        seen: None,
+    }]
 }
 
 #[derive(Clone, Copy)]

@@ -98,6 +98,7 @@ pub struct Engine {
     store: Arc<dyn TokenStore>,
     http: OnceLock<Http>,
     discovery: DiscoveryCache,
+    detached: Option<Detached>,
 }
 
 impl Engine {
@@ -117,6 +118,7 @@ impl Engine {
             store,
             http: OnceLock::new(),
             discovery,
+            detached: None,
         }
     }
 
@@ -124,6 +126,20 @@ impl Engine {
     pub fn with_http(self, http: Http) -> Self {
         let _ = self.http.set(http);
         self
+    }
+
+    /// Run CLI refreshes in a detached worker process (see [`Detached`]).
+    pub fn with_detached_refresh(mut self, detached: Detached) -> Self {
+        self.detached = Some(detached);
+        self
+    }
+
+    /// Holds `name`'s cross-process lock; short waits only: never held during a login.
+    pub(crate) async fn lock(&self, name: &str) -> Result<store::AccountLock, EngineError> {
+        Ok(
+            store::AccountLock::acquire(&self.paths.data_dir.join("locks"), name, store::LOCK_WAIT)
+                .await?,
+        )
     }
 
     pub fn config(&self) -> &Config {
@@ -139,7 +155,7 @@ impl Engine {
     }
 
     /// The HTTP client, built on first use so a cached `token` never sets up TLS.
-    fn http(&self, account: &str) -> Result<Http, EngineError> {
+    pub(crate) fn http(&self, account: &str) -> Result<Http, EngineError> {
         if let Some(http) = self.http.get() {
             return Ok(http.clone());
         }
@@ -156,12 +172,16 @@ impl Engine {
         Ok(store::run_bounded(&self.store, move |s| s.load(&name)).await?)
     }
 
-    async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {
+    pub(crate) async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {
         let name = account.to_string();
         Ok(store::run_bounded(&self.store, move |s| s.save(&name, &record)).await?)
     }
 
-    async fn endpoints(&self, account: &Account, needs: &[Need]) -> Result<Endpoints, EngineError> {
+    pub(crate) async fn endpoints(
+        &self,
+        account: &Account,
+        needs: &[Need],
+    ) -> Result<Endpoints, EngineError> {
         let http = self.http(&account.name)?;
         self.discovery
             .resolve(
@@ -175,129 +195,10 @@ impl Engine {
             .map_err(|e| oauth_error(&account.name, e))
     }
 
-    /// Tokens valid for at least `min_valid`: the cached ones without any network call,
-    /// else refreshed (or, for a service account, fetched again with client credentials).
-    pub async fn fresh_tokens(
-        &self,
-        name: &str,
-        min_valid: Duration,
-    ) -> Result<Fresh, EngineError> {
-        let account = self.account(name)?;
-        let record = self.load(name).await?;
-        let now = Utc::now();
-        if let Some(record) = &record
-            && record.tokens.valid_for(now, min_valid)
-        {
-            return Ok(Fresh {
-                tokens: record.tokens.clone(),
-                warning: None,
-            });
-        }
-        match record {
-            Some(record) if record.tokens.refresh_token.is_some() => {
-                match self.refresh_record(account, record.clone()).await {
-                    Ok(tokens) => Ok(Fresh {
-                        tokens,
-                        warning: None,
-                    }),
-                    Err(EngineError::OAuth {
-                        source: source @ OAuthError::Transport(_),
-                        ..
-                    }) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
-                        warning: Some(format!(
-                            "could not refresh '{name}' ({source}); using the cached token, still valid"
-                        )),
-                        tokens: record.tokens,
-                    }),
-                    Err(e) => Err(e),
-                }
-            }
-            _ if account.flow == Flow::ClientCredentials => {
-                let tokens = self.client_credentials(account).await?;
-                Ok(Fresh {
-                    tokens,
-                    warning: None,
-                })
-            }
-            Some(record) => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason: match record.tokens.remaining(now) {
-                    Some(left) if left.num_seconds() <= 0 => format!(
-                        "has a token that expired {} ago and no refresh token",
-                        crate::humanize::duration(left)
-                    ),
-                    _ => format!(
-                        "has a token valid for less than {} s and no refresh token",
-                        min_valid.as_secs()
-                    ),
-                },
-            }),
-            None => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason: "has no token yet".to_string(),
-            }),
-        }
-    }
-
-    /// Refreshes now, whatever the expiry.
-    pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
-        let account = self.account(name)?;
-        match self.load(name).await? {
-            Some(record) if record.tokens.refresh_token.is_some() => {
-                self.refresh_record(account, record).await
-            }
-            _ if account.flow == Flow::ClientCredentials => self.client_credentials(account).await,
-            Some(_) => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason: "holds no refresh token".to_string(),
-            }),
-            None => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason: "has no token yet".to_string(),
-            }),
-        }
-    }
-
-    /// The rotated refresh token is saved before the new access token is returned, and a
-    /// failed refresh leaves the stored tokens untouched.
-    async fn refresh_record(
+    pub(crate) async fn client_credentials(
         &self,
         account: &Account,
-        record: TokenRecord,
     ) -> Result<TokenSet, EngineError> {
-        let endpoints = self.endpoints(account, &[Need::Token]).await?;
-        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
-        let http = self.http(&account.name)?;
-        let tokens = grants::refresh(
-            &http,
-            token_endpoint,
-            &client(account),
-            &request(account),
-            &record.tokens,
-        )
-        .await
-        .map_err(|e| {
-            if e.is_invalid_grant() {
-                EngineError::NeedsLogin {
-                    account: account.name.clone(),
-                    reason: format!(
-                        "cannot be refreshed: the provider rejected the refresh token ({e})"
-                    ),
-                }
-            } else {
-                oauth_error(&account.name, e)
-            }
-        })?;
-        let updated = TokenRecord {
-            tokens: tokens.clone(),
-            last_refresh: Some(tokens.issued_at),
-            ..record
-        };
-        self.save(&account.name, updated).await?;
-        Ok(tokens)
-    }
-
-    async fn client_credentials(&self, account: &Account) -> Result<TokenSet, EngineError> {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
         let http = self.http(&account.name)?;
         let tokens = grants::client_credentials(
@@ -326,7 +227,10 @@ impl Engine {
         let client = client(account);
         let request = request(account);
         let tokens = match flow.unwrap_or(account.flow) {
-            Flow::ClientCredentials => return self.client_credentials(account).await,
+            Flow::ClientCredentials => {
+                let _lock = self.lock(name).await?;
+                return self.client_credentials(account).await;
+            }
             Flow::Device => {
                 let endpoints = self
                     .endpoints(account, &[Need::DeviceAuthorization, Need::Token])
@@ -373,6 +277,8 @@ impl Engine {
             }
         }
         .map_err(|e| oauth_error(name, e))?;
+        // The interactive part is over: lock only for the save.
+        let _lock = self.lock(name).await?;
         self.save(name, TokenRecord::new(tokens.clone())).await?;
         Ok(tokens)
     }
@@ -439,31 +345,35 @@ impl Engine {
                 .push(format!("could not revoke at the provider: {e}")),
         }
         let owned = name.to_string();
+        let _lock = self.lock(name).await?;
         store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
         Ok(report)
     }
 }
 
-fn oauth_error(account: &str, source: OAuthError) -> EngineError {
+pub(crate) fn oauth_error(account: &str, source: OAuthError) -> EngineError {
     EngineError::OAuth {
         account: account.to_string(),
         source,
     }
 }
 
-fn client(account: &Account) -> oauth::Client {
+pub(crate) fn client(account: &Account) -> oauth::Client {
     oauth::Client {
         client_id: account.provider.client_id.clone(),
         client_secret: account.provider.client_secret.clone(),
     }
 }
 
-fn request(account: &Account) -> oauth::Request {
+pub(crate) fn request(account: &Account) -> oauth::Request {
     oauth::Request {
         scopes: account.scopes.clone(),
         params: account.params.clone(),
     }
 }
+
+mod refresh;
+pub use refresh::{Detached, Want, worker_exit as refresh_worker_exit};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,261 @@
+//! Refreshing without races: one grant, many processes.
+//!
+//! Read, refresh and save happen under the account's cross-process lock, and the store
+//! is read again once the lock is held, so a token another process just refreshed is
+//! used instead of spending (and, with rotation, burning) the refresh token twice.
+
+use super::{Engine, EngineError, Fresh, client, oauth_error, request};
+use crate::config::{Account, Flow};
+use crate::oauth::discovery::Need;
+use crate::oauth::{OAuthError, TokenSet, grants};
+use crate::secret::Secret;
+use crate::store::TokenRecord;
+use chrono::Utc;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a refresh must achieve; checked again under the lock.
+#[derive(Debug, Clone)]
+pub enum Want {
+    /// A token valid for at least this long (`tokdeck token --min-valid`).
+    ValidFor(Duration),
+    /// A newer token than `seen`: if the store already holds another one, use it.
+    Replace(Secret),
+    /// A refresh now, whatever the expiry (`tokdeck refresh`).
+    Always,
+}
+
+impl Want {
+    fn satisfied_by(&self, tokens: &TokenSet) -> bool {
+        match self {
+            Self::ValidFor(min_valid) => tokens.valid_for(Utc::now(), *min_valid),
+            Self::Replace(seen) => tokens.access_token != *seen,
+            Self::Always => false,
+        }
+    }
+}
+
+/// CLI refreshes run in a worker process of their own (its own process group), so a
+/// `kill -9` of the calling command between the provider's rotation of the refresh token
+/// and the save cannot lose the new refresh token: the worker finishes the save.
+#[derive(Debug, Clone)]
+pub struct Detached {
+    pub exe: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+/// Exit statuses of the hidden `__refresh` worker.
+pub mod worker_exit {
+    pub const OK: i32 = 0;
+    pub const NEEDS_LOGIN: i32 = 4;
+    /// The provider could not be reached; a still valid cached token may be served.
+    pub const UNREACHABLE: i32 = 5;
+}
+
+impl Engine {
+    /// Tokens valid for at least `min_valid`: the cached ones without any network call or
+    /// lock, else refreshed (or, for a service account, fetched again). When the provider
+    /// cannot be reached and the cached token is still valid, it is served with a warning.
+    pub async fn fresh_tokens(
+        &self,
+        name: &str,
+        min_valid: Duration,
+    ) -> Result<Fresh, EngineError> {
+        let account = self.account(name)?;
+        let record = self.load(name).await?;
+        if let Some(record) = &record {
+            if record.tokens.valid_for(Utc::now(), min_valid) {
+                return Ok(Fresh {
+                    tokens: record.tokens.clone(),
+                    warning: None,
+                });
+            }
+            if let Some(reason) = &record.login_needed {
+                return Err(EngineError::NeedsLogin {
+                    account: name.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        let refreshable = record
+            .as_ref()
+            .is_some_and(|r| r.tokens.refresh_token.is_some())
+            || account.flow == Flow::ClientCredentials;
+        if !refreshable {
+            return Err(no_refresh(name, record.as_ref(), min_valid));
+        }
+        let want = Want::ValidFor(min_valid);
+        let result = match &self.detached {
+            Some(detached) => {
+                self.refresh_in_worker(detached, name, Some(min_valid))
+                    .await
+            }
+            None => self.refresh_with(name, want).await,
+        };
+        match result {
+            Ok(tokens) => Ok(Fresh {
+                tokens,
+                warning: None,
+            }),
+            Err(EngineError::OAuth {
+                source: source @ OAuthError::Transport(_),
+                ..
+            }) => match record {
+                Some(record) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
+                    warning: Some(format!(
+                        "could not refresh '{name}' ({source}); using the cached token, valid for {}",
+                        crate::humanize::duration(
+                            record.tokens.remaining(Utc::now()).unwrap_or_default()
+                        )
+                    )),
+                    tokens: record.tokens,
+                }),
+                _ => Err(oauth_error(name, source)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Refreshes now, whatever the expiry.
+    pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
+        match &self.detached {
+            Some(detached) => self.refresh_in_worker(detached, name, None).await,
+            None => self.refresh_with(name, Want::Always).await,
+        }
+    }
+
+    /// Refreshes under the account's lock unless the store, read again under the lock,
+    /// already satisfies `want`. The rotated refresh token is saved before the new access
+    /// token is returned; a failed refresh leaves the stored tokens as they were, except
+    /// that `invalid_grant` marks the record `login_needed`.
+    pub async fn refresh_with(&self, name: &str, want: Want) -> Result<TokenSet, EngineError> {
+        let account = self.account(name)?;
+        let _lock = self.lock(name).await?;
+        let record = self.load(name).await?;
+        match record {
+            Some(record) if want.satisfied_by(&record.tokens) => Ok(record.tokens),
+            Some(record) if record.tokens.refresh_token.is_some() => {
+                self.refresh_record(account, record).await
+            }
+            _ if account.flow == Flow::ClientCredentials => self.client_credentials(account).await,
+            other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
+        }
+    }
+
+    async fn refresh_record(
+        &self,
+        account: &Account,
+        record: TokenRecord,
+    ) -> Result<TokenSet, EngineError> {
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
+        let http = self.http(&account.name)?;
+        match grants::refresh(
+            &http,
+            token_endpoint,
+            &client(account),
+            &request(account),
+            &record.tokens,
+        )
+        .await
+        {
+            Ok(tokens) => {
+                let updated = TokenRecord {
+                    tokens: tokens.clone(),
+                    last_refresh: Some(tokens.issued_at),
+                    login_needed: None,
+                    ..record
+                };
+                self.save(&account.name, updated).await?;
+                Ok(tokens)
+            }
+            Err(e) if e.is_invalid_grant() => {
+                let reason =
+                    format!("cannot be refreshed: the provider rejected the refresh token ({e})");
+                let marked = TokenRecord {
+                    login_needed: Some(reason.clone()),
+                    ..record
+                };
+                self.save(&account.name, marked).await?;
+                Err(EngineError::NeedsLogin {
+                    account: account.name.clone(),
+                    reason,
+                })
+            }
+            Err(e) => Err(oauth_error(&account.name, e)),
+        }
+    }
+
+    /// Runs `tokdeck __refresh` and reads the result back from the store.
+    async fn refresh_in_worker(
+        &self,
+        detached: &Detached,
+        name: &str,
+        min_valid: Option<Duration>,
+    ) -> Result<TokenSet, EngineError> {
+        let mut command = tokio::process::Command::new(&detached.exe);
+        if let Some(config) = &detached.config {
+            command.arg("--config").arg(config);
+        }
+        command.args(["__refresh", name]);
+        match min_valid {
+            Some(min_valid) => command.args(["--min-valid", &min_valid.as_secs().to_string()]),
+            None => command.arg("--always"),
+        };
+        command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(false);
+        #[cfg(unix)]
+        command.process_group(0);
+        let output = command.output().await.map_err(|e| {
+            EngineError::Usage(format!(
+                "cannot start the refresh worker '{}': {e}",
+                detached.exe.display()
+            ))
+        })?;
+        let message = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        match output.status.code() {
+            Some(worker_exit::OK) => match self.load(name).await? {
+                Some(record) => Ok(record.tokens),
+                None => Err(EngineError::Usage(format!(
+                    "the tokens of '{name}' vanished after the refresh"
+                ))),
+            },
+            Some(worker_exit::NEEDS_LOGIN) => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: message
+                    .trim_start_matches(&format!("account '{name}' "))
+                    .to_string(),
+            }),
+            Some(worker_exit::UNREACHABLE) => Err(oauth_error(
+                name,
+                OAuthError::Transport(crate::oauth::http::TransportError::Relayed(
+                    message
+                        .trim_start_matches(&format!("account '{name}': "))
+                        .to_string(),
+                )),
+            )),
+            _ => Err(EngineError::Usage(message)),
+        }
+    }
+}
+
+fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {
+    let reason = match record.map(|r| r.tokens.remaining(Utc::now())) {
+        None => "has no token yet".to_string(),
+        Some(Some(left)) if left.num_seconds() <= 0 => format!(
+            "has a token that expired {} ago and no refresh token",
+            crate::humanize::duration(left)
+        ),
+        Some(_) => format!(
+            "has a token valid for less than {} s and no refresh token",
+            min_valid.as_secs()
+        ),
+    };
+    EngineError::NeedsLogin {
+        account: name.to_string(),
+        reason,
+    }
+}
