@@ -158,10 +158,13 @@ async fn refresh_worker(config: Option<PathBuf>, account: &str, want: Want) -> i
     };
     match result {
         Ok(()) => worker_exit::OK,
+        Err(EngineError::NeedsLogin { reason, .. }) => {
+            println!("{reason}");
+            worker_exit::NEEDS_LOGIN
+        }
         Err(e) => {
             println!("{e}");
             match e {
-                EngineError::NeedsLogin { .. } => worker_exit::NEEDS_LOGIN,
                 EngineError::OAuth {
                     source: crate::oauth::OAuthError::Transport(_),
                     ..
@@ -203,7 +206,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             id_token,
             min_valid,
         } => {
-            let engine = engine(config)?;
+            let engine = refreshing_engine(config)?;
             let fresh = engine
                 .fresh_tokens(&account, Duration::from_secs(min_valid))
                 .await?;

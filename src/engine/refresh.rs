@@ -225,9 +225,7 @@ impl Engine {
             },
             Some(worker_exit::NEEDS_LOGIN) => Err(EngineError::NeedsLogin {
                 account: name.to_string(),
-                reason: message
-                    .trim_start_matches(&format!("account '{name}' "))
-                    .to_string(),
+                reason: message,
             }),
             Some(worker_exit::UNREACHABLE) => Err(oauth_error(
                 name,

@@ -68,6 +68,50 @@ impl Provider {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Stops listening (connections refused) while keeping every grant in memory.
+    pub fn go_offline(&self) {
+        self.signal("USR1");
+        self.wait_log("offline (SIGUSR1)");
+    }
+
+    pub fn go_online(&self) {
+        self.signal("USR2");
+        self.wait_log("online again (SIGUSR2)");
+    }
+
+    fn wait_log(&self, line: &str) {
+        let start = std::time::Instant::now();
+        while !self.log().contains(line) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "provider never logged '{line}'"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// RFC 7662 introspection of `token` as the public client: the provider's JSON answer.
+    pub fn introspect(&self, token: &str) -> serde_json::Value {
+        let body = format!("token={}&client_id={PUBLIC_CLIENT}", url_encode(token));
+        let (status, text) =
+            super::http_post(&format!("{}/token/introspection", self.issuer), &body);
+        assert_eq!(status, 200, "introspection failed: {text}");
+        serde_json::from_str(&text).expect("introspection JSON")
+    }
+
+    /// Lines of the provider's log that mention `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log().lines().filter(|l| l.contains(needle)).count()
+    }
+
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -119,4 +163,15 @@ impl Drop for Provider {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@
 // stderr: one line per request (`<METHOD> <path> -> <status>`, no query
 //         strings, never tokens), plus provider error events.
 // Exits on stdin EOF/close (unless --ignore-stdin), SIGTERM and SIGINT.
+// SIGUSR1 stops listening (an outage; state is kept), SIGUSR2 listens again.
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -360,6 +361,18 @@ server.listen(opts.port, '127.0.0.1', async () => {
     }
 
     callback = provider.callback();
+
+    // Simulated outage for offline tests: SIGUSR1 stops listening (connections are
+    // refused, state is kept), SIGUSR2 listens again on the same port.
+    process.on('SIGUSR1', () => {
+      server.close();
+      server.closeAllConnections?.();
+      logLine('server.js: offline (SIGUSR1)');
+    });
+    process.on('SIGUSR2', () => {
+      server.listen(port, '127.0.0.1', () => logLine('server.js: online again (SIGUSR2)'));
+    });
+
     process.stdout.write(`READY ${issuer}\n`);
   } catch (err) {
     logLine(`server.js: failed to start provider: ${err.stack || err}`);

@@ -1,0 +1,162 @@
+//! One grant, many processes: concurrent refreshes against the real provider with
+//! refresh-token rotation (where reusing a rotated refresh token revokes the grant).
+
+mod common;
+
+use common::Home;
+use common::provider::Provider;
+use common::tmux::Tmux;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn stored(home: &Home, field: &str) -> String {
+    home.record("dev")["tokens"][field]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn logged_in(provider: &Provider) -> Home {
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    home
+}
+
+#[test]
+fn eight_processes_and_the_dashboard_refresh_one_grant_without_losing_it() {
+    let provider = Provider::start(&["--access-ttl", "4"]);
+    let home = logged_in(&provider);
+    // The dashboard's own scheduler refreshes these 4 s tokens too.
+    let _dashboard = Tmux::start(&home, 100, 30);
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let mut command = home.command(&["token", "dev", "--min-valid", "3600"]);
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                for _ in 0..14 {
+                    let out = command.output().expect("run");
+                    if !out.status.success() {
+                        failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let failures: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().expect("join"))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let refreshes = provider.log_count("POST /token -> 200");
+    assert!(refreshes >= 100, "{refreshes} refreshes");
+    assert_eq!(provider.log_count("invalid_grant"), 0, "{}", provider.log());
+    assert_eq!(provider.log_count("grant.revoked"), 0);
+    // The grant is alive: a refresh works, and the stored refresh token is active.
+    home.ok(&["refresh", "dev"]);
+    let introspection = provider.introspect(&stored(&home, "refresh_token"));
+    assert_eq!(introspection["active"], true, "{introspection}");
+}
+
+#[test]
+fn kill_9_in_the_middle_of_refreshes_never_breaks_the_store_or_the_grant() {
+    let provider = Provider::start(&["--access-ttl", "600"]);
+    let home = logged_in(&provider);
+    // How long one forced refresh takes here, to spread the kills over its whole life.
+    let start = Instant::now();
+    home.ok(&["token", "dev", "--min-valid", "3600"]);
+    let life = start.elapsed().as_millis() as u64;
+    for round in 0..24u64 {
+        let mut child = home
+            .command(&["token", "dev", "--min-valid", "3600"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Spread the kills over the whole life of the process.
+        std::thread::sleep(Duration::from_millis(life * round / 20));
+        let _ = Command::new("kill")
+            .args(["-9", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+    // Orphaned workers finish their save; then everything still works.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let run = home.run(&["refresh", "dev"]);
+        if run.code == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline && run.stderr.contains("is being refreshed"),
+            "{run}\nprovider log:\n{}",
+            provider.log()
+        );
+    }
+    let list = home.ok(&["list", "--json"]);
+    assert!(list.stdout.contains("\"valid\""), "{list}");
+    let refreshes = provider.log_count("POST /token -> 200");
+    assert!(
+        refreshes > 5,
+        "the kills landed among real refreshes ({refreshes})"
+    );
+    assert_eq!(provider.log_count("invalid_grant"), 0, "{}", provider.log());
+    let token = home.ok(&["token", "dev", "--min-valid", "3600"]).stdout;
+    assert_eq!(token.trim(), stored(&home, "access_token"));
+}
+
+#[test]
+fn offline_serves_the_cached_token_then_fails_clearly_then_recovers() {
+    let provider = Provider::start(&["--access-ttl", "4"]);
+    let home = logged_in(&provider);
+    let cached = stored(&home, "access_token");
+    provider.go_offline();
+    // Valid and not due: printed without a word.
+    let run = home.ok(&["token", "dev", "--min-valid", "0"]);
+    assert_eq!(run.stdout.trim(), cached);
+    assert!(run.stderr.is_empty(), "{run}");
+    // Due for a refresh but still valid: served, with a note.
+    let run = home.ok(&["token", "dev", "--min-valid", "60"]);
+    assert_eq!(run.stdout.trim(), cached);
+    assert!(run.stderr.contains("using the cached token"), "{run}");
+    std::thread::sleep(Duration::from_millis(4200));
+    let run = home.run(&["token", "dev"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("cannot connect"), "{run}");
+    assert!(run.stdout.is_empty());
+    provider.go_online();
+    let run = home.ok(&["token", "dev"]);
+    assert_ne!(
+        run.stdout.trim(),
+        cached,
+        "refreshed once the provider is back"
+    );
+}
+
+#[test]
+fn a_login_in_progress_never_blocks_token_for_the_same_account() {
+    let provider = Provider::start(&["--access-ttl", "60"]);
+    let home = logged_in(&provider);
+    // A second, interactive login that nobody approves.
+    let mut login = home
+        .command(&["login", "dev", "--no-browser"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn login");
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    let run = home.ok(&["token", "dev", "--min-valid", "3600"]);
+    assert!(!run.stdout.trim().is_empty());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "token waited {:?}",
+        start.elapsed()
+    );
+    assert!(
+        login.try_wait().expect("wait").is_none(),
+        "the login is still waiting for its user"
+    );
+    let _ = login.kill();
+    let _ = login.wait();
+}
