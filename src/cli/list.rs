@@ -13,6 +13,11 @@ struct Row {
     seconds_left: Option<i64>,
     refresh_token: bool,
     scopes: Vec<String>,
+    /// The JWT `exp` minus the expiry from `expires_in`, when over a minute apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp_skew_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login_needed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -40,6 +45,8 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
                 .map(|d| d.num_seconds()),
             refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
             scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
+            exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
+            login_needed: record.as_ref().and_then(|r| r.login_needed.clone()),
             error,
         });
     }

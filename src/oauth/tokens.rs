@@ -105,6 +105,22 @@ impl TokenSet {
     }
 }
 
+/// Beyond this, a JWT's `exp` and the response's `expires_in` disagree enough to mention.
+pub const SKEW_WARNING: chrono::Duration = chrono::Duration::seconds(60);
+
+impl TokenSet {
+    /// Seconds by which the access token's own `exp` claim differs from the expiry
+    /// computed from `expires_in` and the local clock, when more than a minute: a sign
+    /// that the provider's clock or ours is off. Expiry always follows `expires_in`.
+    pub fn exp_skew(&self) -> Option<i64> {
+        let expires_at = self.expires_at?;
+        let claims = crate::jwt::claims(self.access_token.expose())?;
+        let exp = crate::jwt::time_claim(&claims, "exp")?;
+        let skew = exp - expires_at;
+        (skew.num_seconds().abs() > SKEW_WARNING.num_seconds()).then_some(skew.num_seconds())
+    }
+}
+
 pub fn split_scopes(scope: &str) -> Vec<String> {
     scope.split_whitespace().map(str::to_string).collect()
 }
@@ -134,6 +150,37 @@ mod tests {
         assert_eq!(set.scopes, vec!["openid", "email"]);
         assert!(set.valid_for(at(1_000), Duration::from_secs(299)));
         assert!(!set.valid_for(at(1_000), Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn skew_between_exp_and_expires_in_is_reported_beyond_a_minute() {
+        use base64::Engine;
+        let jwt = |exp: i64| {
+            let enc = |s: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            format!(
+                "{}.{}.sig",
+                enc(r#"{"alg":"RS256"}"#.into()),
+                enc(format!(r#"{{"exp":{exp}}}"#))
+            )
+        };
+        let set = |exp: i64| {
+            TokenSet::from_response(
+                response(&format!(
+                    r#"{{"access_token":"{}","expires_in":300}}"#,
+                    jwt(exp)
+                )),
+                &[],
+                at(1_000),
+            )
+        };
+        assert_eq!(set(1_300).exp_skew(), None);
+        assert_eq!(set(1_350).exp_skew(), None, "within a minute");
+        assert_eq!(
+            set(1_500).exp_skew(),
+            Some(200),
+            "provider clock 200 s ahead"
+        );
+        assert_eq!(set(1_000).exp_skew(), Some(-300));
     }
 
     #[test]

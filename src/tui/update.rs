@@ -117,12 +117,24 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                         attempt,
                         at: now + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::zero()),
                     });
-                    let text = format!(
-                        "refresh of '{account}' failed: {message}; retry {attempt} in {} s",
-                        wait.as_secs()
-                    );
-                    row.last_error = Some(message);
-                    model.error(text);
+                    let left = row
+                        .tokens
+                        .as_ref()
+                        .and_then(|t| t.remaining(now))
+                        .filter(|l| l.num_seconds() > 0);
+                    row.last_error = Some(message.clone());
+                    match left {
+                        // Still valid: worth knowing, not alarming.
+                        Some(left) => model.info(format!(
+                            "could not refresh '{account}' ({message}); its token stays valid for {}, retrying in {} s",
+                            crate::humanize::duration(left),
+                            wait.as_secs()
+                        )),
+                        None => model.error(format!(
+                            "refresh of '{account}' failed: {message}; retry {attempt} in {} s",
+                            wait.as_secs()
+                        )),
+                    }
                 }
             }
         }

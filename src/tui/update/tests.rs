@@ -123,10 +123,15 @@ fn failures_back_off_exponentially() {
     let retry = m.accounts[0].retry.expect("retry scheduled");
     assert_eq!((retry.attempt, retry.at), (1, t(575)));
     assert!(m.accounts[0].last_error.as_deref() == Some("connection refused"));
+    let status = m.status.clone().expect("status");
     assert!(
-        m.status
-            .as_ref()
-            .is_some_and(|s| s.text.contains("retry 1 in 5 s"))
+        status.text.contains("stays valid for") && status.text.contains("retrying in 5 s"),
+        "{status:?}"
+    );
+    assert_eq!(
+        status.level,
+        crate::tui::model::Level::Info,
+        "a still valid token: not alarming"
     );
     assert!(tick(&mut m, 574).is_empty());
     assert_eq!(refreshes(&tick(&mut m, 575)), vec!["a"]);
@@ -144,9 +149,15 @@ fn failures_back_off_exponentially() {
         m.accounts[0].retry.map(|r| (r.attempt, r.at)),
         Some((3, t(605)))
     );
+    // Once the token has expired, failing refreshes are alarming.
+    assert_eq!(refreshes(&tick(&mut m, 605)), vec!["a"]);
+    update(&mut m, refreshed("a", Err(fail("timeout", false))));
+    let status = m.status.clone().expect("status");
+    assert_eq!(status.level, crate::tui::model::Level::Error, "{status:?}");
+    assert!(status.text.contains("retry 4 in 40 s"), "{status:?}");
     // Success clears the trouble.
-    tick(&mut m, 605);
-    update(&mut m, refreshed("a", Ok(tokens("t2", 605, 600, true))));
+    tick(&mut m, 645);
+    update(&mut m, refreshed("a", Ok(tokens("t2", 645, 600, true))));
     assert_eq!(m.accounts[0].retry, None);
     assert_eq!(m.accounts[0].last_error, None);
 }

@@ -54,6 +54,19 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
                         humanize::instant(at, now)
                     }),
             ));
+            if let Some(skew) = tokens.exp_skew() {
+                lines.push(Line::from(vec![
+                    label("clock skew"),
+                    Span::styled(
+                        format!(
+                            "the token's exp is {} {} than expires_in says; check the clocks",
+                            humanize::duration(chrono::Duration::seconds(skew)),
+                            if skew > 0 { "later" } else { "earlier" }
+                        ),
+                        Style::new().fg(Color::Yellow),
+                    ),
+                ]));
+            }
             lines.push(field(
                 "refresh token",
                 if tokens.refresh_token.is_some() {
