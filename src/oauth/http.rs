@@ -62,25 +62,56 @@ impl Http {
     }
 }
 
+/// reqwest with rustls and the platform's certificate verifier. Loading the system's
+/// root certificates takes milliseconds, so plain-http requests (a provider on loopback)
+/// use a client without them, and the TLS client is built on the first https request.
 pub struct ReqwestTransport {
-    client: reqwest::Client,
+    plain: reqwest::Client,
+    tls: std::sync::OnceLock<Result<reqwest::Client, TransportError>>,
 }
 
 impl ReqwestTransport {
     pub fn new() -> Result<Self, TransportError> {
         // Installing twice is harmless: the second call reports the first provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let plain =
+            Self::builder()
+                .tls_certs_only([])
+                .build()
+                .map_err(|e| TransportError::Other {
+                    url: String::new(),
+                    reason: e.to_string(),
+                })?;
+        Ok(Self {
+            plain,
+            tls: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn builder() -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tokdeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TransportError::Other {
-                url: String::new(),
-                reason: e.to_string(),
-            })?;
-        Ok(Self { client })
+    }
+
+    fn client_for(&self, request: &HttpRequest) -> Result<&reqwest::Client, TransportError> {
+        if request.uri().scheme_str() != Some("https") {
+            return Ok(&self.plain);
+        }
+        self.tls
+            .get_or_init(|| {
+                Self::builder()
+                    .https_only(true)
+                    .build()
+                    .map_err(|e| TransportError::Other {
+                        url: String::new(),
+                        reason: format!("cannot set up TLS: {}", error_chain(&e)),
+                    })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -103,8 +134,9 @@ impl ReqwestTransport {
                 }
             }
         };
+        let client = self.client_for(&request)?;
         let request = reqwest::Request::try_from(request).map_err(map)?;
-        let mut response = self.client.execute(request).await.map_err(map)?;
+        let mut response = client.execute(request).await.map_err(map)?;
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
