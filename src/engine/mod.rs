@@ -98,6 +98,7 @@ pub struct Engine {
     store: Arc<dyn TokenStore>,
     http: OnceLock<Http>,
     discovery: DiscoveryCache,
+    jwks: crate::oauth::jwks::JwksCache,
     detached: Option<Detached>,
 }
 
@@ -112,12 +113,14 @@ impl Engine {
 
     pub fn with_store(config: Config, paths: Paths, store: Arc<dyn TokenStore>) -> Self {
         let discovery = DiscoveryCache::new(paths.discovery_cache_dir());
+        let paths_jwks = paths.cache_dir.join("jwks");
         Self {
             config,
             paths,
             store,
             http: OnceLock::new(),
             discovery,
+            jwks: crate::oauth::jwks::JwksCache::new(paths_jwks),
             detached: None,
         }
     }
@@ -277,6 +280,7 @@ impl Engine {
             }
         }
         .map_err(|e| oauth_error(name, e))?;
+        self.check_id_token(account, &tokens).await?;
         // The interactive part is over: lock only for the save.
         let _lock = self.lock(name).await?;
         self.save(name, TokenRecord::new(tokens.clone())).await?;
@@ -372,6 +376,7 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
     }
 }
 
+mod inspect;
 mod refresh;
 pub use refresh::{Detached, Want, worker_exit as refresh_worker_exit};
 

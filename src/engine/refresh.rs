@@ -159,7 +159,13 @@ impl Engine {
         )
         .await
         {
-            Ok(tokens) => {
+            Ok(mut tokens) => {
+                // A bad new ID token must not cost the rotated refresh token: save the
+                // rest, drop the ID token, and say so.
+                let checked = self.check_id_token(account, &tokens).await;
+                if checked.is_err() {
+                    tokens.id_token = None;
+                }
                 let updated = TokenRecord {
                     tokens: tokens.clone(),
                     last_refresh: Some(tokens.issued_at),
@@ -167,7 +173,7 @@ impl Engine {
                     ..record
                 };
                 self.save(&account.name, updated).await?;
-                Ok(tokens)
+                checked.map(|()| tokens)
             }
             Err(e) if e.is_invalid_grant() => {
                 let reason =

@@ -40,6 +40,9 @@ pub enum Need {
     Token,
     DeviceAuthorization,
     Revocation,
+    Introspection,
+    Userinfo,
+    Jwks,
 }
 
 impl Need {
@@ -49,6 +52,9 @@ impl Need {
             Self::Token => "token_endpoint",
             Self::DeviceAuthorization => "device_authorization_endpoint",
             Self::Revocation => "revocation_endpoint",
+            Self::Introspection => "introspection_endpoint",
+            Self::Userinfo => "userinfo_endpoint",
+            Self::Jwks => "jwks_uri",
         }
     }
 }
@@ -78,6 +84,9 @@ impl Endpoints {
             Need::Token => self.token_endpoint.as_deref(),
             Need::DeviceAuthorization => self.device_authorization_endpoint.as_deref(),
             Need::Revocation => self.revocation_endpoint.as_deref(),
+            Need::Introspection => self.introspection_endpoint.as_deref(),
+            Need::Userinfo => self.userinfo_endpoint.as_deref(),
+            Need::Jwks => self.jwks_uri.as_deref(),
         }
     }
 

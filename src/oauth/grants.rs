@@ -114,3 +114,26 @@ pub async fn revoke(
     }
     read_json::<serde_json::Value>("revocation endpoint", revocation_endpoint, response).map(|_| ())
 }
+
+/// RFC 7662 §2: the provider's view of a token.
+pub async fn introspect(
+    http: &Http,
+    introspection_endpoint: &str,
+    client: &Client,
+    token: &str,
+    hint: &str,
+) -> Result<serde_json::Value, OAuthError> {
+    post_form(
+        http,
+        "introspection endpoint",
+        introspection_endpoint,
+        client,
+        &[("token", token), ("token_type_hint", hint)],
+    )
+    .await
+}
+
+/// OIDC Core §5.3.1: claims about the user, with the access token as bearer.
+pub async fn userinfo(http: &Http, userinfo_endpoint: &str, access_token: &str) -> Result<serde_json::Value, OAuthError> {
+    super::request::get_json(http, "userinfo endpoint", userinfo_endpoint, Some(access_token)).await
+}

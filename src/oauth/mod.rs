@@ -7,6 +7,7 @@ pub mod discovery;
 mod error;
 pub mod grants;
 pub mod http;
+pub mod jwks;
 pub mod loopback;
 mod request;
 #[cfg(test)]

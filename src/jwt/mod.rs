@@ -1,5 +1,9 @@
-//! Decoding JWTs (RFC 7519) for display. Nothing here trusts a token: decoding is not
-//! verification.
+//! JWTs (RFC 7519): decoding for display, and — separately, in [`verify`] — checking
+//! signatures against a provider's JWKS. Decoding alone never trusts a token.
+
+pub mod explain;
+pub mod validate;
+pub mod verify;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

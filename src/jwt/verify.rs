@@ -1,0 +1,265 @@
+//! JWS signature verification (RFC 7515) against a JWK Set (RFC 7517), with `ring`, and
+//! the header fields that make a token suspicious whatever its signature says.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A public key from a JWKS. Private members, if a provider leaks them, are ignored.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Jwk {
+    pub kty: String,
+    pub kid: Option<String>,
+    pub alg: Option<String>,
+    #[serde(rename = "use")]
+    pub use_: Option<String>,
+    pub n: Option<String>,
+    pub e: Option<String>,
+    pub crv: Option<String>,
+    pub x: Option<String>,
+    pub y: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+impl Jwks {
+    pub fn has_kid(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+    }
+
+    /// True when the set holds asymmetric keys (so an HMAC-signed token is out of place).
+    pub fn has_public_keys(&self) -> bool {
+        self.keys.iter().any(|k| matches!(k.kty.as_str(), "RSA" | "EC" | "OKP"))
+    }
+}
+
+/// The one verdict shown for a decoded token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Valid { kid: Option<String> },
+    Invalid,
+    UnknownKey { kid: Option<String> },
+    NotVerifiable(String),
+    AlgNone,
+}
+
+impl Verdict {
+    /// The machine-readable word (`tokdeck decode`'s `"signature"`).
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Valid { .. } => "valid",
+            Self::Invalid => "invalid",
+            Self::UnknownKey { .. } => "unknown_key",
+            Self::NotVerifiable(_) => "not_verifiable",
+            Self::AlgNone => "alg_none",
+        }
+    }
+
+    /// The sentence shown to people.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Valid { kid: Some(kid) } => format!("signature valid (kid {kid})"),
+            Self::Valid { kid: None } => "signature valid".into(),
+            Self::Invalid => "signature INVALID".into(),
+            Self::UnknownKey { kid: Some(kid) } => format!("unknown key (kid {kid} is not in the JWKS)"),
+            Self::UnknownKey { kid: None } => "unknown key (no key in the JWKS fits)".into(),
+            Self::NotVerifiable(why) => format!("not verifiable ({why})"),
+            Self::AlgNone => "alg none: the token is not signed".into(),
+        }
+    }
+}
+
+/// Verifies a compact JWS. `jwks` `None`: there is no key source.
+pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
+    let token = token.trim();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = match crate::jwt::decode(token) {
+        Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => header,
+        Ok(crate::jwt::Decoded::Encrypted { .. }) => return Verdict::NotVerifiable("encrypted token".into()),
+        _ => return Verdict::NotVerifiable("opaque token".into()),
+    };
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if alg.eq_ignore_ascii_case("none") {
+        return Verdict::AlgNone;
+    }
+    if alg.starts_with("HS") {
+        return Verdict::NotVerifiable(format!("{alg} needs the shared secret"));
+    }
+    let Some(jwks) = jwks else {
+        return Verdict::NotVerifiable("no JWKS".into());
+    };
+    let Some(algorithm) = algorithm(alg) else {
+        return Verdict::NotVerifiable(format!("unsupported alg '{alg}'"));
+    };
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(parts[2]) else {
+        return Verdict::Invalid;
+    };
+    let message = &token.as_bytes()[..parts[0].len() + 1 + parts[1].len()];
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_string);
+    let candidates: Vec<&Jwk> = jwks
+        .keys
+        .iter()
+        .filter(|k| match &kid {
+            Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
+            None => true,
+        })
+        .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
+        .filter(|k| k.kty == algorithm.kty)
+        .collect();
+    if candidates.is_empty() {
+        return Verdict::UnknownKey { kid };
+    }
+    if candidates.iter().any(|key| check(&algorithm, key, message, &signature)) {
+        Verdict::Valid { kid }
+    } else {
+        Verdict::Invalid
+    }
+}
+
+struct Algorithm {
+    kty: &'static str,
+    rsa: Option<&'static signature::RsaParameters>,
+    other: Option<&'static dyn signature::VerificationAlgorithm>,
+    crv: Option<&'static str>,
+}
+
+fn algorithm(alg: &str) -> Option<Algorithm> {
+    let rsa = |p: &'static signature::RsaParameters| Algorithm {
+        kty: "RSA",
+        rsa: Some(p),
+        other: None,
+        crv: None,
+    };
+    let curve = |kty, crv, a: &'static dyn signature::VerificationAlgorithm| Algorithm {
+        kty,
+        rsa: None,
+        other: Some(a),
+        crv: Some(crv),
+    };
+    Some(match alg {
+        "RS256" => rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
+        "RS384" => rsa(&signature::RSA_PKCS1_2048_8192_SHA384),
+        "RS512" => rsa(&signature::RSA_PKCS1_2048_8192_SHA512),
+        "PS256" => rsa(&signature::RSA_PSS_2048_8192_SHA256),
+        "PS384" => rsa(&signature::RSA_PSS_2048_8192_SHA384),
+        "PS512" => rsa(&signature::RSA_PSS_2048_8192_SHA512),
+        "ES256" => curve("EC", "P-256", &signature::ECDSA_P256_SHA256_FIXED),
+        "ES384" => curve("EC", "P-384", &signature::ECDSA_P384_SHA384_FIXED),
+        "EdDSA" | "Ed25519" => curve("OKP", "Ed25519", &signature::ED25519),
+        _ => return None,
+    })
+}
+
+fn b64(field: &Option<String>) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(field.as_deref()?.trim_end_matches('=')).ok()
+}
+
+fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> bool {
+    if let Some(params) = algorithm.rsa {
+        let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else { return false };
+        let strip = |v: &[u8]| v.iter().position(|&b| b != 0).map_or(Vec::new(), |i| v[i..].to_vec());
+        let components = RsaPublicKeyComponents {
+            n: strip(&n),
+            e: strip(&e),
+        };
+        return components.verify(params, message, signature).is_ok();
+    }
+    let Some(verifier) = algorithm.other else { return false };
+    if key.crv.as_deref() != algorithm.crv {
+        return false;
+    }
+    let point = match algorithm.kty {
+        "EC" => {
+            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else { return false };
+            [&[4u8][..], &x, &y].concat()
+        }
+        _ => match b64(&key.x) {
+            Some(x) => x,
+            None => return false,
+        },
+    };
+    UnparsedPublicKey::new(verifier, point).verify(message, signature).is_ok()
+}
+
+/// Header fields that deserve a warning whatever the signature says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Risk {
+    /// `alg: none`: anyone can forge it.
+    AlgNone,
+    /// `jku`, `x5u`, `jwk` or `x5c`: the token names or carries its own key.
+    KeyFromToken(String),
+    /// HMAC from a provider that publishes public keys: a classic key-confusion attack.
+    HmacFromPublicKeyProvider(String),
+    /// `crit` lists extensions tokdeck does not understand (RFC 7515 §4.1.11).
+    UnknownCritical(Vec<String>),
+    /// The `kid` is not in the provider's JWKS.
+    KidNotInJwks(String),
+}
+
+impl Risk {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::AlgNone => "alg none: unsigned, anyone could have written it".into(),
+            Self::KeyFromToken(field) => {
+                format!("header '{field}': the token chooses its own verification key; never trust that key")
+            }
+            Self::HmacFromPublicKeyProvider(alg) => format!(
+                "alg {alg} (HMAC) although the provider publishes public keys: possible key-confusion forgery"
+            ),
+            Self::UnknownCritical(names) => format!("crit lists unknown extensions: {}", names.join(", ")),
+            Self::KidNotInJwks(kid) => format!("kid '{kid}' is not in the provider's JWKS"),
+        }
+    }
+
+    /// Short machine-readable name (`tokdeck decode`'s `"risks"`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::AlgNone => "alg_none",
+            Self::KeyFromToken(_) => "key_from_token",
+            Self::HmacFromPublicKeyProvider(_) => "hmac_with_public_keys",
+            Self::UnknownCritical(_) => "unknown_crit",
+            Self::KidNotInJwks(_) => "kid_not_in_jwks",
+        }
+    }
+}
+
+/// The risky parts of a JWS header; `jwks` adds the checks that need the provider's keys.
+pub fn risks(header: &Value, jwks: Option<&Jwks>) -> Vec<Risk> {
+    let mut found = Vec::new();
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if alg.eq_ignore_ascii_case("none") {
+        found.push(Risk::AlgNone);
+    }
+    for field in ["jku", "x5u", "jwk", "x5c"] {
+        if header.get(field).is_some() {
+            found.push(Risk::KeyFromToken(field.to_string()));
+        }
+    }
+    if let Some(crit) = header.get("crit") {
+        // tokdeck understands no JWS extensions, so every critical one is unknown to it.
+        let names: Vec<String> = match crit {
+            Value::Array(items) => items.iter().map(|v| v.as_str().unwrap_or("?").to_string()).collect(),
+            other => vec![other.to_string()],
+        };
+        found.push(Risk::UnknownCritical(names));
+    }
+    if let Some(jwks) = jwks {
+        if alg.starts_with("HS") && jwks.has_public_keys() {
+            found.push(Risk::HmacFromPublicKeyProvider(alg.to_string()));
+        }
+        if let Some(kid) = header.get("kid").and_then(Value::as_str)
+            && !jwks.has_kid(kid)
+        {
+            found.push(Risk::KidNotInJwks(kid.to_string()));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests;
