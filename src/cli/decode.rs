@@ -1,13 +1,32 @@
+use crate::config::Paths;
 use crate::engine::EngineError;
+use crate::jwt::verify::{Verdict, risks, verify};
 use crate::jwt::{self, Decoded};
+use crate::oauth::discovery::Need;
+use crate::oauth::jwks::JwksCache;
+use crate::oauth::{DiscoveryCache, Endpoints, Http};
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::io::Read;
+use std::path::PathBuf;
 
 /// Largest token read from stdin.
 const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
 
-pub fn run(token: Option<String>) -> Result<(), EngineError> {
+/// Where the verification keys come from.
+pub enum KeySource {
+    None,
+    Account(String),
+    Issuer(String),
+    JwksUri(String),
+}
+
+/// Prints the decoded token as JSON. Returns whether a requested verification failed.
+pub async fn run(
+    config: Option<PathBuf>,
+    token: Option<String>,
+    source: KeySource,
+) -> Result<bool, EngineError> {
     let token = match token {
         Some(t) => t,
         None => {
@@ -15,37 +34,118 @@ pub fn run(token: Option<String>) -> Result<(), EngineError> {
             std::io::stdin()
                 .take(MAX_TOKEN_BYTES)
                 .read_to_string(&mut text)
-                .map_err(|e| usage(format!("cannot read a token from stdin: {e}")))?;
+                .map_err(|e| EngineError::Usage(format!("cannot read a token from stdin: {e}")))?;
             text
         }
     };
     let token = token.trim();
     if token.is_empty() {
-        return Err(usage(
+        return Err(EngineError::Usage(
             "no token given: pass it as an argument or on stdin".into(),
         ));
     }
-    let value = match jwt::decode(token).map_err(|e| usage(e.to_string()))? {
+    let decoded = jwt::decode(token).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let asked = !matches!(source, KeySource::None);
+    let (verdict, risks) = match (&decoded, source) {
+        (Decoded::Jwt { header, .. }, KeySource::None) => {
+            (verify(token, None), risks(header, None))
+        }
+        (Decoded::Jwt { .. }, KeySource::Account(name)) => {
+            super::engine(config)?.verify(&name, token).await?
+        }
+        (Decoded::Jwt { header, .. }, KeySource::Issuer(issuer)) => {
+            let (verdict, jwks) = verify_with_issuer(config, &issuer, token).await?;
+            (verdict, risks(header, Some(&jwks)))
+        }
+        (Decoded::Jwt { header, .. }, KeySource::JwksUri(uri)) => {
+            let (verdict, jwks) = verify_with_uri(config, &uri, token).await?;
+            (verdict, risks(header, Some(&jwks)))
+        }
+        _ => (verify(token, None), Vec::new()),
+    };
+    let value = match decoded {
         Decoded::Jwt { header, claims } => json!({
             "format": "jwt",
             "header": header,
             "claims": claims,
             "times": Value::Object(jwt::humanized_times(&claims, Utc::now())),
+            "explained": Value::Object(explained(&claims)),
+            "signature": verdict.word(),
+            "signature_detail": verdict.describe(),
+            "risks": risks.iter().map(|r| json!({"risk": r.code(), "detail": r.describe()})).collect::<Vec<_>>(),
         }),
         Decoded::Encrypted { header } => json!({
             "format": "jwe",
             "header": header,
             "note": "an encrypted token: only its header is readable",
+            "signature": verdict.word(),
         }),
         Decoded::Opaque => json!({
             "format": "opaque",
             "length": token.len(),
-            "note": "not a JWT: a reference token that only the provider can read (try introspection)",
+            "note": "not a JWT: a reference token that only the provider can read (try `tokdeck introspect`)",
+            "signature": verdict.word(),
         }),
     };
-    super::print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
+    super::print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+    let failed = asked
+        && matches!(
+            verdict,
+            Verdict::Invalid | Verdict::UnknownKey { .. } | Verdict::AlgNone
+        );
+    Ok(failed)
 }
 
-fn usage(message: String) -> EngineError {
-    EngineError::Usage(message)
+fn explained(claims: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Value::Object(map) = claims {
+        for key in map.keys() {
+            if let Some(text) = jwt::explain::describe(key) {
+                out.insert(key.clone(), Value::String(text.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn caches(config: Option<PathBuf>) -> Result<(Paths, Http), EngineError> {
+    let paths = Paths::resolve(config.as_deref()).map_err(EngineError::Usage)?;
+    let http = Http::real().map_err(|e| EngineError::Usage(e.to_string()))?;
+    Ok((paths, http))
+}
+
+async fn verify_with_uri(
+    config: Option<PathBuf>,
+    uri: &str,
+    token: &str,
+) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
+    let (paths, http) = caches(config)?;
+    JwksCache::new(paths.cache_dir.join("jwks"))
+        .verify(&http, uri, token, Utc::now())
+        .await
+        .map_err(|e| EngineError::Usage(format!("cannot get the keys at '{uri}': {e}")))
+}
+
+async fn verify_with_issuer(
+    config: Option<PathBuf>,
+    issuer: &str,
+    token: &str,
+) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
+    let (paths, http) = caches(config.clone())?;
+    let explicit = Endpoints {
+        issuer: Some(issuer.to_string()),
+        ..Endpoints::default()
+    };
+    let endpoints = DiscoveryCache::new(paths.discovery_cache_dir())
+        .resolve(&http, issuer, &explicit, &[Need::Jwks], Utc::now())
+        .await
+        .map_err(|e| {
+            EngineError::Usage(format!("cannot find the keys of issuer '{issuer}': {e}"))
+        })?;
+    verify_with_uri(
+        config,
+        endpoints.jwks_uri.as_deref().unwrap_or_default(),
+        token,
+    )
+    .await
 }

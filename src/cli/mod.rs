@@ -20,6 +20,8 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// Bad usage or a bad config file.
     pub const USAGE: i32 = 2;
+    /// `decode` was asked to verify and the signature did not verify.
+    pub const UNVERIFIED: i32 = 3;
     /// No usable token: only `tokdeck login` helps.
     pub const NEEDS_LOGIN: i32 = 4;
 }
@@ -102,11 +104,30 @@ pub enum Command {
         #[arg(long)]
         always: bool,
     },
-    /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON.
+    /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
+    /// with a key source, verify its signature (exit status 3 when it does not verify).
     Decode {
         /// The token; read from stdin when absent (keeps it out of the process list).
         token: Option<String>,
+        /// Verify with this account's provider keys.
+        #[arg(long, conflicts_with_all = ["issuer", "jwks"])]
+        account: Option<String>,
+        /// Verify with the keys of this issuer (OIDC discovery).
+        #[arg(long, conflicts_with = "jwks", value_name = "URL")]
+        issuer: Option<String>,
+        /// Verify with the JWK Set at this URL.
+        #[arg(long, value_name = "URL")]
+        jwks: Option<String>,
     },
+    /// Ask the provider about the access token (RFC 7662); prints its JSON.
+    Introspect {
+        account: String,
+        /// Introspect the refresh token instead.
+        #[arg(long)]
+        refresh_token: bool,
+    },
+    /// The user's claims from the provider's userinfo endpoint; prints its JSON.
+    Userinfo { account: String },
 }
 
 /// Parses the command line, runs it, and returns the exit status.
@@ -139,6 +160,7 @@ pub fn main() -> i32 {
     }
     match runtime.block_on(run(cli.config, command)) {
         Ok(()) => exit::OK,
+        Err(EngineError::Unverified) => exit::UNVERIFIED,
         Err(e) => {
             eprintln!("tokdeck: {e}");
             match e {
@@ -187,7 +209,7 @@ fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
     })
 }
 
-fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
+pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
     let paths = Paths::resolve(config_override.as_deref()).map_err(EngineError::Usage)?;
     let config = Config::load(&paths.config_file)?;
     Ok(Engine::new(config, paths))
@@ -195,7 +217,34 @@ fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
 
 async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineError> {
     match command {
-        Command::Decode { token } => decode::run(token),
+        Command::Decode {
+            token,
+            account,
+            issuer,
+            jwks,
+        } => {
+            let source = match (account, issuer, jwks) {
+                (Some(a), _, _) => decode::KeySource::Account(a),
+                (_, Some(i), _) => decode::KeySource::Issuer(i),
+                (_, _, Some(j)) => decode::KeySource::JwksUri(j),
+                _ => decode::KeySource::None,
+            };
+            if decode::run(config, token, source).await? {
+                return Err(EngineError::Unverified);
+            }
+            Ok(())
+        }
+        Command::Introspect {
+            account,
+            refresh_token,
+        } => {
+            let value = engine(config)?.introspect(&account, refresh_token).await?;
+            print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
+        }
+        Command::Userinfo { account } => {
+            let value = refreshing_engine(config)?.userinfo(&account).await?;
+            print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
+        }
         Command::Login {
             account,
             flow,

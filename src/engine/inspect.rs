@@ -12,7 +12,11 @@ use serde_json::Value;
 impl Engine {
     /// The signature verdict for `token` against `name`'s provider keys, and the risks
     /// of its header.
-    pub async fn verify(&self, name: &str, token: &str) -> Result<(Verdict, Vec<Risk>), EngineError> {
+    pub async fn verify(
+        &self,
+        name: &str,
+        token: &str,
+    ) -> Result<(Verdict, Vec<Risk>), EngineError> {
         let account = self.account(name)?;
         let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
         let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
@@ -31,8 +35,14 @@ impl Engine {
 
     /// OIDC Core §3.1.3.7 / §12.2: the ID token names this provider and this client, is
     /// current, and is signed by one of the provider's keys (when it publishes them).
-    pub(crate) async fn check_id_token(&self, account: &Account, tokens: &TokenSet) -> Result<(), EngineError> {
-        let Some(id_token) = &tokens.id_token else { return Ok(()) };
+    pub(crate) async fn check_id_token(
+        &self,
+        account: &Account,
+        tokens: &TokenSet,
+    ) -> Result<(), EngineError> {
+        let Some(id_token) = &tokens.id_token else {
+            return Ok(());
+        };
         let name = &account.name;
         let endpoints = match self.endpoints(account, &[Need::Jwks]).await {
             Err(EngineError::OAuth {
@@ -41,9 +51,15 @@ impl Engine {
             }) => self.endpoints(account, &[]).await?,
             other => other?,
         };
-        let Some(issuer) = endpoints.issuer.as_deref() else { return Ok(()) };
-        let claims = crate::jwt::claims(id_token.expose())
-            .ok_or_else(|| oauth_error(name, OAuthError::Other("the ID token is not a readable JWT".into())))?;
+        let Some(issuer) = endpoints.issuer.as_deref() else {
+            return Ok(());
+        };
+        let claims = crate::jwt::claims(id_token.expose()).ok_or_else(|| {
+            oauth_error(
+                name,
+                OAuthError::Other("the ID token is not a readable JWT".into()),
+            )
+        })?;
         let expected = Expected {
             issuer,
             client_id: &account.provider.client_id,
@@ -59,7 +75,9 @@ impl Engine {
                 },
             )
         })?;
-        let Some(uri) = endpoints.jwks_uri.as_deref() else { return Ok(()) };
+        let Some(uri) = endpoints.jwks_uri.as_deref() else {
+            return Ok(());
+        };
         let http = self.http(name)?;
         let (verdict, _) = self
             .jwks
@@ -70,7 +88,10 @@ impl Engine {
             Verdict::Valid { .. } | Verdict::NotVerifiable(_) => Ok(()),
             bad => Err(oauth_error(
                 name,
-                OAuthError::Other(format!("the ID token failed its signature check: {}", bad.describe())),
+                OAuthError::Other(format!(
+                    "the ID token failed its signature check: {}",
+                    bad.describe()
+                )),
             )),
         }
     }
@@ -78,21 +99,32 @@ impl Engine {
     /// RFC 7662: what the provider says about the access (or refresh) token.
     pub async fn introspect(&self, name: &str, refresh_token: bool) -> Result<Value, EngineError> {
         let account = self.account(name)?;
-        let record = self.load(name).await?.ok_or_else(|| EngineError::NeedsLogin {
-            account: name.to_string(),
-            reason: "has no token yet".into(),
-        })?;
-        let (token, hint) = if refresh_token {
-            let token = record.tokens.refresh_token.ok_or_else(|| EngineError::NeedsLogin {
+        let record = self
+            .load(name)
+            .await?
+            .ok_or_else(|| EngineError::NeedsLogin {
                 account: name.to_string(),
-                reason: "holds no refresh token".into(),
+                reason: "has no token yet".into(),
             })?;
+        let (token, hint) = if refresh_token {
+            let token = record
+                .tokens
+                .refresh_token
+                .ok_or_else(|| EngineError::NeedsLogin {
+                    account: name.to_string(),
+                    reason: "holds no refresh token".into(),
+                })?;
             (token, "refresh_token")
         } else {
             (record.tokens.access_token, "access_token")
         };
-        let endpoints = self.offered(account, Need::Introspection, "introspection").await?;
-        let url = endpoints.introspection_endpoint.as_deref().unwrap_or_default();
+        let endpoints = self
+            .offered(account, Need::Introspection, "introspection")
+            .await?;
+        let url = endpoints
+            .introspection_endpoint
+            .as_deref()
+            .unwrap_or_default();
         let http = self.http(name)?;
         crate::oauth::grants::introspect(&http, url, &client(account), token.expose(), hint)
             .await
@@ -103,7 +135,9 @@ impl Engine {
     pub async fn userinfo(&self, name: &str) -> Result<Value, EngineError> {
         let account = self.account(name)?;
         let endpoints = self.offered(account, Need::Userinfo, "userinfo").await?;
-        let fresh = self.fresh_tokens(name, std::time::Duration::from_secs(10)).await?;
+        let fresh = self
+            .fresh_tokens(name, std::time::Duration::from_secs(10))
+            .await?;
         let http = self.http(name)?;
         crate::oauth::grants::userinfo(
             &http,
@@ -114,7 +148,12 @@ impl Engine {
         .map_err(|e| oauth_error(name, e))
     }
 
-    async fn offered(&self, account: &Account, need: Need, what: &str) -> Result<crate::oauth::Endpoints, EngineError> {
+    async fn offered(
+        &self,
+        account: &Account,
+        need: Need,
+        what: &str,
+    ) -> Result<crate::oauth::Endpoints, EngineError> {
         match self.endpoints(account, &[need]).await {
             Err(EngineError::OAuth {
                 source: OAuthError::MissingEndpoint { .. },

@@ -26,6 +26,9 @@ pub enum EngineError {
         #[source]
         source: OAuthError,
     },
+    /// `decode` was asked to verify and the signature did not verify (already reported).
+    #[error("the signature did not verify")]
+    Unverified,
     /// The user's input (not the config) is wrong.
     #[error("{0}")]
     Usage(String),

@@ -40,8 +40,24 @@ mod tests {
     #[test]
     fn every_claim_the_issue_names_is_explained() {
         for claim in [
-            "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp", "scope", "scp", "roles", "groups", "amr",
-            "acr", "auth_time", "sid", "cnf", "client_id",
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "nbf",
+            "iat",
+            "jti",
+            "azp",
+            "scope",
+            "scp",
+            "roles",
+            "groups",
+            "amr",
+            "acr",
+            "auth_time",
+            "sid",
+            "cnf",
+            "client_id",
         ] {
             assert!(super::describe(claim).is_some(), "{claim}");
         }

@@ -33,7 +33,11 @@ fn fail(claim: &'static str, expected: impl Into<String>, got: impl Into<String>
     }
 }
 
-pub fn id_token(claims: &Map<String, Value>, expected: &Expected, now: DateTime<Utc>) -> Result<(), Failed> {
+pub fn id_token(
+    claims: &Map<String, Value>,
+    expected: &Expected,
+    now: DateTime<Utc>,
+) -> Result<(), Failed> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let iss = text("iss").unwrap_or("(absent)");
     if iss.trim_end_matches('/') != expected.issuer.trim_end_matches('/') {
@@ -48,13 +52,21 @@ pub fn id_token(claims: &Map<String, Value>, expected: &Expected, now: DateTime<
         return Err(fail(
             "aud",
             format!("to include '{}'", expected.client_id),
-            if audiences.is_empty() { "(absent)".to_string() } else { audiences.join(", ") },
+            if audiences.is_empty() {
+                "(absent)".to_string()
+            } else {
+                audiences.join(", ")
+            },
         ));
     }
     if audiences.len() > 1 || claims.contains_key("azp") {
         let azp = text("azp").unwrap_or("(absent)");
         if azp != expected.client_id {
-            return Err(fail("azp", format!("'{}' (several audiences)", expected.client_id), azp));
+            return Err(fail(
+                "azp",
+                format!("'{}' (several audiences)", expected.client_id),
+                azp,
+            ));
         }
     }
     let time = |name: &str| crate::jwt::time_claim(claims, name);
@@ -62,7 +74,9 @@ pub fn id_token(claims: &Map<String, Value>, expected: &Expected, now: DateTime<
     let show = |at: DateTime<Utc>| crate::humanize::instant(at, now);
     match time("exp") {
         None => return Err(fail("exp", "a NumericDate", "(absent)")),
-        Some(exp) if exp + leeway < now => return Err(fail("exp", "a time in the future", show(exp))),
+        Some(exp) if exp + leeway < now => {
+            return Err(fail("exp", "a time in the future", show(exp)));
+        }
         Some(_) => {}
     }
     if let Some(iat) = time("iat")
@@ -131,26 +145,48 @@ mod tests {
     fn a_good_token_passes() {
         assert_eq!(check(json!({})), Ok(()));
         assert_eq!(check(json!({"aud": ["tokdeck"]})), Ok(()));
-        assert_eq!(check(json!({"aud": ["tokdeck", "api"], "azp": "tokdeck"})), Ok(()));
-        assert_eq!(check(json!({"exp": 1_799_999_950})), Ok(()), "within the leeway");
+        assert_eq!(
+            check(json!({"aud": ["tokdeck", "api"], "azp": "tokdeck"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"exp": 1_799_999_950})),
+            Ok(()),
+            "within the leeway"
+        );
     }
 
     #[test]
     fn each_failure_names_the_claim_and_both_values() {
         let err = check(json!({"iss": "https://evil.example"})).expect_err("iss");
-        assert_eq!(err, "the ID token's `iss` is 'https://evil.example', expected 'https://idp.example'");
+        assert_eq!(
+            err,
+            "the ID token's `iss` is 'https://evil.example', expected 'https://idp.example'"
+        );
         let err = check(json!({"aud": "someone-else"})).expect_err("aud");
-        assert_eq!(err, "the ID token's `aud` is 'someone-else', expected to include 'tokdeck'");
+        assert_eq!(
+            err,
+            "the ID token's `aud` is 'someone-else', expected to include 'tokdeck'"
+        );
         let err = check(json!({"aud": ["tokdeck", "api"]})).expect_err("azp");
         assert!(err.contains("`azp` is '(absent)'"), "{err}");
         let err = check(json!({"exp": 1_799_999_000})).expect_err("exp");
-        assert!(err.starts_with("the ID token's `exp` is '2027-01-15 07:43:20 UTC (16m 40s ago)'"), "{err}");
+        assert!(
+            err.starts_with("the ID token's `exp` is '2027-01-15 07:43:20 UTC (16m 40s ago)'"),
+            "{err}"
+        );
         let err = check(json!({"iat": 1_800_001_000})).expect_err("iat");
-        assert!(err.contains("`iat`") && err.contains("in the past"), "{err}");
+        assert!(
+            err.contains("`iat`") && err.contains("in the past"),
+            "{err}"
+        );
         let err = check(json!({"nbf": 1_800_001_000})).expect_err("nbf");
         assert!(err.contains("`nbf`"), "{err}");
         let err = check(json!({"nonce": "replayed"})).expect_err("nonce");
-        assert_eq!(err, "the ID token's `nonce` is 'replayed', expected the value sent with this login");
+        assert_eq!(
+            err,
+            "the ID token's `nonce` is 'replayed', expected the value sent with this login"
+        );
         let err = check(json!({"exp": null})).expect_err("no exp");
         assert!(err.contains("(absent)"), "{err}");
     }

@@ -34,7 +34,9 @@ impl Jwks {
 
     /// True when the set holds asymmetric keys (so an HMAC-signed token is out of place).
     pub fn has_public_keys(&self) -> bool {
-        self.keys.iter().any(|k| matches!(k.kty.as_str(), "RSA" | "EC" | "OKP"))
+        self.keys
+            .iter()
+            .any(|k| matches!(k.kty.as_str(), "RSA" | "EC" | "OKP"))
     }
 }
 
@@ -66,7 +68,9 @@ impl Verdict {
             Self::Valid { kid: Some(kid) } => format!("signature valid (kid {kid})"),
             Self::Valid { kid: None } => "signature valid".into(),
             Self::Invalid => "signature INVALID".into(),
-            Self::UnknownKey { kid: Some(kid) } => format!("unknown key (kid {kid} is not in the JWKS)"),
+            Self::UnknownKey { kid: Some(kid) } => {
+                format!("unknown key (kid {kid} is not in the JWKS)")
+            }
             Self::UnknownKey { kid: None } => "unknown key (no key in the JWKS fits)".into(),
             Self::NotVerifiable(why) => format!("not verifiable ({why})"),
             Self::AlgNone => "alg none: the token is not signed".into(),
@@ -80,7 +84,9 @@ pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
     let parts: Vec<&str> = token.split('.').collect();
     let header = match crate::jwt::decode(token) {
         Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => header,
-        Ok(crate::jwt::Decoded::Encrypted { .. }) => return Verdict::NotVerifiable("encrypted token".into()),
+        Ok(crate::jwt::Decoded::Encrypted { .. }) => {
+            return Verdict::NotVerifiable("encrypted token".into());
+        }
         _ => return Verdict::NotVerifiable("opaque token".into()),
     };
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
@@ -100,7 +106,10 @@ pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
         return Verdict::Invalid;
     };
     let message = &token.as_bytes()[..parts[0].len() + 1 + parts[1].len()];
-    let kid = header.get("kid").and_then(Value::as_str).map(str::to_string);
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let candidates: Vec<&Jwk> = jwks
         .keys
         .iter()
@@ -114,7 +123,10 @@ pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
     if candidates.is_empty() {
         return Verdict::UnknownKey { kid };
     }
-    if candidates.iter().any(|key| check(&algorithm, key, message, &signature)) {
+    if candidates
+        .iter()
+        .any(|key| check(&algorithm, key, message, &signature))
+    {
         Verdict::Valid { kid }
     } else {
         Verdict::Invalid
@@ -156,26 +168,38 @@ fn algorithm(alg: &str) -> Option<Algorithm> {
 }
 
 fn b64(field: &Option<String>) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(field.as_deref()?.trim_end_matches('=')).ok()
+    URL_SAFE_NO_PAD
+        .decode(field.as_deref()?.trim_end_matches('='))
+        .ok()
 }
 
 fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> bool {
     if let Some(params) = algorithm.rsa {
-        let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else { return false };
-        let strip = |v: &[u8]| v.iter().position(|&b| b != 0).map_or(Vec::new(), |i| v[i..].to_vec());
+        let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else {
+            return false;
+        };
+        let strip = |v: &[u8]| {
+            v.iter()
+                .position(|&b| b != 0)
+                .map_or(Vec::new(), |i| v[i..].to_vec())
+        };
         let components = RsaPublicKeyComponents {
             n: strip(&n),
             e: strip(&e),
         };
         return components.verify(params, message, signature).is_ok();
     }
-    let Some(verifier) = algorithm.other else { return false };
+    let Some(verifier) = algorithm.other else {
+        return false;
+    };
     if key.crv.as_deref() != algorithm.crv {
         return false;
     }
     let point = match algorithm.kty {
         "EC" => {
-            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else { return false };
+            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else {
+                return false;
+            };
             [&[4u8][..], &x, &y].concat()
         }
         _ => match b64(&key.x) {
@@ -183,7 +207,9 @@ fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> 
             None => return false,
         },
     };
-    UnparsedPublicKey::new(verifier, point).verify(message, signature).is_ok()
+    UnparsedPublicKey::new(verifier, point)
+        .verify(message, signature)
+        .is_ok()
 }
 
 /// Header fields that deserve a warning whatever the signature says.
@@ -206,12 +232,16 @@ impl Risk {
         match self {
             Self::AlgNone => "alg none: unsigned, anyone could have written it".into(),
             Self::KeyFromToken(field) => {
-                format!("header '{field}': the token chooses its own verification key; never trust that key")
+                format!(
+                    "header '{field}': the token chooses its own verification key; never trust that key"
+                )
             }
             Self::HmacFromPublicKeyProvider(alg) => format!(
                 "alg {alg} (HMAC) although the provider publishes public keys: possible key-confusion forgery"
             ),
-            Self::UnknownCritical(names) => format!("crit lists unknown extensions: {}", names.join(", ")),
+            Self::UnknownCritical(names) => {
+                format!("crit lists unknown extensions: {}", names.join(", "))
+            }
             Self::KidNotInJwks(kid) => format!("kid '{kid}' is not in the provider's JWKS"),
         }
     }
@@ -243,7 +273,10 @@ pub fn risks(header: &Value, jwks: Option<&Jwks>) -> Vec<Risk> {
     if let Some(crit) = header.get("crit") {
         // tokdeck understands no JWS extensions, so every critical one is unknown to it.
         let names: Vec<String> = match crit {
-            Value::Array(items) => items.iter().map(|v| v.as_str().unwrap_or("?").to_string()).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().unwrap_or("?").to_string())
+                .collect(),
             other => vec![other.to_string()],
         };
         found.push(Risk::UnknownCritical(names));

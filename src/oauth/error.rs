@@ -42,7 +42,7 @@ pub enum OAuthError {
     CallbackTimeout(u64),
     #[error("the browser callback was rejected: {0}")]
     Callback(String),
-    #[error("the ID token's `{claim}` is '{got}', expected '{expected}'")]
+    #[error("the ID token's `{claim}` is '{got}', expected {expected}")]
     IdToken {
         claim: &'static str,
         expected: String,

@@ -134,6 +134,16 @@ pub async fn introspect(
 }
 
 /// OIDC Core §5.3.1: claims about the user, with the access token as bearer.
-pub async fn userinfo(http: &Http, userinfo_endpoint: &str, access_token: &str) -> Result<serde_json::Value, OAuthError> {
-    super::request::get_json(http, "userinfo endpoint", userinfo_endpoint, Some(access_token)).await
+pub async fn userinfo(
+    http: &Http,
+    userinfo_endpoint: &str,
+    access_token: &str,
+) -> Result<serde_json::Value, OAuthError> {
+    super::request::get_json(
+        http,
+        "userinfo endpoint",
+        userinfo_endpoint,
+        Some(access_token),
+    )
+    .await
 }

@@ -56,10 +56,17 @@ impl JwksCache {
     }
 
     /// The keys: cached when fresh, else fetched (a stale copy when the fetch fails).
-    pub async fn get(&self, http: &Http, uri: &str, now: DateTime<Utc>) -> Result<Jwks, OAuthError> {
+    pub async fn get(
+        &self,
+        http: &Http,
+        uri: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Jwks, OAuthError> {
         let cached = self.read(uri);
         if let Some(c) = &cached
-            && (now - c.fetched_at).to_std().is_ok_and(|age| age < JWKS_MAX_AGE)
+            && (now - c.fetched_at)
+                .to_std()
+                .is_ok_and(|age| age < JWKS_MAX_AGE)
         {
             return Ok(c.jwks.clone());
         }
@@ -70,7 +77,13 @@ impl JwksCache {
     }
 
     /// Verifies `token`; an unknown key makes it fetch the keys again, once.
-    pub async fn verify(&self, http: &Http, uri: &str, token: &str, now: DateTime<Utc>) -> Result<(Verdict, Jwks), OAuthError> {
+    pub async fn verify(
+        &self,
+        http: &Http,
+        uri: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Verdict, Jwks), OAuthError> {
         let jwks = self.get(http, uri, now).await?;
         let verdict = verify(token, Some(&jwks));
         if !matches!(verdict, Verdict::UnknownKey { .. }) {

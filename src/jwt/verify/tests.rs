@@ -1,6 +1,9 @@
 use super::*;
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+    KeyPair,
+};
 use serde_json::json;
 
 fn enc(bytes: &[u8]) -> String {
@@ -15,9 +18,11 @@ fn signing_input(header: &Value, claims: &Value) -> String {
     )
 }
 
+type SignFn = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
 /// A signer for one curve, with its public JWK.
 struct Signer {
-    sign: Box<dyn Fn(&[u8]) -> Vec<u8>>,
+    sign: SignFn,
     jwk: Jwk,
 }
 
@@ -39,7 +44,12 @@ fn ec(alg: &'static signature::EcdsaSigningAlgorithm, crv: &str, kid: &str) -> S
         y: Some(enc(&public[1 + half..])),
     };
     Signer {
-        sign: Box::new(move |m| pair.sign(&SystemRandom::new(), m).expect("sign").as_ref().to_vec()),
+        sign: Box::new(move |m| {
+            pair.sign(&SystemRandom::new(), m)
+                .expect("sign")
+                .as_ref()
+                .to_vec()
+        }),
         jwk,
     }
 }
@@ -73,17 +83,34 @@ fn token(signer: &Signer, header: Value, claims: &Value) -> String {
 fn ecdsa_and_eddsa_tokens_verify_and_tampering_is_caught() {
     let claims = json!({"sub": "alice", "aud": "api"});
     for (alg, signer) in [
-        ("ES256", ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "k256")),
-        ("ES384", ec(&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", "k384")),
+        (
+            "ES256",
+            ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "k256"),
+        ),
+        (
+            "ES384",
+            ec(&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", "k384"),
+        ),
         ("EdDSA", ed25519("ked")),
     ] {
-        let jwks = Jwks { keys: vec![signer.jwk.clone()] };
+        let jwks = Jwks {
+            keys: vec![signer.jwk.clone()],
+        };
         let kid = signer.jwk.kid.clone();
         let good = token(&signer, json!({"alg": alg, "kid": kid}), &claims);
-        assert_eq!(verify(&good, Some(&jwks)), Verdict::Valid { kid: kid.clone() }, "{alg}");
+        assert_eq!(
+            verify(&good, Some(&jwks)),
+            Verdict::Valid { kid: kid.clone() },
+            "{alg}"
+        );
         // One claim changed, the signature kept.
         let parts: Vec<&str> = good.split('.').collect();
-        let forged = format!("{}.{}.{}", parts[0], enc(br#"{"sub":"mallory","aud":"api"}"#), parts[2]);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            enc(br#"{"sub":"mallory","aud":"api"}"#),
+            parts[2]
+        );
         assert_eq!(verify(&forged, Some(&jwks)), Verdict::Invalid, "{alg}");
     }
 }
@@ -92,10 +119,17 @@ fn ecdsa_and_eddsa_tokens_verify_and_tampering_is_caught() {
 fn unknown_kid_and_foreign_keys() {
     let signer = ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "mine");
     let stranger = ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "theirs");
-    let jwks = Jwks { keys: vec![signer.jwk.clone()] };
+    let jwks = Jwks {
+        keys: vec![signer.jwk.clone()],
+    };
     let claims = json!({"sub": "x"});
     let by_stranger = token(&stranger, json!({"alg": "ES256", "kid": "theirs"}), &claims);
-    assert_eq!(verify(&by_stranger, Some(&jwks)), Verdict::UnknownKey { kid: Some("theirs".into()) });
+    assert_eq!(
+        verify(&by_stranger, Some(&jwks)),
+        Verdict::UnknownKey {
+            kid: Some("theirs".into())
+        }
+    );
     // A stranger's signature claiming our kid is simply invalid.
     let impostor = token(&stranger, json!({"alg": "ES256", "kid": "mine"}), &claims);
     assert_eq!(verify(&impostor, Some(&jwks)), Verdict::Invalid);
@@ -106,32 +140,71 @@ fn unknown_kid_and_foreign_keys() {
 
 #[test]
 fn alg_none_hmac_opaque_and_no_jwks() {
-    let none = format!("{}.", signing_input(&json!({"alg": "none"}), &json!({"sub": "x"})));
+    let none = format!(
+        "{}.",
+        signing_input(&json!({"alg": "none"}), &json!({"sub": "x"}))
+    );
     assert_eq!(verify(&none, Some(&Jwks::default())), Verdict::AlgNone);
-    let hs = format!("{}.c2ln", signing_input(&json!({"alg": "HS256"}), &json!({"sub": "x"})));
-    assert!(matches!(verify(&hs, None), Verdict::NotVerifiable(why) if why.contains("shared secret")));
-    assert!(matches!(verify("gho_opaque", None), Verdict::NotVerifiable(why) if why.contains("opaque")));
+    let hs = format!(
+        "{}.c2ln",
+        signing_input(&json!({"alg": "HS256"}), &json!({"sub": "x"}))
+    );
+    assert!(
+        matches!(verify(&hs, None), Verdict::NotVerifiable(why) if why.contains("shared secret"))
+    );
+    assert!(
+        matches!(verify("gho_opaque", None), Verdict::NotVerifiable(why) if why.contains("opaque"))
+    );
     let signer = ed25519("k");
     let t = token(&signer, json!({"alg": "EdDSA", "kid": "k"}), &json!({}));
     assert_eq!(verify(&t, None), Verdict::NotVerifiable("no JWKS".into()));
     assert_eq!(Verdict::Invalid.describe(), "signature INVALID");
-    assert_eq!(Verdict::Valid { kid: Some("k".into()) }.describe(), "signature valid (kid k)");
+    assert_eq!(
+        Verdict::Valid {
+            kid: Some("k".into())
+        }
+        .describe(),
+        "signature valid (kid k)"
+    );
 }
 
 #[test]
 fn risky_headers_are_flagged() {
-    let jwks = Jwks { keys: vec![ed25519("k1").jwk] };
+    let jwks = Jwks {
+        keys: vec![ed25519("k1").jwk],
+    };
     let codes = |header: Value, jwks: Option<&Jwks>| -> Vec<&'static str> {
         risks(&header, jwks).iter().map(Risk::code).collect()
     };
     assert_eq!(codes(json!({"alg": "none"}), None), vec!["alg_none"]);
-    assert_eq!(codes(json!({"alg": "RS256", "jku": "https://evil/jwks"}), None), vec!["key_from_token"]);
-    assert_eq!(codes(json!({"alg": "RS256", "x5u": "https://evil/cert"}), None), vec!["key_from_token"]);
-    assert_eq!(codes(json!({"alg": "RS256", "jwk": {"kty": "RSA"}}), None), vec!["key_from_token"]);
-    assert_eq!(codes(json!({"alg": "HS256"}), Some(&jwks)), vec!["hmac_with_public_keys"]);
-    assert!(codes(json!({"alg": "HS256"}), Some(&Jwks::default())).is_empty(), "no public keys, no confusion");
-    assert_eq!(codes(json!({"alg": "EdDSA", "crit": ["b64"]}), None), vec!["unknown_crit"]);
-    assert_eq!(codes(json!({"alg": "EdDSA", "kid": "gone"}), Some(&jwks)), vec!["kid_not_in_jwks"]);
+    assert_eq!(
+        codes(json!({"alg": "RS256", "jku": "https://evil/jwks"}), None),
+        vec!["key_from_token"]
+    );
+    assert_eq!(
+        codes(json!({"alg": "RS256", "x5u": "https://evil/cert"}), None),
+        vec!["key_from_token"]
+    );
+    assert_eq!(
+        codes(json!({"alg": "RS256", "jwk": {"kty": "RSA"}}), None),
+        vec!["key_from_token"]
+    );
+    assert_eq!(
+        codes(json!({"alg": "HS256"}), Some(&jwks)),
+        vec!["hmac_with_public_keys"]
+    );
+    assert!(
+        codes(json!({"alg": "HS256"}), Some(&Jwks::default())).is_empty(),
+        "no public keys, no confusion"
+    );
+    assert_eq!(
+        codes(json!({"alg": "EdDSA", "crit": ["b64"]}), None),
+        vec!["unknown_crit"]
+    );
+    assert_eq!(
+        codes(json!({"alg": "EdDSA", "kid": "gone"}), Some(&jwks)),
+        vec!["kid_not_in_jwks"]
+    );
     assert!(codes(json!({"alg": "EdDSA", "kid": "k1"}), Some(&jwks)).is_empty());
     let text = Risk::KeyFromToken("jku".into()).describe();
     assert!(text.contains("jku"), "{text}");

@@ -1,0 +1,264 @@
+//! Signature verdicts and ID token checks, against the real provider and against keys
+//! and tokens made by node:crypto (tests/provider/sign.js).
+
+mod common;
+
+use common::Home;
+use common::provider::Provider;
+use common::stub::{Stub, json};
+use serde_json::Value;
+use std::process::Command;
+
+fn signed(claims: &Value) -> Value {
+    let out = Command::new("node")
+        .arg(common::repo().join("tests/provider/sign.js"))
+        .arg(claims.to_string())
+        .output()
+        .expect("node sign.js");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("sign.js JSON")
+}
+
+fn decode(home: &Home, args: &[&str]) -> (i32, Value) {
+    let run = home.run(&[&["decode"], args].concat());
+    let value = serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("decode JSON: {run}"));
+    (run.code, value)
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[test]
+fn every_algorithm_verifies_and_risky_headers_are_flagged() {
+    let made = signed(
+        &serde_json::json!({"iss": "https://idp.test", "sub": "alice", "aud": "api", "exp": now() + 300}),
+    );
+    let stub = Stub::start();
+    stub.on("/jwks", vec![json(200, &made["jwks"].to_string())]);
+    let jwks = stub.url("/jwks");
+    let home = Home::new("");
+    for alg in [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+    ] {
+        let token = made["tokens"][alg].as_str().expect("token");
+        let (code, value) = decode(&home, &["--jwks", &jwks, token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{alg}: {value}"
+        );
+        assert_eq!(
+            value["signature_detail"],
+            format!("signature valid (kid test-{})", alg.to_lowercase())
+        );
+        // One claim changed, the signature kept.
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_claims =
+            base64_url(br#"{"iss":"https://idp.test","sub":"mallory","aud":"api"}"#);
+        let forged = format!("{}.{forged_claims}.{}", parts[0], parts[2]);
+        let (code, value) = decode(&home, &["--jwks", &jwks, &forged]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (3, Some("invalid")),
+            "{alg}: {value}"
+        );
+    }
+    let (code, value) = decode(
+        &home,
+        &["--jwks", &jwks, made["foreign"].as_str().expect("foreign")],
+    );
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (3, Some("unknown_key")),
+        "{value}"
+    );
+    assert!(
+        risk_codes(&value).contains(&"kid_not_in_jwks".to_string()),
+        "{value}"
+    );
+
+    for (name, expected) in [
+        ("jku", "key_from_token"),
+        ("x5u", "key_from_token"),
+        ("jwk", "key_from_token"),
+        ("crit", "unknown_crit"),
+        ("hs256", "hmac_with_public_keys"),
+        ("none", "alg_none"),
+    ] {
+        let token = made["risky"][name].as_str().expect("risky token");
+        let (_, value) = decode(&home, &["--jwks", &jwks, token]);
+        assert!(
+            risk_codes(&value).contains(&expected.to_string()),
+            "{name}: {value}"
+        );
+    }
+    let (code, value) = decode(
+        &home,
+        &[
+            "--jwks",
+            &jwks,
+            made["risky"]["none"].as_str().expect("none"),
+        ],
+    );
+    assert_eq!((code, value["signature"].as_str()), (3, Some("alg_none")));
+    // Without a key source: decoded, risks from the header alone, exit 0.
+    let (code, value) = decode(&home, &[made["risky"]["jku"].as_str().expect("jku")]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("not_verifiable")),
+        "{value}"
+    );
+    assert_eq!(
+        value["explained"]["aud"],
+        "audience: who the token is meant for"
+    );
+}
+
+fn risk_codes(value: &Value) -> Vec<String> {
+    value["risks"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x["risk"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn the_providers_tokens_verify_and_rotated_keys_are_fetched_once() {
+    let mut provider = Provider::start(&[]);
+    let port = provider
+        .issuer
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "web"]);
+    for flag in [&[][..], &["--id-token"][..]] {
+        let token = home.ok(&[&["token", "web"], flag].concat()).stdout;
+        let (code, value) = decode(&home, &["--account", "web", token.trim()]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{value}"
+        );
+        let (_, value) = decode(&home, &["--issuer", &provider.issuer, token.trim()]);
+        assert_eq!(value["signature"], "valid");
+    }
+    // The provider restarts on the same port with new keys (and forgets its grants).
+    provider.stop();
+    let provider = Provider::start(&["--port", &port]);
+    assert!(provider.issuer.ends_with(&port));
+    home.ok(&["login", "web"]);
+    let token = home.ok(&["token", "web", "--id-token"]).stdout;
+    let (code, value) = decode(&home, &["--account", "web", token.trim()]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    assert_eq!(
+        provider.log_count("GET /jwks"),
+        1,
+        "fetched again once: {}",
+        provider.log()
+    );
+}
+
+#[test]
+fn a_login_whose_id_token_names_another_audience_fails_with_both_values() {
+    let stub = Stub::start();
+    let claims = serde_json::json!({
+        "iss": stub.base, "sub": "alice", "aud": "someone-else", "exp": now() + 300, "iat": now()
+    });
+    let made = signed(&claims);
+    let discovery = serde_json::json!({
+        "issuer": stub.base,
+        "token_endpoint": stub.url("/token"),
+        "device_authorization_endpoint": stub.url("/device"),
+        "jwks_uri": stub.url("/jwks"),
+    });
+    stub.on("/.well-known/openid-configuration", vec![json(200, &discovery.to_string())])
+        .on("/jwks", vec![json(200, &made["jwks"].to_string())])
+        .on(
+            "/device",
+            vec![json(200, r#"{"device_code":"d","user_code":"U","verification_uri":"https://x/device","expires_in":60,"interval":1}"#)],
+        )
+        .on(
+            "/token",
+            vec![json(
+                200,
+                &serde_json::json!({"access_token": "at", "token_type": "Bearer", "expires_in": 60,
+                    "id_token": made["tokens"]["RS256"]}).to_string(),
+            )],
+        );
+    let home = Home::new(&format!(
+        "[providers.p]\nissuer = \"{}\"\nclient_id = \"tokdeck\"\nflow = \"device\"\n[accounts.a]\nprovider = \"p\"\n",
+        stub.base
+    ));
+    let run = home.run(&["login", "a", "--no-browser"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("the ID token's `aud` is 'someone-else', expected to include 'tokdeck'"),
+        "{run}"
+    );
+    assert!(
+        !home.path().join("tokens/a.json").exists(),
+        "nothing stored"
+    );
+}
+
+#[test]
+fn introspection_and_userinfo() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    let run = home.ok(&["introspect", "dev", "--refresh-token"]);
+    let value: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(value["active"], true, "{value}");
+    assert_eq!(value["client_id"], "tokdeck-public");
+    // oidc-provider does not introspect JWT access tokens: its error is passed on clearly.
+    let run = home.run(&["introspect", "dev"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("introspection endpoint refused the request"),
+        "{run}"
+    );
+    // A provider without the endpoint.
+    let stub = Stub::start();
+    let config = format!(
+        "{}\n[providers.bare]\nclient_id = \"c\"\ntoken_endpoint = \"{}\"\n[accounts.bare]\nprovider = \"bare\"\n",
+        provider.config(),
+        stub.url("/token")
+    );
+    std::fs::write(home.path().join("config.toml"), config).expect("config");
+    std::fs::write(
+        home.path().join("tokens/bare.json"),
+        std::fs::read(home.path().join("tokens/dev.json")).expect("read"),
+    )
+    .expect("copy");
+    for cmd in [&["userinfo", "bare"][..], &["introspect", "bare"][..]] {
+        let run = home.run(cmd);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(
+            run.stderr.contains("not offered by provider 'bare'"),
+            "{run}"
+        );
+    }
+}
