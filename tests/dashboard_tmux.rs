@@ -148,7 +148,12 @@ fn copy_goes_through_osc52_and_q_quits_cleanly() {
     tmux.wait_for("svc", Duration::from_secs(10), |s| {
         seconds_left(s, "svc").is_some()
     });
-    tmux.send(&["/", "svc", "Enter", "c"]);
+    tmux.send(&["/", "svc", "Enter"]);
+    // The claims pane shows the signature verdict, checked in the background.
+    tmux.wait_for("the verdict", Duration::from_secs(10), |s| {
+        s.contains("signature valid (kid rs256-")
+    });
+    tmux.send(&["c"]);
     let screen = tmux.wait_for("the copy", Duration::from_secs(5), |s| {
         s.contains("Copied the access token of 'svc'")
     });

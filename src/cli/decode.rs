@@ -2,9 +2,8 @@ use crate::config::Paths;
 use crate::engine::EngineError;
 use crate::jwt::verify::{Verdict, risks, verify};
 use crate::jwt::{self, Decoded};
-use crate::oauth::discovery::Need;
+use crate::oauth::Http;
 use crate::oauth::jwks::JwksCache;
-use crate::oauth::{DiscoveryCache, Endpoints, Http};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 use std::io::Read;
@@ -131,21 +130,12 @@ async fn verify_with_issuer(
     issuer: &str,
     token: &str,
 ) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
-    let (paths, http) = caches(config.clone())?;
-    let explicit = Endpoints {
-        issuer: Some(issuer.to_string()),
-        ..Endpoints::default()
-    };
-    let endpoints = DiscoveryCache::new(paths.discovery_cache_dir())
-        .resolve(&http, issuer, &explicit, &[Need::Jwks], Utc::now())
+    let (paths, http) = caches(config)?;
+    crate::oauth::jwks::verify_with_issuer(&http, &paths, issuer, token)
         .await
         .map_err(|e| {
-            EngineError::Usage(format!("cannot find the keys of issuer '{issuer}': {e}"))
-        })?;
-    verify_with_uri(
-        config,
-        endpoints.jwks_uri.as_deref().unwrap_or_default(),
-        token,
-    )
-    .await
+            EngineError::Usage(format!(
+                "cannot verify with the keys of issuer '{issuer}': {e}"
+            ))
+        })
 }

@@ -95,3 +95,30 @@ impl JwksCache {
         }
     }
 }
+
+/// Verifies `token` against the keys of `issuer` (OIDC discovery, cached), for tokens that
+/// belong to no configured account.
+pub async fn verify_with_issuer(
+    http: &Http,
+    paths: &crate::config::Paths,
+    issuer: &str,
+    token: &str,
+) -> Result<(Verdict, Jwks), OAuthError> {
+    let explicit = super::Endpoints {
+        issuer: Some(issuer.to_string()),
+        ..super::Endpoints::default()
+    };
+    let endpoints = super::DiscoveryCache::new(paths.discovery_cache_dir())
+        .resolve(
+            http,
+            issuer,
+            &explicit,
+            &[super::discovery::Need::Jwks],
+            Utc::now(),
+        )
+        .await?;
+    let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
+    JwksCache::new(paths.cache_dir.join("jwks"))
+        .verify(http, uri, token, Utc::now())
+        .await
+}

@@ -1,11 +1,14 @@
 //! The run loop only: draw, wait for the next message, update, execute the commands.
 //! Background work runs as tokio tasks that report back through the one channel.
 
+use super::event::VerifyAgainst;
 use super::event::{Command, Failure, LoginProgress, Msg, Outcome};
 use super::model::Model;
+use super::model::{Checked, Trust};
 use super::update::update;
 use super::view;
 use crate::clipboard::Clipboard;
+use crate::config::Paths;
 use crate::engine::{Engine, EngineError, LoginObserver, Want};
 use crate::oauth::device::DeviceAuthorization;
 use crate::secret::Secret;
@@ -21,13 +24,18 @@ const TICK: Duration = Duration::from_secs(1);
 
 struct Runtime {
     engine: Option<Arc<Engine>>,
+    paths: Paths,
     tx: UnboundedSender<Msg>,
     login: Option<JoinHandle<()>>,
     clipboard: Clipboard,
     clear_at: Option<(Instant, Secret)>,
 }
 
-pub async fn run(engine: Option<Arc<Engine>>, mut model: Model) -> std::io::Result<()> {
+pub async fn run(
+    engine: Option<Arc<Engine>>,
+    paths: Paths,
+    mut model: Model,
+) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
     let restore_paste = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -41,6 +49,7 @@ pub async fn run(engine: Option<Arc<Engine>>, mut model: Model) -> std::io::Resu
     spawn_ticks(tx.clone());
     let mut runtime = Runtime {
         engine,
+        paths,
         tx,
         login: None,
         clipboard: Clipboard::new(),
@@ -208,6 +217,111 @@ impl Runtime {
                         .map(|r| r.notes)
                         .map_err(|e| e.to_string());
                     done(Outcome::LoggedOut { account, result });
+                });
+            }
+            Command::Verify(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let Ok(Some(record)) = engine.load(&account).await else {
+                        return;
+                    };
+                    let check = |token: String| {
+                        let engine = engine.clone();
+                        let account = account.clone();
+                        async move {
+                            match engine.verify(&account, &token).await {
+                                Ok((verdict, risks)) => Checked {
+                                    verdict: Ok(verdict),
+                                    risks,
+                                },
+                                Err(e) => Checked {
+                                    verdict: Err(e.to_string()),
+                                    risks: Vec::new(),
+                                },
+                            }
+                        }
+                    };
+                    let access = Some(check(record.tokens.access_token.expose().to_string()).await);
+                    let id = match &record.tokens.id_token {
+                        Some(t) => Some(check(t.expose().to_string()).await),
+                        None => None,
+                    };
+                    done(Outcome::Verified {
+                        account,
+                        trust: Trust { access, id },
+                    });
+                });
+            }
+            Command::VerifyPasted { token, against } => {
+                let engine = self.engine.clone();
+                let paths = self.paths.clone();
+                tokio::spawn(async move {
+                    let header = match crate::jwt::decode(token.expose()) {
+                        Ok(crate::jwt::Decoded::Jwt { header, .. }) => header,
+                        _ => serde_json::Value::Null,
+                    };
+                    let result = match against {
+                        VerifyAgainst::Account(account) => match engine {
+                            Some(engine) => engine
+                                .verify(&account, token.expose())
+                                .await
+                                .map_err(|e| e.to_string()),
+                            None => Err("no accounts are configured".to_string()),
+                        },
+                        VerifyAgainst::Issuer(issuer) => match crate::oauth::Http::real() {
+                            Ok(http) => crate::oauth::jwks::verify_with_issuer(
+                                &http,
+                                &paths,
+                                &issuer,
+                                token.expose(),
+                            )
+                            .await
+                            .map(|(verdict, jwks)| {
+                                (verdict, crate::jwt::verify::risks(&header, Some(&jwks)))
+                            })
+                            .map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        },
+                    };
+                    done(Outcome::InspectorChecked(match result {
+                        Ok((verdict, risks)) => Checked {
+                            verdict: Ok(verdict),
+                            risks,
+                        },
+                        Err(e) => Checked {
+                            verdict: Err(e),
+                            risks: Vec::new(),
+                        },
+                    }));
+                });
+            }
+            Command::Introspect(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = engine
+                        .introspect(&account, false)
+                        .await
+                        .map_err(|e| e.to_string());
+                    done(Outcome::ProviderJson {
+                        title: format!("Introspection of the access token of '{account}'"),
+                        result,
+                    });
+                });
+            }
+            Command::Userinfo(account) => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = engine.userinfo(&account).await.map_err(|e| e.to_string());
+                    done(Outcome::ProviderJson {
+                        title: format!("Userinfo of '{account}'"),
+                        result,
+                    });
                 });
             }
             Command::Login(account) => {

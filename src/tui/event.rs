@@ -1,6 +1,7 @@
 //! The one stream the dashboard reacts to: terminal input, the 1 s tick, and the results
 //! of background work. Everything arrives here as an owned [`Msg`].
 
+use super::model::{Checked, Trust};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use crate::store::TokenRecord;
@@ -43,6 +44,15 @@ pub enum Outcome {
         result: Result<String, String>,
     },
     BrowserFailed(String),
+    Verified {
+        account: String,
+        trust: Trust,
+    },
+    InspectorChecked(Checked),
+    ProviderJson {
+        title: String,
+        result: Result<serde_json::Value, String>,
+    },
 }
 
 /// Why a refresh or login failed, and whether only a new login can help.
@@ -85,4 +95,19 @@ pub enum Command {
         clear_after: Option<Duration>,
     },
     OpenBrowser(String),
+    /// Check the signatures of the account's stored tokens.
+    Verify(String),
+    /// Check a pasted token against an account's provider or a typed issuer.
+    VerifyPasted {
+        token: Secret,
+        against: VerifyAgainst,
+    },
+    Introspect(String),
+    Userinfo(String),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyAgainst {
+    Account(String),
+    Issuer(String),
 }

@@ -29,7 +29,7 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             let clear = config.dashboard.clipboard_clear;
             let mut model = Model::new(Setup::Ready, rows, now);
             model.clipboard_clear = clear;
-            (Some(Arc::new(Engine::new(config, paths))), model)
+            (Some(Arc::new(Engine::new(config, paths.clone()))), model)
         }
         Err(ConfigError::Missing(path)) => (
             None,
@@ -56,7 +56,7 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             return crate::cli::exit::FAILURE;
         }
     };
-    match runtime.block_on(app::run(engine, model)) {
+    match runtime.block_on(app::run(engine, paths, model)) {
         Ok(()) => crate::cli::exit::OK,
         Err(e) => {
             eprintln!("tokdeck: the dashboard failed: {e}");

@@ -3,6 +3,7 @@
 use crate::config::Flow;
 use crate::engine::EXPIRING_WITHIN;
 use crate::jwt::Decoded;
+use crate::jwt::verify::{Risk, Verdict};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
@@ -58,6 +59,21 @@ pub struct AccountRow {
     pub needs_login: bool,
     pub last_error: Option<String>,
     pub retry: Option<Retry>,
+    /// Signature verdicts of the current tokens, once checked in the background.
+    pub trust: Option<Trust>,
+}
+
+/// A token's signature verdict and header risks (or why it could not be checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub verdict: Result<Verdict, String>,
+    pub risks: Vec<Risk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trust {
+    pub access: Option<Checked>,
+    pub id: Option<Checked>,
 }
 
 impl AccountRow {
@@ -73,6 +89,7 @@ impl AccountRow {
             needs_login: false,
             last_error: None,
             retry: None,
+            trust: None,
         }
     }
 
@@ -192,9 +209,20 @@ pub struct ClaimsView {
 #[derive(Debug, Clone)]
 pub enum Popup {
     Help,
-    Login { account: String, stage: LoginStage },
-    ConfirmLogout { account: String },
+    Login {
+        account: String,
+        stage: LoginStage,
+    },
+    ConfirmLogout {
+        account: String,
+    },
     Inspector(Inspector),
+    /// A provider's JSON answer (introspection, userinfo).
+    Json {
+        title: String,
+        body: Result<serde_json::Value, String>,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +245,9 @@ pub struct Inspector {
     pub token: Option<Secret>,
     pub decoded: Option<Result<Decoded, String>>,
     pub scroll: u16,
+    pub checked: Option<Checked>,
+    /// The issuer URL being typed (`u`), when verifying against a typed issuer.
+    pub issuer_input: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

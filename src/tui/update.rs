@@ -1,6 +1,6 @@
 //! `update(model, msg) -> commands`: all dashboard behaviour, with no IO and no clock.
 
-use super::event::{Command, Failure, LoginProgress, Msg, Outcome};
+use super::event::{Command, Failure, LoginProgress, Msg, Outcome, VerifyAgainst};
 use super::model::{Activity, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice};
 use super::schedule;
 use crate::secret::Secret;
@@ -85,6 +85,9 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                         row.last_error = Some(reason);
                     }
                     row.tokens = record.map(|r| r.tokens);
+                    if changed {
+                        return tokens_changed(row);
+                    }
                 }
                 Err(e) => row.last_error = Some(e),
             }
@@ -101,6 +104,7 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                     row.retry = None;
                     row.last_error = None;
                     row.needs_login = false;
+                    return tokens_changed(row);
                 }
                 Err(Failure {
                     message,
@@ -166,8 +170,34 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             Err(e) => model.error(format!("Could not copy {what}: {e}")),
         },
         Outcome::BrowserFailed(e) => model.error(e),
+        Outcome::Verified { account, trust } => {
+            if let Some(row) = model.row_mut(&account) {
+                row.trust = Some(trust);
+            }
+        }
+        Outcome::InspectorChecked(checked) => {
+            if let Some(Popup::Inspector(inspector)) = &mut model.popup {
+                inspector.checked = Some(checked);
+            }
+        }
+        Outcome::ProviderJson { title, result } => {
+            model.popup = Some(Popup::Json {
+                title,
+                body: result,
+                scroll: 0,
+            });
+        }
     }
     Vec::new()
+}
+
+/// New tokens: their old verdicts no longer apply; check the new ones.
+fn tokens_changed(row: &mut super::model::AccountRow) -> Vec<Command> {
+    row.trust = None;
+    match &row.tokens {
+        Some(_) => vec![Command::Verify(row.name.clone())],
+        None => Vec::new(),
+    }
 }
 
 fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -> Vec<Command> {
@@ -219,7 +249,9 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                     row.needs_login = false;
                     row.retry = None;
                     row.last_error = None;
+                    let commands = tokens_changed(row);
                     model.info(format!("Logged in to '{account}'"));
+                    return commands;
                 }
                 Err(failure) => {
                     row.last_error = Some(failure.message.clone());
@@ -296,6 +328,18 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 model.popup = Some(Popup::ConfirmLogout { account: name });
             }
         }
+        KeyCode::Char('n') => {
+            if let Some(name) = selected {
+                model.info(format!("Asking the provider about the token of '{name}'…"));
+                return vec![Command::Introspect(name)];
+            }
+        }
+        KeyCode::Char('U') => {
+            if let Some(name) = selected {
+                model.info(format!("Asking the provider for the userinfo of '{name}'…"));
+                return vec![Command::Userinfo(name)];
+            }
+        }
         KeyCode::Char('c') => return copy(model, CopyWhat::Access),
         KeyCode::Char('i') => return copy(model, CopyWhat::Id),
         KeyCode::Char('a') => return copy(model, CopyWhat::Header),
@@ -328,14 +372,62 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 _ => {}
             }
         }
-        Popup::Inspector(inspector) => match key.code {
+        Popup::Inspector(inspector) => {
+            if let Some(input) = &mut inspector.issuer_input {
+                match key.code {
+                    KeyCode::Esc => inspector.issuer_input = None,
+                    KeyCode::Backspace => {
+                        input.pop();
+                    }
+                    KeyCode::Char(c) => input.push(c),
+                    KeyCode::Enter => {
+                        let issuer = input.trim().to_string();
+                        inspector.issuer_input = None;
+                        if let Some(token) = inspector.token.clone() {
+                            return vec![Command::VerifyPasted {
+                                token,
+                                against: VerifyAgainst::Issuer(issuer),
+                            }];
+                        }
+                    }
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
+                KeyCode::Down | KeyCode::Char('j') => {
+                    inspector.scroll = inspector.scroll.saturating_add(1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    inspector.scroll = inspector.scroll.saturating_sub(1)
+                }
+                KeyCode::Char('u') if inspector.token.is_some() => {
+                    inspector.issuer_input = Some(String::new())
+                }
+                KeyCode::Char('a') => {
+                    let account = model
+                        .accounts
+                        .get(model.selected)
+                        .filter(|_| model.setup == Setup::Ready)
+                        .map(|r| r.name.clone());
+                    if let (Some(Popup::Inspector(inspector)), Some(account)) =
+                        (&model.popup, account)
+                        && let Some(token) = inspector.token.clone()
+                    {
+                        return vec![Command::VerifyPasted {
+                            token,
+                            against: VerifyAgainst::Account(account),
+                        }];
+                    }
+                }
+                _ => {}
+            }
+        }
+        Popup::Json { scroll, .. } => match key.code {
             KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
-            KeyCode::Down | KeyCode::Char('j') => {
-                inspector.scroll = inspector.scroll.saturating_add(1)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                inspector.scroll = inspector.scroll.saturating_sub(1)
-            }
+            KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
             _ => {}
         },
         Popup::Login { account, stage } => match (key.code, &*stage) {
@@ -470,6 +562,8 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
             token: None,
             decoded: None,
             scroll: 0,
+            checked: None,
+            issuer_input: None,
         },
         Some(text) if text.len() > MAX_PASTE_BYTES => Inspector {
             token: None,
@@ -479,6 +573,8 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
                 MAX_PASTE_BYTES / 1024
             ))),
             scroll: 0,
+            checked: None,
+            issuer_input: None,
         },
         Some(text) => {
             let token = text.trim().to_string();
@@ -486,6 +582,8 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
                 decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
                 token: Some(Secret::new(token)),
                 scroll: 0,
+                checked: None,
+                issuer_input: None,
             }
         }
     };

@@ -1,7 +1,8 @@
 //! Decoded header and claims of the access or ID token, time claims humanized.
 
+use crate::jwt::verify::Verdict;
 use crate::jwt::{self, Decoded, TIME_CLAIMS};
-use crate::tui::model::{Model, TokenChoice};
+use crate::tui::model::{Checked, Model, TokenChoice};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -28,12 +29,24 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
                 .map(|t| t.expose()),
         ),
     };
+    let trust = model.selected_row().and_then(|r| r.trust.as_ref());
+    let checked = match model.claims.source {
+        TokenChoice::Access => trust.and_then(|t| t.access.as_ref()),
+        TokenChoice::Id => trust.and_then(|t| t.id.as_ref()),
+    };
     let lines = match token {
         None => vec![Line::styled(
             "no such token",
             Style::new().fg(Color::DarkGray),
         )],
-        Some(token) => lines(&jwt::decode(token).map_err(|e| e.to_string()), model.now),
+        Some(token) => {
+            let mut out = trust_lines(checked, "checking…");
+            out.extend(lines(
+                &jwt::decode(token).map_err(|e| e.to_string()),
+                model.now,
+            ));
+            out
+        }
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -42,6 +55,33 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             .scroll((model.claims.scroll, 0)),
         area,
     );
+}
+
+/// The verdict line and one line per risk; `pending` until a check reports.
+pub fn trust_lines(checked: Option<&Checked>, pending: &str) -> Vec<Line<'static>> {
+    let Some(checked) = checked else {
+        return vec![Line::styled(
+            format!("signature: {pending}"),
+            Style::new().fg(Color::DarkGray),
+        )];
+    };
+    let (text, color) = match &checked.verdict {
+        Ok(v @ Verdict::Valid { .. }) => (v.describe(), Color::Green),
+        Ok(v @ Verdict::NotVerifiable(_)) => (v.describe(), Color::DarkGray),
+        Ok(v) => (v.describe(), Color::Red),
+        Err(e) => (format!("not checked: {e}"), Color::DarkGray),
+    };
+    let mut out = vec![Line::styled(
+        text,
+        Style::new().fg(color).add_modifier(Modifier::BOLD),
+    )];
+    out.extend(checked.risks.iter().map(|r| {
+        Line::styled(
+            format!("⚠ {}", r.describe()),
+            Style::new().fg(Color::Yellow),
+        )
+    }));
+    out
 }
 
 /// The lines for a decoded token; shared with the inspector.
@@ -106,7 +146,14 @@ fn object_lines(value: &Value, now: DateTime<Utc>) -> Vec<Line<'static>> {
             }
             other => other.to_string(),
         };
-        out.push(Line::from(vec![name, Span::raw(text)]));
+        let mut spans = vec![name, Span::raw(text)];
+        if let Some(meaning) = crate::jwt::explain::describe(key) {
+            spans.push(Span::styled(
+                format!("  ({meaning})"),
+                Style::new().fg(Color::DarkGray),
+            ));
+        }
+        out.push(Line::from(spans));
     }
     out
 }

@@ -22,7 +22,9 @@ pub const HELP: &[(&str, &str)] = &[
     ("t", "claims of the access token / the ID token"),
     ("J K", "scroll the claims"),
     ("v", "reveal / mask the access token"),
-    ("I or paste", "inspect any JWT"),
+    ("n", "introspect the access token at the provider"),
+    ("U", "the provider's userinfo for the account"),
+    ("I or paste", "inspect any JWT; there a/u verify it"),
     ("Esc", "close a popup, cancel a login"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
@@ -62,16 +64,54 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             show(frame, centered(area, 62, 6), " Log out ", lines);
         }
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
+        Some(Popup::Json {
+            title,
+            body,
+            scroll,
+        }) => {
+            let lines: Vec<Line> = match body {
+                Ok(value) => serde_json::to_string_pretty(value)
+                    .unwrap_or_default()
+                    .lines()
+                    .map(|l| Line::raw(l.to_string()))
+                    .collect(),
+                Err(e) => vec![Line::styled(e.clone(), Style::new().fg(Color::Red))],
+            };
+            let rect = centered(
+                area,
+                area.width.saturating_sub(8).max(20),
+                area.height.saturating_sub(4).max(5),
+            );
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(Block::bordered().title(format!(" {title} (j/k scroll, Esc closes) ")))
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0)),
+                rect,
+            );
+        }
         Some(Popup::Inspector(inspector)) => {
             let mut lines = match &inspector.decoded {
                 None => vec![Line::raw(
                     "Paste a JWT (your terminal's paste key) to decode it.",
                 )],
-                Some(decoded) => claims::lines(decoded, model.now),
+                Some(decoded) => {
+                    let mut lines =
+                        claims::trust_lines(inspector.checked.as_ref(), "a or u to verify");
+                    lines.extend(claims::lines(decoded, model.now));
+                    lines
+                }
             };
             lines.push(Line::raw(""));
+            if let Some(input) = &inspector.issuer_input {
+                lines.push(Line::styled(
+                    format!("issuer URL: {input}█   (Enter verifies, Esc cancels)"),
+                    Style::new().fg(Color::Yellow),
+                ));
+            }
             lines.push(Line::styled(
-                "j/k scroll, Esc closes",
+                "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
                 Style::new().fg(Color::DarkGray),
             ));
             let rect = centered(

@@ -117,9 +117,24 @@ fn list_with_every_state() {
 fn claims_of_the_id_token() {
     let mut model = every_state();
     model.claims.source = crate::tui::model::TokenChoice::Id;
+    let selected = model.selected;
+    model.accounts[selected].trust = Some(crate::tui::model::Trust {
+        access: None,
+        id: Some(crate::tui::model::Checked {
+            verdict: Ok(crate::jwt::verify::Verdict::Valid {
+                kid: Some("rs256-1".into()),
+            }),
+            risks: vec![crate::jwt::verify::Risk::KeyFromToken("jku".into())],
+        }),
+    });
     let terminal = render(&model, 120, 30);
     find(&terminal, "Claims: ID token");
     find(&terminal, "nonce");
+    let (x, y) = find(&terminal, "signature valid (kid rs256-1)");
+    assert_eq!(terminal.backend().buffer()[(x, y)].fg, Color::Green);
+    let (x, y) = find(&terminal, "⚠ header 'jku'");
+    assert_eq!(terminal.backend().buffer()[(x, y)].fg, Color::Yellow);
+    find(&terminal, "(issuer: who made and signed the token)");
     insta::assert_snapshot!(terminal.backend());
 }
 
