@@ -43,3 +43,18 @@ impl Request {
         (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
     }
 }
+
+/// Entry points for the fuzz targets (fuzz/), which cannot reach private modules.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{OAuthError, TokenResponse};
+
+    /// Reads `body` as a token endpoint answer with HTTP `status`.
+    pub fn read_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, OAuthError> {
+        let response = http::Response::builder()
+            .status(status)
+            .body(body.to_vec())
+            .map_err(|e| OAuthError::Other(e.to_string()))?;
+        super::request::read_json("token endpoint", "https://fuzz/token", response)
+    }
+}
