@@ -29,6 +29,9 @@ pub enum EngineError {
     /// `decode` was asked to verify and the signature did not verify (already reported).
     #[error("the signature did not verify")]
     Unverified,
+    /// A failure reported by the refresh worker process, already worded for the user.
+    #[error("{0}")]
+    Relayed(String),
     /// The user's input (not the config) is wrong.
     #[error("{0}")]
     Usage(String),

@@ -241,7 +241,7 @@ impl Engine {
                         .to_string(),
                 )),
             )),
-            _ => Err(EngineError::Usage(message)),
+            _ => Err(EngineError::Relayed(message)),
         }
     }
 }

@@ -32,7 +32,20 @@ pub(crate) async fn token_request(
     client: &Client,
     params: &[(&str, &str)],
 ) -> Result<TokenResponse, OAuthError> {
-    post_form(http, "token endpoint", token_endpoint, client, params).await
+    let response: TokenResponse =
+        post_form(http, "token endpoint", token_endpoint, client, params).await?;
+    // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
+    if !response.token_type.eq_ignore_ascii_case("bearer") {
+        return Err(OAuthError::Malformed {
+            endpoint: "token endpoint",
+            url: token_endpoint.to_string(),
+            reason: format!(
+                "token_type '{}' is not supported; tokdeck sends tokens as Bearer (RFC 6750)",
+                response.token_type
+            ),
+        });
+    }
+    Ok(response)
 }
 
 /// Refreshes `current`. A rotated refresh token comes back inside the new set; the caller

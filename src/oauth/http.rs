@@ -10,8 +10,19 @@ pub type HttpResponse = http::Response<Vec<u8>>;
 
 /// Time allowed to open a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for a whole request, body included.
+/// Time allowed for a whole request, body included (`TOKDECK_HTTP_TIMEOUT` seconds overrides).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Env var with the whole-request timeout in seconds, for slow networks (or tests).
+pub const TIMEOUT_ENV: &str = "TOKDECK_HTTP_TIMEOUT";
+
+/// The whole-request timeout in effect.
+pub fn request_timeout() -> Duration {
+    std::env::var(TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map_or(REQUEST_TIMEOUT, Duration::from_secs)
+}
 /// Largest response body read; OAuth responses are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -91,7 +102,7 @@ impl ReqwestTransport {
     fn builder() -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(request_timeout())
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tokdeck/", env!("CARGO_PKG_VERSION")))
     }
@@ -120,7 +131,7 @@ impl ReqwestTransport {
             if e.is_timeout() {
                 TransportError::Timeout {
                     url: url.clone(),
-                    secs: REQUEST_TIMEOUT.as_secs(),
+                    secs: request_timeout().as_secs(),
                 }
             } else if e.is_connect() {
                 TransportError::Connect {

@@ -111,6 +111,21 @@ pub(crate) fn read_json<T: DeserializeOwned>(
             },
         });
     }
+    if status.is_redirection() {
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(no Location)");
+        return Err(OAuthError::Malformed {
+            endpoint,
+            url: url.to_string(),
+            reason: format!(
+                "it redirects to '{location}' (HTTP {}); tokdeck never follows redirects of OAuth requests, so fix the endpoint in config.toml",
+                status.as_u16()
+            ),
+        });
+    }
     if let Ok(err) = serde_json::from_slice::<ErrorBody>(body) {
         return Err(OAuthError::Provider {
             endpoint,

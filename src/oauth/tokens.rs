@@ -31,13 +31,26 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
         Float(f64),
         Text(String),
     }
-    Ok(match Option::<Raw>::deserialize(d)? {
-        None => None,
-        Some(Raw::Int(n)) => Some(n.max(0) as u64),
-        Some(Raw::Float(f)) if f.is_finite() => Some(f.max(0.0) as u64),
-        Some(Raw::Float(_)) => None,
-        Some(Raw::Text(s)) => s.trim().parse::<i64>().ok().map(|n| n.max(0) as u64),
-    })
+    let seconds = match Option::<Raw>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Raw::Int(n)) => n,
+        Some(Raw::Float(f)) if f.is_finite() => f as i64,
+        Some(Raw::Float(_)) => {
+            return Err(serde::de::Error::custom(
+                "expires_in is not a finite number",
+            ));
+        }
+        Some(Raw::Text(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| serde::de::Error::custom("expires_in is not a number of seconds"))?,
+    };
+    if seconds < 0 {
+        return Err(serde::de::Error::custom(format!(
+            "expires_in is negative ({seconds})"
+        )));
+    }
+    Ok(Some(seconds as u64))
 }
 
 /// The tokens of one account, with absolute times computed from the local clock when
@@ -189,9 +202,13 @@ mod tests {
             response(r#"{"access_token":"a","expires_in":"3600"}"#).expires_in,
             Some(3600)
         );
-        assert_eq!(
-            response(r#"{"access_token":"a","expires_in":-5}"#).expires_in,
-            Some(0)
+        let negative =
+            serde_json::from_str::<TokenResponse>(r#"{"access_token":"a","expires_in":-5}"#);
+        assert!(
+            negative
+                .expect_err("negative")
+                .to_string()
+                .contains("expires_in is negative (-5)")
         );
         assert_eq!(response(r#"{"access_token":"a"}"#).expires_in, None);
         assert_eq!(response(r#"{"access_token":"a"}"#).token_type, "Bearer");

@@ -11,6 +11,23 @@ pub struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    pub location: Option<String>,
+    /// Send the headers, then one byte a second, never finishing.
+    pub drip: bool,
+}
+
+pub fn redirect(to: &str) -> Reply {
+    Reply {
+        location: Some(to.to_string()),
+        ..json(302, "")
+    }
+}
+
+pub fn drip() -> Reply {
+    Reply {
+        drip: true,
+        ..json(200, "")
+    }
 }
 
 pub fn json(status: u16, body: &str) -> Reply {
@@ -18,6 +35,8 @@ pub fn json(status: u16, body: &str) -> Reply {
         status,
         content_type: "application/json",
         body: body.to_string(),
+        location: None,
+        drip: false,
     }
 }
 
@@ -26,6 +45,8 @@ pub fn html(status: u16, body: &str) -> Reply {
         status,
         content_type: "text/html",
         body: body.to_string(),
+        location: None,
+        drip: false,
     }
 }
 
@@ -47,7 +68,8 @@ impl Stub {
         let (s, r) = (script.clone(), requests.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                serve(stream, &s, &r);
+                let (s, r) = (s.clone(), r.clone());
+                std::thread::spawn(move || serve(stream, &s, &r));
             }
         });
         Self {
@@ -118,9 +140,26 @@ fn serve(stream: TcpStream, script: &Script, requests: &Arc<Mutex<Vec<(String, S
     }
     .unwrap_or_else(|| json(404, r#"{"error":"not_found"}"#));
     let mut stream = stream;
+    if reply.drip {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{"
+        );
+        for _ in 0..600 {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if stream.write_all(b" ").is_err() {
+                return;
+            }
+        }
+        return;
+    }
+    let location = reply
+        .location
+        .map(|l| format!("Location: {l}\r\n"))
+        .unwrap_or_default();
     let _ = write!(
         stream,
-        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{}",
         reply.status,
         reply.content_type,
         reply.body.len(),
