@@ -259,6 +259,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             let fresh = engine
                 .fresh_tokens(&account, Duration::from_secs(min_valid))
                 .await?;
+            warn_store(&engine);
             if let Some(warning) = &fresh.warning {
                 eprintln!("tokdeck: {warning}");
             }
@@ -281,6 +282,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             let fresh = engine
                 .fresh_tokens(&account, Duration::from_secs(min_valid))
                 .await?;
+            warn_store(&engine);
             if let Some(warning) = &fresh.warning {
                 eprintln!("tokdeck: {warning}");
             }
@@ -314,8 +316,20 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             }
             Ok(())
         }
-        Command::List { json } => list::run(&engine(config)?, json).await,
+        Command::List { json } => {
+            let engine = engine(config)?;
+            let result = list::run(&engine, json).await;
+            warn_store(&engine);
+            result
+        }
         Command::RefreshWorker { .. } => Ok(()),
+    }
+}
+
+/// Prints what the store noticed on the way (permissions it fixed), once.
+fn warn_store(engine: &Engine) {
+    for warning in engine.take_store_warnings() {
+        eprintln!("tokdeck: {warning}");
     }
 }
 

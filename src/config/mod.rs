@@ -17,12 +17,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+/// Largest config file read.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Env var that overrides the config's `store`.
 pub const STORE_ENV: &str = "TOKDECK_STORE";
 
 /// How an account logs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum Flow {
     /// RFC 8628 device authorization grant.
     Device,
@@ -43,6 +46,18 @@ impl Flow {
     }
 }
 
+impl TryFrom<String> for Flow {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text).ok_or_else(|| {
+            format!(
+                "flow '{text}' is not a flow; use \"device\", \"browser\" or \"client_credentials\""
+            )
+        })
+    }
+}
+
 impl fmt::Display for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -55,10 +70,24 @@ impl fmt::Display for Flow {
 
 /// Where tokens are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String")]
 pub enum StoreKind {
     Keyring,
     File,
+}
+
+impl TryFrom<String> for StoreKind {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "keyring" => Ok(Self::Keyring),
+            "file" => Ok(Self::File),
+            _ => Err(format!(
+                "store '{text}' is not a store; use \"keyring\" or \"file\""
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +208,19 @@ pub enum ConfigError {
 impl Config {
     /// Reads and checks the file; never writes it.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.len() > MAX_CONFIG_BYTES
+        {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "the file is {} KiB; a config is at most {} KiB. Is this the right file?",
+                    meta.len() / 1024,
+                    MAX_CONFIG_BYTES / 1024
+                ),
+            });
+        }
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -111,6 +111,15 @@ fn store_override_wins() {
 }
 
 #[test]
+fn a_huge_file_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "# x\n".repeat(400_000)).expect("write");
+    let err = Config::load(&path).expect_err("too big").to_string();
+    assert!(err.contains("a config is at most 1024 KiB"), "{err}");
+}
+
+#[test]
 fn non_utf8_is_rejected_with_its_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("config.toml");

@@ -163,6 +163,11 @@ impl Engine {
         self.store.kind()
     }
 
+    /// Store warnings collected so far (for the CLI to print once).
+    pub fn take_store_warnings(&self) -> Vec<String> {
+        self.store.take_warnings()
+    }
+
     /// The HTTP client, built on first use so a cached `token` never sets up TLS.
     pub(crate) fn http(&self, account: &str) -> Result<Http, EngineError> {
         if let Some(http) = self.http.get() {

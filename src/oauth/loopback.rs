@@ -352,6 +352,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_huge_request_is_refused_and_only_loopback_is_bound() {
+        let loopback = Loopback::bind(0).await.expect("bind");
+        let addr = loopback
+            .redirect_uri()
+            .trim_start_matches("http://")
+            .trim_end_matches("/callback")
+            .to_string();
+        let port = addr.rsplit(':').next().expect("port").to_string();
+        let waiter =
+            tokio::spawn(async move { loopback.wait(STATE, None, Duration::from_secs(10)).await });
+        let mut s = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let huge = format!(
+            "GET /callback?code=x&state=s-123&pad={} HTTP/1.1\r\n\r\n",
+            "a".repeat(64 * 1024)
+        );
+        let _ = s.write_all(huge.as_bytes()).await;
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out).await;
+        assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+        // 127.0.0.1 only: the same port on another loopback address is closed.
+        assert!(
+            tokio::net::TcpStream::connect(format!("127.0.0.2:{port}"))
+                .await
+                .is_err()
+        );
+        // Still waiting for the real callback.
+        let mut s = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        s.write_all(b"GET /callback?code=real&state=s-123 HTTP/1.1\r\n\r\n")
+            .await
+            .expect("write");
+        let code = waiter.await.expect("join").expect("code");
+        assert_eq!(code.expose(), "real");
+    }
+
+    #[tokio::test]
     async fn listener_times_out() {
         let loopback = Loopback::bind(0).await.expect("bind");
         let err = loopback

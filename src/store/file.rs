@@ -6,11 +6,47 @@ use std::path::{Path, PathBuf};
 
 pub struct FileStore {
     dir: PathBuf,
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl FileStore {
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self {
+            dir,
+            warnings: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Another local user must not read tokens: tighten looser modes, and say so.
+    fn tighten(&self, path: &Path, wanted: u32) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::metadata(path) else {
+                return;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                let fixed = set_mode(path, wanted).is_ok();
+                let message = if fixed {
+                    format!(
+                        "'{}' was open to other users (mode {mode:o}); tokdeck set it to {wanted:o}",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "'{}' is open to other users (mode {mode:o}) and tokdeck could not change it; run chmod {wanted:o} on it",
+                        path.display()
+                    )
+                };
+                self.warnings
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(message);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (path, wanted);
     }
 
     pub fn path(&self, account: &str) -> PathBuf {
@@ -45,7 +81,11 @@ impl TokenStore for FileStore {
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {
         let path = self.path(account);
         match std::fs::read_to_string(&path) {
-            Ok(text) => TokenRecord::from_json(&text, &format!("'{}'", path.display())).map(Some),
+            Ok(text) => {
+                self.tighten(&self.dir, 0o700);
+                self.tighten(&path, 0o600);
+                TokenRecord::from_json(&text, &format!("'{}'", path.display())).map(Some)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&path, e)),
         }
@@ -74,6 +114,10 @@ impl TokenStore for FileStore {
 
     fn kind(&self) -> &'static str {
         "file"
+    }
+
+    fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -118,6 +162,33 @@ mod tests {
         assert!(leftovers.is_empty(), "temp files left behind");
         store.delete("a").expect("delete");
         assert_eq!(store.load("a").expect("load"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_permissions_are_tightened_and_reported() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().expect("tempdir");
+        let store = FileStore::new(home.path().join("tokens"));
+        store.save("a", &record("t")).expect("save");
+        std::fs::set_permissions(store.path("a"), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        assert!(store.take_warnings().is_empty());
+        store.load("a").expect("load");
+        let warnings = store.take_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("mode 644") && warnings[0].contains("set it to 600"),
+            "{warnings:?}"
+        );
+        let mode = std::fs::metadata(store.path("a"))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+        store.load("a").expect("load");
+        assert!(store.take_warnings().is_empty(), "said once");
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub trait TokenStore: Send + Sync {
     fn delete(&self, account: &str) -> Result<(), StoreError>;
     /// A short name for messages: `keyring`, `file`, `memory`.
     fn kind(&self) -> &'static str;
+    /// Things the user should know that did not stop the call (a permission fixed).
+    fn take_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Runs a store call on the blocking pool, bounded by [`STORE_TIMEOUT`].

@@ -1,0 +1,91 @@
+//! Every public type that can hold a token or a client secret prints `[redacted]`, never
+//! the secret, under `{:?}`.
+
+use std::time::Duration;
+use tokdeck::config::{Config, Flow};
+use tokdeck::oauth::device::DeviceAuthorization;
+use tokdeck::oauth::{Client, TokenResponse, TokenSet};
+use tokdeck::secret::Secret;
+use tokdeck::store::TokenRecord;
+use tokdeck::tui::event::{Command, LoginProgress, Outcome};
+use tokdeck::tui::model::{AccountRow, Inspector, Model, Popup, Setup};
+
+const ACCESS: &str = "ACCESS-7f3a9c";
+const REFRESH: &str = "REFRESH-51d0e2";
+const ID: &str = "IDTOKEN-c44b81";
+const CLIENT_SECRET: &str = "CLIENTSECRET-9e2f";
+const DEVICE_CODE: &str = "DEVICECODE-0a1b";
+
+fn assert_redacted(what: &str, shown: String) {
+    for secret in [ACCESS, REFRESH, ID, CLIENT_SECRET, DEVICE_CODE] {
+        assert!(!shown.contains(secret), "{what} shows {secret}: {shown}");
+    }
+    assert!(shown.contains("redacted"), "{what}: {shown}");
+}
+
+fn tokens() -> TokenSet {
+    let response: TokenResponse = serde_json::from_str(&format!(
+        r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","id_token":"{ID}","token_type":"Bearer","expires_in":60}}"#
+    ))
+    .expect("response");
+    assert_redacted("TokenResponse", format!("{response:?}"));
+    TokenSet::from_response(response, &[], chrono::Utc::now())
+}
+
+#[test]
+fn debug_output_never_contains_secrets() {
+    let set = tokens();
+    assert_redacted("TokenSet", format!("{set:?}"));
+    assert_redacted(
+        "TokenRecord",
+        format!("{:?}", TokenRecord::new(set.clone())),
+    );
+    let config = Config::parse(
+        std::path::Path::new("c.toml"),
+        &format!("[providers.p]\nissuer = \"https://i\"\nclient_id = \"c\"\nclient_secret = \"{CLIENT_SECRET}\"\n[accounts.a]\nprovider = \"p\"\n"),
+        None,
+    )
+    .expect("config");
+    assert_redacted("Config", format!("{config:?}"));
+    assert_redacted(
+        "Client",
+        format!(
+            "{:?}",
+            Client {
+                client_id: "c".into(),
+                client_secret: Some(Secret::new(CLIENT_SECRET))
+            }
+        ),
+    );
+    let device = DeviceAuthorization {
+        device_code: Secret::new(DEVICE_CODE),
+        user_code: "ABCD".into(),
+        verification_uri: "https://i/device".into(),
+        verification_uri_complete: None,
+        expires_in: Duration::from_secs(60),
+        interval: Duration::from_secs(5),
+    };
+    assert_redacted("DeviceAuthorization", format!("{device:?}"));
+    let copy = Command::Copy {
+        what: "the access token".into(),
+        text: Secret::new(format!("Authorization: Bearer {ACCESS}")),
+        clear_after: None,
+    };
+    assert_redacted("Command::Copy", format!("{copy:?}"));
+    let outcome = Outcome::Login {
+        account: "a".into(),
+        progress: LoginProgress::Finished(Ok(set.clone())),
+    };
+    assert_redacted("Outcome", format!("{outcome:?}"));
+    let mut row = AccountRow::new("a", "p", Flow::Device);
+    row.tokens = Some(set);
+    let mut model = Model::new(Setup::Ready, vec![row], chrono::Utc::now());
+    model.popup = Some(Popup::Inspector(Inspector {
+        token: Some(Secret::new(ACCESS)),
+        decoded: None,
+        scroll: 0,
+        checked: None,
+        issuer_input: None,
+    }));
+    assert_redacted("Model", format!("{model:?}"));
+}
