@@ -172,3 +172,42 @@ fn copy_goes_through_osc52_and_q_quits_cleanly() {
         tmux.pane_state() == "1 0"
     });
 }
+
+#[test]
+fn survives_tiny_terminals_and_a_1_mb_paste_and_restores_the_screen() {
+    let provider = Provider::start(&[]);
+    let home = home(&provider);
+    home.ok(&["token", "svc"]);
+    let tmux = Tmux::start(&home, 100, 30);
+    tmux.wait_for("the list", Duration::from_secs(10), |s| {
+        seconds_left(s, "svc").is_some()
+    });
+    tmux.resize(20, 5);
+    std::thread::sleep(Duration::from_millis(600));
+    tmux.resize(100, 30);
+    tmux.wait_for("a full redraw", Duration::from_secs(5), |s| {
+        seconds_left(s, "svc").is_some()
+    });
+    // A 1 MB bracketed paste: refused with a message, no panic.
+    tmux.paste(&"x".repeat(1024 * 1024));
+    tmux.wait_for("the refusal", Duration::from_secs(10), |s| {
+        s.contains("KiB; a token is at most 64 KiB")
+    });
+    // Separate keys: ESC followed at once by q reads as Alt-q.
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the popup closed", Duration::from_secs(5), |s| {
+        !s.contains("a token is at most")
+    });
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while !tmux.pane_state().starts_with('1') {
+        assert!(start.elapsed() < Duration::from_secs(5), "still running");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains("Accounts"),
+        "the alternate screen is gone:\n{screen}"
+    );
+    assert!(!screen.contains("panicked"), "{screen}");
+}

@@ -89,6 +89,31 @@ impl Tmux {
         }
     }
 
+    pub fn resize(&self, width: u16, height: u16) {
+        self.run(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
+    /// Pastes `text` as the terminal would (bracketed paste).
+    pub fn paste(&self, text: &str) {
+        let file = tempfile::NamedTempFile::new().expect("temp");
+        std::fs::write(file.path(), text).expect("write");
+        self.run(&[
+            "load-buffer",
+            "-b",
+            "paste",
+            &file.path().display().to_string(),
+        ]);
+        self.run(&["paste-buffer", "-p", "-b", "paste", "-t", "main"]);
+    }
+
     pub fn buffer(&self) -> String {
         String::from_utf8_lossy(&self.run(&["show-buffer"]).stdout).into_owned()
     }

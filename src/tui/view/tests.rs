@@ -211,3 +211,26 @@ fn tiny_terminals_do_not_panic() {
         render(&model, w, h);
     }
 }
+
+#[test]
+fn hostile_claims_render_without_panicking() {
+    let enc = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let header = enc(br#"{"alg":"RS256"}"#);
+    let huge = format!(
+        "{header}.{}.sig",
+        enc(format!(r#"{{"blob":"{}"}}"#, "x".repeat(100 * 1024)).as_bytes())
+    );
+    let not_utf8 = format!("{header}.{}.sig", enc(b"{\"a\":\"\xff\xfe\"}"));
+    for token in [huge, not_utf8] {
+        let mut model = every_state();
+        model.popup = Some(Popup::Inspector(crate::tui::model::Inspector {
+            decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
+            token: Some(Secret::new(token)),
+            scroll: 0,
+            checked: None,
+            issuer_input: None,
+        }));
+        render(&model, 80, 24);
+        render(&model, 20, 5);
+    }
+}
