@@ -30,6 +30,16 @@ impl Provider {
     /// Starts the provider exactly as configured by `flags`: no `interval` in device
     /// authorization responses, as oidc-provider ships.
     pub fn start_plain(flags: &[&str]) -> Self {
+        // A loaded CI machine once kept node from starting for a minute: try twice.
+        match Self::try_start(flags) {
+            Ok(provider) => provider,
+            Err(first) => Self::try_start(flags).unwrap_or_else(|second| {
+                panic!("the provider did not start:\n--- first try\n{first}\n--- second try\n{second}")
+            }),
+        }
+    }
+
+    fn try_start(flags: &[&str]) -> Result<Self, String> {
         let dir = super::repo().join("tests/provider");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
@@ -52,15 +62,18 @@ impl Provider {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        let Some(issuer) = line.trim().strip_prefix("READY ").map(str::to_string) else {
-            let _ = child.kill();
-            panic!(
-                "the provider did not start (got {line:?}):\n{}",
-                std::fs::read_to_string(log.path()).unwrap_or_default()
-            );
-        };
-        Self { child, issuer, log }
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        match line.trim().strip_prefix("READY ").map(str::to_string) {
+            Some(issuer) => Ok(Self { child, issuer, log }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!(
+                    "got {line:?}; its log:\n{}",
+                    std::fs::read_to_string(log.path()).unwrap_or_default()
+                ))
+            }
+        }
     }
 
     /// What the provider logged (one line per request, never tokens).
