@@ -121,3 +121,59 @@ fn an_unavailable_keyring_is_an_error_never_a_silent_file_fallback() {
         "no plain-text fallback"
     );
 }
+
+/// Runs `script` in a private D-Bus session where gnome-keyring runs but is never unlocked.
+fn in_locked_session(home: &Home, script: &str) -> String {
+    let full = format!(
+        "gnome-keyring-daemon --components=secrets --foreground >/dev/null 2>&1 &\nKEYRING=$!\nsleep 1\n{script}"
+    );
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", &full])
+        .env("HOME", home.path())
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("TOKDECK_HOME", home.path())
+        .env("TOKDECK", env!("CARGO_BIN_EXE_tokdeck"));
+    for (k, v) in &home.env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("dbus-run-session");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_locked_keyring_says_unlock_it() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    let out = in_locked_session(&home, r#""$TOKDECK" token svc 2>&1; echo "exit $?""#);
+    assert!(out.contains("exit 1"), "{out}");
+    assert!(
+        out.contains("refused access") && out.contains("unlock it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_keyring_that_never_answers_is_bounded_by_the_timeout() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    // Freeze the daemon: the bus still routes calls to it, nobody answers.
+    let out = in_locked_session(
+        &home,
+        r#"kill -STOP $KEYRING
+start=$(date +%s)
+"$TOKDECK" token svc 2>&1; echo "exit $?"
+echo "took $(( $(date +%s) - start ))"
+kill -CONT $KEYRING"#,
+    );
+    assert!(out.contains("exit 1"), "{out}");
+    assert!(out.contains("did not answer within 10 s"), "{out}");
+    let took: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("took "))
+        .and_then(|s| s.trim().parse().ok())
+        .expect("duration");
+    assert!(took < 30, "bounded: {took} s");
+}

@@ -156,9 +156,14 @@ pub fn main() -> i32 {
             (true, _) | (false, None) => Want::Always,
             (false, Some(secs)) => Want::ValidFor(Duration::from_secs(*secs)),
         };
-        return runtime.block_on(refresh_worker(cli.config, account, want));
+        let code = runtime.block_on(refresh_worker(cli.config, account, want));
+        runtime.shutdown_background();
+        return code;
     }
-    match runtime.block_on(run(cli.config, command)) {
+    let result = runtime.block_on(run(cli.config, command));
+    // Dropping the runtime would wait for a store call that timed out and still hangs.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => exit::OK,
         Err(EngineError::Unverified) => exit::UNVERIFIED,
         Err(e) => {

@@ -56,7 +56,10 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             return crate::cli::exit::FAILURE;
         }
     };
-    match runtime.block_on(app::run(engine, paths, model)) {
+    let result = runtime.block_on(app::run(engine, paths, model));
+    // Do not wait for background work (a hung keyring call, a pending login).
+    runtime.shutdown_background();
+    match result {
         Ok(()) => crate::cli::exit::OK,
         Err(e) => {
             eprintln!("tokdeck: the dashboard failed: {e}");

@@ -34,7 +34,9 @@ impl Provider {
         match Self::try_start(flags) {
             Ok(provider) => provider,
             Err(first) => Self::try_start(flags).unwrap_or_else(|second| {
-                panic!("the provider did not start:\n--- first try\n{first}\n--- second try\n{second}")
+                panic!(
+                    "the provider did not start:\n--- first try\n{first}\n--- second try\n{second}"
+                )
             }),
         }
     }
