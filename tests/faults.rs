@@ -142,3 +142,60 @@ fn a_failed_refresh_keeps_the_stored_tokens_byte_for_byte() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_disk_full_save_leaves_the_old_tokens_intact() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(
+            200,
+            r#"{"access_token":"first","token_type":"Bearer","expires_in":3600}"#,
+        )],
+    );
+    let home = home_for(&stub, &stub.url("/token"));
+    home.ok(&["token", "svc"]);
+    let path = home.path().join("tokens/svc.json");
+    let before = std::fs::read(&path).expect("stored");
+    // A much longer token that cannot be written: the file size limit plays the full disk.
+    let long = format!(
+        r#"{{"access_token":"{}","token_type":"Bearer","expires_in":3600}}"#,
+        "n".repeat(64 * 1024)
+    );
+    stub.on("/token", vec![json(200, &long)]);
+    let mut command = home.command(&["token", "svc", "--min-valid", "99999"]);
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let script = format!(
+        "ulimit -f 16; exec '{}' {}",
+        program.to_string_lossy(),
+        args.join(" ")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .output()
+        .expect("run under ulimit");
+    assert!(!out.status.success(), "the save cannot have succeeded");
+    assert_eq!(
+        std::fs::read(&path).expect("still there"),
+        before,
+        "old tokens intact"
+    );
+    let leftovers = std::fs::read_dir(home.path().join("tokens"))
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "svc.json")
+        .count();
+    // A killed writer may leave its temp file, never a damaged svc.json.
+    assert!(leftovers <= 1, "{leftovers} stray files");
+    home.ok(&["list"]);
+}
