@@ -164,7 +164,7 @@ fn a_disk_full_save_leaves_the_old_tokens_intact() {
         "n".repeat(64 * 1024)
     );
     stub.on("/token", vec![json(200, &long)]);
-    let mut command = home.command(&["token", "svc", "--min-valid", "99999"]);
+    let command = home.command(&["token", "svc", "--min-valid", "99999"]);
     let program = command.get_program().to_owned();
     let args: Vec<_> = command
         .get_args()

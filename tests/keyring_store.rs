@@ -8,14 +8,10 @@ use common::provider::Provider;
 use std::collections::HashMap;
 use std::process::Command;
 
-/// Runs `script` inside a private D-Bus session with an unlocked gnome-keyring, and
-/// returns the output of each `== NAME` section.
-fn in_keyring_session(home: &Home, script: &str) -> HashMap<String, String> {
-    let full = format!(
-        "eval \"$(printf tokdeck-test | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null\n{script}"
-    );
+/// `sh -c script` inside a private D-Bus session, with the home's environment.
+fn session(home: &Home, script: &str) -> std::process::Output {
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", &full])
+    cmd.args(["--", "sh", "-c", script])
         .env("HOME", home.path())
         .env("XDG_RUNTIME_DIR", home.path())
         .env("XDG_DATA_HOME", home.path().join("data"))
@@ -25,9 +21,17 @@ fn in_keyring_session(home: &Home, script: &str) -> HashMap<String, String> {
     for (k, v) in &home.env {
         cmd.env(k, v);
     }
-    let output = cmd
-        .output()
-        .expect("run dbus-run-session (install dbus and gnome-keyring)");
+    cmd.output()
+        .expect("run dbus-run-session (install dbus and gnome-keyring)")
+}
+
+/// Runs `script` inside a private D-Bus session with an unlocked gnome-keyring, and
+/// returns the output of each `== NAME` section.
+fn in_keyring_session(home: &Home, script: &str) -> HashMap<String, String> {
+    let full = format!(
+        "eval \"$(printf tokdeck-test | gnome-keyring-daemon --unlock --components=secrets)\" >/dev/null\n{script}"
+    );
+    let output = session(home, &full);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let mut sections = HashMap::new();
@@ -127,17 +131,7 @@ fn in_locked_session(home: &Home, script: &str) -> String {
     let full = format!(
         "gnome-keyring-daemon --components=secrets --foreground >/dev/null 2>&1 &\nKEYRING=$!\nsleep 1\n{script}"
     );
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", &full])
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", home.path())
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("TOKDECK_HOME", home.path())
-        .env("TOKDECK", env!("CARGO_BIN_EXE_tokdeck"));
-    for (k, v) in &home.env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().expect("dbus-run-session");
+    let output = session(home, &full);
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 

@@ -136,15 +136,9 @@ pub fn main() -> i32 {
     let Some(command) = cli.command else {
         return crate::tui::main(cli.config.as_deref());
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tokdeck: cannot start the async runtime: {e}");
-            return exit::FAILURE;
-        }
+        Err(code) => return code,
     };
     if let Command::RefreshWorker {
         account,
@@ -175,6 +169,18 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// The single-threaded runtime every command runs on (blocking store calls get threads
+/// of their own); an error has been reported and carries the exit status.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("tokdeck: cannot start the async runtime: {e}");
+            exit::FAILURE
+        })
 }
 
 /// The worker: refresh in this process, report on stdout (never a token) and by status.

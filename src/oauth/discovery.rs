@@ -128,9 +128,7 @@ impl DiscoveryCache {
     }
 
     fn path(&self, issuer: &str) -> PathBuf {
-        let digest = Sha256::digest(issuer.as_bytes());
-        let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{name}.json"))
+        cache_file(&self.dir, issuer)
     }
 
     fn read(&self, issuer: &str) -> Option<CachedDocument> {
@@ -203,6 +201,13 @@ impl DiscoveryCache {
         }
         Ok(endpoints)
     }
+}
+
+/// The file under `dir` that caches what was fetched for `key` (an issuer, a URL).
+pub(crate) fn cache_file(dir: &std::path::Path, key: &str) -> PathBuf {
+    let digest = Sha256::digest(key.as_bytes());
+    let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    dir.join(format!("{name}.json"))
 }
 
 /// OIDC Discovery §4, then RFC 8414 §3 (well-known segment inserted before the path).

@@ -6,7 +6,6 @@ use super::{Http, OAuthError};
 use crate::jwt::verify::{Jwks, Verdict, verify};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,9 +30,7 @@ impl JwksCache {
     }
 
     fn path(&self, uri: &str) -> PathBuf {
-        let digest = Sha256::digest(uri.as_bytes());
-        let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{name}.json"))
+        super::discovery::cache_file(&self.dir, uri)
     }
 
     fn read(&self, uri: &str) -> Option<Cached> {

@@ -46,15 +46,9 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             ),
         ),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cli::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tokdeck: cannot start the async runtime: {e}");
-            return crate::cli::exit::FAILURE;
-        }
+        Err(code) => return code,
     };
     let result = runtime.block_on(app::run(engine, paths, model));
     // Do not wait for background work (a hung keyring call, a pending login).

@@ -99,12 +99,8 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             row.activity = Activity::Idle;
             match result {
                 Ok(tokens) => {
-                    row.tokens = Some(tokens);
                     row.last_refresh = Some(now);
-                    row.retry = None;
-                    row.last_error = None;
-                    row.needs_login = false;
-                    return tokens_changed(row);
+                    return accept_tokens(row, tokens);
                 }
                 Err(Failure {
                     message,
@@ -191,6 +187,19 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     Vec::new()
 }
 
+/// Fresh tokens from a refresh or a login clear the row's trouble.
+fn accept_tokens(
+    row: &mut super::model::AccountRow,
+    tokens: crate::oauth::TokenSet,
+) -> Vec<Command> {
+    row.tokens = Some(tokens);
+    row.loaded = true;
+    row.needs_login = false;
+    row.retry = None;
+    row.last_error = None;
+    tokens_changed(row)
+}
+
 /// New tokens: their old verdicts no longer apply; check the new ones.
 fn tokens_changed(row: &mut super::model::AccountRow) -> Vec<Command> {
     row.trust = None;
@@ -244,12 +253,7 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
             row.activity = Activity::Idle;
             match result {
                 Ok(tokens) => {
-                    row.tokens = Some(tokens);
-                    row.loaded = true;
-                    row.needs_login = false;
-                    row.retry = None;
-                    row.last_error = None;
-                    let commands = tokens_changed(row);
+                    let commands = accept_tokens(row, tokens);
                     model.info(format!("Logged in to '{account}'"));
                     return commands;
                 }

@@ -77,18 +77,12 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                     .collect(),
                 Err(e) => vec![Line::styled(e.clone(), Style::new().fg(Color::Red))],
             };
-            let rect = centered(
+            scrolling(
+                frame,
                 area,
-                area.width.saturating_sub(8).max(20),
-                area.height.saturating_sub(4).max(5),
-            );
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(Block::bordered().title(format!(" {title} (j/k scroll, Esc closes) ")))
-                    .wrap(Wrap { trim: false })
-                    .scroll((*scroll, 0)),
-                rect,
+                format!(" {title} (j/k scroll, Esc closes) "),
+                lines,
+                *scroll,
             );
         }
         Some(Popup::Inspector(inspector)) => {
@@ -114,21 +108,32 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                 "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
                 Style::new().fg(Color::DarkGray),
             ));
-            let rect = centered(
+            scrolling(
+                frame,
                 area,
-                area.width.saturating_sub(8).max(20),
-                area.height.saturating_sub(4).max(5),
-            );
-            frame.render_widget(Clear, rect);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(Block::bordered().title(" Inspector: decoded, not verified "))
-                    .wrap(Wrap { trim: false })
-                    .scroll((inspector.scroll, 0)),
-                rect,
+                " Inspector: decoded, not verified ".to_string(),
+                lines,
+                inspector.scroll,
             );
         }
     }
+}
+
+/// A large popup whose text scrolls (inspector, provider JSON).
+fn scrolling(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, scroll: u16) {
+    let rect = centered(
+        area,
+        area.width.saturating_sub(8).max(20),
+        area.height.saturating_sub(4).max(5),
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
 }
 
 fn show(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>) {
