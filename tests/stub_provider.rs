@@ -198,3 +198,48 @@ fn unknown_account_lists_the_known_ones() {
         "{run}"
     );
 }
+
+#[test]
+fn completions_man_page_and_export_formats() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(
+            200,
+            r#"{"access_token":"svc-tok","token_type":"Bearer","expires_in":3600}"#,
+        )],
+    );
+    let home = home_for(&stub);
+    for shell in ["bash", "zsh", "fish"] {
+        let run = home.ok(&["completions", shell]);
+        for word in ["login", "token", "decode", "export"] {
+            assert!(run.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let man = home.ok(&["man"]).stdout;
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH tokdeck"),
+        "{}",
+        &man[..man.len().min(200)]
+    );
+    assert_eq!(
+        home.ok(&["export", "svc", "--format", "curl"]).stdout,
+        "-H 'Authorization: Bearer svc-tok'\n"
+    );
+    let env = home.ok(&["export", "svc"]).stdout;
+    assert!(
+        env.starts_with("ACCESS_TOKEN='svc-tok'\nTOKEN_TYPE='Bearer'\nTOKEN_EXPIRES_AT='"),
+        "{env}"
+    );
+    let k8s: serde_json::Value =
+        serde_json::from_str(&home.ok(&["token", "svc", "--format", "k8s"]).stdout)
+            .expect("ExecCredential JSON");
+    assert_eq!(k8s["kind"], "ExecCredential");
+    assert_eq!(k8s["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(k8s["status"]["token"], "svc-tok");
+    assert!(
+        k8s["status"]["expirationTimestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+}

@@ -2,6 +2,7 @@
 //! part of the contract (see [`exit`]).
 
 mod decode;
+mod export;
 mod list;
 mod login;
 
@@ -57,6 +58,24 @@ impl From<FlowArg> for Flow {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `ACCESS_TOKEN=…` lines for `eval` or an env file.
+    Env,
+    /// The whole token set with its metadata.
+    Json,
+    /// A `-H 'Authorization: …'` fragment for curl.
+    Curl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenFormat {
+    /// The token and a newline.
+    Text,
+    /// A Kubernetes ExecCredential, for kubectl's exec credential plugins.
+    K8s,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in to an account with its flow (device, browser or client credentials).
@@ -78,6 +97,9 @@ pub enum Command {
         /// Refresh when the token expires within this many seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 60)]
         min_valid: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
+        format: TokenFormat,
     },
     /// Print `Authorization: Bearer <token>`, refreshing first if needed.
     Header {
@@ -128,6 +150,19 @@ pub enum Command {
     },
     /// The user's claims from the provider's userinfo endpoint; prints its JSON.
     Userinfo { account: String },
+    /// Print a valid access token in a format other tools read.
+    Export {
+        account: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
+        format: ExportFormat,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 /// Parses the command line, runs it, and returns the exit status.
@@ -252,6 +287,29 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             let value = engine(config)?.introspect(&account, refresh_token).await?;
             print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
         }
+        Command::Export { account, format } => {
+            let engine = refreshing_engine(config)?;
+            let fresh = engine
+                .fresh_tokens(&account, Duration::from_secs(60))
+                .await?;
+            warn_store(&engine);
+            if let Some(warning) = &fresh.warning {
+                eprintln!("tokdeck: {warning}");
+            }
+            let provider = engine.account(&account)?.provider.name.clone();
+            print_line(&export::render(&account, &provider, &fresh.tokens, format))
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "tokdeck", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|e| EngineError::Usage(format!("cannot write the man page: {e}")))
+        }
         Command::Userinfo { account } => {
             let value = refreshing_engine(config)?.userinfo(&account).await?;
             print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
@@ -265,6 +323,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             account,
             id_token,
             min_valid,
+            format,
         } => {
             let engine = refreshing_engine(config)?;
             let fresh = engine
@@ -286,7 +345,12 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             } else {
                 &fresh.tokens.access_token
             };
-            print_line(token.expose())
+            match format {
+                TokenFormat::Text => print_line(token.expose()),
+                TokenFormat::K8s => {
+                    print_line(&export::exec_credential(token, fresh.tokens.expires_at))
+                }
+            }
         }
         Command::Header { account, min_valid } => {
             let engine = refreshing_engine(config)?;
