@@ -253,3 +253,82 @@ fn discovery_is_cached_so_refresh_needs_only_the_token_endpoint() {
         .count();
     assert_eq!(discoveries, 1, "{log}");
 }
+
+/// Runs `login web --paste`, hands the URL it prints to `answer`, pastes what that returns.
+fn paste_login(
+    home: &Home,
+    provider: &Provider,
+    answer: impl FnOnce(&str) -> String,
+) -> common::Run {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = home
+        .command(&["login", "web", "--paste"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn login");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("read") > 0,
+            "no URL printed:\n{seen}"
+        );
+        seen.push_str(&line);
+        if line
+            .trim()
+            .starts_with(&format!("{}/auth?", provider.issuer))
+        {
+            break line.trim().to_string();
+        }
+    };
+    let pasted = answer(&url);
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{pasted}").expect("paste");
+    drop(stdin);
+    let output = child.wait_with_output().expect("wait");
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+    common::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: seen + &rest,
+    }
+}
+
+fn approve_in_headless_browser(url: &str) -> String {
+    let out = std::process::Command::new("node")
+        .arg(common::repo().join("tests/provider/user.js"))
+        .args(["--stop-at-redirect", url])
+        .output()
+        .expect("user.js");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn paste_flow_completes_with_the_url_from_another_machine() {
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    let run = paste_login(&home, &provider, approve_in_headless_browser);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("Paste that page's full address"),
+        "{run}"
+    );
+    assert!(!stored(&home, "web", "refresh_token").is_empty());
+    // A pasted URL from another login (wrong state) is refused; nothing is stored.
+    let home = Home::new(&provider.config());
+    let run = paste_login(&home, &provider, |url| {
+        approve_in_headless_browser(url).replace("state=", "state=forged")
+    });
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("not this login's redirect"), "{run}");
+    assert!(!home.path().join("tokens/web.json").exists());
+}

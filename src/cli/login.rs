@@ -9,6 +9,7 @@ use chrono::Utc;
 struct Terminal {
     account: String,
     open_browser: bool,
+    paste: bool,
 }
 
 impl Terminal {
@@ -38,7 +39,32 @@ impl LoginObserver for Terminal {
         self.open(auth.browser_uri());
     }
 
+    fn pastes(&self) -> bool {
+        self.paste
+    }
+
+    fn pasted_redirect(&self) -> Result<String, String> {
+        eprintln!(
+            "After approving, the browser goes to a http://127.0.0.1 page that does not load.\nPaste that page's full address here and press Enter:"
+        );
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the pasted URL: {e}"))?;
+        if line.trim().is_empty() {
+            return Err("nothing was pasted".to_string());
+        }
+        Ok(line)
+    }
+
     fn browser_url(&self, url: &str) {
+        if self.paste {
+            eprintln!(
+                "To log in to '{}', open this URL in a browser on any machine:\n\n    {url}\n",
+                self.account
+            );
+            return;
+        }
         if self.open_browser {
             eprintln!(
                 "Opening the browser to log in to '{}'. If it does not open, visit:\n\n    {url}\n",
@@ -75,10 +101,12 @@ pub async fn run(
     account: &str,
     flow: Option<Flow>,
     no_browser: bool,
+    paste: bool,
 ) -> Result<(), EngineError> {
     let terminal = Terminal {
         account: account.to_string(),
-        open_browser: !no_browser,
+        open_browser: !no_browser && !paste,
+        paste,
     };
     let tokens = engine.login(account, flow, &terminal).await?;
     eprintln!("Logged in to '{account}': {}", summary(&tokens));

@@ -87,6 +87,10 @@ pub enum Command {
         /// Print the URL instead of opening a browser.
         #[arg(long)]
         no_browser: bool,
+        /// Browser flow on another machine (SSH): print the URL, then read the address the
+        /// browser ended on from stdin; state and PKCE are checked as usual.
+        #[arg(long)]
+        paste: bool,
     },
     /// Print a valid access token, refreshing first if it expires soon.
     Token {
@@ -318,7 +322,16 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             account,
             flow,
             no_browser,
-        } => login::run(&engine(config)?, &account, flow.map(Flow::from), no_browser).await,
+            paste,
+        } => {
+            let flow = flow.map(Flow::from);
+            if paste && flow.is_some_and(|f| f != Flow::Browser) {
+                return Err(EngineError::Usage(
+                    "--paste goes with the browser flow (--flow browser)".into(),
+                ));
+            }
+            login::run(&engine(config)?, &account, flow, no_browser, paste).await
+        }
         Command::Token {
             account,
             id_token,

@@ -80,6 +80,14 @@ pub trait LoginObserver: Send + Sync {
     /// The browser flow has its authorization URL.
     fn browser_url(&self, url: &str);
     fn poll(&self, _event: &PollEvent) {}
+    /// True when the user pastes the browser's final URL instead of a loopback redirect.
+    fn pastes(&self) -> bool {
+        false
+    }
+    /// Blocks until the user has pasted the URL (only asked when [`Self::pastes`]).
+    fn pasted_redirect(&self) -> Result<String, String> {
+        Err("this front end cannot read a pasted URL".to_string())
+    }
 }
 
 /// Tokens handed out by [`Engine::fresh_tokens`], with what happened to get them.
@@ -269,6 +277,7 @@ impl Engine {
                 .await
             }
             Flow::Browser => {
+                let read_pasted = || observer.pasted_redirect();
                 let endpoints = self
                     .endpoints(account, &[Need::Authorization, Need::Token])
                     .await?;
@@ -285,6 +294,11 @@ impl Engine {
                     &client,
                     &request,
                     account.provider.redirect_port,
+                    if observer.pastes() {
+                        oauth::browser::Redirect::Paste(&read_pasted)
+                    } else {
+                        oauth::browser::Redirect::Listen
+                    },
                     |url| observer.browser_url(url),
                 )
                 .await

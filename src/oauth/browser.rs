@@ -66,6 +66,15 @@ pub fn authorization(
 
 /// Runs the whole flow: listen, hand the URL to `open` (print it, start the browser),
 /// wait for the callback, redeem the code, and check the ID token's `nonce`.
+/// How the authorization response comes back.
+pub enum Redirect<'a> {
+    /// The loopback listener receives the browser's redirect.
+    Listen,
+    /// The user pastes the URL the browser ended on (a browser on another machine, as
+    /// over SSH); `state` and `iss` are checked the same way.
+    Paste(&'a (dyn Fn() -> Result<String, String> + Sync)),
+}
+
 pub async fn login(
     http: &Http,
     endpoints: (&str, &str),
@@ -73,20 +82,39 @@ pub async fn login(
     client: &Client,
     request: &Request,
     port: u16,
+    redirect: Redirect<'_>,
     open: impl FnOnce(&str),
 ) -> Result<TokenSet, OAuthError> {
     let (authorization_endpoint, token_endpoint) = endpoints;
-    let loopback = Loopback::bind(port).await?;
-    let auth = authorization(
-        authorization_endpoint,
-        client,
-        request,
-        &loopback.redirect_uri(),
-    )?;
-    open(&auth.url);
-    let code = loopback
-        .wait(auth.state.secret(), issuer, CALLBACK_TIMEOUT)
-        .await?;
+    let (auth, code) = match redirect {
+        Redirect::Listen => {
+            let loopback = Loopback::bind(port).await?;
+            let auth = authorization(
+                authorization_endpoint,
+                client,
+                request,
+                &loopback.redirect_uri(),
+            )?;
+            open(&auth.url);
+            let code = loopback
+                .wait(auth.state.secret(), issuer, CALLBACK_TIMEOUT)
+                .await?;
+            (auth, code)
+        }
+        Redirect::Paste(read) => {
+            // Nothing listens: the port only has to look like a loopback redirect.
+            let port = match port {
+                0 => Loopback::bind(0).await?.port(),
+                fixed => fixed,
+            };
+            let redirect_uri = format!("http://127.0.0.1:{port}{}", super::loopback::CALLBACK_PATH);
+            let auth = authorization(authorization_endpoint, client, request, &redirect_uri)?;
+            open(&auth.url);
+            let pasted = read().map_err(OAuthError::Callback)?;
+            let code = code_from_pasted(&pasted, auth.state.secret(), issuer)?;
+            (auth, code)
+        }
+    };
     let mut params = vec![
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
@@ -98,6 +126,35 @@ pub async fn login(
     let tokens = TokenSet::from_response(response, &request.scopes, Utc::now());
     check_nonce(&tokens, auth.nonce.secret())?;
     Ok(tokens)
+}
+
+/// The code in a pasted redirect URL, after the same checks the listener makes.
+fn code_from_pasted(
+    pasted: &str,
+    state: &str,
+    issuer: Option<&str>,
+) -> Result<crate::secret::Secret, OAuthError> {
+    let url = url::Url::parse(pasted.trim()).map_err(|e| {
+        OAuthError::Callback(format!(
+            "the pasted text is not a URL ({e}); paste the whole address from the browser"
+        ))
+    })?;
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    match super::loopback::classify(&target, state, issuer) {
+        super::loopback::Callback::Finish(Ok(code)) => Ok(code),
+        super::loopback::Callback::Finish(Err(reason)) if reason.starts_with("access_denied") => {
+            Err(OAuthError::AccessDenied(
+                reason.split_once(": ").map(|(_, d)| d.to_string()),
+            ))
+        }
+        super::loopback::Callback::Finish(Err(reason)) => Err(OAuthError::Callback(reason)),
+        super::loopback::Callback::Ignore { reason, .. } => Err(OAuthError::Callback(format!(
+            "the pasted URL is not this login's redirect: {reason}"
+        ))),
+    }
 }
 
 /// OIDC Core §3.1.3.7 item 11: the ID token must carry the nonce this login sent.

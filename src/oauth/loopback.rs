@@ -104,6 +104,10 @@ impl Loopback {
         Ok(Self { listener, port })
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
     }

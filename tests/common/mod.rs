@@ -133,6 +133,7 @@ pub fn http_post(url: &str, body: &str) -> (u16, String) {
     (status, body)
 }
 
+#[derive(Debug)]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
