@@ -283,14 +283,14 @@ impl Engine {
                     .await?;
                 oauth::browser::login(
                     &http,
-                    (
-                        endpoints
+                    oauth::browser::Server {
+                        authorization_endpoint: endpoints
                             .authorization_endpoint
                             .as_deref()
                             .unwrap_or_default(),
-                        endpoints.token_endpoint.as_deref().unwrap_or_default(),
-                    ),
-                    endpoints.issuer.as_deref(),
+                        token_endpoint: endpoints.token_endpoint.as_deref().unwrap_or_default(),
+                        issuer: endpoints.issuer.as_deref(),
+                    },
                     &client,
                     &request,
                     account.provider.redirect_port,

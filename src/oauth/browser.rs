@@ -75,17 +75,29 @@ pub enum Redirect<'a> {
     Paste(&'a (dyn Fn() -> Result<String, String> + Sync)),
 }
 
+/// The provider's side of a browser login.
+#[derive(Debug, Clone, Copy)]
+pub struct Server<'a> {
+    pub authorization_endpoint: &'a str,
+    pub token_endpoint: &'a str,
+    /// Compared with the `iss` of the response when the provider sends one (RFC 9207).
+    pub issuer: Option<&'a str>,
+}
+
 pub async fn login(
     http: &Http,
-    endpoints: (&str, &str),
-    issuer: Option<&str>,
+    server: Server<'_>,
     client: &Client,
     request: &Request,
     port: u16,
     redirect: Redirect<'_>,
     open: impl FnOnce(&str),
 ) -> Result<TokenSet, OAuthError> {
-    let (authorization_endpoint, token_endpoint) = endpoints;
+    let Server {
+        authorization_endpoint,
+        token_endpoint,
+        issuer,
+    } = server;
     let (auth, code) = match redirect {
         Redirect::Listen => {
             let loopback = Loopback::bind(port).await?;
