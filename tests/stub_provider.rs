@@ -243,3 +243,34 @@ fn completions_man_page_and_export_formats() {
             .is_some_and(|t| t.ends_with('Z'))
     );
 }
+
+#[test]
+fn providers_lists_the_presets() {
+    let home = Home::new("");
+    let text = home.ok(&["providers"]).stdout;
+    for preset in [
+        "google",
+        "github",
+        "gitlab",
+        "microsoft",
+        "auth0",
+        "okta",
+        "keycloak",
+        "generic",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(preset)),
+            "{preset} missing:\n{text}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&home.ok(&["providers", "--json"]).stdout).expect("json");
+    let keycloak = json
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["preset"] == "keycloak"))
+        .expect("keycloak");
+    assert_eq!(
+        keycloak["requires"],
+        serde_json::json!(["base_url", "realm"])
+    );
+}

@@ -160,6 +160,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
     },
+    /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
+    Providers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -302,6 +307,39 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             }
             let provider = engine.account(&account)?.provider.name.clone();
             print_line(&export::render(&account, &provider, &fresh.tokens, format))
+        }
+        Command::Providers { json } => {
+            let presets = crate::config::presets();
+            if json {
+                let list: Vec<serde_json::Value> = presets
+                    .iter()
+                    .map(|(key, p)| {
+                        serde_json::json!({
+                            "preset": key,
+                            "description": p.description,
+                            "flow": p.flow,
+                            "scopes": p.scopes,
+                            "requires": p.requires,
+                            "issuer": p.endpoints.issuer,
+                        })
+                    })
+                    .collect();
+                return print_line(&serde_json::to_string_pretty(&list).unwrap_or_default());
+            }
+            let mut out = String::from("PRESET     FLOW      NEEDS                DESCRIPTION");
+            for (key, p) in &presets {
+                let flow = p.flow.map(|f| f.to_string()).unwrap_or_else(|| "-".into());
+                let needs = if p.requires.is_empty() {
+                    "-".to_string()
+                } else {
+                    p.requires.join(", ")
+                };
+                out.push_str(&format!(
+                    "\n{key:<10} {flow:<9} {needs:<20} {}",
+                    p.description
+                ));
+            }
+            print_line(&out)
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -7,7 +7,7 @@ mod paths;
 mod presets;
 
 pub use paths::{HOME_ENV, Paths};
-pub use presets::{Preset, preset, preset_names};
+pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
 
 use crate::oauth::Endpoints;
 use crate::secret::Secret;
@@ -128,6 +128,12 @@ struct ProviderSection {
     params: BTreeMap<String, String>,
     /// Fixed loopback port for the browser flow (0 or absent: an ephemeral port).
     redirect_port: Option<u16>,
+    /// Preset parameters (see assets/providers.toml).
+    tenant: Option<String>,
+    domain: Option<String>,
+    realm: Option<String>,
+    base_url: Option<String>,
+    authorization_server: Option<String>,
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
     device_authorization_endpoint: Option<String>,
@@ -358,10 +364,33 @@ fn resolve_provider(
         })?),
         None => None,
     };
-    let base = preset
-        .as_ref()
-        .map(|p| p.endpoints.clone())
-        .unwrap_or_default();
+    let values: BTreeMap<String, String> = [
+        ("tenant", &section.tenant),
+        ("domain", &section.domain),
+        ("realm", &section.realm),
+        ("base_url", &section.base_url),
+        ("authorization_server", &section.authorization_server),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+    .collect();
+    let base = match &preset {
+        Some(p) => p.endpoints_with(&values).map_err(|m| {
+            let key = section
+                .preset
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .unwrap_or_default();
+            (
+                section
+                    .preset
+                    .as_ref()
+                    .map(|s| line_of_offset(text, s.span().start)),
+                format!("provider '{name}': preset '{key}' {m}"),
+            )
+        })?,
+        None => Default::default(),
+    };
     let endpoints = Endpoints {
         issuer: section.issuer.or(base.issuer),
         authorization_endpoint: section

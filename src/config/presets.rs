@@ -19,6 +19,62 @@ pub struct Preset {
     pub flow: Option<Flow>,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
+    /// Template parameters the provider table must set.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Template parameters with a default.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, String>,
+}
+
+/// Names a preset may use as `{placeholder}`; each is also a key of a provider table.
+pub const TEMPLATE_KEYS: &[&str] = &[
+    "tenant",
+    "domain",
+    "realm",
+    "base_url",
+    "authorization_server",
+];
+
+impl Preset {
+    /// The endpoints with `{placeholders}` filled from `values` (then the defaults).
+    pub fn endpoints_with(
+        &self,
+        values: &BTreeMap<String, String>,
+    ) -> Result<crate::oauth::Endpoints, String> {
+        for name in &self.requires {
+            if !values.contains_key(name) {
+                return Err(format!("needs `{name} = \"...\"` ({})", self.description));
+            }
+        }
+        let fill = |text: &Option<String>| {
+            text.as_ref().map(|t| {
+                let mut out = t.clone();
+                for key in TEMPLATE_KEYS {
+                    if let Some(value) = values.get(*key).or_else(|| self.defaults.get(*key)) {
+                        out = out.replace(&format!("{{{key}}}"), value.trim_end_matches('/'));
+                    }
+                }
+                out
+            })
+        };
+        let e = &self.endpoints;
+        Ok(crate::oauth::Endpoints {
+            issuer: fill(&e.issuer),
+            authorization_endpoint: fill(&e.authorization_endpoint),
+            token_endpoint: fill(&e.token_endpoint),
+            device_authorization_endpoint: fill(&e.device_authorization_endpoint),
+            revocation_endpoint: fill(&e.revocation_endpoint),
+            introspection_endpoint: fill(&e.introspection_endpoint),
+            userinfo_endpoint: fill(&e.userinfo_endpoint),
+            jwks_uri: fill(&e.jwks_uri),
+        })
+    }
+}
+
+/// Every preset, by key.
+pub fn presets() -> BTreeMap<String, Preset> {
+    PRESETS.as_ref().cloned().unwrap_or_default()
 }
 
 static PRESETS: LazyLock<Result<BTreeMap<String, Preset>, String>> =
@@ -39,6 +95,58 @@ pub fn preset_names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_preset_resolves_without_network() {
+        let values: BTreeMap<String, String> = [
+            ("tenant", "contoso.onmicrosoft.com"),
+            ("domain", "example.eu.auth0.com"),
+            ("realm", "dev"),
+            ("base_url", "https://sso.example.com/"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (key, preset) in presets() {
+            let endpoints = preset
+                .endpoints_with(&values)
+                .unwrap_or_else(|e| panic!("{key}: {e}"));
+            let all: Vec<&str> = endpoints
+                .issuer
+                .iter()
+                .map(String::as_str)
+                .chain(endpoints.iter().map(|(_, v)| v))
+                .collect();
+            if key != "generic" {
+                assert!(!all.is_empty(), "{key} has no endpoint");
+            }
+            for url in all {
+                assert!(!url.contains('{'), "{key}: unfilled {url}");
+                assert!(url.starts_with("https://"), "{key}: {url}");
+            }
+        }
+        let keycloak = preset("keycloak")
+            .expect("keycloak")
+            .endpoints_with(&values)
+            .expect("ok");
+        assert_eq!(
+            keycloak.issuer.as_deref(),
+            Some("https://sso.example.com/realms/dev")
+        );
+        let okta = preset("okta").expect("okta");
+        let okta = okta
+            .endpoints_with(&[("domain".to_string(), "acme.okta.com".to_string())].into())
+            .expect("ok");
+        assert_eq!(
+            okta.issuer.as_deref(),
+            Some("https://acme.okta.com/oauth2/default")
+        );
+        let err = preset("microsoft")
+            .expect("ms")
+            .endpoints_with(&BTreeMap::new())
+            .expect_err("tenant");
+        assert!(err.starts_with("needs `tenant = \"...\"`"), "{err}");
+    }
 
     #[test]
     fn shipped_presets_parse() {
