@@ -1,6 +1,6 @@
 use crate::config::Paths;
 use crate::engine::EngineError;
-use crate::jwt::verify::{Verdict, risks, verify};
+use crate::jwt::verify::{Risk, Verdict, risks, verify};
 use crate::jwt::{self, Decoded};
 use crate::oauth::Http;
 use crate::oauth::jwks::JwksCache;
@@ -31,13 +31,29 @@ pub async fn run(
         None => {
             let mut text = String::new();
             std::io::stdin()
-                .take(MAX_TOKEN_BYTES)
+                .take(MAX_TOKEN_BYTES + 1)
                 .read_to_string(&mut text)
                 .map_err(|e| EngineError::Usage(format!("cannot read a token from stdin: {e}")))?;
             text
         }
     };
+    if token.len() as u64 >= MAX_TOKEN_BYTES {
+        return Err(EngineError::Usage(format!(
+            "the input is over {} KiB; that is not a token",
+            MAX_TOKEN_BYTES / 1024
+        )));
+    }
+    // Accept what `tokdeck header` prints and what people copy from requests.
     let token = token.trim();
+    let token = token
+        .strip_prefix("Authorization:")
+        .map(str::trim_start)
+        .unwrap_or(token);
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .map(str::trim_start)
+        .unwrap_or(token);
     if token.is_empty() {
         return Err(EngineError::Usage(
             "no token given: pass it as an argument or on stdin".into(),
@@ -50,7 +66,7 @@ pub async fn run(
             (verify(token, None), risks(header, None))
         }
         (Decoded::Jwt { .. }, KeySource::Account(name)) => {
-            super::engine(config)?.verify(&name, token).await?
+            super::engine(config)?.verify(&name, token, true).await?
         }
         (Decoded::Jwt { header, .. }, KeySource::Issuer(issuer)) => {
             let (verdict, jwks) = verify_with_issuer(config, &issuer, token).await?;
@@ -62,6 +78,10 @@ pub async fn run(
         }
         _ => (verify(token, None), Vec::new()),
     };
+    let mut risks = risks;
+    if let Decoded::Jwt { claims, .. } = &decoded {
+        risks.extend(crate::jwt::verify::time_risks(claims, Utc::now()));
+    }
     let value = match decoded {
         Decoded::Jwt { header, claims } => json!({
             "format": "jwt",
@@ -87,11 +107,12 @@ pub async fn run(
         }),
     };
     super::print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+    // Asked "can I trust it?": anything but a valid signature on a current token is a no.
     let failed = asked
-        && matches!(
-            verdict,
-            Verdict::Invalid | Verdict::UnknownKey { .. } | Verdict::AlgNone
-        );
+        && (!matches!(verdict, Verdict::Valid { .. })
+            || risks
+                .iter()
+                .any(|r| matches!(r, Risk::Expired(_) | Risk::NotYetValid(_))));
     Ok(failed)
 }
 
@@ -120,9 +141,9 @@ async fn verify_with_uri(
 ) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
     let (paths, http) = caches(config)?;
     JwksCache::new(paths.cache_dir.join("jwks"))
-        .verify(&http, uri, token, Utc::now())
+        .verify(&http, uri, token, Utc::now(), true)
         .await
-        .map_err(|e| EngineError::Usage(format!("cannot get the keys at '{uri}': {e}")))
+        .map_err(|e| EngineError::Relayed(format!("cannot get the keys at '{uri}': {e}")))
 }
 
 async fn verify_with_issuer(
@@ -134,7 +155,7 @@ async fn verify_with_issuer(
     crate::oauth::jwks::verify_with_issuer(&http, &paths, issuer, token)
         .await
         .map_err(|e| {
-            EngineError::Usage(format!(
+            EngineError::Relayed(format!(
                 "cannot verify with the keys of issuer '{issuer}': {e}"
             ))
         })

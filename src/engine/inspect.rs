@@ -16,6 +16,7 @@ impl Engine {
         &self,
         name: &str,
         token: &str,
+        fresh: bool,
     ) -> Result<(Verdict, Vec<Risk>), EngineError> {
         let account = self.account(name)?;
         let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
@@ -23,7 +24,7 @@ impl Engine {
         let http = self.http(name)?;
         let (verdict, jwks) = self
             .jwks
-            .verify(&http, uri, token, Utc::now())
+            .verify(&http, uri, token, Utc::now(), fresh)
             .await
             .map_err(|e| oauth_error(name, e))?;
         let header = match crate::jwt::decode(token) {
@@ -81,7 +82,7 @@ impl Engine {
         let http = self.http(name)?;
         let (verdict, _) = self
             .jwks
-            .verify(&http, uri, id_token.expose(), Utc::now())
+            .verify(&http, uri, id_token.expose(), Utc::now(), false)
             .await
             .map_err(|e| oauth_error(name, e))?;
         match verdict {

@@ -225,6 +225,10 @@ pub enum Risk {
     UnknownCritical(Vec<String>),
     /// The `kid` is not in the provider's JWKS.
     KidNotInJwks(String),
+    /// `exp` is in the past (the humanized time).
+    Expired(String),
+    /// `nbf` is in the future (the humanized time).
+    NotYetValid(String),
 }
 
 impl Risk {
@@ -243,6 +247,8 @@ impl Risk {
                 format!("crit lists unknown extensions: {}", names.join(", "))
             }
             Self::KidNotInJwks(kid) => format!("kid '{kid}' is not in the provider's JWKS"),
+            Self::Expired(when) => format!("expired: exp {when}"),
+            Self::NotYetValid(when) => format!("not valid yet: nbf {when}"),
         }
     }
 
@@ -254,6 +260,8 @@ impl Risk {
             Self::HmacFromPublicKeyProvider(_) => "hmac_with_public_keys",
             Self::UnknownCritical(_) => "unknown_crit",
             Self::KidNotInJwks(_) => "kid_not_in_jwks",
+            Self::Expired(_) => "expired",
+            Self::NotYetValid(_) => "not_yet_valid",
         }
     }
 }
@@ -290,6 +298,25 @@ pub fn risks(header: &Value, jwks: Option<&Jwks>) -> Vec<Risk> {
         {
             found.push(Risk::KidNotInJwks(kid.to_string()));
         }
+    }
+    found
+}
+
+/// Time claims that make the token unusable now (no leeway: this is a report).
+pub fn time_risks(claims: &Value, now: chrono::DateTime<chrono::Utc>) -> Vec<Risk> {
+    let Value::Object(map) = claims else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    if let Some(exp) = crate::jwt::time_claim(map, "exp")
+        && exp <= now
+    {
+        found.push(Risk::Expired(crate::humanize::instant(exp, now)));
+    }
+    if let Some(nbf) = crate::jwt::time_claim(map, "nbf")
+        && nbf > now
+    {
+        found.push(Risk::NotYetValid(crate::humanize::instant(nbf, now)));
     }
     found
 }

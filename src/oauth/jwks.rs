@@ -80,7 +80,16 @@ impl JwksCache {
         uri: &str,
         token: &str,
         now: DateTime<Utc>,
+        fresh: bool,
     ) -> Result<(Verdict, Jwks), OAuthError> {
+        if fresh {
+            // An explicit check: a key the provider has withdrawn must not pass.
+            let jwks = match self.fetch(http, uri, now).await {
+                Ok(jwks) => jwks,
+                Err(e) => self.read(uri).map(|c| c.jwks).ok_or(e)?,
+            };
+            return Ok((verify(token, Some(&jwks)), jwks));
+        }
         let jwks = self.get(http, uri, now).await?;
         let verdict = verify(token, Some(&jwks));
         if !matches!(verdict, Verdict::UnknownKey { .. }) {
@@ -116,6 +125,6 @@ pub async fn verify_with_issuer(
         .await?;
     let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
     JwksCache::new(paths.cache_dir.join("jwks"))
-        .verify(http, uri, token, Utc::now())
+        .verify(http, uri, token, Utc::now(), true)
         .await
 }

@@ -231,7 +231,7 @@ impl Runtime {
                         let engine = engine.clone();
                         let account = account.clone();
                         async move {
-                            match engine.verify(&account, &token).await {
+                            match engine.verify(&account, &token, false).await {
                                 Ok((verdict, risks)) => Checked {
                                     verdict: Ok(verdict),
                                     risks,
@@ -265,7 +265,7 @@ impl Runtime {
                     let result = match against {
                         VerifyAgainst::Account(account) => match engine {
                             Some(engine) => engine
-                                .verify(&account, token.expose())
+                                .verify(&account, token.expose(), true)
                                 .await
                                 .map_err(|e| e.to_string()),
                             None => Err("no accounts are configured".to_string()),
