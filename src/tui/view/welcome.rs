@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         preset_names().join(", ")
     )));
     lines.push(Line::raw(
-        "Then log in from here (l) or with `tokdeck login alice-work`.",
+        "Then start tokdeck again and log in with l, or run `tokdeck login alice-work`.",
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
