@@ -62,8 +62,9 @@ impl Clipboard {
                 still && system.clear().is_ok()
             }
             // A terminal clipboard cannot be read back; tokdeck's own copy was the last one.
+            // tmux ignores an empty OSC 52, so the token is overwritten with a space.
             None => terminal
-                .write_all(osc52("").as_bytes())
+                .write_all(osc52(" ").as_bytes())
                 .and_then(|()| terminal.flush())
                 .is_ok(),
         }
@@ -126,6 +127,6 @@ mod tests {
         );
         let mut cleared = Vec::new();
         assert!(clipboard.clear_if_unchanged(&other, &mut cleared));
-        assert_eq!(String::from_utf8_lossy(&cleared), osc52(""));
+        assert_eq!(String::from_utf8_lossy(&cleared), osc52(" "));
     }
 }

@@ -303,6 +303,15 @@ impl Config {
                 ));
             };
             let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
+            if flow == Flow::ClientCredentials && provider.client_secret.is_none() {
+                return Err(invalid(
+                    line,
+                    format!(
+                        "account '{name}' uses the client_credentials flow, which needs `client_secret` in [providers.{}]",
+                        provider.name
+                    ),
+                ));
+            }
             let mut params = provider.params.clone();
             params.extend(section.params);
             accounts.insert(

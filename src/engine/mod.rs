@@ -56,7 +56,7 @@ impl TokenState {
             None => Self::NoToken,
             Some(None) => Self::Valid,
             Some(Some(left)) if left.num_seconds() <= 0 => Self::Expired,
-            Some(Some(left)) if left.num_seconds() < EXPIRING_WITHIN.as_secs() as i64 => {
+            Some(Some(_)) if tokens.is_some_and(|t| t.expiring(now, EXPIRING_WITHIN)) => {
                 Self::Expiring
             }
             Some(Some(_)) => Self::Valid,

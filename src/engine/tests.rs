@@ -214,9 +214,30 @@ async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
 }
 
 #[test]
+fn a_fresh_short_lived_token_is_not_expiring() {
+    let now = Utc::now();
+    let fresh_five_minutes = TokenSet {
+        issued_at: now,
+        expires_at: Some(now + chrono::Duration::seconds(300)),
+        ..record("x", 0).tokens
+    };
+    assert_eq!(
+        TokenState::of(Some(&fresh_five_minutes), now),
+        TokenState::Valid
+    );
+    let later = now + chrono::Duration::seconds(250);
+    assert_eq!(
+        TokenState::of(Some(&fresh_five_minutes), later),
+        TokenState::Expiring
+    );
+}
+
+#[test]
 fn token_states() {
     let now = Utc::now();
+    // Issued an hour ago: "expiring" means under 5 minutes left.
     let set = |secs: Option<i64>| TokenSet {
+        issued_at: now - chrono::Duration::seconds(3600),
         expires_at: secs.map(|s| now + chrono::Duration::seconds(s)),
         ..record("x", 0).tokens
     };

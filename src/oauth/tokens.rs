@@ -109,6 +109,22 @@ impl TokenSet {
         self.expires_at.map(|at| at - now)
     }
 
+    /// True when less than `window` is left, or less than a fifth of the lifetime when
+    /// that is shorter (a fresh 5-minute token is not "expiring").
+    pub fn expiring(&self, now: DateTime<Utc>, window: Duration) -> bool {
+        let Some(left) = self.remaining(now) else {
+            return false;
+        };
+        let lifetime = self
+            .expires_at
+            .map(|at| at - self.issued_at)
+            .unwrap_or_default();
+        let threshold = chrono::Duration::from_std(window)
+            .unwrap_or_default()
+            .min(lifetime / 5);
+        left < threshold
+    }
+
     /// True when the access token stays valid for at least `min_valid` from `now`.
     pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
         match self.remaining(now) {

@@ -119,9 +119,7 @@ impl AccountRow {
         match tokens.remaining(now) {
             None => TokenStatus::NoExpiry,
             Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
-            Some(left) if left.num_seconds() < EXPIRING_WITHIN.as_secs() as i64 => {
-                TokenStatus::Expiring { left }
-            }
+            Some(left) if tokens.expiring(now, EXPIRING_WITHIN) => TokenStatus::Expiring { left },
             Some(left) => TokenStatus::Valid { left },
         }
     }

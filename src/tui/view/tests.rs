@@ -42,7 +42,7 @@ fn tokens(lifetime_left: Option<i64>) -> TokenSet {
             serde_json::json!({"iss": "https://idp.example", "sub": "alice", "nonce": "n-1"}),
         ))),
         scopes: vec!["openid".into(), "profile".into(), "api:read".into()],
-        issued_at: t(-60),
+        issued_at: t(-3600),
         expires_at: lifetime_left.map(t),
     }
 }
