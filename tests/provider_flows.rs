@@ -332,3 +332,19 @@ fn paste_flow_completes_with_the_url_from_another_machine() {
     assert!(run.stderr.contains("not this login's redirect"), "{run}");
     assert!(!home.path().join("tokens/web.json").exists());
 }
+
+#[test]
+fn an_expired_id_token_is_refreshed_before_it_is_printed() {
+    let provider = Provider::start(&["--access-ttl", "600", "--id-ttl", "3"]);
+    let home = logged_in(&provider, "dev");
+    let first = stored(&home, "dev", "id_token");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let printed = home
+        .ok(&["token", "dev", "--id-token", "--min-valid", "1"])
+        .stdout;
+    assert_ne!(printed.trim(), first, "a fresh ID token");
+    let exp = decode(&home, &printed)["claims"]["exp"]
+        .as_i64()
+        .expect("exp");
+    assert!(exp > chrono::Utc::now().timestamp(), "not expired");
+}

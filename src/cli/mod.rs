@@ -384,23 +384,37 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             if let Some(warning) = &fresh.warning {
                 eprintln!("tokdeck: {warning}");
             }
+            let mut tokens = fresh.tokens;
+            if id_token
+                && id_token_expires_within(&tokens, min_valid)
+                && tokens.refresh_token.is_some()
+            {
+                tokens = engine.refresh(&account).await?;
+            }
             let token = if id_token {
-                fresh
-                    .tokens
+                let token = tokens
                     .id_token
                     .as_ref()
                     .ok_or_else(|| EngineError::NeedsLogin {
                         account: account.clone(),
                         reason: "holds no ID token (request the `openid` scope)".to_string(),
-                    })?
+                    })?;
+                if id_token_expires_within(&tokens, min_valid) {
+                    return Err(EngineError::NeedsLogin {
+                        account: account.clone(),
+                        reason: format!(
+                            "holds no ID token valid for {min_valid} s more, and a refresh brought none"
+                        ),
+                    });
+                }
+                token
             } else {
-                &fresh.tokens.access_token
+                &tokens.access_token
             };
+            let expires_at = tokens.expires_at;
             match format {
                 TokenFormat::Text => print_line(token.expose()),
-                TokenFormat::K8s => {
-                    print_line(&export::exec_credential(token, fresh.tokens.expires_at))
-                }
+                TokenFormat::K8s => print_line(&export::exec_credential(token, expires_at)),
             }
         }
         Command::Header { account, min_valid } => {
@@ -450,6 +464,17 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
         }
         Command::RefreshWorker { .. } => Ok(()),
     }
+}
+
+/// The ID token's own `exp` is less than `min_valid` seconds away (ID tokens often live
+/// shorter than access tokens).
+fn id_token_expires_within(tokens: &crate::oauth::TokenSet, min_valid: u64) -> bool {
+    tokens
+        .id_token
+        .as_ref()
+        .and_then(|t| crate::jwt::claims(t.expose()))
+        .and_then(|c| crate::jwt::time_claim(&c, "exp"))
+        .is_some_and(|exp| (exp - chrono::Utc::now()).num_seconds() < min_valid as i64)
 }
 
 /// Prints what the store noticed on the way (permissions it fixed), once.

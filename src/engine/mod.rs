@@ -245,6 +245,8 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenSet, EngineError> {
         let account = self.account(name)?;
+        // Fail before the user approves anything if the tokens could not be kept.
+        self.load(name).await?;
         let http = self.http(name)?;
         let client = client(account);
         let request = request(account);

@@ -177,6 +177,7 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             }
         }
         Outcome::ProviderJson { title, result } => {
+            model.status = None;
             model.popup = Some(Popup::Json {
                 title,
                 body: result,
@@ -253,6 +254,7 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
             row.activity = Activity::Idle;
             match result {
                 Ok(tokens) => {
+                    row.last_refresh = None;
                     let commands = accept_tokens(row, tokens);
                     model.info(format!("Logged in to '{account}'"));
                     return commands;

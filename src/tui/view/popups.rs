@@ -111,7 +111,13 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             scrolling(
                 frame,
                 area,
-                " Inspector: decoded, not verified ".to_string(),
+                match &inspector.checked {
+                    Some(crate::tui::model::Checked {
+                        verdict: Ok(v @ crate::jwt::verify::Verdict::Valid { .. }),
+                        ..
+                    }) => format!(" Inspector: {} ", v.describe()),
+                    _ => " Inspector: decoded, not verified ".to_string(),
+                },
                 lines,
                 inspector.scroll,
             );
