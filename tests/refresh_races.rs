@@ -160,3 +160,20 @@ fn a_login_in_progress_never_blocks_token_for_the_same_account() {
     let _ = login.kill();
     let _ = login.wait();
 }
+
+#[test]
+fn logout_while_offline_keeps_the_tokens_unless_local() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider);
+    provider.go_offline();
+    let run = home.run(&["logout", "dev"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("the tokens were kept") && run.stderr.contains("--local"),
+        "{run}"
+    );
+    assert!(home.path().join("tokens/dev.json").exists());
+    let run = home.ok(&["logout", "dev", "--local"]);
+    assert!(run.stderr.contains("stays valid at the provider"), "{run}");
+    assert!(!home.path().join("tokens/dev.json").exists());
+}

@@ -80,6 +80,7 @@ pub enum TokenFormat {
 pub enum Command {
     /// Log in to an account with its flow (device, browser or client credentials).
     Login {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         /// Use this flow instead of the account's.
         #[arg(long, value_enum)]
@@ -94,6 +95,7 @@ pub enum Command {
     },
     /// Print a valid access token, refreshing first if it expires soon.
     Token {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         /// Print the ID token instead.
         #[arg(long)]
@@ -107,14 +109,25 @@ pub enum Command {
     },
     /// Print `Authorization: Bearer <token>`, refreshing first if needed.
     Header {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         #[arg(long, value_name = "SECONDS", default_value_t = 60)]
         min_valid: u64,
     },
     /// Refresh an account's tokens now.
-    Refresh { account: String },
+    Refresh {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+    },
     /// Revoke an account's tokens at the provider and delete them here.
-    Logout { account: String },
+    Logout {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+        /// Only delete the tokens here, even when the provider cannot be reached to
+        /// revoke them.
+        #[arg(long)]
+        local: bool,
+    },
     /// List accounts with their token state.
     List {
         /// Machine-readable output.
@@ -124,6 +137,7 @@ pub enum Command {
     /// Internal: the detached refresh worker used by `token`, `header` and `refresh`.
     #[command(name = "__refresh", hide = true)]
     RefreshWorker {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         #[arg(long, value_name = "SECONDS")]
         min_valid: Option<u64>,
@@ -147,15 +161,20 @@ pub enum Command {
     },
     /// Ask the provider about the access token (RFC 7662); prints its JSON.
     Introspect {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         /// Introspect the refresh token instead.
         #[arg(long)]
         refresh_token: bool,
     },
     /// The user's claims from the provider's userinfo endpoint; prints its JSON.
-    Userinfo { account: String },
+    Userinfo {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+    },
     /// Print a valid access token in a format other tools read.
     Export {
+        /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
@@ -441,8 +460,8 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
             Ok(())
         }
-        Command::Logout { account } => {
-            let report = engine(config)?.logout(&account).await?;
+        Command::Logout { account, local } => {
+            let report = engine(config)?.logout(&account, local).await?;
             for note in &report.notes {
                 eprintln!("tokdeck: {note}");
             }

@@ -316,7 +316,10 @@ impl Engine {
 
     /// Revokes the refresh token, then the access token (RFC 7009), where the provider
     /// offers revocation; then deletes the tokens locally in any case.
-    pub async fn logout(&self, name: &str) -> Result<LogoutReport, EngineError> {
+    /// With `local`, the tokens are deleted even when the provider cannot be reached;
+    /// without it, an unreachable provider keeps them (and says so), since a refresh
+    /// token that was not revoked stays usable at the provider.
+    pub async fn logout(&self, name: &str, local: bool) -> Result<LogoutReport, EngineError> {
         let account = self.account(name)?;
         let mut report = LogoutReport::default();
         let Some(record) = self.load(name).await? else {
@@ -357,6 +360,11 @@ impl Engine {
                                     .map(|left| format!(" (in {})", crate::humanize::duration(left)))
                                     .unwrap_or_default()
                             ))
+                        }
+                        Err(OAuthError::Transport(e)) if !local && kind == TokenKind::Refresh => {
+                            return Err(EngineError::Relayed(format!(
+                                "could not reach the provider to revoke the refresh token of '{name}' ({e}); the tokens were kept. Try again when online, or run `tokdeck logout {name} --local` to delete them here only"
+                            )));
                         }
                         Err(e) => report.notes.push(format!(
                             "could not revoke the {label} ({e}); it stays valid at the provider until it expires"

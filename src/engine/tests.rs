@@ -199,7 +199,7 @@ async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
         _home,
     } = fixture(&script);
     store.save("b", &record("old", 3600)).expect("save");
-    let report = engine.logout("b").await.expect("logout");
+    let report = engine.logout("b", false).await.expect("logout");
     assert!(report.revoked.is_empty());
     assert!(
         report

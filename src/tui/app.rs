@@ -212,7 +212,7 @@ impl Runtime {
                 };
                 tokio::spawn(async move {
                     let result = engine
-                        .logout(&account)
+                        .logout(&account, false)
                         .await
                         .map(|r| r.notes)
                         .map_err(|e| e.to_string());
