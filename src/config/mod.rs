@@ -271,7 +271,20 @@ impl Config {
         };
         let file: FileConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
-            invalid(line, e.message().trim().to_string())
+            let message = e.message().trim().to_string();
+            // Type errors do not say which key; the line does.
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
+            match key {
+                Some(key) if message.starts_with("invalid") => {
+                    invalid(line, format!("`{key}`: {message}"))
+                }
+                _ => invalid(line, message),
+            }
         })?;
 
         let mut providers = BTreeMap::new();
