@@ -136,7 +136,7 @@ impl ReqwestTransport {
             } else if e.is_connect() {
                 TransportError::Connect {
                     url: url.clone(),
-                    reason: error_chain(&e),
+                    reason: root_cause(&e),
                 }
             } else {
                 TransportError::Other {
@@ -173,6 +173,16 @@ impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.execute(request))
     }
+}
+
+/// The innermost error: "Connection refused (os error 111)", "failed to lookup address…",
+/// without reqwest's wrappers that repeat the URL.
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
 }
 
 /// reqwest hides the useful part (connection refused, DNS) in the source chain.
