@@ -46,6 +46,8 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             ),
         ),
     };
+    let mut model = model;
+    model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let runtime = match crate::cli::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,

@@ -27,6 +27,8 @@ pub struct Model {
     pub popup: Option<Popup>,
     pub status: Option<Status>,
     pub clipboard_clear: Option<Duration>,
+    /// `NO_COLOR` is set: meaning goes through text and reverse video only.
+    pub no_color: bool,
     pub last_reload: DateTime<Utc>,
     pub quit: bool,
 }
@@ -279,6 +281,7 @@ impl Model {
             popup: None,
             status: None,
             clipboard_clear: None,
+            no_color: false,
             last_reload: now,
             quit: false,
         }

@@ -32,6 +32,9 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     }
     status_line(frame, model, bottom);
     popups::draw(frame, model);
+    if model.no_color {
+        strip_colors(frame);
+    }
 }
 
 pub fn urgency_color(urgency: Urgency) -> Color {
@@ -68,6 +71,23 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
         ))
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// NO_COLOR (no-color.org): drop every colour; a coloured background (the selection)
+/// becomes reverse video so it stays visible.
+fn strip_colors(frame: &mut Frame) {
+    let area = frame.area();
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let cell = &mut buffer[(x, y)];
+            if cell.bg != Color::Reset {
+                cell.bg = Color::Reset;
+                cell.modifier |= Modifier::REVERSED;
+            }
+            cell.fg = Color::Reset;
+        }
+    }
 }
 
 /// A rectangle of at most `width` × `height` in the middle of `area`.

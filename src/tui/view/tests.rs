@@ -234,3 +234,23 @@ fn hostile_claims_render_without_panicking() {
         render(&model, 20, 5);
     }
 }
+
+#[test]
+fn no_color_keeps_meaning_in_text_and_reverse_video() {
+    let mut model = every_state();
+    model.no_color = true;
+    let terminal = render(&model, 120, 30);
+    let buffer = terminal.backend().buffer();
+    let (x, y) = find(&terminal, "expired 2m 00s ago");
+    assert_eq!(buffer[(x, y)].fg, Color::Reset);
+    let (x, y) = find(&terminal, "▶ ●");
+    assert!(
+        buffer[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED),
+        "the selection stays visible"
+    );
+    for cell in buffer.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+    }
+}
