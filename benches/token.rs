@@ -95,12 +95,24 @@ fn main() {
         refresh_token = json["refresh_token"].as_str().expect("rotated").to_string();
     });
 
+    // A peer reading a stored token: `gh auth token` (Debian package `gh`) with a hosts.yml.
+    let gh = Command::new("gh").arg("--version").output().is_ok().then(|| {
+        let dir = scratch.path().join("gh");
+        std::fs::create_dir_all(&dir).expect("gh dir");
+        std::fs::write(
+            dir.join("hosts.yml"),
+            "github.com:\n    oauth_token: gho_0123456789abcdefghijklmnopqrstuvwxyz\n    user: tokdeck\n",
+        )
+        .expect("hosts.yml");
+        median(|| succeed(Command::new("gh").args(["auth", "token"]).env("GH_CONFIG_DIR", &dir)))
+    });
+
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "{:<52} {:>9} {:>10} {:>7}",
         "measure (median of 40 runs)", "tokdeck", "baseline", "ratio"
     );
-    for (name, value, base, base_name) in [
+    let mut rows = vec![
         (
             "token, valid cached token, file store",
             cached_file,
@@ -119,7 +131,17 @@ fn main() {
             raw,
             "provider's own refresh",
         ),
-    ] {
+    ];
+    match gh {
+        Some(gh) => rows.push((
+            "token, file store, against `gh auth token`",
+            cached_file,
+            gh,
+            "gh auth token",
+        )),
+        None => println!("(gh not installed: apt-get install gh to compare with `gh auth token`)"),
+    }
+    for (name, value, base, base_name) in rows {
         println!(
             "{name:<52} {:>7.2}ms {:>8.2}ms {:>6.2}x   (baseline: {base_name}; +{:.2} ms)",
             ms(value),
