@@ -7,8 +7,7 @@ use common::Home;
 use common::stub::{Stub, drip, html, json, redirect};
 use std::time::{Duration, Instant};
 
-fn home_for(stub: &Stub, token_endpoint: &str) -> Home {
-    let _ = stub;
+fn home_for(token_endpoint: &str) -> Home {
     Home::new(&format!(
         "[providers.p]\nclient_id = \"svc\"\nclient_secret = \"svc-secret\"\ntoken_endpoint = \"{token_endpoint}\"\n\
          [accounts.svc]\nprovider = \"p\"\nflow = \"client_credentials\"\n"
@@ -20,7 +19,7 @@ fn home_for(stub: &Stub, token_endpoint: &str) -> Home {
 fn fails_with(reply: common::stub::Reply) -> String {
     let stub = Stub::start();
     stub.on("/token", vec![reply]);
-    let mut home = home_for(&stub, &stub.url("/token"));
+    let mut home = home_for(&stub.url("/token"));
     home.set("TOKDECK_HTTP_TIMEOUT", "2");
     let run = home.run(&["token", "svc"]);
     assert_eq!(run.code, 1, "{run}");
@@ -104,8 +103,7 @@ fn a_slow_drip_ends_at_the_timeout() {
 
 #[test]
 fn dns_failure_and_refused_connections_are_named() {
-    let stub = Stub::start();
-    let home = home_for(&stub, "https://tokdeck-test.invalid/token");
+    let home = home_for("https://tokdeck-test.invalid/token");
     let run = home.run(&["token", "svc"]);
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stderr.contains("tokdeck-test.invalid"), "{run}");
@@ -125,7 +123,7 @@ fn a_failed_refresh_keeps_the_stored_tokens_byte_for_byte() {
             r#"{"access_token":"first","token_type":"Bearer","expires_in":1}"#,
         )],
     );
-    let home = home_for(&stub, &stub.url("/token"));
+    let home = home_for(&stub.url("/token"));
     home.ok(&["token", "svc"]);
     let before = std::fs::read(home.path().join("tokens/svc.json")).expect("stored");
     for reply in [
@@ -154,7 +152,7 @@ fn a_disk_full_save_leaves_the_old_tokens_intact() {
             r#"{"access_token":"first","token_type":"Bearer","expires_in":3600}"#,
         )],
     );
-    let home = home_for(&stub, &stub.url("/token"));
+    let home = home_for(&stub.url("/token"));
     home.ok(&["token", "svc"]);
     let path = home.path().join("tokens/svc.json");
     let before = std::fs::read(&path).expect("stored");

@@ -317,15 +317,9 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
         }
         Command::Export { account, format } => {
             let engine = refreshing_engine(config)?;
-            let fresh = engine
-                .fresh_tokens(&account, Duration::from_secs(60))
-                .await?;
-            warn_store(&engine);
-            if let Some(warning) = &fresh.warning {
-                eprintln!("tokdeck: {warning}");
-            }
+            let tokens = fresh(&engine, &account, 60).await?;
             let provider = engine.account(&account)?.provider.name.clone();
-            print_line(&export::render(&account, &provider, &fresh.tokens, format))
+            print_line(&export::render(&account, &provider, &tokens, format))
         }
         Command::Providers { json } => {
             let presets = crate::config::presets();
@@ -396,14 +390,8 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             format,
         } => {
             let engine = refreshing_engine(config)?;
-            let fresh = engine
-                .fresh_tokens(&account, Duration::from_secs(min_valid))
-                .await?;
-            warn_store(&engine);
-            if let Some(warning) = &fresh.warning {
-                eprintln!("tokdeck: {warning}");
-            }
-            let mut tokens = fresh.tokens;
+            let tokens = fresh(&engine, &account, min_valid).await?;
+            let mut tokens = tokens;
             if id_token
                 && id_token_expires_within(&tokens, min_valid)
                 && tokens.refresh_token.is_some()
@@ -438,21 +426,11 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
         }
         Command::Header { account, min_valid } => {
             let engine = refreshing_engine(config)?;
-            let fresh = engine
-                .fresh_tokens(&account, Duration::from_secs(min_valid))
-                .await?;
-            warn_store(&engine);
-            if let Some(warning) = &fresh.warning {
-                eprintln!("tokdeck: {warning}");
-            }
-            let scheme = if fresh.tokens.token_type.eq_ignore_ascii_case("bearer") {
-                "Bearer"
-            } else {
-                fresh.tokens.token_type.as_str()
-            };
+            let tokens = fresh(&engine, &account, min_valid).await?;
+            // Token responses other than Bearer are refused (RFC 6749 §7.1).
             print_line(&format!(
-                "Authorization: {scheme} {}",
-                fresh.tokens.access_token.expose()
+                "Authorization: Bearer {}",
+                tokens.access_token.expose()
             ))
         }
         Command::Refresh { account } => {
@@ -494,6 +472,23 @@ fn id_token_expires_within(tokens: &crate::oauth::TokenSet, min_valid: u64) -> b
         .and_then(|t| crate::jwt::claims(t.expose()))
         .and_then(|c| crate::jwt::time_claim(&c, "exp"))
         .is_some_and(|exp| (exp - chrono::Utc::now()).num_seconds() < min_valid as i64)
+}
+
+/// Tokens valid for `min_valid` seconds, with the store's and the refresh's warnings on
+/// stderr (stdout carries only the token).
+async fn fresh(
+    engine: &Engine,
+    account: &str,
+    min_valid: u64,
+) -> Result<crate::oauth::TokenSet, EngineError> {
+    let fresh = engine
+        .fresh_tokens(account, Duration::from_secs(min_valid))
+        .await?;
+    warn_store(engine);
+    if let Some(warning) = &fresh.warning {
+        eprintln!("tokdeck: {warning}");
+    }
+    Ok(fresh.tokens)
 }
 
 /// Prints what the store noticed on the way (permissions it fixed), once.

@@ -163,14 +163,6 @@ impl Engine {
         &self.config
     }
 
-    pub fn paths(&self) -> &Paths {
-        &self.paths
-    }
-
-    pub fn store_kind(&self) -> &'static str {
-        self.store.kind()
-    }
-
     /// Store warnings collected so far (for the CLI to print once).
     pub fn take_store_warnings(&self) -> Vec<String> {
         self.store.take_warnings()

@@ -112,10 +112,6 @@ impl TokenStore for FileStore {
         }
     }
 
-    fn kind(&self) -> &'static str {
-        "file"
-    }
-
     fn take_warnings(&self) -> Vec<String> {
         std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
     }

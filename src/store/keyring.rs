@@ -68,8 +68,4 @@ impl TokenStore for KeyringStore {
             Err(e) => Err(map_error(e)),
         }
     }
-
-    fn kind(&self) -> &'static str {
-        "keyring"
-    }
 }

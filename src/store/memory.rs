@@ -32,8 +32,4 @@ impl TokenStore for MemoryStore {
         self.entries().remove(account);
         Ok(())
     }
-
-    fn kind(&self) -> &'static str {
-        "memory"
-    }
 }

@@ -100,8 +100,6 @@ pub trait TokenStore: Send + Sync {
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError>;
     fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError>;
     fn delete(&self, account: &str) -> Result<(), StoreError>;
-    /// A short name for messages: `keyring`, `file`, `memory`.
-    fn kind(&self) -> &'static str;
     /// Things the user should know that did not stop the call (a permission fixed).
     fn take_warnings(&self) -> Vec<String> {
         Vec::new()
