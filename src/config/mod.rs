@@ -1,8 +1,10 @@
 //! `config.toml`: providers and the accounts that use them.
 //!
 //! The file is a contract with users: unknown keys are rejected by name, and every
-//! error names the file, the line and what was expected. tokdeck never writes this file.
+//! error names the file, the line and what was expected. Only the dashboard's account
+//! editor writes it (see [`edit`]), after the user confirms, keeping comments and layout.
 
+pub mod edit;
 mod paths;
 mod presets;
 
@@ -183,6 +185,8 @@ pub struct Config {
     pub path: PathBuf,
     pub store: StoreKind,
     pub dashboard: Dashboard,
+    /// Every provider table, used by accounts or not.
+    pub providers: BTreeMap<String, Provider>,
     pub accounts: BTreeMap<String, Account>,
 }
 
@@ -349,6 +353,7 @@ impl Config {
                     .filter(|s| *s > 0)
                     .map(std::time::Duration::from_secs),
             },
+            providers,
             accounts,
         })
     }
@@ -480,7 +485,7 @@ fn check_url(value: &str) -> Result<(), String> {
 }
 
 /// Names become keyring entries and file names, so keep them plain.
-fn check_name(name: &str) -> Result<(), &'static str> {
+pub fn check_name(name: &str) -> Result<(), &'static str> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
