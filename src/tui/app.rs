@@ -2,7 +2,7 @@
 //! Background work runs as tokio tasks that report back through the one channel.
 
 use super::event::VerifyAgainst;
-use super::event::{Command, Failure, LoginProgress, Msg, Outcome};
+use super::event::{Command, ConfigWrite, Failure, LoginProgress, Msg, Outcome, Reloaded};
 use super::model::Model;
 use super::model::{Checked, Trust};
 use super::update::update;
@@ -324,6 +324,39 @@ impl Runtime {
                     });
                 });
             }
+            Command::ReadConfig(purpose) => {
+                let result = match std::fs::read_to_string(&self.paths.config_file) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(format!("'{}': {e}", self.paths.config_file.display())),
+                };
+                done(Outcome::ConfigRead { purpose, result });
+            }
+            Command::SaveConfig(write) => {
+                let result = self.save_config(&write);
+                done(Outcome::ConfigSaved { write, result });
+            }
+            Command::RemoveAccount {
+                account,
+                local,
+                write,
+            } => {
+                let Some(engine) = self.engine.clone() else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let result = engine
+                        .logout(&account, local)
+                        .await
+                        .map(|r| r.notes)
+                        .map_err(|e| e.to_string());
+                    done(Outcome::RemovalLoggedOut {
+                        account,
+                        result,
+                        write,
+                    });
+                });
+            }
             Command::Login(account) => {
                 let Some(engine) = self.engine.clone() else {
                     return;
@@ -344,6 +377,21 @@ impl Runtime {
                 }));
             }
         }
+    }
+
+    /// Writes the confirmed config and switches to it. The file is small: this runs
+    /// inline, between two frames.
+    fn save_config(&mut self, write: &ConfigWrite) -> Result<Reloaded, String> {
+        crate::config::edit::save(&write.path, write.before.as_deref(), &write.after)
+            .map_err(|e| e.to_string())?;
+        let config = crate::config::Config::load(&write.path)
+            .map_err(|e| format!("the config was written but does not load: {e}"))?;
+        let reloaded = Reloaded {
+            rows: super::rows(&config),
+            clipboard_clear: config.dashboard.clipboard_clear,
+        };
+        self.engine = Some(Arc::new(Engine::new(config, self.paths.clone())));
+        Ok(reloaded)
     }
 
     fn clear_clipboard_when_due(&mut self, terminal: &mut impl std::io::Write) {

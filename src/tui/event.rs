@@ -53,6 +53,52 @@ pub enum Outcome {
         title: String,
         result: Result<serde_json::Value, String>,
     },
+    /// The config file's text (`None`: there is none yet).
+    ConfigRead {
+        purpose: ConfigPurpose,
+        result: Result<Option<String>, String>,
+    },
+    /// Tokens of an account about to be removed were logged out (or not).
+    RemovalLoggedOut {
+        account: String,
+        result: Result<Vec<String>, String>,
+        write: ConfigWrite,
+    },
+    /// The config was written and loaded again (or why not).
+    ConfigSaved {
+        write: ConfigWrite,
+        result: Result<Reloaded, String>,
+    },
+}
+
+/// Why the config file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigPurpose {
+    Add,
+    Change(String),
+    Remove(String),
+}
+
+/// A confirmed change to config.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWrite {
+    pub path: std::path::PathBuf,
+    /// The text the change was made from; the file must still hold it.
+    pub before: Option<String>,
+    pub after: String,
+    /// Said on success.
+    pub done: String,
+    /// Select this account afterwards.
+    pub select: Option<String>,
+    /// Start its login afterwards.
+    pub login: bool,
+}
+
+/// The accounts of the config as just loaded.
+#[derive(Debug)]
+pub struct Reloaded {
+    pub rows: Vec<super::model::AccountRow>,
+    pub clipboard_clear: Option<Duration>,
 }
 
 /// Why a refresh or login failed, and whether only a new login can help.
@@ -104,6 +150,15 @@ pub enum Command {
     },
     Introspect(String),
     Userinfo(String),
+    ReadConfig(ConfigPurpose),
+    /// Write the config (if the file still holds `before`) and load it again.
+    SaveConfig(ConfigWrite),
+    /// Log an account out (`local`: without revoking), then write the config without it.
+    RemoveAccount {
+        account: String,
+        local: bool,
+        write: ConfigWrite,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The dashboard: Elm-style `Model` / `update` / `view` over the shared engine.
 
 mod app;
+pub mod editor;
 pub mod event;
 pub mod model;
 pub mod schedule;
@@ -47,6 +48,7 @@ pub fn main(config_override: Option<&Path>) -> i32 {
         ),
     };
     let mut model = model;
+    model.config_path = paths.config_file.clone();
     model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let runtime = match crate::cli::runtime() {
         Ok(rt) => rt,

@@ -1,5 +1,6 @@
 //! Everything the dashboard shows, as plain data. Views read it; only `update` changes it.
 
+use super::editor::{Editor, Review};
 use crate::config::Flow;
 use crate::engine::EXPIRING_WITHIN;
 use crate::jwt::Decoded;
@@ -30,6 +31,8 @@ pub struct Model {
     /// `NO_COLOR` is set: meaning goes through text and reverse video only.
     pub no_color: bool,
     pub last_reload: DateTime<Utc>,
+    /// The config file the account editor reads and writes.
+    pub config_path: PathBuf,
     pub quit: bool,
 }
 
@@ -217,6 +220,10 @@ pub enum Popup {
         account: String,
     },
     Inspector(Inspector),
+    /// Adding or changing an account.
+    Editor(Box<Editor>),
+    /// A change to config.toml waiting for a yes.
+    Review(Box<Review>),
     /// A provider's JSON answer (introspection, userinfo).
     Json {
         title: String,
@@ -283,6 +290,7 @@ impl Model {
             clipboard_clear: None,
             no_color: false,
             last_reload: now,
+            config_path: PathBuf::new(),
             quit: false,
         }
     }

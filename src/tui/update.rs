@@ -1,6 +1,9 @@
 //! `update(model, msg) -> commands`: all dashboard behaviour, with no IO and no clock.
 
-use super::event::{Command, Failure, LoginProgress, Msg, Outcome, VerifyAgainst};
+use super::editor::{self, Editor, Review, ReviewAction};
+use super::event::{
+    Command, ConfigPurpose, ConfigWrite, Failure, LoginProgress, Msg, Outcome, VerifyAgainst,
+};
 use super::model::{Activity, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice};
 use super::schedule;
 use crate::secret::Secret;
@@ -184,8 +187,129 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                 scroll: 0,
             });
         }
+        Outcome::ConfigRead { purpose, result } => return config_read(model, purpose, result),
+        Outcome::RemovalLoggedOut {
+            account,
+            result,
+            write,
+        } => match result {
+            Ok(notes) => {
+                let mut write = write;
+                if !notes.is_empty() {
+                    write.done = format!("{} ({})", write.done, notes.join("; "));
+                }
+                return vec![Command::SaveConfig(write)];
+            }
+            Err(e) => {
+                if let Some(row) = model.row_mut(&account) {
+                    row.activity = Activity::Idle;
+                }
+                model.error(format!(
+                    "'{account}' stays in the config: {e}. To remove it without revoking, press D and then f"
+                ));
+            }
+        },
+        Outcome::ConfigSaved { write, result } => return config_saved(model, write, result),
     }
     Vec::new()
+}
+
+/// The config text arrived: open the editor, or show what removing an account changes.
+fn config_read(
+    model: &mut Model,
+    purpose: ConfigPurpose,
+    result: Result<Option<String>, String>,
+) -> Vec<Command> {
+    let text = match result {
+        Ok(text) => text,
+        Err(e) => {
+            model.error(format!("Could not read the config: {e}"));
+            return Vec::new();
+        }
+    };
+    let path = model.config_path.clone();
+    let mode = match purpose {
+        ConfigPurpose::Add => editor::Mode::Add,
+        ConfigPurpose::Change(account) => editor::Mode::Change { account },
+        ConfigPurpose::Remove(account) => {
+            let before = text.as_deref().unwrap_or_default();
+            match crate::config::edit::remove_account(&path, before, &account) {
+                Ok(after) => {
+                    model.popup = Some(Popup::Review(Box::new(Review::new(
+                        ReviewAction::Remove { account },
+                        None,
+                        &path,
+                        text,
+                        after,
+                    ))));
+                }
+                Err(e) => model.error(format!("Cannot remove '{account}': {e}")),
+            }
+            return Vec::new();
+        }
+    };
+    match Editor::open(&path, text, mode) {
+        Ok(editor) => model.popup = Some(Popup::Editor(Box::new(editor))),
+        Err(e) => model.error(e),
+    }
+    Vec::new()
+}
+
+/// The config was written and loaded again: the list follows it, keeping what is known.
+fn config_saved(
+    model: &mut Model,
+    write: ConfigWrite,
+    result: Result<super::event::Reloaded, String>,
+) -> Vec<Command> {
+    let reloaded = match result {
+        Ok(r) => r,
+        Err(e) => {
+            for row in &mut model.accounts {
+                if row.activity == Activity::LoggingOut {
+                    row.activity = Activity::Idle;
+                }
+            }
+            model.error(e);
+            return Vec::new();
+        }
+    };
+    let mut old: std::collections::HashMap<String, super::model::AccountRow> = model
+        .accounts
+        .drain(..)
+        .map(|r| (r.name.clone(), r))
+        .collect();
+    let mut rows: Vec<_> = reloaded
+        .rows
+        .into_iter()
+        .map(|fresh| match old.remove(&fresh.name) {
+            Some(mut row) => {
+                row.provider = fresh.provider;
+                row.flow = fresh.flow;
+                row
+            }
+            None => fresh,
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.provider, &a.name).cmp(&(&b.provider, &b.name)));
+    let previous = model.selected_row().map(|r| r.name.clone());
+    model.accounts = rows;
+    model.setup = Setup::Ready;
+    model.clipboard_clear = reloaded.clipboard_clear;
+    model.popup = None;
+    model.filter.clear();
+    let select = write.select.clone().or(previous);
+    model.selected = select
+        .and_then(|name| model.accounts.iter().position(|r| r.name == name))
+        .unwrap_or(0)
+        .min(model.accounts.len().saturating_sub(1));
+    model.info(write.done.clone());
+    let mut commands = vec![Command::LoadAll];
+    if write.login
+        && let Some(name) = write.select
+    {
+        commands.extend(start_login(model, name));
+    }
+    commands
 }
 
 /// Fresh tokens from a refresh or a login clear the row's trouble.
@@ -346,6 +470,23 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 return vec![Command::Userinfo(name)];
             }
         }
+        KeyCode::Char('A') => {
+            if let Setup::Broken { .. } = model.setup {
+                model.error("The config has an error; fix it by hand first (tokdeck never edits a file it cannot parse)");
+                return Vec::new();
+            }
+            return vec![Command::ReadConfig(ConfigPurpose::Add)];
+        }
+        KeyCode::Char('e') => {
+            if let Some(name) = selected {
+                return vec![Command::ReadConfig(ConfigPurpose::Change(name))];
+            }
+        }
+        KeyCode::Char('D') => {
+            if let Some(name) = selected {
+                return vec![Command::ReadConfig(ConfigPurpose::Remove(name))];
+            }
+        }
         KeyCode::Char('c') => return copy(model, CopyWhat::Access),
         KeyCode::Char('i') => return copy(model, CopyWhat::Id),
         KeyCode::Char('a') => return copy(model, CopyWhat::Header),
@@ -430,6 +571,26 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 _ => {}
             }
         }
+        Popup::Editor(form) => match form.key(key) {
+            editor::Step::Stay => {}
+            editor::Step::Cancel => model.popup = None,
+            editor::Step::Review(after) => {
+                let account = form.account.trim().to_string();
+                let action = match form.mode {
+                    editor::Mode::Add => ReviewAction::Add { account },
+                    editor::Mode::Change { .. } => ReviewAction::Change { account },
+                };
+                let review = Review::new(
+                    action,
+                    Some((**form).clone()),
+                    &form.path,
+                    form.before.clone(),
+                    after,
+                );
+                model.popup = Some(Popup::Review(Box::new(review)));
+            }
+        },
+        Popup::Review(_) => return review_key(model, key),
         Popup::Json { scroll, .. } => match key.code {
             KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
             KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
@@ -472,6 +633,69 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         },
     }
     Vec::new()
+}
+
+/// y writes, l writes and logs in, f removes without revoking, Esc goes back.
+fn review_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Popup::Review(review)) = &mut model.popup else {
+        return Vec::new();
+    };
+    let write = |done: String, select: Option<String>, login: bool| ConfigWrite {
+        path: review.path.clone(),
+        before: review.before.clone(),
+        after: review.after.clone(),
+        done,
+        select,
+        login,
+    };
+    let file = review.path.display().to_string();
+    let command = match (&review.action, key.code) {
+        (_, KeyCode::Esc | KeyCode::Char('n')) => {
+            model.popup = review.editor.take().map(Popup::Editor);
+            return Vec::new();
+        }
+        (ReviewAction::Add { account }, KeyCode::Char('y') | KeyCode::Enter) => {
+            Command::SaveConfig(write(
+                format!("Added '{account}' to {file}; press l to log in"),
+                Some(account.clone()),
+                false,
+            ))
+        }
+        (ReviewAction::Change { account }, KeyCode::Char('y') | KeyCode::Enter) => {
+            Command::SaveConfig(write(
+                format!("Saved the changes to '{account}' in {file}"),
+                Some(account.clone()),
+                false,
+            ))
+        }
+        (ReviewAction::Add { account } | ReviewAction::Change { account }, KeyCode::Char('l')) => {
+            Command::SaveConfig(write(
+                format!("Saved '{account}' in {file}"),
+                Some(account.clone()),
+                true,
+            ))
+        }
+        (ReviewAction::Remove { account }, KeyCode::Char(c @ ('y' | 'f'))) => {
+            let account = account.clone();
+            let write = write(
+                format!("Logged out of '{account}' and removed it from {file}"),
+                None,
+                false,
+            );
+            model.popup = None;
+            if let Some(row) = model.row_mut(&account) {
+                row.activity = Activity::LoggingOut;
+            }
+            return vec![Command::RemoveAccount {
+                account,
+                local: c == 'f',
+                write,
+            }];
+        }
+        _ => return Vec::new(),
+    };
+    model.popup = None;
+    vec![command]
 }
 
 fn cancel_login_if_any(model: &mut Model) -> Vec<Command> {

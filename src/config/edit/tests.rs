@@ -264,3 +264,40 @@ fn save_creates_a_private_file_and_writes_through_symlinks() {
         "store = \"file\"\n"
     );
 }
+
+#[test]
+fn diff_shows_the_changed_lines_with_context_and_masks_secrets() {
+    let before = "a\nb\nc\nd\ne\nf\n";
+    let after = "a\nb\nc\nX\nclient_secret = \"hunter2\"\ne\nf\n";
+    assert_eq!(
+        diff(before, after, 1),
+        vec![
+            DiffLine::Skipped(2),
+            DiffLine::Same("c".into()),
+            DiffLine::Removed("d".into()),
+            DiffLine::Added("X".into()),
+            DiffLine::Added("client_secret = \"••••••\"".into()),
+            DiffLine::Same("e".into()),
+            DiffLine::Skipped(1),
+        ]
+    );
+    assert_eq!(diff("", "x\n", 2), vec![DiffLine::Added("x".into())]);
+}
+
+#[test]
+fn diff_finds_insertions_between_unchanged_lines() {
+    let before = "[p]\nx = 1\n\n[a]\nprovider = \"p\"\n";
+    let after = "[p]\nx = 1\n\n[q]\ny = 2\n\n[a]\nprovider = \"p\"\n";
+    assert_eq!(
+        diff(before, after, 1),
+        vec![
+            DiffLine::Skipped(2),
+            DiffLine::Same("".into()),
+            DiffLine::Added("[q]".into()),
+            DiffLine::Added("y = 2".into()),
+            DiffLine::Added("".into()),
+            DiffLine::Same("[a]".into()),
+            DiffLine::Skipped(1),
+        ]
+    );
+}

@@ -531,3 +531,205 @@ fn introspection_and_userinfo_open_a_pane() {
     update(&mut m, key(KeyCode::Esc));
     assert!(m.popup.is_none());
 }
+
+const CONFIG: &str = "# mine\n[providers.idp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\nflow = \"device\"\n\n[accounts.a]\nprovider = \"idp\"\n";
+
+fn config_read(purpose: ConfigPurpose, text: Option<&str>) -> Msg {
+    Msg::Done(Outcome::ConfigRead {
+        purpose,
+        result: Ok(text.map(str::to_string)),
+    })
+}
+
+fn typed(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        update(m, ch(c));
+    }
+}
+
+#[test]
+fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
+    let mut m = model(vec![row("a", None)]);
+    m.config_path = "/cfg/config.toml".into();
+    assert_eq!(
+        update(&mut m, ch('A')),
+        vec![Command::ReadConfig(ConfigPurpose::Add)]
+    );
+    update(&mut m, config_read(ConfigPurpose::Add, Some(CONFIG)));
+    assert!(matches!(m.popup, Some(Popup::Editor(_))));
+    typed(&mut m, "b");
+    // Keys typed in the form never reach the dashboard ('A', 'q', ...).
+    typed(&mut m, "q");
+    assert!(!m.quit);
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    let Some(Popup::Review(review)) = &m.popup else {
+        panic!("no review");
+    };
+    assert_eq!(review.before.as_deref(), Some(CONFIG));
+    assert_eq!(
+        review.after,
+        format!("{CONFIG}\n[accounts.bq]\nprovider = \"idp\"\n")
+    );
+
+    // Esc goes back to the form with what was typed.
+    update(&mut m, key(KeyCode::Esc));
+    let Some(Popup::Editor(editor)) = &m.popup else {
+        panic!("not back in the form");
+    };
+    assert_eq!(editor.account, "bq");
+    update(&mut m, key(KeyCode::Enter));
+
+    let commands = update(&mut m, ch('l'));
+    let [Command::SaveConfig(write)] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(write.path, std::path::PathBuf::from("/cfg/config.toml"));
+    assert_eq!(write.before.as_deref(), Some(CONFIG));
+    assert!(write.login);
+    assert!(m.popup.is_none());
+
+    // The runtime wrote and loaded it: the new row shows up, selected, and its login starts.
+    let mut b = AccountRow::new("bq", "idp", Flow::Device);
+    b.loaded = false;
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::ConfigSaved {
+            write: write.clone(),
+            result: Ok(super::super::event::Reloaded {
+                rows: vec![AccountRow::new("a", "idp", Flow::Device), b],
+                clipboard_clear: None,
+            }),
+        }),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::LoadAll, Command::Login("bq".into())]
+    );
+    assert_eq!(m.accounts.len(), 2);
+    assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("bq"));
+    // The row that existed keeps what the dashboard knew about it.
+    assert!(m.accounts.iter().any(|r| r.name == "a" && r.loaded));
+    assert!(matches!(m.popup, Some(Popup::Login { .. })));
+}
+
+#[test]
+fn a_failed_write_is_reported_and_the_list_stays() {
+    let mut m = model(vec![row("a", None)]);
+    let write = ConfigWrite {
+        path: "/cfg/config.toml".into(),
+        before: Some(CONFIG.into()),
+        after: String::new(),
+        done: "done".into(),
+        select: None,
+        login: false,
+    };
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::ConfigSaved {
+            write,
+            result: Err("'/cfg/config.toml' changed on disk".into()),
+        }),
+    );
+    assert!(commands.is_empty());
+    assert_eq!(m.accounts.len(), 1);
+    let status = m.status.clone().expect("status");
+    assert_eq!(status.level, crate::tui::model::Level::Error);
+    assert!(status.text.contains("changed on disk"));
+}
+
+#[test]
+fn a_broken_config_is_not_edited() {
+    let mut m = Model::new(
+        Setup::Broken {
+            message: "bad".into(),
+        },
+        Vec::new(),
+        t(0),
+    );
+    assert!(update(&mut m, ch('A')).is_empty());
+    assert!(m.status.expect("status").text.contains("fix it by hand"));
+
+    // A file that broke after the dashboard started is refused when read.
+    let mut m = model(vec![row("a", None)]);
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Add, Some("[accounts.x]\n")),
+    );
+    assert!(m.popup.is_none());
+    assert!(m.status.expect("status").text.contains("does not parse"));
+}
+
+#[test]
+fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
+    let mut m = model(vec![row("a", Some(tokens("at", 0, 3600, true)))]);
+    m.config_path = "/cfg/config.toml".into();
+    assert_eq!(
+        update(&mut m, ch('D')),
+        vec![Command::ReadConfig(ConfigPurpose::Remove("a".into()))]
+    );
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
+    );
+    assert!(matches!(m.popup, Some(Popup::Review(_))));
+    let commands = update(&mut m, ch('y'));
+    let [
+        Command::RemoveAccount {
+            account,
+            local,
+            write,
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(account, "a");
+    assert!(!local, "y revokes");
+    assert!(!write.after.contains("[accounts.a]"));
+    assert!(write.after.starts_with("# mine\n"));
+    assert_eq!(m.accounts[0].activity, Activity::LoggingOut);
+
+    // The provider could not be reached: nothing is removed.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::RemovalLoggedOut {
+            account: "a".into(),
+            result: Err("could not reach the provider".into()),
+            write: write.clone(),
+        }),
+    );
+    assert!(commands.is_empty());
+    assert_eq!(m.accounts[0].activity, Activity::Idle);
+    assert!(
+        m.status
+            .clone()
+            .expect("status")
+            .text
+            .contains("press D and then f")
+    );
+
+    // Logged out: the config is written next.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::RemovalLoggedOut {
+            account: "a".into(),
+            result: Ok(vec![]),
+            write: write.clone(),
+        }),
+    );
+    assert_eq!(commands, vec![Command::SaveConfig(write.clone())]);
+}
+
+#[test]
+fn f_removes_without_revoking() {
+    let mut m = model(vec![row("a", None)]);
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
+    );
+    let commands = update(&mut m, ch('f'));
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::RemoveAccount { local: true, .. }]
+    ));
+}

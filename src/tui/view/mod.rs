@@ -4,6 +4,7 @@ mod accounts;
 pub mod bigtext;
 mod claims;
 mod details;
+mod editor;
 mod popups;
 mod welcome;
 
@@ -66,7 +67,7 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
         Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
     } else {
         Line::from(Span::styled(
-            "l login  r refresh  x logout  c/i/a copy token/ID/header  t access/ID claims  / filter  ? keys  q quit",
+            "l login  r refresh  x logout  c/i/a copy token/ID/header  t claims  A add  / filter  ? keys  q quit",
             Style::new().fg(Color::DarkGray),
         ))
     };

@@ -16,6 +16,9 @@ pub const HELP: &[(&str, &str)] = &[
     ("l / Enter", "log in with the account's flow"),
     ("r", "refresh now"),
     ("x", "log out (revoke and delete; asks first)"),
+    ("A", "add an account (writes config.toml after a review)"),
+    ("e", "change the account's provider, flow or scopes"),
+    ("D", "remove the account (logs out first; asks first)"),
     ("c", "copy the access token"),
     ("i", "copy the ID token"),
     ("a", "copy the Authorization header"),
@@ -64,6 +67,8 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             show(frame, centered(area, 62, 6), " Log out ", lines);
         }
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
+        Some(Popup::Editor(editor)) => super::editor::form(frame, area, editor),
+        Some(Popup::Review(review)) => super::editor::review(frame, area, review),
         Some(Popup::Json {
             title,
             body,

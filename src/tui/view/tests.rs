@@ -254,3 +254,46 @@ fn no_color_keeps_meaning_in_text_and_reverse_video() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
     }
 }
+
+#[test]
+fn account_editor_and_review() {
+    use crate::tui::editor::{Editor, Field, Mode, Review, ReviewAction};
+    let path = std::path::Path::new("/home/me/.config/tokdeck/config.toml");
+    let before = "# mine\n[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\nflow = \"device\"\n\n[accounts.alice]\nprovider = \"corp\"\n";
+    let mut editor = Editor::open(path, Some(before.into()), Mode::Add).expect("opens");
+    editor.account = "bob".into();
+    while editor.shown(Field::Provider) != "new provider: okta" {
+        editor.provider += 1;
+    }
+    editor.provider_name = "okta".into();
+    editor.template.insert("domain", "dev-1.okta.com".into());
+    editor.client_id = "0oa1".into();
+    editor.client_secret = "hunter2".into();
+    editor.focus = Field::ClientSecret;
+    let mut model = every_state();
+    model.popup = Some(Popup::Editor(Box::new(editor.clone())));
+    let terminal = render(&model, 100, 30);
+    insta::assert_snapshot!("editor_form", terminal.backend());
+    let text = format!("{}", terminal.backend());
+    assert!(!text.contains("hunter2"), "the secret is masked");
+
+    let draft = editor.draft().expect("draft");
+    let after = crate::config::edit::add_account(path, before, &draft).expect("after");
+    model.popup = Some(Popup::Review(Box::new(Review::new(
+        ReviewAction::Add {
+            account: "bob".into(),
+        },
+        Some(editor),
+        path,
+        Some(before.into()),
+        after,
+    ))));
+    let terminal = render(&model, 100, 30);
+    insta::assert_snapshot!("editor_review", terminal.backend());
+    let text = format!("{}", terminal.backend());
+    assert!(
+        !text.contains("hunter2"),
+        "the secret is masked in the diff"
+    );
+    find(&terminal, "+ client_secret = \"••••••\"");
+}

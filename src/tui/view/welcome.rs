@@ -24,8 +24,13 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         Setup::FirstRun { config_path } => {
             lines.push(Line::styled("Welcome to tokdeck", bold.fg(Color::Green)));
             lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Press A to add your first account: pick a preset (Google, GitHub, Microsoft, …) or an issuer; tokdeck shows the file before it writes it.",
+                Style::new().fg(Color::Yellow),
+            ));
+            lines.push(Line::raw(""));
             lines.push(Line::raw(format!(
-                "There is no config yet. Create {}",
+                "Or create {} by hand",
                 config_path.display()
             )));
             lines.push(Line::raw("with a provider and an account, for example:"));
@@ -51,7 +56,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         preset_names().join(", ")
     )));
     lines.push(Line::raw(
-        "Then start tokdeck again and log in with l, or run `tokdeck login alice-work`.",
+        "After editing by hand, start tokdeck again; then log in with l, or run `tokdeck login alice-work`.",
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(

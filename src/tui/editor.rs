@@ -1,0 +1,479 @@
+//! The account editor popup: a small form over a provider (one from the file or a new one
+//! from a preset), an account name, a flow and scopes. Plain data and pure functions; the
+//! config text it edits comes in through a message and leaves through a command.
+
+use crate::config::edit::{self, AccountDraft, DiffLine, NewProvider, ProviderDraft};
+use crate::config::{Config, Flow, preset, presets};
+use crate::secret::Secret;
+use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Adding a new account, or changing one that exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Add,
+    Change { account: String },
+}
+
+/// Where the provider comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Existing {
+        name: String,
+        /// What an account gets when it sets no flow.
+        flow: Flow,
+        scopes: Vec<String>,
+    },
+    Preset {
+        key: String,
+        description: String,
+    },
+}
+
+impl Choice {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Existing { name, .. } => format!("{name} (from your config)"),
+            Self::Preset { key, .. } => format!("new provider: {key}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Account,
+    Provider,
+    ProviderName,
+    Issuer,
+    Template(&'static str),
+    ClientId,
+    ClientSecret,
+    Flow,
+    Scopes,
+}
+
+/// The flow choices, in order; `None` is the provider's own.
+pub const FLOWS: [Option<Flow>; 4] = [
+    None,
+    Some(Flow::Device),
+    Some(Flow::Browser),
+    Some(Flow::ClientCredentials),
+];
+
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub mode: Mode,
+    pub path: PathBuf,
+    /// The file as read (`None`: there is no file yet).
+    pub before: Option<String>,
+    pub choices: Vec<Choice>,
+    pub account: String,
+    pub provider: usize,
+    pub provider_name: String,
+    pub issuer: String,
+    pub template: BTreeMap<&'static str, String>,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Index into [`FLOWS`].
+    pub flow: usize,
+    pub scopes: String,
+    pub focus: Field,
+    pub error: Option<String>,
+}
+
+/// What a key did to the form.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    Stay,
+    Cancel,
+    /// The draft became this new file text.
+    Review(String),
+}
+
+impl Editor {
+    /// A form over `text` (the current file, `None` if there is none). Fails with the
+    /// reason when the file is not a valid config: tokdeck never edits such a file.
+    pub fn open(path: &Path, text: Option<String>, mode: Mode) -> Result<Self, String> {
+        let config =
+            Config::parse(path, text.as_deref().unwrap_or_default(), None).map_err(|e| {
+                format!(
+                    "{e}. Fix the file by hand; tokdeck does not edit a config that does not parse"
+                )
+            })?;
+        let mut choices: Vec<Choice> = config
+            .providers
+            .values()
+            .map(|p| Choice::Existing {
+                name: p.name.clone(),
+                flow: p.flow.unwrap_or(Flow::Browser),
+                scopes: p.scopes.clone(),
+            })
+            .collect();
+        choices.extend(presets().into_iter().map(|(key, p)| Choice::Preset {
+            key,
+            description: p.description,
+        }));
+        let mut editor = Self {
+            mode: mode.clone(),
+            path: path.to_path_buf(),
+            before: text,
+            choices,
+            account: String::new(),
+            provider: 0,
+            provider_name: String::new(),
+            issuer: String::new(),
+            template: BTreeMap::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            flow: 0,
+            scopes: String::new(),
+            focus: Field::Account,
+            error: None,
+        };
+        if let Mode::Change { account } = &mode {
+            let existing = config.account(account).map_err(|e| e.to_string())?;
+            editor.account = account.clone();
+            editor.provider = editor
+                .choices
+                .iter()
+                .position(|c| matches!(c, Choice::Existing { name, .. } if *name == existing.provider.name))
+                .unwrap_or(0);
+            let provider_flow = existing.provider.flow.unwrap_or(Flow::Browser);
+            editor.flow = if existing.flow == provider_flow {
+                0
+            } else {
+                FLOWS
+                    .iter()
+                    .position(|f| *f == Some(existing.flow))
+                    .unwrap_or(0)
+            };
+            if existing.scopes != existing.provider.scopes {
+                editor.scopes = existing.scopes.join(" ");
+            }
+            editor.focus = Field::Provider;
+        }
+        editor.name_after_preset();
+        Ok(editor)
+    }
+
+    pub fn choice(&self) -> Option<&Choice> {
+        self.choices.get(self.provider)
+    }
+
+    /// The fields shown, in order; they depend on the provider choice.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut fields = Vec::new();
+        if self.mode == Mode::Add {
+            fields.push(Field::Account);
+        }
+        fields.push(Field::Provider);
+        if let Some(Choice::Preset { key, .. }) = self.choice() {
+            fields.push(Field::ProviderName);
+            if let Some(p) = preset(key) {
+                if p.endpoints.issuer.is_none() && p.endpoints.token_endpoint.is_none() {
+                    fields.push(Field::Issuer);
+                }
+                for name in crate::config::TEMPLATE_KEYS {
+                    let used =
+                        p.requires.iter().any(|r| r == name) || p.defaults.contains_key(*name);
+                    if used {
+                        fields.push(Field::Template(name));
+                    }
+                }
+            }
+            fields.push(Field::ClientId);
+            fields.push(Field::ClientSecret);
+        }
+        fields.push(Field::Flow);
+        fields.push(Field::Scopes);
+        fields
+    }
+
+    pub fn label(field: Field) -> String {
+        match field {
+            Field::Account => "Account name".into(),
+            Field::Provider => "Provider".into(),
+            Field::ProviderName => "Provider name".into(),
+            Field::Issuer => "Issuer URL".into(),
+            Field::Template("authorization_server") => "Auth server".into(),
+            Field::Template("base_url") => "Base URL".into(),
+            Field::Template(name) => {
+                let mut label = name.to_string();
+                label[..1].make_ascii_uppercase();
+                label
+            }
+            Field::ClientId => "Client ID".into(),
+            Field::ClientSecret => "Client secret".into(),
+            Field::Flow => "Flow".into(),
+            Field::Scopes => "Scopes".into(),
+        }
+    }
+
+    /// What a field holds, as shown (secrets masked).
+    pub fn shown(&self, field: Field) -> String {
+        match field {
+            Field::Account => self.account.clone(),
+            Field::Provider => self.choice().map(Choice::label).unwrap_or_default(),
+            Field::ProviderName => self.provider_name.clone(),
+            Field::Issuer => self.issuer.clone(),
+            Field::Template(name) => self.template.get(name).cloned().unwrap_or_default(),
+            Field::ClientId => self.client_id.clone(),
+            Field::ClientSecret => "•".repeat(self.client_secret.chars().count()),
+            Field::Flow => match FLOWS[self.flow] {
+                Some(flow) => flow.to_string(),
+                None => format!("the provider's ({})", self.provider_flow()),
+            },
+            Field::Scopes => self.scopes.clone(),
+        }
+    }
+
+    /// A one-line explanation of the focused field.
+    pub fn hint(&self, field: Field) -> String {
+        match field {
+            Field::Account => "Letters, digits, '-', '_', '.'; used by `tokdeck token NAME`".into(),
+            Field::Provider => match self.choice() {
+                Some(Choice::Preset { description, .. }) => description.clone(),
+                _ => "← → pick a provider from your config, or a preset for a new one".into(),
+            },
+            Field::ProviderName => "The [providers.NAME] table to create".into(),
+            Field::Issuer => "https://… (discovery finds the endpoints)".into(),
+            Field::Template(name) => {
+                let default = self
+                    .preset_key()
+                    .and_then(preset)
+                    .and_then(|p| p.defaults.get(name).cloned());
+                match default {
+                    Some(d) => format!("Leave empty for '{d}'"),
+                    None => format!("Required by this preset ({name})"),
+                }
+            }
+            Field::ClientId => "The OAuth client you registered for tokdeck".into(),
+            Field::ClientSecret => {
+                "Only for confidential clients; stored in config.toml (0600 when new)".into()
+            }
+            Field::Flow => "← → device, browser or client_credentials".into(),
+            Field::Scopes => {
+                format!(
+                    "Space-separated; empty for the provider's: {}",
+                    self.provider_scopes().join(" ")
+                )
+            }
+        }
+    }
+
+    fn preset_key(&self) -> Option<&str> {
+        match self.choice() {
+            Some(Choice::Preset { key, .. }) => Some(key),
+            _ => None,
+        }
+    }
+
+    fn provider_flow(&self) -> Flow {
+        match self.choice() {
+            Some(Choice::Existing { flow, .. }) => *flow,
+            Some(Choice::Preset { key, .. }) => {
+                preset(key).and_then(|p| p.flow).unwrap_or(Flow::Browser)
+            }
+            None => Flow::Browser,
+        }
+    }
+
+    fn provider_scopes(&self) -> Vec<String> {
+        match self.choice() {
+            Some(Choice::Existing { scopes, .. }) => scopes.clone(),
+            Some(Choice::Preset { key, .. }) => preset(key).map(|p| p.scopes).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    fn text_mut(&mut self, field: Field) -> Option<&mut String> {
+        match field {
+            Field::Account => Some(&mut self.account),
+            Field::ProviderName => Some(&mut self.provider_name),
+            Field::Issuer => Some(&mut self.issuer),
+            Field::Template(name) => Some(self.template.entry(name).or_default()),
+            Field::ClientId => Some(&mut self.client_id),
+            Field::ClientSecret => Some(&mut self.client_secret),
+            Field::Scopes => Some(&mut self.scopes),
+            Field::Provider | Field::Flow => None,
+        }
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        let step = |i: usize, n: usize| {
+            if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }
+        };
+        match self.focus {
+            Field::Provider if !self.choices.is_empty() => {
+                self.provider = step(self.provider, self.choices.len());
+                self.name_after_preset();
+            }
+            Field::Flow => self.flow = step(self.flow, FLOWS.len()),
+            _ => {}
+        }
+    }
+
+    /// A new provider is named after its preset until the user types a name.
+    fn name_after_preset(&mut self) {
+        let untouched = self.provider_name.is_empty()
+            || self
+                .choices
+                .iter()
+                .any(|c| matches!(c, Choice::Preset { key, .. } if *key == self.provider_name));
+        if let Some(Choice::Preset { key, .. }) = self.choice()
+            && untouched
+        {
+            self.provider_name = key.clone();
+        }
+    }
+
+    fn move_focus(&mut self, delta: isize) {
+        let fields = self.fields();
+        let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        let next = (at + delta).rem_euclid(fields.len() as isize) as usize;
+        self.focus = fields[next];
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> Step {
+        match key.code {
+            KeyCode::Esc => return Step::Cancel,
+            KeyCode::Tab | KeyCode::Down => self.move_focus(1),
+            KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
+            KeyCode::Left => self.cycle(false),
+            KeyCode::Right => self.cycle(true),
+            KeyCode::Enter => {
+                return match self.review() {
+                    Ok(text) => {
+                        self.error = None;
+                        Step::Review(text)
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        Step::Stay
+                    }
+                };
+            }
+            KeyCode::Backspace => {
+                if let Some(text) = self.text_mut(self.focus) {
+                    text.pop();
+                }
+            }
+            KeyCode::Char(' ') if matches!(self.focus, Field::Provider | Field::Flow) => {
+                self.cycle(true)
+            }
+            KeyCode::Char(c) => {
+                let focus = self.focus;
+                if let Some(text) = self.text_mut(focus) {
+                    // Names and URLs have no spaces; scopes are separated by them.
+                    if c != ' ' || focus == Field::Scopes {
+                        text.push(c);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Step::Stay
+    }
+
+    /// What the form describes.
+    pub fn draft(&self) -> Result<AccountDraft, String> {
+        let provider = match self.choice() {
+            Some(Choice::Existing { name, .. }) => ProviderDraft::Existing(name.clone()),
+            Some(Choice::Preset { key, .. }) => ProviderDraft::New(NewProvider {
+                name: self.provider_name.trim().to_string(),
+                preset: key.clone(),
+                issuer: Some(self.issuer.trim().to_string()).filter(|i| !i.is_empty()),
+                client_id: self.client_id.trim().to_string(),
+                client_secret: Some(Secret::new(self.client_secret.trim()))
+                    .filter(|s| !s.is_empty()),
+                template: self
+                    .template
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
+            }),
+            None => return Err("no provider to choose from".into()),
+        };
+        if let ProviderDraft::New(new) = &provider
+            && new.preset == "generic"
+            && new.issuer.is_none()
+        {
+            return Err("the generic preset needs the issuer URL".into());
+        }
+        let scopes: Vec<String> = self.scopes.split_whitespace().map(str::to_string).collect();
+        Ok(AccountDraft {
+            name: self.account.trim().to_string(),
+            provider,
+            flow: FLOWS[self.flow],
+            scopes: (!scopes.is_empty()).then_some(scopes),
+        })
+    }
+
+    /// The new file text, or why the draft cannot be written.
+    fn review(&self) -> Result<String, String> {
+        let draft = self.draft()?;
+        if draft.name.is_empty() {
+            return Err("the account needs a name".into());
+        }
+        let before = self.before.as_deref().unwrap_or_default();
+        match &self.mode {
+            Mode::Add => edit::add_account(&self.path, before, &draft),
+            Mode::Change { .. } => edit::change_account(&self.path, before, &draft),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// A change waiting for the user's yes.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub action: ReviewAction,
+    pub path: PathBuf,
+    pub before: Option<String>,
+    pub after: String,
+    pub diff: Vec<DiffLine>,
+    /// The form to go back to (Esc), for adds and changes.
+    pub editor: Option<Box<Editor>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewAction {
+    Add {
+        account: String,
+    },
+    Change {
+        account: String,
+    },
+    /// Log out (revoke, delete the tokens), then remove the table.
+    Remove {
+        account: String,
+    },
+}
+
+impl Review {
+    pub fn new(
+        action: ReviewAction,
+        editor: Option<Editor>,
+        path: &Path,
+        before: Option<String>,
+        after: String,
+    ) -> Self {
+        Self {
+            diff: edit::diff(before.as_deref().unwrap_or_default(), &after, 2),
+            action,
+            path: path.to_path_buf(),
+            before,
+            after,
+            editor: editor.map(Box::new),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

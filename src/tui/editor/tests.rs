@@ -1,0 +1,146 @@
+use super::*;
+use crossterm::event::KeyModifiers;
+
+const CONFIG: &str = r#"# keep me
+[providers.corp]
+issuer = "https://idp.example"
+client_id = "tokdeck"
+flow = "device"
+
+[accounts.alice]
+provider = "corp"
+"#;
+
+fn path() -> PathBuf {
+    PathBuf::from("/tmp/tokdeck-test/config.toml")
+}
+
+fn press(editor: &mut Editor, code: KeyCode) -> Step {
+    editor.key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn type_text(editor: &mut Editor, text: &str) {
+    for c in text.chars() {
+        press(editor, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn adding_to_an_existing_provider_reviews_the_new_table() {
+    let mut editor = Editor::open(&path(), Some(CONFIG.into()), Mode::Add).expect("opens");
+    assert_eq!(editor.focus, Field::Account);
+    assert_eq!(
+        editor.fields(),
+        [Field::Account, Field::Provider, Field::Flow, Field::Scopes]
+    );
+    type_text(&mut editor, "bob work");
+    assert_eq!(editor.account, "bobwork", "spaces are not part of names");
+    press(&mut editor, KeyCode::Backspace);
+    press(&mut editor, KeyCode::Tab);
+    press(&mut editor, KeyCode::Tab);
+    assert_eq!(editor.focus, Field::Flow);
+    assert_eq!(editor.shown(Field::Flow), "the provider's (device)");
+    press(&mut editor, KeyCode::Right);
+    press(&mut editor, KeyCode::Right);
+    assert_eq!(editor.shown(Field::Flow), "browser");
+    press(&mut editor, KeyCode::Tab);
+    type_text(&mut editor, "openid email");
+    let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
+        panic!("no review: {:?}", editor.error);
+    };
+    assert!(after.starts_with("# keep me\n"), "{after}");
+    assert!(
+        after.ends_with(
+            "[accounts.bobwor]\nprovider = \"corp\"\nflow = \"browser\"\nscopes = [\"openid\", \"email\"]\n"
+        ),
+        "{after}"
+    );
+}
+
+#[test]
+fn a_new_preset_provider_asks_for_its_parameters() {
+    let mut editor = Editor::open(&path(), None, Mode::Add).expect("opens without a file");
+    type_text(&mut editor, "dev");
+    press(&mut editor, KeyCode::Tab);
+    // No providers in the file: the choices are the presets.
+    while editor.shown(Field::Provider) != "new provider: keycloak" {
+        press(&mut editor, KeyCode::Right);
+    }
+    assert_eq!(
+        editor.fields(),
+        [
+            Field::Account,
+            Field::Provider,
+            Field::ProviderName,
+            Field::Template("realm"),
+            Field::Template("base_url"),
+            Field::ClientId,
+            Field::ClientSecret,
+            Field::Flow,
+            Field::Scopes,
+        ]
+    );
+    assert_eq!(editor.provider_name, "keycloak", "named after the preset");
+    // Required parameters are asked for by name.
+    press(&mut editor, KeyCode::Enter);
+    let error = editor.error.clone().expect("error");
+    assert!(error.contains("needs a realm"), "{error}");
+    editor.focus = Field::Template("realm");
+    type_text(&mut editor, "main");
+    press(&mut editor, KeyCode::Tab);
+    type_text(&mut editor, "https://sso.example");
+    press(&mut editor, KeyCode::Tab);
+    type_text(&mut editor, "cli");
+    press(&mut editor, KeyCode::Tab);
+    type_text(&mut editor, "hunter2");
+    assert_eq!(editor.shown(Field::ClientSecret), "•••••••");
+    let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
+        panic!("no review: {:?}", editor.error);
+    };
+    let config = Config::parse(&path(), &after, None).expect("valid");
+    assert_eq!(
+        config.accounts["dev"].provider.endpoints.issuer.as_deref(),
+        Some("https://sso.example/realms/main")
+    );
+    assert_eq!(
+        config.accounts["dev"]
+            .provider
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose()),
+        Some("hunter2")
+    );
+}
+
+#[test]
+fn changing_starts_from_the_account_as_configured() {
+    let text = format!("{CONFIG}flow = \"browser\"\nscopes = [\"openid\", \"email\"]\n");
+    let editor = Editor::open(
+        &path(),
+        Some(text),
+        Mode::Change {
+            account: "alice".into(),
+        },
+    )
+    .expect("opens");
+    assert_eq!(editor.focus, Field::Provider);
+    assert!(!editor.fields().contains(&Field::Account), "names stay");
+    assert_eq!(editor.shown(Field::Provider), "corp (from your config)");
+    assert_eq!(editor.shown(Field::Flow), "browser");
+    assert_eq!(editor.scopes, "openid email");
+}
+
+#[test]
+fn a_broken_config_does_not_open() {
+    let err = Editor::open(&path(), Some("[accounts.x]\n".into()), Mode::Add).expect_err("refused");
+    assert!(
+        err.contains("does not edit a config that does not parse"),
+        "{err}"
+    );
+}
+
+#[test]
+fn escape_cancels() {
+    let mut editor = Editor::open(&path(), Some(CONFIG.into()), Mode::Add).expect("opens");
+    assert_eq!(press(&mut editor, KeyCode::Esc), Step::Cancel);
+}
