@@ -211,3 +211,112 @@ fn survives_tiny_terminals_and_a_1_mb_paste_and_restores_the_screen() {
     );
     assert!(!screen.contains("panicked"), "{screen}");
 }
+
+#[test]
+fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new("");
+    home.with_headless_user();
+    let config = home.path().join("config.toml");
+    std::fs::remove_file(&config).expect("no config yet");
+    let tmux = Tmux::start(&home, 120, 45);
+    tmux.wait_for("the welcome screen", Duration::from_secs(10), |s| {
+        s.contains("Press A to add your first account")
+    });
+
+    tmux.send(&["A"]);
+    tmux.wait_for("the form", Duration::from_secs(5), |s| {
+        s.contains("Add an account")
+    });
+    tmux.send(&["-l", "me"]);
+    tmux.send(&["Tab"]);
+    let mut screen = tmux.capture();
+    for _ in 0..20 {
+        if screen.contains("‹ new provider: generic ›") {
+            break;
+        }
+        tmux.send(&["Right"]);
+        std::thread::sleep(Duration::from_millis(100));
+        screen = tmux.capture();
+    }
+    assert!(screen.contains("Issuer URL"), "{screen}");
+    // Provider name (prefilled "generic"), then the issuer and the client.
+    tmux.send(&["Tab"]);
+    for _ in 0.."generic".len() {
+        tmux.send(&["BSpace"]);
+    }
+    tmux.send(&["-l", "local"]);
+    tmux.send(&["Tab"]);
+    tmux.send(&["-l", &provider.issuer]);
+    tmux.send(&["Tab"]);
+    tmux.send(&["-l", common::provider::PUBLIC_CLIENT]);
+    tmux.send(&["Tab", "Tab", "Right"]);
+    tmux.wait_for("the device flow chosen", Duration::from_secs(5), |s| {
+        s.contains("‹ device ›")
+    });
+    tmux.send(&["Enter"]);
+    let review = tmux.wait_for("the review", Duration::from_secs(5), |s| {
+        s.contains("y write   l write and log in")
+    });
+    assert!(review.contains("A new file"), "{review}");
+    assert!(review.contains("+ [accounts.me]"), "{review}");
+    assert!(review.contains("+ [providers.local]"), "{review}");
+    assert!(!config.exists(), "nothing is written before the yes");
+
+    tmux.send(&["l"]);
+    tmux.wait_for("the device code", Duration::from_secs(15), |s| {
+        s.contains("enter the code")
+    });
+    tmux.send(&["o"]);
+    let done = tmux.wait_for("the login", Duration::from_secs(30), |s| {
+        s.contains("Logged in to 'me'")
+    });
+    assert!(
+        seconds_left(&done, "me").is_some(),
+        "{done}\n{}",
+        home.browser_log()
+    );
+    let written = std::fs::read_to_string(&config).expect("config written");
+    assert!(written.starts_with("# tokdeck configuration"), "{written}");
+    assert!(
+        written.contains(&format!("issuer = \"{}\"", provider.issuer)),
+        "{written}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The CLI sees the same account and the tokens the dashboard stored.
+    let token = home.ok(&["token", "me"]).stdout;
+    assert_eq!(token.trim(), stored_access_token(&home, "me"));
+
+    // A comment added by hand survives the removal; the tokens are revoked and deleted.
+    std::fs::write(&config, format!("# my note\n{written}")).expect("edit by hand");
+    tmux.send(&["D"]);
+    let review = tmux.wait_for("the removal review", Duration::from_secs(5), |s| {
+        s.contains("Remove 'me'")
+    });
+    assert!(review.contains("- [accounts.me]"), "{review}");
+    tmux.send(&["y"]);
+    tmux.wait_for("the removal", Duration::from_secs(15), |s| {
+        s.contains("removed it from")
+    });
+    let left = std::fs::read_to_string(&config).expect("config");
+    assert!(
+        left.starts_with("# my note\n# tokdeck configuration"),
+        "{left}"
+    );
+    assert!(!left.contains("[accounts.me]"), "{left}");
+    assert!(left.contains("[providers.local]"), "{left}");
+    let gone = home.run(&["token", "me"]);
+    assert_eq!(gone.code, 2, "the account is gone: {}", gone.stderr);
+    assert!(
+        !home.path().join("tokens/me.json").exists(),
+        "the tokens were deleted"
+    );
+}
