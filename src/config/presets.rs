@@ -141,6 +141,18 @@ mod tests {
             okta.issuer.as_deref(),
             Some("https://acme.okta.com/oauth2/default")
         );
+        // gitlab.com's discovery does not list the device endpoint; the preset does.
+        let gitlab = preset("gitlab")
+            .expect("gitlab")
+            .endpoints_with(&BTreeMap::new())
+            .expect("gitlab.com by default");
+        assert_eq!(
+            gitlab.device_authorization_endpoint.as_deref(),
+            Some("https://gitlab.com/oauth/authorize_device")
+        );
+        let google = preset("google").expect("google");
+        assert_eq!(google.params["access_type"], "offline");
+        assert_eq!(google.params["prompt"], "consent");
         let err = preset("microsoft")
             .expect("ms")
             .endpoints_with(&BTreeMap::new())

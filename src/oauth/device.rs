@@ -136,7 +136,10 @@ pub async fn poll(
                     wait = interval;
                     on_event(PollEvent::SlowDown(interval));
                 }
-                "access_denied" => return Err(OAuthError::AccessDenied(description)),
+                // Microsoft Entra says `authorization_declined` for the same thing.
+                "access_denied" | "authorization_declined" => {
+                    return Err(OAuthError::AccessDenied(description));
+                }
                 "expired_token" => return Err(OAuthError::DeviceCodeExpired),
                 _ => {
                     return Err(OAuthError::Provider {

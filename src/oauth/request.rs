@@ -95,6 +95,17 @@ pub(crate) fn read_json<T: DeserializeOwned>(
     let status = response.status();
     let body = response.body();
     if status.is_success() {
+        // GitHub answers token requests it refuses (`authorization_pending`, `slow_down`,
+        // `bad_verification_code`...) with 200 and an error body (RFC 6749 §5.2 says 400).
+        if let Ok(err) = serde_json::from_slice::<ErrorBody>(body)
+            && !contains_access_token(body)
+        {
+            return Err(OAuthError::Provider {
+                endpoint,
+                error: err.error,
+                description: err.error_description,
+            });
+        }
         // A 2xx body may hold tokens, so errors describe it without quoting it.
         return serde_json::from_slice(body).map_err(|e| OAuthError::Malformed {
             endpoint,
@@ -139,6 +150,11 @@ pub(crate) fn read_json<T: DeserializeOwned>(
         status: status.as_u16(),
         snippet: snippet(body),
     })
+}
+
+fn contains_access_token(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .is_ok_and(|map| map.contains_key("access_token"))
 }
 
 /// serde quotes the offending value ("invalid type: string \"…\""); that value may be a token.

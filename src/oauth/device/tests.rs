@@ -198,3 +198,46 @@ async fn start_parses_googles_verification_url_and_defaults_the_interval() {
     assert_eq!(auth.interval, DEFAULT_INTERVAL);
     assert!(script.sent()[0].body.contains("scope=openid"));
 }
+
+/// GitHub answers pending polls with HTTP 200 and an error body.
+#[tokio::test(start_paused = true)]
+async fn github_style_200_errors_are_pending_polls_not_broken_tokens() {
+    let script = Scripted::default();
+    script
+        .reply(200, PENDING)
+        .reply(
+            200,
+            r#"{"error":"slow_down","error_description":"Too many requests","interval":10}"#,
+        )
+        .reply(200, TOKENS);
+    let start = tokio::time::Instant::now();
+    let tokens = poll(
+        &script.http(),
+        "u",
+        &client(),
+        &Request::default(),
+        &authorization(5, 600),
+        |_| {},
+    )
+    .await
+    .expect("tokens");
+    assert_eq!(tokens.access_token.expose(), "at");
+    assert_eq!(gaps(&script, start), vec![5, 5, 10]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn microsofts_authorization_declined_is_access_denied() {
+    let script = Scripted::default();
+    script.reply(400, r#"{"error":"authorization_declined"}"#);
+    let err = poll(
+        &script.http(),
+        "u",
+        &client(),
+        &Request::default(),
+        &authorization(5, 600),
+        |_| {},
+    )
+    .await
+    .expect_err("denied");
+    assert!(matches!(err, OAuthError::AccessDenied(_)), "{err:?}");
+}
