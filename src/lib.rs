@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod humanize;
 pub mod jwt;
+pub mod logging;
 pub mod oauth;
 pub mod secret;
 pub mod store;

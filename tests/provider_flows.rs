@@ -348,3 +348,72 @@ fn an_expired_id_token_is_refreshed_before_it_is_printed() {
         .expect("exp");
     assert!(exp > chrono::Utc::now().timestamp(), "not expired");
 }
+
+#[test]
+fn a_debug_log_records_logins_refreshes_and_requests_but_no_secret() {
+    let provider = Provider::start(&["--access-ttl", "300"]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["--log-level", "debug", "login", "dev"]);
+    let forced = home.ok(&[
+        "token",
+        "dev",
+        "--min-valid",
+        "3600",
+        "--log-level",
+        "debug",
+    ]);
+    home.set("TOKDECK_LOG", "info");
+    home.ok(&["token", "svc"]);
+    let log_file = home.path().join("tokdeck.log");
+    let log = std::fs::read_to_string(&log_file).expect("the log file exists");
+    assert!(log.contains("login to 'dev' with the device flow"), "{log}");
+    assert!(log.contains("logged in to 'dev' (expires in "), "{log}");
+    assert!(log.contains("refreshed 'dev' (expires in "), "{log}");
+    assert!(
+        log.contains(&format!("POST {}/token -> 200 in ", provider.issuer)),
+        "{log}"
+    );
+    assert!(
+        log.contains("/.well-known/openid-configuration -> 200"),
+        "{log}"
+    );
+    // TOKDECK_LOG=info: the client credentials grant is logged, its request is not.
+    let svc: Vec<&str> = log.lines().filter(|l| l.contains("'svc'")).collect();
+    assert!(!svc.is_empty(), "{log}");
+    let secrets = [
+        stored(&home, "dev", "access_token"),
+        stored(&home, "dev", "refresh_token"),
+        stored(&home, "dev", "id_token"),
+        stored(&home, "svc", "access_token"),
+        forced.stdout.trim().to_string(),
+        common::provider::CONFIDENTIAL_SECRET.to_string(),
+        common::provider::SERVICE_SECRET.to_string(),
+    ];
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log holds a secret:\n{log}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&log_file)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Nothing of it reached the terminal.
+    assert!(forced.stderr.is_empty(), "{forced}");
+
+    home.set("TOKDECK_LOG", "chatty");
+    let bad = home.run(&["token", "dev"]);
+    assert_eq!(bad.code, 2, "{bad}");
+    assert!(
+        bad.stderr
+            .contains("TOKDECK_LOG: log level 'chatty' is not a level; use one of"),
+        "{bad}"
+    );
+}

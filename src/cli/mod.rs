@@ -37,6 +37,10 @@ pub struct Cli {
     /// Config file to use instead of the default (see README).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Write a log to tokdeck.log in the data directory (never to the terminal):
+    /// off, error, warn, info, debug or trace. Also TOKDECK_LOG=LEVEL.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -196,6 +200,27 @@ pub enum Command {
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if cli.log_level.is_some() || std::env::var_os(crate::logging::LOG_ENV).is_some() {
+        let dir = crate::config::Paths::resolve(cli.config.as_deref()).map(|p| p.data_dir);
+        if let Ok(dir) = dir {
+            match crate::logging::init(cli.log_level.as_deref(), &dir) {
+                Ok(Some(_)) => log::info!(
+                    "tokdeck {} {}",
+                    env!("CARGO_PKG_VERSION"),
+                    if cli.command.is_some() {
+                        "command"
+                    } else {
+                        "dashboard"
+                    }
+                ),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("tokdeck: {e}");
+                    return exit::USAGE;
+                }
+            }
+        }
+    }
     let Some(command) = cli.command else {
         return crate::tui::main(cli.config.as_deref());
     };

@@ -237,6 +237,25 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenSet, EngineError> {
         let account = self.account(name)?;
+        log::info!(
+            "login to '{name}' with the {} flow",
+            flow.unwrap_or(account.flow)
+        );
+        let result = self.login_inner(account, flow, observer).await;
+        match &result {
+            Ok(tokens) => log::info!("logged in to '{name}'{}", expiry_for_log(tokens)),
+            Err(e) => log::warn!("login to '{name}' failed: {e}"),
+        }
+        result
+    }
+
+    async fn login_inner(
+        &self,
+        account: &Account,
+        flow: Option<Flow>,
+        observer: &dyn LoginObserver,
+    ) -> Result<TokenSet, EngineError> {
+        let name = account.name.as_str();
         // Fail before the user approves anything if the tokens could not be kept.
         self.load(name).await?;
         let http = self.http(name)?;
@@ -378,8 +397,24 @@ impl Engine {
         let owned = name.to_string();
         let _lock = self.lock(name).await?;
         store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        log::info!(
+            "logged out of '{name}' (revoked: {})",
+            if report.revoked.is_empty() {
+                "nothing".to_string()
+            } else {
+                report.revoked.join(", ")
+            }
+        );
         Ok(report)
     }
+}
+
+/// " (expires in 59m 58s)" or "" for a log line.
+pub(crate) fn expiry_for_log(tokens: &TokenSet) -> String {
+    tokens
+        .remaining(Utc::now())
+        .map(|left| format!(" (expires in {})", crate::humanize::duration(left)))
+        .unwrap_or_default()
 }
 
 pub(crate) fn oauth_error(account: &str, source: OAuthError) -> EngineError {

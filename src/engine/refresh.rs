@@ -132,14 +132,22 @@ impl Engine {
         let account = self.account(name)?;
         let _lock = self.lock(name).await?;
         let record = self.load(name).await?;
-        match record {
-            Some(record) if want.satisfied_by(&record.tokens) => Ok(record.tokens),
+        let result = match record {
+            Some(record) if want.satisfied_by(&record.tokens) => {
+                log::debug!("'{name}': the stored token is fresh enough; no refresh");
+                return Ok(record.tokens);
+            }
             Some(record) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
             _ if account.flow == Flow::ClientCredentials => self.client_credentials(account).await,
             other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
+        };
+        match &result {
+            Ok(tokens) => log::info!("refreshed '{name}'{}", super::expiry_for_log(tokens)),
+            Err(e) => log::warn!("refresh of '{name}' failed: {e}"),
         }
+        result
     }
 
     async fn refresh_record(
@@ -204,6 +212,9 @@ impl Engine {
             command.arg("--config").arg(config);
         }
         command.args(["__refresh", name]);
+        if let Some(level) = crate::logging::active_level() {
+            command.env(crate::logging::LOG_ENV, level);
+        }
         match min_valid {
             Some(min_valid) => command.args(["--min-valid", &min_valid.as_secs().to_string()]),
             None => command.arg("--always"),

@@ -69,7 +69,26 @@ impl Http {
     }
 
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.transport.send(request).await
+        if !log::log_enabled!(log::Level::Debug) {
+            return self.transport.send(request).await;
+        }
+        let line = format!(
+            "{} {}",
+            request.method(),
+            crate::logging::url_for_log(&request.uri().to_string())
+        );
+        let start = std::time::Instant::now();
+        let result = self.transport.send(request).await;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(response) => log::debug!(
+                "{line} -> {} in {ms:.1} ms ({} bytes)",
+                response.status().as_u16(),
+                response.body().len()
+            ),
+            Err(e) => log::debug!("{line} failed after {ms:.1} ms: {e}"),
+        }
+        result
     }
 }
 
