@@ -221,9 +221,19 @@ fn list_json_reports_each_account() {
     let web = rows.iter().find(|r| r["account"] == "web").expect("web");
     assert_eq!(web["state"], "no_token");
     let text = home.ok(&["list"]).stdout;
+    assert!(text.starts_with("ACCOUNT"), "{text}");
+    assert!(
+        text.lines().next().is_some_and(|l| l.contains("  FLOW  ")),
+        "{text}"
+    );
     assert!(
         text.lines()
-            .any(|l| l.starts_with("dev") && l.contains("valid")),
+            .any(|l| l.starts_with("dev ") && l.contains(" device ") && l.contains("valid")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("svc ") && l.contains(" client_credentials ")),
         "{text}"
     );
 }

@@ -74,8 +74,8 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
         .unwrap_or(8)
         .max(8);
     let mut out = format!(
-        "{:width$}  {:pwidth$}  {:9} {:20}  LEFT",
-        "ACCOUNT", "PROVIDER", "STATE", "EXPIRES AT"
+        "{:width$}  {:pwidth$}  {:18}  {:9} {:20}  LEFT",
+        "ACCOUNT", "PROVIDER", "FLOW", "STATE", "EXPIRES AT"
     );
     for r in &rows {
         let left = match r.seconds_left {
@@ -93,9 +93,10 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
             r.state.label()
         };
         out.push_str(&format!(
-            "\n{:width$}  {:pwidth$}  {:9} {:20}  {left}",
+            "\n{:width$}  {:pwidth$}  {:18}  {:9} {:20}  {left}",
             r.account,
             r.provider,
+            r.flow,
             state,
             r.expires_at.as_deref().unwrap_or("-"),
         ));
