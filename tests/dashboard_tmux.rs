@@ -319,4 +319,19 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
         !home.path().join("tokens/me.json").exists(),
         "the tokens were deleted"
     );
+
+    // An account written by hand shows up without a restart; a broken save is reported.
+    std::fs::write(
+        &config,
+        format!("{left}\n[accounts.by-hand]\nprovider = \"local\"\n"),
+    )
+    .expect("edit by hand");
+    tmux.wait_for("the hand-written account", Duration::from_secs(5), |s| {
+        s.contains("● by-hand") && s.contains("changed; reloaded (1 account)")
+    });
+    std::fs::write(&config, format!("{left}\n[accounts.broken]\n")).expect("break it");
+    let screen = tmux.wait_for("the error", Duration::from_secs(5), |s| {
+        s.contains("Config not reloaded, still using the previous one")
+    });
+    assert!(screen.contains("● by-hand"), "{screen}");
 }

@@ -22,8 +22,19 @@ use tokio::task::JoinHandle;
 /// The clock the countdowns follow.
 const TICK: Duration = Duration::from_secs(1);
 
+/// What tells a changed file: modification time and size.
+type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    std::fs::metadata(path)
+        .ok()
+        .and_then(|m| Some((m.modified().ok()?, m.len())))
+}
+
 struct Runtime {
     engine: Option<Arc<Engine>>,
+    /// The config file as it was when last loaded.
+    config_stamp: FileStamp,
     paths: Paths,
     tx: UnboundedSender<Msg>,
     login: Option<JoinHandle<()>>,
@@ -48,6 +59,7 @@ pub async fn run(
     spawn_input(tx.clone());
     spawn_ticks(tx.clone());
     let mut runtime = Runtime {
+        config_stamp: file_stamp(&paths.config_file),
         engine,
         paths,
         tx,
@@ -182,6 +194,11 @@ impl Runtime {
             Command::CancelLogin => {
                 if let Some(task) = self.login.take() {
                     task.abort();
+                }
+            }
+            Command::CheckConfig => {
+                if let Some(result) = self.reload_if_changed() {
+                    done(Outcome::ConfigChanged(result));
                 }
             }
             Command::LoadAll => {
@@ -379,19 +396,36 @@ impl Runtime {
         }
     }
 
-    /// Writes the confirmed config and switches to it. The file is small: this runs
-    /// inline, between two frames.
-    fn save_config(&mut self, write: &ConfigWrite) -> Result<Reloaded, String> {
-        crate::config::edit::save(&write.path, write.before.as_deref(), &write.after)
-            .map_err(|e| e.to_string())?;
-        let config = crate::config::Config::load(&write.path)
-            .map_err(|e| format!("the config was written but does not load: {e}"))?;
+    /// Loads the config again if its file changed since it was last read: `None` when
+    /// it did not change.
+    fn reload_if_changed(&mut self) -> Option<Result<Reloaded, String>> {
+        let stamp = file_stamp(&self.paths.config_file);
+        if stamp == self.config_stamp {
+            return None;
+        }
+        self.config_stamp = stamp;
+        Some(self.load_config())
+    }
+
+    fn load_config(&mut self) -> Result<Reloaded, String> {
+        let config =
+            crate::config::Config::load(&self.paths.config_file).map_err(|e| e.to_string())?;
         let reloaded = Reloaded {
             rows: super::rows(&config),
             clipboard_clear: config.dashboard.clipboard_clear,
         };
         self.engine = Some(Arc::new(Engine::new(config, self.paths.clone())));
         Ok(reloaded)
+    }
+
+    /// Writes the confirmed config and switches to it. The file is small: this runs
+    /// inline, between two frames.
+    fn save_config(&mut self, write: &ConfigWrite) -> Result<Reloaded, String> {
+        crate::config::edit::save(&write.path, write.before.as_deref(), &write.after)
+            .map_err(|e| e.to_string())?;
+        self.config_stamp = file_stamp(&self.paths.config_file);
+        self.load_config()
+            .map_err(|e| format!("the config was written but does not load: {e}"))
     }
 
     fn clear_clipboard_when_due(&mut self, terminal: &mut impl std::io::Write) {

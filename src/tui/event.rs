@@ -64,6 +64,8 @@ pub enum Outcome {
         result: Result<Vec<String>, String>,
         write: ConfigWrite,
     },
+    /// The config file changed on disk and was loaded again (or why it could not be).
+    ConfigChanged(Result<Reloaded, String>),
     /// The config was written and loaded again (or why not).
     ConfigSaved {
         write: ConfigWrite,
@@ -125,7 +127,10 @@ pub enum LoginProgress {
 /// Work `update` asks the runtime to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
+    /// Re-read every account's tokens.
     LoadAll,
+    /// Load the config again if its file changed on disk (one `stat` when it did not).
+    CheckConfig,
     /// Refresh unless the store already holds a token other than `seen` (another process
     /// refreshed it first).
     Refresh {

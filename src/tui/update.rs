@@ -28,7 +28,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
     }
 }
 
-/// Time passes: schedule due refreshes and retries, re-read the store now and then.
+/// Time passes: schedule due refreshes and retries, look at the config file, re-read the
+/// store now and then.
 fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     model.now = now;
     let mut commands = Vec::new();
@@ -51,6 +52,8 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
             });
         }
     }
+    // A config edited by hand shows up within a second.
+    commands.push(Command::CheckConfig);
     if model.setup == Setup::Ready
         && (now - model.last_reload).num_seconds() >= RELOAD_EVERY.as_secs() as i64
     {
@@ -210,6 +213,7 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             }
         },
         Outcome::ConfigSaved { write, result } => return config_saved(model, write, result),
+        Outcome::ConfigChanged(result) => return config_changed(model, result),
     }
     Vec::new()
 }
@@ -273,6 +277,49 @@ fn config_saved(
             return Vec::new();
         }
     };
+    model.popup = None;
+    use_config(model, reloaded, write.select.clone());
+    model.info(write.done.clone());
+    let mut commands = vec![Command::LoadAll];
+    if write.login
+        && let Some(name) = write.select
+    {
+        commands.extend(start_login(model, name));
+    }
+    commands
+}
+
+/// The config file changed on disk (edited by hand): follow it, or say why not.
+fn config_changed(
+    model: &mut Model,
+    result: Result<super::event::Reloaded, String>,
+) -> Vec<Command> {
+    match result {
+        Ok(reloaded) => {
+            let count = reloaded.rows.len();
+            use_config(model, reloaded, None);
+            model.info(format!(
+                "{} changed; reloaded ({count} account{})",
+                model.config_path.display(),
+                if count == 1 { "" } else { "s" }
+            ));
+            vec![Command::LoadAll]
+        }
+        Err(e) if model.setup == Setup::Ready => {
+            model.error(format!(
+                "Config not reloaded, still using the previous one: {e}"
+            ));
+            Vec::new()
+        }
+        Err(e) => {
+            model.setup = Setup::Broken { message: e };
+            Vec::new()
+        }
+    }
+}
+
+/// Switches the list to a freshly loaded config, keeping what is known of each account.
+fn use_config(model: &mut Model, reloaded: super::event::Reloaded, select: Option<String>) {
     let mut old: std::collections::HashMap<String, super::model::AccountRow> = model
         .accounts
         .drain(..)
@@ -295,21 +342,12 @@ fn config_saved(
     model.accounts = rows;
     model.setup = Setup::Ready;
     model.clipboard_clear = reloaded.clipboard_clear;
-    model.popup = None;
     model.filter.clear();
-    let select = write.select.clone().or(previous);
+    let select = select.or(previous);
     model.selected = select
         .and_then(|name| model.accounts.iter().position(|r| r.name == name))
         .unwrap_or(0)
         .min(model.accounts.len().saturating_sub(1));
-    model.info(write.done.clone());
-    let mut commands = vec![Command::LoadAll];
-    if write.login
-        && let Some(name) = write.select
-    {
-        commands.extend(start_login(model, name));
-    }
-    commands
 }
 
 /// Fresh tokens from a refresh or a login clear the row's trouble.

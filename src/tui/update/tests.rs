@@ -37,7 +37,7 @@ fn model(rows: Vec<AccountRow>) -> Model {
 fn tick(m: &mut Model, secs: i64) -> Vec<Command> {
     update(m, Msg::Tick(t(secs)))
         .into_iter()
-        .filter(|c| *c != Command::LoadAll)
+        .filter(|c| !matches!(c, Command::LoadAll | Command::CheckConfig))
         .collect()
 }
 
@@ -194,9 +194,65 @@ fn invalid_grant_means_login_needed_and_no_more_retries() {
 #[test]
 fn the_store_is_read_again_every_30_seconds() {
     let mut m = model(vec![row("a", None)]);
-    assert!(update(&mut m, Msg::Tick(t(29))).is_empty());
-    assert_eq!(update(&mut m, Msg::Tick(t(30))), vec![Command::LoadAll]);
-    assert!(update(&mut m, Msg::Tick(t(31))).is_empty());
+    // Every tick looks at the config file; every 30 s the store is read again.
+    assert_eq!(update(&mut m, Msg::Tick(t(29))), vec![Command::CheckConfig]);
+    assert_eq!(
+        update(&mut m, Msg::Tick(t(30))),
+        vec![Command::CheckConfig, Command::LoadAll]
+    );
+    assert_eq!(update(&mut m, Msg::Tick(t(31))), vec![Command::CheckConfig]);
+}
+
+#[test]
+fn a_config_changed_by_hand_is_followed_or_its_error_shown() {
+    let mut m = model(vec![row("a", Some(tokens("at", 0, 3600, true)))]);
+    let reloaded = |names: &[&str]| {
+        Msg::Done(Outcome::ConfigChanged(Ok(super::super::event::Reloaded {
+            rows: names
+                .iter()
+                .map(|n| AccountRow::new(n, "idp", Flow::Browser))
+                .collect(),
+            clipboard_clear: None,
+        })))
+    };
+    assert_eq!(
+        update(&mut m, reloaded(&["a", "b"])),
+        vec![Command::LoadAll]
+    );
+    assert_eq!(m.accounts.len(), 2);
+    let a = m.accounts.iter().find(|r| r.name == "a").expect("a");
+    assert!(a.tokens.is_some(), "what was known of 'a' stays");
+    assert_eq!(a.flow, Flow::Browser, "its settings follow the file");
+
+    // A broken save keeps the dashboard on the last good config.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::ConfigChanged(Err(
+            "config file 'c', line 3: bad".into()
+        ))),
+    );
+    assert!(commands.is_empty());
+    assert_eq!(m.setup, Setup::Ready);
+    assert_eq!(m.accounts.len(), 2);
+    assert!(
+        m.status
+            .clone()
+            .expect("status")
+            .text
+            .contains("still using the previous one")
+    );
+
+    // On the welcome screen, a file written by hand starts the dashboard.
+    let mut first = Model::new(
+        Setup::FirstRun {
+            config_path: "c".into(),
+        },
+        Vec::new(),
+        t(0),
+    );
+    update(&mut first, reloaded(&["me"]));
+    assert_eq!(first.setup, Setup::Ready);
+    assert_eq!(first.accounts.len(), 1);
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             lines.push(Line::raw(""));
             lines.push(Line::styled(message.clone(), Style::new().fg(Color::Red)));
             lines.push(Line::raw(""));
-            lines.push(Line::raw("Fix the file and start tokdeck again (it never rewrites your file). A valid example:"));
+            lines.push(Line::raw("Fix the file; tokdeck notices as soon as it is saved (it never rewrites a broken file). A valid example:"));
         }
         Setup::Ready => {}
     }
@@ -56,7 +56,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         preset_names().join(", ")
     )));
     lines.push(Line::raw(
-        "After editing by hand, start tokdeck again; then log in with l, or run `tokdeck login alice-work`.",
+        "tokdeck notices the file as soon as it is saved; then log in with l, or run `tokdeck login alice-work`.",
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
