@@ -224,6 +224,9 @@ pub fn main() -> i32 {
     let Some(command) = cli.command else {
         return crate::tui::main(cli.config.as_deref());
     };
+    if let Some(code) = cached_fast_path(&cli.config, &command) {
+        return code;
+    }
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -257,6 +260,37 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// `token` and `header` with a valid cached token in the file store, answered on this
+/// thread: no async runtime, no worker thread, no network. Everything else (the keyring,
+/// a refresh due, `--id-token`, any error) returns `None` and takes the general path,
+/// which does the same checks and reports problems.
+fn cached_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
+    let (account, min_valid) = match command {
+        Command::Token {
+            account,
+            id_token: false,
+            min_valid,
+            ..
+        }
+        | Command::Header { account, min_valid } => (account, *min_valid),
+        _ => return None,
+    };
+    let engine = engine(config.clone()).ok()?;
+    let tokens = engine.cached_in_file_store(account, Duration::from_secs(min_valid))?;
+    log::debug!("'{account}': a valid cached token from the file store");
+    warn_store(&engine);
+    let text = match command {
+        Command::Token {
+            format: TokenFormat::K8s,
+            ..
+        } => export::exec_credential(&tokens.access_token, tokens.expires_at),
+        Command::Token { .. } => tokens.access_token.expose().to_string(),
+        _ => format!("Authorization: Bearer {}", tokens.access_token.expose()),
+    };
+    let _ = print_line(&text);
+    Some(exit::OK)
 }
 
 /// The single-threaded runtime every command runs on (blocking store calls get threads
