@@ -7,7 +7,8 @@ Understands SGR: reset, bold, dim, italic, underline, reverse, strikethrough, th
 colours (30-37, 90-97, 40-47, 100-107), 256 colours (38;5;N) and 24-bit colours
 (38;2;R;G;B, also with ':' separators), default fg/bg (39/49). Other escape sequences
 are skipped. Every character is drawn at its own cell (the cell width is the advance
-of "M"), so box drawing lines up; full and half blocks are filled as rectangles.
+of "M"), and box drawing lines and full/half blocks are drawn as rectangles, so they
+join across cells without seams.
 """
 
 import argparse
@@ -296,6 +297,96 @@ BLOCKS = {
 }
 SHADES = {"░": 0.25, "▒": 0.5, "▓": 0.75}
 
+# Box drawing drawn as rectangles, so lines join across cells with no seam. Each entry is
+# the weight of the arm going (up, right, down, left): 1 light, 2 heavy, 3 double.
+BOX = {}
+for chars, weight in (("─│┌┐└┘├┤┬┴┼", 1), ("━┃┏┓┗┛┣┫┳┻╋", 2), ("═║╔╗╚╝╠╣╦╩╬", 3)):
+    for ch, arms in zip(
+        chars,
+        [(0, 1, 0, 1), (1, 0, 1, 0), (0, 1, 1, 0), (0, 0, 1, 1), (1, 1, 0, 0), (1, 0, 0, 1),
+         (1, 1, 1, 0), (1, 0, 1, 1), (0, 1, 1, 1), (1, 1, 0, 1), (1, 1, 1, 1)],
+    ):
+        BOX[ch] = tuple(a * weight for a in arms)
+BOX.update({"╴": (0, 0, 0, 1), "╵": (1, 0, 0, 0), "╶": (0, 1, 0, 0), "╷": (0, 0, 1, 0),
+            "╸": (0, 0, 0, 2), "╹": (2, 0, 0, 0), "╺": (0, 2, 0, 0), "╻": (0, 0, 2, 0)})
+ROUNDED = {"╭": (0, 1, 1, 0), "╮": (0, 0, 1, 1), "╯": (1, 0, 0, 1), "╰": (1, 1, 0, 0)}
+
+
+def draw_box(draw, ch, x0, y0, cw, chh, fill):
+    light = max(1, round(cw / 6))
+    heavy = light * 2
+    cx, cy = x0 + cw // 2, y0 + chh // 2
+    x1, y1 = x0 + cw - 1, y0 + chh - 1
+
+    def vline(x, t, top, bottom):
+        a = x - t // 2
+        draw.rectangle([a, top, a + t - 1, bottom], fill=fill)
+
+    def hline(y, t, left, right):
+        a = y - t // 2
+        draw.rectangle([left, a, right, a + t - 1], fill=fill)
+
+    if ch in ROUNDED:
+        up, right, down, left = ROUNDED[ch]
+        r = (min(cw, chh) - 1) // 2
+        sx = 1 if right else -1
+        sy = 1 if down else -1
+        # The arc's centre is r away from the cell centre, towards the two arms.
+        ax, ay = cx + sx * r, cy + sy * r
+        box = [ax - r - light // 2, ay - r - light // 2, ax + r + (light - light // 2) - 1,
+               ay + r + (light - light // 2) - 1]
+        start = {(1, 1): 180, (-1, 1): 270, (-1, -1): 0, (1, -1): 90}[(sx, sy)]
+        draw.arc(box, start, start + 90, fill=fill, width=light)
+        if right:
+            hline(cy, light, ax, x1)
+        if left:
+            hline(cy, light, x0, ax)
+        if down:
+            vline(cx, light, ay, y1)
+        if up:
+            vline(cx, light, y0, ay)
+        return
+
+    up, right, down, left = BOX[ch]
+    if 3 not in (up, right, down, left):
+        width = {0: 0, 1: light, 2: heavy}
+        # Each arm runs from its edge to the far side of the crossing arms, so joints are
+        # filled and nothing sticks out.
+        cross_v = max(width[left], width[right])  # what vertical arms must cover
+        cross_h = max(width[up], width[down])
+        if up:
+            vline(cx, width[up], y0, cy + cross_v - cross_v // 2 - 1 if cross_v else cy)
+        if down:
+            vline(cx, width[down], cy - cross_v // 2 if cross_v else cy, y1)
+        if left:
+            hline(cy, width[left], x0, cx + cross_h - cross_h // 2 - 1 if cross_h else cx)
+        if right:
+            hline(cy, width[right], cx - cross_h // 2 if cross_h else cx, x1)
+        return
+
+    # Double lines: two light lines `gap` either side of the centre line.
+    gap = light + 1
+    for arm, vertical, toward_edge in ((up, True, -1), (down, True, 1), (left, False, -1),
+                                       (right, False, 1)):
+        if not arm:
+            continue
+        across = (left, right) if vertical else (up, down)  # arms on either side
+        for side in (-1, 1):
+            if across[0 if side < 0 else 1]:
+                end = gap  # stop at the inner line of the crossing arm
+            elif any(across):
+                end = -gap  # reach the outer line of the crossing arm
+            else:
+                end = 0
+            if vertical:
+                y_from = cy + toward_edge * end
+                span = (y0, y_from) if toward_edge < 0 else (y_from, y1)
+                vline(cx + side * gap, light, min(span), max(span))
+            else:
+                x_from = cx + toward_edge * end
+                span = (x0, x_from) if toward_edge < 0 else (x_from, x1)
+                hline(cy + side * gap, light, min(span), max(span))
+
 
 def render(lines, cols, rows, fonts, out):
     cw, chh = fonts.cell_w, fonts.cell_h
@@ -324,6 +415,8 @@ def render(lines, cols, rows, fonts, out):
                      x0 + round(fx1 * cw) - 1, y0 + round(fy1 * chh) - 1],
                     fill=fg,
                 )
+            elif ch in BOX or ch in ROUNDED:
+                draw_box(draw, ch, x0, y0, cw, chh, fg)
             elif ch in SHADES:
                 a = SHADES[ch]
                 shade = tuple(round(f * a + b * (1 - a)) for f, b in zip(fg, bg))
