@@ -44,6 +44,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             out.extend(lines(
                 &jwt::decode(token).map_err(|e| e.to_string()),
                 model.now,
+                area.width.saturating_sub(2),
             ));
             out
         }
@@ -84,8 +85,13 @@ pub fn trust_lines(checked: Option<&Checked>, pending: &str) -> Vec<Line<'static
     out
 }
 
-/// The lines for a decoded token; shared with the inspector.
-pub fn lines(decoded: &Result<Decoded, String>, now: DateTime<Utc>) -> Vec<Line<'static>> {
+/// The lines for a decoded token, for a pane `columns` wide inside its borders; shared
+/// with the inspector.
+pub fn lines(
+    decoded: &Result<Decoded, String>,
+    now: DateTime<Utc>,
+    columns: u16,
+) -> Vec<Line<'static>> {
     let heading = |t: &str| {
         Line::styled(
             t.to_string(),
@@ -100,21 +106,23 @@ pub fn lines(decoded: &Result<Decoded, String>, now: DateTime<Utc>) -> Vec<Line<
         )],
         Ok(Decoded::Encrypted { header }) => {
             let mut out = vec![heading("Header (encrypted token: claims unreadable)")];
-            out.extend(object_lines(header, now));
+            out.extend(object_lines(header, now, columns));
             out
         }
         Ok(Decoded::Jwt { header, claims }) => {
             let mut out = vec![heading("Header")];
-            out.extend(object_lines(header, now));
+            out.extend(object_lines(header, now, columns));
             out.push(Line::raw(""));
             out.push(heading("Claims"));
-            out.extend(object_lines(claims, now));
+            out.extend(object_lines(claims, now, columns));
             out
         }
     }
 }
 
-fn object_lines(value: &Value, now: DateTime<Utc>) -> Vec<Line<'static>> {
+/// `key  value  (meaning)`; a meaning that does not fit beside the value goes on the next
+/// line, under the value, instead of wrapping to the pane's left edge.
+fn object_lines(value: &Value, now: DateTime<Utc>, columns: u16) -> Vec<Line<'static>> {
     let Value::Object(map) = value else {
         return vec![Line::raw(value.to_string())];
     };
@@ -146,14 +154,23 @@ fn object_lines(value: &Value, now: DateTime<Utc>) -> Vec<Line<'static>> {
             }
             other => other.to_string(),
         };
+        let used = 4 + width + text.chars().count();
         let mut spans = vec![name, Span::raw(text)];
-        if let Some(meaning) = crate::jwt::explain::describe(key) {
-            spans.push(Span::styled(
-                format!("  ({meaning})"),
-                Style::new().fg(Color::DarkGray),
-            ));
+        let dim = Style::new().fg(Color::DarkGray);
+        match crate::jwt::explain::describe(key) {
+            Some(meaning) if used + 4 + meaning.chars().count() <= usize::from(columns) => {
+                spans.push(Span::styled(format!("  ({meaning})"), dim));
+                out.push(Line::from(spans));
+            }
+            Some(meaning) => {
+                out.push(Line::from(spans));
+                out.push(Line::styled(
+                    format!("{}({meaning})", " ".repeat(4 + width)),
+                    dim,
+                ));
+            }
+            None => out.push(Line::from(spans)),
         }
-        out.push(Line::from(spans));
     }
     out
 }

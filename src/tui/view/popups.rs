@@ -98,7 +98,9 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                 Some(decoded) => {
                     let mut lines =
                         claims::trust_lines(inspector.checked.as_ref(), "a or u to verify");
-                    lines.extend(claims::lines(decoded, model.now));
+                    // The scrolling popup's width inside its borders.
+                    let columns = area.width.saturating_sub(8).max(20).saturating_sub(2);
+                    lines.extend(claims::lines(decoded, model.now, columns));
                     lines
                 }
             };
