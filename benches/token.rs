@@ -84,7 +84,10 @@ fn time_to_output(program: &str, env: &[(String, String)], marker: &str) -> Dura
     let mut buf = [0u8; 65536];
     let elapsed = loop {
         let n = stdout.read(&mut buf).expect("read");
-        assert!(n > 0, "{program} ended before printing {marker:?}");
+        if n == 0 {
+            let _ = child.kill();
+            panic!("{program} ended before printing {marker:?}");
+        }
         seen.extend_from_slice(&buf[..n]);
         if String::from_utf8_lossy(&seen).contains(marker) {
             break start.elapsed();
@@ -196,12 +199,14 @@ fn main() {
     let big_home = Home::new(&config);
     let mut env: Vec<(String, String)> = big_home.env.clone();
     env.push(("TOKDECK_HOME".into(), big_home.path().display().to_string()));
-    let accounts = format!("Accounts ({})", config.matches("[accounts.").count());
+    // The title of the accounts pane; ratatui moves the cursor over the blank between the
+    // two words, so the count alone is the marker.
+    let accounts = format!("({})", config.matches("[accounts.").count());
     let marker = rust_binary(
         scratch.path(),
         "marker",
         &format!(
-            "fn main() {{ println!(\"{accounts}\"); std::thread::sleep(std::time::Duration::from_secs(5)); }}\n"
+            "fn main() {{ println!(\"Accounts {accounts}\"); std::thread::sleep(std::time::Duration::from_secs(5)); }}\n"
         ),
     );
     let tokdeck = env!("CARGO_BIN_EXE_tokdeck");

@@ -105,7 +105,7 @@ pub enum Command {
         #[arg(long)]
         id_token: bool,
         /// Refresh when the token expires within this many seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
         min_valid: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
@@ -115,7 +115,7 @@ pub enum Command {
     Header {
         /// Account name: an [accounts.NAME] table in config.toml.
         account: String,
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
         min_valid: u64,
     },
     /// Refresh an account's tokens now.
@@ -197,8 +197,14 @@ pub enum Command {
     Man,
 }
 
+/// `--min-valid` when not given: a token about to expire is refreshed first.
+pub const DEFAULT_MIN_VALID: u64 = 60;
+
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
+    if let Some(code) = plain_token_command() {
+        return code;
+    }
     let cli = Cli::parse();
     if cli.log_level.is_some() || std::env::var_os(crate::logging::LOG_ENV).is_some() {
         let dir = crate::config::Paths::resolve(cli.config.as_deref()).map(|p| p.data_dir);
@@ -260,6 +266,33 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// `tokdeck token NAME` and `tokdeck header NAME`, exactly so (no option, no log), are
+/// the calls shell prompts and `curl` loops make: with a valid cached token in the file
+/// store they are answered before the command-line parser is even built. Anything else
+/// goes through clap as usual.
+fn plain_token_command() -> Option<i32> {
+    let mut args = std::env::args_os().skip(1);
+    let (verb, name) = (args.next()?, args.next()?);
+    if args.next().is_some() || std::env::var_os(crate::logging::LOG_ENV).is_some() {
+        return None;
+    }
+    let account = name.into_string().ok().filter(|n| !n.starts_with('-'))?;
+    let command = match verb.to_str()? {
+        "token" => Command::Token {
+            account,
+            id_token: false,
+            min_valid: DEFAULT_MIN_VALID,
+            format: TokenFormat::Text,
+        },
+        "header" => Command::Header {
+            account,
+            min_valid: DEFAULT_MIN_VALID,
+        },
+        _ => return None,
+    };
+    cached_fast_path(&None, &command)
 }
 
 /// `token` and `header` with a valid cached token in the file store, answered on this

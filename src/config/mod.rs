@@ -293,17 +293,19 @@ impl Config {
 
         let mut providers = BTreeMap::new();
         for (name, section) in file.providers {
-            let line = line_of_table(text, "providers", &name);
-            check_name(&name).map_err(|m| invalid(line, format!("provider name '{name}' {m}")))?;
+            // Found only for an error: a search per table would make big files quadratic.
+            let line = || line_of_table(text, "providers", &name);
+            check_name(&name)
+                .map_err(|m| invalid(line(), format!("provider name '{name}' {m}")))?;
             let provider = resolve_provider(name.clone(), section, text)
-                .map_err(|(l, m)| invalid(l.unwrap_or(line), m))?;
+                .map_err(|(l, m)| invalid(l.unwrap_or_else(line), m))?;
             providers.insert(name, provider);
         }
 
         let mut accounts = BTreeMap::new();
         for (name, section) in file.accounts {
-            let line = line_of_table(text, "accounts", &name);
-            check_name(&name).map_err(|m| invalid(line, format!("account name '{name}' {m}")))?;
+            let line = || line_of_table(text, "accounts", &name);
+            check_name(&name).map_err(|m| invalid(line(), format!("account name '{name}' {m}")))?;
             let provider_name = section.provider.get_ref();
             let Some(provider) = providers.get(provider_name) else {
                 let known = providers.keys().cloned().collect::<Vec<_>>().join(", ");
@@ -322,7 +324,7 @@ impl Config {
             let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
             if flow == Flow::ClientCredentials && provider.client_secret.is_none() {
                 return Err(invalid(
-                    line,
+                    line(),
                     format!(
                         "account '{name}' uses the client_credentials flow, which needs `client_secret` in [providers.{}]",
                         provider.name
