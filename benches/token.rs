@@ -290,8 +290,7 @@ fn main() {
             };
             let cached = median(|| succeed(&mut oidc_token(&["tokdeck"])));
             let forced = median(|| succeed(&mut oidc_token(&["-f", "tokdeck"])));
-            let _ = oidc_token(&["-k"]).status();
-            let _ = Command::new("oidc-agent")
+                let _ = Command::new("oidc-agent")
                 .arg("-k")
                 .envs(env.iter().cloned())
                 .output();
