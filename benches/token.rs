@@ -21,21 +21,6 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 40;
 
-fn median(mut run: impl FnMut()) -> Duration {
-    for _ in 0..3 {
-        run();
-    }
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
-}
-
 fn succeed(command: &mut Command) {
     let out = command.output().expect("run");
     assert!(
@@ -106,9 +91,44 @@ fn time_to_output(program: &str, env: &[(String, String)], marker: &str) -> Dura
     elapsed
 }
 
-fn median_of(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
+/// A command measured beside others.
+type Run<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// Runs every command once per round, in turn (after two warm-up rounds), so that the
+/// drift of a noisy machine hits all of them alike; returns each one's median.
+fn interleaved(rounds: usize, runs: &mut [Run]) -> Vec<Duration> {
+    for _ in 0..2 {
+        for (_, run) in runs.iter_mut() {
+            run();
+        }
+    }
+    let mut times = vec![Vec::with_capacity(rounds); runs.len()];
+    for _ in 0..rounds {
+        for (i, (_, run)) in runs.iter_mut().enumerate() {
+            let start = Instant::now();
+            run();
+            times[i].push(start.elapsed());
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+fn command_with(exe: &std::ffi::OsStr, like: &Command) -> Command {
+    let mut command = Command::new(exe);
+    command.args(like.get_args());
+    for (k, v) in like.get_envs() {
+        match v {
+            Some(v) => command.env(k, v),
+            None => command.env_remove(k),
+        };
+    }
+    command
 }
 
 fn main() {
@@ -129,67 +149,155 @@ fn main() {
     }
     keyring_home.ok(&["login", "dev"]);
 
-    let floor = median(|| succeed(&mut Command::new(&noop)));
-    let cached_file = median(|| succeed(&mut file_home.command(&["token", "dev"])));
-    // Another build of tokdeck to compare, for example a non-PIE one (BENCHMARKS.md).
-    let alternative = std::env::var_os("TOKDECK_ALT_BIN").map(|exe| {
-        let noop_alt = std::env::var_os("TOKDECK_ALT_NOOP").unwrap_or_else(|| noop.clone().into());
-        let cached = median(|| {
-            let mut command = file_home.command(&["token", "dev"]);
-            let mut alt = Command::new(&exe);
-            alt.args(command.get_args());
-            alt.envs(
-                command
-                    .get_envs()
-                    .filter_map(|(k, v)| Some((k.to_os_string(), v?.to_os_string()))),
-            );
-            command = alt;
-            succeed(&mut command)
-        });
-        (cached, median(|| succeed(&mut Command::new(&noop_alt))))
-    });
-    let cached_keyring = median(|| succeed(&mut keyring_home.command(&["token", "dev"])));
-    // The Secret Service's own floor: libsecret's `secret-tool` reading the same entry.
-    let secret_tool = median(|| {
-        succeed(
-            Command::new("secret-tool")
-                .args(["lookup", "service", "tokdeck", "username", "dev"])
-                .envs(keyring.env()),
+    // gh (Debian package `gh`) reading a stored token from a hosts.yml.
+    let gh_dir = scratch.path().join("gh");
+    let gh = Command::new("gh").arg("--version").output().is_ok();
+    if gh {
+        std::fs::create_dir_all(&gh_dir).expect("gh dir");
+        std::fs::write(
+            gh_dir.join("hosts.yml"),
+            "github.com:\n    oauth_token: gho_0123456789abcdefghijklmnopqrstuvwxyz\n    user: tokdeck\n",
         )
-    });
-    let forced =
-        median(|| succeed(&mut file_home.command(&["token", "dev", "--min-valid", "999999"])));
+        .expect("hosts.yml");
+    }
+    // oidc-agent (Debian `oidc-agent-cli`) logged in to the same provider, grant of its own.
+    let oidc_env: Option<Vec<(String, String)>> = Command::new("oidc-agent")
+        .arg("--version")
+        .output()
+        .is_ok()
+        .then(|| {
+            let lab = scratch.path().join("oidc-agent");
+            succeed(
+                Command::new(common::repo().join("scripts/oidc-agent-lab"))
+                    .arg(&provider.issuer)
+                    .arg(&lab),
+            );
+            std::fs::read_to_string(lab.join("env.sh"))
+                .expect("env.sh")
+                .trim()
+                .trim_start_matches("export ")
+                .split(' ')
+                .filter_map(|kv| {
+                    let (k, v) = kv.split_once('=')?;
+                    Some((k.to_string(), v.trim_matches('\'').to_string()))
+                })
+                .collect()
+        });
+    let oidc_token = |args: &[&str]| {
+        let mut command = Command::new("oidc-token");
+        command.args(args).envs(oidc_env.iter().flatten().cloned());
+        command
+    };
+    // Another build of tokdeck (for example scripts/build-static) and its own floor.
+    let alt = std::env::var_os("TOKDECK_ALT_BIN");
+    let alt_noop = std::env::var_os("TOKDECK_ALT_NOOP").unwrap_or_else(|| noop.clone().into());
 
-    // The provider's own time for the same refresh, on the `web-public` grant.
+    // 1. Start-up with a valid cached token, everything interleaved.
+    let mut runs: Vec<Run> = vec![
+        (
+            "do-nothing binary",
+            Box::new(|| succeed(&mut Command::new(&noop))),
+        ),
+        (
+            "token, cached, file store",
+            Box::new(|| succeed(&mut file_home.command(&["token", "dev"]))),
+        ),
+        (
+            "token, cached, keyring store",
+            Box::new(|| succeed(&mut keyring_home.command(&["token", "dev"]))),
+        ),
+        (
+            "secret-tool lookup",
+            Box::new(|| {
+                succeed(
+                    Command::new("secret-tool")
+                        .args(["lookup", "service", "tokdeck", "username", "dev"])
+                        .envs(keyring.env()),
+                )
+            }),
+        ),
+    ];
+    if gh {
+        runs.push((
+            "gh auth token",
+            Box::new(|| {
+                succeed(
+                    Command::new("gh")
+                        .args(["auth", "token"])
+                        .env("GH_CONFIG_DIR", &gh_dir),
+                )
+            }),
+        ));
+    }
+    if oidc_env.is_some() {
+        runs.push((
+            "oidc-token",
+            Box::new(|| succeed(&mut oidc_token(&["tokdeck"]))),
+        ));
+    }
+    if let Some(alt) = &alt {
+        runs.push((
+            "token, cached, file store, TOKDECK_ALT_BIN",
+            Box::new(|| {
+                succeed(&mut command_with(
+                    alt,
+                    &file_home.command(&["token", "dev"]),
+                ))
+            }),
+        ));
+        runs.push((
+            "TOKDECK_ALT_NOOP",
+            Box::new(|| succeed(&mut Command::new(&alt_noop))),
+        ));
+    }
+    let startup = interleaved(RUNS, &mut runs);
+    let startup: Vec<(&str, Duration)> = runs.iter().map(|r| r.0).zip(startup).collect();
+    drop(runs);
+
+    // 2. A forced refresh, beside the provider's own time for the same refresh (raw HTTP
+    //    on the `web-public` grant: same client, same scopes) and `oidc-token -f`.
     let mut refresh_token = file_home.record("web-public")["tokens"]["refresh_token"]
         .as_str()
         .expect("refresh token")
         .to_string();
     let token_url = format!("{}/token", provider.issuer);
-    let raw = median(|| {
-        let body = format!(
-            "grant_type=refresh_token&client_id=tokdeck-public&refresh_token={}",
-            refresh_token
-        );
-        let (status, text) = common::http_post(&token_url, &body);
-        assert_eq!(status, 200, "{text}");
-        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
-        refresh_token = json["refresh_token"].as_str().expect("rotated").to_string();
-    });
+    let mut runs: Vec<Run> = vec![
+        (
+            "token --min-valid 999999 (forced refresh)",
+            Box::new(|| {
+                succeed(&mut file_home.command(&["token", "dev", "--min-valid", "999999"]))
+            }),
+        ),
+        (
+            "the provider's own refresh (raw HTTP)",
+            Box::new(|| {
+                let body = format!(
+                    "grant_type=refresh_token&client_id=tokdeck-public&refresh_token={refresh_token}"
+                );
+                let (status, text) = common::http_post(&token_url, &body);
+                assert_eq!(status, 200, "{text}");
+                let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+                refresh_token = json["refresh_token"].as_str().expect("rotated").to_string();
+            }),
+        ),
+    ];
+    if oidc_env.is_some() {
+        runs.push((
+            "oidc-token -f",
+            Box::new(|| succeed(&mut oidc_token(&["-f", "tokdeck"]))),
+        ));
+    }
+    let refresh = interleaved(RUNS / 2, &mut runs);
+    let refresh: Vec<(&str, Duration)> = runs.iter().map(|r| r.0).zip(refresh).collect();
+    drop(runs);
+    if let Some(env) = &oidc_env {
+        let _ = Command::new("oidc-agent")
+            .arg("-k")
+            .envs(env.iter().cloned())
+            .output();
+    }
 
-    // A peer reading a stored token: `gh auth token` (Debian package `gh`) with a hosts.yml.
-    let gh = Command::new("gh").arg("--version").output().is_ok().then(|| {
-        let dir = scratch.path().join("gh");
-        std::fs::create_dir_all(&dir).expect("gh dir");
-        std::fs::write(
-            dir.join("hosts.yml"),
-            "github.com:\n    oauth_token: gho_0123456789abcdefghijklmnopqrstuvwxyz\n    user: tokdeck\n",
-        )
-        .expect("hosts.yml");
-        median(|| succeed(Command::new("gh").args(["auth", "token"]).env("GH_CONFIG_DIR", &dir)))
-    });
-
-    // The dashboard's first frame with 1,000 accounts, from process start.
+    // 3. The dashboard's first frame with 1,000 accounts, from process start.
     let mut config = provider.config();
     for i in 0..1000 {
         config.push_str(&format!(
@@ -210,24 +318,16 @@ fn main() {
         ),
     );
     let tokdeck = env!("CARGO_BIN_EXE_tokdeck");
-    let frame_runs = 15;
-    let first_frame = median_of(
-        (0..frame_runs)
-            .map(|_| time_to_output(tokdeck, &env, &accounts))
-            .collect(),
-    );
-    let marker_time = median_of(
-        (0..frame_runs)
-            .map(|_| time_to_output(&marker.display().to_string(), &env, &accounts))
-            .collect(),
-    );
+    let marker = marker.display().to_string();
+    // Interleaved too; the time ends when the marker is on the screen (quitting is not timed).
+    let frames = interleaved_output(15, tokdeck, &marker, &env, &accounts);
 
-    // Device login: approval (the headless user's browser exits) to tokens held (login exits).
+    // 4. Device login: approval (the headless user's browser exits) to tokens held (login exits).
     let device = Provider::start_plain(&["--access-ttl", "3600", "--device-interval", "2"]);
     let mut device_home = Home::new(&device.config());
-    device_home.with_headless_user();
     let browser = device_home.path().join("browser-stamp.sh");
     let approvals = device_home.path().join("approvals");
+    // The headless user approves; this wrapper notes when its browser is done.
     std::fs::write(
         &browser,
         format!(
@@ -261,128 +361,95 @@ fn main() {
     delays.sort();
     let interval = Duration::from_secs(2);
 
-    // oidc-agent (Debian `oidc-agent-cli`): `oidc-token` with a cached token, and `-f`.
-    let oidc_agent = Command::new("oidc-agent")
-        .arg("--version")
-        .output()
-        .is_ok()
-        .then(|| {
-            let lab = scratch.path().join("oidc-agent");
-            succeed(
-                Command::new(common::repo().join("scripts/oidc-agent-lab"))
-                    .arg(&provider.issuer)
-                    .arg(&lab),
-            );
-            let env: Vec<(String, String)> = std::fs::read_to_string(lab.join("env.sh"))
-                .expect("env.sh")
-                .trim()
-                .trim_start_matches("export ")
-                .split(' ')
-                .filter_map(|kv| {
-                    let (k, v) = kv.split_once('=')?;
-                    Some((k.to_string(), v.trim_matches('\'').to_string()))
-                })
-                .collect();
-            let oidc_token = |args: &[&str]| {
-                let mut command = Command::new("oidc-token");
-                command.args(args).envs(env.iter().cloned());
-                command
-            };
-            let cached = median(|| succeed(&mut oidc_token(&["tokdeck"])));
-            let forced = median(|| succeed(&mut oidc_token(&["-f", "tokdeck"])));
-                let _ = Command::new("oidc-agent")
-                .arg("-k")
-                .envs(env.iter().cloned())
-                .output();
-            (cached, forced)
-        });
-
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let get = |list: &[(&str, Duration)], name: &str| {
+        list.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+    };
     println!(
-        "{:<52} {:>9} {:>10} {:>7}",
-        "measure (median of 40 runs)", "tokdeck", "baseline", "ratio"
+        "{:<50} {:>9} {:>10} {:>7}",
+        "measure (medians, interleaved runs)", "tokdeck", "baseline", "ratio"
     );
-    let mut rows = vec![
-        (
-            "token, valid cached token, file store",
-            cached_file,
-            floor,
-            "do-nothing binary",
-        ),
-        (
-            "token, valid cached token, keyring store",
-            cached_keyring,
-            floor,
-            "do-nothing binary",
-        ),
-        (
-            "token, valid cached token, keyring store",
-            cached_keyring,
-            secret_tool,
-            "secret-tool lookup",
-        ),
-        (
-            "token --min-valid 999999 (forced refresh)",
-            forced,
-            raw,
-            "provider's own refresh",
-        ),
-    ];
-    match gh {
-        Some(gh) => rows.push((
-            "token, file store, against `gh auth token`",
-            cached_file,
-            gh,
-            "gh auth token",
-        )),
-        None => println!("(gh not installed: apt-get install gh to compare with `gh auth token`)"),
-    }
-    if let Some((cached, floor)) = alternative {
-        rows.push((
-            "token, file store, TOKDECK_ALT_BIN",
-            cached,
-            floor,
-            "TOKDECK_ALT_NOOP (or the do-nothing binary)",
-        ));
-    }
-    match oidc_agent {
-        Some((cached, forced_agent)) => {
-            rows.push((
-                "token, file store, against `oidc-token`",
-                cached_file,
-                cached,
-                "oidc-token (oidc-agent)",
-            ));
-            rows.push((
-                "forced refresh, against `oidc-token -f`",
-                forced,
-                forced_agent,
-                "oidc-token -f (oidc-agent)",
-            ));
+    let row = |name: &str, value: Option<Duration>, base: Option<Duration>, base_name: &str| {
+        if let (Some(value), Some(base)) = (value, base) {
+            println!(
+                "{name:<50} {:>7.2}ms {:>8.2}ms {:>6.2}x   (baseline: {base_name}; {:+.2} ms)",
+                ms(value),
+                ms(base),
+                ms(value) / ms(base),
+                ms(value) - ms(base)
+            );
         }
-        None => println!(
-            "(oidc-agent not installed: apt-get install oidc-agent-cli to compare with `oidc-token`)"
-        ),
-    }
-    rows.push((
-        "dashboard first frame, 1,000 accounts, from start",
-        first_frame,
-        marker_time,
+    };
+    let file = get(&startup, "token, cached, file store");
+    let keyring_time = get(&startup, "token, cached, keyring store");
+    let floor = get(&startup, "do-nothing binary");
+    row(
+        "token, cached, file store",
+        file,
+        floor,
+        "do-nothing Rust binary",
+    );
+    row(
+        "token, cached, keyring store",
+        keyring_time,
+        floor,
+        "do-nothing Rust binary",
+    );
+    row(
+        "token, cached, keyring store",
+        keyring_time,
+        get(&startup, "secret-tool lookup"),
+        "secret-tool lookup (libsecret)",
+    );
+    row(
+        "token, cached, file store",
+        file,
+        get(&startup, "oidc-token"),
+        "oidc-token (oidc-agent)",
+    );
+    row(
+        "token, cached, file store",
+        file,
+        get(&startup, "gh auth token"),
+        "gh auth token",
+    );
+    row(
+        "token, cached, file store (TOKDECK_ALT_BIN)",
+        get(&startup, "token, cached, file store, TOKDECK_ALT_BIN"),
+        get(&startup, "TOKDECK_ALT_NOOP"),
+        "do-nothing binary built the same way",
+    );
+    let forced = get(&refresh, "token --min-valid 999999 (forced refresh)");
+    row(
+        "forced refresh (token --min-valid 999999)",
+        forced,
+        get(&refresh, "the provider's own refresh (raw HTTP)"),
+        "the provider's own refresh, raw HTTP",
+    );
+    row(
+        "forced refresh",
+        forced,
+        get(&refresh, "oidc-token -f"),
+        "oidc-token -f",
+    );
+    row(
+        "dashboard first frame, 1,000 accounts",
+        Some(frames.0),
+        Some(frames.1),
         "a program printing the marker",
-    ));
-    rows.push((
-        "device login: approval to tokens held (median of 5)",
-        delays[delays.len() / 2],
-        interval,
+    );
+    row(
+        "device login: approval to tokens (median of 5)",
+        Some(delays[delays.len() / 2]),
+        Some(interval),
         "the polling interval",
-    ));
-    for (name, value, base, base_name) in rows {
+    );
+    if !gh {
+        println!("(gh not installed: apt-get install gh to compare with `gh auth token`)");
+    }
+    if oidc_env.is_none() {
         println!(
-            "{name:<52} {:>7.2}ms {:>8.2}ms {:>6.2}x   (baseline: {base_name}; +{:.2} ms)",
-            ms(value),
-            ms(base),
-            ms(value) / ms(base),
-            ms(value) - ms(base)
+            "(oidc-agent not installed: apt-get install oidc-agent-cli to compare with `oidc-token`)"
         );
     }
     println!(
@@ -391,4 +458,23 @@ fn main() {
         ms(delays[delays.len() - 1]),
         ms(interval)
     );
+}
+
+/// Medians of the time to the first frame and of the marker program, interleaved.
+fn interleaved_output(
+    rounds: usize,
+    tokdeck: &str,
+    marker: &str,
+    env: &[(String, String)],
+    text: &str,
+) -> (Duration, Duration) {
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..rounds {
+        a.push(time_to_output(tokdeck, env, text));
+        b.push(time_to_output(marker, env, text));
+    }
+    a.sort();
+    b.sort();
+    (a[rounds / 2], b[rounds / 2])
 }
