@@ -24,6 +24,19 @@ const SLOW_DOWN: &str = r#"{"error":"slow_down"}"#;
 const TOKENS: &str =
     r#"{"access_token":"at","token_type":"Bearer","expires_in":60,"refresh_token":"rt"}"#;
 
+/// Polls "u" as the default client, ignoring the events.
+async fn poll_u(script: &Scripted, interval_secs: u64) -> Result<TokenSet, OAuthError> {
+    poll(
+        &script.http(),
+        "u",
+        &client(),
+        &Request::default(),
+        &authorization(interval_secs, 600),
+        |_| {},
+    )
+    .await
+}
+
 fn gaps(script: &Scripted, start: tokio::time::Instant) -> Vec<u64> {
     let mut last = start;
     script
@@ -79,16 +92,7 @@ async fn slow_down_grows_the_interval_for_every_later_poll() {
 async fn stops_polling_the_moment_tokens_arrive() {
     let script = Scripted::default();
     script.reply(400, PENDING).reply(200, TOKENS);
-    poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect("tokens");
+    poll_u(&script, 5).await.expect("tokens");
     // A third request would panic the scripted transport ("too few replies").
     assert_eq!(script.sent().len(), 2);
 }
@@ -100,32 +104,14 @@ async fn access_denied_and_expired_token_end_at_once() {
         400,
         r#"{"error":"access_denied","error_description":"user said no"}"#,
     );
-    let err = poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect_err("denied");
+    let err = poll_u(&script, 5).await.expect_err("denied");
     assert_eq!(err.to_string(), "the login was denied: user said no");
 
     let script = Scripted::default();
     script
         .reply(400, PENDING)
         .reply(400, r#"{"error":"expired_token"}"#);
-    let err = poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect_err("expired");
+    let err = poll_u(&script, 5).await.expect_err("expired");
     assert!(matches!(err, OAuthError::DeviceCodeExpired));
     assert_eq!(script.sent().len(), 2);
 }
@@ -162,16 +148,7 @@ async fn network_errors_back_off_and_keep_polling() {
         })
         .reply(200, TOKENS);
     let start = tokio::time::Instant::now();
-    poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect("tokens after a retry");
+    poll_u(&script, 5).await.expect("tokens after a retry");
     assert_eq!(gaps(&script, start), vec![5, 10]);
 }
 
@@ -211,16 +188,7 @@ async fn github_style_200_errors_are_pending_polls_not_broken_tokens() {
         )
         .reply(200, TOKENS);
     let start = tokio::time::Instant::now();
-    let tokens = poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect("tokens");
+    let tokens = poll_u(&script, 5).await.expect("tokens");
     assert_eq!(tokens.access_token.expose(), "at");
     assert_eq!(gaps(&script, start), vec![5, 5, 10]);
 }
@@ -229,15 +197,6 @@ async fn github_style_200_errors_are_pending_polls_not_broken_tokens() {
 async fn microsofts_authorization_declined_is_access_denied() {
     let script = Scripted::default();
     script.reply(400, r#"{"error":"authorization_declined"}"#);
-    let err = poll(
-        &script.http(),
-        "u",
-        &client(),
-        &Request::default(),
-        &authorization(5, 600),
-        |_| {},
-    )
-    .await
-    .expect_err("denied");
+    let err = poll_u(&script, 5).await.expect_err("denied");
     assert!(matches!(err, OAuthError::AccessDenied(_)), "{err:?}");
 }

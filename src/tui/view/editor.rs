@@ -1,13 +1,13 @@
 //! The account editor form and the review of a config change.
 
 use super::centered;
+use super::popups::show;
 use crate::config::edit::DiffLine;
 use crate::tui::editor::{Editor, Field, Mode, Review, ReviewAction};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 const LABEL_WIDTH: usize = 16;
 
@@ -117,14 +117,4 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
     lines.push(Line::styled(question, Style::new().fg(Color::Yellow)));
     let height = lines.len() as u16 + 2;
     show(frame, centered(area, 84, height), &title, lines);
-}
-
-fn show(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>) {
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(Block::bordered().title(title.to_string()))
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
 }

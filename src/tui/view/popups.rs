@@ -149,7 +149,8 @@ fn scrolling(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, scr
     );
 }
 
-fn show(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>) {
+/// A bordered popup over whatever is below it.
+pub(super) fn show(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
