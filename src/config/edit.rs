@@ -8,7 +8,7 @@ use super::{Config, Flow, TEMPLATE_KEYS, check_name, preset};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::Path;
-use toml_edit::{Array, DocumentMut, Item, Table, value};
+use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value, value};
 
 /// The first lines of a config the dashboard creates.
 const NEW_FILE_HEADER: &str = "# tokdeck configuration (see `tokdeck --help` and the README).\n# The dashboard edits this file only when you confirm, keeping your comments.\n";
@@ -107,13 +107,15 @@ pub fn change_account(
         })?;
     // Keys whose value stays are not touched, so their comments and layout stay too.
     if table.get("provider").and_then(|i| i.as_str()) != Some(provider.as_str()) {
-        table.insert("provider", value(provider));
+        set_keeping_comments(table, "provider", Value::from(provider));
     }
     let flow = draft.flow.map(|f| f.to_string());
     if table.get("flow").and_then(|i| i.as_str()) != flow.as_deref() {
         match flow {
-            Some(flow) => table.insert("flow", value(flow)),
-            None => table.remove("flow"),
+            Some(flow) => set_keeping_comments(table, "flow", Value::from(flow)),
+            None => {
+                table.remove("flow");
+            }
         };
     }
     let scopes = table.get("scopes").and_then(|i| i.as_array()).map(|a| {
@@ -123,11 +125,31 @@ pub fn change_account(
     });
     if scopes != draft.scopes {
         match &draft.scopes {
-            Some(scopes) => table.insert("scopes", value(scopes.iter().collect::<Array>())),
-            None => table.remove("scopes"),
+            Some(scopes) => set_keeping_comments(
+                table,
+                "scopes",
+                Value::Array(scopes.iter().collect::<Array>()),
+            ),
+            None => {
+                table.remove("scopes");
+            }
         };
     }
     finish(path, before, doc)
+}
+
+/// Sets `key` to `new`, keeping the comment lines above the key and the comment after
+/// the old value.
+fn set_keeping_comments(table: &mut dyn TableLike, key: &str, mut new: Value) {
+    match table.get_mut(key) {
+        Some(Item::Value(old)) => {
+            *new.decor_mut() = old.decor().clone();
+            *old = new;
+        }
+        _ => {
+            table.insert(key, Item::Value(new));
+        }
+    }
 }
 
 /// Removes `[accounts.NAME]`; the provider table stays (other accounts may use it).

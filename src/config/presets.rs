@@ -31,10 +31,44 @@ pub struct Preset {
 pub const TEMPLATE_KEYS: &[&str] = &[
     "tenant",
     "domain",
-    "realm",
     "base_url",
+    "realm",
     "authorization_server",
 ];
+
+/// Checks a template value where it goes into a URL: a bare host name for `domain`, a
+/// URL for `base_url`, one path segment for the others.
+fn check_template_value(key: &str, value: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`{key} = \"{value}\"` {why}"));
+    if value.trim().is_empty() || value.chars().any(char::is_whitespace) {
+        return bad("must not be empty or contain spaces");
+    }
+    match key {
+        "base_url" => {
+            if !(value.starts_with("https://") || value.starts_with("http://"))
+                || value.contains(['?', '#'])
+            {
+                return bad(
+                    "must be a URL like \"https://sso.example.com\" (no query or fragment)",
+                );
+            }
+        }
+        "domain" => {
+            if value.contains("://") {
+                return bad("is a host name, without https:// (for example \"dev-123.okta.com\")");
+            }
+            if value.contains(['/', '?', '#', '@']) {
+                return bad("is a host name only (for example \"dev-123.okta.com\")");
+            }
+        }
+        _ => {
+            if value.contains(['/', '?', '#', '\\', '@', ':']) || value == "." || value == ".." {
+                return bad("must be a single name (no '/', '?', '#' or ':')");
+            }
+        }
+    }
+    Ok(())
+}
 
 impl Preset {
     /// The endpoints with `{placeholders}` filled from `values` (then the defaults).
@@ -46,6 +80,9 @@ impl Preset {
             if !values.contains_key(name) {
                 return Err(format!("needs `{name} = \"...\"` ({})", self.description));
             }
+        }
+        for (key, value) in values {
+            check_template_value(key, value)?;
         }
         let fill = |text: &Option<String>| {
             text.as_ref().map(|t| {
@@ -158,6 +195,43 @@ mod tests {
             .endpoints_with(&BTreeMap::new())
             .expect_err("tenant");
         assert!(err.starts_with("needs `tenant = \"...\"`"), "{err}");
+    }
+
+    #[test]
+    fn template_values_that_would_bend_the_url_are_refused() {
+        let value = |k: &str, v: &str| [(k.to_string(), v.to_string())].into();
+        let cases = [
+            (
+                "okta",
+                "domain",
+                "https://dev-1.okta.com/",
+                "without https://",
+            ),
+            ("okta", "domain", "dev-1.okta.com/x", "host name only"),
+            ("microsoft", "tenant", "a/../../evil?x=#", "single name"),
+            ("microsoft", "tenant", "", "must not be empty"),
+        ];
+        for (name, key, bad, expected) in cases {
+            let err = preset(name)
+                .expect("preset")
+                .endpoints_with(&value(key, bad))
+                .expect_err(bad);
+            assert!(err.contains(expected) && err.contains(bad), "{err}");
+        }
+        let mut keycloak: BTreeMap<String, String> = value("realm", "https://sso.example.com");
+        keycloak.insert("base_url".into(), "https://sso.example.com".into());
+        let err = preset("keycloak")
+            .expect("keycloak")
+            .endpoints_with(&keycloak)
+            .expect_err("a URL as realm");
+        assert!(err.contains("`realm = "), "{err}");
+        keycloak.insert("realm".into(), "dev".into());
+        keycloak.insert("base_url".into(), "sso.example.com".into());
+        let err = preset("keycloak")
+            .expect("keycloak")
+            .endpoints_with(&keycloak)
+            .expect_err("base_url without scheme");
+        assert!(err.contains("must be a URL"), "{err}");
     }
 
     #[test]

@@ -340,6 +340,16 @@ impl Engine {
         Ok(tokens)
     }
 
+    /// Deletes the account's tokens here without asking the provider to revoke them.
+    pub async fn forget(&self, name: &str) -> Result<(), EngineError> {
+        self.account(name)?;
+        let owned = name.to_string();
+        let _lock = self.lock(name).await?;
+        store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        log::info!("deleted the tokens of '{name}' without revoking them");
+        Ok(())
+    }
+
     /// Revokes the refresh token, then the access token (RFC 7009), where the provider
     /// offers revocation; then deletes the tokens locally in any case.
     /// With `local`, the tokens are deleted even when the provider cannot be reached;

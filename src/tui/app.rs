@@ -353,23 +353,25 @@ impl Runtime {
                 let result = self.save_config(&write);
                 done(Outcome::ConfigSaved { write, result });
             }
-            Command::RemoveAccount {
+            Command::LogoutThenWrite {
                 account,
-                local,
+                revoke,
                 write,
             } => {
                 let Some(engine) = self.engine.clone() else {
                     return;
                 };
                 tokio::spawn(async move {
-                    let result = engine
-                        .logout(&account, local)
-                        .await
-                        .map(|r| r.notes)
-                        .map_err(|e| e.to_string());
-                    done(Outcome::RemovalLoggedOut {
+                    let result = if revoke {
+                        engine.logout(&account, false).await.map(|r| r.notes)
+                    } else {
+                        engine.forget(&account).await.map(|()| {
+                            vec!["its tokens were deleted here without revoking them".to_string()]
+                        })
+                    };
+                    done(Outcome::LoggedOutForWrite {
                         account,
-                        result,
+                        result: result.map_err(|e| e.to_string()),
                         write,
                     });
                 });

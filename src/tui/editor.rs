@@ -80,6 +80,8 @@ pub struct Editor {
     pub scopes: String,
     pub focus: Field,
     pub error: Option<String>,
+    /// The provider of the account being changed, as it is in the file.
+    pub original_provider: Option<String>,
 }
 
 /// What a key did to the form.
@@ -130,10 +132,12 @@ impl Editor {
             scopes: String::new(),
             focus: Field::Account,
             error: None,
+            original_provider: None,
         };
         if let Mode::Change { account } = &mode {
             let existing = config.account(account).map_err(|e| e.to_string())?;
             editor.account = account.clone();
+            editor.original_provider = Some(existing.provider.name.clone());
             editor.provider = editor
                 .choices
                 .iter()
@@ -155,6 +159,15 @@ impl Editor {
         }
         editor.name_after_preset();
         Ok(editor)
+    }
+
+    /// A change that moves the account to another provider: its tokens cannot follow.
+    pub fn provider_changed(&self) -> bool {
+        let chosen = match self.choice() {
+            Some(Choice::Existing { name, .. }) => Some(name.as_str()),
+            _ => None,
+        };
+        self.original_provider.is_some() && chosen != self.original_provider.as_deref()
     }
 
     pub fn choice(&self) -> Option<&Choice> {
@@ -321,14 +334,27 @@ impl Editor {
     /// A new provider is named after its preset until the user types a name.
     fn name_after_preset(&mut self) {
         let untouched = self.provider_name.is_empty()
-            || self
-                .choices
-                .iter()
-                .any(|c| matches!(c, Choice::Preset { key, .. } if *key == self.provider_name));
+            || self.choices.iter().any(|c| {
+                matches!(c, Choice::Preset { key, .. }
+                    if self.provider_name == *key
+                        || self.provider_name.starts_with(&format!("{key}-")))
+            });
         if let Some(Choice::Preset { key, .. }) = self.choice()
             && untouched
         {
-            self.provider_name = key.clone();
+            // A name no provider in the file has yet: okta, okta-2, ...
+            let taken = |name: &str| {
+                self.choices
+                    .iter()
+                    .any(|c| matches!(c, Choice::Existing { name: n, .. } if n == name))
+            };
+            let mut name = key.clone();
+            let mut n = 2;
+            while taken(&name) {
+                name = format!("{key}-{n}");
+                n += 1;
+            }
+            self.provider_name = name;
         }
     }
 
@@ -340,6 +366,10 @@ impl Editor {
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Step {
+        if key.code != KeyCode::Enter {
+            // The message was about the input before this key.
+            self.error = None;
+        }
         match key.code {
             KeyCode::Esc => return Step::Cancel,
             KeyCode::Tab | KeyCode::Down => self.move_focus(1),
@@ -440,6 +470,7 @@ pub struct Review {
     pub diff: Vec<DiffLine>,
     /// The form to go back to (Esc), for adds and changes.
     pub editor: Option<Box<Editor>>,
+    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,8 +478,10 @@ pub enum ReviewAction {
     Add {
         account: String,
     },
+    /// With `provider_changed`, the tokens from the old provider are revoked there first.
     Change {
         account: String,
+        provider_changed: bool,
     },
     /// Log out (revoke, delete the tokens), then remove the table.
     Remove {
@@ -471,6 +504,7 @@ impl Review {
             before,
             after,
             editor: editor.map(Box::new),
+            scroll: 0,
         }
     }
 }

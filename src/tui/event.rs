@@ -58,8 +58,9 @@ pub enum Outcome {
         purpose: ConfigPurpose,
         result: Result<Option<String>, String>,
     },
-    /// Tokens of an account about to be removed were logged out (or not).
-    RemovalLoggedOut {
+    /// The tokens of an account about to be removed (or moved to another provider) were
+    /// logged out or deleted (or not).
+    LoggedOutForWrite {
         account: String,
         result: Result<Vec<String>, String>,
         write: ConfigWrite,
@@ -79,6 +80,8 @@ pub enum ConfigPurpose {
     Add,
     Change(String),
     Remove(String),
+    /// The open form's copy of the file, after a write was refused.
+    RefreshForm,
 }
 
 /// A confirmed change to config.toml.
@@ -158,10 +161,11 @@ pub enum Command {
     ReadConfig(ConfigPurpose),
     /// Write the config (if the file still holds `before`) and load it again.
     SaveConfig(ConfigWrite),
-    /// Log an account out (`local`: without revoking), then write the config without it.
-    RemoveAccount {
+    /// Log an account out (`revoke`: at its provider; else only delete the tokens here),
+    /// then write the config (without it, or with it on another provider).
+    LogoutThenWrite {
         account: String,
-        local: bool,
+        revoke: bool,
         write: ConfigWrite,
     },
 }

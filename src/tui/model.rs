@@ -33,6 +33,8 @@ pub struct Model {
     pub last_reload: DateTime<Utc>,
     /// The config file the account editor reads and writes.
     pub config_path: PathBuf,
+    /// The form behind a write in flight, reopened if the write fails.
+    pub last_form: Option<Box<Editor>>,
     pub quit: bool,
 }
 
@@ -291,6 +293,7 @@ impl Model {
             no_color: false,
             last_reload: now,
             config_path: PathBuf::new(),
+            last_form: None,
             quit: false,
         }
     }

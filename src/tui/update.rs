@@ -191,12 +191,17 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             });
         }
         Outcome::ConfigRead { purpose, result } => return config_read(model, purpose, result),
-        Outcome::RemovalLoggedOut {
+        Outcome::LoggedOutForWrite {
             account,
             result,
             write,
         } => match result {
             Ok(notes) => {
+                if let Some(row) = model.row_mut(&account) {
+                    row.tokens = None;
+                    row.trust = None;
+                    row.activity = Activity::Idle;
+                }
                 let mut write = write;
                 if !notes.is_empty() {
                     write.done = format!("{} ({})", write.done, notes.join("; "));
@@ -207,9 +212,12 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                 if let Some(row) = model.row_mut(&account) {
                     row.activity = Activity::Idle;
                 }
-                model.error(format!(
-                    "'{account}' stays in the config: {e}. To remove it without revoking, press D and then f"
-                ));
+                return write_failed(
+                    model,
+                    format!(
+                        "'{account}' was left as it was: {e}. To go ahead without revoking its tokens, review again and press f"
+                    ),
+                );
             }
         },
         Outcome::ConfigSaved { write, result } => return config_saved(model, write, result),
@@ -233,6 +241,13 @@ fn config_read(
     };
     let path = model.config_path.clone();
     let mode = match purpose {
+        ConfigPurpose::RefreshForm => {
+            // The form's next review starts from the file as it is now.
+            if let Some(Popup::Editor(form)) = &mut model.popup {
+                form.before = text;
+            }
+            return Vec::new();
+        }
         ConfigPurpose::Add => editor::Mode::Add,
         ConfigPurpose::Change(account) => editor::Mode::Change { account },
         ConfigPurpose::Remove(account) => {
@@ -273,11 +288,11 @@ fn config_saved(
                     row.activity = Activity::Idle;
                 }
             }
-            model.error(e);
-            return Vec::new();
+            return write_failed(model, e);
         }
     };
     model.popup = None;
+    model.last_form = None;
     use_config(model, reloaded, write.select.clone());
     model.info(write.done.clone());
     let mut commands = vec![Command::LoadAll];
@@ -287,6 +302,20 @@ fn config_saved(
         commands.extend(start_login(model, name));
     }
     commands
+}
+
+/// A write did not happen: say why, and bring the form back (with the file as it is now)
+/// so that nothing typed is lost.
+fn write_failed(model: &mut Model, message: String) -> Vec<Command> {
+    model.error(message.clone());
+    match model.last_form.take() {
+        Some(mut form) => {
+            form.error = Some(message);
+            model.popup = Some(Popup::Editor(form));
+            vec![Command::ReadConfig(ConfigPurpose::RefreshForm)]
+        }
+        None => Vec::new(),
+    }
 }
 
 /// The config file changed on disk (edited by hand): follow it, or say why not.
@@ -320,6 +349,7 @@ fn config_changed(
 
 /// Switches the list to a freshly loaded config, keeping what is known of each account.
 fn use_config(model: &mut Model, reloaded: super::event::Reloaded, select: Option<String>) {
+    let previous = model.selected_row().map(|r| r.name.clone());
     let mut old: std::collections::HashMap<String, super::model::AccountRow> = model
         .accounts
         .drain(..)
@@ -338,7 +368,6 @@ fn use_config(model: &mut Model, reloaded: super::event::Reloaded, select: Optio
         })
         .collect();
     rows.sort_by(|a, b| (&a.provider, &a.name).cmp(&(&b.provider, &b.name)));
-    let previous = model.selected_row().map(|r| r.name.clone());
     model.accounts = rows;
     model.setup = Setup::Ready;
     model.clipboard_clear = reloaded.clipboard_clear;
@@ -616,7 +645,10 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 let account = form.account.trim().to_string();
                 let action = match form.mode {
                     editor::Mode::Add => ReviewAction::Add { account },
-                    editor::Mode::Change { .. } => ReviewAction::Change { account },
+                    editor::Mode::Change { .. } => ReviewAction::Change {
+                        account,
+                        provider_changed: form.provider_changed(),
+                    },
                 };
                 let review = Review::new(
                     action,
@@ -673,12 +705,62 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     Vec::new()
 }
 
-/// y writes, l writes and logs in, f removes without revoking, Esc goes back.
+/// y writes, l writes and logs in, Esc goes back; where tokens must go first (removing
+/// an account, moving it to another provider) y revokes them and f only deletes them.
 fn review_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     let Some(Popup::Review(review)) = &mut model.popup else {
         return Vec::new();
     };
-    let write = |done: String, select: Option<String>, login: bool| ConfigWrite {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('n') => {
+            model.popup = review.editor.take().map(Popup::Editor);
+            return Vec::new();
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            review.scroll = review.scroll.saturating_add(1);
+            return Vec::new();
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            review.scroll = review.scroll.saturating_sub(1);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    let file = review.path.display().to_string();
+    let (account, select, done, tokens_go) = match &review.action {
+        ReviewAction::Add { account } => (
+            account.clone(),
+            Some(account.clone()),
+            format!("Added '{account}' to {file}"),
+            false,
+        ),
+        ReviewAction::Change {
+            account,
+            provider_changed,
+        } => (
+            account.clone(),
+            Some(account.clone()),
+            if *provider_changed {
+                format!("Moved '{account}' to its new provider in {file}; press l to log in there")
+            } else {
+                format!("Saved the changes to '{account}' in {file}")
+            },
+            *provider_changed,
+        ),
+        ReviewAction::Remove { account } => (
+            account.clone(),
+            None,
+            format!("Removed '{account}' from {file}"),
+            true,
+        ),
+    };
+    let login = match (key.code, &review.action) {
+        (KeyCode::Char('y') | KeyCode::Enter, _) => false,
+        (KeyCode::Char('l'), ReviewAction::Add { .. } | ReviewAction::Change { .. }) => true,
+        (KeyCode::Char('f'), _) if tokens_go => false,
+        _ => return Vec::new(),
+    };
+    let write = ConfigWrite {
         path: review.path.clone(),
         before: review.before.clone(),
         after: review.after.clone(),
@@ -686,54 +768,23 @@ fn review_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         select,
         login,
     };
-    let file = review.path.display().to_string();
-    let command = match (&review.action, key.code) {
-        (_, KeyCode::Esc | KeyCode::Char('n')) => {
-            model.popup = review.editor.take().map(Popup::Editor);
-            return Vec::new();
-        }
-        (ReviewAction::Add { account }, KeyCode::Char('y') | KeyCode::Enter) => {
-            Command::SaveConfig(write(
-                format!("Added '{account}' to {file}; press l to log in"),
-                Some(account.clone()),
-                false,
-            ))
-        }
-        (ReviewAction::Change { account }, KeyCode::Char('y') | KeyCode::Enter) => {
-            Command::SaveConfig(write(
-                format!("Saved the changes to '{account}' in {file}"),
-                Some(account.clone()),
-                false,
-            ))
-        }
-        (ReviewAction::Add { account } | ReviewAction::Change { account }, KeyCode::Char('l')) => {
-            Command::SaveConfig(write(
-                format!("Saved '{account}' in {file}"),
-                Some(account.clone()),
-                true,
-            ))
-        }
-        (ReviewAction::Remove { account }, KeyCode::Char(c @ ('y' | 'f'))) => {
-            let account = account.clone();
-            let write = write(
-                format!("Logged out of '{account}' and removed it from {file}"),
-                None,
-                false,
-            );
-            model.popup = None;
-            if let Some(row) = model.row_mut(&account) {
-                row.activity = Activity::LoggingOut;
-            }
-            return vec![Command::RemoveAccount {
-                account,
-                local: c == 'f',
-                write,
-            }];
-        }
-        _ => return Vec::new(),
-    };
+    // The form comes back if the write fails, so nothing typed is lost.
+    model.last_form = review.editor.take();
     model.popup = None;
-    vec![command]
+    let holds_tokens = model
+        .row_mut(&account)
+        .is_some_and(|row| row.tokens.is_some() || !row.loaded);
+    if tokens_go && holds_tokens {
+        if let Some(row) = model.row_mut(&account) {
+            row.activity = Activity::LoggingOut;
+        }
+        return vec![Command::LogoutThenWrite {
+            account,
+            revoke: key.code != KeyCode::Char('f'),
+            write,
+        }];
+    }
+    vec![Command::SaveConfig(write)]
 }
 
 fn cancel_login_if_any(model: &mut Model) -> Vec<Command> {

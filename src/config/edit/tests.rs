@@ -301,3 +301,15 @@ fn diff_finds_insertions_between_unchanged_lines() {
         ]
     );
 }
+
+#[test]
+fn a_changed_value_keeps_the_comments_around_it() {
+    let before = "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.bob]\nprovider = \"corp\"\n# why bob uses the device flow\nflow = \"device\" # ask Ann first\n";
+    let mut changed = draft("bob", ProviderDraft::Existing("corp".into()));
+    changed.flow = Some(Flow::Browser);
+    let after = change_account(&path(), before, &changed).expect("changed");
+    assert!(
+        after.ends_with("# why bob uses the device flow\nflow = \"browser\" # ask Ann first\n"),
+        "{after}"
+    );
+}

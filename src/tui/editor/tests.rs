@@ -72,8 +72,8 @@ fn a_new_preset_provider_asks_for_its_parameters() {
             Field::Account,
             Field::Provider,
             Field::ProviderName,
-            Field::Template("realm"),
             Field::Template("base_url"),
+            Field::Template("realm"),
             Field::ClientId,
             Field::ClientSecret,
             Field::Flow,
@@ -84,11 +84,11 @@ fn a_new_preset_provider_asks_for_its_parameters() {
     // Required parameters are asked for by name.
     press(&mut editor, KeyCode::Enter);
     let error = editor.error.clone().expect("error");
-    assert!(error.contains("needs a realm"), "{error}");
-    editor.focus = Field::Template("realm");
-    type_text(&mut editor, "main");
-    press(&mut editor, KeyCode::Tab);
+    assert!(error.contains("needs a base_url"), "{error}");
+    editor.focus = Field::Template("base_url");
     type_text(&mut editor, "https://sso.example");
+    press(&mut editor, KeyCode::Tab);
+    type_text(&mut editor, "main");
     press(&mut editor, KeyCode::Tab);
     type_text(&mut editor, "cli");
     press(&mut editor, KeyCode::Tab);
@@ -143,4 +143,21 @@ fn a_broken_config_does_not_open() {
 fn escape_cancels() {
     let mut editor = Editor::open(&path(), Some(CONFIG.into()), Mode::Add).expect("opens");
     assert_eq!(press(&mut editor, KeyCode::Esc), Step::Cancel);
+}
+
+#[test]
+fn a_new_provider_is_not_named_like_one_in_the_file() {
+    let text = format!(
+        "{CONFIG}\n[providers.okta]\npreset = \"okta\"\ndomain = \"a.okta.com\"\nclient_id = \"x\"\n"
+    );
+    let mut editor = Editor::open(&path(), Some(text), Mode::Add).expect("opens");
+    press(&mut editor, KeyCode::Tab);
+    while editor.shown(Field::Provider) != "new provider: okta" {
+        press(&mut editor, KeyCode::Right);
+    }
+    assert_eq!(editor.provider_name, "okta-2");
+    // An error goes away with the next key.
+    editor.error = Some("old".into());
+    press(&mut editor, KeyCode::Tab);
+    assert_eq!(editor.error, None);
 }

@@ -730,9 +730,9 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
     assert!(matches!(m.popup, Some(Popup::Review(_))));
     let commands = update(&mut m, ch('y'));
     let [
-        Command::RemoveAccount {
+        Command::LogoutThenWrite {
             account,
-            local,
+            revoke,
             write,
         },
     ] = commands.as_slice()
@@ -740,7 +740,7 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
         panic!("{commands:?}");
     };
     assert_eq!(account, "a");
-    assert!(!local, "y revokes");
+    assert!(revoke, "y revokes");
     assert!(!write.after.contains("[accounts.a]"));
     assert!(write.after.starts_with("# mine\n"));
     assert_eq!(m.accounts[0].activity, Activity::LoggingOut);
@@ -748,7 +748,7 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
     // The provider could not be reached: nothing is removed.
     let commands = update(
         &mut m,
-        Msg::Done(Outcome::RemovalLoggedOut {
+        Msg::Done(Outcome::LoggedOutForWrite {
             account: "a".into(),
             result: Err("could not reach the provider".into()),
             write: write.clone(),
@@ -756,18 +756,12 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
     );
     assert!(commands.is_empty());
     assert_eq!(m.accounts[0].activity, Activity::Idle);
-    assert!(
-        m.status
-            .clone()
-            .expect("status")
-            .text
-            .contains("press D and then f")
-    );
+    assert!(m.status.clone().expect("status").text.contains("press f"));
 
     // Logged out: the config is written next.
     let commands = update(
         &mut m,
-        Msg::Done(Outcome::RemovalLoggedOut {
+        Msg::Done(Outcome::LoggedOutForWrite {
             account: "a".into(),
             result: Ok(vec![]),
             write: write.clone(),
@@ -778,7 +772,7 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
 
 #[test]
 fn f_removes_without_revoking() {
-    let mut m = model(vec![row("a", None)]);
+    let mut m = model(vec![row("a", Some(tokens("at", 0, 3600, true)))]);
     update(
         &mut m,
         config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
@@ -786,6 +780,93 @@ fn f_removes_without_revoking() {
     let commands = update(&mut m, ch('f'));
     assert!(matches!(
         commands.as_slice(),
-        [Command::RemoveAccount { local: true, .. }]
+        [Command::LogoutThenWrite { revoke: false, .. }]
     ));
+}
+
+#[test]
+fn moving_an_account_to_another_provider_revokes_its_tokens_first() {
+    let two = format!(
+        "{CONFIG}\n[providers.other]\nissuer = \"https://other.example\"\nclient_id = \"c\"\n"
+    );
+    let mut m = model(vec![row("a", Some(tokens("at", 0, 3600, true)))]);
+    update(&mut m, ch('e'));
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Change("a".into()), Some(&two)),
+    );
+    // Pick the other provider.
+    update(&mut m, key(KeyCode::Right));
+    update(&mut m, key(KeyCode::Enter));
+    let Some(Popup::Review(review)) = &m.popup else {
+        panic!("no review: {:?}", m.status);
+    };
+    assert!(matches!(
+        review.action,
+        ReviewAction::Change {
+            provider_changed: true,
+            ..
+        }
+    ));
+    let commands = update(&mut m, ch('y'));
+    let [
+        Command::LogoutThenWrite {
+            account,
+            revoke,
+            write,
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(account, "a");
+    assert!(revoke);
+    assert!(write.after.contains("provider = \"other\""));
+
+    // The write fails: the form comes back with the reason, and the file is read again.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::ConfigSaved {
+            write: write.clone(),
+            result: Err("'c' changed on disk while the editor was open".into()),
+        }),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::ReadConfig(ConfigPurpose::RefreshForm)]
+    );
+    let Some(Popup::Editor(form)) = &m.popup else {
+        panic!("the form is not back");
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .is_some_and(|e| e.contains("changed on disk"))
+    );
+    update(
+        &mut m,
+        config_read(ConfigPurpose::RefreshForm, Some("# newer\n")),
+    );
+    let Some(Popup::Editor(form)) = &m.popup else {
+        panic!("the form is gone");
+    };
+    assert_eq!(form.before.as_deref(), Some("# newer\n"));
+}
+
+#[test]
+fn a_reload_keeps_the_selected_account() {
+    let mut m = model(vec![row("a", None), row("b", None)]);
+    update(&mut m, ch('j'));
+    assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("b"));
+    update(
+        &mut m,
+        Msg::Done(Outcome::ConfigChanged(Ok(super::super::event::Reloaded {
+            rows: vec![
+                AccountRow::new("a", "idp", Flow::Device),
+                AccountRow::new("b", "idp", Flow::Device),
+            ],
+            clipboard_clear: None,
+        }))),
+    );
+    assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("b"));
 }

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     }
     if entries.is_empty() {
         let text = if model.accounts.is_empty() {
-            "No accounts in the config yet."
+            "No accounts in the config yet: press A to add one."
         } else {
             "No account matches the filter (Esc clears it)."
         };

@@ -1,13 +1,13 @@
 //! The account editor form and the review of a config change.
 
 use super::centered;
-use super::popups::show;
 use crate::config::edit::DiffLine;
 use crate::tui::editor::{Editor, Field, Mode, Review, ReviewAction};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 const LABEL_WIDTH: usize = 16;
 
@@ -55,28 +55,36 @@ pub fn form(frame: &mut Frame, area: Rect, editor: &Editor) {
     if let Some(error) = &editor.error {
         lines.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Tab/↑↓ move   ←→/Space choose   Enter review the change   Esc cancel",
-        dim,
-    ));
-    let height = lines.len() as u16 + 4;
-    show(frame, centered(area, 84, height), &title, lines);
+    framed(
+        frame,
+        area,
+        &title,
+        " Tab/↑↓ move  ←→ choose  Enter review  Esc cancel ",
+        lines,
+        0,
+    );
 }
 
 pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
-    let (title, question) = match &review.action {
+    let (title, keys) = match &review.action {
         ReviewAction::Add { account } => (
             format!(" Add '{account}' "),
-            "y write   l write and log in   Esc back to the form",
+            " y write  l write and log in  ↑↓ scroll  Esc back ",
         ),
-        ReviewAction::Change { account } => (
+        ReviewAction::Change {
+            account,
+            provider_changed: false,
+        } => (
             format!(" Change '{account}' "),
-            "y write   l write and log in   Esc back to the form",
+            " y write  l write and log in  ↑↓ scroll  Esc back ",
+        ),
+        ReviewAction::Change { account, .. } => (
+            format!(" Move '{account}' to another provider "),
+            " y revoke, write  l …and log in  f delete without revoking  Esc back ",
         ),
         ReviewAction::Remove { account } => (
             format!(" Remove '{account}' "),
-            "y log out (revoke) and remove   f remove without revoking   Esc keep",
+            " y revoke and remove  f remove without revoking  Esc keep ",
         ),
     };
     let mut lines = vec![Line::raw(format!(
@@ -105,16 +113,40 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
         });
     }
     lines.push(Line::raw(""));
-    if let ReviewAction::Remove { account } = &review.action {
-        lines.push(Line::raw(format!(
-            "Its tokens are revoked at the provider and deleted from the store; `tokdeck token {account}` stops working."
-        )));
-    } else {
-        lines.push(Line::raw(
-            "Comments and the rest of the file stay as they are.",
-        ));
-    }
-    lines.push(Line::styled(question, Style::new().fg(Color::Yellow)));
-    let height = lines.len() as u16 + 2;
-    show(frame, centered(area, 84, height), &title, lines);
+    let note = match &review.action {
+        ReviewAction::Remove { account } => format!(
+            "y revokes its tokens at the provider and deletes them here; f only deletes them here. `tokdeck token {account}` stops working."
+        ),
+        ReviewAction::Change {
+            provider_changed: true,
+            ..
+        } => "Its tokens came from the old provider and cannot follow: y revokes them there and deletes them here (f only deletes them); then log in with the new provider.".to_string(),
+        _ => "Keys you do not change keep their comments and layout.".to_string(),
+    };
+    lines.push(Line::styled(note, Style::new().fg(Color::Yellow)));
+    framed(frame, area, &title, keys, lines, review.scroll);
+}
+
+/// A popup sized to its wrapped text (at most the screen), with its keys in the bottom
+/// border so that they stay visible however long the text is.
+fn framed(frame: &mut Frame, area: Rect, title: &str, keys: &str, lines: Vec<Line>, scroll: u16) {
+    let width = 84.min(area.width);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let rect = centered(area, width, (rows as u16).saturating_add(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::bordered()
+                    .title(title.to_string())
+                    .title_bottom(Line::styled(
+                        keys.to_string(),
+                        Style::new().fg(Color::Yellow),
+                    )),
+            )
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
 }

@@ -16,8 +16,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, model: &Model) {
-    let [main, bottom] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(frame.area());
+    // A long status message (an error naming a file and a line) gets up to three rows.
+    let status_rows = match &model.status {
+        Some(status) if !model.filtering => {
+            let width = usize::from(frame.area().width.max(1));
+            status.text.chars().count().div_ceil(width).clamp(1, 3) as u16
+        }
+        _ => 1,
+    };
+    let [main, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(status_rows)])
+        .areas(frame.area());
     match &model.setup {
         Setup::Ready => {
             let [left, right] =
@@ -71,7 +79,13 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
             Style::new().fg(Color::DarkGray),
         ))
     };
-    frame.render_widget(Paragraph::new(line), area);
+    let paragraph = Paragraph::new(line);
+    let paragraph = if model.status.is_some() && !model.filtering {
+        paragraph.wrap(ratatui::widgets::Wrap { trim: false })
+    } else {
+        paragraph
+    };
+    frame.render_widget(paragraph, area);
 }
 
 /// NO_COLOR (no-color.org): drop every colour; a coloured background (the selection)
