@@ -597,6 +597,20 @@ fn config_read(purpose: ConfigPurpose, text: Option<&str>) -> Msg {
     })
 }
 
+/// The one command a confirmed removal or provider move gives.
+fn logout_then_write(commands: &[Command]) -> (&str, bool, &ConfigWrite) {
+    match commands {
+        [
+            Command::LogoutThenWrite {
+                account,
+                revoke,
+                write,
+            },
+        ] => (account.as_str(), *revoke, write),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn typed(m: &mut Model, text: &str) {
     for c in text.chars() {
         update(m, ch(c));
@@ -729,16 +743,7 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
     );
     assert!(matches!(m.popup, Some(Popup::Review(_))));
     let commands = update(&mut m, ch('y'));
-    let [
-        Command::LogoutThenWrite {
-            account,
-            revoke,
-            write,
-        },
-    ] = commands.as_slice()
-    else {
-        panic!("{commands:?}");
-    };
+    let (account, revoke, write) = logout_then_write(&commands);
     assert_eq!(account, "a");
     assert!(revoke, "y revokes");
     assert!(!write.after.contains("[accounts.a]"));
@@ -809,16 +814,7 @@ fn moving_an_account_to_another_provider_revokes_its_tokens_first() {
         }
     ));
     let commands = update(&mut m, ch('y'));
-    let [
-        Command::LogoutThenWrite {
-            account,
-            revoke,
-            write,
-        },
-    ] = commands.as_slice()
-    else {
-        panic!("{commands:?}");
-    };
+    let (account, revoke, write) = logout_then_write(&commands);
     assert_eq!(account, "a");
     assert!(revoke);
     assert!(write.after.contains("provider = \"other\""));
