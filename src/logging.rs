@@ -110,7 +110,7 @@ impl Log for FileLogger {
         }
         let line = format!(
             "{} {:<5} [{}] {}: {}\n",
-            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ"),
             record.level(),
             std::process::id(),
             record.target(),

@@ -131,7 +131,9 @@ impl Engine {
     pub async fn refresh_with(&self, name: &str, want: Want) -> Result<TokenSet, EngineError> {
         let account = self.account(name)?;
         let _lock = self.lock(name).await?;
+        log::debug!("'{name}': lock held");
         let record = self.load(name).await?;
+        log::debug!("'{name}': record read under the lock");
         let result = match record {
             Some(record) if want.satisfied_by(&record.tokens) => {
                 log::debug!("'{name}': the stored token is fresh enough; no refresh");
@@ -158,6 +160,7 @@ impl Engine {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
+        log::debug!("'{}': endpoints and HTTP client ready", account.name);
         match grants::refresh(
             &http,
             token_endpoint,
@@ -171,6 +174,7 @@ impl Engine {
                 // A bad new ID token must not cost the rotated refresh token: save the
                 // rest, drop the ID token, and say so.
                 let checked = self.check_id_token(account, &tokens).await;
+                log::debug!("'{}': ID token checked", account.name);
                 if checked.is_err() {
                     tokens.id_token = None;
                 }
