@@ -5,7 +5,7 @@ use std::fmt;
 
 /// A token or client secret. `Debug` prints `[redacted]`; there is no `Display`,
 /// so the only way to the text is the explicit [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -21,6 +21,11 @@ impl Secret {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The text to change in place, for an input field that takes a secret.
+    pub fn edit(&mut self) -> &mut String {
+        &mut self.0
     }
 }
 

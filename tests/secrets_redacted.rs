@@ -89,3 +89,45 @@ fn debug_output_never_contains_secrets() {
     }));
     assert_redacted("Model", format!("{model:?}"));
 }
+
+/// The account editor: a client secret typed into the form, and config text that holds
+/// one (read from the file, or about to be written).
+#[test]
+fn the_account_editor_never_shows_a_client_secret_in_debug() {
+    use tokdeck::config::edit::ConfigText;
+    use tokdeck::tui::editor::{Editor, Mode, Review, ReviewAction};
+    use tokdeck::tui::event::{ConfigPurpose, ConfigWrite};
+    let path = std::path::Path::new("c.toml");
+    let text = ConfigText::from(format!(
+        "[providers.p]\nissuer = \"https://i\"\nclient_id = \"c\"\nclient_secret = \"{CLIENT_SECRET}\"\n"
+    ));
+    let mut editor = Editor::open(path, Some(text.clone()), Mode::Add).expect("opens");
+    editor.client_secret = Secret::new(CLIENT_SECRET);
+    let mut model = Model::new(Setup::Ready, Vec::new(), chrono::Utc::now());
+    model.popup = Some(Popup::Editor(Box::new(editor.clone())));
+    assert_redacted("Model with the editor", format!("{model:?}"));
+    model.popup = Some(Popup::Review(Box::new(Review::new(
+        ReviewAction::Add {
+            account: "a".into(),
+        },
+        Some(editor),
+        path,
+        Some(text.clone()),
+        text.clone(),
+    ))));
+    assert_redacted("Model with a review", format!("{model:?}"));
+    let write = Command::SaveConfig(ConfigWrite {
+        path: path.into(),
+        before: Some(text.clone()),
+        after: text.clone(),
+        done: String::new(),
+        select: None,
+        login: false,
+    });
+    assert_redacted("Command::SaveConfig", format!("{write:?}"));
+    let read = Outcome::ConfigRead {
+        purpose: ConfigPurpose::Add,
+        result: Ok(Some(text)),
+    };
+    assert_redacted("Outcome::ConfigRead", format!("{read:?}"));
+}

@@ -13,6 +13,43 @@ use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value, value};
 /// The first lines of a config the dashboard creates.
 const NEW_FILE_HEADER: &str = "# tokdeck configuration (see `tokdeck --help` and the README).\n# The dashboard edits this file only when you confirm, keeping your comments.\n";
 
+/// The text of a config file. It may hold a `client_secret`, so `Debug` shows only its
+/// size; the text itself is a `&str` away (`Deref`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct ConfigText(String);
+
+impl ConfigText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ConfigText {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<&str> for ConfigText {
+    fn from(text: &str) -> Self {
+        Self(text.to_string())
+    }
+}
+
+impl std::ops::Deref for ConfigText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ConfigText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ConfigText([redacted], {} bytes)", self.0.len())
+    }
+}
+
 /// An account as the editor describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountDraft {

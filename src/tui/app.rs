@@ -343,7 +343,7 @@ impl Runtime {
             }
             Command::ReadConfig(purpose) => {
                 let result = match std::fs::read_to_string(&self.paths.config_file) {
-                    Ok(text) => Ok(Some(text)),
+                    Ok(text) => Ok(Some(text.into())),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(format!("'{}': {e}", self.paths.config_file.display())),
                 };

@@ -2,7 +2,7 @@
 //! from a preset), an account name, a flow and scopes. Plain data and pure functions; the
 //! config text it edits comes in through a message and leaves through a command.
 
-use crate::config::edit::{self, AccountDraft, DiffLine, NewProvider, ProviderDraft};
+use crate::config::edit::{self, AccountDraft, ConfigText, DiffLine, NewProvider, ProviderDraft};
 use crate::config::{Config, Flow, preset, presets};
 use crate::secret::Secret;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -66,7 +66,7 @@ pub struct Editor {
     pub mode: Mode,
     pub path: PathBuf,
     /// The file as read (`None`: there is no file yet).
-    pub before: Option<String>,
+    pub before: Option<ConfigText>,
     pub choices: Vec<Choice>,
     pub account: String,
     pub provider: usize,
@@ -74,7 +74,7 @@ pub struct Editor {
     pub issuer: String,
     pub template: BTreeMap<&'static str, String>,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Index into [`FLOWS`].
     pub flow: usize,
     pub scopes: String,
@@ -90,13 +90,13 @@ pub enum Step {
     Stay,
     Cancel,
     /// The draft became this new file text.
-    Review(String),
+    Review(ConfigText),
 }
 
 impl Editor {
     /// A form over `text` (the current file, `None` if there is none). Fails with the
     /// reason when the file is not a valid config: tokdeck never edits such a file.
-    pub fn open(path: &Path, text: Option<String>, mode: Mode) -> Result<Self, String> {
+    pub fn open(path: &Path, text: Option<ConfigText>, mode: Mode) -> Result<Self, String> {
         let config =
             Config::parse(path, text.as_deref().unwrap_or_default(), None).map_err(|e| {
                 format!(
@@ -127,7 +127,7 @@ impl Editor {
             issuer: String::new(),
             template: BTreeMap::new(),
             client_id: String::new(),
-            client_secret: String::new(),
+            client_secret: Secret::default(),
             flow: 0,
             scopes: String::new(),
             focus: Field::Account,
@@ -232,7 +232,7 @@ impl Editor {
             Field::Issuer => self.issuer.clone(),
             Field::Template(name) => self.template.get(name).cloned().unwrap_or_default(),
             Field::ClientId => self.client_id.clone(),
-            Field::ClientSecret => "•".repeat(self.client_secret.chars().count()),
+            Field::ClientSecret => "•".repeat(self.client_secret.expose().chars().count()),
             Field::Flow => match FLOWS[self.flow] {
                 Some(flow) => flow.to_string(),
                 None => format!("the provider's ({})", self.provider_flow()),
@@ -307,7 +307,7 @@ impl Editor {
             Field::Issuer => Some(&mut self.issuer),
             Field::Template(name) => Some(self.template.entry(name).or_default()),
             Field::ClientId => Some(&mut self.client_id),
-            Field::ClientSecret => Some(&mut self.client_secret),
+            Field::ClientSecret => Some(self.client_secret.edit()),
             Field::Scopes => Some(&mut self.scopes),
             Field::Provider | Field::Flow => None,
         }
@@ -419,7 +419,7 @@ impl Editor {
                 preset: key.clone(),
                 issuer: Some(self.issuer.trim().to_string()).filter(|i| !i.is_empty()),
                 client_id: self.client_id.trim().to_string(),
-                client_secret: Some(Secret::new(self.client_secret.trim()))
+                client_secret: Some(Secret::new(self.client_secret.expose().trim()))
                     .filter(|s| !s.is_empty()),
                 template: self
                     .template
@@ -446,7 +446,7 @@ impl Editor {
     }
 
     /// The new file text, or why the draft cannot be written.
-    fn review(&self) -> Result<String, String> {
+    fn review(&self) -> Result<ConfigText, String> {
         let draft = self.draft()?;
         if draft.name.is_empty() {
             return Err("the account needs a name".into());
@@ -456,6 +456,7 @@ impl Editor {
             Mode::Add => edit::add_account(&self.path, before, &draft),
             Mode::Change { .. } => edit::change_account(&self.path, before, &draft),
         }
+        .map(ConfigText::from)
         .map_err(|e| e.to_string())
     }
 }
@@ -465,8 +466,8 @@ impl Editor {
 pub struct Review {
     pub action: ReviewAction,
     pub path: PathBuf,
-    pub before: Option<String>,
-    pub after: String,
+    pub before: Option<ConfigText>,
+    pub after: ConfigText,
     pub diff: Vec<DiffLine>,
     /// The form to go back to (Esc), for adds and changes.
     pub editor: Option<Box<Editor>>,
@@ -494,8 +495,8 @@ impl Review {
         action: ReviewAction,
         editor: Option<Editor>,
         path: &Path,
-        before: Option<String>,
-        after: String,
+        before: Option<ConfigText>,
+        after: ConfigText,
     ) -> Self {
         Self {
             diff: edit::diff(before.as_deref().unwrap_or_default(), &after, 2),

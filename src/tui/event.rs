@@ -2,6 +2,7 @@
 //! of background work. Everything arrives here as an owned [`Msg`].
 
 use super::model::{Checked, Trust};
+use crate::config::edit::ConfigText;
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use crate::store::TokenRecord;
@@ -56,7 +57,7 @@ pub enum Outcome {
     /// The config file's text (`None`: there is none yet).
     ConfigRead {
         purpose: ConfigPurpose,
-        result: Result<Option<String>, String>,
+        result: Result<Option<ConfigText>, String>,
     },
     /// The tokens of an account about to be removed (or moved to another provider) were
     /// logged out or deleted (or not).
@@ -89,8 +90,8 @@ pub enum ConfigPurpose {
 pub struct ConfigWrite {
     pub path: std::path::PathBuf,
     /// The text the change was made from; the file must still hold it.
-    pub before: Option<String>,
-    pub after: String,
+    pub before: Option<ConfigText>,
+    pub after: ConfigText,
     /// Said on success.
     pub done: String,
     /// Select this account afterwards.

@@ -6,6 +6,7 @@ use super::event::{
 };
 use super::model::{Activity, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice};
 use super::schedule;
+use crate::config::edit::ConfigText;
 use crate::secret::Secret;
 use chrono::Duration as ChronoDuration;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -230,7 +231,7 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
 fn config_read(
     model: &mut Model,
     purpose: ConfigPurpose,
-    result: Result<Option<String>, String>,
+    result: Result<Option<ConfigText>, String>,
 ) -> Vec<Command> {
     let text = match result {
         Ok(text) => text,
@@ -259,7 +260,7 @@ fn config_read(
                         None,
                         &path,
                         text,
-                        after,
+                        after.into(),
                     ))));
                 }
                 Err(e) => model.error(format!("Cannot remove '{account}': {e}")),

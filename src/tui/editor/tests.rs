@@ -48,12 +48,12 @@ fn adding_to_an_existing_provider_reviews_the_new_table() {
     let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
         panic!("no review: {:?}", editor.error);
     };
-    assert!(after.starts_with("# keep me\n"), "{after}");
+    assert!(after.starts_with("# keep me\n"), "{}", after.as_str());
     assert!(
         after.ends_with(
             "[accounts.bobwor]\nprovider = \"corp\"\nflow = \"browser\"\nscopes = [\"openid\", \"email\"]\n"
         ),
-        "{after}"
+        "{}", after.as_str()
     );
 }
 
@@ -97,7 +97,7 @@ fn a_new_preset_provider_asks_for_its_parameters() {
     let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
         panic!("no review: {:?}", editor.error);
     };
-    let config = Config::parse(&path(), &after, None).expect("valid");
+    let config = Config::parse(&path(), after.as_str(), None).expect("valid");
     assert_eq!(
         config.accounts["dev"].provider.endpoints.issuer.as_deref(),
         Some("https://sso.example/realms/main")
@@ -117,7 +117,7 @@ fn changing_starts_from_the_account_as_configured() {
     let text = format!("{CONFIG}flow = \"browser\"\nscopes = [\"openid\", \"email\"]\n");
     let editor = Editor::open(
         &path(),
-        Some(text),
+        Some(text.into()),
         Mode::Change {
             account: "alice".into(),
         },
@@ -150,7 +150,7 @@ fn a_new_provider_is_not_named_like_one_in_the_file() {
     let text = format!(
         "{CONFIG}\n[providers.okta]\npreset = \"okta\"\ndomain = \"a.okta.com\"\nclient_id = \"x\"\n"
     );
-    let mut editor = Editor::open(&path(), Some(text), Mode::Add).expect("opens");
+    let mut editor = Editor::open(&path(), Some(text.into()), Mode::Add).expect("opens");
     press(&mut editor, KeyCode::Tab);
     while editor.shown(Field::Provider) != "new provider: okta" {
         press(&mut editor, KeyCode::Right);

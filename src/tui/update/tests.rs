@@ -593,7 +593,7 @@ const CONFIG: &str = "# mine\n[providers.idp]\nissuer = \"https://idp.example\"\
 fn config_read(purpose: ConfigPurpose, text: Option<&str>) -> Msg {
     Msg::Done(Outcome::ConfigRead {
         purpose,
-        result: Ok(text.map(str::to_string)),
+        result: Ok(text.map(ConfigText::from)),
     })
 }
 
@@ -638,7 +638,7 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
     assert_eq!(review.before.as_deref(), Some(CONFIG));
     assert_eq!(
         review.after,
-        format!("{CONFIG}\n[accounts.bq]\nprovider = \"idp\"\n")
+        format!("{CONFIG}\n[accounts.bq]\nprovider = \"idp\"\n").into()
     );
 
     // Esc goes back to the form with what was typed.
@@ -688,7 +688,7 @@ fn a_failed_write_is_reported_and_the_list_stays() {
     let write = ConfigWrite {
         path: "/cfg/config.toml".into(),
         before: Some(CONFIG.into()),
-        after: String::new(),
+        after: ConfigText::default(),
         done: "done".into(),
         select: None,
         login: false,

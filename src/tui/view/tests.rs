@@ -268,7 +268,7 @@ fn account_editor_and_review() {
     editor.provider_name = "okta".into();
     editor.template.insert("domain", "dev-1.okta.com".into());
     editor.client_id = "0oa1".into();
-    editor.client_secret = "hunter2".into();
+    editor.client_secret = Secret::new("hunter2");
     editor.focus = Field::ClientSecret;
     let mut model = every_state();
     model.popup = Some(Popup::Editor(Box::new(editor.clone())));
@@ -286,7 +286,7 @@ fn account_editor_and_review() {
         Some(editor),
         path,
         Some(before.into()),
-        after,
+        after.into(),
     ))));
     let terminal = render(&model, 100, 30);
     insta::assert_snapshot!("editor_review", terminal.backend());
