@@ -42,13 +42,7 @@ pub fn render(account: &str, provider: &str, tokens: &TokenSet, format: ExportFo
             "expires_at": tokens.expires_at.map(rfc3339),
         }))
         .unwrap_or_default(),
-        ExportFormat::Curl => format!(
-            "-H {}",
-            quote(&format!(
-                "Authorization: Bearer {}",
-                tokens.access_token.expose()
-            ))
-        ),
+        ExportFormat::Curl => format!("-H {}", quote(&tokens.authorization_header())),
     }
 }
 

@@ -202,10 +202,7 @@ pub const DEFAULT_MIN_VALID: u64 = 60;
 
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
-    if let Some(code) = plain_token_command() {
-        return code;
-    }
-    let cli = Cli::parse();
+    let cli = plain_token_command(std::env::args_os().skip(1)).unwrap_or_else(Cli::parse);
     if cli.log_level.is_some() || std::env::var_os(crate::logging::LOG_ENV).is_some() {
         let dir = crate::config::Paths::resolve(cli.config.as_deref()).map(|p| p.data_dir);
         if let Ok(dir) = dir {
@@ -268,14 +265,12 @@ pub fn main() -> i32 {
     }
 }
 
-/// `tokdeck token NAME` and `tokdeck header NAME`, exactly so (no option, no log), are
-/// the calls shell prompts and `curl` loops make: with a valid cached token in the file
-/// store they are answered before the command-line parser is even built. Anything else
-/// goes through clap as usual.
-fn plain_token_command() -> Option<i32> {
-    let mut args = std::env::args_os().skip(1);
+/// `tokdeck token NAME` and `tokdeck header NAME`, exactly so (no option), are the calls
+/// shell prompts and `curl` loops make: they are read without building the command-line
+/// parser (a quarter of a cached token's start-up). Anything else goes through clap.
+fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
     let (verb, name) = (args.next()?, args.next()?);
-    if args.next().is_some() || std::env::var_os(crate::logging::LOG_ENV).is_some() {
+    if args.next().is_some() {
         return None;
     }
     let account = name.into_string().ok().filter(|n| !n.starts_with('-'))?;
@@ -292,7 +287,11 @@ fn plain_token_command() -> Option<i32> {
         },
         _ => return None,
     };
-    cached_fast_path(&None, &command)
+    Some(Cli {
+        config: None,
+        log_level: None,
+        command: Some(command),
+    })
 }
 
 /// `token` and `header` with a valid cached token in the file store, answered on this
@@ -314,15 +313,12 @@ fn cached_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> 
     let tokens = engine.cached_in_file_store(account, Duration::from_secs(min_valid))?;
     log::debug!("'{account}': a valid cached token from the file store");
     warn_store(&engine);
-    let text = match command {
-        Command::Token {
-            format: TokenFormat::K8s,
-            ..
-        } => export::exec_credential(&tokens.access_token, tokens.expires_at),
-        Command::Token { .. } => tokens.access_token.expose().to_string(),
-        _ => format!("Authorization: Bearer {}", tokens.access_token.expose()),
+    let _ = match command {
+        Command::Token { format, .. } => {
+            print_token(*format, &tokens.access_token, tokens.expires_at)
+        }
+        _ => print_line(&tokens.authorization_header()),
     };
-    let _ = print_line(&text);
     Some(exit::OK)
 }
 
@@ -510,20 +506,12 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             } else {
                 &tokens.access_token
             };
-            let expires_at = tokens.expires_at;
-            match format {
-                TokenFormat::Text => print_line(token.expose()),
-                TokenFormat::K8s => print_line(&export::exec_credential(token, expires_at)),
-            }
+            print_token(format, token, tokens.expires_at)
         }
         Command::Header { account, min_valid } => {
             let engine = refreshing_engine(config)?;
             let tokens = fresh(&engine, &account, min_valid).await?;
-            // Token responses other than Bearer are refused (RFC 6749 §7.1).
-            print_line(&format!(
-                "Authorization: Bearer {}",
-                tokens.access_token.expose()
-            ))
+            print_line(&tokens.authorization_header())
         }
         Command::Refresh { account } => {
             let tokens = refreshing_engine(config)?.refresh(&account).await?;
@@ -590,9 +578,53 @@ fn warn_store(engine: &Engine) {
     }
 }
 
+/// A token as `tokdeck token` prints it: the bare token or a kubectl ExecCredential.
+fn print_token(
+    format: TokenFormat,
+    token: &crate::secret::Secret,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), EngineError> {
+    match format {
+        TokenFormat::Text => print_line(token.expose()),
+        TokenFormat::K8s => print_line(&export::exec_credential(token, expires_at)),
+    }
+}
+
 /// Writes one line to stdout; a closed pipe is not worth a panic.
 fn print_line(text: &str) -> Result<(), EngineError> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(args: &[&str]) -> Option<Cli> {
+        plain_token_command(args.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn the_plain_reading_of_token_and_header_is_what_clap_reads() {
+        for args in [["token", "work"], ["header", "work"]] {
+            let clap = Cli::parse_from(std::iter::once("tokdeck").chain(args));
+            let plain = plain(&args).expect("plain form");
+            assert_eq!(format!("{plain:?}"), format!("{clap:?}"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn anything_else_goes_to_clap() {
+        for args in [
+            &["token"][..],
+            &["token", "--help"],
+            &["token", "work", "--min-valid", "300"],
+            &["token", "-x"],
+            &["list", "work"],
+            &["--config", "c.toml"],
+        ] {
+            assert!(plain(args).is_none(), "{args:?}");
+        }
+    }
 }

@@ -125,6 +125,12 @@ impl TokenSet {
         left < threshold
     }
 
+    /// `Authorization: Bearer …`: token responses of other types are refused at the token
+    /// endpoint (RFC 6749 §7.1), so the access token is always a bearer token.
+    pub fn authorization_header(&self) -> String {
+        format!("Authorization: Bearer {}", self.access_token.expose())
+    }
+
     /// True when the access token stays valid for at least `min_valid` from `now`.
     pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
         match self.remaining(now) {

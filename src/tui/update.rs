@@ -859,10 +859,7 @@ fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
         ),
         CopyWhat::Header => (
             "the Authorization header",
-            Some(format!(
-                "Authorization: Bearer {}",
-                tokens.access_token.expose()
-            )),
+            Some(tokens.authorization_header()),
         ),
     };
     let Some(text) = text else {
