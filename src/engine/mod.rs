@@ -343,11 +343,16 @@ impl Engine {
     /// Deletes the account's tokens here without asking the provider to revoke them.
     pub async fn forget(&self, name: &str) -> Result<(), EngineError> {
         self.account(name)?;
-        let owned = name.to_string();
-        let _lock = self.lock(name).await?;
-        store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        self.delete(name).await?;
         log::info!("deleted the tokens of '{name}' without revoking them");
         Ok(())
+    }
+
+    /// Deletes the stored tokens under the account's lock.
+    async fn delete(&self, name: &str) -> Result<(), EngineError> {
+        let owned = name.to_string();
+        let _lock = self.lock(name).await?;
+        Ok(store::run_bounded(&self.store, move |s| s.delete(&owned)).await?)
     }
 
     /// Revokes the refresh token, then the access token (RFC 7009), where the provider
@@ -419,9 +424,7 @@ impl Engine {
                 .notes
                 .push(format!("could not revoke at the provider: {e}")),
         }
-        let owned = name.to_string();
-        let _lock = self.lock(name).await?;
-        store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        self.delete(name).await?;
         log::info!(
             "logged out of '{name}' (revoked: {})",
             if report.revoked.is_empty() {
