@@ -7,20 +7,33 @@ use std::time::{Duration, Instant};
 
 pub struct Tmux {
     socket: String,
+    /// Where the shell running tokdeck writes its exit status.
+    status_file: std::path::PathBuf,
 }
 
 impl Tmux {
     /// Starts `tokdeck` (no arguments: the dashboard) in a `width` × `height` pane.
     pub fn start(home: &Home, width: u16, height: u16) -> Self {
         let socket = format!("tokdeck-test-{}-{}", std::process::id(), rand_suffix());
-        let tmux = Self { socket };
+        let status_file = home.path().join("tmux-exit-status");
+        let _ = std::fs::remove_file(&status_file);
+        let tmux = Self {
+            socket,
+            status_file,
+        };
         let mut env = vec![(
             "TOKDECK_HOME".to_string(),
             home.path().display().to_string(),
         )];
         env.extend(home.env.iter().cloned());
+        // tmux 3.3a sometimes marks the pane dead (pty closed) without the exit status, so a
+        // shell writes it to a file: `exit_status` reads it.
         let mut command = vec![
-            "env".to_string(),
+            "sh".to_string(),
+            "-c".into(),
+            format!("\"$@\"; echo $? > '{}'", tmux.status_file.display()),
+            "sh".into(),
+            "env".into(),
             "-u".into(),
             "DISPLAY".into(),
             "-u".into(),
@@ -118,16 +131,13 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["show-buffer"]).stdout).into_owned()
     }
 
-    /// `#{pane_dead} #{pane_dead_status}` of the pane.
-    pub fn pane_state(&self) -> String {
-        let out = self.run(&[
-            "display-message",
-            "-p",
-            "-t",
-            "main",
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    /// tokdeck's exit status once it has ended (written by the shell that ran it).
+    pub fn exit_status(&self) -> Option<i32> {
+        std::fs::read_to_string(&self.status_file)
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 }
 
