@@ -7,8 +7,7 @@ mod list;
 mod login;
 
 use crate::config::{Config, Flow, Paths};
-use crate::engine::refresh_worker_exit as worker_exit;
-use crate::engine::{Detached, Engine, EngineError, Want};
+use crate::engine::{Detached, Engine, EngineError, Fresh, Reply, Want};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -227,7 +226,7 @@ pub fn main() -> i32 {
     let Some(command) = cli.command else {
         return crate::tui::main(cli.config.as_deref());
     };
-    if let Some(code) = cached_fast_path(&cli.config, &command) {
+    if let Some(code) = file_store_fast_path(&cli.config, &command) {
         return code;
     }
     let runtime = match runtime() {
@@ -251,6 +250,11 @@ pub fn main() -> i32 {
     let result = runtime.block_on(run(cli.config, command));
     // Dropping the runtime would wait for a store call that timed out and still hangs.
     runtime.shutdown_background();
+    exit_code(result)
+}
+
+/// The exit status for a command's outcome, with the error reported on stderr.
+fn exit_code(result: Result<(), EngineError>) -> i32 {
     match result {
         Ok(()) => exit::OK,
         Err(EngineError::Unverified) => exit::UNVERIFIED,
@@ -294,11 +298,11 @@ fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Op
     })
 }
 
-/// `token` and `header` with a valid cached token in the file store, answered on this
-/// thread: no async runtime, no worker thread, no network. Everything else (the keyring,
-/// a refresh due, `--id-token`, any error) returns `None` and takes the general path,
-/// which does the same checks and reports problems.
-fn cached_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
+/// `token` and `header` with the file store, answered on this thread: no async runtime,
+/// no worker thread, no network for a valid cached token, and a forked worker for a
+/// refresh. Everything else (the keyring, `--id-token`, an unreadable record) returns
+/// `None` and takes the general path, which does the same checks and reports problems.
+fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
     let (account, min_valid) = match command {
         Command::Token {
             account,
@@ -309,17 +313,19 @@ fn cached_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> 
         | Command::Header { account, min_valid } => (account, *min_valid),
         _ => return None,
     };
-    let engine = engine(config.clone()).ok()?;
-    let tokens = engine.cached_in_file_store(account, Duration::from_secs(min_valid))?;
-    log::debug!("'{account}': a valid cached token from the file store");
-    warn_store(&engine);
-    let _ = match command {
-        Command::Token { format, .. } => {
-            print_token(*format, &tokens.access_token, tokens.expires_at)
+    let engine = refreshing_engine(config.clone()).ok()?;
+    let fresh = engine.fresh_in_file_store(account, Duration::from_secs(min_valid))?;
+    log::debug!("'{account}': answered from the file store");
+    let result = fresh.and_then(|fresh| {
+        let tokens = with_warnings(&engine, fresh);
+        match command {
+            Command::Token { format, .. } => {
+                print_token(*format, &tokens.access_token, tokens.expires_at)
+            }
+            _ => print_line(&tokens.authorization_header()),
         }
-        _ => print_line(&tokens.authorization_header()),
-    };
-    Some(exit::OK)
+    });
+    Some(exit_code(result))
 }
 
 /// The single-threaded runtime every command runs on (blocking store calls get threads
@@ -334,28 +340,22 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
         })
 }
 
-/// The worker: refresh in this process, report on stdout (never a token) and by status.
+/// The worker run as a program (`tokdeck __refresh`): refresh in this process and write
+/// the reply, new tokens included, to stdout, which is its caller's pipe. It refuses a
+/// terminal: tokens are not shown unasked.
 async fn refresh_worker(config: Option<PathBuf>, account: &str, want: Want) -> i32 {
-    let result = match engine(config) {
-        Ok(engine) => engine.refresh_with(account, want).await.map(|_| ()),
-        Err(e) => Err(e),
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        eprintln!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh {account}`");
+        return exit::USAGE;
+    }
+    let reply = match engine(config) {
+        Ok(engine) => engine.serve_refresh(account, want).await,
+        Err(e) => Reply::of(Err(e)),
     };
-    match result {
-        Ok(()) => worker_exit::OK,
-        Err(EngineError::NeedsLogin { reason, .. }) => {
-            println!("{reason}");
-            worker_exit::NEEDS_LOGIN
-        }
-        Err(e) => {
-            println!("{e}");
-            match e {
-                EngineError::OAuth {
-                    source: crate::oauth::OAuthError::Transport(_),
-                    ..
-                } => worker_exit::UNREACHABLE,
-                _ => exit::FAILURE,
-            }
-        }
+    match print_line(reply.line().trim_end()) {
+        Ok(()) => exit::OK,
+        Err(_) => exit::FAILURE,
     }
 }
 
@@ -564,11 +564,16 @@ async fn fresh(
     let fresh = engine
         .fresh_tokens(account, Duration::from_secs(min_valid))
         .await?;
+    Ok(with_warnings(engine, fresh))
+}
+
+/// The tokens, after the store's and the refresh's warnings went to stderr.
+fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::oauth::TokenSet {
     warn_store(engine);
     if let Some(warning) = &fresh.warning {
         eprintln!("tokdeck: {warning}");
     }
-    Ok(fresh.tokens)
+    fresh.tokens
 }
 
 /// Prints what the store noticed on the way (permissions it fixed), once.

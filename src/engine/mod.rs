@@ -181,21 +181,6 @@ impl Engine {
         Ok(self.config.account(name)?)
     }
 
-    /// The cached tokens when the file store holds ones valid for `min_valid`, read on
-    /// this thread: no runtime, no worker thread, no network. `None` means "take the
-    /// general path" (another store, a refresh due, no account, any error to report).
-    pub fn cached_in_file_store(&self, name: &str, min_valid: Duration) -> Option<TokenSet> {
-        self.account(name).ok()?;
-        if self.config.store != StoreKind::File {
-            return None;
-        }
-        let record = self.store.load(name).ok()??;
-        record
-            .tokens
-            .valid_for(Utc::now(), min_valid)
-            .then_some(record.tokens)
-    }
-
     pub async fn load(&self, account: &str) -> Result<Option<TokenRecord>, EngineError> {
         let name = account.to_string();
         Ok(store::run_bounded(&self.store, move |s| s.load(&name)).await?)
@@ -468,7 +453,9 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 
 mod inspect;
 mod refresh;
-pub use refresh::{Detached, Want, worker_exit as refresh_worker_exit};
+pub use refresh::Want;
+mod worker;
+pub use worker::{Detached, Reply};
 
 #[cfg(test)]
 mod tests;

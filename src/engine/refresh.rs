@@ -4,14 +4,14 @@
 //! is read again once the lock is held, so a token another process just refreshed is
 //! used instead of spending (and, with rotation, burning) the refresh token twice.
 
+use super::worker::{self, Detached};
 use super::{Engine, EngineError, Fresh, client, oauth_error, request};
-use crate::config::{Account, Flow};
+use crate::config::{Account, Flow, StoreKind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, TokenSet, grants};
 use crate::secret::Secret;
 use crate::store::TokenRecord;
 use chrono::Utc;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a refresh must achieve; checked again under the lock.
@@ -35,21 +35,70 @@ impl Want {
     }
 }
 
-/// CLI refreshes run in a worker process of their own (its own process group), so a
-/// `kill -9` of the calling command between the provider's rotation of the refresh token
-/// and the save cannot lose the new refresh token: the worker finishes the save.
-#[derive(Debug, Clone)]
-pub struct Detached {
-    pub exe: PathBuf,
-    pub config: Option<PathBuf>,
+/// What to do about a request for tokens valid for some time, given the stored record.
+enum Plan {
+    Serve(TokenSet),
+    Refresh,
+    Fail(EngineError),
 }
 
-/// Exit statuses of the hidden `__refresh` worker.
-pub mod worker_exit {
-    pub const OK: i32 = 0;
-    pub const NEEDS_LOGIN: i32 = 4;
-    /// The provider could not be reached; a still valid cached token may be served.
-    pub const UNREACHABLE: i32 = 5;
+impl Plan {
+    fn of(
+        name: &str,
+        account: &Account,
+        record: Option<&TokenRecord>,
+        min_valid: Duration,
+    ) -> Self {
+        if let Some(record) = record {
+            if record.tokens.valid_for(Utc::now(), min_valid) {
+                return Self::Serve(record.tokens.clone());
+            }
+            if let Some(reason) = &record.login_needed {
+                return Self::Fail(EngineError::NeedsLogin {
+                    account: name.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        let refreshable = record.is_some_and(|r| r.tokens.refresh_token.is_some())
+            || account.flow == Flow::ClientCredentials;
+        if refreshable {
+            Self::Refresh
+        } else {
+            Self::Fail(no_refresh(name, record, min_valid))
+        }
+    }
+}
+
+/// A refresh's outcome as handed out: when the provider cannot be reached and the cached
+/// token is still valid, it is served with a warning.
+fn settle(
+    name: &str,
+    result: Result<TokenSet, EngineError>,
+    record: Option<TokenRecord>,
+) -> Result<Fresh, EngineError> {
+    match result {
+        Ok(tokens) => Ok(Fresh {
+            tokens,
+            warning: None,
+        }),
+        Err(EngineError::OAuth {
+            source: source @ OAuthError::Transport(_),
+            ..
+        }) => match record {
+            Some(record) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
+                warning: Some(format!(
+                    "could not refresh '{name}' ({source}); using the cached token, valid for {}",
+                    crate::humanize::duration(
+                        record.tokens.remaining(Utc::now()).unwrap_or_default()
+                    )
+                )),
+                tokens: record.tokens,
+            }),
+            _ => Err(oauth_error(name, source)),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 impl Engine {
@@ -63,63 +112,55 @@ impl Engine {
     ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
         let record = self.load(name).await?;
-        if let Some(record) = &record {
-            if record.tokens.valid_for(Utc::now(), min_valid) {
-                return Ok(Fresh {
-                    tokens: record.tokens.clone(),
-                    warning: None,
-                });
-            }
-            if let Some(reason) = &record.login_needed {
-                return Err(EngineError::NeedsLogin {
-                    account: name.to_string(),
-                    reason: reason.clone(),
-                });
-            }
-        }
-        let refreshable = record
-            .as_ref()
-            .is_some_and(|r| r.tokens.refresh_token.is_some())
-            || account.flow == Flow::ClientCredentials;
-        if !refreshable {
-            return Err(no_refresh(name, record.as_ref(), min_valid));
-        }
-        let want = Want::ValidFor(min_valid);
-        let result = match &self.detached {
-            Some(detached) => {
-                self.refresh_in_worker(detached, name, Some(min_valid))
-                    .await
-            }
-            None => self.refresh_with(name, want).await,
-        };
-        match result {
-            Ok(tokens) => Ok(Fresh {
+        match Plan::of(name, account, record.as_ref(), min_valid) {
+            Plan::Serve(tokens) => Ok(Fresh {
                 tokens,
                 warning: None,
             }),
-            Err(EngineError::OAuth {
-                source: source @ OAuthError::Transport(_),
-                ..
-            }) => match record {
-                Some(record) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
-                    warning: Some(format!(
-                        "could not refresh '{name}' ({source}); using the cached token, valid for {}",
-                        crate::humanize::duration(
-                            record.tokens.remaining(Utc::now()).unwrap_or_default()
-                        )
-                    )),
-                    tokens: record.tokens,
-                }),
-                _ => Err(oauth_error(name, source)),
-            },
-            Err(e) => Err(e),
+            Plan::Fail(e) => Err(e),
+            Plan::Refresh => {
+                let want = Want::ValidFor(min_valid);
+                let result = match &self.detached {
+                    Some(detached) => self.refresh_in_worker(detached, name, want).await,
+                    None => self.refresh_with(name, want).await,
+                };
+                settle(name, result, record)
+            }
         }
+    }
+
+    /// [`Self::fresh_tokens`] for the file store, on this thread and without an async
+    /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
+    /// refresh runs in the worker (forked when this process has one thread). `None` means
+    /// "take the general path": another store, no worker set up, an unreadable record.
+    pub fn fresh_in_file_store(
+        &self,
+        name: &str,
+        min_valid: Duration,
+    ) -> Option<Result<Fresh, EngineError>> {
+        let account = self.account(name).ok()?;
+        if self.config.store != StoreKind::File {
+            return None;
+        }
+        let record = self.store.load(name).ok()?;
+        Some(match Plan::of(name, account, record.as_ref(), min_valid) {
+            Plan::Serve(tokens) => Ok(Fresh {
+                tokens,
+                warning: None,
+            }),
+            Plan::Fail(e) => Err(e),
+            Plan::Refresh => {
+                let detached = self.detached.as_ref()?;
+                let reply = self.run_worker(detached, name, &Want::ValidFor(min_valid));
+                settle(name, reply.into_result(name), record)
+            }
+        })
     }
 
     /// Refreshes now, whatever the expiry.
     pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
         match &self.detached {
-            Some(detached) => self.refresh_in_worker(detached, name, None).await,
+            Some(detached) => self.refresh_in_worker(detached, name, Want::Always).await,
             None => self.refresh_with(name, Want::Always).await,
         }
     }
@@ -204,60 +245,22 @@ impl Engine {
         }
     }
 
-    /// Runs `tokdeck __refresh` and reads the result back from the store.
+    /// Runs `tokdeck __refresh` (this process has threads: no fork) and waits for its
+    /// reply on a thread of its own.
     async fn refresh_in_worker(
         &self,
         detached: &Detached,
         name: &str,
-        min_valid: Option<Duration>,
+        want: Want,
     ) -> Result<TokenSet, EngineError> {
-        let mut command = tokio::process::Command::new(&detached.exe);
-        if let Some(config) = &detached.config {
-            command.arg("--config").arg(config);
-        }
-        command.args(["__refresh", name]);
-        if let Some(level) = crate::logging::active_level() {
-            command.env(crate::logging::LOG_ENV, level);
-        }
-        match min_valid {
-            Some(min_valid) => command.args(["--min-valid", &min_valid.as_secs().to_string()]),
-            None => command.arg("--always"),
-        };
-        command
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(false);
-        #[cfg(unix)]
-        command.process_group(0);
-        let output = command.output().await.map_err(|e| {
-            EngineError::Usage(format!(
-                "cannot start the refresh worker '{}': {e}",
-                detached.exe.display()
-            ))
-        })?;
-        let message = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        match output.status.code() {
-            Some(worker_exit::OK) => match self.load(name).await? {
-                Some(record) => Ok(record.tokens),
-                None => Err(EngineError::Usage(format!(
-                    "the tokens of '{name}' vanished after the refresh"
-                ))),
-            },
-            Some(worker_exit::NEEDS_LOGIN) => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason: message,
-            }),
-            Some(worker_exit::UNREACHABLE) => Err(oauth_error(
-                name,
-                OAuthError::Transport(crate::oauth::http::TransportError::Relayed(
-                    message
-                        .trim_start_matches(&format!("account '{name}': "))
-                        .to_string(),
-                )),
-            )),
-            _ => Err(EngineError::Relayed(message)),
-        }
+        let (detached, owned_name) = (detached.clone(), name.to_string());
+        let reply =
+            tokio::task::spawn_blocking(move || worker::exec(&detached, &owned_name, &want))
+                .await
+                .map_err(|e| {
+                    EngineError::Relayed(format!("the refresh worker's waiter failed: {e}"))
+                })?;
+        reply.into_result(name)
     }
 }
 

@@ -1,0 +1,308 @@
+//! The refresh worker. CLI refreshes run in a process of their own (its own process
+//! group), so that a `kill -9` of the calling command between the provider's rotation of
+//! the refresh token and the save cannot lose the new refresh token: the worker finishes
+//! the save whatever happens to its caller.
+//!
+//! The worker answers with one line on a pipe, a [`Reply`], once the refresh is saved
+//! (or has failed); the caller goes on without waiting for the worker to exit. On Linux a
+//! single-threaded caller forks the worker, which then starts with the config already
+//! read; any other caller runs `tokdeck __refresh`.
+
+use super::{Engine, EngineError, oauth_error};
+use crate::oauth::http::TransportError;
+use crate::oauth::{OAuthError, TokenSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use super::Want;
+
+/// How to start the worker as a program of its own: this executable and the config
+/// file the caller was given.
+#[derive(Debug, Clone)]
+pub struct Detached {
+    pub exe: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+/// The worker's answer, one JSON line on its pipe. It carries the new tokens (the pipe
+/// is private to the two processes), so the caller need not read the store again.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "reply", content = "detail", rename_all = "kebab-case")]
+pub enum Reply {
+    Refreshed(TokenSet),
+    /// Only an interactive login can help; the reason as the user reads it.
+    NeedsLogin(String),
+    /// The provider could not be reached; a still valid cached token may be served.
+    Unreachable(String),
+    Failed(String),
+}
+
+impl Reply {
+    /// What a refresh in this process came to.
+    pub fn of(result: Result<TokenSet, EngineError>) -> Self {
+        match result {
+            Ok(tokens) => Self::Refreshed(tokens),
+            Err(EngineError::NeedsLogin { reason, .. }) => Self::NeedsLogin(reason),
+            Err(EngineError::OAuth {
+                source: OAuthError::Transport(e),
+                ..
+            }) => Self::Unreachable(e.to_string()),
+            Err(e) => Self::Failed(e.to_string()),
+        }
+    }
+
+    /// The line written to the pipe.
+    pub fn line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_else(|e| {
+            format!("{{\"reply\":\"failed\",\"detail\":\"cannot encode the reply: {e}\"}}")
+        });
+        line.push('\n');
+        line
+    }
+
+    /// The caller's view of the reply, as if the refresh had run in its own process.
+    pub fn into_result(self, name: &str) -> Result<TokenSet, EngineError> {
+        match self {
+            Self::Refreshed(tokens) => Ok(tokens),
+            Self::NeedsLogin(reason) => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason,
+            }),
+            Self::Unreachable(message) => Err(oauth_error(
+                name,
+                OAuthError::Transport(TransportError::Relayed(message)),
+            )),
+            Self::Failed(message) => Err(EngineError::Relayed(message)),
+        }
+    }
+
+    /// Reads the reply line; a worker that ended without one is reported as a failure.
+    fn read(pipe: impl Read, worker: &str) -> Self {
+        let mut line = String::new();
+        match BufReader::new(pipe).read_line(&mut line) {
+            Ok(_) if !line.trim().is_empty() => serde_json::from_str(&line).unwrap_or_else(|e| {
+                Self::Failed(format!(
+                    "the refresh worker ({worker}) gave an answer tokdeck cannot read: {e}"
+                ))
+            }),
+            Ok(_) => Self::Failed(format!(
+                "the refresh worker ({worker}) stopped without an answer; run the command again, with --log-level debug for details"
+            )),
+            Err(e) => Self::Failed(format!(
+                "cannot read the answer of the refresh worker ({worker}): {e}"
+            )),
+        }
+    }
+}
+
+impl Engine {
+    /// The worker's side: refresh in this process, under the lock, and say how it went.
+    pub async fn serve_refresh(&self, name: &str, want: Want) -> Reply {
+        Reply::of(self.refresh_with(name, want).await)
+    }
+
+    /// The caller's side, blocking until the worker has answered: a forked worker when
+    /// this process may fork, `tokdeck __refresh` otherwise.
+    pub(super) fn run_worker(&self, detached: &Detached, name: &str, want: &Want) -> Reply {
+        #[cfg(target_os = "linux")]
+        if let Some(reply) = fork::run(self, name, want) {
+            return reply;
+        }
+        exec(detached, name, want)
+    }
+}
+
+/// Runs `tokdeck __refresh NAME` and waits for its reply (not for its exit).
+pub(super) fn exec(detached: &Detached, name: &str, want: &Want) -> Reply {
+    let mut command = std::process::Command::new(&detached.exe);
+    if let Some(config) = &detached.config {
+        command.arg("--config").arg(config);
+    }
+    command.args(["__refresh", name]);
+    if let Some(level) = crate::logging::active_level() {
+        command.env(crate::logging::LOG_ENV, level);
+    }
+    match want {
+        Want::ValidFor(min_valid) => {
+            command.args(["--min-valid", &min_valid.as_secs().to_string()]);
+        }
+        Want::Always | Want::Replace(_) => {
+            command.arg("--always");
+        }
+    }
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let worker = detached.exe.display().to_string();
+    match command.spawn() {
+        Ok(mut child) => match child.stdout.take() {
+            Some(stdout) => Reply::read(stdout, &worker),
+            None => Reply::Failed(format!("the refresh worker ({worker}) has no pipe")),
+        },
+        Err(e) => Reply::Failed(format!("cannot start the refresh worker '{worker}': {e}")),
+    }
+}
+
+/// The worker as a fork of the caller: no second program start, no second reading of
+/// the config. Only taken when the caller has a single thread: a fork copies only the
+/// calling thread, and a lock another thread held would stay locked in the child.
+#[cfg(target_os = "linux")]
+mod fork {
+    use super::{Engine, Reply, Want};
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    /// `None` when this process has more than one thread or cannot fork: run the worker
+    /// as a program instead.
+    pub(super) fn run(engine: &Engine, name: &str, want: &Want) -> Option<Reply> {
+        if !single_threaded() {
+            return None;
+        }
+        let (reader, writer) = std::io::pipe().ok()?;
+        // Nothing buffered may be written twice, by both processes.
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: this process has a single thread (checked above), so the child's copy
+        // holds no lock that another thread held, and the allocator is consistent. The
+        // child never returns into the caller's code: it leaves through `worker`.
+        let pid = unsafe { libc::fork() };
+        match pid {
+            -1 => None,
+            0 => {
+                drop(reader);
+                worker(engine, name, want, writer)
+            }
+            _ => {
+                drop(writer);
+                Some(Reply::read(reader, "forked"))
+            }
+        }
+    }
+
+    /// The child: out of the caller's process group (a Ctrl-C or kill of the caller's
+    /// group does not reach it), off the caller's stdin and stdout (a `$(tokdeck token …)`
+    /// must not wait for it), refreshes, replies and exits. Panics end here too.
+    fn worker(engine: &Engine, name: &str, want: &Want, mut reply_pipe: std::io::PipeWriter) -> ! {
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            detach();
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => {
+                    let reply = runtime.block_on(engine.serve_refresh(name, want.clone()));
+                    runtime.shutdown_background();
+                    reply
+                }
+                Err(e) => Reply::Failed(format!("cannot start the async runtime: {e}")),
+            }
+        }))
+        .unwrap_or_else(|_| Reply::Failed("the refresh worker panicked".to_string()));
+        let _ = reply_pipe.write_all(reply.line().as_bytes());
+        drop(reply_pipe);
+        std::process::exit(0)
+    }
+
+    fn detach() {
+        // SAFETY: plain system calls on this process and its own descriptors.
+        unsafe {
+            libc::setpgid(0, 0);
+        }
+        if let Ok(null) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+        {
+            // SAFETY: as above; 0 and 1 now point at /dev/null, `null` is closed after.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), 0);
+                libc::dup2(null.as_raw_fd(), 1);
+            }
+        }
+    }
+
+    /// One entry in /proc/self/task per thread.
+    fn single_threaded() -> bool {
+        std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| tasks.count() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn tokens() -> TokenSet {
+        TokenSet {
+            access_token: Secret::new("at-1"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(Secret::new("rt-2")),
+            id_token: None,
+            scopes: vec!["openid".into()],
+            issued_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("ts"),
+            expires_at: chrono::DateTime::from_timestamp(1_700_003_600, 0),
+        }
+    }
+
+    #[test]
+    fn a_reply_crosses_the_pipe_as_one_line_with_the_tokens() {
+        let line = Reply::Refreshed(tokens()).line();
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        let read = Reply::read(line.as_bytes(), "test");
+        assert_eq!(read.into_result("dev").expect("refreshed"), tokens());
+    }
+
+    #[test]
+    fn failures_keep_their_kind_on_the_caller_side() {
+        let unreachable = Reply::of(Err(oauth_error(
+            "dev",
+            OAuthError::Transport(TransportError::Relayed("cannot connect".into())),
+        )));
+        let line = unreachable.line();
+        match Reply::read(line.as_bytes(), "test").into_result("dev") {
+            // The caller may then serve a still valid cached token.
+            Err(EngineError::OAuth {
+                account,
+                source: OAuthError::Transport(e),
+            }) => {
+                assert_eq!(account, "dev");
+                assert_eq!(e.to_string(), "cannot connect");
+            }
+            other => panic!("{other:?}"),
+        }
+        let needs_login = Reply::of(Err(EngineError::NeedsLogin {
+            account: "dev".into(),
+            reason: "cannot be refreshed:\nrejected".into(),
+        }));
+        let line = needs_login.line();
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        match Reply::read(line.as_bytes(), "test").into_result("dev") {
+            Err(EngineError::NeedsLogin { account, reason }) => {
+                assert_eq!(
+                    (account.as_str(), reason.as_str()),
+                    ("dev", "cannot be refreshed:\nrejected")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_worker_that_dies_without_a_word_is_a_failure_that_says_so() {
+        match Reply::read(&b""[..], "forked").into_result("dev") {
+            Err(EngineError::Relayed(message)) => {
+                assert!(message.contains("stopped without an answer"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match Reply::read(&b"garbage\n"[..], "forked").into_result("dev") {
+            Err(EngineError::Relayed(message)) => {
+                assert!(message.contains("cannot read"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
