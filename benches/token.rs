@@ -40,7 +40,16 @@ fn rust_binary(dir: &std::path::Path, name: &str, code: &str) -> std::path::Path
     let exe = dir.join(name);
     succeed(
         Command::new("rustc")
-            .args(["-C", "opt-level=3", "-C", "codegen-units=1", "-o"])
+            // As tokdeck's release profile builds: fat LTO, one codegen unit.
+            .args([
+                "-C",
+                "opt-level=3",
+                "-C",
+                "codegen-units=1",
+                "-C",
+                "lto=fat",
+                "-o",
+            ])
             .arg(&exe)
             .arg(&src),
     );

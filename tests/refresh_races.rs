@@ -60,25 +60,35 @@ fn eight_processes_and_the_dashboard_refresh_one_grant_without_losing_it() {
 }
 
 #[test]
-fn kill_9_in_the_middle_of_refreshes_never_breaks_the_store_or_the_grant() {
+fn kill_9_and_ctrl_c_in_the_middle_of_refreshes_never_break_the_store_or_the_grant() {
+    use std::os::unix::process::CommandExt;
     let provider = Provider::start(&["--access-ttl", "600"]);
     let home = logged_in(&provider);
     // How long one forced refresh takes here, to spread the kills over its whole life.
     let start = Instant::now();
     home.ok(&["token", "dev", "--min-valid", "3600"]);
     let life = start.elapsed().as_millis() as u64;
-    for round in 0..24u64 {
+    for round in 0..32u64 {
+        // Each command leads a process group of its own, as a shell's foreground job does.
         let mut child = home
             .command(&["token", "dev", "--min-valid", "3600"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("spawn");
         // Spread the kills over the whole life of the process.
-        std::thread::sleep(Duration::from_millis(life * round / 20));
-        let _ = Command::new("kill")
-            .args(["-9", &child.id().to_string()])
-            .status();
+        std::thread::sleep(Duration::from_millis(life * (round / 2) / 14));
+        let pid = child.id().to_string();
+        let _ = if round % 2 == 0 {
+            // kill -9 of the command alone.
+            Command::new("kill").args(["-9", &pid]).status()
+        } else {
+            // Ctrl-C: SIGINT to the whole foreground group; the worker is not in it.
+            Command::new("kill")
+                .args(["-INT", "--", &format!("-{pid}")])
+                .status()
+        };
         let _ = child.wait();
     }
     // Orphaned workers finish their save; then everything still works.
