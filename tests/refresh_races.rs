@@ -59,26 +59,37 @@ fn eight_processes_and_the_dashboard_refresh_one_grant_without_losing_it() {
     assert_eq!(introspection["active"], true, "{introspection}");
 }
 
+#[cfg(unix)]
 #[test]
 fn kill_9_and_ctrl_c_in_the_middle_of_refreshes_never_break_the_store_or_the_grant() {
     use std::os::unix::process::CommandExt;
     let provider = Provider::start(&["--access-ttl", "600"]);
     let home = logged_in(&provider);
+    // `token` on the file store forks its worker; `refresh` runs `tokdeck __refresh`.
+    let forked: &[&str] = &["token", "dev", "--min-valid", "3600"];
+    let spawned: &[&str] = &["refresh", "dev"];
     // How long one forced refresh takes here, to spread the kills over its whole life.
-    let start = Instant::now();
-    home.ok(&["token", "dev", "--min-valid", "3600"]);
-    let life = start.elapsed().as_millis() as u64;
-    for round in 0..32u64 {
+    let life = [forked, spawned]
+        .iter()
+        .map(|args| {
+            let start = Instant::now();
+            home.ok(args);
+            start.elapsed().as_millis() as u64
+        })
+        .max()
+        .unwrap_or_default();
+    for round in 0..40u64 {
+        let args = if round % 4 < 2 { forked } else { spawned };
         // Each command leads a process group of its own, as a shell's foreground job does.
         let mut child = home
-            .command(&["token", "dev", "--min-valid", "3600"])
+            .command(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
             .expect("spawn");
         // Spread the kills over the whole life of the process.
-        std::thread::sleep(Duration::from_millis(life * (round / 2) / 14));
+        std::thread::sleep(Duration::from_millis(life * (round / 4) / 9));
         let pid = child.id().to_string();
         let _ = if round % 2 == 0 {
             // kill -9 of the command alone.

@@ -137,7 +137,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Internal: the detached refresh worker used by `token`, `header` and `refresh`.
+    /// Internal: the detached refresh worker of every command that may refresh.
     #[command(name = "__refresh", hide = true)]
     RefreshWorker {
         /// Account name: an [accounts.NAME] table in config.toml.
@@ -299,8 +299,8 @@ fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Op
 }
 
 /// `token` and `header` with the file store, answered on this thread: no async runtime,
-/// no worker thread, no network for a valid cached token, and a forked worker for a
-/// refresh. Everything else (the keyring, `--id-token`, an unreadable record) returns
+/// no worker thread, no network for a valid cached token, and for a refresh the worker
+/// process (forked on Linux). Everything else (the keyring, `--id-token`, an unreadable record) returns
 /// `None` and takes the general path, which does the same checks and reports problems.
 fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
     let (account, min_valid) = match command {
@@ -353,7 +353,11 @@ async fn refresh_worker(config: Option<PathBuf>, account: &str, want: Want) -> i
         Ok(engine) => engine.serve_refresh(account, want).await,
         Err(e) => Reply::of(Err(e)),
     };
-    match print_line(reply.line().trim_end()) {
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(reply.line().as_bytes())
+        .and_then(|()| out.flush())
+    {
         Ok(()) => exit::OK,
         Err(_) => exit::FAILURE,
     }

@@ -186,6 +186,18 @@ impl Engine {
         Ok(store::run_bounded(&self.store, move |s| s.load(&name)).await?)
     }
 
+    /// Saves newly issued tokens (a rotated refresh token among them): never given up on,
+    /// however slow the store; see [`store::run_to_completion`].
+    pub(crate) async fn save_issued(
+        &self,
+        account: &str,
+        record: TokenRecord,
+    ) -> Result<(), EngineError> {
+        let name = account.to_string();
+        let what = format!("saving the new tokens of '{account}'");
+        Ok(store::run_to_completion(&self.store, move |s| s.save(&name, &record), &what).await?)
+    }
+
     pub(crate) async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {
         let name = account.to_string();
         Ok(store::run_bounded(&self.store, move |s| s.save(&name, &record)).await?)

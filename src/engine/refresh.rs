@@ -131,9 +131,10 @@ impl Engine {
 
     /// [`Self::fresh_tokens`] for the file store, on this thread and without an async
     /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
-    /// refresh runs in the worker (forked when this process has one thread). `None` means
-    /// "take the general path": another store, no worker set up, an unreadable record.
-    pub fn fresh_in_file_store(
+    /// refresh runs in the worker (forked on Linux, where this process has one thread
+    /// here; never waited for: for short-lived CLI processes only). `None` means "take the
+    /// general path": another store, no worker set up, an unreadable record.
+    pub(crate) fn fresh_in_file_store(
         &self,
         name: &str,
         min_valid: Duration,
@@ -225,7 +226,7 @@ impl Engine {
                     login_needed: None,
                     ..record
                 };
-                self.save(&account.name, updated).await?;
+                self.save_issued(&account.name, updated).await?;
                 checked.map(|()| tokens)
             }
             Err(e) if e.is_invalid_grant() => {

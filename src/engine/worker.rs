@@ -80,9 +80,10 @@ impl Reply {
     fn read(pipe: impl Read, worker: &str) -> Self {
         let mut line = String::new();
         match BufReader::new(pipe).read_line(&mut line) {
-            Ok(_) if !line.trim().is_empty() => serde_json::from_str(&line).unwrap_or_else(|e| {
+            // serde's message is left out: it could quote a token.
+            Ok(_) if !line.trim().is_empty() => serde_json::from_str(&line).unwrap_or_else(|_| {
                 Self::Failed(format!(
-                    "the refresh worker ({worker}) gave an answer tokdeck cannot read: {e}"
+                    "the refresh worker ({worker}) gave an answer this tokdeck cannot read (was tokdeck replaced while it ran?)"
                 ))
             }),
             Ok(_) => Self::Failed(format!(
@@ -126,6 +127,8 @@ pub(super) fn exec(detached: &Detached, name: &str, want: &Want) -> Reply {
         Want::ValidFor(min_valid) => {
             command.args(["--min-valid", &min_valid.as_secs().to_string()]);
         }
+        // `Replace` is the dashboard's (which refreshes in its own process); as a
+        // program the worker refreshes unconditionally.
         Want::Always | Want::Replace(_) => {
             command.arg("--always");
         }
@@ -133,9 +136,21 @@ pub(super) fn exec(detached: &Detached, name: &str, want: &Want) -> Reply {
     command
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit());
+        // Whoever reads the caller's stderr to its end must not wait for the worker; what
+        // went wrong is in the reply and the log.
+        .stderr(std::process::Stdio::null());
+    // Out of the caller's process group (console group on Windows): a Ctrl-C of the
+    // caller must not stop the save of a rotated refresh token.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    #[cfg(windows)]
+    {
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        std::os::windows::process::CommandExt::creation_flags(
+            &mut command,
+            CREATE_NEW_PROCESS_GROUP,
+        );
+    }
     let worker = detached.exe.display().to_string();
     match command.spawn() {
         Ok(mut child) => match child.stdout.take() {
@@ -183,8 +198,10 @@ mod fork {
     }
 
     /// The child: out of the caller's process group (a Ctrl-C or kill of the caller's
-    /// group does not reach it), off the caller's stdin and stdout (a `$(tokdeck token …)`
-    /// must not wait for it), refreshes, replies and exits. Panics end here too.
+    /// group does not reach it), off the caller's stdin, stdout and stderr (whoever reads
+    /// the caller's output to its end must not wait for the worker: `$(tokdeck token …
+    /// 2>&1)`, Go's `Output()`), refreshes, replies and exits. Panics end here too; what
+    /// went wrong is in the reply and the log.
     fn worker(engine: &Engine, name: &str, want: &Want, mut reply_pipe: std::io::PipeWriter) -> ! {
         let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             detach();
@@ -216,10 +233,11 @@ mod fork {
             .write(true)
             .open("/dev/null")
         {
-            // SAFETY: as above; 0 and 1 now point at /dev/null, `null` is closed after.
+            // SAFETY: as above; 0, 1 and 2 now point at /dev/null, `null` is closed after.
             unsafe {
                 libc::dup2(null.as_raw_fd(), 0);
                 libc::dup2(null.as_raw_fd(), 1);
+                libc::dup2(null.as_raw_fd(), 2);
             }
         }
     }

@@ -123,6 +123,38 @@ where
     }
 }
 
+/// Runs a store call on the blocking pool and waits for it however long it takes, saying
+/// so in the log after [`STORE_TIMEOUT`]: for the save of a rotated refresh token, which
+/// must not be abandoned (the provider has already retired the old one) nor outlived by
+/// the account's lock.
+pub async fn run_to_completion<T, F>(
+    store: &Arc<dyn TokenStore>,
+    call: F,
+    what: &str,
+) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    let mut task = tokio::task::spawn_blocking(move || call(store.as_ref()));
+    let joined = match tokio::time::timeout(STORE_TIMEOUT, &mut task).await {
+        Ok(joined) => joined,
+        Err(_) => {
+            log::warn!(
+                "{what}: the token store has not answered in {} s; still waiting",
+                STORE_TIMEOUT.as_secs()
+            );
+            task.await
+        }
+    };
+    joined.unwrap_or_else(|join| {
+        Err(StoreError::Other(format!(
+            "the token store call failed: {join}"
+        )))
+    })
+}
+
 /// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
 /// renamed over the target, so readers and crashes see the old or the new content only.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -139,4 +171,78 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::TokenSet;
+    use crate::secret::Secret;
+
+    /// A store whose saves take 300 ms of real time, while the test moves tokio's paused
+    /// clock past [`STORE_TIMEOUT`].
+    struct SlowStore(MemoryStore);
+
+    impl TokenStore for SlowStore {
+        fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {
+            self.0.load(account)
+        }
+        fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
+            std::thread::sleep(Duration::from_millis(300));
+            self.0.save(account, record)
+        }
+        fn delete(&self, account: &str) -> Result<(), StoreError> {
+            self.0.delete(account)
+        }
+    }
+
+    fn record() -> TokenRecord {
+        TokenRecord::new(TokenSet {
+            access_token: Secret::new("at"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(Secret::new("rotated")),
+            id_token: None,
+            scopes: vec![],
+            issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
+            expires_at: None,
+        })
+    }
+
+    /// Runs `call` on `store` while the clock jumps past the timeout.
+    async fn past_the_timeout<F, Fut>(call: F) -> Result<(), StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), StoreError>> + Send + 'static,
+    {
+        let task = tokio::spawn(call());
+        tokio::task::yield_now().await;
+        tokio::time::advance(STORE_TIMEOUT + Duration::from_secs(1)).await;
+        task.await.expect("join")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_save_of_issued_tokens_is_waited_for_not_abandoned() {
+        let store: Arc<dyn TokenStore> = Arc::new(SlowStore(MemoryStore::default()));
+        // An ordinary call gives up at the timeout...
+        let (s, rec) = (Arc::clone(&store), record());
+        let bounded =
+            past_the_timeout(|| async move { run_bounded(&s, move |s| s.save("a", &rec)).await })
+                .await;
+        assert!(
+            matches!(bounded, Err(StoreError::Timeout(_))),
+            "{bounded:?}"
+        );
+        // ...the save of issued tokens waits until it is done.
+        let (s, rec) = (Arc::clone(&store), record());
+        let waited = past_the_timeout(|| async move {
+            run_to_completion(&s, move |s| s.save("b", &rec), "test").await
+        })
+        .await;
+        assert!(waited.is_ok(), "{waited:?}");
+        let saved = store.load("b").expect("load").expect("saved");
+        assert_eq!(
+            saved.tokens.refresh_token.as_ref().map(Secret::expose),
+            Some("rotated")
+        );
+    }
 }
