@@ -1,5 +1,6 @@
-//! Dashboard costs with many accounts: one frame's render, one tick's `update`, and JWT
-//! decoding, as medians, each beside a baseline measured in the same run.
+//! Dashboard costs with many accounts: one frame's render, one tick's `update`, JWT
+//! decoding and the claims pane's formatting, as medians, each beside a baseline measured
+//! in the same run.
 //!
 //! Run: `cargo bench --bench dashboard`
 
@@ -112,6 +113,16 @@ fn main() {
     let copy = median(|| {
         black_box(black_box(&jwt).clone());
     });
+    // The claims pane: header and claims, humanized times, explanations, wrapped to 70
+    // columns; beside the decoding it starts from.
+    let decoded = tokdeck::jwt::decode(&jwt).map_err(|e| e.to_string());
+    let format = median(|| {
+        black_box(tokdeck::tui::view::claims::lines(
+            black_box(&decoded),
+            now,
+            70,
+        ));
+    });
 
     println!(
         "{:<44} {:>12} {:>12} {:>8}",
@@ -142,5 +153,11 @@ fn main() {
         decode,
         copy,
         "String clone of it",
+    );
+    row(
+        "claims pane lines of that token, 70 columns",
+        format,
+        decode,
+        "jwt::decode of it",
     );
 }

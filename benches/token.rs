@@ -259,7 +259,8 @@ fn main() {
             Box::new(|| succeed(&mut Command::new(&alt_noop))),
         ));
     }
-    let startup = interleaved(RUNS, &mut runs);
+    // Start-up times are short and noisy: three times the rounds.
+    let startup = interleaved(3 * RUNS, &mut runs);
     let startup: Vec<(&str, Duration)> = runs.iter().map(|r| r.0).zip(startup).collect();
     drop(runs);
 

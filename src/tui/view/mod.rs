@@ -2,7 +2,7 @@
 
 mod accounts;
 pub mod bigtext;
-mod claims;
+pub mod claims;
 mod details;
 mod editor;
 mod popups;
