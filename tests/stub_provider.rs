@@ -274,3 +274,66 @@ fn providers_lists_the_presets() {
         serde_json::json!(["base_url", "realm"])
     );
 }
+
+#[test]
+fn an_id_token_unchecked_for_want_of_the_network_is_not_an_unreachable_provider() {
+    use base64::Engine;
+    let stub = Stub::start();
+    let issuer = stub.url("/issuer");
+    let now = chrono::Utc::now().timestamp();
+    let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let id_token = format!(
+        "{}.{}.{}",
+        enc(r#"{"alg":"RS256","kid":"k1"}"#),
+        enc(&format!(
+            r#"{{"iss":"{issuer}","aud":"cli","sub":"u","iat":{now},"exp":{}}}"#,
+            now + 3600
+        )),
+        enc("not checked: the JWKS cannot be fetched")
+    );
+    stub.on("/device", vec![json(200, DEVICE_AUTH)]).on(
+        "/token",
+        vec![
+            json(
+                200,
+                r#"{"access_token":"at-1","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-1"}"#,
+            ),
+            json(
+                200,
+                &format!(
+                    r#"{{"access_token":"at-2","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-2","id_token":"{id_token}"}}"#
+                ),
+            ),
+        ],
+    );
+    let home = Home::new(&format!(
+        r#"
+[providers.stub]
+issuer = "{issuer}"
+client_id = "cli"
+token_endpoint = "{token}"
+device_authorization_endpoint = "{device}"
+jwks_uri = "http://127.0.0.1:1/jwks"
+
+[accounts.dev]
+provider = "stub"
+flow = "device"
+scopes = ["openid"]
+"#,
+        token = stub.url("/token"),
+        device = stub.url("/device"),
+    ));
+    home.ok(&["login", "dev", "--no-browser"]);
+    // The refresh works, the new ID token cannot be checked (the JWKS is unreachable):
+    // that is said as it is, not as "the provider is unreachable, here is the old token".
+    let run = home.run(&["token", "dev", "--min-valid", "999999"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("refreshed and saved"), "{run}");
+    assert!(!run.stderr.contains("using the cached token"), "{run}");
+    assert!(run.stdout.is_empty(), "{run}");
+    // The new tokens were kept, without the unchecked ID token.
+    let record = home.record("dev");
+    assert_eq!(record["tokens"]["refresh_token"], "rt-2");
+    assert!(record["tokens"]["id_token"].is_null(), "{record}");
+    assert_eq!(home.ok(&["token", "dev"]).stdout.trim(), "at-2");
+}

@@ -227,7 +227,18 @@ impl Engine {
                     ..record
                 };
                 self.save_issued(&account.name, updated).await?;
-                checked.map(|()| tokens)
+                // The refresh itself worked: an ID token that could not be checked for
+                // want of the network (JWKS) is not "the provider is unreachable", which
+                // would serve the old token as if nothing had been refreshed.
+                checked.map(|()| tokens).map_err(|e| match e {
+                    EngineError::OAuth {
+                        account: name,
+                        source: OAuthError::Transport(e),
+                    } => EngineError::Relayed(format!(
+                        "account '{name}': refreshed and saved, but the new ID token could not be checked ({e}), so it was not kept; run the command again for the new access token"
+                    )),
+                    e => e,
+                })
             }
             Err(e) if e.is_invalid_grant() => {
                 let reason =
