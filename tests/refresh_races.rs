@@ -78,6 +78,20 @@ fn kill_9_and_ctrl_c_in_the_middle_of_refreshes_never_break_the_store_or_the_gra
         })
         .max()
         .unwrap_or_default();
+    // On Linux the `token` half really forks (a caller with threads would exec instead).
+    #[cfg(target_os = "linux")]
+    {
+        home.ok(&[
+            "--log-level",
+            "debug",
+            "token",
+            "dev",
+            "--min-valid",
+            "3600",
+        ]);
+        let log = std::fs::read_to_string(home.path().join("tokdeck.log")).expect("log");
+        assert!(log.contains("refresh worker forked"), "{log}");
+    }
     for round in 0..40u64 {
         let args = if round % 4 < 2 { forked } else { spawned };
         // Each command leads a process group of its own, as a shell's foreground job does.

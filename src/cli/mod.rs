@@ -315,8 +315,8 @@ fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i
     };
     let engine = refreshing_engine(config.clone()).ok()?;
     let fresh = engine.fresh_in_file_store(account, Duration::from_secs(min_valid))?;
-    log::debug!("'{account}': answered from the file store");
     let result = fresh.and_then(|fresh| {
+        log::debug!("'{account}': answered from the file store");
         let tokens = with_warnings(&engine, fresh);
         match command {
             Command::Token { format, .. } => {

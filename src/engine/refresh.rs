@@ -132,7 +132,7 @@ impl Engine {
     /// [`Self::fresh_tokens`] for the file store, on this thread and without an async
     /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
     /// refresh runs in the worker (forked on Linux, where this process has one thread
-    /// here; never waited for: for short-lived CLI processes only). `None` means "take the
+    /// here; its exit is never waited for: for short-lived CLI processes only). `None` means "take the
     /// general path": another store, no worker set up, an unreadable record.
     pub(crate) fn fresh_in_file_store(
         &self,
@@ -227,18 +227,24 @@ impl Engine {
                     ..record
                 };
                 self.save_issued(&account.name, updated).await?;
-                // The refresh itself worked: an ID token that could not be checked for
-                // want of the network (JWKS) is not "the provider is unreachable", which
-                // would serve the old token as if nothing had been refreshed.
-                checked.map(|()| tokens).map_err(|e| match e {
-                    EngineError::OAuth {
-                        account: name,
+                match checked {
+                    Ok(()) => Ok(tokens),
+                    // The refresh itself worked; only the JWKS could not be fetched to
+                    // check the new ID token, which was not kept. Not "the provider is
+                    // unreachable", which would serve the old token as if nothing had been
+                    // refreshed, and no reason to withhold the new access token.
+                    Err(EngineError::OAuth {
                         source: OAuthError::Transport(e),
-                    } => EngineError::Relayed(format!(
-                        "account '{name}': refreshed and saved, but the new ID token could not be checked ({e}), so it was not kept; run the command again for the new access token"
-                    )),
-                    e => e,
-                })
+                        ..
+                    }) => {
+                        log::warn!(
+                            "'{}': refreshed, but the new ID token could not be checked ({e}); it was not kept",
+                            account.name
+                        );
+                        Ok(tokens)
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Err(e) if e.is_invalid_grant() => {
                 let reason =

@@ -76,8 +76,32 @@ impl Reply {
         }
     }
 
+    /// Waits for the reply line, at most [`answer_within`]: a worker stuck on a frozen
+    /// token store goes on alone (it never abandons a save) while its caller reports it.
+    fn read(pipe: impl Read + Send + 'static, worker: &str) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = worker.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("reply".into())
+            .spawn(move || {
+                let _ = tx.send(Self::parse(pipe, &reader));
+            });
+        if let Err(e) = spawned {
+            return Self::Failed(format!(
+                "cannot wait for the refresh worker ({worker}): {e}"
+            ));
+        }
+        let within = answer_within();
+        rx.recv_timeout(within).unwrap_or_else(|_| {
+            Self::Failed(format!(
+                "the refresh worker ({worker}) has not answered in {} s (is the token store frozen?); it goes on in the background and saves the new tokens when it can",
+                within.as_secs()
+            ))
+        })
+    }
+
     /// Reads the reply line; a worker that ended without one is reported as a failure.
-    fn read(pipe: impl Read, worker: &str) -> Self {
+    fn parse(pipe: impl Read, worker: &str) -> Self {
         let mut line = String::new();
         match BufReader::new(pipe).read_line(&mut line) {
             // serde's message is left out: it could quote a token.
@@ -94,6 +118,14 @@ impl Reply {
             )),
         }
     }
+}
+
+/// The longest a worker can legitimately take: waiting for another process's refresh,
+/// its requests (discovery, token, keys), and a save.
+fn answer_within() -> std::time::Duration {
+    crate::store::LOCK_WAIT
+        + 3 * crate::oauth::http::request_timeout()
+        + crate::store::STORE_TIMEOUT
 }
 
 impl Engine {
@@ -190,8 +222,9 @@ mod fork {
                 drop(reader);
                 worker(engine, name, want, writer)
             }
-            _ => {
+            pid => {
                 drop(writer);
+                log::debug!("'{name}': refresh worker forked (pid {pid})");
                 Some(Reply::read(reader, "forked"))
             }
         }
@@ -269,7 +302,7 @@ mod tests {
     fn a_reply_crosses_the_pipe_as_one_line_with_the_tokens() {
         let line = Reply::Refreshed(tokens()).line();
         assert_eq!(line.matches('\n').count(), 1, "{line}");
-        let read = Reply::read(line.as_bytes(), "test");
+        let read = Reply::parse(line.as_bytes(), "test");
         assert_eq!(read.into_result("dev").expect("refreshed"), tokens());
     }
 
@@ -280,7 +313,7 @@ mod tests {
             OAuthError::Transport(TransportError::Relayed("cannot connect".into())),
         )));
         let line = unreachable.line();
-        match Reply::read(line.as_bytes(), "test").into_result("dev") {
+        match Reply::parse(line.as_bytes(), "test").into_result("dev") {
             // The caller may then serve a still valid cached token.
             Err(EngineError::OAuth {
                 account,
@@ -297,7 +330,7 @@ mod tests {
         }));
         let line = needs_login.line();
         assert_eq!(line.matches('\n').count(), 1, "{line}");
-        match Reply::read(line.as_bytes(), "test").into_result("dev") {
+        match Reply::parse(line.as_bytes(), "test").into_result("dev") {
             Err(EngineError::NeedsLogin { account, reason }) => {
                 assert_eq!(
                     (account.as_str(), reason.as_str()),
@@ -310,13 +343,13 @@ mod tests {
 
     #[test]
     fn a_worker_that_dies_without_a_word_is_a_failure_that_says_so() {
-        match Reply::read(&b""[..], "forked").into_result("dev") {
+        match Reply::parse(&b""[..], "forked").into_result("dev") {
             Err(EngineError::Relayed(message)) => {
                 assert!(message.contains("stopped without an answer"), "{message}")
             }
             other => panic!("{other:?}"),
         }
-        match Reply::read(&b"garbage\n"[..], "forked").into_result("dev") {
+        match Reply::parse(&b"garbage\n"[..], "forked").into_result("dev") {
             Err(EngineError::Relayed(message)) => {
                 assert!(message.contains("cannot read"), "{message}")
             }
