@@ -300,8 +300,9 @@ fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Op
 
 /// `token` and `header` with the file store, answered on this thread: no async runtime,
 /// no worker thread, no network for a valid cached token, and for a refresh the worker
-/// process (forked on Linux). Everything else (the keyring, `--id-token`, an unreadable record) returns
-/// `None` and takes the general path, which does the same checks and reports problems.
+/// process (forked on Linux). Everything else (the keyring, `--id-token`, an unreadable
+/// record) returns `None` and takes the general path, which does the same checks and
+/// reports problems.
 fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
     let (account, min_valid) = match command {
         Command::Token {

@@ -132,8 +132,9 @@ impl Engine {
     /// [`Self::fresh_tokens`] for the file store, on this thread and without an async
     /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
     /// refresh runs in the worker (forked on Linux, where this process has one thread
-    /// here; its exit is never waited for: for short-lived CLI processes only). `None` means "take the
-    /// general path": another store, no worker set up, an unreadable record.
+    /// here; its exit is never waited for: for short-lived CLI processes only). `None`
+    /// means "take the general path": another store, no worker set up, an unreadable
+    /// record.
     pub(crate) fn fresh_in_file_store(
         &self,
         name: &str,
