@@ -145,10 +145,18 @@ fn main() {
     let noop = noop_binary(scratch.path());
     let provider = Provider::start(&["--access-ttl", "3600"]);
 
-    let mut file_home = Home::new(&provider.config());
+    // Plus an account on a preset provider (what the dashboard's `A` writes), whose
+    // config also reads the shipped preset.
+    let mut file_home = Home::new(&format!(
+        "{}\n[providers.preset]\npreset = \"generic\"\nissuer = \"{}\"\nclient_id = \"{}\"\nflow = \"device\"\n\n[accounts.preset-dev]\nprovider = \"preset\"\n",
+        provider.config(),
+        provider.issuer,
+        common::provider::PUBLIC_CLIENT
+    ));
     file_home.with_headless_user();
     file_home.ok(&["login", "dev"]);
     file_home.ok(&["login", "web-public"]);
+    file_home.ok(&["login", "preset-dev"]);
 
     let keyring = KeyringSession::start();
     let mut keyring_home = Home::new(&provider.config());
@@ -210,6 +218,10 @@ fn main() {
         (
             "token, cached, file store",
             Box::new(|| succeed(&mut file_home.command(&["token", "dev"]))),
+        ),
+        (
+            "token, cached, file store, preset provider",
+            Box::new(|| succeed(&mut file_home.command(&["token", "preset-dev"]))),
         ),
         (
             "token, cached, keyring store",
@@ -396,6 +408,12 @@ fn main() {
     row(
         "token, cached, file store",
         file,
+        floor,
+        "do-nothing Rust binary",
+    );
+    row(
+        "token, cached, file store, preset provider",
+        get(&startup, "token, cached, file store, preset provider"),
         floor,
         "do-nothing Rust binary",
     );
