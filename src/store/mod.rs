@@ -112,13 +112,8 @@ where
     T: Send + 'static,
     F: FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
 {
-    let store = Arc::clone(store);
-    let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
-    match tokio::time::timeout(STORE_TIMEOUT, task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(StoreError::Other(format!(
-            "the token store call failed: {join}"
-        ))),
+    match tokio::time::timeout(STORE_TIMEOUT, on_pool(store, call)).await {
+        Ok(result) => joined(result),
         Err(_) => Err(StoreError::Timeout(STORE_TIMEOUT.as_secs())),
     }
 }
@@ -136,10 +131,9 @@ where
     T: Send + 'static,
     F: FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
 {
-    let store = Arc::clone(store);
-    let mut task = tokio::task::spawn_blocking(move || call(store.as_ref()));
-    let joined = match tokio::time::timeout(STORE_TIMEOUT, &mut task).await {
-        Ok(joined) => joined,
+    let mut task = on_pool(store, call);
+    let result = match tokio::time::timeout(STORE_TIMEOUT, &mut task).await {
+        Ok(result) => result,
         Err(_) => {
             log::warn!(
                 "{what}: the token store has not answered in {} s; still waiting",
@@ -148,7 +142,25 @@ where
             task.await
         }
     };
-    joined.unwrap_or_else(|join| {
+    joined(result)
+}
+
+fn on_pool<T, F>(
+    store: &Arc<dyn TokenStore>,
+    call: F,
+) -> tokio::task::JoinHandle<Result<T, StoreError>>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+}
+
+fn joined<T>(
+    result: Result<Result<T, StoreError>, tokio::task::JoinError>,
+) -> Result<T, StoreError> {
+    result.unwrap_or_else(|join| {
         Err(StoreError::Other(format!(
             "the token store call failed: {join}"
         )))
