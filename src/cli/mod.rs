@@ -367,13 +367,9 @@ async fn refresh_worker(config: Option<PathBuf>, account: &str, want: Want) -> i
 /// The engine for commands that may refresh: refreshes run in a detached worker.
 fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
     let engine = engine(config_override.clone())?;
-    Ok(match std::env::current_exe() {
-        Ok(exe) => engine.with_detached_refresh(Detached {
-            exe,
-            config: config_override,
-        }),
-        Err(_) => engine,
-    })
+    Ok(engine.with_detached_refresh(Detached {
+        config: config_override,
+    }))
 }
 
 pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {

@@ -133,7 +133,7 @@ impl Engine {
     /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
     /// refresh runs in the worker (forked on Linux, where this process has one thread
     /// here; its exit is never waited for: for short-lived CLI processes only). `None`
-    /// means "take the general path": another store, no worker set up, an unreadable
+    /// means "take the general path": another store, no worker can be started, an unreadable
     /// record.
     pub(crate) fn fresh_in_file_store(
         &self,
@@ -153,7 +153,7 @@ impl Engine {
             Plan::Fail(e) => Err(e),
             Plan::Refresh => {
                 let detached = self.detached.as_ref()?;
-                let reply = self.run_worker(detached, name, &Want::ValidFor(min_valid));
+                let reply = self.run_worker(detached, name, &Want::ValidFor(min_valid))?;
                 settle(name, reply.into_result(name), record)
             }
         })
@@ -265,16 +265,19 @@ impl Engine {
     }
 
     /// Runs `tokdeck __refresh` (this process has threads: no fork) and waits for its
-    /// reply on a thread of its own.
+    /// reply on a thread of its own; refreshes here when this executable cannot be found.
     async fn refresh_in_worker(
         &self,
         detached: &Detached,
         name: &str,
         want: Want,
     ) -> Result<TokenSet, EngineError> {
+        let Ok(exe) = std::env::current_exe() else {
+            return self.refresh_with(name, want).await;
+        };
         let (detached, owned_name) = (detached.clone(), name.to_string());
         let reply =
-            tokio::task::spawn_blocking(move || worker::exec(&detached, &owned_name, &want))
+            tokio::task::spawn_blocking(move || worker::exec(&exe, &detached, &owned_name, &want))
                 .await
                 .map_err(|e| {
                     EngineError::Relayed(format!("the refresh worker's waiter failed: {e}"))

@@ -12,15 +12,15 @@ use super::{Engine, EngineError, oauth_error};
 use crate::oauth::http::TransportError;
 use crate::oauth::{OAuthError, TokenSet};
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::Want;
 
-/// How to start the worker as a program of its own: this executable and the config
-/// file the caller was given.
+/// Refreshes go to the worker, which is given the config file the caller was given; as a
+/// program of its own it is this executable, found only when it is started (a cached
+/// token never needs it).
 #[derive(Debug, Clone)]
 pub struct Detached {
-    pub exe: PathBuf,
     pub config: Option<PathBuf>,
 }
 
@@ -135,19 +135,22 @@ impl Engine {
     }
 
     /// The caller's side, blocking until the worker has answered: a forked worker when
-    /// this process may fork, `tokdeck __refresh` otherwise.
-    pub(super) fn run_worker(&self, detached: &Detached, name: &str, want: &Want) -> Reply {
+    /// this process may fork, `tokdeck __refresh` otherwise. `None` when neither can be
+    /// started (this executable cannot be found): refresh in this process instead.
+    pub(super) fn run_worker(&self, detached: &Detached, name: &str, want: &Want) -> Option<Reply> {
         #[cfg(target_os = "linux")]
         if let Some(reply) = fork::run(self, name, want) {
-            return reply;
+            return Some(reply);
         }
-        exec(detached, name, want)
+        let exe = std::env::current_exe().ok()?;
+        Some(exec(&exe, detached, name, want))
     }
 }
 
-/// Runs `tokdeck __refresh NAME` and waits for its reply (not for its exit).
-pub(super) fn exec(detached: &Detached, name: &str, want: &Want) -> Reply {
-    let mut command = std::process::Command::new(&detached.exe);
+/// Runs `exe __refresh NAME` (`exe` being this tokdeck) and waits for its reply (not for
+/// its exit).
+pub(super) fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> Reply {
+    let mut command = std::process::Command::new(exe);
     if let Some(config) = &detached.config {
         command.arg("--config").arg(config);
     }
@@ -183,7 +186,7 @@ pub(super) fn exec(detached: &Detached, name: &str, want: &Want) -> Reply {
             CREATE_NEW_PROCESS_GROUP,
         );
     }
-    let worker = detached.exe.display().to_string();
+    let worker = exe.display().to_string();
     match command.spawn() {
         Ok(mut child) => match child.stdout.take() {
             Some(stdout) => Reply::read(stdout, &worker),
