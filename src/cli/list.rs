@@ -1,5 +1,6 @@
 use crate::engine::{Engine, EngineError, TokenState};
 use crate::humanize;
+use crate::store::Identity;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -20,6 +21,9 @@ struct Row {
     login_needed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Who the account is logged in as; `null` without tokens (or from before tokdeck
+    /// kept it).
+    identity: Option<Identity>,
 }
 
 pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
@@ -27,7 +31,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
     let mut rows = Vec::new();
     for (name, account) in &engine.config().accounts {
         // One unreadable entry must not hide the others.
-        let (record, error) = match engine.load(name).await {
+        let (record, error) = match engine.load_bound(name).await {
             Ok(r) => (r, None),
             Err(e) => (None, Some(e.to_string())),
         };
@@ -48,6 +52,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
             exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
             login_needed: record.as_ref().and_then(|r| r.login_needed.clone()),
             error,
+            identity: record.and_then(|r| r.identity),
         });
     }
     if json {
@@ -73,9 +78,11 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
         .max()
         .unwrap_or(8)
         .max(8);
+    let who = |r: &Row| r.identity.as_ref().map_or("-", |i| i.who()).to_string();
+    let wwidth = rows.iter().map(|r| who(r).len()).max().unwrap_or(3).max(3);
     let mut out = format!(
-        "{:width$}  {:pwidth$}  {:18}  {:9} {:20}  LEFT",
-        "ACCOUNT", "PROVIDER", "FLOW", "STATE", "EXPIRES AT"
+        "{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:9} {:20}  LEFT",
+        "ACCOUNT", "PROVIDER", "WHO", "FLOW", "STATE", "EXPIRES AT"
     );
     for r in &rows {
         let left = match r.seconds_left {
@@ -93,9 +100,10 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
             r.state.label()
         };
         out.push_str(&format!(
-            "\n{:width$}  {:pwidth$}  {:18}  {:9} {:20}  {left}",
+            "\n{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:9} {:20}  {left}",
             r.account,
             r.provider,
+            who(r),
             r.flow,
             state,
             r.expires_at.as_deref().unwrap_or("-"),

@@ -1,5 +1,4 @@
-use crate::config::Flow;
-use crate::engine::{Engine, EngineError, LoginObserver};
+use crate::engine::{Engine, EngineError, LoginObserver, LoginOptions, LogoutOptions};
 use crate::humanize;
 use crate::oauth::TokenSet;
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
@@ -99,7 +98,7 @@ impl LoginObserver for Terminal {
 pub async fn run(
     engine: &Engine,
     account: &str,
-    flow: Option<Flow>,
+    options: LoginOptions,
     no_browser: bool,
     paste: bool,
 ) -> Result<(), EngineError> {
@@ -108,9 +107,56 @@ pub async fn run(
         open_browser: !no_browser && !paste,
         paste,
     };
-    let tokens = engine.login(account, flow, &terminal).await?;
-    eprintln!("Logged in to '{account}': {}", summary(&tokens));
+    let record = engine.login(account, options, &terminal).await?;
+    let who = record
+        .identity
+        .as_ref()
+        .map(|i| format!(" as {}", i.who()))
+        .unwrap_or_default();
+    eprintln!("Logged in to '{account}'{who}: {}", summary(&record.tokens));
     Ok(())
+}
+
+/// `tokdeck logout`: revoke, delete, and with `--end-session` hand the provider's
+/// end-session request to the browser.
+pub async fn logout(
+    engine: &Engine,
+    account: &str,
+    options: LogoutOptions,
+) -> Result<(), EngineError> {
+    let report = engine.logout(account, options).await?;
+    for note in &report.notes {
+        eprintln!("tokdeck: {note}");
+    }
+    if report.revoked.is_empty() {
+        eprintln!("Logged out of '{account}'.");
+    } else {
+        eprintln!(
+            "Logged out of '{account}' (revoked the {}).",
+            report.revoked.join(" and the ")
+        );
+    }
+    let Some(end_session) = report.end_session else {
+        return Ok(());
+    };
+    eprintln!("Ending the provider's browser session: confirm the sign-out in the browser…");
+    let opened = end_session
+        .hand_to_browser(|url| {
+            if let Err(e) = crate::browser::open(url) {
+                eprintln!("tokdeck: {e}; open {url} in a browser on this machine");
+            }
+        })
+        .await;
+    match opened {
+        Ok(()) => {
+            eprintln!("The browser has the sign-out request; the next login asks who you are.");
+            Ok(())
+        }
+        Err(e) => Err(EngineError::OAuth {
+            account: account.to_string(),
+            source: e,
+        }),
+    }
 }
 
 /// `access token valid for 5m 00s, refresh token held`.

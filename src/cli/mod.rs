@@ -5,9 +5,12 @@ mod decode;
 mod export;
 mod list;
 mod login;
+mod which;
 
 use crate::config::{Config, Flow, Paths};
-use crate::engine::{Detached, Engine, EngineError, Fresh, Reply, Want};
+use crate::engine::{
+    Detached, Engine, EngineError, Fresh, LoginOptions, LogoutOptions, Reply, Want,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -95,11 +98,16 @@ pub enum Command {
         /// browser ended on from stdin; state and PKCE are checked as usual.
         #[arg(long)]
         paste: bool,
+        /// Accept a login as another person than the one the account holds: the old
+        /// person's tokens are revoked and the account becomes the new person's.
+        #[arg(long)]
+        replace_user: bool,
     },
     /// Print a valid access token, refreshing first if it expires soon.
     Token {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
         /// Print the ID token instead.
         #[arg(long)]
         id_token: bool,
@@ -112,15 +120,17 @@ pub enum Command {
     },
     /// Print `Authorization: Bearer <token>`, refreshing first if needed.
     Header {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
         min_valid: u64,
     },
     /// Refresh an account's tokens now.
     Refresh {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
     },
     /// Revoke an account's tokens at the provider and delete them here.
     Logout {
@@ -130,6 +140,15 @@ pub enum Command {
         /// revoke them.
         #[arg(long)]
         local: bool,
+        /// Also end the provider's browser session (OIDC RP-initiated logout), so that
+        /// the next login can pick another person.
+        #[arg(long)]
+        end_session: bool,
+    },
+    /// Print the account that commands without an account name use here, and why.
+    Which {
+        #[arg(long)]
+        json: bool,
     },
     /// List accounts with their token state.
     List {
@@ -164,21 +183,24 @@ pub enum Command {
     },
     /// Ask the provider about the access token (RFC 7662); prints its JSON.
     Introspect {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
         /// Introspect the refresh token instead.
         #[arg(long)]
         refresh_token: bool,
     },
     /// The user's claims from the provider's userinfo endpoint; prints its JSON.
     Userinfo {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
     },
     /// Print a valid access token in a format other tools read.
     Export {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
     },
@@ -261,7 +283,7 @@ fn exit_code(result: Result<(), EngineError>) -> i32 {
         Err(e) => {
             eprintln!("tokdeck: {e}");
             match e {
-                EngineError::NeedsLogin { .. } => exit::NEEDS_LOGIN,
+                EngineError::NeedsLogin { .. } | EngineError::Rebound { .. } => exit::NEEDS_LOGIN,
                 EngineError::Config(_) | EngineError::Usage(_) => exit::USAGE,
                 _ => exit::FAILURE,
             }
@@ -269,15 +291,19 @@ fn exit_code(result: Result<(), EngineError>) -> i32 {
     }
 }
 
-/// `tokdeck token NAME` and `tokdeck header NAME`, exactly so (no option), are the calls
-/// shell prompts and `curl` loops make: they are read without building the command-line
-/// parser (a quarter of a cached token's start-up). Anything else goes through clap.
+/// `tokdeck token [NAME]` and `tokdeck header [NAME]`, exactly so (no option), are the
+/// calls shell prompts and `curl` loops make: they are read without building the
+/// command-line parser (a quarter of a cached token's start-up). Anything else goes
+/// through clap.
 fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
-    let (verb, name) = (args.next()?, args.next()?);
+    let verb = args.next()?;
+    let account = match args.next() {
+        None => None,
+        Some(name) => Some(name.into_string().ok().filter(|n| !n.starts_with('-'))?),
+    };
     if args.next().is_some() {
         return None;
     }
-    let account = name.into_string().ok().filter(|n| !n.starts_with('-'))?;
     let command = match verb.to_str()? {
         "token" => Command::Token {
             account,
@@ -315,6 +341,7 @@ fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i
         _ => return None,
     };
     let engine = refreshing_engine(config.clone()).ok()?;
+    let account = &which::pick(&engine, account.as_deref()).ok()?;
     let fresh = engine.fresh_in_file_store(account, Duration::from_secs(min_valid))?;
     let result = fresh.and_then(|fresh| {
         log::debug!("'{account}': answered from the file store");
@@ -401,11 +428,14 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             account,
             refresh_token,
         } => {
-            let value = engine(config)?.introspect(&account, refresh_token).await?;
+            let engine = engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
+            let value = engine.introspect(&account, refresh_token).await?;
             print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
         }
         Command::Export { account, format } => {
             let engine = refreshing_engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
             let tokens = fresh(&engine, &account, 60).await?;
             let provider = engine.account(&account)?.provider.name.clone();
             print_line(&export::render(&account, &provider, &tokens, format))
@@ -455,7 +485,9 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
                 .map_err(|e| EngineError::Usage(format!("cannot write the man page: {e}")))
         }
         Command::Userinfo { account } => {
-            let value = refreshing_engine(config)?.userinfo(&account).await?;
+            let engine = refreshing_engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
+            let value = engine.userinfo(&account).await?;
             print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())
         }
         Command::Login {
@@ -463,6 +495,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             flow,
             no_browser,
             paste,
+            replace_user,
         } => {
             let flow = flow.map(Flow::from);
             if paste && flow.is_some_and(|f| f != Flow::Browser) {
@@ -470,7 +503,8 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
                     "--paste goes with the browser flow (--flow browser)".into(),
                 ));
             }
-            login::run(&engine(config)?, &account, flow, no_browser, paste).await
+            let options = LoginOptions { flow, replace_user };
+            login::run(&engine(config)?, &account, options, no_browser, paste).await
         }
         Command::Token {
             account,
@@ -479,6 +513,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
             format,
         } => {
             let engine = refreshing_engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
             let tokens = fresh(&engine, &account, min_valid).await?;
             let mut tokens = tokens;
             if id_token
@@ -511,29 +546,26 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), EngineErro
         }
         Command::Header { account, min_valid } => {
             let engine = refreshing_engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
             let tokens = fresh(&engine, &account, min_valid).await?;
             print_line(&tokens.authorization_header())
         }
         Command::Refresh { account } => {
-            let tokens = refreshing_engine(config)?.refresh(&account).await?;
+            let engine = refreshing_engine(config)?;
+            let account = which::pick(&engine, account.as_deref())?;
+            let tokens = engine.refresh(&account).await?;
             eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
             Ok(())
         }
-        Command::Logout { account, local } => {
-            let report = engine(config)?.logout(&account, local).await?;
-            for note in &report.notes {
-                eprintln!("tokdeck: {note}");
-            }
-            if report.revoked.is_empty() {
-                eprintln!("Logged out of '{account}'.");
-            } else {
-                eprintln!(
-                    "Logged out of '{account}' (revoked the {}).",
-                    report.revoked.join(" and the ")
-                );
-            }
-            Ok(())
+        Command::Logout {
+            account,
+            local,
+            end_session,
+        } => {
+            let options = LogoutOptions { local, end_session };
+            login::logout(&engine(config)?, &account, options).await
         }
+        Command::Which { json } => which::run(&engine(config)?, json),
         Command::List { json } => {
             let engine = engine(config)?;
             let result = list::run(&engine, json).await;
@@ -613,9 +645,14 @@ mod tests {
 
     #[test]
     fn the_plain_reading_of_token_and_header_is_what_clap_reads() {
-        for args in [["token", "work"], ["header", "work"]] {
-            let clap = Cli::parse_from(std::iter::once("tokdeck").chain(args));
-            let plain = plain(&args).expect("plain form");
+        for args in [
+            &["token", "work"][..],
+            &["header", "work"],
+            &["token"],
+            &["header"],
+        ] {
+            let clap = Cli::parse_from(std::iter::once("tokdeck").chain(args.iter().copied()));
+            let plain = plain(args).expect("plain form");
             assert_eq!(format!("{plain:?}"), format!("{clap:?}"), "{args:?}");
         }
     }
@@ -623,8 +660,7 @@ mod tests {
     #[test]
     fn anything_else_goes_to_clap() {
         for args in [
-            &["token"][..],
-            &["token", "--help"],
+            &["token", "--help"][..],
             &["token", "work", "--min-valid", "300"],
             &["token", "-x"],
             &["list", "work"],

@@ -4,10 +4,12 @@
 //! error names the file, the line and what was expected. Only the dashboard's account
 //! editor writes it (see [`edit`]), after the user confirms, keeping comments and layout.
 
+mod choose;
 pub mod edit;
 mod paths;
 mod presets;
 
+pub use choose::{ACCOUNT_ENV, Chosen, Why, choose, working_directories};
 pub use paths::{HOME_ENV, Paths};
 pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
 
@@ -96,6 +98,8 @@ impl TryFrom<String> for StoreKind {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     store: Option<StoreKind>,
+    /// The account commands use when none is named and none is chosen by context.
+    default_account: Option<Spanned<String>>,
     #[serde(default)]
     dashboard: DashboardSection,
     #[serde(default)]
@@ -143,6 +147,9 @@ struct ProviderSection {
     introspection_endpoint: Option<String>,
     userinfo_endpoint: Option<String>,
     jwks_uri: Option<String>,
+    end_session_endpoint: Option<String>,
+    /// Where the provider sends the browser after `logout --end-session`.
+    post_logout_redirect_uri: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,6 +160,11 @@ struct AccountSection {
     flow: Option<Flow>,
     #[serde(default)]
     params: BTreeMap<String, String>,
+    /// Sent as `login_hint` (OIDC Core §3.1.2.1) so the provider asks for this person.
+    login_hint: Option<String>,
+    /// Working directories (and below) in which commands pick this account.
+    #[serde(default)]
+    directories: Vec<String>,
 }
 
 /// A provider after its preset and explicit endpoints are merged.
@@ -165,6 +177,7 @@ pub struct Provider {
     pub flow: Option<Flow>,
     pub params: BTreeMap<String, String>,
     pub redirect_port: u16,
+    pub post_logout_redirect_uri: Option<String>,
     /// Endpoints known without discovery: explicit ones over the preset's. `issuer` set
     /// means discovery may fill in the rest.
     pub endpoints: Endpoints,
@@ -178,12 +191,23 @@ pub struct Account {
     pub scopes: Vec<String>,
     pub flow: Flow,
     pub params: BTreeMap<String, String>,
+    pub login_hint: Option<String>,
+    /// `directories = [...]`, `~` expanded.
+    pub directories: Vec<Directory>,
+}
+
+/// A directory as written in config.toml and as tokdeck compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directory {
+    pub written: String,
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: PathBuf,
     pub store: StoreKind,
+    pub default_account: Option<String>,
     pub dashboard: Dashboard,
     /// Every provider table, used by accounts or not.
     pub providers: BTreeMap<String, Provider>,
@@ -207,6 +231,9 @@ pub enum ConfigError {
     },
     #[error("{STORE_ENV}='{0}' is not a store; use 'keyring' or 'file'")]
     BadStoreEnv(String),
+    /// No account could be chosen, or the context chose one ambiguously.
+    #[error("{0}")]
+    Choose(String),
     #[error("no account named '{name}' in '{path}'. Accounts: {known}")]
     UnknownAccount {
         name: String,
@@ -333,6 +360,13 @@ impl Config {
             }
             let mut params = provider.params.clone();
             params.extend(section.params);
+            let directories = section
+                .directories
+                .iter()
+                .map(|d| {
+                    directory(d).map_err(|m| invalid(line(), format!("account '{name}': {m}")))
+                })
+                .collect::<Result<_, _>>()?;
             accounts.insert(
                 name.clone(),
                 Account {
@@ -341,13 +375,30 @@ impl Config {
                     scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),
                     flow,
                     params,
+                    login_hint: section.login_hint.filter(|h| !h.is_empty()),
+                    directories,
                 },
             );
         }
+        let default_account = match file.default_account {
+            Some(d) if !accounts.contains_key(d.get_ref()) => {
+                return Err(invalid(
+                    line_of_offset(text, d.span().start),
+                    format!(
+                        "default_account '{}' is not an account; add an [accounts.{}] table or name one of: {}",
+                        d.get_ref(),
+                        d.get_ref(),
+                        accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            other => other.map(Spanned::into_inner),
+        };
 
         Ok(Self {
             path: path.to_path_buf(),
             store: store_override.or(file.store).unwrap_or(StoreKind::Keyring),
+            default_account,
             dashboard: Dashboard {
                 clipboard_clear: file
                     .dashboard
@@ -435,6 +486,8 @@ fn resolve_provider(
             .or(base.introspection_endpoint),
         userinfo_endpoint: section.userinfo_endpoint.or(base.userinfo_endpoint),
         jwks_uri: section.jwks_uri.or(base.jwks_uri),
+        end_session_endpoint: section.end_session_endpoint.or(base.end_session_endpoint),
+        prompt_values_supported: Vec::new(),
     };
     let issuer = endpoints.issuer.as_deref().map(|i| ("issuer", i));
     for (key, value) in issuer.into_iter().chain(endpoints.iter()) {
@@ -471,7 +524,33 @@ fn resolve_provider(
         client_secret: section.client_secret.filter(|s| !s.is_empty()),
         params,
         redirect_port: section.redirect_port.unwrap_or(0),
+        post_logout_redirect_uri: section.post_logout_redirect_uri.filter(|u| !u.is_empty()),
         endpoints,
+    })
+}
+
+/// `~/src/acme` as a path: `~` is the home directory; relative paths are refused (they
+/// would mean something else in every directory).
+fn directory(written: &str) -> Result<Directory, String> {
+    let path = match written.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = directories::BaseDirs::new()
+                .map(|b| b.home_dir().to_path_buf())
+                .ok_or_else(|| {
+                    format!("directory '{written}': no home directory to expand '~' to")
+                })?;
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(written),
+    };
+    if !path.is_absolute() {
+        return Err(format!(
+            "directory '{written}' is relative; write it from the root or from '~' (\"~/src/acme\")"
+        ));
+    }
+    Ok(Directory {
+        written: written.to_string(),
+        path,
     })
 }
 

@@ -105,6 +105,8 @@ impl Preset {
             introspection_endpoint: fill(&e.introspection_endpoint),
             userinfo_endpoint: fill(&e.userinfo_endpoint),
             jwks_uri: fill(&e.jwks_uri),
+            end_session_endpoint: fill(&e.end_session_endpoint),
+            prompt_values_supported: e.prompt_values_supported.clone(),
         })
     }
 }

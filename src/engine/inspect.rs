@@ -101,7 +101,7 @@ impl Engine {
     pub async fn introspect(&self, name: &str, refresh_token: bool) -> Result<Value, EngineError> {
         let account = self.account(name)?;
         let record = self
-            .load(name)
+            .load_bound(name)
             .await?
             .ok_or_else(|| EngineError::NeedsLogin {
                 account: name.to_string(),

@@ -1,10 +1,10 @@
 //! The operations on accounts that the CLI and the dashboard share: read tokens, keep
 //! them fresh, log in, log out. No terminal I/O here: progress goes to a [`LoginObserver`].
 
-use crate::config::{Account, Config, Flow, Paths, StoreKind};
+use crate::config::{Account, Config, Paths, StoreKind};
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
 use crate::oauth::discovery::Need;
-use crate::oauth::grants::{self, TokenKind};
+use crate::oauth::grants;
 use crate::oauth::{self, DiscoveryCache, Endpoints, Http, OAuthError, TokenSet};
 use crate::store::{self, FileStore, KeyringStore, StoreError, TokenRecord, TokenStore};
 use chrono::{DateTime, Utc};
@@ -38,6 +38,13 @@ pub enum EngineError {
     /// Only an interactive login can help; scripts get a distinct exit status.
     #[error("account '{account}' {reason}; run `tokdeck login {account}`")]
     NeedsLogin { account: String, reason: String },
+    /// The stored tokens were issued by another server or to another client than the
+    /// account's provider as configured now: nothing is sent or handed out.
+    #[error("the tokens of '{account}' {reason}: run `tokdeck login {account}`")]
+    Rebound { account: String, reason: String },
+    /// A login came back as another person than the one the account holds.
+    #[error("{0}")]
+    OtherPerson(String),
 }
 
 /// A token's state as lists and the dashboard show it.
@@ -99,13 +106,6 @@ pub struct Fresh {
     pub warning: Option<String>,
 }
 
-/// What logout did at the provider.
-#[derive(Debug, Default)]
-pub struct LogoutReport {
-    pub revoked: Vec<&'static str>,
-    pub notes: Vec<String>,
-}
-
 pub struct Engine {
     config: Config,
     paths: Paths,
@@ -119,7 +119,11 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Config, paths: Paths) -> Self {
         let store: Arc<dyn TokenStore> = match config.store {
-            StoreKind::Keyring => Arc::new(KeyringStore::new()),
+            StoreKind::Keyring => {
+                let keyring = KeyringStore::new(&paths.data_dir);
+                keyring.migrate_legacy(config.accounts.keys().map(String::as_str));
+                Arc::new(keyring)
+            }
             StoreKind::File => Arc::new(FileStore::new(paths.tokens_dir())),
         };
         Self::with_store(config, paths, store)
@@ -186,6 +190,17 @@ impl Engine {
         Ok(store::run_bounded(&self.store, move |s| s.load(&name)).await?)
     }
 
+    /// The stored record, refused when it was issued by another server or to another
+    /// client than the account's provider as configured now (see [`binding`]).
+    pub async fn load_bound(&self, name: &str) -> Result<Option<TokenRecord>, EngineError> {
+        let account = self.account(name)?;
+        let record = self.load(name).await?;
+        if let Some(record) = &record {
+            binding::check(account, record)?;
+        }
+        Ok(record)
+    }
+
     /// Saves newly issued tokens (a rotated refresh token among them): never given up on,
     /// however slow the store; see [`store::run_to_completion`].
     pub(crate) async fn save_issued(
@@ -224,213 +239,19 @@ impl Engine {
     pub(crate) async fn client_credentials(
         &self,
         account: &Account,
-    ) -> Result<TokenSet, EngineError> {
+    ) -> Result<TokenRecord, EngineError> {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
-        let tokens = grants::client_credentials(
-            &http,
-            endpoints.token_endpoint.as_deref().unwrap_or_default(),
-            &client(account),
-            &request(account),
-        )
-        .await
-        .map_err(|e| oauth_error(&account.name, e))?;
-        self.save(&account.name, TokenRecord::new(tokens.clone()))
-            .await?;
-        Ok(tokens)
-    }
-
-    /// Runs `flow` (the account's own when `None`) to completion and stores the tokens.
-    /// `open_browser` is called with the URL the user must visit.
-    pub async fn login(
-        &self,
-        name: &str,
-        flow: Option<Flow>,
-        observer: &dyn LoginObserver,
-    ) -> Result<TokenSet, EngineError> {
-        let account = self.account(name)?;
-        log::info!(
-            "login to '{name}' with the {} flow",
-            flow.unwrap_or(account.flow)
-        );
-        let result = self.login_inner(account, flow, observer).await;
-        match &result {
-            Ok(tokens) => log::info!("logged in to '{name}'{}", expiry_for_log(tokens)),
-            Err(e) => log::warn!("login to '{name}' failed: {e}"),
-        }
-        result
-    }
-
-    async fn login_inner(
-        &self,
-        account: &Account,
-        flow: Option<Flow>,
-        observer: &dyn LoginObserver,
-    ) -> Result<TokenSet, EngineError> {
-        let name = account.name.as_str();
-        // Fail before the user approves anything if the tokens could not be kept.
-        self.load(name).await?;
-        let http = self.http(name)?;
-        let client = client(account);
-        let request = request(account);
-        let tokens = match flow.unwrap_or(account.flow) {
-            Flow::ClientCredentials => {
-                let _lock = self.lock(name).await?;
-                return self.client_credentials(account).await;
-            }
-            Flow::Device => {
-                let endpoints = self
-                    .endpoints(account, &[Need::DeviceAuthorization, Need::Token])
-                    .await?;
-                let device_endpoint = endpoints
-                    .device_authorization_endpoint
-                    .as_deref()
-                    .unwrap_or_default();
-                let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
-                let authorization = oauth::device::start(&http, device_endpoint, &client, &request)
-                    .await
-                    .map_err(|e| oauth_error(name, e))?;
-                observer.device_code(&authorization);
-                oauth::device::poll(
-                    &http,
-                    token_endpoint,
-                    &client,
-                    &request,
-                    &authorization,
-                    |event| observer.poll(&event),
-                )
+        let tokens =
+            grants::client_credentials(&http, token_endpoint, &client(account), &request(account))
                 .await
-            }
-            Flow::Browser => {
-                let read_pasted = || observer.pasted_redirect();
-                let endpoints = self
-                    .endpoints(account, &[Need::Authorization, Need::Token])
-                    .await?;
-                oauth::browser::login(
-                    &http,
-                    oauth::browser::Server {
-                        authorization_endpoint: endpoints
-                            .authorization_endpoint
-                            .as_deref()
-                            .unwrap_or_default(),
-                        token_endpoint: endpoints.token_endpoint.as_deref().unwrap_or_default(),
-                        issuer: endpoints.issuer.as_deref(),
-                    },
-                    &client,
-                    &request,
-                    account.provider.redirect_port,
-                    if observer.pastes() {
-                        oauth::browser::Redirect::Paste(&read_pasted)
-                    } else {
-                        oauth::browser::Redirect::Listen
-                    },
-                    |url| observer.browser_url(url),
-                )
-                .await
-            }
-        }
-        .map_err(|e| oauth_error(name, e))?;
-        self.check_id_token(account, &tokens).await?;
-        // The interactive part is over: lock only for the save.
-        let _lock = self.lock(name).await?;
-        self.save(name, TokenRecord::new(tokens.clone())).await?;
-        Ok(tokens)
-    }
-
-    /// Deletes the account's tokens here without asking the provider to revoke them.
-    pub async fn forget(&self, name: &str) -> Result<(), EngineError> {
-        self.account(name)?;
-        self.delete(name).await?;
-        log::info!("deleted the tokens of '{name}' without revoking them");
-        Ok(())
-    }
-
-    /// Deletes the stored tokens under the account's lock.
-    async fn delete(&self, name: &str) -> Result<(), EngineError> {
-        let owned = name.to_string();
-        let _lock = self.lock(name).await?;
-        Ok(store::run_bounded(&self.store, move |s| s.delete(&owned)).await?)
-    }
-
-    /// Revokes the refresh token, then the access token (RFC 7009), where the provider
-    /// offers revocation; then deletes the tokens locally in any case.
-    /// With `local`, the tokens are deleted even when the provider cannot be reached;
-    /// without it, an unreachable provider keeps them (and says so), since a refresh
-    /// token that was not revoked stays usable at the provider.
-    pub async fn logout(&self, name: &str, local: bool) -> Result<LogoutReport, EngineError> {
-        let account = self.account(name)?;
-        let mut report = LogoutReport::default();
-        let Some(record) = self.load(name).await? else {
-            report
-                .notes
-                .push(format!("account '{name}' held no tokens"));
-            return Ok(report);
-        };
-        match self.endpoints(account, &[Need::Revocation]).await {
-            Ok(endpoints) => {
-                let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
-                let http = self.http(name)?;
-                let client = client(account);
-                let tokens = &record.tokens;
-                let pairs = [
-                    (
-                        tokens.refresh_token.as_ref(),
-                        TokenKind::Refresh,
-                        "refresh token",
-                    ),
-                    (
-                        Some(&tokens.access_token),
-                        TokenKind::Access,
-                        "access token",
-                    ),
-                ];
-                for (token, kind, label) in pairs {
-                    let Some(token) = token else { continue };
-                    match grants::revoke(&http, url, &client, token.expose(), kind).await {
-                        Ok(()) => report.revoked.push(label),
-                        // RFC 7009 §2.2.1: e.g. self-contained JWT access tokens.
-                        Err(OAuthError::Provider { error, .. }) if error == "unsupported_token_type" => {
-                            report.notes.push(format!(
-                                "the provider cannot revoke this {label}; it stays valid until it expires{}",
-                                tokens
-                                    .remaining(Utc::now())
-                                    .filter(|left| left.num_seconds() > 0)
-                                    .map(|left| format!(" (in {})", crate::humanize::duration(left)))
-                                    .unwrap_or_default()
-                            ))
-                        }
-                        Err(OAuthError::Transport(e)) if !local && kind == TokenKind::Refresh => {
-                            return Err(EngineError::Relayed(format!(
-                                "could not reach the provider to revoke the refresh token of '{name}' ({e}); the tokens were kept. Try again when online, or run `tokdeck logout {name} --local` to delete them here only"
-                            )));
-                        }
-                        Err(e) => report.notes.push(format!(
-                            "could not revoke the {label} ({e}); it stays valid at the provider until it expires"
-                        )),
-                    }
-                }
-            }
-            Err(EngineError::OAuth {
-                source: OAuthError::MissingEndpoint { .. },
-                ..
-            }) => report.notes.push(format!(
-                "provider '{}' offers no revocation endpoint; the tokens were deleted locally only",
-                account.provider.name
-            )),
-            Err(e) => report
-                .notes
-                .push(format!("could not revoke at the provider: {e}")),
-        }
-        self.delete(name).await?;
-        log::info!(
-            "logged out of '{name}' (revoked: {})",
-            if report.revoked.is_empty() {
-                "nothing".to_string()
-            } else {
-                report.revoked.join(", ")
-            }
-        );
-        Ok(report)
+                .map_err(|e| oauth_error(&account.name, e))?;
+        let binding = binding::issued_for(account, token_endpoint);
+        let identity = identity::identity_without_network(account, &tokens, &binding);
+        let record = TokenRecord::issued(tokens, binding, identity);
+        self.save_issued(&account.name, record.clone()).await?;
+        Ok(record)
     }
 }
 
@@ -460,11 +281,18 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
     oauth::Request {
         scopes: account.scopes.clone(),
         params: account.params.clone(),
+        select_account: false,
     }
 }
 
+mod binding;
+mod identity;
 mod inspect;
+mod login;
+mod logout;
 mod refresh;
+pub use login::LoginOptions;
+pub use logout::{LogoutOptions, LogoutReport};
 pub use refresh::Want;
 mod worker;
 pub use worker::{Detached, Reply};

@@ -5,7 +5,7 @@
 //! used instead of spending (and, with rotation, burning) the refresh token twice.
 
 use super::worker::{self, Detached};
-use super::{Engine, EngineError, Fresh, client, oauth_error, request};
+use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
 use crate::config::{Account, Flow, StoreKind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, TokenSet, grants};
@@ -50,6 +50,9 @@ impl Plan {
         min_valid: Duration,
     ) -> Self {
         if let Some(record) = record {
+            if let Err(e) = binding::check(account, record) {
+                return Self::Fail(e);
+            }
             if record.tokens.valid_for(Utc::now(), min_valid) {
                 return Self::Serve(record.tokens.clone());
             }
@@ -177,6 +180,9 @@ impl Engine {
         log::debug!("'{name}': lock held");
         let record = self.load(name).await?;
         log::debug!("'{name}': record read under the lock");
+        if let Some(record) = &record {
+            binding::check(account, record)?;
+        }
         let result = match record {
             Some(record) if want.satisfied_by(&record.tokens) => {
                 log::debug!("'{name}': the stored token is fresh enough; no refresh");
@@ -185,7 +191,9 @@ impl Engine {
             Some(record) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
-            _ if account.flow == Flow::ClientCredentials => self.client_credentials(account).await,
+            _ if account.flow == Flow::ClientCredentials => {
+                self.client_credentials(account).await.map(|r| r.tokens)
+            }
             other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
         };
         match &result {
@@ -221,10 +229,25 @@ impl Engine {
                 if checked.is_err() {
                     tokens.id_token = None;
                 }
+                let binding = binding::issued_for(account, token_endpoint);
+                // Only a new ID token tells who the refresh was for: an access token's `sub`
+                // may be another identifier of the same person (Entra's pairwise `sub`).
+                let found = (tokens.id_token != record.tokens.id_token)
+                    .then(|| identity::from_id_token(&tokens, &binding))
+                    .flatten();
+                if let (Some(pinned), Some(got)) = (&record.identity, &found)
+                    && !pinned.same_person(got)
+                {
+                    return self
+                        .refreshed_as_someone_else(account, record, &tokens, got)
+                        .await;
+                }
                 let updated = TokenRecord {
                     tokens: tokens.clone(),
                     last_refresh: Some(tokens.issued_at),
                     login_needed: None,
+                    identity: record.identity.clone().or(found),
+                    binding: Some(binding),
                     ..record
                 };
                 self.save_issued(&account.name, updated).await?;
@@ -262,6 +285,38 @@ impl Engine {
             }
             Err(e) => Err(oauth_error(&account.name, e)),
         }
+    }
+
+    /// OIDC Core §12.2: a refreshed ID token must name the same `sub`. One that names
+    /// another person fails the refresh: the new tokens are revoked and not kept, the old
+    /// ones stay (their refresh token may be spent), and the account needs a login.
+    async fn refreshed_as_someone_else(
+        &self,
+        account: &Account,
+        record: TokenRecord,
+        tokens: &TokenSet,
+        got: &crate::store::Identity,
+    ) -> Result<TokenSet, EngineError> {
+        let pinned = record
+            .identity
+            .as_ref()
+            .map(|i| i.who())
+            .unwrap_or_default();
+        let reason = format!(
+            "was refreshed as {} (sub '{}'), not {pinned}; the new tokens were revoked and not kept",
+            got.who(),
+            got.sub
+        );
+        self.revoke_tokens(account, tokens).await;
+        let marked = TokenRecord {
+            login_needed: Some(reason.clone()),
+            ..record
+        };
+        self.save(&account.name, marked).await?;
+        Err(EngineError::NeedsLogin {
+            account: account.name.clone(),
+            reason,
+        })
     }
 
     /// Runs `tokdeck __refresh` (this process has threads: no fork) and waits for its

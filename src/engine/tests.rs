@@ -199,7 +199,10 @@ async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
         _home,
     } = fixture(&script);
     store.save("b", &record("old", 3600)).expect("save");
-    let report = engine.logout("b", false).await.expect("logout");
+    let report = engine
+        .logout("b", crate::engine::LogoutOptions::default())
+        .await
+        .expect("logout");
     assert!(report.revoked.is_empty());
     assert!(
         report

@@ -20,9 +20,9 @@ pub struct Authorization {
     verifier: oauth2::PkceCodeVerifier,
 }
 
-/// Builds the authorization URL: PKCE S256, a random `state` and `nonce`, and
-/// `prompt=consent` when `offline_access` is asked for and no prompt is configured
-/// (OIDC Core §11: providers may drop `offline_access` without it).
+/// Builds the authorization URL: PKCE S256, a random `state` and `nonce`, and, when no
+/// prompt is configured, `prompt=consent` when `offline_access` is asked for (OIDC Core
+/// §11: providers may drop `offline_access` without it) and `select_account` when asked.
 pub fn authorization(
     authorization_endpoint: &str,
     client: &Client,
@@ -49,10 +49,21 @@ pub fn authorization(
     for (key, value) in &request.params {
         builder = builder.add_extra_param(key.clone(), value.clone());
     }
-    if request.scopes.iter().any(|s| s == "offline_access")
-        && !request.params.contains_key("prompt")
-    {
-        builder = builder.add_extra_param("prompt", "consent");
+    if !request.params.contains_key("prompt") {
+        let prompt: Vec<&str> = [
+            request.select_account.then_some("select_account"),
+            request
+                .scopes
+                .iter()
+                .any(|s| s == "offline_access")
+                .then_some("consent"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !prompt.is_empty() {
+            builder = builder.add_extra_param("prompt", prompt.join(" "));
+        }
     }
     let (url, state) = builder.url();
     Ok(Authorization {
@@ -212,6 +223,7 @@ mod tests {
         let request = Request {
             scopes: vec!["openid".into(), "offline_access".into()],
             params: [("audience".to_string(), "api".to_string())].into(),
+            ..Default::default()
         };
         let auth = authorization(
             "https://idp/authorize",
@@ -248,6 +260,7 @@ mod tests {
         let request = Request {
             scopes: vec!["offline_access".into()],
             params: [("prompt".to_string(), "login".to_string())].into(),
+            select_account: true,
         };
         let auth = authorization(
             "https://idp/authorize",
@@ -257,5 +270,37 @@ mod tests {
         )
         .expect("authorization");
         assert_eq!(query(&auth.url)["prompt"], "login");
+    }
+
+    #[test]
+    fn select_account_goes_before_consent_and_alone_without_offline_access() {
+        let client = Client {
+            client_id: "cli".into(),
+            client_secret: None,
+        };
+        let prompt_for = |scopes: &[&str], select_account| {
+            let request = Request {
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                select_account,
+                ..Default::default()
+            };
+            let auth = authorization(
+                "https://idp/a",
+                &client,
+                &request,
+                "http://127.0.0.1:1/callback",
+            )
+            .expect("authorization");
+            query(&auth.url).get("prompt").cloned()
+        };
+        assert_eq!(
+            prompt_for(&["openid", "offline_access"], true).as_deref(),
+            Some("select_account consent")
+        );
+        assert_eq!(
+            prompt_for(&["openid"], true).as_deref(),
+            Some("select_account")
+        );
+        assert_eq!(prompt_for(&["openid"], false), None);
     }
 }

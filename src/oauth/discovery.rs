@@ -31,6 +31,12 @@ pub struct Endpoints {
     pub userinfo_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// OIDC RP-Initiated Logout 1.0 §2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    /// OIDC Discovery (Prompt Create): the `prompt` values the provider knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompt_values_supported: Vec<String>,
 }
 
 /// An endpoint a flow needs.
@@ -43,6 +49,7 @@ pub enum Need {
     Introspection,
     Userinfo,
     Jwks,
+    EndSession,
 }
 
 impl Need {
@@ -55,6 +62,7 @@ impl Need {
             Self::Introspection => "introspection_endpoint",
             Self::Userinfo => "userinfo_endpoint",
             Self::Jwks => "jwks_uri",
+            Self::EndSession => "end_session_endpoint",
         }
     }
 }
@@ -73,6 +81,7 @@ impl Endpoints {
             ("introspection_endpoint", &self.introspection_endpoint),
             ("userinfo_endpoint", &self.userinfo_endpoint),
             ("jwks_uri", &self.jwks_uri),
+            ("end_session_endpoint", &self.end_session_endpoint),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
@@ -87,6 +96,7 @@ impl Endpoints {
             Need::Introspection => self.introspection_endpoint.as_deref(),
             Need::Userinfo => self.userinfo_endpoint.as_deref(),
             Need::Jwks => self.jwks_uri.as_deref(),
+            Need::EndSession => self.end_session_endpoint.as_deref(),
         }
     }
 
@@ -103,14 +113,24 @@ impl Endpoints {
             revocation_endpoint,
             introspection_endpoint,
             userinfo_endpoint,
-            jwks_uri
+            jwks_uri,
+            end_session_endpoint
         );
+        if self.prompt_values_supported.is_empty() {
+            self.prompt_values_supported = other.prompt_values_supported;
+        }
         self
     }
 }
 
+/// Bumped when [`Endpoints`] learns a field: older cached documents count as stale (and
+/// still serve when the provider cannot be reached).
+const CACHE_SCHEMA: u32 = 2;
+
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedDocument {
+    #[serde(default)]
+    schema: u32,
     issuer: String,
     fetched_at: DateTime<Utc>,
     endpoints: Endpoints,
@@ -139,6 +159,7 @@ impl DiscoveryCache {
 
     fn write(&self, issuer: &str, endpoints: &Endpoints, now: DateTime<Utc>) {
         let doc = CachedDocument {
+            schema: CACHE_SCHEMA,
             issuer: issuer.to_string(),
             fetched_at: now,
             endpoints: endpoints.clone(),
@@ -169,7 +190,7 @@ impl DiscoveryCache {
         let cached = self.read(&issuer);
         if let Some(doc) = &cached {
             let age = (now - doc.fetched_at).to_std().unwrap_or(Duration::MAX);
-            if age < DISCOVERY_MAX_AGE {
+            if age < DISCOVERY_MAX_AGE && doc.schema >= CACHE_SCHEMA {
                 return self.finish(provider, explicit.clone().or(doc.endpoints.clone()), needs);
             }
         }

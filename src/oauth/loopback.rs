@@ -11,9 +11,9 @@ use tokio::net::TcpListener;
 /// Path of the redirect URI; providers compare it exactly, the port may vary (RFC 8252 §7.3).
 pub const CALLBACK_PATH: &str = "/callback";
 /// Longest request head read from the browser.
-const MAX_REQUEST_BYTES: usize = 16 * 1024;
+pub(super) const MAX_REQUEST_BYTES: usize = 16 * 1024;
 /// Time a connection gets to send its request line.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What one request to the listener means.
 #[derive(Debug, PartialEq, Eq)]
@@ -174,7 +174,7 @@ impl Loopback {
 }
 
 /// Reads the request line's target of a GET; `None` for anything else or a head too large.
-async fn read_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
+pub(super) async fn read_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -221,7 +221,7 @@ async fn respond(
     stream.shutdown().await
 }
 
-fn escape_html(text: &str) -> String {
+pub(super) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

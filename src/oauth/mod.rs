@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod device;
 pub mod discovery;
+pub mod end_session;
 mod error;
 pub mod grants;
 pub mod http;
@@ -36,6 +37,8 @@ pub struct Request {
     pub scopes: Vec<String>,
     /// Extra authorization/token parameters (`audience`, `resource`, `prompt`, ...).
     pub params: BTreeMap<String, String>,
+    /// Ask the provider for its account chooser (`prompt=select_account`).
+    pub select_account: bool,
 }
 
 impl Request {

@@ -1,36 +1,95 @@
 //! One OS keyring entry per account (Secret Service, macOS Keychain, Windows Credential
 //! Manager), holding the account's record as JSON. A keyring set replaces the whole
 //! secret in one call, so a record is never half-written.
+//!
+//! Entries are filed under a service name that includes the data directory
+//! (`tokdeck:/home/me/.local/share/tokdeck`), so two configs (two `TOKDECK_HOME`s) with
+//! an account of the same name never share an entry. Entries of tokdeck before 0.2 (service
+//! `tokdeck`) are moved under the new name once per data directory.
 
 use super::{StoreError, TokenRecord, TokenStore};
 use keyring::{Entry, Error};
+use std::path::{Path, PathBuf};
 
-/// The keyring "service" under which every tokdeck entry is filed.
-pub const SERVICE: &str = "tokdeck";
+/// The keyring "service" of entries written before they were namespaced.
+pub const LEGACY_SERVICE: &str = "tokdeck";
+/// Marks a data directory whose legacy entries were migrated.
+const MIGRATED_MARKER: &str = "keyring-migrated";
 
 pub struct KeyringStore {
     service: String,
+    data_dir: PathBuf,
 }
 
 impl KeyringStore {
-    pub fn new() -> Self {
+    pub fn new(data_dir: &Path) -> Self {
         Self {
-            service: SERVICE.to_string(),
+            service: service_for(data_dir),
+            data_dir: data_dir.to_path_buf(),
         }
     }
 
-    fn entry(&self, account: &str) -> Result<Entry, StoreError> {
+    fn entry(&self, service: &str, account: &str) -> Result<Entry, StoreError> {
         if let Err(e) = Entry::store_status() {
             return Err(StoreError::KeyringUnavailable(e.to_string()));
         }
-        Entry::new(&self.service, account).map_err(map_error)
+        Entry::new(service, account).map_err(map_error)
+    }
+
+    fn get(&self, service: &str, account: &str) -> Result<Option<TokenRecord>, StoreError> {
+        match self.entry(service, account)?.get_password() {
+            Ok(json) => {
+                TokenRecord::from_json(&json, &format!("keyring entry '{service}/{account}'"))
+                    .map(Some)
+            }
+            Err(Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Moves the legacy entries of `accounts` under this store's service, once per data
+    /// directory: afterwards a legacy entry left behind belongs to another config and is
+    /// never read here. An entry that already exists under the new name is kept.
+    pub fn migrate_legacy<'a>(&self, accounts: impl Iterator<Item = &'a str>) {
+        let marker = self.data_dir.join(MIGRATED_MARKER);
+        if marker.exists() {
+            return;
+        }
+        for account in accounts {
+            match self.migrate_one(account) {
+                Ok(true) => log::info!(
+                    "moved the keyring entry of '{account}' to '{}'",
+                    self.service
+                ),
+                Ok(false) => {}
+                // Try again next time rather than lose the entry.
+                Err(e) => {
+                    log::warn!("cannot migrate the keyring entry of '{account}': {e}");
+                    return;
+                }
+            }
+        }
+        let _ = std::fs::create_dir_all(&self.data_dir)
+            .and_then(|()| std::fs::write(&marker, b"legacy keyring entries migrated\n"));
+    }
+
+    fn migrate_one(&self, account: &str) -> Result<bool, StoreError> {
+        let Some(record) = self.get(LEGACY_SERVICE, account)? else {
+            return Ok(false);
+        };
+        if self.get(&self.service, account)?.is_none() {
+            self.save(account, &record)?;
+        }
+        match self.entry(LEGACY_SERVICE, account)?.delete_credential() {
+            Ok(()) | Err(Error::NoEntry) => Ok(true),
+            Err(e) => Err(map_error(e)),
+        }
     }
 }
 
-impl Default for KeyringStore {
-    fn default() -> Self {
-        Self::new()
-    }
+/// The service name of a data directory's entries.
+pub fn service_for(data_dir: &Path) -> String {
+    format!("{LEGACY_SERVICE}:{}", data_dir.display())
 }
 
 fn map_error(error: Error) -> StoreError {
@@ -46,24 +105,17 @@ fn map_error(error: Error) -> StoreError {
 
 impl TokenStore for KeyringStore {
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {
-        match self.entry(account)?.get_password() {
-            Ok(json) => {
-                TokenRecord::from_json(&json, &format!("keyring entry '{SERVICE}/{account}'"))
-                    .map(Some)
-            }
-            Err(Error::NoEntry) => Ok(None),
-            Err(e) => Err(map_error(e)),
-        }
+        self.get(&self.service, account)
     }
 
     fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
-        self.entry(account)?
+        self.entry(&self.service, account)?
             .set_password(&record.to_json()?)
             .map_err(map_error)
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
-        match self.entry(account)?.delete_credential() {
+        match self.entry(&self.service, account)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e)),
         }

@@ -7,15 +7,14 @@ mod file;
 mod keyring;
 mod lock;
 mod memory;
+mod record;
 
 pub use file::FileStore;
 pub use keyring::KeyringStore;
 pub use lock::{AccountLock, LOCK_WAIT};
 pub use memory::MemoryStore;
+pub use record::{Binding, Identity, TokenRecord};
 
-use crate::oauth::TokenSet;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,49 +22,6 @@ use std::time::Duration;
 
 /// Longest a single store call may take.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(10);
-const RECORD_VERSION: u32 = 1;
-
-/// What is kept per account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenRecord {
-    pub version: u32,
-    pub tokens: TokenSet,
-    /// When the last successful refresh happened.
-    pub last_refresh: Option<DateTime<Utc>>,
-    /// Set when the provider refused the refresh token: every process then knows that
-    /// only a new login helps, without asking the provider again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub login_needed: Option<String>,
-}
-
-impl TokenRecord {
-    pub fn new(tokens: TokenSet) -> Self {
-        Self {
-            version: RECORD_VERSION,
-            tokens,
-            last_refresh: None,
-            login_needed: None,
-        }
-    }
-
-    fn to_json(&self) -> Result<String, StoreError> {
-        serde_json::to_string(self)
-            .map_err(|e| StoreError::Other(format!("cannot encode tokens: {e}")))
-    }
-
-    fn from_json(text: &str, location: &str) -> Result<Self, StoreError> {
-        serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-            location: location.to_string(),
-            // Line and column only: serde's message could quote a token.
-            reason: format!(
-                "not a tokdeck token record (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        })
-    }
-}
-
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error(

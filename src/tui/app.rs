@@ -129,7 +129,11 @@ fn spawn_ticks(tx: UnboundedSender<Msg>) {
 
 fn failure(error: EngineError) -> Failure {
     Failure {
-        needs_login: matches!(error, EngineError::NeedsLogin { .. }),
+        needs_login: matches!(
+            error,
+            EngineError::NeedsLogin { .. } | EngineError::Rebound { .. }
+        ),
+        other_person: matches!(error, EngineError::OtherPerson(_)),
         message: error.to_string(),
     }
 }
@@ -208,7 +212,7 @@ impl Runtime {
                 tokio::spawn(async move {
                     let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
                     for account in names {
-                        let result = engine.load(&account).await.map_err(|e| e.to_string());
+                        let result = engine.load_bound(&account).await.map_err(|e| e.to_string());
                         done(Outcome::Loaded { account, result });
                     }
                 });
@@ -229,7 +233,7 @@ impl Runtime {
                 };
                 tokio::spawn(async move {
                     let result = engine
-                        .logout(&account, false)
+                        .logout(&account, crate::engine::LogoutOptions::default())
                         .await
                         .map(|r| r.notes)
                         .map_err(|e| e.to_string());
@@ -363,7 +367,10 @@ impl Runtime {
                 };
                 tokio::spawn(async move {
                     let result = if revoke {
-                        engine.logout(&account, false).await.map(|r| r.notes)
+                        engine
+                            .logout(&account, crate::engine::LogoutOptions::default())
+                            .await
+                            .map(|r| r.notes)
                     } else {
                         engine.forget(&account).await.map(|()| {
                             vec!["its tokens were deleted here without revoking them".to_string()]
@@ -376,7 +383,10 @@ impl Runtime {
                     });
                 });
             }
-            Command::Login(account) => {
+            Command::Login {
+                account,
+                replace_user,
+            } => {
                 let Some(engine) = self.engine.clone() else {
                     return;
                 };
@@ -389,7 +399,14 @@ impl Runtime {
                 };
                 self.login = Some(tokio::spawn(async move {
                     let result = engine
-                        .login(&account, None, &observer)
+                        .login(
+                            &account,
+                            crate::engine::LoginOptions {
+                                flow: None,
+                                replace_user,
+                            },
+                            &observer,
+                        )
                         .await
                         .map_err(failure);
                     observer.send(LoginProgress::Finished(result));
@@ -415,6 +432,7 @@ impl Runtime {
         let reloaded = Reloaded {
             rows: super::rows(&config),
             clipboard_clear: config.dashboard.clipboard_clear,
+            here: super::here(&config),
         };
         self.engine = Some(Arc::new(Engine::new(config, self.paths.clone())));
         Ok(reloaded)

@@ -105,6 +105,8 @@ pub struct ConfigWrite {
 pub struct Reloaded {
     pub rows: Vec<super::model::AccountRow>,
     pub clipboard_clear: Option<Duration>,
+    /// The account chosen by the dashboard's working directory (or TOKDECK_ACCOUNT).
+    pub here: Option<crate::config::Chosen>,
 }
 
 /// Why a refresh or login failed, and whether only a new login can help.
@@ -112,6 +114,8 @@ pub struct Reloaded {
 pub struct Failure {
     pub message: String,
     pub needs_login: bool,
+    /// A login came back as another person than the account's.
+    pub other_person: bool,
 }
 
 #[derive(Debug)]
@@ -125,7 +129,7 @@ pub enum LoginProgress {
     Browser {
         url: String,
     },
-    Finished(Result<TokenSet, Failure>),
+    Finished(Result<TokenRecord, Failure>),
 }
 
 /// Work `update` asks the runtime to do.
@@ -141,7 +145,11 @@ pub enum Command {
         account: String,
         seen: Option<Secret>,
     },
-    Login(String),
+    Login {
+        account: String,
+        /// Make the account the person who logs in now (after the user said so).
+        replace_user: bool,
+    },
     CancelLogin,
     Logout(String),
     Copy {

@@ -14,6 +14,18 @@ use model::{AccountRow, Model, Setup};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The account that commands started in this directory would use (none is an answer).
+pub(crate) fn here(config: &Config) -> Option<crate::config::Chosen> {
+    let env = std::env::var(crate::config::ACCOUNT_ENV).ok();
+    crate::config::choose(
+        config,
+        None,
+        env.as_deref(),
+        &crate::config::working_directories(),
+    )
+    .ok()
+}
+
 /// Builds the first model from the config (or the lack of one) and runs the dashboard.
 pub fn main(config_override: Option<&Path>) -> i32 {
     let paths = match Paths::resolve(config_override) {
@@ -30,6 +42,7 @@ pub fn main(config_override: Option<&Path>) -> i32 {
             let clear = config.dashboard.clipboard_clear;
             let mut model = Model::new(Setup::Ready, rows, now);
             model.clipboard_clear = clear;
+            model.here = here(&config);
             (Some(Arc::new(Engine::new(config, paths.clone()))), model)
         }
         Err(ConfigError::Missing(path)) => (

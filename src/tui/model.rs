@@ -7,6 +7,7 @@ use crate::jwt::Decoded;
 use crate::jwt::verify::{Risk, Verdict};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
+use crate::store::Identity;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct Model {
     pub config_path: PathBuf,
     /// The form behind a write in flight, reopened if the write fails.
     pub last_form: Option<Box<Editor>>,
+    /// The account that commands started where the dashboard was would use, and why.
+    pub here: Option<crate::config::Chosen>,
     pub quit: bool,
 }
 
@@ -68,6 +71,8 @@ pub struct AccountRow {
     pub retry: Option<Retry>,
     /// Signature verdicts of the current tokens, once checked in the background.
     pub trust: Option<Trust>,
+    /// Who the account is logged in as.
+    pub identity: Option<Identity>,
 }
 
 /// A token's signature verdict and header risks (or why it could not be checked).
@@ -97,6 +102,7 @@ impl AccountRow {
             last_error: None,
             retry: None,
             trust: None,
+            identity: None,
         }
     }
 
@@ -221,6 +227,11 @@ pub enum Popup {
     ConfirmLogout {
         account: String,
     },
+    /// A login came back as another person: make the account theirs?
+    ConfirmReplaceUser {
+        account: String,
+        message: String,
+    },
     Inspector(Inspector),
     /// Adding or changing an account.
     Editor(Box<Editor>),
@@ -294,6 +305,7 @@ impl Model {
             last_reload: now,
             config_path: PathBuf::new(),
             last_form: None,
+            here: None,
             quit: false,
         }
     }

@@ -91,12 +91,19 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                         row.needs_login = true;
                         row.last_error = Some(reason);
                     }
+                    row.identity = record.as_ref().and_then(|r| r.identity.clone());
                     row.tokens = record.map(|r| r.tokens);
                     if changed {
                         return tokens_changed(row);
                     }
                 }
-                Err(e) => row.last_error = Some(e),
+                Err(e) => {
+                    // Unreadable, or issued by another server than the one configured
+                    // now: nothing of it may be shown, copied or refreshed.
+                    row.tokens = None;
+                    row.identity = None;
+                    row.last_error = Some(e);
+                }
             }
         }
         Outcome::Refreshed { account, result } => {
@@ -112,6 +119,7 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                 Err(Failure {
                     message,
                     needs_login: true,
+                    ..
                 }) => {
                     row.needs_login = true;
                     row.retry = None;
@@ -372,6 +380,7 @@ fn use_config(model: &mut Model, reloaded: super::event::Reloaded, select: Optio
     model.accounts = rows;
     model.setup = Setup::Ready;
     model.clipboard_clear = reloaded.clipboard_clear;
+    model.here = reloaded.here;
     model.filter.clear();
     let select = select.or(previous);
     model.selected = select
@@ -445,11 +454,23 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
             };
             row.activity = Activity::Idle;
             match result {
-                Ok(tokens) => {
+                Ok(record) => {
                     row.last_refresh = None;
-                    let commands = accept_tokens(row, tokens);
-                    model.info(format!("Logged in to '{account}'"));
+                    row.identity = record.identity.clone();
+                    let commands = accept_tokens(row, record.tokens);
+                    let who = record
+                        .identity
+                        .map(|i| format!(" as {}", i.who()))
+                        .unwrap_or_default();
+                    model.info(format!("Logged in to '{account}'{who}"));
                     return commands;
+                }
+                Err(failure) if failure.other_person => {
+                    row.last_error = Some(failure.message.clone());
+                    model.popup = Some(Popup::ConfirmReplaceUser {
+                        account,
+                        message: failure.message,
+                    });
                 }
                 Err(failure) => {
                     row.last_error = Some(failure.message.clone());
@@ -584,6 +605,27 @@ fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     return vec![Command::Logout(account)];
                 }
                 KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => model.popup = None,
+                _ => {}
+            }
+        }
+        Popup::ConfirmReplaceUser { account, .. } => {
+            let account = account.clone();
+            match key.code {
+                // Enter, never a letter: a pasted token cannot say yes.
+                KeyCode::Enter => {
+                    model.popup = Some(Popup::Login {
+                        account: account.clone(),
+                        stage: LoginStage::Starting,
+                    });
+                    if let Some(row) = model.row_mut(&account) {
+                        row.activity = Activity::LoggingIn;
+                    }
+                    return vec![Command::Login {
+                        account,
+                        replace_user: true,
+                    }];
+                }
+                KeyCode::Esc => model.popup = None,
                 _ => {}
             }
         }
@@ -808,7 +850,10 @@ fn start_login(model: &mut Model, name: String) -> Vec<Command> {
         account: name.clone(),
         stage: LoginStage::Starting,
     });
-    vec![Command::Login(name)]
+    vec![Command::Login {
+        account: name,
+        replace_user: false,
+    }]
 }
 
 fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::config::Flow;
 use crate::oauth::TokenSet;
+use crate::store::TokenRecord;
 use crate::tui::model::{AccountRow, LoginStage, Popup, TokenStatus};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -71,7 +72,39 @@ fn fail(message: &str, needs_login: bool) -> Failure {
     Failure {
         message: message.into(),
         needs_login,
+        other_person: false,
     }
+}
+
+#[test]
+fn a_login_as_another_person_asks_and_only_enter_replaces() {
+    let mut m = model(vec![row("bob-test", None)]);
+    let other = Failure {
+        message: "login returned carol@example.test, but 'bob-test' is bob@example.test".into(),
+        needs_login: false,
+        other_person: true,
+    };
+    update(
+        &mut m,
+        Msg::Done(Outcome::Login {
+            account: "bob-test".into(),
+            progress: LoginProgress::Finished(Err(other)),
+        }),
+    );
+    assert!(matches!(m.popup, Some(Popup::ConfirmReplaceUser { .. })));
+    // Letters of a pasted token never answer.
+    for c in "eyJhbGciOiJSUzI1NiJ9yY".chars() {
+        assert_eq!(update(&mut m, ch(c)), vec![], "{c}");
+    }
+    assert!(matches!(m.popup, Some(Popup::ConfirmReplaceUser { .. })));
+    assert_eq!(
+        update(&mut m, key(KeyCode::Enter)),
+        vec![Command::Login {
+            account: "bob-test".into(),
+            replace_user: true
+        }]
+    );
+    assert!(matches!(m.popup, Some(Popup::Login { .. })));
 }
 
 #[test]
@@ -213,6 +246,7 @@ fn a_config_changed_by_hand_is_followed_or_its_error_shown() {
                 .map(|n| AccountRow::new(n, "idp", Flow::Browser))
                 .collect(),
             clipboard_clear: None,
+            here: None,
         })))
     };
     assert_eq!(
@@ -258,7 +292,13 @@ fn a_config_changed_by_hand_is_followed_or_its_error_shown() {
 #[test]
 fn device_login_shows_the_code_then_the_outcome() {
     let mut m = model(vec![row("a", None), row("b", None)]);
-    assert_eq!(update(&mut m, ch('l')), vec![Command::Login("a".into())]);
+    assert_eq!(
+        update(&mut m, ch('l')),
+        vec![Command::Login {
+            account: "a".into(),
+            replace_user: false
+        }]
+    );
     assert_eq!(m.accounts[0].status(m.now), TokenStatus::LoggingIn);
     assert!(update(&mut m, ch('l')).is_empty(), "one login at a time");
     update(
@@ -301,7 +341,7 @@ fn device_login_shows_the_code_then_the_outcome() {
         &mut m,
         Msg::Done(Outcome::Login {
             account: "a".into(),
-            progress: LoginProgress::Finished(Ok(tokens("t1", 0, 600, true))),
+            progress: LoginProgress::Finished(Ok(TokenRecord::new(tokens("t1", 0, 600, true)))),
         }),
     );
     assert!(m.popup.is_none());
@@ -509,7 +549,7 @@ fn new_tokens_are_verified_in_the_background() {
         &mut m,
         Msg::Done(Outcome::Login {
             account: "a".into(),
-            progress: LoginProgress::Finished(Ok(tokens("t1", 0, 600, true))),
+            progress: LoginProgress::Finished(Ok(TokenRecord::new(tokens("t1", 0, 600, true)))),
         }),
     );
     assert_eq!(commands, vec![Command::Verify("a".into())]);
@@ -668,12 +708,19 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
             result: Ok(super::super::event::Reloaded {
                 rows: vec![AccountRow::new("a", "idp", Flow::Device), b],
                 clipboard_clear: None,
+                here: None,
             }),
         }),
     );
     assert_eq!(
         commands,
-        vec![Command::LoadAll, Command::Login("bq".into())]
+        vec![
+            Command::LoadAll,
+            Command::Login {
+                account: "bq".into(),
+                replace_user: false
+            }
+        ]
     );
     assert_eq!(m.accounts.len(), 2);
     assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("bq"));
@@ -862,6 +909,7 @@ fn a_reload_keeps_the_selected_account() {
                 AccountRow::new("b", "idp", Flow::Device),
             ],
             clipboard_clear: None,
+            here: None,
         }))),
     );
     assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("b"));

@@ -91,7 +91,30 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     if row.last_error.is_some() {
         name.push('!');
     }
-    let pad = width.saturating_sub(4 + name.chars().count() + badge.chars().count());
+    // The account commands started here would use.
+    let here = model.here.as_ref().is_some_and(|h| h.name == row.name);
+    let mark = if here { " ⌂" } else { "" };
+    let room = width.saturating_sub(
+        4 + name.chars().count() + mark.chars().count() + badge.chars().count() + 2,
+    );
+    let who: String = match &row.identity {
+        Some(identity) if room > 3 => {
+            let who = identity.who();
+            if who.chars().count() > room {
+                let cut: String = who.chars().take(room - 1).collect();
+                format!("  {cut}…")
+            } else {
+                format!("  {who}")
+            }
+        }
+        _ => String::new(),
+    };
+    let pad = width.saturating_sub(
+        4 + name.chars().count()
+            + mark.chars().count()
+            + who.chars().count()
+            + badge.chars().count(),
+    );
     let selected = i == model.selected;
     let base = if selected {
         Style::new()
@@ -104,6 +127,8 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
         Span::styled(if selected { "▶ " } else { "  " }, base),
         Span::styled("● ", base.fg(color)),
         Span::styled(name, base),
+        Span::styled(mark, base.fg(Color::Cyan)),
+        Span::styled(who, base.fg(Color::Gray)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(badge, base.fg(color)),
     ])

@@ -33,6 +33,28 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             format!("{}  (flow: {})", row.provider, row.flow),
         ),
     ];
+    if let Some(identity) = &row.identity {
+        lines.push(field("who", identity.who().to_string()));
+        for (name, value) in [
+            ("name", &identity.name),
+            ("username", &identity.preferred_username),
+            ("email", &identity.email),
+        ] {
+            if let Some(value) = value.as_ref().filter(|v| v.as_str() != identity.who()) {
+                lines.push(field(name, value.clone()));
+            }
+        }
+        lines.push(field(
+            "subject",
+            format!("{}  at {}", identity.sub, identity.iss),
+        ));
+    }
+    if let Some(here) = model.here.as_ref().filter(|h| h.name == row.name) {
+        lines.push(field(
+            "here",
+            format!("commands here use this account ({})", here.why),
+        ));
+    }
     match &row.tokens {
         None => lines.push(field("tokens", "none: press l to log in".into())),
         Some(tokens) => {

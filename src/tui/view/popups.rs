@@ -66,6 +66,21 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             ];
             show(frame, centered(area, 62, 6), " Log out ", lines);
         }
+        Some(Popup::ConfirmReplaceUser { account, message }) => {
+            let lines = vec![
+                Line::raw(message.clone()),
+                Line::raw(""),
+                Line::raw(format!(
+                    "Log in again and make '{account}' that person's? The tokens it holds now are revoked."
+                )),
+                Line::raw(""),
+                Line::styled(
+                    "Enter: log in again and replace    Esc: keep the account as it is",
+                    Style::new().fg(Color::Yellow),
+                ),
+            ];
+            show(frame, centered(area, 76, 12), " Another person ", lines);
+        }
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
         Some(Popup::Editor(editor)) => super::editor::form(frame, area, editor),
         Some(Popup::Review(review)) => super::editor::review(frame, area, review),

@@ -1,0 +1,232 @@
+//! Tokens are bound to the server and client that issued them: a stored record is used
+//! (served, refreshed, revoked, introspected) only while the account's provider, as
+//! configured now, is still that server and that client. Otherwise an edit of config.toml
+//! would send one provider's refresh token to another.
+
+use super::EngineError;
+use crate::config::Account;
+use crate::store::{Binding, TokenRecord};
+
+/// The binding of tokens issued now, by `token_endpoint`, for `account`.
+pub(crate) fn issued_for(account: &Account, token_endpoint: &str) -> Binding {
+    Binding {
+        issuer: account.provider.endpoints.issuer.clone(),
+        token_endpoint: token_endpoint.to_string(),
+        client_id: account.provider.client_id.clone(),
+    }
+}
+
+/// Checks `record` against `account`'s provider as configured now; a mismatch names
+/// what changed and what to do. Records from before bindings were kept are checked
+/// through their ID token (`iss`, `aud`) when they hold one, and accepted otherwise.
+pub(crate) fn check(account: &Account, record: &TokenRecord) -> Result<(), EngineError> {
+    let provider = &account.provider;
+    let configured_issuer = provider.endpoints.issuer.as_deref();
+    let configured_endpoint = provider.endpoints.token_endpoint.as_deref();
+    let Some(binding) = &record.binding else {
+        return check_legacy(account, record);
+    };
+    let same_client = binding.client_id == provider.client_id;
+    let same_server = match (configured_issuer, configured_endpoint) {
+        (Some(issuer), endpoint) => {
+            binding.issuer.as_deref().map(trim) == Some(trim(issuer))
+                && endpoint.is_none_or(|e| e == binding.token_endpoint)
+        }
+        (None, Some(endpoint)) => endpoint == binding.token_endpoint,
+        (None, None) => false,
+    };
+    if same_client && same_server {
+        return Ok(());
+    }
+    let now_server = configured_issuer
+        .or(configured_endpoint)
+        .unwrap_or("(none)");
+    Err(rebound(
+        account,
+        binding.server(),
+        &binding.client_id,
+        (!same_server).then_some(now_server),
+        (!same_client).then_some(provider.client_id.as_str()),
+    ))
+}
+
+fn check_legacy(account: &Account, record: &TokenRecord) -> Result<(), EngineError> {
+    let Some(claims) = record
+        .tokens
+        .id_token
+        .as_ref()
+        .and_then(|t| crate::jwt::claims(t.expose()))
+    else {
+        return Ok(());
+    };
+    let provider = &account.provider;
+    let iss = claims.get("iss").and_then(|v| v.as_str()).unwrap_or("");
+    let audience_ok = match claims.get("aud") {
+        Some(serde_json::Value::String(aud)) => aud == &provider.client_id,
+        Some(serde_json::Value::Array(auds)) => auds
+            .iter()
+            .any(|a| a.as_str() == Some(provider.client_id.as_str())),
+        _ => false,
+    };
+    let issuer_ok = provider
+        .endpoints
+        .issuer
+        .as_deref()
+        .is_none_or(|configured| trim(configured) == trim(iss));
+    if issuer_ok && audience_ok {
+        return Ok(());
+    }
+    let now_server = provider
+        .endpoints
+        .issuer
+        .as_deref()
+        .or(provider.endpoints.token_endpoint.as_deref())
+        .unwrap_or("(none)");
+    let aud = match claims.get("aud") {
+        Some(serde_json::Value::String(a)) => a.clone(),
+        Some(other) => other.to_string(),
+        None => "(none)".into(),
+    };
+    Err(rebound(
+        account,
+        iss,
+        &aud,
+        (!issuer_ok).then_some(now_server),
+        (!audience_ok).then_some(provider.client_id.as_str()),
+    ))
+}
+
+fn rebound(
+    account: &Account,
+    was_server: &str,
+    was_client: &str,
+    now_server: Option<&str>,
+    now_client: Option<&str>,
+) -> EngineError {
+    let now = match (now_server, now_client) {
+        (Some(server), Some(client)) => format!("{server} and client '{client}'"),
+        (Some(server), None) => server.to_string(),
+        (None, Some(client)) => format!("client '{client}'"),
+        (None, None) => "something else".to_string(),
+    };
+    EngineError::Rebound {
+        account: account.name.clone(),
+        reason: format!(
+            "were issued by {was_server} to client '{was_client}'; the config now says {now}"
+        ),
+    }
+}
+
+fn trim(issuer: &str) -> &str {
+    issuer.trim_end_matches('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::oauth::TokenSet;
+    use crate::secret::Secret;
+
+    fn account(provider_lines: &str) -> Account {
+        let text = format!(
+            "[providers.p]\nclient_id = \"c\"\n{provider_lines}\n[accounts.work]\nprovider = \"p\"\n"
+        );
+        let config = Config::parse(std::path::Path::new("t.toml"), &text, None).expect("parses");
+        config.account("work").expect("account").clone()
+    }
+
+    fn record(binding: Option<Binding>, id_token: Option<&str>) -> TokenRecord {
+        TokenRecord {
+            binding,
+            ..TokenRecord::new(TokenSet {
+                access_token: Secret::new("at"),
+                token_type: "Bearer".into(),
+                refresh_token: Some(Secret::new("rt")),
+                id_token: id_token.map(Secret::new),
+                scopes: vec![],
+                issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
+                expires_at: None,
+            })
+        }
+    }
+
+    fn bound(issuer: Option<&str>, endpoint: &str, client: &str) -> Option<Binding> {
+        Some(Binding {
+            issuer: issuer.map(str::to_string),
+            token_endpoint: endpoint.into(),
+            client_id: client.into(),
+        })
+    }
+
+    fn message(result: Result<(), EngineError>) -> String {
+        result.expect_err("mismatch").to_string()
+    }
+
+    #[test]
+    fn tokens_of_the_configured_issuer_and_client_pass() {
+        let acc = account("issuer = \"https://a.example/\"");
+        let rec = record(
+            bound(Some("https://a.example"), "https://a.example/t", "c"),
+            None,
+        );
+        assert!(check(&acc, &rec).is_ok());
+    }
+
+    #[test]
+    fn another_issuer_or_client_is_refused_with_both_named() {
+        let rec = record(
+            bound(Some("https://a.example"), "https://a.example/t", "x"),
+            None,
+        );
+        let acc = account("issuer = \"https://b.example\"");
+        assert_eq!(
+            message(check(&acc, &rec)),
+            "the tokens of 'work' were issued by https://a.example to client 'x'; the config now says https://b.example and client 'c': run `tokdeck login work`"
+        );
+        let rec = record(
+            bound(Some("https://b.example"), "https://b.example/t", "c"),
+            None,
+        );
+        assert!(check(&acc, &rec).is_ok());
+    }
+
+    #[test]
+    fn an_edited_token_endpoint_is_refused() {
+        let rec = record(bound(None, "https://a.example/token", "c"), None);
+        let acc = account("token_endpoint = \"https://evil.example/token\"");
+        assert!(
+            message(check(&acc, &rec)).contains("the config now says https://evil.example/token")
+        );
+        let acc = account("token_endpoint = \"https://a.example/token\"");
+        assert!(check(&acc, &rec).is_ok());
+        // An explicit endpoint next to the issuer must match too.
+        let rec = record(
+            bound(Some("https://a.example"), "https://a.example/token", "c"),
+            None,
+        );
+        let acc =
+            account("issuer = \"https://a.example\"\ntoken_endpoint = \"https://b.example/t\"");
+        assert!(check(&acc, &rec).is_err());
+    }
+
+    fn jwt(claims: &str) -> String {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(claims))
+    }
+
+    #[test]
+    fn a_legacy_record_is_judged_by_its_id_token() {
+        let acc = account("issuer = \"https://b.example\"");
+        let theirs = jwt(r#"{"iss":"https://a.example","aud":"c","sub":"1"}"#);
+        assert!(
+            message(check(&acc, &record(None, Some(&theirs))))
+                .contains("issued by https://a.example")
+        );
+        let ours = jwt(r#"{"iss":"https://b.example","aud":["c","other"],"sub":"1"}"#);
+        assert!(check(&acc, &record(None, Some(&ours))).is_ok());
+        // Nothing to judge by: accepted (and bound at its next save).
+        assert!(check(&acc, &record(None, None)).is_ok());
+    }
+}

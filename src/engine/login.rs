@@ -1,0 +1,238 @@
+//! Interactive logins and what is kept of them: the tokens, bound to the server and
+//! client that issued them, and the person they belong to, checked against the person the
+//! account already holds.
+
+use super::identity::{self, Pinned};
+use super::{Engine, EngineError, LoginObserver, binding, client, oauth_error, request};
+use crate::config::{Account, Flow};
+use crate::oauth::discovery::Need;
+use crate::oauth::{self, TokenSet};
+use crate::store::TokenRecord;
+
+/// How to log in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginOptions {
+    /// The account's own flow when `None`.
+    pub flow: Option<Flow>,
+    /// Accept a login as another person than the one the account holds: the old
+    /// person's tokens are revoked and the account is theirs no more.
+    pub replace_user: bool,
+}
+
+impl Engine {
+    /// Runs the login flow to completion and stores the tokens, unless they belong to
+    /// another person than the account's (see [`LoginOptions::replace_user`]).
+    pub async fn login(
+        &self,
+        name: &str,
+        options: LoginOptions,
+        observer: &dyn LoginObserver,
+    ) -> Result<TokenRecord, EngineError> {
+        let account = self.account(name)?;
+        log::info!(
+            "login to '{name}' with the {} flow",
+            options.flow.unwrap_or(account.flow)
+        );
+        let result = self.login_inner(account, options, observer).await;
+        match &result {
+            Ok(record) => log::info!(
+                "logged in to '{name}'{}",
+                super::expiry_for_log(&record.tokens)
+            ),
+            Err(e) => log::warn!("login to '{name}' failed: {e}"),
+        }
+        result
+    }
+
+    async fn login_inner(
+        &self,
+        account: &Account,
+        options: LoginOptions,
+        observer: &dyn LoginObserver,
+    ) -> Result<TokenRecord, EngineError> {
+        let name = account.name.as_str();
+        // Fail before the user approves anything if the tokens could not be kept.
+        let stored = self.load(name).await?;
+        let flow = options.flow.unwrap_or(account.flow);
+        if flow == Flow::ClientCredentials {
+            let _lock = self.lock(name).await?;
+            return self.client_credentials(account).await;
+        }
+        let mut request = request(account);
+        if let Some(hint) = self.login_hint(account, stored.as_ref()) {
+            request.params.insert("login_hint".into(), hint);
+        }
+        let (tokens, token_endpoint) = match flow {
+            Flow::Device => self.device_login(account, &request, observer).await?,
+            _ => {
+                request.select_account = self.may_select_account(account).await;
+                self.browser_login(account, &request, observer).await?
+            }
+        };
+        self.check_id_token(account, &tokens).await?;
+        self.keep_login(account, tokens, &token_endpoint, options.replace_user)
+            .await
+    }
+
+    async fn device_login(
+        &self,
+        account: &Account,
+        request: &oauth::Request,
+        observer: &dyn LoginObserver,
+    ) -> Result<(TokenSet, String), EngineError> {
+        let name = account.name.as_str();
+        let http = self.http(name)?;
+        let endpoints = self
+            .endpoints(account, &[Need::DeviceAuthorization, Need::Token])
+            .await?;
+        let device_endpoint = endpoints
+            .device_authorization_endpoint
+            .as_deref()
+            .unwrap_or_default();
+        let token_endpoint = endpoints.token_endpoint.unwrap_or_default();
+        let client = client(account);
+        let authorization = oauth::device::start(&http, device_endpoint, &client, request)
+            .await
+            .map_err(|e| oauth_error(name, e))?;
+        observer.device_code(&authorization);
+        let tokens = oauth::device::poll(
+            &http,
+            &token_endpoint,
+            &client,
+            request,
+            &authorization,
+            |event| observer.poll(&event),
+        )
+        .await
+        .map_err(|e| oauth_error(name, e))?;
+        Ok((tokens, token_endpoint))
+    }
+
+    async fn browser_login(
+        &self,
+        account: &Account,
+        request: &oauth::Request,
+        observer: &dyn LoginObserver,
+    ) -> Result<(TokenSet, String), EngineError> {
+        let name = account.name.as_str();
+        let http = self.http(name)?;
+        let read_pasted = || observer.pasted_redirect();
+        let endpoints = self
+            .endpoints(account, &[Need::Authorization, Need::Token])
+            .await?;
+        let token_endpoint = endpoints.token_endpoint.clone().unwrap_or_default();
+        let tokens = oauth::browser::login(
+            &http,
+            oauth::browser::Server {
+                authorization_endpoint: endpoints
+                    .authorization_endpoint
+                    .as_deref()
+                    .unwrap_or_default(),
+                token_endpoint: &token_endpoint,
+                issuer: endpoints.issuer.as_deref(),
+            },
+            &client(account),
+            request,
+            account.provider.redirect_port,
+            if observer.pastes() {
+                oauth::browser::Redirect::Paste(&read_pasted)
+            } else {
+                oauth::browser::Redirect::Listen
+            },
+            |url| observer.browser_url(url),
+        )
+        .await
+        .map_err(|e| oauth_error(name, e))?;
+        Ok((tokens, token_endpoint))
+    }
+
+    /// `login_hint` for the authorization request: the account's own, else the person
+    /// it holds (so that the provider asks for them again).
+    fn login_hint(&self, account: &Account, stored: Option<&TokenRecord>) -> Option<String> {
+        if account.params.contains_key("login_hint") {
+            return None;
+        }
+        account.login_hint.clone().or_else(|| {
+            stored
+                .filter(|r| binding::check(account, r).is_ok())
+                .and_then(|r| r.identity.as_ref())
+                .and_then(|i| i.hint())
+                .map(str::to_string)
+        })
+    }
+
+    /// OIDC Core §3.1.2.1 `prompt=select_account`, for an account that shares its
+    /// provider's browser session with other accounts, sets no prompt of its own, and
+    /// whose provider says it knows the value.
+    async fn may_select_account(&self, account: &Account) -> bool {
+        let server = |a: &Account| {
+            a.provider
+                .endpoints
+                .issuer
+                .clone()
+                .or_else(|| a.provider.endpoints.token_endpoint.clone())
+        };
+        let shared = self
+            .config
+            .accounts
+            .values()
+            .filter(|a| server(a) == server(account))
+            .count()
+            > 1;
+        if !shared || account.params.contains_key("prompt") {
+            return false;
+        }
+        self.endpoints(account, &[]).await.is_ok_and(|e| {
+            e.prompt_values_supported
+                .iter()
+                .any(|v| v == "select_account")
+        })
+    }
+
+    /// Saves the tokens of a login, bound and identified, under the account's lock,
+    /// unless they belong to another person than the one the account holds: those are
+    /// revoked and never stored. With `replace`, the old person's tokens are revoked
+    /// instead, and the new person is pinned.
+    async fn keep_login(
+        &self,
+        account: &Account,
+        tokens: TokenSet,
+        token_endpoint: &str,
+        replace: bool,
+    ) -> Result<TokenRecord, EngineError> {
+        let name = account.name.as_str();
+        let binding = binding::issued_for(account, token_endpoint);
+        let mut found = self.identify(account, &tokens, &binding).await;
+        // The interactive part is over: lock only for the comparison and the save.
+        let _lock = self.lock(name).await?;
+        let old = self
+            .load(name)
+            .await?
+            .filter(|r| binding::check(account, r).is_ok());
+        if found.is_none() {
+            // Who logged in cannot be told: the account keeps its person.
+            found = old.as_ref().and_then(|r| r.identity.clone());
+        }
+        match identity::pinned(old, found.as_ref(), replace) {
+            Pinned::Keep => {}
+            Pinned::Refuse { pinned, got } => {
+                let report = self.revoke_tokens(account, &tokens).await;
+                log::info!(
+                    "'{name}': the other person's new tokens were revoked: {:?}",
+                    report.revoked
+                );
+                return Err(identity::mismatch(name, &pinned, &got));
+            }
+            Pinned::Replace(old) => {
+                let report = self.revoke_tokens(account, &old.tokens).await;
+                log::info!(
+                    "'{name}': the previous person's tokens were revoked: {:?}",
+                    report.revoked
+                );
+            }
+        }
+        let record = TokenRecord::issued(tokens, binding, found);
+        self.save_issued(name, record.clone()).await?;
+        Ok(record)
+    }
+}
