@@ -62,13 +62,13 @@ fn tokens_live_in_the_secret_service_not_in_files() {
         r#"
 echo "== login"; "$TOKDECK" login dev 2>&1; echo "exit $?"
 echo "== token"; "$TOKDECK" token dev
-echo "== lookup"; secret-tool lookup service tokdeck username dev; echo
+echo "== lookup"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username dev; echo
 echo "== refresh"; "$TOKDECK" refresh dev 2>&1; echo "exit $?"
-echo "== lookup2"; secret-tool lookup service tokdeck username dev; echo
+echo "== lookup2"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username dev; echo
 echo "== svc"; "$TOKDECK" token svc
 echo "== files"; ls -A "$TOKDECK_HOME"
 echo "== logout"; "$TOKDECK" logout dev 2>&1; echo "exit $?"
-echo "== after"; secret-tool lookup service tokdeck username dev || echo "(gone)"
+echo "== after"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username dev || echo "(gone)"
 "#,
     );
     let show = format!("{out:#?}\nbrowser log:\n{}", home.browser_log());
@@ -79,6 +79,13 @@ echo "== after"; secret-tool lookup service tokdeck username dev || echo "(gone)
     let record: serde_json::Value =
         serde_json::from_str(out["lookup"].trim()).expect("the keyring entry is a JSON record");
     assert_eq!(record["tokens"]["access_token"], token.as_str());
+    // The identity and the binding travel in the same entry.
+    assert_eq!(record["identity"]["sub"], "alice", "{show}");
+    assert_eq!(
+        record["binding"]["issuer"],
+        provider.issuer.as_str(),
+        "{show}"
+    );
     let first_refresh = record["tokens"]["refresh_token"]
         .as_str()
         .unwrap_or_default()
@@ -102,6 +109,49 @@ echo "== after"; secret-tool lookup service tokdeck username dev || echo "(gone)
     );
     assert!(out["logout"].contains("exit 0"), "{show}");
     assert!(out["after"].contains("(gone)"), "{show}");
+}
+
+#[test]
+fn two_homes_keep_their_own_entries_and_old_entries_are_migrated_once() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    home.with_headless_user();
+    let other = tempfile::tempdir().expect("second home");
+    std::fs::write(other.path().join("config.toml"), provider.config()).expect("config");
+    // An entry as tokdeck 0.1 wrote it: service `tokdeck`, user the account name.
+    let legacy = r#"{"version":1,"tokens":{"access_token":"legacy-at","token_type":"Bearer","refresh_token":null,"id_token":null,"scopes":[],"issued_at":"2026-01-01T00:00:00Z","expires_at":null},"last_refresh":null}"#;
+    let out = in_keyring_session(
+        &home,
+        &format!(
+            r#"
+printf '%s' '{legacy}' | secret-tool store --label=old service tokdeck username web
+echo "== migrated"; "$TOKDECK" token web 2>&1; echo "exit $?"
+echo "== old"; secret-tool lookup service tokdeck username web || echo "(gone)"
+echo "== new"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username web
+echo "== login"; "$TOKDECK" login dev 2>&1; echo "exit $?"
+echo "== other"; TOKDECK_HOME='{other}' "$TOKDECK" token dev 2>&1; echo "exit $?"
+echo "== other-list"; TOKDECK_HOME='{other}' "$TOKDECK" list --json
+echo "== mine"; "$TOKDECK" token dev
+"#,
+            other = other.path().display()
+        ),
+    );
+    let show = format!("{out:#?}\nbrowser log:\n{}", home.browser_log());
+    assert_eq!(out["migrated"].trim(), "legacy-at\nexit 0", "{show}");
+    assert!(out["old"].contains("(gone)"), "moved, not copied: {show}");
+    assert!(out["new"].contains("legacy-at"), "{show}");
+    assert!(out["login"].contains("exit 0"), "{show}");
+    // The second home has an account 'dev' too, and none of the first home's tokens.
+    assert!(out["other"].contains("exit 4"), "{show}");
+    assert!(out["other"].contains("has no token yet"), "{show}");
+    let rows: serde_json::Value = serde_json::from_str(&out["other-list"]).expect("json");
+    assert!(
+        rows.as_array()
+            .is_some_and(|r| r.iter().all(|row| row["state"] == "no_token")),
+        "{show}"
+    );
+    assert_eq!(out["mine"].trim().split('.').count(), 3, "{show}");
 }
 
 #[test]

@@ -19,8 +19,48 @@ impl Engine {
         tokens: &TokenSet,
         binding: &Binding,
     ) -> Option<Identity> {
-        if let Some(found) = identity_without_network(account, tokens, binding) {
-            return Some(found);
+        let found = identity_without_network(account, tokens, binding);
+        if found
+            .as_ref()
+            .is_some_and(|f| f.email.is_some() || f.preferred_username.is_some())
+        {
+            return found;
+        }
+        // Nothing, or only a `sub`: userinfo may say more (OIDC Core §5.3.2: only when its
+        // `sub` is the ID token's).
+        let Some(from_userinfo) = self.userinfo_identity(account, tokens, binding).await else {
+            return found;
+        };
+        match found {
+            None => Some(from_userinfo),
+            Some(mut found) if found.sub == from_userinfo.sub => {
+                found.email = found.email.or(from_userinfo.email);
+                found.preferred_username = found
+                    .preferred_username
+                    .or(from_userinfo.preferred_username);
+                found.name = found.name.or(from_userinfo.name);
+                Some(found)
+            }
+            Some(found) => {
+                log::warn!(
+                    "'{}': userinfo names sub '{}', the tokens '{}'; userinfo ignored",
+                    account.name,
+                    from_userinfo.sub,
+                    found.sub
+                );
+                Some(found)
+            }
+        }
+    }
+
+    async fn userinfo_identity(
+        &self,
+        account: &Account,
+        tokens: &TokenSet,
+        binding: &Binding,
+    ) -> Option<Identity> {
+        if account.flow == Flow::ClientCredentials {
+            return None;
         }
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
         let url = endpoints.userinfo_endpoint.as_deref()?;
@@ -28,7 +68,7 @@ impl Engine {
         match crate::oauth::grants::userinfo(&http, url, tokens.access_token.expose()).await {
             Ok(claims) => from_claims(claims.as_object()?, binding.server()),
             Err(e) => {
-                log::warn!("'{}': cannot tell who logged in ({e})", account.name);
+                log::info!("'{}': no identity from userinfo ({e})", account.name);
                 None
             }
         }

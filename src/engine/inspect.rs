@@ -100,6 +100,9 @@ impl Engine {
     /// RFC 7662: what the provider says about the access (or refresh) token.
     pub async fn introspect(&self, name: &str, refresh_token: bool) -> Result<Value, EngineError> {
         let account = self.account(name)?;
+        let endpoints = self
+            .offered(account, Need::Introspection, "introspection")
+            .await?;
         let record = self
             .load_bound(name)
             .await?
@@ -119,9 +122,6 @@ impl Engine {
         } else {
             (record.tokens.access_token, "access_token")
         };
-        let endpoints = self
-            .offered(account, Need::Introspection, "introspection")
-            .await?;
         let url = endpoints
             .introspection_endpoint
             .as_deref()

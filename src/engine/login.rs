@@ -182,11 +182,13 @@ impl Engine {
         if !shared || account.params.contains_key("prompt") {
             return false;
         }
-        self.endpoints(account, &[]).await.is_ok_and(|e| {
-            e.prompt_values_supported
-                .iter()
-                .any(|v| v == "select_account")
-        })
+        self.endpoints(account, &[Need::Authorization])
+            .await
+            .is_ok_and(|e| {
+                e.prompt_values_supported
+                    .iter()
+                    .any(|v| v == "select_account")
+            })
     }
 
     /// Saves the tokens of a login, bound and identified, under the account's lock,

@@ -119,11 +119,10 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: Config, paths: Paths) -> Self {
         let store: Arc<dyn TokenStore> = match config.store {
-            StoreKind::Keyring => {
-                let keyring = KeyringStore::new(&paths.data_dir);
-                keyring.migrate_legacy(config.accounts.keys().map(String::as_str));
-                Arc::new(keyring)
-            }
+            StoreKind::Keyring => Arc::new(KeyringStore::new(
+                &paths.data_dir,
+                config.accounts.keys().cloned().collect(),
+            )),
             StoreKind::File => Arc::new(FileStore::new(paths.tokens_dir())),
         };
         Self::with_store(config, paths, store)

@@ -32,6 +32,8 @@ pub enum Reply {
     Refreshed(TokenSet),
     /// Only an interactive login can help; the reason as the user reads it.
     NeedsLogin(String),
+    /// The tokens belong to another server or client than the one configured now.
+    Rebound(String),
     /// The provider could not be reached; a still valid cached token may be served.
     Unreachable(String),
     Failed(String),
@@ -43,6 +45,7 @@ impl Reply {
         match result {
             Ok(tokens) => Self::Refreshed(tokens),
             Err(EngineError::NeedsLogin { reason, .. }) => Self::NeedsLogin(reason),
+            Err(EngineError::Rebound { reason, .. }) => Self::Rebound(reason),
             Err(EngineError::OAuth {
                 source: OAuthError::Transport(e),
                 ..
@@ -65,6 +68,10 @@ impl Reply {
         match self {
             Self::Refreshed(tokens) => Ok(tokens),
             Self::NeedsLogin(reason) => Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason,
+            }),
+            Self::Rebound(reason) => Err(EngineError::Rebound {
                 account: name.to_string(),
                 reason,
             }),

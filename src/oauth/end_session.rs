@@ -2,20 +2,21 @@
 //!
 //! The request carries the ID token as `id_token_hint`. A URL with it would pass through
 //! the browser's command line (readable by every local user in the process list), so
-//! tokdeck opens a one-time page on its loopback listener instead, which POSTs the
-//! request to the provider (§2 allows POST) from inside the browser.
+//! tokdeck opens a one-time address on its loopback listener instead, which redirects
+//! the browser to the end-session endpoint with the request (§2: GET, which every
+//! provider supports; oidc-provider, for one, refuses POST by default).
 
 use super::OAuthError;
-use super::loopback::{READ_TIMEOUT, escape_html, read_target};
+use super::loopback::{READ_TIMEOUT, read_target};
 use crate::secret::Secret;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-/// How long the one-time page waits for the browser.
+/// How long the one-time address waits for the browser.
 pub const PAGE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// An end-session request: the endpoint and its form fields.
+/// An end-session request: the endpoint and its query parameters.
 #[derive(Debug, Clone)]
 pub struct EndSession {
     pub endpoint: String,
@@ -24,31 +25,23 @@ pub struct EndSession {
 }
 
 impl EndSession {
-    /// The auto-submitting form that carries the request to the provider.
-    pub fn page(&self) -> String {
-        let inputs: String = self
-            .fields
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                    escape_html(name),
-                    escape_html(value.expose())
-                )
-            })
-            .collect();
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>tokdeck: sign out</title></head>\
-             <body style=\"font-family:sans-serif;margin:4em\"><h1>Signing out at the provider</h1>\
-             <form method=\"post\" action=\"{}\">{inputs}<button type=\"submit\">Continue to sign out</button></form>\
-             <script>document.forms[0].submit()</script></body></html>",
-            escape_html(&self.endpoint)
-        )
+    /// The end-session URL with the request in its query.
+    pub fn url(&self) -> Result<url::Url, OAuthError> {
+        let mut url = url::Url::parse(&self.endpoint).map_err(|e| {
+            OAuthError::Other(format!(
+                "end_session_endpoint '{}' is not a URL ({e})",
+                self.endpoint
+            ))
+        })?;
+        url.query_pairs_mut()
+            .extend_pairs(self.fields.iter().map(|(k, v)| (k, v.expose())));
+        Ok(url)
     }
 
-    /// Binds 127.0.0.1, hands the one-time page's URL to `open`, and serves the page
-    /// once to the request that knows its random path; anything else gets a 404.
+    /// Binds 127.0.0.1, hands the one-time address to `open`, and redirects the request
+    /// that knows its random path to the provider; anything else gets a 404.
     pub async fn hand_to_browser(&self, open: impl FnOnce(&str)) -> Result<(), OAuthError> {
+        let target = self.url()?;
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| listen_error(0, e))?;
@@ -63,22 +56,23 @@ impl EndSession {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let target = tokio::time::timeout(READ_TIMEOUT, read_target(&mut stream))
+                let asked = tokio::time::timeout(READ_TIMEOUT, read_target(&mut stream))
                     .await
                     .ok()
                     .flatten();
-                let (status, body) = match target {
-                    Some(t) if t == path => ("200 OK", self.page()),
-                    _ => ("404 Not Found", "not here".to_string()),
+                let found = asked.as_deref() == Some(path.as_str());
+                let response = if found {
+                    format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {target}\r\nContent-Length: 0\r\n\
+                         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n"
+                    )
+                } else {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
                 };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-                     Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
                 let _ = stream.write_all(response.as_bytes()).await;
                 let _ = stream.shutdown().await;
-                if status.starts_with("200") {
+                if found {
                     return;
                 }
             }
@@ -112,10 +106,12 @@ mod tests {
     }
 
     #[test]
-    fn the_page_posts_the_fields_escaped() {
-        let page = request().page();
-        assert!(page.contains("<form method=\"post\" action=\"https://idp.example/session/end\">"));
-        assert!(page.contains("name=\"id_token_hint\" value=\"ey&quot;J&lt;tok&gt;\""));
+    fn the_url_carries_the_fields_encoded() {
+        let url = request().url().expect("url").to_string();
+        assert_eq!(
+            url,
+            "https://idp.example/session/end?id_token_hint=ey%22J%3Ctok%3E&client_id=c"
+        );
     }
 
     #[tokio::test]
@@ -152,8 +148,11 @@ mod tests {
                 .starts_with("HTTP/1.1 404")
         );
         let page = get(format!("/{path}")).await;
-        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-        assert!(page.contains("id_token_hint"));
+        assert!(page.starts_with("HTTP/1.1 302"), "{page}");
+        assert!(
+            page.contains("Location: https://idp.example/session/end?id_token_hint=ey%22J%3Ctok%3E&client_id=c\r\n"),
+            "{page}"
+        );
         server.await.expect("join").expect("served");
     }
 }

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 /// Path of the redirect URI; providers compare it exactly, the port may vary (RFC 8252 §7.3).
 pub const CALLBACK_PATH: &str = "/callback";
 /// Longest request head read from the browser.
-pub(super) const MAX_REQUEST_BYTES: usize = 16 * 1024;
+const MAX_REQUEST_BYTES: usize = 16 * 1024;
 /// Time a connection gets to send its request line.
 pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -221,7 +221,7 @@ async fn respond(
     stream.shutdown().await
 }
 
-pub(super) fn escape_html(text: &str) -> String {
+fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

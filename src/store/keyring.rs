@@ -19,14 +19,25 @@ const MIGRATED_MARKER: &str = "keyring-migrated";
 pub struct KeyringStore {
     service: String,
     data_dir: PathBuf,
+    /// The config's accounts, whose legacy entries are migrated before the first call
+    /// (inside that call, so within its timeout: a hung keyring hangs nothing else).
+    accounts: Vec<String>,
+    migrated: std::sync::Once,
 }
 
 impl KeyringStore {
-    pub fn new(data_dir: &Path) -> Self {
+    pub fn new(data_dir: &Path, accounts: Vec<String>) -> Self {
         Self {
             service: service_for(data_dir),
             data_dir: data_dir.to_path_buf(),
+            accounts,
+            migrated: std::sync::Once::new(),
         }
+    }
+
+    fn migrate_once(&self) {
+        self.migrated
+            .call_once(|| self.migrate_legacy(self.accounts.iter().map(String::as_str)));
     }
 
     fn entry(&self, service: &str, account: &str) -> Result<Entry, StoreError> {
@@ -50,7 +61,7 @@ impl KeyringStore {
     /// Moves the legacy entries of `accounts` under this store's service, once per data
     /// directory: afterwards a legacy entry left behind belongs to another config and is
     /// never read here. An entry that already exists under the new name is kept.
-    pub fn migrate_legacy<'a>(&self, accounts: impl Iterator<Item = &'a str>) {
+    fn migrate_legacy<'a>(&self, accounts: impl Iterator<Item = &'a str>) {
         let marker = self.data_dir.join(MIGRATED_MARKER);
         if marker.exists() {
             return;
@@ -78,7 +89,7 @@ impl KeyringStore {
             return Ok(false);
         };
         if self.get(&self.service, account)?.is_none() {
-            self.save(account, &record)?;
+            self.put(account, &record)?;
         }
         match self.entry(LEGACY_SERVICE, account)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => Ok(true),
@@ -105,19 +116,28 @@ fn map_error(error: Error) -> StoreError {
 
 impl TokenStore for KeyringStore {
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {
+        self.migrate_once();
         self.get(&self.service, account)
     }
 
     fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
-        self.entry(&self.service, account)?
-            .set_password(&record.to_json()?)
-            .map_err(map_error)
+        self.migrate_once();
+        self.put(account, record)
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.migrate_once();
         match self.entry(&self.service, account)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e)),
         }
+    }
+}
+
+impl KeyringStore {
+    fn put(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
+        self.entry(&self.service, account)?
+            .set_password(&record.to_json()?)
+            .map_err(map_error)
     }
 }

@@ -4,7 +4,12 @@
 //
 // Usage: node server.js [--port N] [--access-ttl S] [--id-ttl S]
 //          [--refresh-ttl S] [--device-ttl S] [--device-interval S]
-//          [--no-rotate] [--keys FILE] [--ignore-stdin] [--verbose]
+//          [--no-rotate] [--keys FILE] [--select-account] [--ignore-stdin]
+//          [--verbose]
+//
+// --select-account: `prompt=select_account` is a known prompt value (listed in
+// discovery's prompt_values_supported); asking for it shows the login form
+// even when the browser has a session, so the user can pick another account.
 //
 // stdout: exactly one line, `READY http://127.0.0.1:<port>`, once listening.
 // stderr: one line per request (`<METHOD> <path> -> <status>`, no query
@@ -54,7 +59,9 @@ console.debug = toStderr;
 console.error = toStderr;
 
 // Imported only now so that its import-time warning goes through the above.
-const { default: Provider, errors } = await import('oidc-provider');
+const {
+  default: Provider, errors, interactionPolicy,
+} = await import('oidc-provider');
 
 // ---------------------------------------------------------------------------
 // CLI
@@ -64,7 +71,7 @@ function usage(msg) {
   process.stderr.write(
     'usage: node server.js [--port N] [--access-ttl S] [--id-ttl S] [--refresh-ttl S]\n'
     + '                      [--device-ttl S] [--device-interval S] [--no-rotate]\n'
-    + '                      [--keys JWKS_FILE] [--ignore-stdin] [--verbose]\n',
+    + '                      [--keys JWKS_FILE] [--select-account] [--ignore-stdin] [--verbose]\n',
   );
   process.exit(2);
 }
@@ -79,6 +86,7 @@ const opts = {
   rotate: true,
   keys: undefined,
   watchStdin: true,
+  selectAccount: false,
 };
 
 {
@@ -107,6 +115,7 @@ const opts = {
       case '--no-rotate': opts.rotate = false; break;
       case '--keys': opts.keys = next(); if (!opts.keys) usage('--keys needs a file'); break;
       case '--ignore-stdin': opts.watchStdin = false; break;
+      case '--select-account': opts.selectAccount = true; break;
       case '--verbose': break;
       case '-h': case '--help': usage(); break; // exits 2
       default: usage(`unknown argument ${a}`);
@@ -193,6 +202,25 @@ function account(sub) {
 }
 
 // ---------------------------------------------------------------------------
+// Interaction policy: the library's, plus (with --select-account) a requestable
+// select_account prompt that is answered by the login form.
+// ---------------------------------------------------------------------------
+function policy() {
+  const { base, Prompt, Check } = interactionPolicy;
+  const prompts = base();
+  if (!opts.selectAccount) return prompts;
+  const chooser = new Prompt({ name: 'select_account', requestable: true });
+  chooser.checks.clear(); // never an interaction of its own: the login form is the chooser
+  prompts.add(chooser);
+  prompts.get('login').checks.add(new Check(
+    'select_account_requested',
+    'the client asked for the account chooser',
+    (ctx) => ctx.oidc.prompts.has('select_account') && !ctx.oidc.result?.login,
+  ));
+  return prompts;
+}
+
+// ---------------------------------------------------------------------------
 // Provider configuration
 // ---------------------------------------------------------------------------
 const API_RESOURCE = 'https://api.tokdeck.test';
@@ -242,8 +270,13 @@ function configuration() {
     scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read', 'api:write'],
     // PKCE is required for the public client (token_endpoint_auth_method
     // none) by default; S256 only.
+    interactions: { policy: policy() },
+    // The profile and email claims go into the ID token too (as Google, Entra and
+    // Keycloak do), not only to userinfo.
+    conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
       deviceFlow: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
@@ -356,6 +389,17 @@ server.listen(opts.port, '127.0.0.1', async () => {
         if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200
           && ctx.body && typeof ctx.body === 'object') {
           ctx.body = { ...ctx.body, interval: opts.deviceInterval };
+        }
+      });
+    }
+
+    // oidc-provider does not publish prompt_values_supported; with
+    // --select-account the discovery document lists the prompts it knows.
+    if (opts.selectAccount) {
+      provider.use(async (ctx, next) => {
+        await next();
+        if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
+          ctx.body = { ...ctx.body, prompt_values_supported: ['none', 'login', 'consent', 'select_account'] };
         }
       });
     }

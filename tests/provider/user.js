@@ -11,14 +11,22 @@
 // the consent page (follows its abort link) or at the device confirmation
 // page (presses its abort button).
 //
+// With TOKDECK_TEST_JAR=FILE the cookie jar is read from and written back to
+// FILE, so that one browser session (an SSO session at the provider) lasts
+// across runs. A start URL on tokdeck's own loopback page (/end-session/...)
+// redirects to the provider: the walk follows it there.
+//
 // Ends when:
 //  - a redirect leaves the provider (authorization-code flow): the final URL
 //    is GET once and its status and body are printed to stderr; exit 0.
 //    With --stop-at-redirect the URL is printed to stdout instead (not fetched).
 //  - the device flow success page is reached: exit 0.
+//  - the sign-out success page of RP-initiated logout is reached: exit 0.
 //  - (deny mode) the page after the denial is reached: exit 0.
 //  - an error page, an unexpected response, or too many steps: exit 1.
 // The text of the last page is printed to stderr in every case.
+
+import * as fs from 'node:fs';
 
 const LOGIN = process.env.TOKDECK_TEST_LOGIN || 'alice';
 const PASSWORD = 'password';
@@ -55,12 +63,27 @@ try {
 } catch {
   fail(`not a URL: ${startUrl}`, 2);
 }
-const providerOrigin = start.origin;
+let providerOrigin = start.origin;
+const viaTokdeckPage = start.pathname.startsWith('/end-session/');
 
 // ---------------------------------------------------------------------------
 // cookie jar: host -> Map("name path" -> {name, value, path})
 // ---------------------------------------------------------------------------
 const jar = new Map();
+const JAR_FILE = process.env.TOKDECK_TEST_JAR;
+if (JAR_FILE) {
+  try {
+    const saved = JSON.parse(fs.readFileSync(JAR_FILE, 'utf8'));
+    for (const [host, cookies] of Object.entries(saved)) jar.set(host, new Map(Object.entries(cookies)));
+  } catch {
+    // a first run: no jar yet
+  }
+  process.on('exit', () => {
+    const out = {};
+    for (const [host, cookies] of jar) out[host] = Object.fromEntries(cookies);
+    fs.writeFileSync(JAR_FILE, JSON.stringify(out));
+  });
+}
 
 function storeCookies(url, response) {
   const lines = typeof response.headers.getSetCookie === 'function'
@@ -250,6 +273,7 @@ async function finishAtRedirect(url) {
 }
 
 async function main() {
+  log(`start ${start.href}`);
   let method = 'GET';
   let url = start;
   let body;
@@ -271,7 +295,9 @@ async function main() {
 
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.arrayBuffer();
-      url = new URL(res.headers.get('location'), url);
+      const next = new URL(res.headers.get('location'), url);
+      if (viaTokdeckPage && url.origin === start.origin) providerOrigin = next.origin;
+      url = next;
       method = 'GET';
       body = undefined;
       continue;
@@ -287,6 +313,10 @@ async function main() {
     const title = pageTitle(html);
     const text = pageText(html);
 
+    if (/sign-out success/i.test(title)) {
+      log(`signed out: ${text}`);
+      process.exit(0);
+    }
     if (/sign-in success/i.test(title)) {
       log(`device flow done: ${text}`);
       process.exit(0);
