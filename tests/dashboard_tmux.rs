@@ -345,3 +345,49 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
     });
     assert!(screen.contains("● by-hand"), "{screen}");
 }
+
+#[test]
+fn rows_say_who_and_another_issuers_tokens_stay_home() {
+    let provider = Provider::start(&[]);
+    let mut other = Provider::start(&[]);
+    let mut home = home(&provider);
+    home.ok(&["login", "dev"]);
+    home.set("TOKDECK_TEST_LOGIN", "bob");
+    home.ok(&["login", "dev2"]);
+    let tmux = Tmux::start(&home, 140, 45);
+    let screen = tmux.wait_for("who each account is", Duration::from_secs(10), |s| {
+        row(s, "dev").contains("alice@example.test") && row(s, "dev2").contains("bob@example.test")
+    });
+    assert!(row(&screen, "web").contains("no token"), "{screen}");
+    tmux.send(&["/", "dev2", "Enter"]);
+    let details = tmux.wait_for("the details", Duration::from_secs(5), |s| {
+        s.contains("Bob Example") && s.contains("subject")
+    });
+    assert!(
+        details.contains(&format!("bob  at {}", provider.issuer)),
+        "{details}"
+    );
+
+    // The issuer is edited under the running dashboard: its tokens go nowhere.
+    let config = std::fs::read_to_string(home.path().join("config.toml")).expect("config");
+    std::fs::write(
+        home.path().join("config.toml"),
+        config.replace(&provider.issuer, &other.issuer),
+    )
+    .expect("edit");
+    let refused = tmux.wait_for("the binding refusal", Duration::from_secs(10), |s| {
+        s.contains("were issued by")
+    });
+    assert!(refused.contains("● dev2!"), "the row is marked: {refused}");
+    tmux.send(&["r"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    tmux.send(&["c"]);
+    let after = tmux.wait_for("no copy", Duration::from_secs(5), |s| !s.contains("Copied"));
+    assert!(!after.contains("Copied"), "nothing to copy: {after}");
+    other.stop();
+    let log = other.log();
+    assert!(
+        !log.lines().any(|l| l.contains("/token")),
+        "no token request reached the new issuer:\n{log}"
+    );
+}

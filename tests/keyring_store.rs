@@ -127,8 +127,8 @@ fn two_homes_keep_their_own_entries_and_old_entries_are_migrated_once() {
             r#"
 printf '%s' '{legacy}' | secret-tool store --label=old service tokdeck username web
 echo "== migrated"; "$TOKDECK" token web 2>&1; echo "exit $?"
-echo "== old"; secret-tool lookup service tokdeck username web || echo "(gone)"
-echo "== new"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username web
+echo "== old"; secret-tool lookup service tokdeck username web && echo || echo "(gone)"
+echo "== new"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username web; echo
 echo "== login"; "$TOKDECK" login dev 2>&1; echo "exit $?"
 echo "== other"; TOKDECK_HOME='{other}' "$TOKDECK" token dev 2>&1; echo "exit $?"
 echo "== other-list"; TOKDECK_HOME='{other}' "$TOKDECK" list --json
