@@ -147,11 +147,16 @@ fn main() {
 
     // Plus an account on a preset provider (what the dashboard's `A` writes), whose
     // config also reads the shipped preset.
+    // Its `directories` choose it for `tokdeck token` without an argument in `project`.
+    let project = scratch.path().join("project");
+    let in_project = project.join("api/src");
+    std::fs::create_dir_all(&in_project).expect("project dir");
     let mut file_home = Home::new(&format!(
-        "{}\n[providers.preset]\npreset = \"generic\"\nissuer = \"{}\"\nclient_id = \"{}\"\nflow = \"device\"\n\n[accounts.preset-dev]\nprovider = \"preset\"\n",
+        "{}\n[providers.preset]\npreset = \"generic\"\nissuer = \"{}\"\nclient_id = \"{}\"\nflow = \"device\"\n\n[accounts.preset-dev]\nprovider = \"preset\"\ndirectories = [\"{}\"]\n",
         provider.config(),
         provider.issuer,
-        common::provider::PUBLIC_CLIENT
+        common::provider::PUBLIC_CLIENT,
+        project.display()
     ));
     file_home.with_headless_user();
     file_home.ok(&["login", "dev"]);
@@ -165,6 +170,7 @@ fn main() {
         keyring_home.set(&k, &v);
     }
     keyring_home.ok(&["login", "dev"]);
+    let keyring_service = format!("tokdeck:{}", keyring_home.path().display());
 
     // gh (Debian package `gh`) reading a stored token from a hosts.yml.
     let gh_dir = scratch.path().join("gh");
@@ -224,6 +230,17 @@ fn main() {
             Box::new(|| succeed(&mut file_home.command(&["token", "preset-dev"]))),
         ),
         (
+            "token, cached, file store, account from directories",
+            Box::new(|| {
+                succeed(
+                    file_home
+                        .command(&["token"])
+                        .current_dir(&in_project)
+                        .env("PWD", &in_project),
+                )
+            }),
+        ),
+        (
             "token, cached, keyring store",
             Box::new(|| succeed(&mut keyring_home.command(&["token", "dev"]))),
         ),
@@ -232,7 +249,7 @@ fn main() {
             Box::new(|| {
                 succeed(
                     Command::new("secret-tool")
-                        .args(["lookup", "service", "tokdeck", "username", "dev"])
+                        .args(["lookup", "service", &keyring_service, "username", "dev"])
                         .envs(keyring.env()),
                 )
             }),
@@ -416,6 +433,15 @@ fn main() {
         get(&startup, "token, cached, file store, preset provider"),
         floor,
         "do-nothing Rust binary",
+    );
+    row(
+        "token, cached, no account named (directories)",
+        get(
+            &startup,
+            "token, cached, file store, account from directories",
+        ),
+        get(&startup, "token, cached, file store, preset provider"),
+        "the same account named",
     );
     row(
         "token, cached, keyring store",

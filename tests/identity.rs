@@ -237,7 +237,7 @@ fn authorization_url(home: &Home) -> std::collections::HashMap<String, String> {
     let start = log
         .lines()
         .filter_map(|l| l.strip_prefix("user.js: start "))
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("no start URL in the browser log:\n{log}"));
     url::Url::parse(start)
         .expect("url")

@@ -74,7 +74,9 @@ fn debug_output_never_contains_secrets() {
     assert_redacted("Command::Copy", format!("{copy:?}"));
     let outcome = Outcome::Login {
         account: "a".into(),
-        progress: LoginProgress::Finished(Ok(tokdeck::store::TokenRecord::new(set.clone()))),
+        progress: LoginProgress::Finished(Ok(Box::new(tokdeck::store::TokenRecord::new(
+            set.clone(),
+        )))),
     };
     assert_redacted("Outcome", format!("{outcome:?}"));
     let mut row = AccountRow::new("a", "p", Flow::Device);

@@ -133,7 +133,10 @@ pub(crate) enum Pinned {
     /// Another person, accepted with `--replace-user`: the old tokens are revoked first.
     Replace(Box<TokenRecord>),
     /// Another person, refused.
-    Refuse { pinned: Identity, got: Identity },
+    Refuse {
+        pinned: Box<Identity>,
+        got: Box<Identity>,
+    },
 }
 
 /// Compares the person of a new login with the one `old` (a record of this server)
@@ -148,8 +151,8 @@ pub(crate) fn pinned(old: Option<TokenRecord>, new: Option<&Identity>, replace: 
                 Pinned::Replace(Box::new(old))
             } else {
                 Pinned::Refuse {
-                    pinned: pinned.clone(),
-                    got: got.clone(),
+                    pinned: Box::new(pinned.clone()),
+                    got: Box::new(got.clone()),
                 }
             }
         }

@@ -212,7 +212,11 @@ impl Runtime {
                 tokio::spawn(async move {
                     let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
                     for account in names {
-                        let result = engine.load_bound(&account).await.map_err(|e| e.to_string());
+                        let result = engine
+                            .load_bound(&account)
+                            .await
+                            .map(|r| r.map(Box::new))
+                            .map_err(|e| e.to_string());
                         done(Outcome::Loaded { account, result });
                     }
                 });
@@ -408,6 +412,7 @@ impl Runtime {
                             &observer,
                         )
                         .await
+                        .map(Box::new)
                         .map_err(failure);
                     observer.send(LoginProgress::Finished(result));
                 }));

@@ -26,7 +26,7 @@ pub enum Msg {
 pub enum Outcome {
     Loaded {
         account: String,
-        result: Result<Option<TokenRecord>, String>,
+        result: Result<Option<Box<TokenRecord>>, String>,
     },
     Refreshed {
         account: String,
@@ -129,7 +129,7 @@ pub enum LoginProgress {
     Browser {
         url: String,
     },
-    Finished(Result<TokenRecord, Failure>),
+    Finished(Result<Box<TokenRecord>, Failure>),
 }
 
 /// Work `update` asks the runtime to do.

@@ -457,6 +457,7 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                 Ok(record) => {
                     row.last_refresh = None;
                     row.identity = record.identity.clone();
+                    let record = *record;
                     let commands = accept_tokens(row, record.tokens);
                     let who = record
                         .identity

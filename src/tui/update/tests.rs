@@ -213,9 +213,9 @@ fn invalid_grant_means_login_needed_and_no_more_retries() {
         &mut m,
         Msg::Done(Outcome::Loaded {
             account: "a".into(),
-            result: Ok(Some(crate::store::TokenRecord::new(tokens(
+            result: Ok(Some(Box::new(crate::store::TokenRecord::new(tokens(
                 "t9", 3600, 600, true,
-            )))),
+            ))))),
         }),
     );
     assert!(matches!(
@@ -341,7 +341,9 @@ fn device_login_shows_the_code_then_the_outcome() {
         &mut m,
         Msg::Done(Outcome::Login {
             account: "a".into(),
-            progress: LoginProgress::Finished(Ok(TokenRecord::new(tokens("t1", 0, 600, true)))),
+            progress: LoginProgress::Finished(Ok(Box::new(TokenRecord::new(tokens(
+                "t1", 0, 600, true,
+            ))))),
         }),
     );
     assert!(m.popup.is_none());
@@ -549,7 +551,9 @@ fn new_tokens_are_verified_in_the_background() {
         &mut m,
         Msg::Done(Outcome::Login {
             account: "a".into(),
-            progress: LoginProgress::Finished(Ok(TokenRecord::new(tokens("t1", 0, 600, true)))),
+            progress: LoginProgress::Finished(Ok(Box::new(TokenRecord::new(tokens(
+                "t1", 0, 600, true,
+            ))))),
         }),
     );
     assert_eq!(commands, vec![Command::Verify("a".into())]);
