@@ -266,14 +266,18 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
     });
     tmux.send(&["Enter"]);
     let review = tmux.wait_for("the review", Duration::from_secs(5), |s| {
-        s.contains("l write and log in")
+        s.contains("[ Write and log in ]")
     });
     assert!(review.contains("A new file"), "{review}");
     assert!(review.contains("+ [accounts.me]"), "{review}");
     assert!(review.contains("+ [providers.local]"), "{review}");
     assert!(!config.exists(), "nothing is written before the yes");
 
-    tmux.send(&["l"]);
+    // A letter answers nothing; the highlighted answer and Enter do.
+    tmux.send(&["y"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!config.exists(), "a letter does not write");
+    tmux.send(&["Right", "Enter"]);
     tmux.wait_for("the device code", Duration::from_secs(15), |s| {
         s.contains("enter the code")
     });
@@ -312,7 +316,8 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
         s.contains("Remove 'me'")
     });
     assert!(review.contains("- [accounts.me]"), "{review}");
-    tmux.send(&["y"]);
+    assert!(review.contains("[ Revoke and remove ]"), "{review}");
+    tmux.send(&["Right", "Enter"]);
     tmux.wait_for("the removal", Duration::from_secs(15), |s| {
         s.contains("Removed 'me' from")
     });
@@ -390,4 +395,50 @@ fn rows_say_who_and_another_issuers_tokens_stay_home() {
         !log.lines().any(|l| l.contains("/token")),
         "no token request reached the new issuer:\n{log}"
     );
+}
+
+#[test]
+fn an_unbracketed_paste_of_a_token_runs_no_command() {
+    let provider = Provider::start(&[]);
+    let home = home(&provider);
+    home.ok(&["login", "dev"]);
+    let before = stored_access_token(&home, "dev");
+    let tmux = Tmux::start(&home, 120, 45);
+    tmux.wait_for("the countdown", Duration::from_secs(10), |s| {
+        seconds_left(s, "dev").is_some()
+    });
+    tmux.send(&["/", "dev", "Enter"]);
+    tmux.wait_for("dev selected", Duration::from_secs(5), |s| {
+        s.contains("filter 'dev'")
+    });
+    // A real token: its letters include x (log out), y (yes), U (userinfo), D (remove).
+    // Before the burst rule, typed out as keys, this logged the account out.
+    let token = format!("{before}xyUDnyrAe");
+    assert!(token.contains('x') && token.contains('y'));
+    tmux.paste_unbracketed(&token);
+    let screen = tmux.wait_for("the inspector", Duration::from_secs(5), |s| {
+        s.contains("Inspector")
+    });
+    assert!(!screen.contains("Log out"), "no logout question: {screen}");
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.send(&["Escape"]);
+    let after = tmux.wait_for("the list again", Duration::from_secs(5), |s| {
+        !s.contains("Inspector")
+    });
+    assert!(
+        seconds_left(&after, "dev").is_some(),
+        "still logged in: {after}"
+    );
+    assert_eq!(
+        stored_access_token(&home, "dev"),
+        before,
+        "tokens untouched"
+    );
+    assert_eq!(
+        provider.log_count("/token/revocation"),
+        0,
+        "nothing was revoked:\n{}",
+        provider.log()
+    );
+    assert_eq!(provider.log_count("GET /me"), 0, "no userinfo call");
 }

@@ -88,6 +88,7 @@ fn debug_output_never_contains_secrets() {
         scroll: 0,
         checked: None,
         issuer_input: None,
+        note: None,
     }));
     assert_redacted("Model", format!("{model:?}"));
 }
@@ -104,7 +105,7 @@ fn the_account_editor_never_shows_a_client_secret_in_debug() {
         "[providers.p]\nissuer = \"https://i\"\nclient_id = \"c\"\nclient_secret = \"{CLIENT_SECRET}\"\n"
     ));
     let mut editor = Editor::open(path, Some(text.clone()), Mode::Add).expect("opens");
-    editor.client_secret = Secret::new(CLIENT_SECRET);
+    editor.client_secret = tokdeck::tui::text_input::TextInput::masked(CLIENT_SECRET);
     let mut model = Model::new(Setup::Ready, Vec::new(), chrono::Utc::now());
     model.popup = Some(Popup::Editor(Box::new(editor.clone())));
     assert_redacted("Model with the editor", format!("{model:?}"));

@@ -12,8 +12,7 @@ use crate::config::Paths;
 use crate::engine::{Engine, EngineError, LoginObserver, Want};
 use crate::oauth::device::DeviceAuthorization;
 use crate::secret::Secret;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -56,7 +55,7 @@ pub async fn run(
     crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
 
     let (tx, mut rx) = unbounded_channel();
-    spawn_input(tx.clone());
+    super::input::spawn(tx.clone());
     spawn_ticks(tx.clone());
     let mut runtime = Runtime {
         config_stamp: file_stamp(&paths.config_file),
@@ -95,23 +94,6 @@ pub async fn run(
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
-}
-
-fn spawn_input(tx: UnboundedSender<Msg>) {
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(Ok(event)) = events.next().await {
-            let msg = match event {
-                Event::Key(key) => Msg::Key(key),
-                Event::Paste(text) => Msg::Paste(text),
-                Event::Resize(..) => Msg::Resized,
-                _ => continue,
-            };
-            if tx.send(msg).is_err() {
-                break;
-            }
-        }
-    });
 }
 
 fn spawn_ticks(tx: UnboundedSender<Msg>) {

@@ -5,6 +5,7 @@
 use crate::config::edit::{self, AccountDraft, ConfigText, DiffLine, NewProvider, ProviderDraft};
 use crate::config::{Config, Flow, preset, presets};
 use crate::secret::Secret;
+use crate::tui::text_input::{Edit, TextInput};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,20 +69,22 @@ pub struct Editor {
     /// The file as read (`None`: there is no file yet).
     pub before: Option<ConfigText>,
     pub choices: Vec<Choice>,
-    pub account: String,
+    pub account: TextInput,
     pub provider: usize,
-    pub provider_name: String,
-    pub issuer: String,
-    pub template: BTreeMap<&'static str, String>,
-    pub client_id: String,
-    pub client_secret: Secret,
+    pub provider_name: TextInput,
+    pub issuer: TextInput,
+    pub template: BTreeMap<&'static str, TextInput>,
+    pub client_id: TextInput,
+    pub client_secret: TextInput,
     /// Index into [`FLOWS`].
     pub flow: usize,
-    pub scopes: String,
+    pub scopes: TextInput,
     pub focus: Field,
     pub error: Option<String>,
     /// The provider of the account being changed, as it is in the file.
     pub original_provider: Option<String>,
+    /// The values the form opened with: a form that differs is not discarded unasked.
+    opened_with: Vec<String>,
 }
 
 /// What a key did to the form.
@@ -121,22 +124,23 @@ impl Editor {
             path: path.to_path_buf(),
             before: text,
             choices,
-            account: String::new(),
+            account: TextInput::default(),
             provider: 0,
-            provider_name: String::new(),
-            issuer: String::new(),
+            provider_name: TextInput::default(),
+            issuer: TextInput::default(),
             template: BTreeMap::new(),
-            client_id: String::new(),
-            client_secret: Secret::default(),
+            client_id: TextInput::default(),
+            client_secret: TextInput::masked(""),
             flow: 0,
-            scopes: String::new(),
+            scopes: TextInput::default(),
             focus: Field::Account,
             error: None,
             original_provider: None,
+            opened_with: Vec::new(),
         };
         if let Mode::Change { account } = &mode {
             let existing = config.account(account).map_err(|e| e.to_string())?;
-            editor.account = account.clone();
+            editor.account = TextInput::new(account.clone());
             editor.original_provider = Some(existing.provider.name.clone());
             editor.provider = editor
                 .choices
@@ -153,12 +157,40 @@ impl Editor {
                     .unwrap_or(0)
             };
             if existing.scopes != existing.provider.scopes {
-                editor.scopes = existing.scopes.join(" ");
+                editor.scopes = TextInput::new(existing.scopes.join(" "));
             }
             editor.focus = Field::Provider;
         }
         editor.name_after_preset();
+        editor.opened_with = editor.values();
         Ok(editor)
+    }
+
+    /// Every value of the form, as a list to compare.
+    fn values(&self) -> Vec<String> {
+        let mut values = vec![
+            self.account.text().to_string(),
+            self.provider.to_string(),
+            self.provider_name.text().to_string(),
+            self.issuer.text().to_string(),
+            self.client_id.text().to_string(),
+            self.client_secret.text().to_string(),
+            self.flow.to_string(),
+            self.scopes.text().to_string(),
+        ];
+        values.extend(self.template.values().map(|t| t.text().to_string()));
+        values
+    }
+
+    /// The user has typed or chosen something since the form opened.
+    pub fn is_filled(&self) -> bool {
+        self.values() != self.opened_with
+    }
+
+    /// The scopes as typed differ from what the account asks for now (a new login is
+    /// needed for them to take effect).
+    pub fn scopes_changed(&self) -> bool {
+        self.opened_with.get(7).map(String::as_str) != Some(self.scopes.text())
     }
 
     /// A change that moves the account to another provider: its tokens cannot follow.
@@ -226,18 +258,36 @@ impl Editor {
     /// What a field holds, as shown (secrets masked).
     pub fn shown(&self, field: Field) -> String {
         match field {
-            Field::Account => self.account.clone(),
+            Field::Account => self.account.text().to_string(),
             Field::Provider => self.choice().map(Choice::label).unwrap_or_default(),
-            Field::ProviderName => self.provider_name.clone(),
-            Field::Issuer => self.issuer.clone(),
-            Field::Template(name) => self.template.get(name).cloned().unwrap_or_default(),
-            Field::ClientId => self.client_id.clone(),
-            Field::ClientSecret => "•".repeat(self.client_secret.expose().chars().count()),
+            Field::ProviderName => self.provider_name.text().to_string(),
+            Field::Issuer => self.issuer.text().to_string(),
+            Field::Template(name) => self
+                .template
+                .get(name)
+                .map(|t| t.text().to_string())
+                .unwrap_or_default(),
+            Field::ClientId => self.client_id.text().to_string(),
+            Field::ClientSecret => "•".repeat(self.client_secret.text().chars().count()),
             Field::Flow => match FLOWS[self.flow] {
                 Some(flow) => flow.to_string(),
                 None => format!("the provider's ({})", self.provider_flow()),
             },
-            Field::Scopes => self.scopes.clone(),
+            Field::Scopes => self.scopes.text().to_string(),
+        }
+    }
+
+    /// Where the cursor of a text field is, in characters (`None`: a choice field).
+    pub fn cursor(&self, field: Field) -> Option<usize> {
+        match field {
+            Field::Account => Some(self.account.cursor()),
+            Field::ProviderName => Some(self.provider_name.cursor()),
+            Field::Issuer => Some(self.issuer.cursor()),
+            Field::Template(name) => Some(self.template.get(name).map_or(0, |t| t.cursor())),
+            Field::ClientId => Some(self.client_id.cursor()),
+            Field::ClientSecret => Some(self.client_secret.cursor()),
+            Field::Scopes => Some(self.scopes.cursor()),
+            Field::Provider | Field::Flow => None,
         }
     }
 
@@ -300,16 +350,42 @@ impl Editor {
         }
     }
 
-    fn text_mut(&mut self, field: Field) -> Option<&mut String> {
+    fn text_mut(&mut self, field: Field) -> Option<&mut TextInput> {
         match field {
             Field::Account => Some(&mut self.account),
             Field::ProviderName => Some(&mut self.provider_name),
             Field::Issuer => Some(&mut self.issuer),
             Field::Template(name) => Some(self.template.entry(name).or_default()),
             Field::ClientId => Some(&mut self.client_id),
-            Field::ClientSecret => Some(self.client_secret.edit()),
+            Field::ClientSecret => Some(&mut self.client_secret),
             Field::Scopes => Some(&mut self.scopes),
             Field::Provider | Field::Flow => None,
+        }
+    }
+
+    /// Which characters a field takes, and how to say so.
+    fn accepts(field: Field) -> (fn(char) -> bool, &'static str) {
+        match field {
+            Field::Account | Field::ProviderName => (
+                |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+                "letters, digits, '-', '_' and '.'",
+            ),
+            Field::Scopes => (|c| !c.is_control(), "scopes separated by spaces"),
+            Field::ClientSecret => (|c| !c.is_control(), "the secret as the provider shows it"),
+            _ => (|c| !c.is_whitespace(), "no spaces"),
+        }
+    }
+
+    /// Text pasted into the focused field (bracketed or a burst of keys).
+    pub fn paste(&mut self, text: &str) {
+        let focus = self.focus;
+        let (accepts, takes) = Self::accepts(focus);
+        let Some(input) = self.text_mut(focus) else {
+            self.error = Some("paste into a text field (Tab moves to one)".into());
+            return;
+        };
+        if let Some(c) = input.insert_str(text.trim(), accepts) {
+            self.error = Some(refused(focus, c, takes));
         }
     }
 
@@ -333,11 +409,11 @@ impl Editor {
 
     /// A new provider is named after its preset until the user types a name.
     fn name_after_preset(&mut self) {
-        let untouched = self.provider_name.is_empty()
+        let typed = self.provider_name.text();
+        let untouched = typed.is_empty()
             || self.choices.iter().any(|c| {
                 matches!(c, Choice::Preset { key, .. }
-                    if self.provider_name == *key
-                        || self.provider_name.starts_with(&format!("{key}-")))
+                    if typed == key || typed.starts_with(&format!("{key}-")))
             });
         if let Some(Choice::Preset { key, .. }) = self.choice()
             && untouched
@@ -354,7 +430,7 @@ impl Editor {
                 name = format!("{key}-{n}");
                 n += 1;
             }
-            self.provider_name = name;
+            self.provider_name.set(name);
         }
     }
 
@@ -370,12 +446,13 @@ impl Editor {
             // The message was about the input before this key.
             self.error = None;
         }
+        let choice = matches!(self.focus, Field::Provider | Field::Flow);
         match key.code {
             KeyCode::Esc => return Step::Cancel,
             KeyCode::Tab | KeyCode::Down => self.move_focus(1),
             KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
-            KeyCode::Left => self.cycle(false),
-            KeyCode::Right => self.cycle(true),
+            KeyCode::Left if choice => self.cycle(false),
+            KeyCode::Right | KeyCode::Char(' ') if choice => self.cycle(true),
             KeyCode::Enter => {
                 return match self.review() {
                     Ok(text) => {
@@ -388,24 +465,15 @@ impl Editor {
                     }
                 };
             }
-            KeyCode::Backspace => {
-                if let Some(text) = self.text_mut(self.focus) {
-                    text.pop();
-                }
-            }
-            KeyCode::Char(' ') if matches!(self.focus, Field::Provider | Field::Flow) => {
-                self.cycle(true)
-            }
-            KeyCode::Char(c) => {
+            _ => {
                 let focus = self.focus;
-                if let Some(text) = self.text_mut(focus) {
-                    // Names and URLs have no spaces; scopes are separated by them.
-                    if c != ' ' || focus == Field::Scopes {
-                        text.push(c);
-                    }
+                let (accepts, takes) = Self::accepts(focus);
+                if let Some(input) = self.text_mut(focus)
+                    && let Edit::Refused(c) = input.key(key, accepts)
+                {
+                    self.error = Some(refused(focus, c, takes));
                 }
             }
-            _ => {}
         }
         Step::Stay
     }
@@ -415,16 +483,16 @@ impl Editor {
         let provider = match self.choice() {
             Some(Choice::Existing { name, .. }) => ProviderDraft::Existing(name.clone()),
             Some(Choice::Preset { key, .. }) => ProviderDraft::New(NewProvider {
-                name: self.provider_name.trim().to_string(),
+                name: self.provider_name.text().trim().to_string(),
                 preset: key.clone(),
-                issuer: Some(self.issuer.trim().to_string()).filter(|i| !i.is_empty()),
-                client_id: self.client_id.trim().to_string(),
-                client_secret: Some(Secret::new(self.client_secret.expose().trim()))
+                issuer: Some(self.issuer.text().trim().to_string()).filter(|i| !i.is_empty()),
+                client_id: self.client_id.text().trim().to_string(),
+                client_secret: Some(Secret::new(self.client_secret.text().trim()))
                     .filter(|s| !s.is_empty()),
                 template: self
                     .template
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+                    .map(|(k, v)| (k.to_string(), v.text().trim().to_string()))
                     .filter(|(_, v)| !v.is_empty())
                     .collect(),
             }),
@@ -436,9 +504,14 @@ impl Editor {
         {
             return Err("the generic preset needs the issuer URL".into());
         }
-        let scopes: Vec<String> = self.scopes.split_whitespace().map(str::to_string).collect();
+        let scopes: Vec<String> = self
+            .scopes
+            .text()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         Ok(AccountDraft {
-            name: self.account.trim().to_string(),
+            name: self.account.text().trim().to_string(),
             provider,
             flow: FLOWS[self.flow],
             scopes: (!scopes.is_empty()).then_some(scopes),
@@ -461,6 +534,19 @@ impl Editor {
     }
 }
 
+/// The note for a character a field does not take.
+fn refused(field: Field, c: char, takes: &str) -> String {
+    let shown = if c == ' ' {
+        "a space".to_string()
+    } else {
+        format!("'{c}'")
+    };
+    format!(
+        "{} takes {takes}; {shown} is not one of them",
+        Editor::label(field)
+    )
+}
+
 /// A change waiting for the user's yes.
 #[derive(Debug, Clone)]
 pub struct Review {
@@ -472,6 +558,23 @@ pub struct Review {
     /// The form to go back to (Esc), for adds and changes.
     pub editor: Option<Box<Editor>>,
     pub scroll: u16,
+    /// Index into [`Review::answers`].
+    pub highlighted: usize,
+    /// Said with the result once the change is written.
+    pub notes: Vec<String>,
+}
+
+/// What the user can do with a reviewed change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAnswer {
+    /// Back to the form (or, for a removal, keep the account).
+    Back,
+    /// Write the file; then log in with `login`.
+    Write { login: bool },
+    /// Revoke the account's tokens at the provider that issued them, then write.
+    Revoke { login: bool },
+    /// Delete the account's tokens here without revoking them, then write.
+    DeleteOnly,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -506,6 +609,35 @@ impl Review {
             after,
             editor: editor.map(Box::new),
             scroll: 0,
+            highlighted: 0,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The answers, the harmless one first where the change costs tokens.
+    pub fn answers(&self) -> Vec<(&'static str, ReviewAnswer)> {
+        use ReviewAnswer::*;
+        match &self.action {
+            ReviewAction::Add { .. }
+            | ReviewAction::Change {
+                provider_changed: false,
+                ..
+            } => vec![
+                ("Write", Write { login: false }),
+                ("Write and log in", Write { login: true }),
+                ("Back to the form", Back),
+            ],
+            ReviewAction::Change { .. } => vec![
+                ("Back to the form", Back),
+                ("Revoke at the old provider, write", Revoke { login: false }),
+                ("…and log in", Revoke { login: true }),
+                ("Delete here only, write", DeleteOnly),
+            ],
+            ReviewAction::Remove { .. } => vec![
+                ("Keep the account", Back),
+                ("Revoke and remove", Revoke { login: false }),
+                ("Remove without revoking", DeleteOnly),
+            ],
         }
     }
 }

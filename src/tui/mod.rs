@@ -3,8 +3,12 @@
 mod app;
 pub mod editor;
 pub mod event;
+mod input;
+pub mod keys;
 pub mod model;
+mod popup_keys;
 pub mod schedule;
+pub mod text_input;
 pub mod update;
 pub mod view;
 

@@ -8,6 +8,7 @@ use crate::jwt::verify::{Risk, Verdict};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use crate::store::Identity;
+use crate::tui::text_input::TextInput;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,7 +21,7 @@ pub struct Model {
     pub accounts: Vec<AccountRow>,
     /// Index into `accounts` of the selected row (a visible one).
     pub selected: usize,
-    pub filter: String,
+    pub filter: TextInput,
     /// The filter line has the keyboard.
     pub filtering: bool,
     pub claims: ClaimsView,
@@ -224,14 +225,8 @@ pub enum Popup {
         account: String,
         stage: LoginStage,
     },
-    ConfirmLogout {
-        account: String,
-    },
-    /// A login came back as another person: make the account theirs?
-    ConfirmReplaceUser {
-        account: String,
-        message: String,
-    },
+    /// A question whose answers are chosen with the arrows and Enter, never a letter.
+    Confirm(Confirm),
     Inspector(Inspector),
     /// Adding or changing an account.
     Editor(Box<Editor>),
@@ -267,7 +262,9 @@ pub struct Inspector {
     pub scroll: u16,
     pub checked: Option<Checked>,
     /// The issuer URL being typed (`u`), when verifying against a typed issuer.
-    pub issuer_input: Option<String>,
+    pub issuer_input: Option<TextInput>,
+    /// A note about the last key (a character the issuer field does not take).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,7 +288,7 @@ impl Model {
             setup,
             accounts,
             selected: 0,
-            filter: String::new(),
+            filter: TextInput::default(),
             filtering: false,
             claims: ClaimsView {
                 source: TokenChoice::Access,
@@ -314,7 +311,7 @@ impl Model {
         if self.filter.is_empty() {
             return true;
         }
-        let needle = self.filter.to_lowercase();
+        let needle = self.filter.text().to_lowercase();
         row.name.to_lowercase().contains(&needle) || row.provider.to_lowercase().contains(&needle)
     }
 
@@ -347,5 +344,80 @@ impl Model {
             text: text.into(),
             level: Level::Error,
         });
+    }
+}
+
+/// A destructive question. The answers are picked by moving the highlight (← → Tab) and
+/// pressing Enter, and Esc always means "no": no character of a token or of pasted text
+/// can answer it. The highlight starts on the harmless answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub answers: Vec<(String, Answer)>,
+    pub highlighted: usize,
+}
+
+/// What an answer does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Close the question; nothing happens.
+    Keep,
+    Logout(String),
+    /// Log in again and make the account the person who logs in.
+    ReplaceUser(String),
+    /// Back to the form the question was about.
+    BackToForm,
+    /// Throw away the filled form.
+    DiscardForm,
+}
+
+impl Confirm {
+    pub fn logout(account: &str) -> Self {
+        Self {
+            title: " Log out ".into(),
+            lines: vec![
+                format!("Log out of '{account}'?"),
+                "Revokes the tokens at the provider and deletes them here.".into(),
+            ],
+            answers: vec![
+                ("Keep".into(), Answer::Keep),
+                ("Log out".into(), Answer::Logout(account.to_string())),
+            ],
+            highlighted: 0,
+        }
+    }
+
+    pub fn replace_user(account: &str, message: &str) -> Self {
+        Self {
+            title: " Another person ".into(),
+            lines: vec![
+                message.to_string(),
+                String::new(),
+                format!(
+                    "Log in again and make '{account}' that person's? The tokens it holds now are revoked."
+                ),
+            ],
+            answers: vec![
+                ("Keep the account as it is".into(), Answer::Keep),
+                (
+                    "Log in again and replace".into(),
+                    Answer::ReplaceUser(account.to_string()),
+                ),
+            ],
+            highlighted: 0,
+        }
+    }
+
+    pub fn discard_form() -> Self {
+        Self {
+            title: " Discard the form? ".into(),
+            lines: vec!["The form has values that were not written to config.toml.".into()],
+            answers: vec![
+                ("Go back to the form".into(), Answer::BackToForm),
+                ("Discard".into(), Answer::DiscardForm),
+            ],
+            highlighted: 0,
+        }
     }
 }

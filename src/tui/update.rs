@@ -1,10 +1,12 @@
 //! `update(model, msg) -> commands`: all dashboard behaviour, with no IO and no clock.
 
 use super::editor::{self, Editor, Review, ReviewAction};
-use super::event::{
-    Command, ConfigPurpose, ConfigWrite, Failure, LoginProgress, Msg, Outcome, VerifyAgainst,
+use super::event::{Command, ConfigPurpose, ConfigWrite, Failure, LoginProgress, Msg, Outcome};
+use super::keys::{self, Action};
+use super::model::{
+    Activity, Confirm, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice,
 };
-use super::model::{Activity, Inspector, LoginStage, Model, Popup, Retry, Setup, TokenChoice};
+use super::popup_keys;
 use super::schedule;
 use crate::config::edit::ConfigText;
 use crate::secret::Secret;
@@ -22,7 +24,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => key_press(model, key),
         Msg::Key(_) | Msg::Resized => Vec::new(),
         Msg::Paste(text) => {
-            open_inspector(model, Some(text));
+            paste(model, text);
             Vec::new()
         }
         Msg::Done(outcome) => done(model, outcome),
@@ -381,7 +383,7 @@ fn use_config(model: &mut Model, reloaded: super::event::Reloaded, select: Optio
     model.setup = Setup::Ready;
     model.clipboard_clear = reloaded.clipboard_clear;
     model.here = reloaded.here;
-    model.filter.clear();
+    model.filter.set("");
     let select = select.or(previous);
     model.selected = select
         .and_then(|name| model.accounts.iter().position(|r| r.name == name))
@@ -468,10 +470,10 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                 }
                 Err(failure) if failure.other_person => {
                     row.last_error = Some(failure.message.clone());
-                    model.popup = Some(Popup::ConfirmReplaceUser {
-                        account,
-                        message: failure.message,
-                    });
+                    model.popup = Some(Popup::Confirm(Confirm::replace_user(
+                        &account,
+                        &failure.message,
+                    )));
                 }
                 Err(failure) => {
                     row.last_error = Some(failure.message.clone());
@@ -489,346 +491,102 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         return cancel_login_if_any(model);
     }
     if model.popup.is_some() {
-        return popup_key(model, key);
+        return popup_keys::key(model, key);
     }
     if model.filtering {
         match key.code {
             KeyCode::Esc => {
-                model.filter.clear();
+                model.filter.set("");
                 model.filtering = false;
             }
             KeyCode::Enter => model.filtering = false,
-            KeyCode::Backspace => {
-                model.filter.pop();
+            _ => {
+                model.filter.key(key, |c| !c.is_control());
             }
-            KeyCode::Char(c) => model.filter.push(c),
-            _ => {}
         }
         select_visible(model, 0);
         return Vec::new();
     }
+    match keys::action(&key) {
+        Some(action) => perform(model, action),
+        None => Vec::new(),
+    }
+}
+
+/// What an action of the key table does on the account list.
+fn perform(model: &mut Model, action: Action) -> Vec<Command> {
     let selected = model.selected_row().map(|r| r.name.clone());
-    match key.code {
-        KeyCode::Char('q') => model.quit = true,
-        KeyCode::Char('?') => model.popup = Some(Popup::Help),
-        KeyCode::Char('/') => model.filtering = true,
-        KeyCode::Esc if !model.filter.is_empty() => {
-            model.filter.clear();
-            select_visible(model, 0);
+    match action {
+        Action::Quit => model.quit = true,
+        Action::Help => model.popup = Some(Popup::Help),
+        Action::Filter => {
+            // A fresh filter each time: `/` does not append to the last one.
+            model.filter.set("");
+            model.filtering = true;
         }
-        KeyCode::Down | KeyCode::Char('j') => move_selection(model, 1),
-        KeyCode::Up | KeyCode::Char('k') => move_selection(model, -1),
-        KeyCode::PageDown => move_selection(model, 10),
-        KeyCode::PageUp => move_selection(model, -10),
-        KeyCode::Home | KeyCode::Char('g') => select_visible(model, 0),
-        KeyCode::End | KeyCode::Char('G') => select_visible(model, usize::MAX),
-        KeyCode::Char('t') => {
+        Action::ClearFilter => {
+            if !model.filter.is_empty() {
+                model.filter.set("");
+                select_visible(model, 0);
+            }
+        }
+        Action::Down => move_selection(model, 1),
+        Action::Up => move_selection(model, -1),
+        Action::PageDown => move_selection(model, 10),
+        Action::PageUp => move_selection(model, -10),
+        Action::Top => select_visible(model, 0),
+        Action::Bottom => select_visible(model, usize::MAX),
+        Action::ToggleClaims => {
             model.claims.source = match model.claims.source {
                 TokenChoice::Access => TokenChoice::Id,
                 TokenChoice::Id => TokenChoice::Access,
             };
             model.claims.scroll = 0;
         }
-        KeyCode::Char('J') => model.claims.scroll = model.claims.scroll.saturating_add(1),
-        KeyCode::Char('K') => model.claims.scroll = model.claims.scroll.saturating_sub(1),
-        KeyCode::Char('v') => model.reveal = !model.reveal,
-        KeyCode::Char('I') => open_inspector(model, None),
-        KeyCode::Char('l') | KeyCode::Enter => {
-            if let Some(name) = selected {
-                return start_login(model, name);
-            }
-        }
-        KeyCode::Char('r') => {
-            if let Some(name) = selected {
-                return refresh_now(model, name);
-            }
-        }
-        KeyCode::Char('x') => {
-            if let Some(name) = selected {
-                model.popup = Some(Popup::ConfirmLogout { account: name });
-            }
-        }
-        KeyCode::Char('n') => {
-            if let Some(name) = selected {
-                model.info(format!("Asking the provider about the token of '{name}'…"));
-                return vec![Command::Introspect(name)];
-            }
-        }
-        KeyCode::Char('U') => {
-            if let Some(name) = selected {
-                model.info(format!("Asking the provider for the userinfo of '{name}'…"));
-                return vec![Command::Userinfo(name)];
-            }
-        }
-        KeyCode::Char('A') => {
+        Action::ClaimsDown => model.claims.scroll = model.claims.scroll.saturating_add(1),
+        Action::ClaimsUp => model.claims.scroll = model.claims.scroll.saturating_sub(1),
+        Action::Reveal => model.reveal = !model.reveal,
+        Action::Inspect => open_inspector(model, None),
+        Action::Add => {
             if let Setup::Broken { .. } = model.setup {
                 model.error("The config has an error; fix it by hand first (tokdeck never edits a file it cannot parse)");
                 return Vec::new();
             }
             return vec![Command::ReadConfig(ConfigPurpose::Add)];
         }
-        KeyCode::Char('e') => {
+        Action::CopyAccess => return copy(model, CopyWhat::Access),
+        Action::CopyId => return copy(model, CopyWhat::Id),
+        Action::CopyHeader => return copy(model, CopyWhat::Header),
+        _ => {
             if let Some(name) = selected {
-                return vec![Command::ReadConfig(ConfigPurpose::Change(name))];
+                return on_account(model, action, name);
             }
         }
-        KeyCode::Char('D') => {
-            if let Some(name) = selected {
-                return vec![Command::ReadConfig(ConfigPurpose::Remove(name))];
-            }
-        }
-        KeyCode::Char('c') => return copy(model, CopyWhat::Access),
-        KeyCode::Char('i') => return copy(model, CopyWhat::Id),
-        KeyCode::Char('a') => return copy(model, CopyWhat::Header),
-        _ => {}
     }
     Vec::new()
 }
 
-fn popup_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
-    let Some(popup) = &mut model.popup else {
-        return Vec::new();
-    };
-    match popup {
-        Popup::Help => {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-                model.popup = None;
-            }
+/// Actions on the selected account.
+fn on_account(model: &mut Model, action: Action, name: String) -> Vec<Command> {
+    match action {
+        Action::Login => start_login(model, name),
+        Action::Refresh => refresh_now(model, name),
+        Action::Logout => {
+            model.popup = Some(Popup::Confirm(Confirm::logout(&name)));
+            Vec::new()
         }
-        Popup::ConfirmLogout { account } => {
-            let account = account.clone();
-            match key.code {
-                KeyCode::Char('y' | 'Y') => {
-                    model.popup = None;
-                    if let Some(row) = model.row_mut(&account) {
-                        row.activity = Activity::LoggingOut;
-                    }
-                    return vec![Command::Logout(account)];
-                }
-                KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => model.popup = None,
-                _ => {}
-            }
+        Action::Introspect => {
+            model.info(format!("Asking the provider about the token of '{name}'…"));
+            vec![Command::Introspect(name)]
         }
-        Popup::ConfirmReplaceUser { account, .. } => {
-            let account = account.clone();
-            match key.code {
-                // Enter, never a letter: a pasted token cannot say yes.
-                KeyCode::Enter => {
-                    model.popup = Some(Popup::Login {
-                        account: account.clone(),
-                        stage: LoginStage::Starting,
-                    });
-                    if let Some(row) = model.row_mut(&account) {
-                        row.activity = Activity::LoggingIn;
-                    }
-                    return vec![Command::Login {
-                        account,
-                        replace_user: true,
-                    }];
-                }
-                KeyCode::Esc => model.popup = None,
-                _ => {}
-            }
+        Action::Userinfo => {
+            model.info(format!("Asking the provider for the userinfo of '{name}'…"));
+            vec![Command::Userinfo(name)]
         }
-        Popup::Inspector(inspector) => {
-            if let Some(input) = &mut inspector.issuer_input {
-                match key.code {
-                    KeyCode::Esc => inspector.issuer_input = None,
-                    KeyCode::Backspace => {
-                        input.pop();
-                    }
-                    KeyCode::Char(c) => input.push(c),
-                    KeyCode::Enter => {
-                        let issuer = input.trim().to_string();
-                        inspector.issuer_input = None;
-                        if let Some(token) = inspector.token.clone() {
-                            return vec![Command::VerifyPasted {
-                                token,
-                                against: VerifyAgainst::Issuer(issuer),
-                            }];
-                        }
-                    }
-                    _ => {}
-                }
-                return Vec::new();
-            }
-            match key.code {
-                KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
-                KeyCode::Down | KeyCode::Char('j') => {
-                    inspector.scroll = inspector.scroll.saturating_add(1)
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    inspector.scroll = inspector.scroll.saturating_sub(1)
-                }
-                KeyCode::Char('u') if inspector.token.is_some() => {
-                    inspector.issuer_input = Some(String::new())
-                }
-                KeyCode::Char('a') => {
-                    let account = model
-                        .accounts
-                        .get(model.selected)
-                        .filter(|_| model.setup == Setup::Ready)
-                        .map(|r| r.name.clone());
-                    if let (Some(Popup::Inspector(inspector)), Some(account)) =
-                        (&model.popup, account)
-                        && let Some(token) = inspector.token.clone()
-                    {
-                        return vec![Command::VerifyPasted {
-                            token,
-                            against: VerifyAgainst::Account(account),
-                        }];
-                    }
-                }
-                _ => {}
-            }
-        }
-        Popup::Editor(form) => match form.key(key) {
-            editor::Step::Stay => {}
-            editor::Step::Cancel => model.popup = None,
-            editor::Step::Review(after) => {
-                let account = form.account.trim().to_string();
-                let action = match form.mode {
-                    editor::Mode::Add => ReviewAction::Add { account },
-                    editor::Mode::Change { .. } => ReviewAction::Change {
-                        account,
-                        provider_changed: form.provider_changed(),
-                    },
-                };
-                let review = Review::new(
-                    action,
-                    Some((**form).clone()),
-                    &form.path,
-                    form.before.clone(),
-                    after,
-                );
-                model.popup = Some(Popup::Review(Box::new(review)));
-            }
-        },
-        Popup::Review(_) => return review_key(model, key),
-        Popup::Json { scroll, .. } => match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
-            KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-            _ => {}
-        },
-        Popup::Login { account, stage } => match (key.code, &*stage) {
-            (KeyCode::Esc, _) => {
-                let account = account.clone();
-                model.popup = None;
-                if let Some(row) = model.row_mut(&account) {
-                    row.activity = Activity::Idle;
-                }
-                model.info(format!("Login to '{account}' cancelled"));
-                return vec![Command::CancelLogin];
-            }
-            (
-                KeyCode::Char('o'),
-                LoginStage::Device {
-                    verification_uri,
-                    complete,
-                    ..
-                },
-            ) => {
-                return vec![Command::OpenBrowser(
-                    complete.clone().unwrap_or_else(|| verification_uri.clone()),
-                )];
-            }
-            (KeyCode::Char('o'), LoginStage::Browser { url }) => {
-                return vec![Command::OpenBrowser(url.clone())];
-            }
-            (KeyCode::Char('c'), LoginStage::Device { user_code, .. }) => {
-                return vec![Command::Copy {
-                    what: "the user code".into(),
-                    text: Secret::new(user_code.clone()),
-                    clear_after: None,
-                }];
-            }
-            _ => {}
-        },
+        Action::Change => vec![Command::ReadConfig(ConfigPurpose::Change(name))],
+        Action::Remove => vec![Command::ReadConfig(ConfigPurpose::Remove(name))],
+        _ => Vec::new(),
     }
-    Vec::new()
-}
-
-/// y writes, l writes and logs in, Esc goes back; where tokens must go first (removing
-/// an account, moving it to another provider) y revokes them and f only deletes them.
-fn review_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
-    let Some(Popup::Review(review)) = &mut model.popup else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('n') => {
-            model.popup = review.editor.take().map(Popup::Editor);
-            return Vec::new();
-        }
-        KeyCode::Down | KeyCode::Char('j') => {
-            review.scroll = review.scroll.saturating_add(1);
-            return Vec::new();
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            review.scroll = review.scroll.saturating_sub(1);
-            return Vec::new();
-        }
-        _ => {}
-    }
-    let file = review.path.display().to_string();
-    let (account, select, done, tokens_go) = match &review.action {
-        ReviewAction::Add { account } => (
-            account.clone(),
-            Some(account.clone()),
-            format!("Added '{account}' to {file}"),
-            false,
-        ),
-        ReviewAction::Change {
-            account,
-            provider_changed,
-        } => (
-            account.clone(),
-            Some(account.clone()),
-            if *provider_changed {
-                format!("Moved '{account}' to its new provider in {file}; press l to log in there")
-            } else {
-                format!("Saved the changes to '{account}' in {file}")
-            },
-            *provider_changed,
-        ),
-        ReviewAction::Remove { account } => (
-            account.clone(),
-            None,
-            format!("Removed '{account}' from {file}"),
-            true,
-        ),
-    };
-    let login = match (key.code, &review.action) {
-        (KeyCode::Char('y') | KeyCode::Enter, _) => false,
-        (KeyCode::Char('l'), ReviewAction::Add { .. } | ReviewAction::Change { .. }) => true,
-        (KeyCode::Char('f'), _) if tokens_go => false,
-        _ => return Vec::new(),
-    };
-    let write = ConfigWrite {
-        path: review.path.clone(),
-        before: review.before.clone(),
-        after: review.after.clone(),
-        done,
-        select,
-        login,
-    };
-    // The form comes back if the write fails, so nothing typed is lost.
-    model.last_form = review.editor.take();
-    model.popup = None;
-    let holds_tokens = model
-        .row_mut(&account)
-        .is_some_and(|row| row.tokens.is_some() || !row.loaded);
-    if tokens_go && holds_tokens {
-        if let Some(row) = model.row_mut(&account) {
-            row.activity = Activity::LoggingOut;
-        }
-        return vec![Command::LogoutThenWrite {
-            account,
-            revoke: key.code != KeyCode::Char('f'),
-            write,
-        }];
-    }
-    vec![Command::SaveConfig(write)]
 }
 
 fn cancel_login_if_any(model: &mut Model) -> Vec<Command> {
@@ -919,6 +677,27 @@ fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
     }]
 }
 
+/// Pasted text (bracketed, or a burst of keys) goes to the field that has the keyboard,
+/// else to the inspector; it never runs as commands.
+fn paste(model: &mut Model, text: String) {
+    if model.filtering {
+        model.filter.insert_str(text.trim(), |c| !c.is_control());
+        select_visible(model, 0);
+        return;
+    }
+    match &mut model.popup {
+        Some(Popup::Editor(form)) => form.paste(&text),
+        Some(Popup::Inspector(inspector)) if inspector.issuer_input.is_some() => {
+            if let Some(input) = &mut inspector.issuer_input {
+                input.insert_str(text.trim(), |c| !c.is_whitespace());
+            }
+        }
+        // A question or a login in progress: a paste answers nothing.
+        Some(Popup::Confirm(_) | Popup::Review(_) | Popup::Login { .. }) => {}
+        _ => open_inspector(model, Some(text)),
+    }
+}
+
 fn open_inspector(model: &mut Model, pasted: Option<String>) {
     let inspector = match pasted {
         None => Inspector {
@@ -927,6 +706,7 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
             scroll: 0,
             checked: None,
             issuer_input: None,
+            note: None,
         },
         Some(text) if text.len() > MAX_PASTE_BYTES => Inspector {
             token: None,
@@ -938,6 +718,7 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
             scroll: 0,
             checked: None,
             issuer_input: None,
+            note: None,
         },
         Some(text) => {
             let token = text.trim().to_string();
@@ -947,6 +728,7 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
                 scroll: 0,
                 checked: None,
                 issuer_input: None,
+                note: None,
             }
         }
     };

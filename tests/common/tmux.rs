@@ -116,6 +116,15 @@ impl Tmux {
 
     /// Pastes `text` as the terminal would (bracketed paste).
     pub fn paste(&self, text: &str) {
+        self.paste_with(text, true);
+    }
+
+    /// Pastes `text` as a terminal without bracketed paste does: as plain keystrokes.
+    pub fn paste_unbracketed(&self, text: &str) {
+        self.paste_with(text, false);
+    }
+
+    fn paste_with(&self, text: &str, bracketed: bool) {
         let file = tempfile::NamedTempFile::new().expect("temp");
         std::fs::write(file.path(), text).expect("write");
         self.run(&[
@@ -124,7 +133,12 @@ impl Tmux {
             "paste",
             &file.path().display().to_string(),
         ]);
-        self.run(&["paste-buffer", "-p", "-b", "paste", "-t", "main"]);
+        let mut args = vec!["paste-buffer"];
+        if bracketed {
+            args.push("-p");
+        }
+        args.extend(["-b", "paste", "-t", "main"]);
+        self.run(&args);
     }
 
     pub fn buffer(&self) -> String {

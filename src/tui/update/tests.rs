@@ -91,12 +91,14 @@ fn a_login_as_another_person_asks_and_only_enter_replaces() {
             progress: LoginProgress::Finished(Err(other)),
         }),
     );
-    assert!(matches!(m.popup, Some(Popup::ConfirmReplaceUser { .. })));
+    assert!(matches!(m.popup, Some(Popup::Confirm(_))));
     // Letters of a pasted token never answer.
     for c in "eyJhbGciOiJSUzI1NiJ9yY".chars() {
         assert_eq!(update(&mut m, ch(c)), vec![], "{c}");
     }
-    assert!(matches!(m.popup, Some(Popup::ConfirmReplaceUser { .. })));
+    assert!(matches!(m.popup, Some(Popup::Confirm(_))));
+    // The highlight starts on "keep"; Enter there changes nothing.
+    update(&mut m, key(KeyCode::Right));
     assert_eq!(
         update(&mut m, key(KeyCode::Enter)),
         vec![Command::Login {
@@ -452,11 +454,24 @@ fn filter_narrows_and_esc_clears() {
 fn logout_asks_first() {
     let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
     assert!(update(&mut m, ch('x')).is_empty());
-    assert!(matches!(m.popup, Some(Popup::ConfirmLogout { .. })));
-    assert!(update(&mut m, ch('n')).is_empty());
+    assert!(matches!(m.popup, Some(Popup::Confirm(_))));
+    // No letter answers: `y` and `n` occur in tokens.
+    for c in ['y', 'Y', 'n', 'f', 'q'] {
+        assert!(update(&mut m, ch(c)).is_empty());
+        assert!(matches!(m.popup, Some(Popup::Confirm(_))), "{c}");
+    }
+    // Enter on the highlighted "Keep" keeps.
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
     assert!(m.popup.is_none());
     update(&mut m, ch('x'));
-    assert_eq!(update(&mut m, ch('y')), vec![Command::Logout("a".into())]);
+    assert!(update(&mut m, key(KeyCode::Esc)).is_empty());
+    assert!(m.popup.is_none());
+    update(&mut m, ch('x'));
+    update(&mut m, key(KeyCode::Right));
+    assert_eq!(
+        update(&mut m, key(KeyCode::Enter)),
+        vec![Command::Logout("a".into())]
+    );
     update(
         &mut m,
         Msg::Done(Outcome::LoggedOut {
@@ -693,7 +708,9 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
     assert_eq!(editor.account, "bq");
     update(&mut m, key(KeyCode::Enter));
 
-    let commands = update(&mut m, ch('l'));
+    // "Write and log in" is the second answer.
+    update(&mut m, key(KeyCode::Right));
+    let commands = update(&mut m, key(KeyCode::Enter));
     let [Command::SaveConfig(write)] = commands.as_slice() else {
         panic!("{commands:?}");
     };
@@ -793,10 +810,24 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
         config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
     );
     assert!(matches!(m.popup, Some(Popup::Review(_))));
-    let commands = update(&mut m, ch('y'));
+    assert!(
+        update(&mut m, ch('y')).is_empty(),
+        "a letter answers nothing"
+    );
+    assert!(
+        update(&mut m, key(KeyCode::Enter)).is_empty(),
+        "Enter on the first answer keeps the account"
+    );
+    assert!(m.popup.is_none());
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
+    );
+    update(&mut m, key(KeyCode::Right));
+    let commands = update(&mut m, key(KeyCode::Enter));
     let (account, revoke, write) = logout_then_write(&commands);
     assert_eq!(account, "a");
-    assert!(revoke, "y revokes");
+    assert!(revoke, "the second answer revokes");
     assert!(!write.after.contains("[accounts.a]"));
     assert!(write.after.starts_with("# mine\n"));
     assert_eq!(m.accounts[0].activity, Activity::LoggingOut);
@@ -833,7 +864,8 @@ fn f_removes_without_revoking() {
         &mut m,
         config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
     );
-    let commands = update(&mut m, ch('f'));
+    update(&mut m, key(KeyCode::Left));
+    let commands = update(&mut m, key(KeyCode::Enter));
     assert!(matches!(
         commands.as_slice(),
         [Command::LogoutThenWrite { revoke: false, .. }]
@@ -864,7 +896,8 @@ fn moving_an_account_to_another_provider_revokes_its_tokens_first() {
             ..
         }
     ));
-    let commands = update(&mut m, ch('y'));
+    update(&mut m, key(KeyCode::Right));
+    let commands = update(&mut m, key(KeyCode::Enter));
     let (account, revoke, write) = logout_then_write(&commands);
     assert_eq!(account, "a");
     assert!(revoke);

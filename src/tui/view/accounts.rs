@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             " Accounts ({} of {}, filter '{}') ",
             visible.len(),
             model.accounts.len(),
-            model.filter
+            model.filter.text()
         )
     };
     let block = Block::bordered().title(title);

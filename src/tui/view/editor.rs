@@ -23,11 +23,7 @@ pub fn form(frame: &mut Frame, area: Rect, editor: &Editor) {
         let focused = *field == editor.focus;
         let choice = matches!(field, Field::Provider | Field::Flow);
         let value = editor.shown(*field);
-        let shown = match (choice, focused) {
-            (true, true) => format!("‹ {value} ›"),
-            (false, true) => format!("{value}█"),
-            _ => value,
-        };
+        let reversed = Style::new().add_modifier(Modifier::REVERSED);
         let label_style = if focused {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         } else {
@@ -40,15 +36,15 @@ pub fn form(frame: &mut Frame, area: Rect, editor: &Editor) {
                 format!("{:<LABEL_WIDTH$}", Editor::label(*field)),
                 label_style,
             ),
-            Span::styled(
-                shown,
-                if focused {
-                    Style::new().add_modifier(Modifier::REVERSED)
-                } else {
-                    Style::new()
-                },
-            ),
         ]));
+        let spans = match (choice, focused, editor.cursor(*field)) {
+            (true, true, _) => vec![Span::styled(format!("‹ {value} ›"), reversed)],
+            (false, true, Some(cursor)) => super::with_cursor(&value, cursor, Style::new()),
+            _ => vec![Span::raw(value)],
+        };
+        if let Some(line) = lines.last_mut() {
+            line.spans.extend(spans);
+        }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(editor.hint(editor.focus), dim));
@@ -66,27 +62,16 @@ pub fn form(frame: &mut Frame, area: Rect, editor: &Editor) {
 }
 
 pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
-    let (title, keys) = match &review.action {
-        ReviewAction::Add { account } => (
-            format!(" Add '{account}' "),
-            " y write  l write and log in  ↑↓ scroll  Esc back ",
-        ),
+    let title = match &review.action {
+        ReviewAction::Add { account } => format!(" Add '{account}' "),
         ReviewAction::Change {
             account,
             provider_changed: false,
-        } => (
-            format!(" Change '{account}' "),
-            " y write  l write and log in  ↑↓ scroll  Esc back ",
-        ),
-        ReviewAction::Change { account, .. } => (
-            format!(" Move '{account}' to another provider "),
-            " y revoke, write  l …and log in  f delete without revoking  Esc back ",
-        ),
-        ReviewAction::Remove { account } => (
-            format!(" Remove '{account}' "),
-            " y revoke and remove  f remove without revoking  Esc keep ",
-        ),
+        } => format!(" Change '{account}' "),
+        ReviewAction::Change { account, .. } => format!(" Move '{account}' to another provider "),
+        ReviewAction::Remove { account } => format!(" Remove '{account}' "),
     };
+    let keys = " ← → choose  Enter confirms  ↑↓ scroll  Esc back ";
     let mut lines = vec![Line::raw(format!(
         "{} {}:",
         if review.before.is_some() {
@@ -115,15 +100,23 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
     lines.push(Line::raw(""));
     let note = match &review.action {
         ReviewAction::Remove { account } => format!(
-            "y revokes its tokens at the provider and deletes them here; f only deletes them here. `tokdeck token {account}` stops working."
+            "Revoking ends its tokens at the provider and deletes them here; removing without revoking only deletes them here. `tokdeck token {account}` stops working."
         ),
         ReviewAction::Change {
             provider_changed: true,
             ..
-        } => "Its tokens came from the old provider and cannot follow: y revokes them there and deletes them here (f only deletes them); then log in with the new provider.".to_string(),
+        } => "Its tokens came from the old provider and cannot follow: they are revoked there and deleted here (or only deleted here); then log in with the new provider.".to_string(),
         _ => "Keys you do not change keep their comments and layout.".to_string(),
     };
     lines.push(Line::styled(note, Style::new().fg(Color::Yellow)));
+    for note in &review.notes {
+        lines.push(Line::styled(note.clone(), Style::new().fg(Color::Yellow)));
+    }
+    lines.push(Line::raw(""));
+    lines.push(super::popups::answers(
+        review.answers().iter().map(|(label, _)| *label),
+        review.highlighted,
+    ));
     framed(frame, area, &title, keys, lines, review.scroll);
 }
 

@@ -58,15 +58,20 @@ pub fn urgency_color(urgency: Urgency) -> Color {
 
 fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
     let line = if model.filtering {
-        Line::from(vec![
-            Span::styled("/", Style::new().fg(Color::Yellow)),
-            Span::raw(model.filter.clone()),
-            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            Span::styled(
-                "   Enter keeps the filter, Esc clears it",
-                Style::new().fg(Color::DarkGray),
-            ),
-        ])
+        Line::from(
+            vec![Span::styled("/", Style::new().fg(Color::Yellow))]
+                .into_iter()
+                .chain(with_cursor(
+                    model.filter.text(),
+                    model.filter.cursor(),
+                    Style::new(),
+                ))
+                .chain([Span::styled(
+                    "   Enter keeps the filter, Esc clears it",
+                    Style::new().fg(Color::DarkGray),
+                )])
+                .collect::<Vec<_>>(),
+        )
     } else if let Some(status) = &model.status {
         let color = match status.level {
             Level::Info => Color::Green,
@@ -75,7 +80,7 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
         Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
     } else {
         Line::from(Span::styled(
-            "l login  r refresh  x logout  c/i/a copy token/ID/header  t claims  A add  / filter  ? keys  q quit",
+            crate::tui::keys::hint(),
             Style::new().fg(Color::DarkGray),
         ))
     };
@@ -86,6 +91,22 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
         paragraph
     };
     frame.render_widget(paragraph, area);
+}
+
+/// A text field's spans: the text with the character under the cursor in reverse video
+/// (a block at the end).
+pub fn with_cursor(text: &str, cursor: usize, style: Style) -> Vec<Span<'static>> {
+    let before: String = text.chars().take(cursor).collect();
+    let at = text.chars().nth(cursor);
+    let after: String = text.chars().skip(cursor + 1).collect();
+    vec![
+        Span::styled(before, style),
+        Span::styled(
+            at.map_or("█".to_string(), |c| c.to_string()),
+            style.add_modifier(Modifier::REVERSED),
+        ),
+        Span::styled(after, style),
+    ]
 }
 
 /// NO_COLOR (no-color.org): drop every colour; a coloured background (the selection)

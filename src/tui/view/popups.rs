@@ -3,6 +3,8 @@
 
 use super::{bigtext, centered, claims};
 use crate::humanize;
+use crate::tui::keys;
+use crate::tui::model::Confirm;
 use crate::tui::model::{LoginStage, Model, Popup};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,27 +12,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-pub const HELP: &[(&str, &str)] = &[
-    ("↑ ↓ / j k", "move; PgUp PgDn, g G jump"),
-    ("/", "filter accounts by name or provider (Esc clears)"),
-    ("l / Enter", "log in with the account's flow"),
-    ("r", "refresh now"),
-    ("x", "log out (revoke and delete; asks first)"),
-    ("A", "add an account (writes config.toml after a review)"),
-    ("e", "change the account's provider, flow or scopes"),
-    ("D", "remove the account (logs out first; asks first)"),
-    ("c", "copy the access token"),
-    ("i", "copy the ID token"),
-    ("a", "copy the Authorization header"),
-    ("t", "claims of the access token / the ID token"),
-    ("J K", "scroll the claims"),
-    ("v", "reveal / mask the access token"),
-    ("n", "introspect the access token at the provider"),
-    ("U", "the provider's userinfo for the account"),
-    ("I or paste", "inspect any JWT; there a/u verify it"),
+/// Keys of popups, after the account list's (which come from [`keys::KEYS`]).
+pub const POPUP_HELP: &[(&str, &str)] = &[
+    ("← → Enter", "answer a question (Esc: no)"),
     ("Esc", "close a popup, cancel a login"),
-    ("?", "this help"),
-    ("q / Ctrl-C", "quit"),
 ];
 
 pub fn draw(frame: &mut Frame, model: &Model) {
@@ -38,49 +23,29 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     match &model.popup {
         None => {}
         Some(Popup::Help) => {
-            let lines: Vec<Line> = HELP
+            let help: Vec<(&str, &str)> = keys::KEYS
                 .iter()
+                .map(|b| (b.shown, b.help))
+                .chain(POPUP_HELP.iter().copied())
+                .collect();
+            let height = help.len() as u16 + 2;
+            let lines: Vec<Line> = help
+                .into_iter()
                 .map(|(k, v)| {
                     Line::from(vec![
                         Span::styled(format!("{k:<12}"), Style::new().fg(Color::Yellow)),
-                        Span::raw(*v),
+                        Span::raw(v),
                     ])
                 })
                 .collect();
             show(
                 frame,
-                centered(area, 66, HELP.len() as u16 + 2),
+                centered(area, 76, height),
                 " Keys (Esc closes) ",
                 lines,
             );
         }
-        Some(Popup::ConfirmLogout { account }) => {
-            let lines = vec![
-                Line::raw(format!("Log out of '{account}'?")),
-                Line::raw("Revokes the tokens at the provider and deletes them here."),
-                Line::raw(""),
-                Line::styled(
-                    "y: log out    n / Esc: keep",
-                    Style::new().fg(Color::Yellow),
-                ),
-            ];
-            show(frame, centered(area, 62, 6), " Log out ", lines);
-        }
-        Some(Popup::ConfirmReplaceUser { account, message }) => {
-            let lines = vec![
-                Line::raw(message.clone()),
-                Line::raw(""),
-                Line::raw(format!(
-                    "Log in again and make '{account}' that person's? The tokens it holds now are revoked."
-                )),
-                Line::raw(""),
-                Line::styled(
-                    "Enter: log in again and replace    Esc: keep the account as it is",
-                    Style::new().fg(Color::Yellow),
-                ),
-            ];
-            show(frame, centered(area, 76, 12), " Another person ", lines);
-        }
+        Some(Popup::Confirm(confirm)) => question(frame, area, confirm),
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
         Some(Popup::Editor(editor)) => super::editor::form(frame, area, editor),
         Some(Popup::Review(review)) => super::editor::review(frame, area, review),
@@ -121,10 +86,14 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             };
             lines.push(Line::raw(""));
             if let Some(input) = &inspector.issuer_input {
-                lines.push(Line::styled(
-                    format!("issuer URL: {input}█   (Enter verifies, Esc cancels)"),
-                    Style::new().fg(Color::Yellow),
-                ));
+                let yellow = Style::new().fg(Color::Yellow);
+                let mut spans = vec![Span::styled("issuer URL: ", yellow)];
+                spans.extend(super::with_cursor(input.text(), input.cursor(), yellow));
+                spans.push(Span::styled("   (Enter verifies, Esc cancels)", yellow));
+                lines.push(Line::from(spans));
+            }
+            if let Some(note) = &inspector.note {
+                lines.push(Line::styled(note.clone(), Style::new().fg(Color::Red)));
             }
             lines.push(Line::styled(
                 "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
@@ -165,6 +134,49 @@ fn scrolling(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, scr
 }
 
 /// A bordered popup over whatever is below it.
+/// A destructive question: its text, then the answers with the highlighted one in
+/// reverse video.
+fn question(frame: &mut Frame, area: Rect, confirm: &Confirm) {
+    let mut lines: Vec<Line> = confirm.lines.iter().map(|l| Line::raw(l.clone())).collect();
+    lines.push(Line::raw(""));
+    lines.push(answers(
+        confirm.answers.iter().map(|(label, _)| label.as_str()),
+        confirm.highlighted,
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "← → choose   Enter confirms   Esc: no",
+        Style::new().fg(Color::DarkGray),
+    ));
+    let width = 76.min(area.width);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    show(
+        frame,
+        centered(area, width, rows as u16 + 2),
+        &confirm.title,
+        lines,
+    );
+}
+
+/// `[ Keep ]  [ Log out ]` with the highlighted answer in reverse video.
+pub(super) fn answers<'a>(
+    labels: impl Iterator<Item = &'a str>,
+    highlighted: usize,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, label) in labels.enumerate() {
+        let style = if i == highlighted {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(format!("[ {label} ]"), style));
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}
+
 pub(super) fn show(frame: &mut Frame, rect: Rect, title: &str, lines: Vec<Line>) {
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -229,6 +229,7 @@ fn hostile_claims_render_without_panicking() {
             scroll: 0,
             checked: None,
             issuer_input: None,
+            note: None,
         }));
         render(&model, 80, 24);
         render(&model, 20, 5);
@@ -268,7 +269,7 @@ fn account_editor_and_review() {
     editor.provider_name = "okta".into();
     editor.template.insert("domain", "dev-1.okta.com".into());
     editor.client_id = "0oa1".into();
-    editor.client_secret = Secret::new("hunter2");
+    editor.client_secret = crate::tui::text_input::TextInput::masked("hunter2");
     editor.focus = Field::ClientSecret;
     let mut model = every_state();
     model.popup = Some(Popup::Editor(Box::new(editor.clone())));

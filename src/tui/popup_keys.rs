@@ -1,0 +1,338 @@
+//! Keys while a popup is open: each popup has its own handler, and this module only
+//! dispatches. Questions that cost tokens (log out, remove, move, discard a form, make an
+//! account another person's) are answered by Enter on a highlighted answer, never by a
+//! letter: a pasted token cannot answer them.
+
+use super::editor::{self, Review, ReviewAction, ReviewAnswer};
+use super::event::{Command, ConfigWrite, VerifyAgainst};
+use super::model::{Activity, Answer, Confirm, Inspector, LoginStage, Model, Popup, Setup};
+use super::text_input::Edit;
+use crate::secret::Secret;
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(popup) = &mut model.popup else {
+        return Vec::new();
+    };
+    match popup {
+        Popup::Help => {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                model.popup = None;
+            }
+            Vec::new()
+        }
+        Popup::Confirm(_) => confirm_key(model, key),
+        Popup::Inspector(_) => inspector_key(model, key),
+        Popup::Editor(_) => editor_key(model, key),
+        Popup::Review(_) => review_key(model, key),
+        Popup::Json { scroll, .. } => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
+                KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Popup::Login { .. } => login_key(model, key),
+    }
+}
+
+/// How a list of answers takes a key.
+enum Pick {
+    Nothing,
+    Chosen(usize),
+    Cancelled,
+}
+
+/// ← → Tab move the highlight, Enter picks, Esc cancels; nothing else answers.
+fn pick(highlighted: &mut usize, count: usize, key: KeyEvent) -> Pick {
+    match key.code {
+        KeyCode::Left | KeyCode::BackTab => *highlighted = (*highlighted + count - 1) % count,
+        KeyCode::Right | KeyCode::Tab => *highlighted = (*highlighted + 1) % count,
+        KeyCode::Enter => return Pick::Chosen(*highlighted),
+        KeyCode::Esc => return Pick::Cancelled,
+        _ => {}
+    }
+    Pick::Nothing
+}
+
+fn confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Popup::Confirm(confirm)) = &mut model.popup else {
+        return Vec::new();
+    };
+    let count = confirm.answers.len();
+    let answer = match pick(&mut confirm.highlighted, count, key) {
+        Pick::Nothing => return Vec::new(),
+        Pick::Chosen(i) => confirm.answers[i].1.clone(),
+        // Esc is "no": back to the form for a form's question, else close.
+        Pick::Cancelled if is_about_form(confirm) => Answer::BackToForm,
+        Pick::Cancelled => Answer::Keep,
+    };
+    model.popup = None;
+    match answer {
+        Answer::Keep => Vec::new(),
+        Answer::BackToForm => {
+            model.popup = model.last_form.take().map(Popup::Editor);
+            Vec::new()
+        }
+        Answer::DiscardForm => {
+            model.last_form = None;
+            Vec::new()
+        }
+        Answer::Logout(account) => {
+            if let Some(row) = model.row_mut(&account) {
+                row.activity = Activity::LoggingOut;
+            }
+            vec![Command::Logout(account)]
+        }
+        Answer::ReplaceUser(account) => {
+            model.popup = Some(Popup::Login {
+                account: account.clone(),
+                stage: LoginStage::Starting,
+            });
+            if let Some(row) = model.row_mut(&account) {
+                row.activity = Activity::LoggingIn;
+            }
+            vec![Command::Login {
+                account,
+                replace_user: true,
+            }]
+        }
+    }
+}
+
+fn is_about_form(confirm: &Confirm) -> bool {
+    confirm
+        .answers
+        .iter()
+        .any(|(_, a)| *a == Answer::BackToForm)
+}
+
+fn inspector_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let selected = model
+        .accounts
+        .get(model.selected)
+        .filter(|_| model.setup == Setup::Ready)
+        .map(|r| r.name.clone());
+    let Some(Popup::Inspector(inspector)) = &mut model.popup else {
+        return Vec::new();
+    };
+    if inspector.issuer_input.is_some() {
+        return issuer_key(inspector, key);
+    }
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
+        KeyCode::Down | KeyCode::Char('j') => inspector.scroll = inspector.scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => inspector.scroll = inspector.scroll.saturating_sub(1),
+        KeyCode::Char('u') if inspector.token.is_some() => {
+            inspector.issuer_input = Some(Default::default())
+        }
+        KeyCode::Char('a') => {
+            if let (Some(token), Some(account)) = (inspector.token.clone(), selected) {
+                return vec![Command::VerifyPasted {
+                    token,
+                    against: VerifyAgainst::Account(account),
+                }];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The issuer URL typed in the inspector.
+fn issuer_key(inspector: &mut Inspector, key: KeyEvent) -> Vec<Command> {
+    let Some(input) = &mut inspector.issuer_input else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => inspector.issuer_input = None,
+        KeyCode::Enter => {
+            let issuer = input.text().trim().to_string();
+            inspector.issuer_input = None;
+            if let Some(token) = inspector.token.clone() {
+                return vec![Command::VerifyPasted {
+                    token,
+                    against: VerifyAgainst::Issuer(issuer),
+                }];
+            }
+        }
+        _ => {
+            if let Edit::Refused(c) = input.key(key, |c| !c.is_whitespace()) {
+                inspector.note = Some(format!("'{c}' is not part of a URL; type the issuer URL"));
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Popup::Editor(form)) = &mut model.popup else {
+        return Vec::new();
+    };
+    match form.key(key) {
+        editor::Step::Stay => {}
+        editor::Step::Cancel if form.is_filled() => {
+            // A filled form is not thrown away on one key.
+            let Some(Popup::Editor(form)) = model.popup.take() else {
+                return Vec::new();
+            };
+            model.last_form = Some(form);
+            model.popup = Some(Popup::Confirm(Confirm::discard_form()));
+        }
+        editor::Step::Cancel => model.popup = None,
+        editor::Step::Review(after) => {
+            let account = form.account.text().trim().to_string();
+            let action = match form.mode {
+                editor::Mode::Add => ReviewAction::Add { account },
+                editor::Mode::Change { .. } => ReviewAction::Change {
+                    account,
+                    provider_changed: form.provider_changed(),
+                },
+            };
+            let mut review = Review::new(
+                action,
+                Some((**form).clone()),
+                &form.path,
+                form.before.clone(),
+                after,
+            );
+            if matches!(form.mode, editor::Mode::Change { .. }) && form.scopes_changed() {
+                review
+                    .notes
+                    .push("the new scopes take effect at the next login (press l)".into());
+            }
+            model.popup = Some(Popup::Review(Box::new(review)));
+        }
+    }
+    Vec::new()
+}
+
+/// ↑↓ scroll the diff; the answers are picked with ← → and Enter; Esc goes back.
+fn review_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Popup::Review(review)) = &mut model.popup else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => review.scroll = review.scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => review.scroll = review.scroll.saturating_sub(1),
+        _ => {}
+    }
+    let answers = review.answers();
+    let answer = match pick(&mut review.highlighted, answers.len(), key) {
+        Pick::Nothing => return Vec::new(),
+        Pick::Chosen(i) => answers[i].1,
+        Pick::Cancelled => ReviewAnswer::Back,
+    };
+    if answer == ReviewAnswer::Back {
+        model.popup = review.editor.take().map(Popup::Editor);
+        return Vec::new();
+    }
+    let Some(Popup::Review(review)) = model.popup.take() else {
+        return Vec::new();
+    };
+    write_reviewed(model, *review, answer)
+}
+
+/// The commands that write a reviewed change, logging the account out first where its
+/// tokens cannot stay.
+fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -> Vec<Command> {
+    let file = review.path.display().to_string();
+    let (account, select, mut done) = match &review.action {
+        ReviewAction::Add { account } => (
+            account.clone(),
+            Some(account.clone()),
+            format!("Added '{account}' to {file}"),
+        ),
+        ReviewAction::Change {
+            account,
+            provider_changed,
+        } => (
+            account.clone(),
+            Some(account.clone()),
+            if *provider_changed {
+                format!("Moved '{account}' to its new provider in {file}; press l to log in there")
+            } else {
+                format!("Saved the changes to '{account}' in {file}")
+            },
+        ),
+        ReviewAction::Remove { account } => (
+            account.clone(),
+            None,
+            format!("Removed '{account}' from {file}"),
+        ),
+    };
+    for note in &review.notes {
+        done.push_str("; ");
+        done.push_str(note);
+    }
+    let login = matches!(
+        answer,
+        ReviewAnswer::Write { login: true } | ReviewAnswer::Revoke { login: true }
+    );
+    let write = ConfigWrite {
+        path: review.path.clone(),
+        before: review.before.clone(),
+        after: review.after.clone(),
+        done,
+        select,
+        login,
+    };
+    // The form comes back if the write fails, so nothing typed is lost.
+    model.last_form = review.editor.take();
+    let tokens_go = matches!(
+        answer,
+        ReviewAnswer::Revoke { .. } | ReviewAnswer::DeleteOnly
+    );
+    let holds_tokens = model
+        .row_mut(&account)
+        .is_some_and(|row| row.tokens.is_some() || !row.loaded);
+    if tokens_go && holds_tokens {
+        if let Some(row) = model.row_mut(&account) {
+            row.activity = Activity::LoggingOut;
+        }
+        return vec![Command::LogoutThenWrite {
+            account,
+            revoke: matches!(answer, ReviewAnswer::Revoke { .. }),
+            write,
+        }];
+    }
+    vec![Command::SaveConfig(write)]
+}
+
+fn login_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    let Some(Popup::Login { account, stage }) = &model.popup else {
+        return Vec::new();
+    };
+    match (key.code, stage) {
+        (KeyCode::Esc, _) => {
+            let account = account.clone();
+            model.popup = None;
+            if let Some(row) = model.row_mut(&account) {
+                row.activity = Activity::Idle;
+            }
+            model.info(format!("Login to '{account}' cancelled"));
+            vec![Command::CancelLogin]
+        }
+        (
+            KeyCode::Char('o'),
+            LoginStage::Device {
+                verification_uri,
+                complete,
+                ..
+            },
+        ) => vec![Command::OpenBrowser(
+            complete.clone().unwrap_or_else(|| verification_uri.clone()),
+        )],
+        (KeyCode::Char('o'), LoginStage::Browser { url }) => {
+            vec![Command::OpenBrowser(url.clone())]
+        }
+        (KeyCode::Char('c'), LoginStage::Device { user_code, .. }) => vec![Command::Copy {
+            what: "the user code".into(),
+            text: Secret::new(user_code.clone()),
+            clear_after: None,
+        }],
+        _ => Vec::new(),
+    }
+}
