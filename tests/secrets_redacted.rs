@@ -126,6 +126,7 @@ fn the_account_editor_never_shows_a_client_secret_in_debug() {
         done: String::new(),
         select: None,
         login: false,
+        offer_provider_removal: None,
     });
     assert_redacted("Command::SaveConfig", format!("{write:?}"));
     let read = Outcome::ConfigRead {

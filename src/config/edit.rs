@@ -59,6 +59,8 @@ pub struct AccountDraft {
     pub flow: Option<Flow>,
     /// `None`: the provider's scopes.
     pub scopes: Option<Vec<String>>,
+    /// Changes to the (existing) provider's issuer, client ID and secret.
+    pub provider_edit: Option<ProviderEdit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,9 @@ pub fn change_account(
         )));
     }
     let provider = add_provider(&config, &mut doc, &draft.provider)?;
+    if let Some(edit) = &draft.provider_edit {
+        provider::apply(&mut doc, edit)?;
+    }
     let table = section(&mut doc, "accounts")?
         .get_mut(&draft.name)
         .and_then(Item::as_table_like_mut)
@@ -474,6 +479,9 @@ fn add_provider(
 fn check(name: &str, what: &str) -> Result<(), EditError> {
     check_name(name).map_err(|m| EditError::Rejected(format!("{what} name '{name}' {m}")))
 }
+
+mod provider;
+pub use provider::{ProviderEdit, left_unused, remove_provider};
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,9 @@
 //! from a preset), an account name, a flow and scopes. Plain data and pure functions; the
 //! config text it edits comes in through a message and leaves through a command.
 
-use crate::config::edit::{self, AccountDraft, ConfigText, DiffLine, NewProvider, ProviderDraft};
+use crate::config::edit::{
+    self, AccountDraft, ConfigText, DiffLine, NewProvider, ProviderDraft, ProviderEdit,
+};
 use crate::config::{Config, Flow, preset, presets};
 use crate::secret::Secret;
 use crate::tui::text_input::{Edit, TextInput};
@@ -85,6 +87,8 @@ pub struct Editor {
     pub original_provider: Option<String>,
     /// The values the form opened with: a form that differs is not discarded unasked.
     opened_with: Vec<String>,
+    /// The `issuer` key of the account's provider table as written (Change mode).
+    original_issuer: Option<String>,
 }
 
 /// What a key did to the form.
@@ -137,6 +141,7 @@ impl Editor {
             error: None,
             original_provider: None,
             opened_with: Vec::new(),
+            original_issuer: None,
         };
         if let Mode::Change { account } = &mode {
             let existing = config.account(account).map_err(|e| e.to_string())?;
@@ -147,18 +152,27 @@ impl Editor {
                 .iter()
                 .position(|c| matches!(c, Choice::Existing { name, .. } if *name == existing.provider.name))
                 .unwrap_or(0);
-            let provider_flow = existing.provider.flow.unwrap_or(Flow::Browser);
-            editor.flow = if existing.flow == provider_flow {
-                0
-            } else {
-                FLOWS
-                    .iter()
-                    .position(|f| *f == Some(existing.flow))
-                    .unwrap_or(0)
+            // What the file says, not what the config makes of it: an explicit
+            // `flow = "browser"` equal to the provider's stays written.
+            let raw = Raw::read(text_of(&editor.before), account, &existing.provider.name);
+            editor.flow = match raw.flow {
+                Some(flow) => FLOWS.iter().position(|f| *f == Some(flow)).unwrap_or(0),
+                None => 0,
             };
-            if existing.scopes != existing.provider.scopes {
-                editor.scopes = TextInput::new(existing.scopes.join(" "));
+            if let Some(scopes) = raw.scopes {
+                editor.scopes = TextInput::new(scopes.join(" "));
             }
+            editor.issuer = TextInput::new(raw.issuer.clone().unwrap_or_default());
+            editor.client_id = TextInput::new(existing.provider.client_id.clone());
+            editor.client_secret = TextInput::masked(
+                existing
+                    .provider
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_string())
+                    .unwrap_or_default(),
+            );
+            editor.original_issuer = raw.issuer;
             editor.focus = Field::Provider;
         }
         editor.name_after_preset();
@@ -193,6 +207,20 @@ impl Editor {
         self.opened_with.get(7).map(String::as_str) != Some(self.scopes.text())
     }
 
+    /// The provider's issuer or client ID is being changed: tokens issued before are
+    /// bound to the old ones and are not used any more.
+    pub fn provider_server_changed(&self) -> bool {
+        self.edits_original_provider()
+            && (self.opened_with.get(3).map(String::as_str) != Some(self.issuer.text())
+                || self.opened_with.get(4).map(String::as_str) != Some(self.client_id.text()))
+    }
+
+    /// A change of an account that stays with its provider: that provider's issuer,
+    /// client ID and secret can be changed too.
+    fn edits_original_provider(&self) -> bool {
+        matches!(self.mode, Mode::Change { .. }) && !self.provider_changed()
+    }
+
     /// A change that moves the account to another provider: its tokens cannot follow.
     pub fn provider_changed(&self) -> bool {
         let chosen = match self.choice() {
@@ -213,6 +241,13 @@ impl Editor {
             fields.push(Field::Account);
         }
         fields.push(Field::Provider);
+        if self.edits_original_provider() {
+            if self.original_issuer.is_some() {
+                fields.push(Field::Issuer);
+            }
+            fields.push(Field::ClientId);
+            fields.push(Field::ClientSecret);
+        }
         if let Some(Choice::Preset { key, .. }) = self.choice() {
             fields.push(Field::ProviderName);
             if let Some(p) = preset(key) {
@@ -510,7 +545,21 @@ impl Editor {
             .split_whitespace()
             .map(str::to_string)
             .collect();
+        let provider_edit = match (&provider, self.edits_original_provider()) {
+            (ProviderDraft::Existing(name), true) => Some(ProviderEdit {
+                name: name.clone(),
+                issuer: self
+                    .original_issuer
+                    .as_ref()
+                    .map(|_| self.issuer.text().trim().to_string()),
+                client_id: self.client_id.text().trim().to_string(),
+                client_secret: Some(Secret::new(self.client_secret.text().trim()))
+                    .filter(|s| !s.is_empty()),
+            }),
+            _ => None,
+        };
         Ok(AccountDraft {
+            provider_edit,
             name: self.account.text().trim().to_string(),
             provider,
             flow: FLOWS[self.flow],
@@ -531,6 +580,49 @@ impl Editor {
         }
         .map(ConfigText::from)
         .map_err(|e| e.to_string())
+    }
+}
+
+fn text_of(text: &Option<ConfigText>) -> &str {
+    text.as_deref().unwrap_or_default()
+}
+
+/// What an account's and its provider's tables say as written.
+#[derive(Default)]
+struct Raw {
+    flow: Option<Flow>,
+    scopes: Option<Vec<String>>,
+    issuer: Option<String>,
+}
+
+impl Raw {
+    fn read(text: &str, account: &str, provider: &str) -> Self {
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            return Self::default();
+        };
+        let table = |section: &str, name: &str| {
+            doc.get(section)
+                .and_then(|s| s.get(name))
+                .and_then(|t| t.as_table())
+                .cloned()
+        };
+        let account = table("accounts", account).unwrap_or_default();
+        let provider = table("providers", provider).unwrap_or_default();
+        Self {
+            flow: account
+                .get("flow")
+                .and_then(|f| f.as_str())
+                .and_then(Flow::parse),
+            scopes: account.get("scopes").and_then(|s| s.as_array()).map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            }),
+            issuer: provider
+                .get("issuer")
+                .and_then(|i| i.as_str())
+                .map(str::to_string),
+        }
     }
 }
 
@@ -591,6 +683,10 @@ pub enum ReviewAction {
     Remove {
         account: String,
     },
+    /// Remove a provider table no account uses any more (offered after a removal).
+    RemoveProvider {
+        provider: String,
+    },
 }
 
 impl Review {
@@ -633,6 +729,9 @@ impl Review {
                 ("…and log in", Revoke { login: true }),
                 ("Delete here only, write", DeleteOnly),
             ],
+            ReviewAction::RemoveProvider { .. } => {
+                vec![("Keep it", Back), ("Remove it", Write { login: false })]
+            }
             ReviewAction::Remove { .. } => vec![
                 ("Keep the account", Back),
                 ("Revoke and remove", Revoke { login: false }),

@@ -98,6 +98,8 @@ pub struct ConfigWrite {
     pub select: Option<String>,
     /// Start its login afterwards.
     pub login: bool,
+    /// Then offer to remove this provider table, which no account uses any more.
+    pub offer_provider_removal: Option<String>,
 }
 
 /// The accounts of the config as just loaded.

@@ -203,6 +203,11 @@ fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     .notes
                     .push("the new scopes take effect at the next login (press l)".into());
             }
+            if form.provider_server_changed() {
+                review.notes.push(
+                    "tokens issued by the old issuer or client are not used any more: log the provider's accounts in again".into(),
+                );
+            }
             model.popup = Some(Popup::Review(Box::new(review)));
         }
     }
@@ -262,6 +267,19 @@ fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -
             None,
             format!("Removed '{account}' from {file}"),
         ),
+        ReviewAction::RemoveProvider { provider } => (
+            String::new(),
+            None,
+            format!("Removed the provider '{provider}' from {file}"),
+        ),
+    };
+    let offer_provider_removal = match &review.action {
+        ReviewAction::Remove { account } => crate::config::edit::left_unused(
+            &review.path,
+            review.before.as_deref().unwrap_or_default(),
+            account,
+        ),
+        _ => None,
     };
     for note in &review.notes {
         done.push_str("; ");
@@ -278,6 +296,7 @@ fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -
         done,
         select,
         login,
+        offer_provider_removal,
     };
     // The form comes back if the write fails, so nothing typed is lost.
     model.last_form = review.editor.take();

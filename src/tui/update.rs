@@ -306,6 +306,19 @@ fn config_saved(
     model.last_form = None;
     use_config(model, reloaded, write.select.clone());
     model.info(write.done.clone());
+    if let Some(provider) = &write.offer_provider_removal
+        && let Ok(after) = crate::config::edit::remove_provider(&write.path, &write.after, provider)
+    {
+        model.popup = Some(Popup::Review(Box::new(Review::new(
+            ReviewAction::RemoveProvider {
+                provider: provider.clone(),
+            },
+            None,
+            &write.path,
+            Some(write.after.clone()),
+            after.into(),
+        ))));
+    }
     let mut commands = vec![Command::LoadAll];
     if write.login
         && let Some(name) = write.select

@@ -27,6 +27,7 @@ fn path() -> PathBuf {
 
 fn draft(name: &str, provider: ProviderDraft) -> AccountDraft {
     AccountDraft {
+        provider_edit: None,
         name: name.into(),
         provider,
         flow: None,

@@ -161,3 +161,109 @@ fn a_new_provider_is_not_named_like_one_in_the_file() {
     press(&mut editor, KeyCode::Tab);
     assert_eq!(editor.error, None);
 }
+
+const EXPLICIT: &str = r#"[providers.corp]
+# the IdP
+issuer = "https://idp.exmaple"   # a typo
+client_id = "tokdek"
+flow = "browser"
+
+[accounts.alice]
+provider = "corp"
+flow = "browser"   # as the provider's, but written
+scopes = ["openid"]
+"#;
+
+#[test]
+fn keys_the_user_did_not_touch_stay_as_written() {
+    let mut editor = Editor::open(
+        &path(),
+        Some(EXPLICIT.into()),
+        Mode::Change {
+            account: "alice".into(),
+        },
+    )
+    .expect("opens");
+    assert_eq!(editor.shown(Field::Flow), "browser", "the written flow");
+    // Change only the client ID.
+    editor.focus = Field::ClientId;
+    press(&mut editor, KeyCode::End);
+    type_text(&mut editor, "x");
+    let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
+        panic!("no review: {:?}", editor.error);
+    };
+    assert!(
+        after.contains("flow = \"browser\"   # as the provider's, but written"),
+        "{}",
+        after.as_str()
+    );
+    assert!(
+        after.contains("scopes = [\"openid\"]"),
+        "{}",
+        after.as_str()
+    );
+    assert!(
+        after.contains("client_id = \"tokdekx\""),
+        "{}",
+        after.as_str()
+    );
+}
+
+#[test]
+fn e_fixes_a_providers_issuer_client_and_secret() {
+    let mut editor = Editor::open(
+        &path(),
+        Some(EXPLICIT.into()),
+        Mode::Change {
+            account: "alice".into(),
+        },
+    )
+    .expect("opens");
+    assert_eq!(
+        editor.fields(),
+        [
+            Field::Provider,
+            Field::Issuer,
+            Field::ClientId,
+            Field::ClientSecret,
+            Field::Flow,
+            Field::Scopes
+        ]
+    );
+    assert_eq!(editor.issuer, "https://idp.exmaple");
+    editor.focus = Field::Issuer;
+    // Ctrl-U clears the line; no letter is inserted.
+    editor.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    assert_eq!(editor.issuer, "");
+    type_text(&mut editor, "https://idp.example");
+    editor.focus = Field::ClientId;
+    editor.key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
+    type_text(&mut editor, "tokdeck");
+    editor.focus = Field::ClientSecret;
+    type_text(&mut editor, "s3cret");
+    assert!(editor.provider_server_changed());
+    let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
+        panic!("no review: {:?}", editor.error);
+    };
+    let after = after.as_str();
+    assert!(
+        after.contains("# the IdP\nissuer = \"https://idp.example\"   # a typo\n"),
+        "{after}"
+    );
+    assert!(after.contains("client_id = \"tokdeck\"\n"), "{after}");
+    assert!(after.contains("client_secret = \"s3cret\""), "{after}");
+}
+
+#[test]
+fn a_character_a_field_does_not_take_is_named() {
+    let mut editor = Editor::open(&path(), Some(CONFIG.into()), Mode::Add).expect("opens");
+    type_text(&mut editor, "bob work");
+    assert_eq!(editor.account, "bobwork");
+    type_text(&mut editor, " ");
+    let error = editor.error.clone().unwrap_or_default();
+    assert_eq!(
+        error,
+        "Account name takes letters, digits, '-', '_' and '.'; a space is not one of them"
+    );
+    assert!(editor.is_filled());
+}

@@ -760,6 +760,7 @@ fn a_failed_write_is_reported_and_the_list_stays() {
         done: "done".into(),
         select: None,
         login: false,
+        offer_provider_removal: None,
     };
     let commands = update(
         &mut m,
@@ -950,4 +951,70 @@ fn a_reload_keeps_the_selected_account() {
         }))),
     );
     assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("b"));
+}
+
+#[test]
+fn a_filled_form_asks_before_it_is_thrown_away() {
+    let mut m = model(vec![row("a", None)]);
+    m.config_path = "/cfg/config.toml".into();
+    update(&mut m, config_read(ConfigPurpose::Add, Some(CONFIG)));
+    // An untouched form closes on Esc.
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.popup.is_none());
+    update(&mut m, config_read(ConfigPurpose::Add, Some(CONFIG)));
+    update(&mut m, ch('b'));
+    update(&mut m, key(KeyCode::Esc));
+    assert!(matches!(m.popup, Some(Popup::Confirm(_))), "asks");
+    // Esc (no) goes back to the form with what was typed.
+    update(&mut m, key(KeyCode::Esc));
+    let Some(Popup::Editor(form)) = &m.popup else {
+        panic!("back in the form: {:?}", m.popup);
+    };
+    assert_eq!(form.account, "b");
+    update(&mut m, key(KeyCode::Esc));
+    update(&mut m, key(KeyCode::Right));
+    update(&mut m, key(KeyCode::Enter));
+    assert!(m.popup.is_none(), "discarded");
+    assert!(m.last_form.is_none());
+}
+
+#[test]
+fn removing_the_last_account_of_a_provider_offers_its_table_too() {
+    let mut m = model(vec![row("a", None)]);
+    m.config_path = "/cfg/config.toml".into();
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Remove("a".into()), Some(CONFIG)),
+    );
+    update(&mut m, key(KeyCode::Right));
+    let commands = update(&mut m, key(KeyCode::Enter));
+    let [Command::SaveConfig(write)] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(write.offer_provider_removal.as_deref(), Some("idp"));
+    update(
+        &mut m,
+        Msg::Done(Outcome::ConfigSaved {
+            write: write.clone(),
+            result: Ok(super::super::event::Reloaded {
+                rows: vec![],
+                clipboard_clear: None,
+                here: None,
+            }),
+        }),
+    );
+    let Some(Popup::Review(review)) = &m.popup else {
+        panic!("the provider is offered: {:?}", m.popup);
+    };
+    assert!(
+        matches!(&review.action, ReviewAction::RemoveProvider { provider } if provider == "idp")
+    );
+    assert!(
+        !review.after.contains("[providers.idp]"),
+        "{}",
+        review.after.as_str()
+    );
+    // Its first answer keeps it.
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert!(m.popup.is_none());
 }

@@ -70,6 +70,7 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
         } => format!(" Change '{account}' "),
         ReviewAction::Change { account, .. } => format!(" Move '{account}' to another provider "),
         ReviewAction::Remove { account } => format!(" Remove '{account}' "),
+        ReviewAction::RemoveProvider { provider } => format!(" Remove the provider '{provider}'? "),
     };
     let keys = " ← → choose  Enter confirms  ↑↓ scroll  Esc back ";
     let mut lines = vec![Line::raw(format!(
@@ -99,6 +100,9 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
     }
     lines.push(Line::raw(""));
     let note = match &review.action {
+        ReviewAction::RemoveProvider { provider } => format!(
+            "No account uses '{provider}' any more. Removing its table removes its client secret from the file too."
+        ),
         ReviewAction::Remove { account } => format!(
             "Revoking ends its tokens at the provider and deletes them here; removing without revoking only deletes them here. `tokdeck token {account}` stops working."
         ),
