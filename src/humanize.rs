@@ -20,7 +20,8 @@ pub fn duration(d: chrono::Duration) -> String {
 /// `in 4m 12s` or `2m 10s ago`.
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let d = at - now;
-    if d.num_seconds() >= 0 {
+    // A time that has just passed (or is now) is "0s ago", never "in 0s".
+    if d.num_milliseconds() > 0 {
         format!("in {}", duration(d))
     } else {
         format!("{} ago", duration(d))
@@ -61,5 +62,8 @@ mod tests {
             format!("{} (in 4m 12s)", at.format("%Y-%m-%d %H:%M:%S UTC"))
         );
         assert_eq!(relative(now - D::seconds(130), now), "2m 10s ago");
+        assert_eq!(relative(now, now), "0s ago");
+        assert_eq!(relative(now - D::milliseconds(400), now), "0s ago");
+        assert_eq!(relative(now + D::seconds(5), now), "in 5s");
     }
 }

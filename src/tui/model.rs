@@ -277,6 +277,15 @@ pub enum Level {
 pub struct Status {
     pub text: String,
     pub level: Level,
+    /// When it was said: news fades after [`Status::NEWS_FOR`].
+    pub at: DateTime<Utc>,
+    /// The manual refresh of this account is what it is about (`r`).
+    pub refreshing: Option<String>,
+}
+
+impl Status {
+    /// How long a piece of news stays on the status line.
+    pub const NEWS_FOR: Duration = Duration::from_secs(8);
 }
 
 impl Model {
@@ -336,6 +345,8 @@ impl Model {
         self.status = Some(Status {
             text: text.into(),
             level: Level::Info,
+            at: self.now,
+            refreshing: None,
         });
     }
 
@@ -343,6 +354,8 @@ impl Model {
         self.status = Some(Status {
             text: text.into(),
             level: Level::Error,
+            at: self.now,
+            refreshing: None,
         });
     }
 }

@@ -35,6 +35,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
 /// store now and then.
 fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     model.now = now;
+    // News fades; errors stay until the next key.
+    if model.status.as_ref().is_some_and(|s| {
+        s.level == super::model::Level::Info
+            && s.refreshing.is_none()
+            && (now - s.at).to_std().unwrap_or_default() >= super::model::Status::NEWS_FOR
+    }) {
+        model.status = None;
+    }
     let mut commands = Vec::new();
     for row in &mut model.accounts {
         if row.activity != Activity::Idle || row.needs_login || !row.auto_refreshes() {
@@ -113,10 +121,27 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                 return Vec::new();
             };
             row.activity = Activity::Idle;
+            let asked = model
+                .status
+                .as_ref()
+                .is_some_and(|s| s.refreshing.as_deref() == Some(account.as_str()));
+            let Some(row) = model.row_mut(&account) else {
+                return Vec::new();
+            };
             match result {
                 Ok(tokens) => {
                     row.last_refresh = Some(now);
-                    return accept_tokens(row, tokens);
+                    let left = tokens
+                        .remaining(now)
+                        .map(|d| {
+                            format!(": access token valid for {}", crate::humanize::duration(d))
+                        })
+                        .unwrap_or_default();
+                    let commands = accept_tokens(row, tokens);
+                    if asked {
+                        model.info(format!("Refreshed '{account}'{left}"));
+                    }
+                    return commands;
                 }
                 Err(Failure {
                     message,
@@ -125,7 +150,10 @@ fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
                 }) => {
                     row.needs_login = true;
                     row.retry = None;
-                    row.last_error = Some(message);
+                    row.last_error = Some(message.clone());
+                    if asked {
+                        model.error(format!("Refresh of '{account}' failed: {message}"));
+                    }
                 }
                 Err(Failure { message, .. }) => {
                     let attempt = row.retry.map_or(1, |r| r.attempt + 1);
@@ -499,6 +527,14 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
 }
 
 fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
+    // A key is the user moving on: an error about what came before no longer applies.
+    if model
+        .status
+        .as_ref()
+        .is_some_and(|s| s.level == super::model::Level::Error)
+    {
+        model.status = None;
+    }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         model.quit = true;
         return cancel_login_if_any(model);
@@ -643,6 +679,10 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
     }
     row.activity = Activity::Refreshing;
     row.retry = None;
+    model.info(format!("Refreshing '{name}'…"));
+    if let Some(status) = &mut model.status {
+        status.refreshing = Some(name.clone());
+    }
     vec![Command::Refresh {
         account: name,
         seen: None,

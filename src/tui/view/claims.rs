@@ -12,27 +12,26 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use serde_json::Value;
 
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
-    let (title, token) = match model.claims.source {
-        TokenChoice::Access => (
-            " Claims: access token (t: ID token, J/K scroll) ",
-            model
-                .selected_row()
-                .and_then(|r| r.tokens.as_ref())
-                .map(|t| t.access_token.expose()),
-        ),
-        TokenChoice::Id => (
-            " Claims: ID token (t: access token, J/K scroll) ",
-            model
-                .selected_row()
-                .and_then(|r| r.tokens.as_ref())
-                .and_then(|t| t.id_token.as_ref())
-                .map(|t| t.expose()),
-        ),
-    };
+    let tokens = model.selected_row().and_then(|r| r.tokens.as_ref());
+    let id_token = tokens.and_then(|t| t.id_token.as_ref());
     let trust = model.selected_row().and_then(|r| r.trust.as_ref());
-    let checked = match model.claims.source {
-        TokenChoice::Access => trust.and_then(|t| t.access.as_ref()),
-        TokenChoice::Id => trust.and_then(|t| t.id.as_ref()),
+    // Without an ID token, `t` shows the access token rather than nothing.
+    let (title, token, checked) = match (model.claims.source, id_token) {
+        (TokenChoice::Id, Some(id)) => (
+            " Claims: ID token (t: access token, J/K scroll) ",
+            Some(id.expose()),
+            trust.and_then(|t| t.id.as_ref()),
+        ),
+        (TokenChoice::Id, None) if tokens.is_some() => (
+            " Claims: access token (the account holds no ID token) ",
+            tokens.map(|t| t.access_token.expose()),
+            trust.and_then(|t| t.access.as_ref()),
+        ),
+        _ => (
+            " Claims: access token (t: ID token, J/K scroll) ",
+            tokens.map(|t| t.access_token.expose()),
+            trust.and_then(|t| t.access.as_ref()),
+        ),
     };
     let lines = match token {
         None => vec![Line::styled(
