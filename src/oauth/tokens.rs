@@ -55,7 +55,7 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
 
 /// The tokens of one account, with absolute times computed from the local clock when
 /// the response arrived (not from the JWT's `exp`, which a skewed provider clock distorts).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSet {
     pub access_token: Secret,
     pub token_type: String,

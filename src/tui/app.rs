@@ -1,15 +1,13 @@
 //! The run loop only: draw, wait for the next message, update, execute the commands.
 //! Background work runs as tokio tasks that report back through the one channel.
 
-use super::event::VerifyAgainst;
 use super::event::{Command, ConfigWrite, Failure, LoginProgress, Msg, Outcome, Reloaded};
 use super::model::Model;
-use super::model::{Checked, Trust};
 use super::update::update;
 use super::view;
 use crate::clipboard::Clipboard;
 use crate::config::Paths;
-use crate::engine::{Engine, EngineError, LoginObserver, Want};
+use crate::engine::{Engine, EngineError, LoginObserver};
 use crate::oauth::device::DeviceAuthorization;
 use crate::secret::Secret;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
@@ -30,7 +28,7 @@ fn file_stamp(path: &std::path::Path) -> FileStamp {
         .and_then(|m| Some((m.modified().ok()?, m.len())))
 }
 
-struct Runtime {
+pub(super) struct Runtime {
     engine: Option<Arc<Engine>>,
     /// The config file as it was when last loaded.
     config_stamp: FileStamp,
@@ -109,7 +107,7 @@ fn spawn_ticks(tx: UnboundedSender<Msg>) {
     });
 }
 
-fn failure(error: EngineError) -> Failure {
+pub(super) fn failure(error: EngineError) -> Failure {
     Failure {
         needs_login: matches!(
             error,
@@ -153,6 +151,18 @@ impl LoginObserver for Observer {
 }
 
 impl Runtime {
+    pub(super) fn engine(&self) -> Option<Arc<Engine>> {
+        self.engine.clone()
+    }
+
+    pub(super) fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    pub(super) fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
     fn execute(&mut self, command: Command, terminal: &mut impl std::io::Write) {
         let tx = self.tx.clone();
         let done = move |outcome| {
@@ -187,150 +197,14 @@ impl Runtime {
                     done(Outcome::ConfigChanged(result));
                 }
             }
-            Command::LoadAll => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
-                    for account in names {
-                        let result = engine
-                            .load_bound(&account)
-                            .await
-                            .map(|r| r.map(Box::new))
-                            .map_err(|e| e.to_string());
-                        done(Outcome::Loaded { account, result });
-                    }
-                });
-            }
-            Command::Refresh { account, seen } => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                let want = seen.map_or(Want::Always, Want::Replace);
-                tokio::spawn(async move {
-                    let result = engine.refresh_with(&account, want).await.map_err(failure);
-                    done(Outcome::Refreshed { account, result });
-                });
-            }
-            Command::Logout(account) => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let result = engine
-                        .logout(&account, crate::engine::LogoutOptions::default())
-                        .await
-                        .map(|r| r.notes)
-                        .map_err(|e| e.to_string());
-                    done(Outcome::LoggedOut { account, result });
-                });
-            }
-            Command::Verify(account) => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let Ok(Some(record)) = engine.load(&account).await else {
-                        return;
-                    };
-                    let check = |token: String| {
-                        let engine = engine.clone();
-                        let account = account.clone();
-                        async move {
-                            match engine.verify(&account, &token, false).await {
-                                Ok((verdict, risks)) => Checked {
-                                    verdict: Ok(verdict),
-                                    risks,
-                                },
-                                Err(e) => Checked {
-                                    verdict: Err(e.to_string()),
-                                    risks: Vec::new(),
-                                },
-                            }
-                        }
-                    };
-                    let access = Some(check(record.tokens.access_token.expose().to_string()).await);
-                    let id = match &record.tokens.id_token {
-                        Some(t) => Some(check(t.expose().to_string()).await),
-                        None => None,
-                    };
-                    done(Outcome::Verified {
-                        account,
-                        trust: Trust { access, id },
-                    });
-                });
-            }
-            Command::VerifyPasted { token, against } => {
-                let engine = self.engine.clone();
-                let paths = self.paths.clone();
-                tokio::spawn(async move {
-                    let header = match crate::jwt::decode(token.expose()) {
-                        Ok(crate::jwt::Decoded::Jwt { header, .. }) => header,
-                        _ => serde_json::Value::Null,
-                    };
-                    let result = match against {
-                        VerifyAgainst::Account(account) => match engine {
-                            Some(engine) => engine
-                                .verify(&account, token.expose(), true)
-                                .await
-                                .map_err(|e| e.to_string()),
-                            None => Err("no accounts are configured".to_string()),
-                        },
-                        VerifyAgainst::Issuer(issuer) => match crate::oauth::Http::real() {
-                            Ok(http) => crate::oauth::jwks::verify_with_issuer(
-                                &http,
-                                &paths,
-                                &issuer,
-                                token.expose(),
-                            )
-                            .await
-                            .map(|(verdict, jwks)| {
-                                (verdict, crate::jwt::verify::risks(&header, Some(&jwks)))
-                            })
-                            .map_err(|e| e.to_string()),
-                            Err(e) => Err(e.to_string()),
-                        },
-                    };
-                    done(Outcome::InspectorChecked(match result {
-                        Ok((verdict, risks)) => Checked {
-                            verdict: Ok(verdict),
-                            risks,
-                        },
-                        Err(e) => Checked {
-                            verdict: Err(e),
-                            risks: Vec::new(),
-                        },
-                    }));
-                });
-            }
-            Command::Introspect(account) => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let result = engine
-                        .introspect(&account, false)
-                        .await
-                        .map_err(|e| e.to_string());
-                    done(Outcome::ProviderJson {
-                        title: format!("Introspection of the access token of '{account}'"),
-                        result,
-                    });
-                });
-            }
-            Command::Userinfo(account) => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let result = engine.userinfo(&account).await.map_err(|e| e.to_string());
-                    done(Outcome::ProviderJson {
-                        title: format!("Userinfo of '{account}'"),
-                        result,
-                    });
-                });
-            }
+            Command::LoadAll
+            | Command::Refresh { .. }
+            | Command::Logout(_)
+            | Command::Verify { .. }
+            | Command::VerifyPasted { .. }
+            | Command::Introspect(_)
+            | Command::Userinfo(_)
+            | Command::LogoutThenWrite { .. } => super::effects::run(self, command),
             Command::ReadConfig(purpose) => {
                 let result = match std::fs::read_to_string(&self.paths.config_file) {
                     Ok(text) => Ok(Some(text.into())),
@@ -342,32 +216,6 @@ impl Runtime {
             Command::SaveConfig(write) => {
                 let result = self.save_config(&write);
                 done(Outcome::ConfigSaved { write, result });
-            }
-            Command::LogoutThenWrite {
-                account,
-                revoke,
-                write,
-            } => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    let result = if revoke {
-                        engine
-                            .logout(&account, crate::engine::LogoutOptions::default())
-                            .await
-                            .map(|r| r.notes)
-                    } else {
-                        engine.forget(&account).await.map(|()| {
-                            vec!["its tokens were deleted here without revoking them".to_string()]
-                        })
-                    };
-                    done(Outcome::LoggedOutForWrite {
-                        account,
-                        result: result.map_err(|e| e.to_string()),
-                        write,
-                    });
-                });
             }
             Command::Login {
                 account,

@@ -47,6 +47,8 @@ pub enum Outcome {
     BrowserFailed(String),
     Verified {
         account: String,
+        /// The access token of the tokens judged.
+        access_token: Secret,
         trust: Trust,
     },
     InspectorChecked(Checked),
@@ -160,8 +162,11 @@ pub enum Command {
         clear_after: Option<Duration>,
     },
     OpenBrowser(String),
-    /// Check the signatures of the account's stored tokens.
-    Verify(String),
+    /// Check the signatures of these tokens of the account (the ones its row holds).
+    Verify {
+        account: String,
+        tokens: Box<TokenSet>,
+    },
     /// Check a pasted token against an account's provider or a typed issuer.
     VerifyPasted {
         token: Secret,

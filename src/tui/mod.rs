@@ -2,10 +2,12 @@
 
 mod app;
 pub mod editor;
+mod effects;
 pub mod event;
 mod input;
 pub mod keys;
 pub mod model;
+mod outcomes;
 mod popup_keys;
 pub mod schedule;
 pub mod text_input;

@@ -107,6 +107,13 @@ impl AccountRow {
         }
     }
 
+    /// Fresh tokens, or another process's login: the row's trouble is over.
+    pub fn clear_trouble(&mut self) {
+        self.needs_login = false;
+        self.retry = None;
+        self.last_error = None;
+    }
+
     /// The dashboard refreshes this account on its own.
     pub fn auto_refreshes(&self) -> bool {
         self.tokens

@@ -1,7 +1,10 @@
 use super::*;
 use crate::config::Flow;
+use crate::config::edit::ConfigText;
 use crate::oauth::TokenSet;
 use crate::store::TokenRecord;
+use crate::tui::editor::ReviewAction;
+use crate::tui::event::{ConfigWrite, Failure, LoginProgress, Outcome};
 use crate::tui::model::{AccountRow, LoginStage, Popup, TokenStatus};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -571,7 +574,7 @@ fn new_tokens_are_verified_in_the_background() {
             ))))),
         }),
     );
-    assert_eq!(commands, vec![Command::Verify("a".into())]);
+    assert_eq!(commands, vec![verify("a", tokens("t1", 0, 600, true))]);
     let trust = crate::tui::model::Trust {
         access: Some(crate::tui::model::Checked {
             verdict: Ok(crate::jwt::verify::Verdict::Invalid),
@@ -579,18 +582,36 @@ fn new_tokens_are_verified_in_the_background() {
         }),
         id: None,
     };
-    update(
-        &mut m,
-        Msg::Done(Outcome::Verified {
-            account: "a".into(),
-            trust: trust.clone(),
-        }),
-    );
-    assert_eq!(m.accounts[0].trust, Some(trust));
+    update(&mut m, verified("a", "t1", trust.clone()));
+    assert_eq!(m.accounts[0].trust, Some(trust.clone()));
     // A refresh brings new tokens: the old verdict is dropped and a new check asked for.
     let commands = update(&mut m, refreshed("a", Ok(tokens("t2", 10, 600, true))));
-    assert_eq!(commands, vec![Command::Verify("a".into())]);
+    assert_eq!(commands, vec![verify("a", tokens("t2", 10, 600, true))]);
     assert_eq!(m.accounts[0].trust, None);
+    // The check of the old tokens finishes late: its verdict is not shown for the new ones.
+    update(&mut m, verified("a", "t1", trust.clone()));
+    assert_eq!(m.accounts[0].trust, None, "a verdict for t1 is not t2's");
+    let good = crate::tui::model::Trust {
+        access: None,
+        id: None,
+    };
+    update(&mut m, verified("a", "t2", good.clone()));
+    assert_eq!(m.accounts[0].trust, Some(good));
+}
+
+fn verify(account: &str, tokens: TokenSet) -> Command {
+    Command::Verify {
+        account: account.into(),
+        tokens: Box::new(tokens),
+    }
+}
+
+fn verified(account: &str, access: &str, trust: crate::tui::model::Trust) -> Msg {
+    Msg::Done(Outcome::Verified {
+        account: account.into(),
+        access_token: Secret::new(access),
+        trust,
+    })
 }
 
 #[test]
@@ -844,7 +865,13 @@ fn removing_logs_out_first_and_keeps_the_account_if_that_fails() {
     );
     assert!(commands.is_empty());
     assert_eq!(m.accounts[0].activity, Activity::Idle);
-    assert!(m.status.clone().expect("status").text.contains("press f"));
+    assert!(
+        m.status
+            .clone()
+            .expect("status")
+            .text
+            .contains("without revoking")
+    );
 
     // Logged out: the config is written next.
     let commands = update(

@@ -1,0 +1,195 @@
+//! Engine work the dashboard's commands start: each runs in a background task through
+//! [`spawn`] and reports its outcome on the one event channel.
+
+use super::app::Runtime;
+use super::event::{Command, Msg, Outcome, VerifyAgainst};
+use super::model::{Checked, Trust};
+use crate::engine::{Engine, EngineError, LogoutOptions, Want};
+use crate::oauth::TokenSet;
+use crate::secret::Secret;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Where a task's outcomes go.
+#[derive(Clone)]
+pub(super) struct Done(UnboundedSender<Msg>);
+
+impl Done {
+    pub(super) fn send(&self, outcome: Outcome) {
+        let _ = self.0.send(Msg::Done(outcome));
+    }
+}
+
+/// Runs `work` on the engine in the background (nothing when there is no config yet).
+fn spawn<F, Fut>(runtime: &Runtime, work: F)
+where
+    F: FnOnce(Arc<Engine>, Done) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(engine) = runtime.engine() else {
+        return;
+    };
+    tokio::spawn(work(engine, Done(runtime.sender())));
+}
+
+/// The commands that are engine work.
+pub(super) fn run(runtime: &Runtime, command: Command) {
+    match command {
+        Command::LoadAll => spawn(runtime, |engine, done| async move {
+            let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
+            for account in names {
+                let result = engine
+                    .load_bound(&account)
+                    .await
+                    .map(|r| r.map(Box::new))
+                    .map_err(|e| e.to_string());
+                done.send(Outcome::Loaded { account, result });
+            }
+        }),
+        Command::Refresh { account, seen } => spawn(runtime, |engine, done| async move {
+            let want = seen.map_or(Want::Always, Want::Replace);
+            let result = engine
+                .refresh_with(&account, want)
+                .await
+                .map_err(super::app::failure);
+            done.send(Outcome::Refreshed { account, result });
+        }),
+        Command::Logout(account) => spawn(runtime, |engine, done| async move {
+            let result = engine
+                .logout(&account, LogoutOptions::default())
+                .await
+                .map(|r| r.notes)
+                .map_err(|e| e.to_string());
+            done.send(Outcome::LoggedOut { account, result });
+        }),
+        Command::Verify { account, tokens } => spawn(runtime, |engine, done| async move {
+            let trust = verify(&engine, &account, &tokens).await;
+            done.send(Outcome::Verified {
+                account,
+                access_token: tokens.access_token.clone(),
+                trust,
+            });
+        }),
+        Command::VerifyPasted { token, against } => {
+            let paths = runtime.paths().clone();
+            let engine = runtime.engine();
+            let done = Done(runtime.sender());
+            tokio::spawn(async move {
+                let checked = verify_pasted(engine, &paths, &token, against).await;
+                done.send(Outcome::InspectorChecked(checked));
+            });
+        }
+        Command::Introspect(account) => spawn(runtime, |engine, done| async move {
+            let result = engine
+                .introspect(&account, false)
+                .await
+                .map_err(|e| e.to_string());
+            done.send(Outcome::ProviderJson {
+                title: format!("Introspection of the access token of '{account}'"),
+                result,
+            });
+        }),
+        Command::Userinfo(account) => spawn(runtime, |engine, done| async move {
+            let result = engine.userinfo(&account).await.map_err(|e| e.to_string());
+            done.send(Outcome::ProviderJson {
+                title: format!("Userinfo of '{account}'"),
+                result,
+            });
+        }),
+        Command::LogoutThenWrite {
+            account,
+            revoke,
+            write,
+        } => spawn(runtime, |engine, done| async move {
+            let result = if revoke {
+                engine
+                    .logout(&account, LogoutOptions::default())
+                    .await
+                    .map(|r| r.notes)
+            } else {
+                engine.forget(&account).await.map(|()| {
+                    vec!["its tokens were deleted here without revoking them".to_string()]
+                })
+            };
+            done.send(Outcome::LoggedOutForWrite {
+                account,
+                result: result.map_err(|e| e.to_string()),
+                write,
+            });
+        }),
+        _ => {}
+    }
+}
+
+/// The signature verdicts of exactly these tokens (those the row holds).
+async fn verify(engine: &Engine, account: &str, tokens: &TokenSet) -> Trust {
+    let check = |token: &Secret| {
+        let token = token.expose().to_string();
+        async move { checked(engine.verify(account, &token, false).await) }
+    };
+    let access = Some(check(&tokens.access_token).await);
+    let id = match &tokens.id_token {
+        Some(t) => Some(check(t).await),
+        None => None,
+    };
+    Trust { access, id }
+}
+
+fn checked(
+    result: Result<(crate::jwt::verify::Verdict, Vec<crate::jwt::verify::Risk>), EngineError>,
+) -> Checked {
+    match result {
+        Ok((verdict, risks)) => Checked {
+            verdict: Ok(verdict),
+            risks,
+        },
+        Err(e) => Checked {
+            verdict: Err(e.to_string()),
+            risks: Vec::new(),
+        },
+    }
+}
+
+/// A pasted token checked against an account's provider or a typed issuer.
+async fn verify_pasted(
+    engine: Option<Arc<Engine>>,
+    paths: &crate::config::Paths,
+    token: &Secret,
+    against: VerifyAgainst,
+) -> Checked {
+    let header = match crate::jwt::decode(token.expose()) {
+        Ok(crate::jwt::Decoded::Jwt { header, .. }) => header,
+        _ => serde_json::Value::Null,
+    };
+    let result = match against {
+        VerifyAgainst::Account(account) => match engine {
+            Some(engine) => engine
+                .verify(&account, token.expose(), true)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err("no accounts are configured".to_string()),
+        },
+        VerifyAgainst::Issuer(issuer) => match crate::oauth::Http::real() {
+            Ok(http) => {
+                crate::oauth::jwks::verify_with_issuer(&http, paths, &issuer, token.expose())
+                    .await
+                    .map(|(verdict, jwks)| {
+                        (verdict, crate::jwt::verify::risks(&header, Some(&jwks)))
+                    })
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    match result {
+        Ok((verdict, risks)) => Checked {
+            verdict: Ok(verdict),
+            risks,
+        },
+        Err(e) => Checked {
+            verdict: Err(e),
+            risks: Vec::new(),
+        },
+    }
+}

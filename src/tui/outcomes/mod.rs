@@ -1,0 +1,302 @@
+//! What finished background work does to the model, one function per family of
+//! outcomes: tokens (loaded, refreshed, verified, logged out), logins, the clipboard and
+//! the browser, provider answers; config reads and writes are in [`config`].
+
+mod config;
+
+use super::event::{Command, Failure, LoginProgress, Outcome};
+use super::model::{AccountRow, Activity, Confirm, LoginStage, Model, Popup, Retry};
+use super::schedule;
+use crate::oauth::TokenSet;
+use crate::store::TokenRecord;
+use chrono::Duration as ChronoDuration;
+
+pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
+    match outcome {
+        Outcome::Loaded { account, result } => loaded(model, &account, result),
+        Outcome::Refreshed { account, result } => refreshed(model, &account, result),
+        Outcome::Login { account, progress } => login_progress(model, account, progress),
+        Outcome::LoggedOut { account, result } => {
+            logged_out(model, &account, result);
+            Vec::new()
+        }
+        Outcome::Verified {
+            account,
+            access_token,
+            trust,
+        } => {
+            // A verdict for tokens the row no longer holds (a slow check that finished
+            // after a newer one) is dropped.
+            if let Some(row) = model.row_mut(&account)
+                && row.tokens.as_ref().map(|t| &t.access_token) == Some(&access_token)
+            {
+                row.trust = Some(trust);
+            }
+            Vec::new()
+        }
+        Outcome::ConfigRead { purpose, result } => config::read(model, purpose, result),
+        Outcome::LoggedOutForWrite {
+            account,
+            result,
+            write,
+        } => config::logged_out_for_write(model, &account, result, write),
+        Outcome::ConfigSaved { write, result } => config::saved(model, write, result),
+        Outcome::ConfigChanged(result) => config::changed(model, result),
+        other => {
+            elsewhere(model, other);
+            Vec::new()
+        }
+    }
+}
+
+/// The clipboard, the browser, the inspector and provider answers.
+fn elsewhere(model: &mut Model, outcome: Outcome) {
+    match outcome {
+        Outcome::Copied { what, result } => match result {
+            Ok(via) => {
+                let clear = model
+                    .clipboard_clear
+                    .map(|d| format!("; clears in {} s", d.as_secs()))
+                    .unwrap_or_default();
+                model.info(format!("Copied {what} to the clipboard ({via}){clear}"));
+            }
+            Err(e) => model.error(format!("Could not copy {what}: {e}")),
+        },
+        Outcome::BrowserFailed(e) => model.error(e),
+        Outcome::InspectorChecked(checked) => {
+            if let Some(Popup::Inspector(inspector)) = &mut model.popup {
+                inspector.checked = Some(checked);
+            }
+        }
+        Outcome::ProviderJson { title, result } => {
+            model.status = None;
+            model.popup = Some(Popup::Json {
+                title,
+                body: result,
+                scroll: 0,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The store was read for `account`.
+fn loaded(
+    model: &mut Model,
+    account: &str,
+    result: Result<Option<Box<TokenRecord>>, String>,
+) -> Vec<Command> {
+    let Some(row) = model.row_mut(account) else {
+        return Vec::new();
+    };
+    // Work in flight will report its own result.
+    if row.activity != Activity::Idle {
+        return Vec::new();
+    }
+    row.loaded = true;
+    let record = match result {
+        Ok(record) => record,
+        Err(e) => {
+            // Unreadable, or issued by another server than the one configured now:
+            // nothing of it may be shown, copied or refreshed.
+            row.tokens = None;
+            row.identity = None;
+            row.last_error = Some(e);
+            return Vec::new();
+        }
+    };
+    let changed = row.tokens.as_ref().map(|t| &t.access_token)
+        != record.as_ref().map(|r| &r.tokens.access_token);
+    if changed {
+        // Another process logged in or refreshed: that clears our trouble.
+        row.clear_trouble();
+    }
+    row.last_refresh = record.as_ref().and_then(|r| r.last_refresh);
+    if let Some(reason) = record.as_ref().and_then(|r| r.login_needed.clone()) {
+        row.needs_login = true;
+        row.last_error = Some(reason);
+    }
+    row.identity = record.as_ref().and_then(|r| r.identity.clone());
+    row.tokens = record.map(|r| r.tokens);
+    if changed {
+        return tokens_changed(row);
+    }
+    Vec::new()
+}
+
+/// A refresh (or a client-credentials fetch) ended.
+fn refreshed(model: &mut Model, account: &str, result: Result<TokenSet, Failure>) -> Vec<Command> {
+    let now = model.now;
+    // Said on the status line when the user asked for it (`r`).
+    let asked = model
+        .status
+        .as_ref()
+        .is_some_and(|s| s.refreshing.as_deref() == Some(account));
+    let Some(row) = model.row_mut(account) else {
+        return Vec::new();
+    };
+    row.activity = Activity::Idle;
+    let message = match result {
+        Ok(tokens) => {
+            row.last_refresh = Some(now);
+            let left = tokens
+                .remaining(now)
+                .map(|d| format!(": access token valid for {}", crate::humanize::duration(d)))
+                .unwrap_or_default();
+            let commands = accept_tokens(row, tokens);
+            if asked {
+                model.info(format!("Refreshed '{account}'{left}"));
+            }
+            return commands;
+        }
+        Err(Failure {
+            message,
+            needs_login: true,
+            ..
+        }) => {
+            row.needs_login = true;
+            row.retry = None;
+            row.last_error = Some(message.clone());
+            if asked {
+                model.error(format!("Refresh of '{account}' failed: {message}"));
+            }
+            return Vec::new();
+        }
+        Err(Failure { message, .. }) => message,
+    };
+    let attempt = row.retry.map_or(1, |r| r.attempt + 1);
+    let wait = schedule::backoff(attempt);
+    row.retry = Some(Retry {
+        attempt,
+        at: now + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::zero()),
+    });
+    let left = row
+        .tokens
+        .as_ref()
+        .and_then(|t| t.remaining(now))
+        .filter(|l| l.num_seconds() > 0);
+    row.last_error = Some(message.clone());
+    match left {
+        // Still valid: worth knowing, not alarming.
+        Some(left) => model.info(format!(
+            "could not refresh '{account}' ({message}); its token stays valid for {}, retrying in {} s",
+            crate::humanize::duration(left),
+            wait.as_secs()
+        )),
+        None => model.error(format!(
+            "refresh of '{account}' failed: {message}; retry {attempt} in {} s",
+            wait.as_secs()
+        )),
+    }
+    Vec::new()
+}
+
+fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, String>) {
+    if let Some(row) = model.row_mut(account) {
+        row.activity = Activity::Idle;
+        if result.is_ok() {
+            row.tokens = None;
+            row.identity = None;
+            row.clear_trouble();
+        }
+    }
+    match result {
+        Ok(notes) if notes.is_empty() => model.info(format!("Logged out of '{account}'")),
+        Ok(notes) => model.info(format!("Logged out of '{account}': {}", notes.join("; "))),
+        Err(e) => model.error(format!("Logout of '{account}' failed: {e}")),
+    }
+}
+
+/// Fresh tokens from a refresh or a login clear the row's trouble.
+pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::oauth::TokenSet) -> Vec<Command> {
+    row.tokens = Some(tokens);
+    row.loaded = true;
+    row.needs_login = false;
+    row.retry = None;
+    row.last_error = None;
+    tokens_changed(row)
+}
+
+/// New tokens: their old verdicts no longer apply; check the new ones.
+pub(super) fn tokens_changed(row: &mut AccountRow) -> Vec<Command> {
+    row.trust = None;
+    match &row.tokens {
+        Some(tokens) => vec![Command::Verify {
+            account: row.name.clone(),
+            tokens: Box::new(tokens.clone()),
+        }],
+        None => Vec::new(),
+    }
+}
+
+fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -> Vec<Command> {
+    let in_popup = matches!(&model.popup, Some(Popup::Login { account: a, .. }) if *a == account);
+    match progress {
+        LoginProgress::Device {
+            user_code,
+            verification_uri,
+            complete,
+            expires_in,
+        } => {
+            if in_popup {
+                model.popup = Some(Popup::Login {
+                    account,
+                    stage: LoginStage::Device {
+                        user_code,
+                        verification_uri,
+                        complete,
+                        expires_at: model.now
+                            + ChronoDuration::from_std(expires_in)
+                                .unwrap_or(ChronoDuration::zero()),
+                    },
+                });
+            }
+            Vec::new()
+        }
+        LoginProgress::Browser { url } => {
+            if !in_popup {
+                return Vec::new();
+            }
+            model.popup = Some(Popup::Login {
+                account,
+                stage: LoginStage::Browser { url: url.clone() },
+            });
+            vec![Command::OpenBrowser(url)]
+        }
+        LoginProgress::Finished(result) => {
+            if in_popup {
+                model.popup = None;
+            }
+            let Some(row) = model.row_mut(&account) else {
+                return Vec::new();
+            };
+            row.activity = Activity::Idle;
+            match result {
+                Ok(record) => {
+                    row.last_refresh = None;
+                    row.identity = record.identity.clone();
+                    let record = *record;
+                    let commands = accept_tokens(row, record.tokens);
+                    let who = record
+                        .identity
+                        .map(|i| format!(" as {}", i.who()))
+                        .unwrap_or_default();
+                    model.info(format!("Logged in to '{account}'{who}"));
+                    return commands;
+                }
+                Err(failure) if failure.other_person => {
+                    row.last_error = Some(failure.message.clone());
+                    model.popup = Some(Popup::Confirm(Confirm::replace_user(
+                        &account,
+                        &failure.message,
+                    )));
+                }
+                Err(failure) => {
+                    row.last_error = Some(failure.message.clone());
+                    model.error(format!("Login to '{account}' failed: {}", failure.message));
+                }
+            }
+            Vec::new()
+        }
+    }
+}
