@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
 
+// A message is moved once, through the channel, and dropped after `update`: 240 bytes
+// on the stack cost less than a heap allocation for every key and tick.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),

@@ -116,9 +116,11 @@ impl AccountRow {
 
     /// The dashboard refreshes this account on its own.
     pub fn auto_refreshes(&self) -> bool {
-        self.tokens
-            .as_ref()
-            .is_some_and(|t| t.refresh_token.is_some() || self.flow == Flow::ClientCredentials)
+        self.flow == Flow::ClientCredentials
+            || self
+                .tokens
+                .as_ref()
+                .is_some_and(|t| t.refresh_token.is_some())
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {

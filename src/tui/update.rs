@@ -47,7 +47,9 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
             (None, Some(tokens)) => {
                 schedule::refresh_at(tokens, &row.name).is_some_and(|at| now >= at)
             }
-            (None, None) => false,
+            // A service account needs no login: it gets its first token on its own, once
+            // the store has said it holds none.
+            (None, None) => row.loaded && row.flow == crate::config::Flow::ClientCredentials,
         };
         if due {
             row.activity = Activity::Refreshing;

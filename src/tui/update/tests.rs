@@ -1045,3 +1045,28 @@ fn removing_the_last_account_of_a_provider_offers_its_table_too() {
     assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
     assert!(m.popup.is_none());
 }
+
+#[test]
+fn service_accounts_get_their_first_token_without_a_login() {
+    let mut svc = AccountRow::new("svc", "idp", Flow::ClientCredentials);
+    svc.loaded = true;
+    let mut unread = AccountRow::new("svc2", "idp", Flow::ClientCredentials);
+    unread.loaded = false;
+    let mut m = model(vec![svc, unread, row("user", None)]);
+    let commands = tick(&mut m, 0);
+    assert_eq!(
+        commands,
+        vec![Command::Refresh {
+            account: "svc".into(),
+            seen: None
+        }],
+        "only the loaded service account, never the user account"
+    );
+    // It fails: the row says so, and the next try waits for the backoff.
+    update(&mut m, refreshed("svc", Err(fail("invalid_client", false))));
+    let svc = m.row_mut("svc").expect("row");
+    assert_eq!(svc.last_error.as_deref(), Some("invalid_client"));
+    assert!(svc.retry.is_some());
+    assert!(tick(&mut m, 1).is_empty(), "not before the backoff");
+    assert_eq!(tick(&mut m, 6).len(), 1, "retried");
+}

@@ -1,0 +1,207 @@
+//! What each field of the form is: its label, how it is shown, its hint, and which
+//! characters it takes.
+
+use super::{Choice, Editor, FLOWS, Field};
+use crate::config::Flow;
+use crate::config::edit::ConfigText;
+use crate::config::preset;
+use crate::tui::text_input::TextInput;
+
+impl Editor {
+    pub fn label(field: Field) -> String {
+        match field {
+            Field::Account => "Account name".into(),
+            Field::Provider => "Provider".into(),
+            Field::ProviderName => "Provider name".into(),
+            Field::Issuer => "Issuer URL".into(),
+            Field::Template("authorization_server") => "Auth server".into(),
+            Field::Template("base_url") => "Base URL".into(),
+            Field::Template(name) => {
+                let mut label = name.to_string();
+                label[..1].make_ascii_uppercase();
+                label
+            }
+            Field::ClientId => "Client ID".into(),
+            Field::ClientSecret => "Client secret".into(),
+            Field::Flow => "Flow".into(),
+            Field::Scopes => "Scopes".into(),
+        }
+    }
+
+    /// What a field holds, as shown (secrets masked).
+    pub fn shown(&self, field: Field) -> String {
+        match field {
+            Field::Account => self.account.text().to_string(),
+            Field::Provider => self.choice().map(Choice::label).unwrap_or_default(),
+            Field::ProviderName => self.provider_name.text().to_string(),
+            Field::Issuer => self.issuer.text().to_string(),
+            Field::Template(name) => self
+                .template
+                .get(name)
+                .map(|t| t.text().to_string())
+                .unwrap_or_default(),
+            Field::ClientId => self.client_id.text().to_string(),
+            Field::ClientSecret => "•".repeat(self.client_secret.text().chars().count()),
+            Field::Flow => match FLOWS[self.flow] {
+                Some(flow) => flow.to_string(),
+                None => format!("the provider's ({})", self.provider_flow()),
+            },
+            Field::Scopes => self.scopes.text().to_string(),
+        }
+    }
+
+    /// Where the cursor of a text field is, in characters (`None`: a choice field).
+    pub fn cursor(&self, field: Field) -> Option<usize> {
+        match field {
+            Field::Account => Some(self.account.cursor()),
+            Field::ProviderName => Some(self.provider_name.cursor()),
+            Field::Issuer => Some(self.issuer.cursor()),
+            Field::Template(name) => Some(self.template.get(name).map_or(0, |t| t.cursor())),
+            Field::ClientId => Some(self.client_id.cursor()),
+            Field::ClientSecret => Some(self.client_secret.cursor()),
+            Field::Scopes => Some(self.scopes.cursor()),
+            Field::Provider | Field::Flow => None,
+        }
+    }
+
+    /// A one-line explanation of the focused field.
+    pub fn hint(&self, field: Field) -> String {
+        match field {
+            Field::Account => "Letters, digits, '-', '_', '.'; used by `tokdeck token NAME`".into(),
+            Field::Provider => match self.choice() {
+                Some(Choice::Preset { description, .. }) => description.clone(),
+                _ => "← → pick a provider from your config, or a preset for a new one".into(),
+            },
+            Field::ProviderName => "The [providers.NAME] table to create".into(),
+            Field::Issuer => "https://… (discovery finds the endpoints)".into(),
+            Field::Template(name) => {
+                let default = self
+                    .preset_key()
+                    .and_then(preset)
+                    .and_then(|p| p.defaults.get(name).cloned());
+                match default {
+                    Some(d) => format!("Leave empty for '{d}'"),
+                    None => format!("Required by this preset ({name})"),
+                }
+            }
+            Field::ClientId => "The OAuth client you registered for tokdeck".into(),
+            Field::ClientSecret => {
+                "Only for confidential clients; stored in config.toml (0600 when new)".into()
+            }
+            Field::Flow => "← → device, browser or client_credentials".into(),
+            Field::Scopes => {
+                format!(
+                    "Space-separated; empty for the provider's: {}",
+                    self.provider_scopes().join(" ")
+                )
+            }
+        }
+    }
+
+    pub(super) fn preset_key(&self) -> Option<&str> {
+        match self.choice() {
+            Some(Choice::Preset { key, .. }) => Some(key),
+            _ => None,
+        }
+    }
+
+    pub(super) fn provider_flow(&self) -> Flow {
+        match self.choice() {
+            Some(Choice::Existing { flow, .. }) => *flow,
+            Some(Choice::Preset { key, .. }) => {
+                preset(key).and_then(|p| p.flow).unwrap_or(Flow::Browser)
+            }
+            None => Flow::Browser,
+        }
+    }
+
+    pub(super) fn provider_scopes(&self) -> Vec<String> {
+        match self.choice() {
+            Some(Choice::Existing { scopes, .. }) => scopes.clone(),
+            Some(Choice::Preset { key, .. }) => preset(key).map(|p| p.scopes).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn text_mut(&mut self, field: Field) -> Option<&mut TextInput> {
+        match field {
+            Field::Account => Some(&mut self.account),
+            Field::ProviderName => Some(&mut self.provider_name),
+            Field::Issuer => Some(&mut self.issuer),
+            Field::Template(name) => Some(self.template.entry(name).or_default()),
+            Field::ClientId => Some(&mut self.client_id),
+            Field::ClientSecret => Some(&mut self.client_secret),
+            Field::Scopes => Some(&mut self.scopes),
+            Field::Provider | Field::Flow => None,
+        }
+    }
+
+    /// Which characters a field takes, and how to say so.
+    pub(super) fn accepts(field: Field) -> (fn(char) -> bool, &'static str) {
+        match field {
+            Field::Account | Field::ProviderName => (
+                |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+                "letters, digits, '-', '_' and '.'",
+            ),
+            Field::Scopes => (|c| !c.is_control(), "scopes separated by spaces"),
+            Field::ClientSecret => (|c| !c.is_control(), "the secret as the provider shows it"),
+            _ => (|c| !c.is_whitespace(), "no spaces"),
+        }
+    }
+}
+
+pub(super) fn text_of(text: &Option<ConfigText>) -> &str {
+    text.as_deref().unwrap_or_default()
+}
+
+/// What an account's and its provider's tables say as written.
+#[derive(Default)]
+pub(super) struct Raw {
+    pub(super) flow: Option<Flow>,
+    pub(super) scopes: Option<Vec<String>>,
+    pub(super) issuer: Option<String>,
+}
+
+impl Raw {
+    pub(super) fn read(text: &str, account: &str, provider: &str) -> Self {
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            return Self::default();
+        };
+        let table = |section: &str, name: &str| {
+            doc.get(section)
+                .and_then(|s| s.get(name))
+                .and_then(|t| t.as_table())
+                .cloned()
+        };
+        let account = table("accounts", account).unwrap_or_default();
+        let provider = table("providers", provider).unwrap_or_default();
+        Self {
+            flow: account
+                .get("flow")
+                .and_then(|f| f.as_str())
+                .and_then(Flow::parse),
+            scopes: account.get("scopes").and_then(|s| s.as_array()).map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            }),
+            issuer: provider
+                .get("issuer")
+                .and_then(|i| i.as_str())
+                .map(str::to_string),
+        }
+    }
+}
+
+/// The note for a character a field does not take.
+pub(super) fn refused(field: Field, c: char, takes: &str) -> String {
+    let shown = if c == ' ' {
+        "a space".to_string()
+    } else {
+        format!("'{c}'")
+    };
+    format!(
+        "{} takes {takes}; {shown} is not one of them",
+        Editor::label(field)
+    )
+}
