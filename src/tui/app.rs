@@ -220,34 +220,34 @@ impl Runtime {
             Command::Login {
                 account,
                 replace_user,
-            } => {
-                let Some(engine) = self.engine.clone() else {
-                    return;
-                };
-                if let Some(previous) = self.login.take() {
-                    previous.abort();
-                }
-                let observer = Observer {
-                    tx: self.tx.clone(),
-                    account: account.clone(),
-                };
-                self.login = Some(tokio::spawn(async move {
-                    let result = engine
-                        .login(
-                            &account,
-                            crate::engine::LoginOptions {
-                                flow: None,
-                                replace_user,
-                            },
-                            &observer,
-                        )
-                        .await
-                        .map(Box::new)
-                        .map_err(failure);
-                    observer.send(LoginProgress::Finished(result));
-                }));
-            }
+            } => self.login(account, replace_user),
         }
+    }
+
+    /// Starts a login in the background (one at a time: a new one ends the last).
+    fn login(&mut self, account: String, replace_user: bool) {
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
+        if let Some(previous) = self.login.take() {
+            previous.abort();
+        }
+        let observer = Observer {
+            tx: self.tx.clone(),
+            account: account.clone(),
+        };
+        self.login = Some(tokio::spawn(async move {
+            let options = crate::engine::LoginOptions {
+                flow: None,
+                replace_user,
+            };
+            let result = engine
+                .login(&account, options, &observer)
+                .await
+                .map(Box::new)
+                .map_err(failure);
+            observer.send(LoginProgress::Finished(result));
+        }));
     }
 
     /// Loads the config again if its file changed since it was last read: `None` when

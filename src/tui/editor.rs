@@ -86,7 +86,7 @@ pub struct Editor {
     /// The provider of the account being changed, as it is in the file.
     pub original_provider: Option<String>,
     /// The values the form opened with: a form that differs is not discarded unasked.
-    opened_with: Vec<String>,
+    pub(super) opened_with: Vec<String>,
     /// The `issuer` key of the account's provider table as written (Change mode).
     original_issuer: Option<String>,
 }
@@ -180,44 +180,9 @@ impl Editor {
         Ok(editor)
     }
 
-    /// Every value of the form, as a list to compare.
-    fn values(&self) -> Vec<String> {
-        let mut values = vec![
-            self.account.text().to_string(),
-            self.provider.to_string(),
-            self.provider_name.text().to_string(),
-            self.issuer.text().to_string(),
-            self.client_id.text().to_string(),
-            self.client_secret.text().to_string(),
-            self.flow.to_string(),
-            self.scopes.text().to_string(),
-        ];
-        values.extend(self.template.values().map(|t| t.text().to_string()));
-        values
-    }
-
-    /// The user has typed or chosen something since the form opened.
-    pub fn is_filled(&self) -> bool {
-        self.values() != self.opened_with
-    }
-
-    /// The scopes as typed differ from what the account asks for now (a new login is
-    /// needed for them to take effect).
-    pub fn scopes_changed(&self) -> bool {
-        self.opened_with.get(7).map(String::as_str) != Some(self.scopes.text())
-    }
-
-    /// The provider's issuer or client ID is being changed: tokens issued before are
-    /// bound to the old ones and are not used any more.
-    pub fn provider_server_changed(&self) -> bool {
-        self.edits_original_provider()
-            && (self.opened_with.get(3).map(String::as_str) != Some(self.issuer.text())
-                || self.opened_with.get(4).map(String::as_str) != Some(self.client_id.text()))
-    }
-
     /// A change of an account that stays with its provider: that provider's issuer,
     /// client ID and secret can be changed too.
-    fn edits_original_provider(&self) -> bool {
+    pub(super) fn edits_original_provider(&self) -> bool {
         matches!(self.mode, Mode::Change { .. }) && !self.provider_changed()
     }
 

@@ -80,6 +80,13 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
                 done.send(Outcome::InspectorChecked(checked));
             });
         }
+        other => provider_work(runtime, other),
+    }
+}
+
+/// Questions to the provider and logouts before a config write.
+fn provider_work(runtime: &Runtime, command: Command) {
+    match command {
         Command::Introspect(account) => spawn(runtime, |engine, done| async move {
             let result = engine
                 .introspect(&account, false)

@@ -1,5 +1,5 @@
-//! What each field of the form is: its label, how it is shown, its hint, and which
-//! characters it takes.
+//! What each field of the form is: its label, how it is shown, its hint, which
+//! characters it takes; and whether the values differ from those the form opened with.
 
 use super::{Choice, Editor, FLOWS, Field};
 use crate::config::Flow;
@@ -8,6 +8,41 @@ use crate::config::preset;
 use crate::tui::text_input::TextInput;
 
 impl Editor {
+    /// Every value of the form, as a list to compare.
+    pub(super) fn values(&self) -> Vec<String> {
+        let mut values = vec![
+            self.account.text().to_string(),
+            self.provider.to_string(),
+            self.provider_name.text().to_string(),
+            self.issuer.text().to_string(),
+            self.client_id.text().to_string(),
+            self.client_secret.text().to_string(),
+            self.flow.to_string(),
+            self.scopes.text().to_string(),
+        ];
+        values.extend(self.template.values().map(|t| t.text().to_string()));
+        values
+    }
+
+    /// The user has typed or chosen something since the form opened.
+    pub fn is_filled(&self) -> bool {
+        self.values() != self.opened_with
+    }
+
+    /// The scopes as typed differ from what the account asks for now (a new login is
+    /// needed for them to take effect).
+    pub fn scopes_changed(&self) -> bool {
+        self.opened_with.get(7).map(String::as_str) != Some(self.scopes.text())
+    }
+
+    /// The provider's issuer or client ID is being changed: tokens issued before are
+    /// bound to the old ones and are not used any more.
+    pub fn provider_server_changed(&self) -> bool {
+        self.edits_original_provider()
+            && (self.opened_with.get(3).map(String::as_str) != Some(self.issuer.text())
+                || self.opened_with.get(4).map(String::as_str) != Some(self.client_id.text()))
+    }
+
     pub fn label(field: Field) -> String {
         match field {
             Field::Account => "Account name".into(),

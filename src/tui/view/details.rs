@@ -1,13 +1,25 @@
-//! The selected account: provider, flow, scopes, times, refresh state, last error.
+//! The selected account: provider, who it is, flow, scopes, times, refresh state, last
+//! error.
 
 use super::urgency_color;
 use crate::humanize;
-use crate::tui::model::Model;
+use crate::oauth::TokenSet;
+use crate::store::Identity;
+use crate::tui::model::{AccountRow, Model};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
+
+fn label(text: &str) -> Span<'static> {
+    Span::styled(format!("{text:<14}"), Style::new().fg(Color::DarkGray))
+}
+
+fn field(name: &str, value: String) -> Line<'static> {
+    Line::from(vec![label(name), Span::raw(value)])
+}
 
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     let block = Block::bordered().title(" Details ");
@@ -17,8 +29,6 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     };
     let now = model.now;
     let status = row.status(now);
-    let label = |text: &str| Span::styled(format!("{text:<14}"), Style::new().fg(Color::DarkGray));
-    let field = |name: &str, value: String| Line::from(vec![label(name), Span::raw(value)]);
     let mut lines = vec![
         Line::from(vec![
             label("account"),
@@ -34,20 +44,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         ),
     ];
     if let Some(identity) = &row.identity {
-        lines.push(field("who", identity.who().to_string()));
-        for (name, value) in [
-            ("name", &identity.name),
-            ("username", &identity.preferred_username),
-            ("email", &identity.email),
-        ] {
-            if let Some(value) = value.as_ref().filter(|v| v.as_str() != identity.who()) {
-                lines.push(field(name, value.clone()));
-            }
-        }
-        lines.push(field(
-            "subject",
-            format!("{}  at {}", identity.sub, identity.iss),
-        ));
+        lines.extend(who(identity));
     }
     if let Some(here) = model.here.as_ref().filter(|h| h.name == row.name) {
         lines.push(field(
@@ -57,61 +54,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     }
     match &row.tokens {
         None => lines.push(field("tokens", "none: press l to log in".into())),
-        Some(tokens) => {
-            lines.push(field(
-                "scopes",
-                if tokens.scopes.is_empty() {
-                    "-".into()
-                } else {
-                    tokens.scopes.join(" ")
-                },
-            ));
-            lines.push(field("token type", tokens.token_type.clone()));
-            lines.push(field("issued at", humanize::instant(tokens.issued_at, now)));
-            lines.push(field(
-                "expires at",
-                tokens
-                    .expires_at
-                    .map_or("never (no expires_in)".into(), |at| {
-                        humanize::instant(at, now)
-                    }),
-            ));
-            if let Some(skew) = tokens.exp_skew() {
-                lines.push(Line::from(vec![
-                    label("clock skew"),
-                    Span::styled(
-                        format!(
-                            "the token's exp is {} {} than expires_in says; check the clocks",
-                            humanize::duration(chrono::Duration::seconds(skew)),
-                            if skew > 0 { "later" } else { "earlier" }
-                        ),
-                        Style::new().fg(Color::Yellow),
-                    ),
-                ]));
-            }
-            lines.push(field(
-                "refresh token",
-                if tokens.refresh_token.is_some() {
-                    "held".into()
-                } else {
-                    "none".into()
-                },
-            ));
-            lines.push(field(
-                "last refresh",
-                row.last_refresh
-                    .map_or("-".into(), |at| humanize::instant(at, now)),
-            ));
-            let token = if model.reveal {
-                tokens.access_token.expose().to_string()
-            } else {
-                format!(
-                    "•••••••• ({} chars; v reveals)",
-                    tokens.access_token.expose().len()
-                )
-            };
-            lines.push(field("access token", token));
-        }
+        Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
     }
     if let Some(retry) = row.retry {
         lines.push(field(
@@ -135,4 +78,85 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// Who the account is: the short "who", the other names, and `sub` at `iss`.
+fn who(identity: &Identity) -> Vec<Line<'static>> {
+    let mut lines = vec![field("who", identity.who().to_string())];
+    for (name, value) in [
+        ("name", &identity.name),
+        ("username", &identity.preferred_username),
+        ("email", &identity.email),
+    ] {
+        if let Some(value) = value.as_ref().filter(|v| v.as_str() != identity.who()) {
+            lines.push(field(name, value.clone()));
+        }
+    }
+    lines.push(field(
+        "subject",
+        format!("{}  at {}", identity.sub, identity.iss),
+    ));
+    lines
+}
+
+fn token_lines(
+    row: &AccountRow,
+    tokens: &TokenSet,
+    now: DateTime<Utc>,
+    reveal: bool,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        field(
+            "scopes",
+            if tokens.scopes.is_empty() {
+                "-".into()
+            } else {
+                tokens.scopes.join(" ")
+            },
+        ),
+        field("token type", tokens.token_type.clone()),
+        field("issued at", humanize::instant(tokens.issued_at, now)),
+        field(
+            "expires at",
+            tokens
+                .expires_at
+                .map_or("never (no expires_in)".into(), |at| {
+                    humanize::instant(at, now)
+                }),
+        ),
+    ];
+    if let Some(skew) = tokens.exp_skew() {
+        lines.push(Line::from(vec![
+            label("clock skew"),
+            Span::styled(
+                format!(
+                    "the token's exp is {} {} than expires_in says; check the clocks",
+                    humanize::duration(chrono::Duration::seconds(skew)),
+                    if skew > 0 { "later" } else { "earlier" }
+                ),
+                Style::new().fg(Color::Yellow),
+            ),
+        ]));
+    }
+    let held = if tokens.refresh_token.is_some() {
+        "held"
+    } else {
+        "none"
+    };
+    lines.push(field("refresh token", held.into()));
+    lines.push(field(
+        "last refresh",
+        row.last_refresh
+            .map_or("-".into(), |at| humanize::instant(at, now)),
+    ));
+    let token = if reveal {
+        tokens.access_token.expose().to_string()
+    } else {
+        format!(
+            "•••••••• ({} chars; v reveals)",
+            tokens.access_token.expose().len()
+        )
+    };
+    lines.push(field("access token", token));
+    lines
 }

@@ -5,7 +5,7 @@ use super::{bigtext, centered, claims};
 use crate::humanize;
 use crate::tui::keys;
 use crate::tui::model::Confirm;
-use crate::tui::model::{LoginStage, Model, Popup};
+use crate::tui::model::{Inspector, LoginStage, Model, Popup};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -22,29 +22,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     let area = frame.area();
     match &model.popup {
         None => {}
-        Some(Popup::Help) => {
-            let help: Vec<(&str, &str)> = keys::KEYS
-                .iter()
-                .map(|b| (b.shown, b.help))
-                .chain(POPUP_HELP.iter().copied())
-                .collect();
-            let height = help.len() as u16 + 2;
-            let lines: Vec<Line> = help
-                .into_iter()
-                .map(|(k, v)| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:<12}"), Style::new().fg(Color::Yellow)),
-                        Span::raw(v),
-                    ])
-                })
-                .collect();
-            show(
-                frame,
-                centered(area, 76, height),
-                " Keys (Esc closes) ",
-                lines,
-            );
-        }
+        Some(Popup::Help) => help(frame, area),
         Some(Popup::Confirm(confirm)) => question(frame, area, confirm),
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
         Some(Popup::Editor(editor)) => super::editor::form(frame, area, editor),
@@ -70,50 +48,71 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                 *scroll,
             );
         }
-        Some(Popup::Inspector(inspector)) => {
-            let mut lines = match &inspector.decoded {
-                None => vec![Line::raw(
-                    "Paste a JWT (your terminal's paste key) to decode it.",
-                )],
-                Some(decoded) => {
-                    let mut lines =
-                        claims::trust_lines(inspector.checked.as_ref(), "a or u to verify");
-                    // The scrolling popup's width inside its borders.
-                    let columns = area.width.saturating_sub(8).max(20).saturating_sub(2);
-                    lines.extend(claims::lines(decoded, model.now, columns));
-                    lines
-                }
-            };
-            lines.push(Line::raw(""));
-            if let Some(input) = &inspector.issuer_input {
-                let yellow = Style::new().fg(Color::Yellow);
-                let mut spans = vec![Span::styled("issuer URL: ", yellow)];
-                spans.extend(super::with_cursor(input.text(), input.cursor(), yellow));
-                spans.push(Span::styled("   (Enter verifies, Esc cancels)", yellow));
-                lines.push(Line::from(spans));
-            }
-            if let Some(note) = &inspector.note {
-                lines.push(Line::styled(note.clone(), Style::new().fg(Color::Red)));
-            }
-            lines.push(Line::styled(
-                "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
-                Style::new().fg(Color::DarkGray),
-            ));
-            scrolling(
-                frame,
-                area,
-                match &inspector.checked {
-                    Some(crate::tui::model::Checked {
-                        verdict: Ok(v @ crate::jwt::verify::Verdict::Valid { .. }),
-                        ..
-                    }) => format!(" Inspector: {} ", v.describe()),
-                    _ => " Inspector: decoded, not verified ".to_string(),
-                },
-                lines,
-                inspector.scroll,
-            );
-        }
+        Some(Popup::Inspector(inspector)) => inspect(frame, model, area, inspector),
     }
+}
+
+/// Every key: the account list's from the key table, then the popups'.
+fn help(frame: &mut Frame, area: Rect) {
+    let help: Vec<(&str, &str)> = keys::KEYS
+        .iter()
+        .map(|b| (b.shown, b.help))
+        .chain(POPUP_HELP.iter().copied())
+        .collect();
+    let height = help.len() as u16 + 2;
+    let lines: Vec<Line> = help
+        .into_iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<12}"), Style::new().fg(Color::Yellow)),
+                Span::raw(v),
+            ])
+        })
+        .collect();
+    show(
+        frame,
+        centered(area, 76, height),
+        " Keys (Esc closes) ",
+        lines,
+    );
+}
+
+fn inspect(frame: &mut Frame, model: &Model, area: Rect, inspector: &Inspector) {
+    let mut lines = match &inspector.decoded {
+        None => vec![Line::raw(
+            "Paste a JWT (your terminal's paste key) to decode it.",
+        )],
+        Some(decoded) => {
+            let mut lines = claims::trust_lines(inspector.checked.as_ref(), "a or u to verify");
+            // The scrolling popup's width inside its borders.
+            let columns = area.width.saturating_sub(8).max(20).saturating_sub(2);
+            lines.extend(claims::lines(decoded, model.now, columns));
+            lines
+        }
+    };
+    lines.push(Line::raw(""));
+    if let Some(input) = &inspector.issuer_input {
+        let yellow = Style::new().fg(Color::Yellow);
+        let mut spans = vec![Span::styled("issuer URL: ", yellow)];
+        spans.extend(super::with_cursor(input.text(), input.cursor(), yellow));
+        spans.push(Span::styled("   (Enter verifies, Esc cancels)", yellow));
+        lines.push(Line::from(spans));
+    }
+    if let Some(note) = &inspector.note {
+        lines.push(Line::styled(note.clone(), Style::new().fg(Color::Red)));
+    }
+    lines.push(Line::styled(
+        "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
+        Style::new().fg(Color::DarkGray),
+    ));
+    let title = match &inspector.checked {
+        Some(crate::tui::model::Checked {
+            verdict: Ok(v @ crate::jwt::verify::Verdict::Valid { .. }),
+            ..
+        }) => format!(" Inspector: {} ", v.describe()),
+        _ => " Inspector: decoded, not verified ".to_string(),
+    };
+    scrolling(frame, area, title, lines, inspector.scroll);
 }
 
 /// A large popup whose text scrolls (inspector, provider JSON).
