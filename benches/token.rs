@@ -140,14 +140,144 @@ fn command_with(exe: &std::ffi::OsStr, like: &Command) -> Command {
     command
 }
 
+/// Every measurement's label, written once: the runs are registered and the report
+/// looks them up by these names, so a typo cannot make a row disappear.
+mod label {
+    pub const FLOOR: &str = "do-nothing binary";
+    pub const FILE: &str = "token, cached, file store";
+    pub const PRESET: &str = "token, cached, file store, preset provider";
+    pub const DIRECTORIES: &str = "token, cached, no account named (directories)";
+    pub const KEYRING: &str = "token, cached, keyring store";
+    pub const SECRET_TOOL: &str = "secret-tool lookup (libsecret)";
+    pub const GH: &str = "gh auth token";
+    pub const OIDC_TOKEN: &str = "oidc-token (oidc-agent)";
+    pub const ALT: &str = "token, cached, file store (TOKDECK_ALT_BIN)";
+    pub const ALT_FLOOR: &str = "do-nothing binary built the same way (TOKDECK_ALT_NOOP)";
+    pub const FORCED: &str = "forced refresh (token --min-valid 999999)";
+    pub const RAW_REFRESH: &str = "the provider's own refresh, raw HTTP";
+    pub const OIDC_FORCED: &str = "oidc-token -f";
+    pub const FRAME: &str = "dashboard first frame, 1,000 accounts";
+    pub const MARKER: &str = "a program printing the marker";
+    pub const DEVICE: &str = "device login: approval to tokens (median of 5)";
+    pub const INTERVAL: &str = "the polling interval";
+}
+
+/// The medians measured, by label; a label that was never measured is reported missing.
+#[derive(Default)]
+struct Results(Vec<(&'static str, Duration)>);
+
+impl Results {
+    fn extend(&mut self, runs: &[Run], times: Vec<Duration>) {
+        self.0.extend(runs.iter().map(|r| r.0).zip(times));
+    }
+
+    fn get(&self, name: &str) -> Option<Duration> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+    }
+
+    /// One line of the table, or why it is missing.
+    fn row(&self, name: &'static str, base: &'static str) {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        match (self.get(name), self.get(base)) {
+            (Some(value), Some(floor)) => println!(
+                "{name:<50} {:>7.2}ms {:>8.2}ms {:>6.2}x   (baseline: {base}; {:+.2} ms)",
+                ms(value),
+                ms(floor),
+                ms(value) / ms(floor),
+                ms(value) - ms(floor)
+            ),
+            (value, _) => println!(
+                "{name:<50} missing: {} not measured{}",
+                if value.is_none() { name } else { base },
+                missing_hint(if value.is_none() { name } else { base })
+            ),
+        }
+    }
+}
+
+fn missing_hint(name: &str) -> &'static str {
+    match name {
+        label::GH => " (apt-get install gh)",
+        label::OIDC_TOKEN | label::OIDC_FORCED => " (apt-get install oidc-agent-cli)",
+        label::ALT | label::ALT_FLOOR => " (set TOKDECK_ALT_BIN and TOKDECK_ALT_NOOP)",
+        _ => "",
+    }
+}
+
+/// What the measurements run against.
+struct Lab<'a> {
+    noop: std::path::PathBuf,
+    file_home: Home,
+    keyring_home: Home,
+    keyring: &'a KeyringSession,
+    in_project: std::path::PathBuf,
+    gh_dir: Option<std::path::PathBuf>,
+    oidc_env: Option<Vec<(String, String)>>,
+}
+
+impl Lab<'_> {
+    fn oidc_token(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("oidc-token");
+        command
+            .args(args)
+            .envs(self.oidc_env.iter().flatten().cloned());
+        command
+    }
+}
+
 fn main() {
     let scratch = tempfile::tempdir().expect("tempdir");
-    let noop = noop_binary(scratch.path());
     let provider = Provider::start(&["--access-ttl", "3600"]);
+    let keyring = KeyringSession::start();
+    let lab = lab(&scratch, &provider, &keyring);
+    let mut results = Results::default();
+    startup(&lab, &mut results);
+    refresh(&lab, &provider, &mut results);
+    first_frame(&scratch, &provider, &mut results);
+    let delays = device_login(&mut results);
+    if let Some(env) = &lab.oidc_env {
+        let _ = Command::new("oidc-agent")
+            .arg("-k")
+            .envs(env.iter().cloned())
+            .output();
+    }
 
+    println!(
+        "{:<50} {:>9} {:>10} {:>7}",
+        "measure (medians, interleaved runs)", "tokdeck", "baseline", "ratio"
+    );
+    for (name, base) in [
+        (label::FILE, label::FLOOR),
+        (label::PRESET, label::FLOOR),
+        (label::DIRECTORIES, label::PRESET),
+        (label::KEYRING, label::FLOOR),
+        (label::KEYRING, label::SECRET_TOOL),
+        (label::FILE, label::OIDC_TOKEN),
+        (label::FILE, label::GH),
+        (label::ALT, label::ALT_FLOOR),
+        (label::FORCED, label::RAW_REFRESH),
+        (label::FORCED, label::OIDC_FORCED),
+        (label::FRAME, label::MARKER),
+        (label::DEVICE, label::INTERVAL),
+    ] {
+        results.row(name, base);
+    }
+    let ms = |d: &Duration| (d.as_secs_f64() * 1e3).round();
+    println!(
+        "device login delays: {:?} ms against a 2000 ms interval",
+        delays.iter().map(ms).collect::<Vec<_>>()
+    );
+}
+
+/// Logged-in homes (file and keyring stores), and the peers when they are installed.
+fn lab<'a>(
+    scratch: &tempfile::TempDir,
+    provider: &Provider,
+    keyring: &'a KeyringSession,
+) -> Lab<'a> {
     // Plus an account on a preset provider (what the dashboard's `A` writes), whose
-    // config also reads the shipped preset.
-    // Its `directories` choose it for `tokdeck token` without an argument in `project`.
+    // config also reads the shipped preset; its `directories` choose it for `tokdeck
+    // token` without an argument in `project`.
     let project = scratch.path().join("project");
     let in_project = project.join("api/src");
     std::fs::create_dir_all(&in_project).expect("project dir");
@@ -159,156 +289,163 @@ fn main() {
         project.display()
     ));
     file_home.with_headless_user();
-    file_home.ok(&["login", "dev"]);
-    file_home.ok(&["login", "web-public"]);
-    file_home.ok(&["login", "preset-dev"]);
-
-    let keyring = KeyringSession::start();
+    for account in ["dev", "web-public", "preset-dev"] {
+        file_home.ok(&["login", account]);
+    }
     let mut keyring_home = Home::new(&provider.config());
     keyring_home.with_headless_user();
     for (k, v) in keyring.env() {
         keyring_home.set(&k, &v);
     }
     keyring_home.ok(&["login", "dev"]);
-    let keyring_service = format!("tokdeck:{}", keyring_home.path().display());
-
-    // gh (Debian package `gh`) reading a stored token from a hosts.yml.
-    let gh_dir = scratch.path().join("gh");
-    let gh = Command::new("gh").arg("--version").output().is_ok();
-    if gh {
-        std::fs::create_dir_all(&gh_dir).expect("gh dir");
-        std::fs::write(
-            gh_dir.join("hosts.yml"),
-            "github.com:\n    oauth_token: gho_0123456789abcdefghijklmnopqrstuvwxyz\n    user: tokdeck\n",
-        )
-        .expect("hosts.yml");
+    Lab {
+        noop: noop_binary(scratch.path()),
+        file_home,
+        keyring_home,
+        keyring,
+        in_project,
+        gh_dir: gh_home(scratch.path()),
+        oidc_env: oidc_agent(scratch.path(), provider),
     }
-    // oidc-agent (Debian `oidc-agent-cli`) logged in to the same provider, grant of its own.
-    let oidc_env: Option<Vec<(String, String)>> = Command::new("oidc-agent")
-        .arg("--version")
-        .output()
-        .is_ok()
-        .then(|| {
-            let lab = scratch.path().join("oidc-agent");
-            succeed(
-                Command::new(common::repo().join("scripts/oidc-agent-lab"))
-                    .arg(&provider.issuer)
-                    .arg(&lab),
-            );
-            std::fs::read_to_string(lab.join("env.sh"))
-                .expect("env.sh")
-                .trim()
-                .trim_start_matches("export ")
-                .split(' ')
-                .filter_map(|kv| {
-                    let (k, v) = kv.split_once('=')?;
-                    Some((k.to_string(), v.trim_matches('\'').to_string()))
-                })
-                .collect()
-        });
-    let oidc_token = |args: &[&str]| {
-        let mut command = Command::new("oidc-token");
-        command.args(args).envs(oidc_env.iter().flatten().cloned());
-        command
-    };
-    // Another build of tokdeck (for example scripts/build-static) and its own floor.
-    let alt = std::env::var_os("TOKDECK_ALT_BIN");
-    let alt_noop = std::env::var_os("TOKDECK_ALT_NOOP").unwrap_or_else(|| noop.clone().into());
+}
 
-    // 1. Start-up with a valid cached token, everything interleaved.
+/// gh (Debian package `gh`) reading a stored token from a hosts.yml.
+fn gh_home(scratch: &std::path::Path) -> Option<std::path::PathBuf> {
+    Command::new("gh").arg("--version").output().ok()?;
+    let dir = scratch.join("gh");
+    std::fs::create_dir_all(&dir).expect("gh dir");
+    std::fs::write(
+        dir.join("hosts.yml"),
+        "github.com:\n    oauth_token: gho_0123456789abcdefghijklmnopqrstuvwxyz\n    user: tokdeck\n",
+    )
+    .expect("hosts.yml");
+    Some(dir)
+}
+
+/// oidc-agent (Debian `oidc-agent-cli`) logged in to the same provider, grant of its own.
+fn oidc_agent(scratch: &std::path::Path, provider: &Provider) -> Option<Vec<(String, String)>> {
+    Command::new("oidc-agent").arg("--version").output().ok()?;
+    let lab = scratch.join("oidc-agent");
+    succeed(
+        Command::new(common::repo().join("scripts/oidc-agent-lab"))
+            .arg(&provider.issuer)
+            .arg(&lab),
+    );
+    Some(
+        std::fs::read_to_string(lab.join("env.sh"))
+            .expect("env.sh")
+            .trim()
+            .trim_start_matches("export ")
+            .split(' ')
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                Some((k.to_string(), v.trim_matches('\'').to_string()))
+            })
+            .collect(),
+    )
+}
+
+/// 1. Start-up with a valid cached token, every process interleaved.
+fn startup(lab: &Lab, results: &mut Results) {
+    let service = format!("tokdeck:{}", lab.keyring_home.path().display());
     let mut runs: Vec<Run> = vec![
         (
-            "do-nothing binary",
-            Box::new(|| succeed(&mut Command::new(&noop))),
+            label::FLOOR,
+            Box::new(|| succeed(&mut Command::new(&lab.noop))),
         ),
         (
-            "token, cached, file store",
-            Box::new(|| succeed(&mut file_home.command(&["token", "dev"]))),
+            label::FILE,
+            Box::new(|| succeed(&mut lab.file_home.command(&["token", "dev"]))),
         ),
         (
-            "token, cached, file store, preset provider",
-            Box::new(|| succeed(&mut file_home.command(&["token", "preset-dev"]))),
+            label::PRESET,
+            Box::new(|| succeed(&mut lab.file_home.command(&["token", "preset-dev"]))),
         ),
         (
-            "token, cached, file store, account from directories",
+            label::DIRECTORIES,
             Box::new(|| {
                 succeed(
-                    file_home
+                    lab.file_home
                         .command(&["token"])
-                        .current_dir(&in_project)
-                        .env("PWD", &in_project),
+                        .current_dir(&lab.in_project)
+                        .env("PWD", &lab.in_project),
                 )
             }),
         ),
         (
-            "token, cached, keyring store",
-            Box::new(|| succeed(&mut keyring_home.command(&["token", "dev"]))),
+            label::KEYRING,
+            Box::new(|| succeed(&mut lab.keyring_home.command(&["token", "dev"]))),
         ),
         (
-            "secret-tool lookup",
+            label::SECRET_TOOL,
             Box::new(|| {
                 succeed(
                     Command::new("secret-tool")
-                        .args(["lookup", "service", &keyring_service, "username", "dev"])
-                        .envs(keyring.env()),
+                        .args(["lookup", "service", &service, "username", "dev"])
+                        .envs(lab.keyring.env()),
                 )
             }),
         ),
     ];
-    if gh {
+    if let Some(dir) = &lab.gh_dir {
         runs.push((
-            "gh auth token",
-            Box::new(|| {
+            label::GH,
+            Box::new(move || {
                 succeed(
                     Command::new("gh")
                         .args(["auth", "token"])
-                        .env("GH_CONFIG_DIR", &gh_dir),
+                        .env("GH_CONFIG_DIR", dir),
                 )
             }),
         ));
     }
-    if oidc_env.is_some() {
+    if lab.oidc_env.is_some() {
         runs.push((
-            "oidc-token",
-            Box::new(|| succeed(&mut oidc_token(&["tokdeck"]))),
+            label::OIDC_TOKEN,
+            Box::new(|| succeed(&mut lab.oidc_token(&["tokdeck"]))),
         ));
     }
-    if let Some(alt) = &alt {
+    // Another build of tokdeck (for example scripts/build-static) and its own floor.
+    if let (Some(alt), Some(alt_noop)) = (
+        std::env::var_os("TOKDECK_ALT_BIN"),
+        std::env::var_os("TOKDECK_ALT_NOOP"),
+    ) {
+        let like = lab.file_home.command(&["token", "dev"]);
         runs.push((
-            "token, cached, file store, TOKDECK_ALT_BIN",
-            Box::new(|| {
-                succeed(&mut command_with(
-                    alt,
-                    &file_home.command(&["token", "dev"]),
-                ))
-            }),
+            label::ALT,
+            Box::new(move || succeed(&mut command_with(&alt, &like))),
         ));
         runs.push((
-            "TOKDECK_ALT_NOOP",
-            Box::new(|| succeed(&mut Command::new(&alt_noop))),
+            label::ALT_FLOOR,
+            Box::new(move || succeed(&mut Command::new(&alt_noop))),
         ));
     }
     // Start-up times are short and noisy: three times the rounds.
-    let startup = interleaved(3 * RUNS, &mut runs);
-    let startup: Vec<(&str, Duration)> = runs.iter().map(|r| r.0).zip(startup).collect();
-    drop(runs);
+    let times = interleaved(3 * RUNS, &mut runs);
+    results.extend(&runs, times);
+}
 
-    // 2. A forced refresh, beside the provider's own time for the same refresh (raw HTTP
-    //    on the `web-public` grant: same client, same scopes) and `oidc-token -f`.
-    let mut refresh_token = file_home.record("web-public")["tokens"]["refresh_token"]
+/// 2. A forced refresh, beside the provider's own time for the same refresh (raw HTTP
+///    on the `web-public` grant: same client, same scopes) and `oidc-token -f`.
+fn refresh(lab: &Lab, provider: &Provider, results: &mut Results) {
+    let mut refresh_token = lab.file_home.record("web-public")["tokens"]["refresh_token"]
         .as_str()
         .expect("refresh token")
         .to_string();
     let token_url = format!("{}/token", provider.issuer);
     let mut runs: Vec<Run> = vec![
         (
-            "token --min-valid 999999 (forced refresh)",
+            label::FORCED,
             Box::new(|| {
-                succeed(&mut file_home.command(&["token", "dev", "--min-valid", "999999"]))
+                succeed(
+                    &mut lab
+                        .file_home
+                        .command(&["token", "dev", "--min-valid", "999999"]),
+                )
             }),
         ),
         (
-            "the provider's own refresh (raw HTTP)",
+            label::RAW_REFRESH,
             Box::new(|| {
                 let body = format!(
                     "grant_type=refresh_token&client_id=tokdeck-public&refresh_token={refresh_token}"
@@ -320,23 +457,18 @@ fn main() {
             }),
         ),
     ];
-    if oidc_env.is_some() {
+    if lab.oidc_env.is_some() {
         runs.push((
-            "oidc-token -f",
-            Box::new(|| succeed(&mut oidc_token(&["-f", "tokdeck"]))),
+            label::OIDC_FORCED,
+            Box::new(|| succeed(&mut lab.oidc_token(&["-f", "tokdeck"]))),
         ));
     }
-    let refresh = interleaved(RUNS / 2, &mut runs);
-    let refresh: Vec<(&str, Duration)> = runs.iter().map(|r| r.0).zip(refresh).collect();
-    drop(runs);
-    if let Some(env) = &oidc_env {
-        let _ = Command::new("oidc-agent")
-            .arg("-k")
-            .envs(env.iter().cloned())
-            .output();
-    }
+    let times = interleaved(RUNS / 2, &mut runs);
+    results.extend(&runs, times);
+}
 
-    // 3. The dashboard's first frame with 1,000 accounts, from process start.
+/// 3. The dashboard's first frame with 1,000 accounts, from process start.
+fn first_frame(scratch: &tempfile::TempDir, provider: &Provider, results: &mut Results) {
     let mut config = provider.config();
     for i in 0..1000 {
         config.push_str(&format!(
@@ -359,9 +491,15 @@ fn main() {
     let tokdeck = env!("CARGO_BIN_EXE_tokdeck");
     let marker = marker.display().to_string();
     // Interleaved too; the time ends when the marker is on the screen (quitting is not timed).
-    let frames = interleaved_output(15, tokdeck, &marker, &env, &accounts);
+    let (frame, printed) = interleaved_output(15, tokdeck, &marker, &env, &accounts);
+    results.0.push((label::FRAME, frame));
+    results.0.push((label::MARKER, printed));
+}
 
-    // 4. Device login: approval (the headless user's browser exits) to tokens held (login exits).
+/// 4. Device login: approval (the headless user's browser exits) to tokens held (login
+///    exits), five times; returns the delays.
+fn device_login(results: &mut Results) -> Vec<Duration> {
+    let interval = Duration::from_secs(2);
     let device = Provider::start_plain(&["--access-ttl", "3600", "--device-interval", "2"]);
     let mut device_home = Home::new(&device.config());
     let browser = device_home.path().join("browser-stamp.sh");
@@ -398,120 +536,9 @@ fn main() {
         delays.push(Duration::from_secs_f64((done - approved).max(0.0)));
     }
     delays.sort();
-    let interval = Duration::from_secs(2);
-
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let get = |list: &[(&str, Duration)], name: &str| {
-        list.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
-    };
-    println!(
-        "{:<50} {:>9} {:>10} {:>7}",
-        "measure (medians, interleaved runs)", "tokdeck", "baseline", "ratio"
-    );
-    let row = |name: &str, value: Option<Duration>, base: Option<Duration>, base_name: &str| {
-        if let (Some(value), Some(base)) = (value, base) {
-            println!(
-                "{name:<50} {:>7.2}ms {:>8.2}ms {:>6.2}x   (baseline: {base_name}; {:+.2} ms)",
-                ms(value),
-                ms(base),
-                ms(value) / ms(base),
-                ms(value) - ms(base)
-            );
-        }
-    };
-    let file = get(&startup, "token, cached, file store");
-    let keyring_time = get(&startup, "token, cached, keyring store");
-    let floor = get(&startup, "do-nothing binary");
-    row(
-        "token, cached, file store",
-        file,
-        floor,
-        "do-nothing Rust binary",
-    );
-    row(
-        "token, cached, file store, preset provider",
-        get(&startup, "token, cached, file store, preset provider"),
-        floor,
-        "do-nothing Rust binary",
-    );
-    row(
-        "token, cached, no account named (directories)",
-        get(
-            &startup,
-            "token, cached, file store, account from directories",
-        ),
-        get(&startup, "token, cached, file store, preset provider"),
-        "the same account named",
-    );
-    row(
-        "token, cached, keyring store",
-        keyring_time,
-        floor,
-        "do-nothing Rust binary",
-    );
-    row(
-        "token, cached, keyring store",
-        keyring_time,
-        get(&startup, "secret-tool lookup"),
-        "secret-tool lookup (libsecret)",
-    );
-    row(
-        "token, cached, file store",
-        file,
-        get(&startup, "oidc-token"),
-        "oidc-token (oidc-agent)",
-    );
-    row(
-        "token, cached, file store",
-        file,
-        get(&startup, "gh auth token"),
-        "gh auth token",
-    );
-    row(
-        "token, cached, file store (TOKDECK_ALT_BIN)",
-        get(&startup, "token, cached, file store, TOKDECK_ALT_BIN"),
-        get(&startup, "TOKDECK_ALT_NOOP"),
-        "do-nothing binary built the same way",
-    );
-    let forced = get(&refresh, "token --min-valid 999999 (forced refresh)");
-    row(
-        "forced refresh (token --min-valid 999999)",
-        forced,
-        get(&refresh, "the provider's own refresh (raw HTTP)"),
-        "the provider's own refresh, raw HTTP",
-    );
-    row(
-        "forced refresh",
-        forced,
-        get(&refresh, "oidc-token -f"),
-        "oidc-token -f",
-    );
-    row(
-        "dashboard first frame, 1,000 accounts",
-        Some(frames.0),
-        Some(frames.1),
-        "a program printing the marker",
-    );
-    row(
-        "device login: approval to tokens (median of 5)",
-        Some(delays[delays.len() / 2]),
-        Some(interval),
-        "the polling interval",
-    );
-    if !gh {
-        println!("(gh not installed: apt-get install gh to compare with `gh auth token`)");
-    }
-    if oidc_env.is_none() {
-        println!(
-            "(oidc-agent not installed: apt-get install oidc-agent-cli to compare with `oidc-token`)"
-        );
-    }
-    println!(
-        "device login delays: {:?} ms (max {:.0} ms against a {} ms interval)",
-        delays.iter().map(|d| ms(*d).round()).collect::<Vec<_>>(),
-        ms(delays[delays.len() - 1]),
-        ms(interval)
-    );
+    results.0.push((label::DEVICE, delays[delays.len() / 2]));
+    results.0.push((label::INTERVAL, interval));
+    delays
 }
 
 /// Medians of the time to the first frame and of the marker program, interleaved.
