@@ -1,5 +1,5 @@
+use super::error::CliError;
 use crate::config::Paths;
-use crate::engine::EngineError;
 use crate::jwt::verify::{Risk, Verdict, risks, verify};
 use crate::jwt::{self, Decoded};
 use crate::oauth::Http;
@@ -20,12 +20,32 @@ pub enum KeySource {
     JwksUri(String),
 }
 
+/// `tokdeck decode`: the token from the argument or stdin, its keys from one source.
+pub async fn command(
+    config: Option<PathBuf>,
+    token: Option<String>,
+    account: Option<String>,
+    issuer: Option<String>,
+    jwks: Option<String>,
+) -> Result<(), CliError> {
+    let source = match (account, issuer, jwks) {
+        (Some(a), _, _) => KeySource::Account(a),
+        (_, Some(i), _) => KeySource::Issuer(i),
+        (_, _, Some(j)) => KeySource::JwksUri(j),
+        _ => KeySource::None,
+    };
+    if run(config, token, source).await? {
+        return Err(CliError::Unverified);
+    }
+    Ok(())
+}
+
 /// Prints the decoded token as JSON. Returns whether a requested verification failed.
-pub async fn run(
+async fn run(
     config: Option<PathBuf>,
     token: Option<String>,
     source: KeySource,
-) -> Result<bool, EngineError> {
+) -> Result<bool, CliError> {
     let token = match token {
         Some(t) => t,
         None => {
@@ -33,12 +53,12 @@ pub async fn run(
             std::io::stdin()
                 .take(MAX_TOKEN_BYTES + 1)
                 .read_to_string(&mut text)
-                .map_err(|e| EngineError::Usage(format!("cannot read a token from stdin: {e}")))?;
+                .map_err(|e| CliError::Usage(format!("cannot read a token from stdin: {e}")))?;
             text
         }
     };
     if token.len() as u64 >= MAX_TOKEN_BYTES {
-        return Err(EngineError::Usage(format!(
+        return Err(CliError::Usage(format!(
             "the input is over {} KiB; that is not a token",
             MAX_TOKEN_BYTES / 1024
         )));
@@ -55,11 +75,11 @@ pub async fn run(
         .map(str::trim_start)
         .unwrap_or(token);
     if token.is_empty() {
-        return Err(EngineError::Usage(
+        return Err(CliError::Usage(
             "no token given: pass it as an argument or on stdin".into(),
         ));
     }
-    let decoded = jwt::decode(token).map_err(|e| EngineError::Usage(e.to_string()))?;
+    let decoded = jwt::decode(token).map_err(|e| CliError::Usage(e.to_string()))?;
     let asked = !matches!(source, KeySource::None);
     let (verdict, risks) = match (&decoded, source) {
         (Decoded::Jwt { header, .. }, KeySource::None) => {
@@ -106,7 +126,7 @@ pub async fn run(
             "signature": verdict.word(),
         }),
     };
-    super::print_line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+    super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
     // Asked "can I trust it?": anything but a valid signature on a current token is a no.
     let failed = asked
         && (!matches!(verdict, Verdict::Valid { .. })
@@ -128,9 +148,9 @@ fn explained(claims: &Value) -> Map<String, Value> {
     out
 }
 
-fn caches(config: Option<PathBuf>) -> Result<(Paths, Http), EngineError> {
-    let paths = Paths::resolve(config.as_deref()).map_err(EngineError::Usage)?;
-    let http = Http::real().map_err(|e| EngineError::Usage(e.to_string()))?;
+fn caches(config: Option<PathBuf>) -> Result<(Paths, Http), CliError> {
+    let paths = Paths::resolve(config.as_deref()).map_err(CliError::Usage)?;
+    let http = Http::real().map_err(|e| CliError::Usage(e.to_string()))?;
     Ok((paths, http))
 }
 
@@ -138,24 +158,24 @@ async fn verify_with_uri(
     config: Option<PathBuf>,
     uri: &str,
     token: &str,
-) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
+) -> Result<(Verdict, crate::jwt::verify::Jwks), CliError> {
     let (paths, http) = caches(config)?;
     JwksCache::new(paths.cache_dir.join("jwks"))
         .verify(&http, uri, token, Utc::now(), true)
         .await
-        .map_err(|e| EngineError::Relayed(format!("cannot get the keys at '{uri}': {e}")))
+        .map_err(|e| CliError::Failed(format!("cannot get the keys at '{uri}': {e}")))
 }
 
 async fn verify_with_issuer(
     config: Option<PathBuf>,
     issuer: &str,
     token: &str,
-) -> Result<(Verdict, crate::jwt::verify::Jwks), EngineError> {
+) -> Result<(Verdict, crate::jwt::verify::Jwks), CliError> {
     let (paths, http) = caches(config)?;
     crate::oauth::jwks::verify_with_issuer(&http, &paths, issuer, token)
         .await
         .map_err(|e| {
-            EngineError::Relayed(format!(
+            CliError::Failed(format!(
                 "cannot verify with the keys of issuer '{issuer}': {e}"
             ))
         })

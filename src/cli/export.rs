@@ -1,6 +1,6 @@
 //! Tokens in the formats other tools read: env lines, JSON, curl, kubectl ExecCredential.
 
-use super::ExportFormat;
+use super::args::ExportFormat;
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use chrono::{DateTime, SecondsFormat, Utc};

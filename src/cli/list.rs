@@ -1,4 +1,5 @@
-use crate::engine::{Engine, EngineError, TokenState};
+use super::error::CliError;
+use crate::engine::{Engine, TokenState};
 use crate::humanize;
 use crate::store::Identity;
 use chrono::{SecondsFormat, Utc};
@@ -26,7 +27,7 @@ struct Row {
     identity: Option<Identity>,
 }
 
-pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
+pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     let now = Utc::now();
     let mut rows = Vec::new();
     for (name, account) in &engine.config().accounts {
@@ -57,7 +58,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
     }
     if json {
         let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
-        return super::print_line(&text);
+        return super::output::line(&text);
     }
     if rows.is_empty() {
         eprintln!(
@@ -109,7 +110,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
             r.expires_at.as_deref().unwrap_or("-"),
         ));
     }
-    super::print_line(&out)?;
+    super::output::line(&out)?;
     let mut errors: Vec<&str> = rows.iter().filter_map(|r| r.error.as_deref()).collect();
     errors.dedup();
     for error in errors {

@@ -1,3 +1,4 @@
+use super::error::CliError;
 use crate::engine::{Engine, EngineError, LoginObserver, LoginOptions, LogoutOptions};
 use crate::humanize;
 use crate::oauth::TokenSet;
@@ -101,7 +102,7 @@ pub async fn run(
     options: LoginOptions,
     no_browser: bool,
     paste: bool,
-) -> Result<(), EngineError> {
+) -> Result<(), CliError> {
     let terminal = Terminal {
         account: account.to_string(),
         open_browser: !no_browser && !paste,
@@ -123,7 +124,7 @@ pub async fn logout(
     engine: &Engine,
     account: &str,
     options: LogoutOptions,
-) -> Result<(), EngineError> {
+) -> Result<(), CliError> {
     let report = engine.logout(account, options).await?;
     for note in &report.notes {
         eprintln!("tokdeck: {note}");
@@ -155,7 +156,8 @@ pub async fn logout(
         Err(e) => Err(EngineError::OAuth {
             account: account.to_string(),
             source: e,
-        }),
+        }
+        .into()),
     }
 }
 

@@ -1,14 +1,15 @@
 //! `tokdeck which`, and the choice of account for commands that are given none.
 
+use super::error::CliError;
 use crate::config::{ACCOUNT_ENV, Chosen, choose, working_directories};
-use crate::engine::{Engine, EngineError};
+use crate::engine::Engine;
 
 /// The account a command means: `argument`, else the context (see [`choose`]).
-pub(super) fn pick(engine: &Engine, argument: Option<&str>) -> Result<String, EngineError> {
+pub(super) fn pick(engine: &Engine, argument: Option<&str>) -> Result<String, CliError> {
     Ok(chosen(engine, argument)?.name)
 }
 
-fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, EngineError> {
+fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, CliError> {
     let env = std::env::var(ACCOUNT_ENV).ok();
     Ok(choose(
         engine.config(),
@@ -19,7 +20,7 @@ fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, EngineError
 }
 
 /// Prints the account chosen here and why: `work (directories: ~/src/acme)`.
-pub(super) fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
+pub(super) fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     let chosen = chosen(engine, None)?;
     if json {
         let mut value = serde_json::json!({
@@ -29,7 +30,7 @@ pub(super) fn run(engine: &Engine, json: bool) -> Result<(), EngineError> {
         if let crate::config::Why::Directory(dir) = &chosen.why {
             value["directory"] = serde_json::Value::String(dir.clone());
         }
-        return super::print_line(&value.to_string());
+        return super::output::line(&value.to_string());
     }
-    super::print_line(&format!("{} ({})", chosen.name, chosen.why))
+    super::output::line(&format!("{} ({})", chosen.name, chosen.why))
 }

@@ -231,6 +231,9 @@ pub enum ConfigError {
     },
     #[error("{STORE_ENV}='{0}' is not a store; use 'keyring' or 'file'")]
     BadStoreEnv(String),
+    /// tokdeck's directories cannot be found (no home directory).
+    #[error("{0}")]
+    Paths(String),
     /// No account could be chosen, or the context chose one ambiguously.
     #[error("{0}")]
     Choose(String),

@@ -159,7 +159,7 @@ impl Engine {
             Err(EngineError::OAuth {
                 source: OAuthError::MissingEndpoint { .. },
                 ..
-            }) => Err(EngineError::Usage(format!(
+            }) => Err(EngineError::NotOffered(format!(
                 "{what} is not offered by provider '{}' (no {} in its metadata or config)",
                 account.provider.name,
                 need.key()

@@ -160,9 +160,10 @@ impl Engine {
                     ))
                 }
                 Err(OAuthError::Transport(e)) if !local && kind == TokenKind::Refresh => {
-                    return Err(EngineError::Relayed(format!(
-                        "could not reach the provider to revoke the refresh token of '{name}' ({e}); the tokens were kept. Try again when online, or run `tokdeck logout {name} --local` to delete them here only"
-                    )));
+                    return Err(EngineError::RevokeUnreachable {
+                        account: name.to_string(),
+                        reason: e.to_string(),
+                    });
                 }
                 Err(e) => report.notes.push(format!(
                     "could not revoke the {label} ({e}); it stays valid at the provider until it expires"

@@ -26,15 +26,17 @@ pub enum EngineError {
         #[source]
         source: OAuthError,
     },
-    /// `decode` was asked to verify and the signature did not verify (already reported).
-    #[error("the signature did not verify")]
-    Unverified,
     /// A failure reported by the refresh worker process, already worded for the user.
     #[error("{0}")]
-    Relayed(String),
-    /// The user's input (not the config) is wrong.
+    Worker(String),
+    /// The provider offers no endpoint for what was asked (introspection, userinfo).
     #[error("{0}")]
-    Usage(String),
+    NotOffered(String),
+    /// The refresh token could not be revoked for want of the network: the tokens stay.
+    #[error(
+        "could not reach the provider to revoke the refresh token of '{account}' ({reason}); the tokens were kept. Try again when online, or run `tokdeck logout {account} --local` to delete them here only"
+    )]
+    RevokeUnreachable { account: String, reason: String },
     /// Only an interactive login can help; scripts get a distinct exit status.
     #[error("account '{account}' {reason}; run `tokdeck login {account}`")]
     NeedsLogin { account: String, reason: String },

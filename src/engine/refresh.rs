@@ -335,7 +335,7 @@ impl Engine {
             tokio::task::spawn_blocking(move || worker::exec(&exe, &detached, &owned_name, &want))
                 .await
                 .map_err(|e| {
-                    EngineError::Relayed(format!("the refresh worker's waiter failed: {e}"))
+                    EngineError::Worker(format!("the refresh worker's waiter failed: {e}"))
                 })?;
         reply.into_result(name)
     }

@@ -79,7 +79,7 @@ impl Reply {
                 name,
                 OAuthError::Transport(TransportError::Relayed(message)),
             )),
-            Self::Failed(message) => Err(EngineError::Relayed(message)),
+            Self::Failed(message) => Err(EngineError::Worker(message)),
         }
     }
 
@@ -354,13 +354,13 @@ mod tests {
     #[test]
     fn a_worker_that_dies_without_a_word_is_a_failure_that_says_so() {
         match Reply::parse(&b""[..], "forked").into_result("dev") {
-            Err(EngineError::Relayed(message)) => {
+            Err(EngineError::Worker(message)) => {
                 assert!(message.contains("stopped without an answer"), "{message}")
             }
             other => panic!("{other:?}"),
         }
         match Reply::parse(&b"garbage\n"[..], "forked").into_result("dev") {
-            Err(EngineError::Relayed(message)) => {
+            Err(EngineError::Worker(message)) => {
                 assert!(message.contains("cannot read"), "{message}")
             }
             other => panic!("{other:?}"),

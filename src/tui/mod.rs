@@ -32,15 +32,23 @@ pub(crate) fn here(config: &Config) -> Option<crate::config::Chosen> {
     .ok()
 }
 
-/// Builds the first model from the config (or the lack of one) and runs the dashboard.
-pub fn main(config_override: Option<&Path>) -> i32 {
-    let paths = match Paths::resolve(config_override) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("tokdeck: {e}");
-            return crate::cli::exit::USAGE;
-        }
-    };
+/// Why the dashboard could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    /// tokdeck's directories cannot be found.
+    #[error("{0}")]
+    Paths(String),
+    #[error("the dashboard failed: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// Builds the first model from the config (or the lack of one) and runs the dashboard
+/// on `runtime` until the user quits.
+pub fn run(
+    config_override: Option<&Path>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(), DashboardError> {
+    let paths = Paths::resolve(config_override).map_err(DashboardError::Paths)?;
     let now = chrono::Utc::now();
     let (engine, model) = match Config::load(&paths.config_file) {
         Ok(config) => {
@@ -69,20 +77,7 @@ pub fn main(config_override: Option<&Path>) -> i32 {
     let mut model = model;
     model.config_path = paths.config_file.clone();
     model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let runtime = match crate::cli::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    let result = runtime.block_on(app::run(engine, paths, model));
-    // Do not wait for background work (a hung keyring call, a pending login).
-    runtime.shutdown_background();
-    match result {
-        Ok(()) => crate::cli::exit::OK,
-        Err(e) => {
-            eprintln!("tokdeck: the dashboard failed: {e}");
-            crate::cli::exit::FAILURE
-        }
-    }
+    Ok(runtime.block_on(app::run(engine, paths, model))?)
 }
 
 pub fn rows(config: &Config) -> Vec<AccountRow> {

@@ -1,0 +1,28 @@
+//! `tokdeck refresh`, `introspect` and `userinfo`: asking the provider about an account.
+
+use super::error::CliError;
+use super::{login, output, which};
+use crate::engine::Engine;
+
+pub async fn refresh(engine: &Engine, account: Option<&str>) -> Result<(), CliError> {
+    let account = which::pick(engine, account)?;
+    let tokens = engine.refresh(&account).await?;
+    eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
+    Ok(())
+}
+
+pub async fn introspect(
+    engine: &Engine,
+    account: Option<&str>,
+    refresh_token: bool,
+) -> Result<(), CliError> {
+    let account = which::pick(engine, account)?;
+    let value = engine.introspect(&account, refresh_token).await?;
+    output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())
+}
+
+pub async fn userinfo(engine: &Engine, account: Option<&str>) -> Result<(), CliError> {
+    let account = which::pick(engine, account)?;
+    let value = engine.userinfo(&account).await?;
+    output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())
+}

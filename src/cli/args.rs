@@ -1,0 +1,198 @@
+//! The command line's definition (clap): every subcommand, its options and their help.
+//! `--help`, the completions and the man page come from here.
+
+use crate::config::Flow;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokdeck",
+    version,
+    about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI"
+)]
+pub struct Cli {
+    /// Config file to use instead of the default (see README).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Write a log to tokdeck.log in the data directory (never to the terminal):
+    /// off, error, warn, info, debug or trace. Also TOKDECK_LOG=LEVEL.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FlowArg {
+    Device,
+    Browser,
+    ClientCredentials,
+}
+
+impl From<FlowArg> for Flow {
+    fn from(f: FlowArg) -> Self {
+        match f {
+            FlowArg::Device => Flow::Device,
+            FlowArg::Browser => Flow::Browser,
+            FlowArg::ClientCredentials => Flow::ClientCredentials,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `ACCESS_TOKEN=…` lines for `eval` or an env file.
+    Env,
+    /// The whole token set with its metadata.
+    Json,
+    /// A `-H 'Authorization: …'` fragment for curl.
+    Curl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenFormat {
+    /// The token and a newline.
+    Text,
+    /// A Kubernetes ExecCredential, for kubectl's exec credential plugins.
+    K8s,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to an account with its flow (device, browser or client credentials).
+    Login {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+        /// Use this flow instead of the account's.
+        #[arg(long, value_enum)]
+        flow: Option<FlowArg>,
+        /// Print the URL instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Browser flow on another machine (SSH): print the URL, then read the address the
+        /// browser ended on from stdin; state and PKCE are checked as usual.
+        #[arg(long)]
+        paste: bool,
+        /// Accept a login as another person than the one the account holds: the old
+        /// person's tokens are revoked and the account becomes the new person's.
+        #[arg(long)]
+        replace_user: bool,
+    },
+    /// Print a valid access token, refreshing first if it expires soon.
+    Token {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+        /// Print the ID token instead.
+        #[arg(long)]
+        id_token: bool,
+        /// Refresh when the token expires within this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
+        min_valid: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
+        format: TokenFormat,
+    },
+    /// Print `Authorization: Bearer <token>`, refreshing first if needed.
+    Header {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
+        min_valid: u64,
+    },
+    /// Refresh an account's tokens now.
+    Refresh {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+    },
+    /// Revoke an account's tokens at the provider and delete them here.
+    Logout {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+        /// Only delete the tokens here, even when the provider cannot be reached to
+        /// revoke them.
+        #[arg(long)]
+        local: bool,
+        /// Also end the provider's browser session (OIDC RP-initiated logout), so that
+        /// the next login can pick another person.
+        #[arg(long)]
+        end_session: bool,
+    },
+    /// Print the account that commands without an account name use here, and why.
+    Which {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List accounts with their token state.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Internal: the detached refresh worker of every command that may refresh.
+    #[command(name = "__refresh", hide = true)]
+    RefreshWorker {
+        /// Account name: an [accounts.NAME] table in config.toml.
+        account: String,
+        #[arg(long, value_name = "SECONDS")]
+        min_valid: Option<u64>,
+        #[arg(long)]
+        always: bool,
+    },
+    /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
+    /// with a key source, verify its signature (exit status 3 when it does not verify).
+    Decode {
+        /// The token; read from stdin when absent (keeps it out of the process list).
+        token: Option<String>,
+        /// Verify with this account's provider keys.
+        #[arg(long, conflicts_with_all = ["issuer", "jwks"])]
+        account: Option<String>,
+        /// Verify with the keys of this issuer (OIDC discovery).
+        #[arg(long, conflicts_with = "jwks", value_name = "URL")]
+        issuer: Option<String>,
+        /// Verify with the JWK Set at this URL.
+        #[arg(long, value_name = "URL")]
+        jwks: Option<String>,
+    },
+    /// Ask the provider about the access token (RFC 7662); prints its JSON.
+    Introspect {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+        /// Introspect the refresh token instead.
+        #[arg(long)]
+        refresh_token: bool,
+    },
+    /// The user's claims from the provider's userinfo endpoint; prints its JSON.
+    Userinfo {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+    },
+    /// Print a valid access token in a format other tools read.
+    Export {
+        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+        /// account whose `directories` hold the working directory, or `default_account`.
+        account: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
+        format: ExportFormat,
+    },
+    /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
+    Providers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// `--min-valid` when not given: a token about to expire is refreshed first.
+pub const DEFAULT_MIN_VALID: u64 = 60;

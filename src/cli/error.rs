@@ -1,0 +1,73 @@
+//! The command line's errors and the exit statuses they map to: the contract scripts
+//! rely on (README, "Exit status").
+
+use crate::engine::EngineError;
+
+/// Exit statuses scripts can rely on.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// The provider, the network or the store failed; or stdout could not be written.
+    pub const FAILURE: i32 = 1;
+    /// Bad usage or a bad config file.
+    pub const USAGE: i32 = 2;
+    /// `decode` was asked to verify and the signature did not verify.
+    pub const UNVERIFIED: i32 = 3;
+    /// No usable token: only `tokdeck login` helps.
+    pub const NEEDS_LOGIN: i32 = 4;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The user's input (not the config) is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// `decode` was asked to verify and the signature did not verify (already reported).
+    #[error("the signature did not verify")]
+    Unverified,
+    /// Writing to stdout failed (a full disk, a closed file); never a closed pipe.
+    #[error("cannot write to standard output: {0}")]
+    Output(std::io::Error),
+    /// The reader of stdout went away (`tokdeck list | head -1`): end quietly.
+    #[error("standard output was closed")]
+    BrokenPipe,
+    /// Something else went wrong, worded for the user.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::BrokenPipe
+        } else {
+            Self::Output(e)
+        }
+    }
+}
+
+impl From<crate::config::ConfigError> for CliError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Self::Engine(e.into())
+    }
+}
+
+/// The exit status for a command's outcome, with the error reported on stderr.
+pub fn exit_code(result: Result<(), CliError>) -> i32 {
+    let e = match result {
+        Ok(()) => return exit::OK,
+        Err(CliError::Unverified) => return exit::UNVERIFIED,
+        // As ripgrep does: a reader that stopped reading is no failure.
+        Err(CliError::BrokenPipe) => return exit::OK,
+        Err(e) => e,
+    };
+    eprintln!("tokdeck: {e}");
+    match e {
+        CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. }) => {
+            exit::NEEDS_LOGIN
+        }
+        CliError::Engine(EngineError::Config(_)) | CliError::Usage(_) => exit::USAGE,
+        _ => exit::FAILURE,
+    }
+}

@@ -1,0 +1,111 @@
+//! The fast path of the calls that shell prompts and `curl` loops make many times a
+//! minute: `tokdeck token [NAME]` and `tokdeck header [NAME]` read without clap, and on
+//! the file store answered on this thread, without an async runtime.
+
+use super::args::{Cli, Command, DEFAULT_MIN_VALID, TokenFormat};
+use super::error::{CliError, exit_code};
+use super::{output, which};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `tokdeck token [NAME]` and `tokdeck header [NAME]`, exactly so (no option), are the
+/// calls shell prompts and `curl` loops make: they are read without building the
+/// command-line parser (a quarter of a cached token's start-up). Anything else goes
+/// through clap.
+pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
+    let verb = args.next()?;
+    let account = match args.next() {
+        None => None,
+        Some(name) => Some(name.into_string().ok().filter(|n| !n.starts_with('-'))?),
+    };
+    if args.next().is_some() {
+        return None;
+    }
+    let command = match verb.to_str()? {
+        "token" => Command::Token {
+            account,
+            id_token: false,
+            min_valid: DEFAULT_MIN_VALID,
+            format: TokenFormat::Text,
+        },
+        "header" => Command::Header {
+            account,
+            min_valid: DEFAULT_MIN_VALID,
+        },
+        _ => return None,
+    };
+    Some(Cli {
+        config: None,
+        log_level: None,
+        command: Some(command),
+    })
+}
+
+/// `token` and `header` with the file store, answered on this thread: no async runtime,
+/// no worker thread, no network for a valid cached token, and for a refresh the worker
+/// process (forked on Linux). Everything else (the keyring, `--id-token`, an unreadable
+/// record) returns `None` and takes the general path, which does the same checks and
+/// reports problems.
+pub fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
+    let (account, min_valid) = match command {
+        Command::Token {
+            account,
+            id_token: false,
+            min_valid,
+            ..
+        }
+        | Command::Header { account, min_valid } => (account, *min_valid),
+        _ => return None,
+    };
+    let engine = super::refreshing_engine(config.clone()).ok()?;
+    let account = &which::pick(&engine, account.as_deref()).ok()?;
+    let fresh = engine.fresh_in_file_store(account, Duration::from_secs(min_valid))?;
+    let result = fresh.map_err(CliError::from).and_then(|fresh| {
+        log::debug!("'{account}': answered from the file store");
+        let tokens = output::with_warnings(&engine, fresh);
+        match command {
+            Command::Token { format, .. } => {
+                output::token(*format, &tokens.access_token, tokens.expires_at)
+            }
+            _ => output::line(&tokens.authorization_header()),
+        }
+    });
+    Some(exit_code(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn plain(args: &[&str]) -> Option<Cli> {
+        plain_token_command(args.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn the_plain_reading_of_token_and_header_is_what_clap_reads() {
+        for args in [
+            &["token", "work"][..],
+            &["header", "work"],
+            &["token"],
+            &["header"],
+        ] {
+            let clap = Cli::parse_from(std::iter::once("tokdeck").chain(args.iter().copied()));
+            let plain = plain(args).expect("plain form");
+            assert_eq!(format!("{plain:?}"), format!("{clap:?}"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn anything_else_goes_to_clap() {
+        for args in [
+            &["token", "--help"][..],
+            &["token", "work", "--min-valid", "300"],
+            &["token", "-x"],
+            &["list", "work"],
+            &["--config", "c.toml"],
+        ] {
+            assert!(plain(args).is_none(), "{args:?}");
+        }
+    }
+}

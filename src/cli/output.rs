@@ -1,0 +1,51 @@
+//! Everything the command line prints on stdout goes through here: a write error is an
+//! error (exit 1, named), a closed pipe ends quietly, and warnings go to stderr.
+
+use super::args::TokenFormat;
+use super::error::CliError;
+use crate::engine::{Engine, Fresh};
+use std::io::Write;
+
+/// Writes one line to stdout and flushes it.
+pub fn line(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes what `write` produces to stdout (completions, the man page), then flushes.
+pub fn with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A token as `tokdeck token` prints it: the bare token or a kubectl ExecCredential.
+pub fn token(
+    format: TokenFormat,
+    token: &crate::secret::Secret,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), CliError> {
+    match format {
+        TokenFormat::Text => line(token.expose()),
+        TokenFormat::K8s => line(&super::export::exec_credential(token, expires_at)),
+    }
+}
+
+/// The tokens, after the store's and the refresh's warnings went to stderr.
+pub fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::oauth::TokenSet {
+    warn_store(engine);
+    if let Some(warning) = &fresh.warning {
+        eprintln!("tokdeck: {warning}");
+    }
+    fresh.tokens
+}
+
+/// Prints what the store noticed on the way (permissions it fixed), once.
+pub fn warn_store(engine: &Engine) {
+    for warning in engine.take_store_warnings() {
+        eprintln!("tokdeck: {warning}");
+    }
+}

@@ -1,0 +1,104 @@
+//! Output that cannot fail silently: a write error on stdout is exit 1 with the reason,
+//! a closed pipe (`tokdeck list | head -1`) ends quietly, for every command that prints.
+
+mod common;
+
+use common::{Home, Run};
+use std::process::Stdio;
+
+/// A file-store account with a valid token that never expires: no provider needed.
+fn home() -> Home {
+    let home = Home::new(
+        "[providers.plain]\nclient_id = \"c\"\ntoken_endpoint = \"http://127.0.0.1:9/token\"\n[accounts.x]\nprovider = \"plain\"\n",
+    );
+    let dir = home.path().join("tokens");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let record = serde_json::json!({
+        "version": 2,
+        "tokens": {"access_token": "at-123", "token_type": "Bearer", "refresh_token": null,
+                   "id_token": null, "scopes": ["a"], "issued_at": "2026-01-01T00:00:00Z",
+                   "expires_at": null},
+        "last_refresh": null,
+        "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
+    });
+    let path = dir.join("x.json");
+    std::fs::write(&path, record.to_string()).expect("record");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    home
+}
+
+const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.";
+
+/// Every command that prints something on stdout.
+const PRINTING: &[&[&str]] = &[
+    &["token", "x"],
+    &["token", "x", "--min-valid", "30"],
+    &["header", "x"],
+    &["export", "x"],
+    &["export", "x", "--format", "json"],
+    &["list"],
+    &["list", "--json"],
+    &["which"],
+    &["which", "--json"],
+    &["decode", JWT],
+    &["providers"],
+    &["providers", "--json"],
+    &["completions", "bash"],
+    &["man"],
+];
+
+fn run_with(home: &Home, args: &[&str], stdout: Stdio) -> Run {
+    let output = home
+        .command(args)
+        .env("TOKDECK_ACCOUNT", "x")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    Run::from(output)
+}
+
+#[test]
+fn every_command_prints_what_it_should_first() {
+    let home = home();
+    for args in PRINTING {
+        let run = run_with(&home, args, Stdio::piped());
+        assert_eq!(run.code, 0, "{args:?}: {run}");
+        assert!(!run.stdout.is_empty(), "{args:?} prints: {run}");
+    }
+}
+
+#[test]
+fn a_full_disk_is_exit_1_with_the_reason() {
+    let home = home();
+    for args in PRINTING {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let run = run_with(&home, args, Stdio::from(full));
+        assert_eq!(run.code, 1, "{args:?}: {run}");
+        assert!(
+            run.stderr
+                .contains("tokdeck: cannot write to standard output: No space left on device"),
+            "{args:?}: {run}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let home = home();
+    for args in PRINTING {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let run = run_with(&home, args, Stdio::from(writer));
+        assert_eq!(run.code, 0, "{args:?}: {run}");
+        assert!(run.stderr.is_empty(), "nothing said: {args:?}: {run}");
+    }
+}
