@@ -155,6 +155,82 @@ echo "== mine"; "$TOKDECK" token dev
 }
 
 #[test]
+fn the_kernel_keeps_only_the_access_token_and_follows_every_change() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("TOKDECK_STORE", "keyring");
+    home.with_headless_user();
+    let out = in_keyring_session(
+        &home,
+        r#"
+key() { keyctl search @u user "tokdeck:$TOKDECK_HOME:dev" 2>/dev/null; }
+echo "== login"; "$TOKDECK" login dev 2>&1; echo "exit $?"
+echo "== entry"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username dev; echo
+echo "== cached"; keyctl pipe "$(key)"; echo
+echo "== perm"; keyctl rdescribe "$(key)"; echo
+echo "== no-bus"; DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$TOKDECK" token dev 2>&1; echo "exit $?"
+echo "== refresh"; "$TOKDECK" refresh dev 2>&1; echo "exit $?"
+echo "== entry2"; secret-tool lookup service "tokdeck:$TOKDECK_HOME" username dev; echo
+echo "== no-bus2"; DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$TOKDECK" token dev 2>&1; echo "exit $?"
+echo "== replace"; TOKDECK_TEST_LOGIN=carol "$TOKDECK" login dev --replace-user 2>&1; echo "exit $?"
+echo "== no-bus3"; DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$TOKDECK" token dev 2>&1; echo "exit $?"
+echo "== logout"; "$TOKDECK" logout dev 2>&1; echo "exit $?"
+echo "== gone"; key || echo "(no key)"
+echo "== no-bus4"; DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$TOKDECK" token dev 2>&1; echo "exit $?"
+"#,
+    );
+    let show = format!("{out:#?}\nbrowser log:\n{}", home.browser_log());
+    assert!(out["login"].contains("exit 0"), "{show}");
+    let entry: serde_json::Value = serde_json::from_str(out["entry"].trim()).expect("entry");
+    let cached: serde_json::Value = serde_json::from_str(out["cached"].trim()).expect("cached");
+    assert_eq!(
+        cached["tokens"]["access_token"], entry["tokens"]["access_token"],
+        "{show}"
+    );
+    assert!(
+        !entry["tokens"]["refresh_token"].is_null(),
+        "the store of record has the refresh token: {show}"
+    );
+    assert!(
+        cached["tokens"]["refresh_token"].is_null(),
+        "never in the kernel: {show}"
+    );
+    assert!(cached["tokens"]["id_token"].is_null(), "{show}");
+    // type;uid;gid;perm;description: possessor all, nobody else anything.
+    assert!(out["perm"].starts_with("user;"), "{show}");
+    assert!(out["perm"].contains(";3f000000;"), "possessor only: {show}");
+    // Without the Secret Service the cached token is still served: it comes from the kernel.
+    let first = entry["tokens"]["access_token"].as_str().unwrap_or_default();
+    assert_eq!(out["no-bus"].trim(), format!("{first}\nexit 0"), "{show}");
+    // A refresh replaces the copy.
+    assert!(out["refresh"].contains("exit 0"), "{show}");
+    let entry2: serde_json::Value = serde_json::from_str(out["entry2"].trim()).expect("entry2");
+    let second = entry2["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default();
+    assert_ne!(first, second);
+    assert_eq!(out["no-bus2"].trim(), format!("{second}\nexit 0"), "{show}");
+    // Another person's login replaces it too.
+    assert!(out["replace"].contains("exit 0"), "{show}");
+    let third = out["no-bus3"]
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(out["no-bus3"].contains("exit 0"), "{show}");
+    assert_ne!(third, second, "{show}");
+    // A logout clears it: nothing is served from the kernel any more.
+    assert!(out["logout"].contains("exit 0"), "{show}");
+    assert!(out["gone"].contains("(no key)"), "{show}");
+    assert!(!out["no-bus4"].contains(&third), "{show}");
+    assert!(
+        out["no-bus4"].contains("exit 1"),
+        "the keyring is asked, and is gone: {show}"
+    );
+}
+
+#[test]
 fn an_unavailable_keyring_is_an_error_never_a_silent_file_fallback() {
     let provider = Provider::start(&[]);
     let mut home = Home::new(&provider.config());

@@ -5,6 +5,7 @@
 use super::args::{Cli, Command, DEFAULT_MIN_VALID, TokenFormat};
 use super::error::{CliError, exit_code};
 use super::{output, which};
+use crate::engine::Engine;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -41,12 +42,26 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
     })
 }
 
-/// `token` and `header` with the file store, answered on this thread: no async runtime,
-/// no worker thread, no network for a valid cached token, and for a refresh the worker
-/// process (forked on Linux). Everything else (the keyring, `--id-token`, an unreadable
-/// record) returns `None` and takes the general path, which does the same checks and
-/// reports problems.
-pub fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Option<i32> {
+/// What the fast path came to: the command's exit status, or the general path, with the
+/// engine already built (the config is read once per process).
+pub enum Answer {
+    Done(i32),
+    Go(Option<Engine>),
+}
+
+/// `token` and `header` answered on this thread: no async runtime, no worker thread, no
+/// network for a valid cached token (the file store's record, the keyring's copy in the
+/// kernel), and for a refresh on the file store the worker process (forked on Linux).
+/// Everything else (`--id-token`, a copy that cannot decide, an unreadable record) goes
+/// on to the general path, which does the same checks and reports problems.
+pub fn answer(config: &Option<PathBuf>, command: &Command) -> Answer {
+    match answer_here(config, command) {
+        Ok(code) => Answer::Done(code),
+        Err(engine) => Answer::Go(engine),
+    }
+}
+
+fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Option<Engine>> {
     let (account, min_valid) = match command {
         Command::Token {
             account,
@@ -55,13 +70,17 @@ pub fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Opti
             ..
         }
         | Command::Header { account, min_valid } => (account, *min_valid),
-        _ => return None,
+        _ => return Err(None),
     };
-    let engine = super::refreshing_engine(config.clone()).ok()?;
-    let account = &which::pick(&engine, account.as_deref()).ok()?;
-    let fresh = engine.fresh_in_file_store(account, Duration::from_secs(min_valid))?;
+    let engine = super::refreshing_engine(config.clone()).map_err(|_| None)?;
+    let Ok(account) = which::pick(&engine, account.as_deref()) else {
+        return Err(Some(engine));
+    };
+    let Some(fresh) = engine.fresh_on_this_thread(&account, Duration::from_secs(min_valid)) else {
+        return Err(Some(engine));
+    };
     let result = fresh.map_err(CliError::from).and_then(|fresh| {
-        log::debug!("'{account}': answered from the file store");
+        log::debug!("'{account}': answered without the runtime");
         let tokens = output::with_warnings(&engine, fresh);
         match command {
             Command::Token { format, .. } => {
@@ -70,7 +89,7 @@ pub fn file_store_fast_path(config: &Option<PathBuf>, command: &Command) -> Opti
             _ => output::line(&tokens.authorization_header()),
         }
     });
-    Some(exit_code(result))
+    Ok(exit_code(result))
 }
 
 #[cfg(test)]

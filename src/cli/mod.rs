@@ -30,11 +30,13 @@ pub fn main() -> i32 {
     if let Err(code) = start_log(&cli) {
         return code;
     }
-    if let Some(command) = &cli.command
-        && let Some(code) = fast::file_store_fast_path(&cli.config, command)
-    {
-        return code;
-    }
+    let prepared = match &cli.command {
+        Some(command) => match fast::answer(&cli.config, command) {
+            fast::Answer::Done(code) => return code,
+            fast::Answer::Go(engine) => engine,
+        },
+        None => None,
+    };
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -50,7 +52,7 @@ pub fn main() -> i32 {
             &account,
             worker::want(min_valid, always),
         )),
-        Some(command) => error::exit_code(runtime.block_on(run(cli.config, command))),
+        Some(command) => error::exit_code(runtime.block_on(run(cli.config, command, prepared))),
     };
     // Dropping the runtime would wait for a store call that timed out and still hangs.
     runtime.shutdown_background();
@@ -125,7 +127,16 @@ pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
     Ok(Engine::new(config, paths))
 }
 
-async fn run(config: Option<PathBuf>, command: Command) -> Result<(), CliError> {
+/// Runs `command`; `prepared` is the engine the fast path already built, if it did.
+async fn run(
+    config: Option<PathBuf>,
+    command: Command,
+    prepared: Option<Engine>,
+) -> Result<(), CliError> {
+    let refreshing = |config| match prepared {
+        Some(engine) => Ok(engine),
+        None => refreshing_engine(config),
+    };
     match command {
         Command::Token {
             account,
@@ -133,11 +144,11 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<(), CliError> 
             min_valid,
             format,
         } => {
-            let engine = refreshing_engine(config)?;
+            let engine = refreshing(config)?;
             token::token(&engine, account.as_deref(), id_token, min_valid, format).await
         }
         Command::Header { account, min_valid } => {
-            token::header(&refreshing_engine(config)?, account.as_deref(), min_valid).await
+            token::header(&refreshing(config)?, account.as_deref(), min_valid).await
         }
         Command::Export { account, format } => {
             token::export(&refreshing_engine(config)?, account.as_deref(), format).await

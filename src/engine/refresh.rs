@@ -6,7 +6,7 @@
 
 use super::worker::{self, Detached};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
-use crate::config::{Account, Flow, StoreKind};
+use crate::config::{Account, Flow};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, TokenSet, grants};
 use crate::secret::Secret;
@@ -132,33 +132,36 @@ impl Engine {
         }
     }
 
-    /// [`Self::fresh_tokens`] for the file store, on this thread and without an async
-    /// runtime: what a shell prompt's `tokdeck token` needs, as cheaply as it can be. A
-    /// refresh runs in the worker (forked on Linux, where this process has one thread
-    /// here; its exit is never waited for: for short-lived CLI processes only). `None`
-    /// means "take the general path": another store, no worker can be started, an unreadable
-    /// record.
-    pub(crate) fn fresh_in_file_store(
+    /// [`Self::fresh_tokens`] on this thread and without an async runtime, from what the
+    /// store can say at once ([`crate::store::TokenStore::peek`]): the file store's
+    /// record, the keyring's cached access token. What a shell prompt's `tokdeck token`
+    /// needs, as cheaply as it can be. A refresh runs in the worker (forked on Linux,
+    /// where this process has one thread here; its exit is never waited for: for
+    /// short-lived CLI processes only). `None` means "take the general path": no quick
+    /// look, a copy that cannot decide (expiring, no refresh token in it), no worker.
+    pub(crate) fn fresh_on_this_thread(
         &self,
         name: &str,
         min_valid: Duration,
     ) -> Option<Result<Fresh, EngineError>> {
         let account = self.account(name).ok()?;
-        if self.config.store != StoreKind::File {
-            return None;
-        }
-        let record = self.store.load(name).ok()?;
+        let (record, complete) = match self.store.peek(name)? {
+            crate::store::Peek::Full(record) => (record, true),
+            crate::store::Peek::AccessOnly(record) => (Some(record), false),
+        };
         Some(match Plan::of(name, account, record.as_ref(), min_valid) {
             Plan::Serve(tokens) => Ok(Fresh {
                 tokens,
                 warning: None,
             }),
-            Plan::Fail(e) => Err(e),
-            Plan::Refresh => {
+            Plan::Fail(e) if complete => Err(e),
+            Plan::Refresh if complete => {
                 let detached = self.detached.as_ref()?;
                 let reply = self.run_worker(detached, name, &Want::ValidFor(min_valid))?;
                 settle(name, reply.into_result(name), record)
             }
+            // The copy cannot decide: the store of record does.
+            _ => return None,
         })
     }
 

@@ -23,6 +23,9 @@ pub struct KeyringStore {
     /// (inside that call, so within its timeout: a hung keyring hangs nothing else).
     accounts: Vec<String>,
     migrated: std::sync::Once,
+    /// The access tokens in the kernel's user keyring, in front of the Secret Service.
+    #[cfg(target_os = "linux")]
+    cache: super::kernel_cache::KernelCache,
 }
 
 impl KeyringStore {
@@ -32,6 +35,8 @@ impl KeyringStore {
             data_dir: data_dir.to_path_buf(),
             accounts,
             migrated: std::sync::Once::new(),
+            #[cfg(target_os = "linux")]
+            cache: super::kernel_cache::KernelCache::new(data_dir),
         }
     }
 
@@ -115,18 +120,34 @@ fn map_error(error: Error) -> StoreError {
 }
 
 impl TokenStore for KeyringStore {
+    /// The kernel's copy of the access token: no D-Bus, no keyring daemon.
+    #[cfg(target_os = "linux")]
+    fn peek(&self, account: &str) -> Option<super::Peek> {
+        self.cache.get(account).map(super::Peek::AccessOnly)
+    }
+
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {
         self.migrate_once();
-        self.get(&self.service, account)
+        let record = self.get(&self.service, account)?;
+        match &record {
+            Some(record) => self.cached(account, record),
+            None => self.uncache(account),
+        }
+        Ok(record)
     }
 
     fn save(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
         self.migrate_once();
-        self.put(account, record)
+        // The old copy goes first: a failed save must not leave a newer cache than store.
+        self.uncache(account);
+        self.put(account, record)?;
+        self.cached(account, record);
+        Ok(())
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.migrate_once();
+        self.uncache(account);
         match self.entry(&self.service, account)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => Ok(()),
             Err(e) => Err(map_error(e)),
@@ -135,6 +156,22 @@ impl TokenStore for KeyringStore {
 }
 
 impl KeyringStore {
+    #[cfg(target_os = "linux")]
+    fn cached(&self, account: &str, record: &TokenRecord) {
+        self.cache.put(account, record, chrono::Utc::now());
+    }
+
+    #[cfg(target_os = "linux")]
+    fn uncache(&self, account: &str) {
+        self.cache.remove(account);
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn cached(&self, _account: &str, _record: &TokenRecord) {}
+
+    #[cfg(not(target_os = "linux"))]
+    fn uncache(&self, _account: &str) {}
+
     fn put(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
         self.entry(&self.service, account)?
             .set_password(&record.to_json()?)

@@ -4,6 +4,8 @@
 //! off the async workers and gives up after a timeout, so a hung keyring never hangs tokdeck.
 
 mod file;
+#[cfg(target_os = "linux")]
+mod kernel_cache;
 mod keyring;
 mod lock;
 mod memory;
@@ -60,6 +62,21 @@ pub trait TokenStore: Send + Sync {
     fn take_warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// What the store can say at once about `account`, without the cost of its full read
+    /// (`None`: ask [`TokenStore::load`]).
+    fn peek(&self, _account: &str) -> Option<Peek> {
+        None
+    }
+}
+
+/// A quick look at an account's tokens.
+#[derive(Debug)]
+pub enum Peek {
+    /// The whole record (or that there is none): a store whose read is cheap.
+    Full(Option<TokenRecord>),
+    /// A copy of the access token only (no refresh token): enough to serve a valid
+    /// token, never to refresh or to decide that a login is needed.
+    AccessOnly(TokenRecord),
 }
 
 /// Runs a store call on the blocking pool, bounded by [`STORE_TIMEOUT`].
