@@ -154,6 +154,7 @@ mod label {
     pub const ALT: &str = "token, cached, file store (TOKDECK_ALT_BIN)";
     pub const ALT_FLOOR: &str = "do-nothing binary built the same way (TOKDECK_ALT_NOOP)";
     pub const FORCED: &str = "forced refresh (token --min-valid 999999)";
+    pub const FORCED_KEYRING: &str = "forced refresh, keyring store";
     pub const RAW_REFRESH: &str = "the provider's own refresh, raw HTTP";
     pub const OIDC_FORCED: &str = "oidc-token -f";
     pub const FRAME: &str = "dashboard first frame, 1,000 accounts";
@@ -253,9 +254,11 @@ fn main() {
         (label::KEYRING, label::FLOOR),
         (label::KEYRING, label::SECRET_TOOL),
         (label::FILE, label::OIDC_TOKEN),
+        (label::KEYRING, label::OIDC_TOKEN),
         (label::FILE, label::GH),
         (label::ALT, label::ALT_FLOOR),
         (label::FORCED, label::RAW_REFRESH),
+        (label::FORCED_KEYRING, label::RAW_REFRESH),
         (label::FORCED, label::OIDC_FORCED),
         (label::FRAME, label::MARKER),
         (label::DEVICE, label::INTERVAL),
@@ -440,6 +443,16 @@ fn refresh(lab: &Lab, provider: &Provider, results: &mut Results) {
                 succeed(
                     &mut lab
                         .file_home
+                        .command(&["token", "dev", "--min-valid", "999999"]),
+                )
+            }),
+        ),
+        (
+            label::FORCED_KEYRING,
+            Box::new(|| {
+                succeed(
+                    &mut lab
+                        .keyring_home
                         .command(&["token", "dev", "--min-valid", "999999"]),
                 )
             }),

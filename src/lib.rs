@@ -3,6 +3,9 @@
 //! Domain modules (`config`, `oauth`, `jwt`, `store`, `engine`) never touch the terminal;
 //! `cli` is the scriptable front end.
 
+// The one `unsafe` is the refresh worker's fork (engine/worker.rs, module `fork`).
+#![deny(unsafe_code)]
+
 pub mod browser;
 pub mod cli;
 pub mod clipboard;

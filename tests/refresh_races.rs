@@ -141,6 +141,93 @@ fn kill_9_and_ctrl_c_in_the_middle_of_refreshes_never_break_the_store_or_the_gra
     assert_eq!(token.trim(), stored(&home, "access_token"));
 }
 
+/// The moment that matters, made to happen every time: the provider has the old refresh
+/// token (it is spent) and holds its answer with the rotated one; the caller is killed
+/// right then; the worker still saves the rotated token.
+#[cfg(unix)]
+#[test]
+fn a_caller_killed_while_the_provider_rotates_never_loses_the_new_refresh_token() {
+    use common::stub::{Stub, delayed, json};
+    use std::os::unix::process::CommandExt;
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![delayed(
+            json(
+                200,
+                r#"{"access_token":"at-2","token_type":"Bearer","refresh_token":"rt-2","expires_in":3600}"#,
+            ),
+            Duration::from_millis(1500),
+        )],
+    );
+    let endpoint = stub.url("/token");
+    let home = Home::new(&format!(
+        "[providers.p]\nclient_id = \"c\"\ntoken_endpoint = \"{endpoint}\"\n[accounts.a]\nprovider = \"p\"\n"
+    ));
+    for (args, round) in [(&["token", "a"][..], 1), (&["refresh", "a"][..], 2)] {
+        let record = serde_json::json!({
+            "version": 2,
+            "tokens": {"access_token": "at-1", "token_type": "Bearer",
+                       "refresh_token": format!("rt-1-{round}"), "id_token": null, "scopes": [],
+                       "issued_at": "2026-01-01T00:00:00Z", "expires_at": "2026-01-01T01:00:00Z"},
+            "last_refresh": null,
+            "binding": {"token_endpoint": endpoint, "client_id": "c"},
+        });
+        let dir = home.path().join("tokens");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("a.json");
+        std::fs::write(&path, record.to_string()).expect("record");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        let seen = stub.requests().len();
+        let mut child = home
+            .command(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("spawn");
+        // The provider has the refresh token (and has spent it)...
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stub.requests().len() == seen {
+            assert!(Instant::now() < deadline, "no refresh reached the provider");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (_, body) = stub.requests().last().cloned().expect("request");
+        assert!(
+            body.contains(&format!("refresh_token=rt-1-{round}")),
+            "{body}"
+        );
+        // ...and the caller dies before the answer: the whole group, as Ctrl-C does.
+        let pid = child.id().to_string();
+        let _ = Command::new("kill")
+            .args(["-9", "--", &format!("-{pid}")])
+            .status();
+        let _ = child.wait();
+        // The worker, in a group of its own, saves the rotated token.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let saved = home.record("a")["tokens"]["refresh_token"].clone();
+            if saved == "rt-2" {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{args:?}: the rotated token was lost: {saved}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            home.record("a")["tokens"]["access_token"],
+            "at-2",
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn offline_serves_the_cached_token_then_fails_clearly_then_recovers() {
     let provider = Provider::start(&["--access-ttl", "4"]);

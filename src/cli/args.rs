@@ -134,14 +134,8 @@ pub enum Command {
     },
     /// Internal: the detached refresh worker of every command that may refresh.
     #[command(name = "__refresh", hide = true)]
-    RefreshWorker {
-        /// Account name: an [accounts.NAME] table in config.toml.
-        account: String,
-        #[arg(long, value_name = "SECONDS")]
-        min_valid: Option<u64>,
-        #[arg(long)]
-        always: bool,
-    },
+    /// (Its request comes as one JSON line on stdin.)
+    RefreshWorker,
     /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
     /// with a key source, verify its signature (exit status 3 when it does not verify).
     Decode {

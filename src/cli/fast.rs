@@ -46,7 +46,7 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
 /// engine already built (the config is read once per process).
 pub enum Answer {
     Done(i32),
-    Go(Option<Engine>),
+    Go(Option<Box<Engine>>),
 }
 
 /// `token` and `header` answered on this thread: no async runtime, no worker thread, no
@@ -61,7 +61,7 @@ pub fn answer(config: &Option<PathBuf>, command: &Command) -> Answer {
     }
 }
 
-fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Option<Engine>> {
+fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Option<Box<Engine>>> {
     let (account, min_valid) = match command {
         Command::Token {
             account,
@@ -72,7 +72,7 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
         | Command::Header { account, min_valid } => (account, *min_valid),
         _ => return Err(None),
     };
-    let engine = super::refreshing_engine(config.clone()).map_err(|_| None)?;
+    let engine = Box::new(super::refreshing_engine(config.clone()).map_err(|_| None)?);
     let Ok(account) = which::pick(&engine, account.as_deref()) else {
         return Err(Some(engine));
     };

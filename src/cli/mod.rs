@@ -43,15 +43,7 @@ pub fn main() -> i32 {
     };
     let code = match cli.command {
         None => dashboard(cli.config.as_deref(), &runtime),
-        Some(Command::RefreshWorker {
-            account,
-            min_valid,
-            always,
-        }) => runtime.block_on(worker::run(
-            cli.config,
-            &account,
-            worker::want(min_valid, always),
-        )),
+        Some(Command::RefreshWorker) => runtime.block_on(worker::run(cli.config)),
         Some(command) => error::exit_code(runtime.block_on(run(cli.config, command, prepared))),
     };
     // Dropping the runtime would wait for a store call that timed out and still hangs.
@@ -131,10 +123,10 @@ pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
 async fn run(
     config: Option<PathBuf>,
     command: Command,
-    prepared: Option<Engine>,
+    prepared: Option<Box<Engine>>,
 ) -> Result<(), CliError> {
     let refreshing = |config| match prepared {
-        Some(engine) => Ok(engine),
+        Some(engine) => Ok(*engine),
         None => refreshing_engine(config),
     };
     match command {
@@ -203,6 +195,6 @@ async fn run(
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
-        Command::RefreshWorker { .. } => Ok(()),
+        Command::RefreshWorker => Ok(()),
     }
 }

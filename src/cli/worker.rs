@@ -3,29 +3,23 @@
 //! pipe.
 
 use super::error::exit;
-use crate::engine::{Reply, Want};
+use crate::engine::{EngineError, Reply, WorkerRequest};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
-
-/// The request as the caller's argv put it.
-pub fn want(min_valid: Option<u64>, always: bool) -> Want {
-    match (always, min_valid) {
-        (true, _) | (false, None) => Want::Always,
-        (false, Some(secs)) => Want::ValidFor(Duration::from_secs(secs)),
-    }
-}
 
 /// Refuses a terminal: tokens are not shown unasked.
-pub async fn run(config: Option<PathBuf>, account: &str, want: Want) -> i32 {
+pub async fn run(config: Option<PathBuf>) -> i32 {
     use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        eprintln!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh {account}`");
+    if std::io::stdout().is_terminal() || std::io::stdin().is_terminal() {
+        eprintln!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh ACCOUNT`");
         return exit::USAGE;
     }
-    let reply = match super::engine(config) {
-        Ok(engine) => engine.serve_refresh(account, want).await,
-        Err(e) => Reply::of(Err(e)),
+    let reply = match WorkerRequest::read(std::io::stdin()) {
+        Err(e) => Reply::of(Err(EngineError::Worker(e))),
+        Ok(request) => match super::engine(config) {
+            Ok(engine) => engine.serve_refresh(&request.account, request.want()).await,
+            Err(e) => Reply::of(Err(e)),
+        },
     };
     let mut out = std::io::stdout().lock();
     match out

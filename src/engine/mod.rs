@@ -296,7 +296,7 @@ pub use login::LoginOptions;
 pub use logout::{LogoutOptions, LogoutReport};
 pub use refresh::Want;
 mod worker;
-pub use worker::{Detached, Reply};
+pub use worker::{Detached, Reply, Request as WorkerRequest};
 
 #[cfg(test)]
 mod tests;

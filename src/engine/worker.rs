@@ -16,6 +16,53 @@ use std::path::{Path, PathBuf};
 
 use super::Want;
 
+/// What the caller asks of the worker: one JSON line on the worker's stdin (never argv:
+/// nothing about it is parsed by clap, and it is the same for a forked worker).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Request {
+    pub account: String,
+    /// A token valid for this many more seconds; `None`: refresh now, whatever the expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_for_secs: Option<u64>,
+}
+
+impl Request {
+    pub fn new(account: &str, want: &Want) -> Self {
+        Self {
+            account: account.to_string(),
+            valid_for_secs: match want {
+                Want::ValidFor(d) => Some(d.as_secs()),
+                // `Replace` is the dashboard's (which refreshes in its own process); in
+                // the worker it is a refresh now.
+                Want::Always | Want::Replace(_) => None,
+            },
+        }
+    }
+
+    pub fn want(&self) -> Want {
+        match self.valid_for_secs {
+            Some(secs) => Want::ValidFor(std::time::Duration::from_secs(secs)),
+            None => Want::Always,
+        }
+    }
+
+    /// The line written to the worker's stdin.
+    pub fn line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+
+    /// The request read from the worker's stdin (at most one line).
+    pub fn read(input: impl Read) -> Result<Self, String> {
+        let mut line = String::new();
+        BufReader::new(input.take(64 * 1024))
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the request: {e}"))?;
+        serde_json::from_str(&line).map_err(|_| "the request is not tokdeck's".to_string())
+    }
+}
+
 /// Refreshes go to the worker, which is given the config file the caller was given; as a
 /// program of its own it is this executable, found only when it is started (a cached
 /// token never needs it).
@@ -161,22 +208,12 @@ pub(super) fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> 
     if let Some(config) = &detached.config {
         command.arg("--config").arg(config);
     }
-    command.args(["__refresh", name]);
+    command.arg("__refresh");
     if let Some(level) = crate::logging::active_level() {
         command.env(crate::logging::LOG_ENV, level);
     }
-    match want {
-        Want::ValidFor(min_valid) => {
-            command.args(["--min-valid", &min_valid.as_secs().to_string()]);
-        }
-        // `Replace` is the dashboard's (which refreshes in its own process); as a
-        // program the worker refreshes unconditionally.
-        Want::Always | Want::Replace(_) => {
-            command.arg("--always");
-        }
-    }
     command
-        .stdin(std::process::Stdio::null())
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         // Whoever reads the caller's stderr to its end must not wait for the worker; what
         // went wrong is in the reply and the log.
@@ -195,10 +232,22 @@ pub(super) fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> 
     }
     let worker = exe.display().to_string();
     match command.spawn() {
-        Ok(mut child) => match child.stdout.take() {
-            Some(stdout) => Reply::read(stdout, &worker),
-            None => Reply::Failed(format!("the refresh worker ({worker}) has no pipe")),
-        },
+        Ok(mut child) => {
+            let request = Request::new(name, want).line();
+            let asked = child
+                .stdin
+                .take()
+                .map(|mut stdin| std::io::Write::write_all(&mut stdin, request.as_bytes()));
+            if !matches!(asked, Some(Ok(()))) {
+                return Reply::Failed(format!(
+                    "cannot hand the request to the refresh worker ({worker})"
+                ));
+            }
+            match child.stdout.take() {
+                Some(stdout) => Reply::read(stdout, &worker),
+                None => Reply::Failed(format!("the refresh worker ({worker}) has no pipe")),
+            }
+        }
         Err(e) => Reply::Failed(format!("cannot start the refresh worker '{worker}': {e}")),
     }
 }
@@ -207,6 +256,7 @@ pub(super) fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> 
 /// the config. Only taken when the caller has a single thread: a fork copies only the
 /// calling thread, and a lock another thread held would stay locked in the child.
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
 mod fork {
     use super::{Engine, Reply, Want};
     use std::io::Write;

@@ -14,6 +14,16 @@ pub struct Reply {
     pub location: Option<String>,
     /// Send the headers, then one byte a second, never finishing.
     pub drip: bool,
+    /// Hold the answer this long after the request arrived.
+    pub delay: Option<std::time::Duration>,
+}
+
+/// `reply`, sent only `delay` after its request arrived.
+pub fn delayed(reply: Reply, delay: std::time::Duration) -> Reply {
+    Reply {
+        delay: Some(delay),
+        ..reply
+    }
 }
 
 pub fn redirect(to: &str) -> Reply {
@@ -37,6 +47,7 @@ pub fn json(status: u16, body: &str) -> Reply {
         body: body.to_string(),
         location: None,
         drip: false,
+        delay: None,
     }
 }
 
@@ -47,6 +58,7 @@ pub fn html(status: u16, body: &str) -> Reply {
         body: body.to_string(),
         location: None,
         drip: false,
+        delay: None,
     }
 }
 
@@ -140,6 +152,9 @@ fn serve(stream: TcpStream, script: &Script, requests: &Arc<Mutex<Vec<(String, S
     }
     .unwrap_or_else(|| json(404, r#"{"error":"not_found"}"#));
     let mut stream = stream;
+    if let Some(delay) = reply.delay {
+        std::thread::sleep(delay);
+    }
     if reply.drip {
         let _ = write!(
             stream,
