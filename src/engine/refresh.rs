@@ -144,25 +144,60 @@ impl Engine {
         name: &str,
         min_valid: Duration,
     ) -> Option<Result<Fresh, EngineError>> {
+        use crate::store::Peek;
         let account = self.account(name).ok()?;
         let (record, complete) = match self.store.peek(name)? {
-            crate::store::Peek::Full(record) => (record, true),
-            crate::store::Peek::AccessOnly(record) => (Some(record), false),
+            Peek::Full(record) => (record, true),
+            Peek::AccessOnly(record) => (Some(record), false),
+            Peek::Unknown => (None, false),
         };
-        Some(match Plan::of(name, account, record.as_ref(), min_valid) {
-            Plan::Serve(tokens) => Ok(Fresh {
-                tokens,
-                warning: None,
-            }),
-            Plan::Fail(e) if complete => Err(e),
-            Plan::Refresh if complete => {
-                let detached = self.detached.as_ref()?;
-                let reply = self.run_worker(detached, name, &Want::ValidFor(min_valid))?;
-                settle(name, reply.into_result(name), record)
+        let plan = Plan::of(name, account, record.as_ref(), min_valid);
+        match plan {
+            Plan::Serve(tokens) => {
+                return Some(Ok(Fresh {
+                    tokens,
+                    warning: None,
+                }));
             }
-            // The copy cannot decide: the store of record does.
-            _ => return None,
-        })
+            Plan::Fail(e) if complete => return Some(Err(e)),
+            // A refresh, or a copy that cannot decide: the worker reads the store of
+            // record under the lock, and serves or refreshes (one keyring session, not two).
+            _ => {}
+        }
+        let detached = self.detached.as_ref()?;
+        let reply = worker::start(Some(self), detached, name, &Want::ValidFor(min_valid))?;
+        Some(settle(name, reply.into_result(name), record))
+    }
+
+    /// Tokens whose ID token is valid for at least `min_valid` (`tokdeck token
+    /// --id-token`): ID tokens often live shorter than access tokens, so one that expires
+    /// sooner is refreshed for, once; `NeedsLogin` says what happened when that is not
+    /// enough.
+    pub async fn fresh_id_token(
+        &self,
+        name: &str,
+        min_valid: Duration,
+    ) -> Result<TokenSet, EngineError> {
+        let mut tokens = self.fresh_tokens(name, min_valid).await?.tokens;
+        let needs_login = |reason: String| EngineError::NeedsLogin {
+            account: name.to_string(),
+            reason,
+        };
+        if id_token_expires_within(&tokens, min_valid) && tokens.refresh_token.is_some() {
+            tokens = self.refresh(name).await?;
+        }
+        if tokens.id_token.is_none() {
+            return Err(needs_login(
+                "holds no ID token (request the `openid` scope)".into(),
+            ));
+        }
+        if id_token_expires_within(&tokens, min_valid) {
+            return Err(needs_login(format!(
+                "holds no ID token valid for {} s more, and a refresh brought none",
+                min_valid.as_secs()
+            )));
+        }
+        Ok(tokens)
     }
 
     /// Refreshes now, whatever the expiry.
@@ -322,26 +357,36 @@ impl Engine {
         })
     }
 
-    /// Runs `tokdeck __refresh` (this process has threads: no fork) and waits for its
-    /// reply on a thread of its own; refreshes here when this executable cannot be found.
+    /// Starts the worker (see [`worker::start`]) and waits for its reply on a thread of
+    /// its own; refreshes here when no worker can be started.
     async fn refresh_in_worker(
         &self,
         detached: &Detached,
         name: &str,
         want: Want,
     ) -> Result<TokenSet, EngineError> {
-        let Ok(exe) = std::env::current_exe() else {
-            return self.refresh_with(name, want).await;
-        };
-        let (detached, owned_name) = (detached.clone(), name.to_string());
-        let reply =
-            tokio::task::spawn_blocking(move || worker::exec(&exe, &detached, &owned_name, &want))
-                .await
-                .map_err(|e| {
-                    EngineError::Worker(format!("the refresh worker's waiter failed: {e}"))
-                })?;
-        reply.into_result(name)
+        let (detached, owned_name, owned_want) = (detached.clone(), name.to_string(), want.clone());
+        // This process has threads (the runtime's): the worker is a program, never a fork.
+        let reply = tokio::task::spawn_blocking(move || {
+            worker::start(None, &detached, &owned_name, &owned_want)
+        })
+        .await
+        .map_err(|e| EngineError::Worker(format!("the refresh worker's waiter failed: {e}")))?;
+        match reply {
+            Some(reply) => reply.into_result(name),
+            None => self.refresh_with(name, want).await,
+        }
     }
+}
+
+/// The ID token's own `exp` is less than `min_valid` away (or it has none).
+fn id_token_expires_within(tokens: &TokenSet, min_valid: Duration) -> bool {
+    tokens
+        .id_token
+        .as_ref()
+        .and_then(|t| crate::jwt::claims(t.expose()))
+        .and_then(|c| crate::jwt::time_claim(&c, "exp"))
+        .is_some_and(|exp| (exp - Utc::now()).num_seconds() < min_valid.as_secs() as i64)
 }
 
 fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {

@@ -187,23 +187,33 @@ impl Engine {
     pub async fn serve_refresh(&self, name: &str, want: Want) -> Reply {
         Reply::of(self.refresh_with(name, want).await)
     }
+}
 
-    /// The caller's side, blocking until the worker has answered: a forked worker when
-    /// this process may fork, `tokdeck __refresh` otherwise. `None` when neither can be
-    /// started (this executable cannot be found): refresh in this process instead.
-    pub(super) fn run_worker(&self, detached: &Detached, name: &str, want: &Want) -> Option<Reply> {
-        #[cfg(target_os = "linux")]
-        if let Some(reply) = fork::run(self, name, want) {
-            return Some(reply);
-        }
-        let exe = std::env::current_exe().ok()?;
-        Some(exec(&exe, detached, name, want))
+/// The one way a worker is started, and its fallbacks, blocking until it has answered:
+/// a fork of `engine` (given only by a caller that may fork: a single thread, no
+/// runtime), else `tokdeck __refresh`. `None` when neither can be started (this
+/// executable cannot be found): the caller refreshes in its own process.
+pub(super) fn start(
+    engine: Option<&Engine>,
+    detached: &Detached,
+    name: &str,
+    want: &Want,
+) -> Option<Reply> {
+    #[cfg(target_os = "linux")]
+    if let Some(engine) = engine
+        && let Some(reply) = fork::run(engine, name, want)
+    {
+        return Some(reply);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = engine;
+    let exe = std::env::current_exe().ok()?;
+    Some(exec(&exe, detached, name, want))
 }
 
 /// Runs `exe __refresh NAME` (`exe` being this tokdeck) and waits for its reply (not for
 /// its exit).
-pub(super) fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> Reply {
+fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> Reply {
     let mut command = std::process::Command::new(exe);
     if let Some(config) = &detached.config {
         command.arg("--config").arg(config);

@@ -123,7 +123,11 @@ impl TokenStore for KeyringStore {
     /// The kernel's copy of the access token: no D-Bus, no keyring daemon.
     #[cfg(target_os = "linux")]
     fn peek(&self, account: &str) -> Option<super::Peek> {
-        self.cache.get(account).map(super::Peek::AccessOnly)
+        Some(
+            self.cache
+                .get(account)
+                .map_or(super::Peek::Unknown, super::Peek::AccessOnly),
+        )
     }
 
     fn load(&self, account: &str) -> Result<Option<TokenRecord>, StoreError> {

@@ -77,6 +77,9 @@ pub enum Peek {
     /// A copy of the access token only (no refresh token): enough to serve a valid
     /// token, never to refresh or to decide that a login is needed.
     AccessOnly(TokenRecord),
+    /// Nothing cheap to say (no copy): the refresh worker, which reads the store of record
+    /// under the account's lock, decides.
+    Unknown,
 }
 
 /// Runs a store call on the blocking pool, bounded by [`STORE_TIMEOUT`].

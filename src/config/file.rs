@@ -1,0 +1,392 @@
+//! Reading config.toml: the file's tables as serde sees them (unknown keys refused by
+//! name), then each provider and account resolved and checked, every error with the
+//! file, the line and what was expected.
+
+use super::{
+    Account, ConfigError, Directory, Flow, Provider, StoreKind, check_name, preset, preset_names,
+};
+use crate::oauth::Endpoints;
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileConfig {
+    pub(super) store: Option<StoreKind>,
+    /// The account commands use when none is named and none is chosen by context.
+    pub(super) default_account: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) dashboard: DashboardSection,
+    #[serde(default)]
+    pub(super) providers: BTreeMap<String, ProviderSection>,
+    #[serde(default)]
+    pub(super) accounts: BTreeMap<String, AccountSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DashboardSection {
+    /// Clear a copied token from the clipboard after this many seconds (0: never).
+    pub(super) clipboard_clear_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProviderSection {
+    issuer: Option<String>,
+    preset: Option<Spanned<String>>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    scopes: Option<Vec<String>>,
+    flow: Option<Flow>,
+    #[serde(default)]
+    params: BTreeMap<String, String>,
+    /// Fixed loopback port for the browser flow (0 or absent: an ephemeral port).
+    redirect_port: Option<u16>,
+    /// Preset parameters (see assets/providers.toml).
+    tenant: Option<String>,
+    domain: Option<String>,
+    realm: Option<String>,
+    base_url: Option<String>,
+    authorization_server: Option<String>,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    userinfo_endpoint: Option<String>,
+    jwks_uri: Option<String>,
+    end_session_endpoint: Option<String>,
+    /// Where the provider sends the browser after `logout --end-session`.
+    post_logout_redirect_uri: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AccountSection {
+    provider: Spanned<String>,
+    scopes: Option<Vec<String>>,
+    flow: Option<Flow>,
+    #[serde(default)]
+    params: BTreeMap<String, String>,
+    /// Sent as `login_hint` (OIDC Core §3.1.2.1) so the provider asks for this person.
+    login_hint: Option<String>,
+    /// Working directories (and below) in which commands pick this account.
+    #[serde(default)]
+    directories: Vec<String>,
+}
+
+/// The text of a config file and where it came from, for messages.
+pub(super) struct Source<'a> {
+    pub(super) path: &'a Path,
+    pub(super) text: &'a str,
+}
+
+impl Source<'_> {
+    fn invalid(&self, line: usize, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+
+    /// The file's tables, or the TOML error with its line (and key, for type errors).
+    pub(super) fn read(&self) -> Result<FileConfig, ConfigError> {
+        let text = self.text;
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
+            let message = e.message().trim().to_string();
+            // Type errors do not say which key; the line does.
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
+            match key {
+                Some(key) if message.starts_with("invalid") => {
+                    self.invalid(line, format!("`{key}`: {message}"))
+                }
+                _ => self.invalid(line, message),
+            }
+        })
+    }
+
+    pub(super) fn providers(
+        &self,
+        sections: BTreeMap<String, ProviderSection>,
+    ) -> Result<BTreeMap<String, Provider>, ConfigError> {
+        let mut providers = BTreeMap::new();
+        for (name, section) in sections {
+            // Found only for an error: a search per table would make big files quadratic.
+            let line = || line_of_table(self.text, "providers", &name);
+            check_name(&name)
+                .map_err(|m| self.invalid(line(), format!("provider name '{name}' {m}")))?;
+            let provider = resolve_provider(name.clone(), section, self.text)
+                .map_err(|(l, m)| self.invalid(l.unwrap_or_else(line), m))?;
+            providers.insert(name, provider);
+        }
+        Ok(providers)
+    }
+
+    pub(super) fn accounts(
+        &self,
+        sections: BTreeMap<String, AccountSection>,
+        providers: &BTreeMap<String, Provider>,
+    ) -> Result<BTreeMap<String, Account>, ConfigError> {
+        let mut accounts = BTreeMap::new();
+        for (name, section) in sections {
+            let account = self.account(&name, section, providers)?;
+            accounts.insert(name, account);
+        }
+        Ok(accounts)
+    }
+
+    fn account(
+        &self,
+        name: &str,
+        section: AccountSection,
+        providers: &BTreeMap<String, Provider>,
+    ) -> Result<Account, ConfigError> {
+        let line = || line_of_table(self.text, "accounts", name);
+        check_name(name).map_err(|m| self.invalid(line(), format!("account name '{name}' {m}")))?;
+        let provider_name = section.provider.get_ref();
+        let Some(provider) = providers.get(provider_name) else {
+            let known = providers.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(self.invalid(
+                line_of_offset(self.text, section.provider.span().start),
+                format!(
+                    "account '{name}' names provider '{provider_name}', which is not defined; add a [providers.{provider_name}] table{}",
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" or use one of: {known}")
+                    }
+                ),
+            ));
+        };
+        let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
+        if flow == Flow::ClientCredentials && provider.client_secret.is_none() {
+            return Err(self.invalid(
+                line(),
+                format!(
+                    "account '{name}' uses the client_credentials flow, which needs `client_secret` in [providers.{}]",
+                    provider.name
+                ),
+            ));
+        }
+        let mut params = provider.params.clone();
+        params.extend(section.params);
+        let directories = section
+            .directories
+            .iter()
+            .map(|d| {
+                directory(d).map_err(|m| self.invalid(line(), format!("account '{name}': {m}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Account {
+            name: name.to_string(),
+            provider: provider.clone(),
+            scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),
+            flow,
+            params,
+            login_hint: section.login_hint.filter(|h| !h.is_empty()),
+            directories,
+        })
+    }
+
+    pub(super) fn default_account(
+        &self,
+        named: Option<Spanned<String>>,
+        accounts: &BTreeMap<String, Account>,
+    ) -> Result<Option<String>, ConfigError> {
+        match named {
+            Some(d) if !accounts.contains_key(d.get_ref()) => Err(self.invalid(
+                line_of_offset(self.text, d.span().start),
+                format!(
+                    "default_account '{}' is not an account; add an [accounts.{}] table or name one of: {}",
+                    d.get_ref(),
+                    d.get_ref(),
+                    accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )),
+            other => Ok(other.map(Spanned::into_inner)),
+        }
+    }
+}
+
+/// A provider's preset (if it names one) and the endpoints the preset fills in with the
+/// table's parameters (`tenant`, `domain`, ...).
+fn preset_base(
+    name: &str,
+    section: &ProviderSection,
+    text: &str,
+) -> Result<(Option<super::Preset>, Endpoints), (Option<usize>, String)> {
+    let preset = match &section.preset {
+        Some(p) => Some(preset(p.get_ref()).ok_or_else(|| {
+            (
+                Some(line_of_offset(text, p.span().start)),
+                format!(
+                    "provider '{name}': preset '{}' is unknown; known presets: {}",
+                    p.get_ref(),
+                    preset_names().join(", ")
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let values: BTreeMap<String, String> = [
+        ("tenant", &section.tenant),
+        ("domain", &section.domain),
+        ("realm", &section.realm),
+        ("base_url", &section.base_url),
+        ("authorization_server", &section.authorization_server),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+    .collect();
+    let base = match &preset {
+        Some(p) => p.endpoints_with(&values).map_err(|m| {
+            let key = section
+                .preset
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .unwrap_or_default();
+            (
+                section
+                    .preset
+                    .as_ref()
+                    .map(|s| line_of_offset(text, s.span().start)),
+                format!("provider '{name}': preset '{key}' {m}"),
+            )
+        })?,
+        None => Default::default(),
+    };
+    Ok((preset, base))
+}
+
+fn resolve_provider(
+    name: String,
+    section: ProviderSection,
+    text: &str,
+) -> Result<Provider, (Option<usize>, String)> {
+    let (preset, base) = preset_base(&name, &section, text)?;
+    let endpoints = Endpoints {
+        issuer: section.issuer.or(base.issuer),
+        authorization_endpoint: section
+            .authorization_endpoint
+            .or(base.authorization_endpoint),
+        token_endpoint: section.token_endpoint.or(base.token_endpoint),
+        device_authorization_endpoint: section
+            .device_authorization_endpoint
+            .or(base.device_authorization_endpoint),
+        revocation_endpoint: section.revocation_endpoint.or(base.revocation_endpoint),
+        introspection_endpoint: section
+            .introspection_endpoint
+            .or(base.introspection_endpoint),
+        userinfo_endpoint: section.userinfo_endpoint.or(base.userinfo_endpoint),
+        jwks_uri: section.jwks_uri.or(base.jwks_uri),
+        end_session_endpoint: section.end_session_endpoint.or(base.end_session_endpoint),
+        prompt_values_supported: Vec::new(),
+    };
+    let issuer = endpoints.issuer.as_deref().map(|i| ("issuer", i));
+    for (key, value) in issuer.into_iter().chain(endpoints.iter()) {
+        check_url(value)
+            .map_err(|why| (None, format!("provider '{name}': {key} '{value}' {why}")))?;
+    }
+    if endpoints.issuer.is_none() && endpoints.token_endpoint.is_none() {
+        return Err((
+            None,
+            format!(
+                "provider '{name}' needs `issuer` (for discovery), a `preset`, or an explicit `token_endpoint`"
+            ),
+        ));
+    }
+    let Some(client_id) = section.client_id.filter(|c| !c.is_empty()) else {
+        return Err((
+            None,
+            format!("provider '{name}' needs `client_id`, the OAuth client registered for tokdeck"),
+        ));
+    };
+    let mut params = preset
+        .as_ref()
+        .map(|p| p.params.clone())
+        .unwrap_or_default();
+    params.extend(section.params);
+    Ok(Provider {
+        scopes: section
+            .scopes
+            .or_else(|| preset.as_ref().map(|p| p.scopes.clone()))
+            .unwrap_or_else(|| vec!["openid".to_string()]),
+        flow: section.flow.or(preset.as_ref().and_then(|p| p.flow)),
+        name,
+        client_id,
+        client_secret: section.client_secret.filter(|s| !s.is_empty()),
+        params,
+        redirect_port: section.redirect_port.unwrap_or(0),
+        post_logout_redirect_uri: section.post_logout_redirect_uri.filter(|u| !u.is_empty()),
+        endpoints,
+    })
+}
+
+/// `~/src/acme` as a path: `~` is the home directory; relative paths are refused (they
+/// would mean something else in every directory).
+fn directory(written: &str) -> Result<Directory, String> {
+    let path = match written.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = directories::BaseDirs::new()
+                .map(|b| b.home_dir().to_path_buf())
+                .ok_or_else(|| {
+                    format!("directory '{written}': no home directory to expand '~' to")
+                })?;
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(written),
+    };
+    if !path.is_absolute() {
+        return Err(format!(
+            "directory '{written}' is relative; write it from the root or from '~' (\"~/src/acme\")"
+        ));
+    }
+    Ok(Directory {
+        written: written.to_string(),
+        path,
+    })
+}
+
+/// Endpoints must be https, except on the loopback interface (local test providers).
+fn check_url(value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value).map_err(|e| format!("is not a URL ({e})"))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err("must use https:// (plain http only on localhost)".to_string()),
+    }
+}
+
+pub(super) fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The line of `[section.name]` (or a dotted key under it); 1 when not found.
+fn line_of_table(text: &str, section: &str, name: &str) -> usize {
+    let needles = [
+        format!("{section}.{name}"),
+        format!("{section}.\"{name}\""),
+        format!("{section}.'{name}'"),
+    ];
+    text.lines()
+        .position(|l| needles.iter().any(|n| l.contains(n.as_str())))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
