@@ -1,0 +1,79 @@
+//! What every command starts from: the log file, the async runtime, the engine over
+//! the config, and the dashboard when no subcommand is given.
+
+use super::args::Cli;
+use super::error::exit;
+use crate::config::{Config, Paths};
+use crate::engine::{Detached, Engine, EngineError};
+use std::path::PathBuf;
+
+/// `tokdeck` without a subcommand.
+pub(super) fn dashboard(
+    config: Option<&std::path::Path>,
+    runtime: &tokio::runtime::Runtime,
+) -> i32 {
+    match crate::tui::run(config, runtime) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("tokdeck: {e}");
+            match e {
+                crate::tui::DashboardError::Paths(_) => exit::USAGE,
+                crate::tui::DashboardError::Terminal(_) => exit::FAILURE,
+            }
+        }
+    }
+}
+
+/// The log file, when `--log-level` or `TOKDECK_LOG` asks for one.
+pub(super) fn start_log(cli: &Cli) -> Result<(), i32> {
+    if cli.log_level.is_none() && std::env::var_os(crate::logging::LOG_ENV).is_none() {
+        return Ok(());
+    }
+    let Ok(dir) = Paths::resolve(cli.config.as_deref()).map(|p| p.data_dir) else {
+        return Ok(());
+    };
+    match crate::logging::init(cli.log_level.as_deref(), &dir) {
+        Ok(Some(_)) => log::info!(
+            "tokdeck {} {}",
+            env!("CARGO_PKG_VERSION"),
+            if cli.command.is_some() {
+                "command"
+            } else {
+                "dashboard"
+            }
+        ),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("tokdeck: {e}");
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(())
+}
+
+/// The single-threaded runtime every command runs on (blocking store calls get threads
+/// of their own); an error has been reported and carries the exit status.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("tokdeck: cannot start the async runtime: {e}");
+            exit::FAILURE
+        })
+}
+
+/// The engine for commands that may refresh: refreshes run in a detached worker.
+pub(super) fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
+    let engine = engine(config_override.clone())?;
+    Ok(engine.with_detached_refresh(Detached {
+        config: config_override,
+    }))
+}
+
+pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
+    let paths =
+        Paths::resolve(config_override.as_deref()).map_err(crate::config::ConfigError::Paths)?;
+    let config = Config::load(&paths.config_file)?;
+    Ok(Engine::new(config, paths))
+}
