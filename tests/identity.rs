@@ -286,22 +286,18 @@ fn end_session_without_an_endpoint_says_so_after_the_local_logout() {
     let home = Home::new(
         "[providers.plain]\nclient_id = \"c\"\ntoken_endpoint = \"http://127.0.0.1:9/token\"\n[accounts.x]\nprovider = \"plain\"\n",
     );
-    std::fs::create_dir_all(home.path().join("tokens")).expect("mkdir");
-    let record = serde_json::json!({
-        "version": 2,
-        "tokens": {"access_token": "at", "token_type": "Bearer", "refresh_token": null,
-                   "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
-                   "expires_at": null},
-        "last_refresh": null,
-        "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
-    });
+    home.write_record(
+        "x",
+        &serde_json::json!({
+            "version": 2,
+            "tokens": {"access_token": "at", "token_type": "Bearer", "refresh_token": null,
+                       "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
+                       "expires_at": null},
+            "last_refresh": null,
+            "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
+        }),
+    );
     let path = home.path().join("tokens/x.json");
-    std::fs::write(&path, record.to_string()).expect("record");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    }
     let run = home.run(&["logout", "x", "--end-session"]);
     assert_eq!(run.code, 0, "{run}");
     assert!(

@@ -11,24 +11,17 @@ fn home() -> Home {
     let home = Home::new(
         "[providers.plain]\nclient_id = \"c\"\ntoken_endpoint = \"http://127.0.0.1:9/token\"\n[accounts.x]\nprovider = \"plain\"\n",
     );
-    let dir = home.path().join("tokens");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let record = serde_json::json!({
-        "version": 2,
-        "tokens": {"access_token": "at-123", "token_type": "Bearer", "refresh_token": null,
-                   "id_token": null, "scopes": ["a"], "issued_at": "2026-01-01T00:00:00Z",
-                   "expires_at": null},
-        "last_refresh": null,
-        "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
-    });
-    let path = dir.join("x.json");
-    std::fs::write(&path, record.to_string()).expect("record");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    }
+    home.write_record(
+        "x",
+        &serde_json::json!({
+            "version": 2,
+            "tokens": {"access_token": "at-123", "token_type": "Bearer", "refresh_token": null,
+                       "id_token": null, "scopes": ["a"], "issued_at": "2026-01-01T00:00:00Z",
+                       "expires_at": null},
+            "last_refresh": null,
+            "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
+        }),
+    );
     home
 }
 

@@ -173,15 +173,7 @@ fn a_caller_killed_while_the_provider_rotates_never_loses_the_new_refresh_token(
             "last_refresh": null,
             "binding": {"token_endpoint": endpoint, "client_id": "c"},
         });
-        let dir = home.path().join("tokens");
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        let path = dir.join("a.json");
-        std::fs::write(&path, record.to_string()).expect("record");
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        }
+        home.write_record("a", &record);
         let seen = stub.requests().len();
         let mut child = home
             .command(args)

@@ -311,15 +311,7 @@ impl Engine {
             Err(e) if e.is_invalid_grant() => {
                 let reason =
                     format!("cannot be refreshed: the provider rejected the refresh token ({e})");
-                let marked = TokenRecord {
-                    login_needed: Some(reason.clone()),
-                    ..record
-                };
-                self.save(&account.name, marked).await?;
-                Err(EngineError::NeedsLogin {
-                    account: account.name.clone(),
-                    reason,
-                })
+                self.mark_login_needed(account, record, reason).await
             }
             Err(e) => Err(oauth_error(&account.name, e)),
         }
@@ -346,6 +338,17 @@ impl Engine {
             got.sub
         );
         self.revoke_tokens(account, tokens).await;
+        self.mark_login_needed(account, record, reason).await
+    }
+
+    /// Keeps `record` marked: only a login helps now, and every process knows it without
+    /// asking the provider again.
+    async fn mark_login_needed(
+        &self,
+        account: &Account,
+        record: TokenRecord,
+        reason: String,
+    ) -> Result<TokenSet, EngineError> {
         let marked = TokenRecord {
             login_needed: Some(reason.clone()),
             ..record

@@ -96,6 +96,20 @@ impl Home {
         run
     }
 
+    /// Writes `record` as `account`'s token file, private as tokdeck keeps it.
+    pub fn write_record(&self, account: &str, record: &serde_json::Value) {
+        let dir = self.path().join("tokens");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join(format!("{account}.json"));
+        std::fs::write(&path, record.to_string()).expect("record");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+    }
+
     pub fn record(&self, account: &str) -> serde_json::Value {
         let text =
             std::fs::read_to_string(self.path().join("tokens").join(format!("{account}.json")))
