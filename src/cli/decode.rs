@@ -1,9 +1,7 @@
 use super::error::CliError;
 use crate::config::Paths;
-use crate::jwt::verify::{Risk, Verdict, risks, verify};
+use crate::engine::{KeySource, judge};
 use crate::jwt::{self, Decoded};
-use crate::oauth::Http;
-use crate::oauth::jwks::JwksCache;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 use std::io::Read;
@@ -11,14 +9,6 @@ use std::path::PathBuf;
 
 /// Largest token read from stdin.
 const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
-
-/// Where the verification keys come from.
-pub enum KeySource {
-    None,
-    Account(String),
-    Issuer(String),
-    JwksUri(String),
-}
 
 /// `tokdeck decode`: the token from the argument or stdin, its keys from one source.
 pub async fn command(
@@ -80,28 +70,14 @@ async fn run(
         ));
     }
     let decoded = jwt::decode(token).map_err(|e| CliError::Usage(e.to_string()))?;
-    let asked = !matches!(source, KeySource::None);
-    let (verdict, risks) = match (&decoded, source) {
-        (Decoded::Jwt { header, .. }, KeySource::None) => {
-            (verify(token, None), risks(header, None))
-        }
-        (Decoded::Jwt { .. }, KeySource::Account(name)) => {
-            super::engine(config)?.verify(&name, token, true).await?
-        }
-        (Decoded::Jwt { header, .. }, KeySource::Issuer(issuer)) => {
-            let (verdict, jwks) = verify_with_issuer(config, &issuer, token).await?;
-            (verdict, risks(header, Some(&jwks)))
-        }
-        (Decoded::Jwt { header, .. }, KeySource::JwksUri(uri)) => {
-            let (verdict, jwks) = verify_with_uri(config, &uri, token).await?;
-            (verdict, risks(header, Some(&jwks)))
-        }
-        _ => (verify(token, None), Vec::new()),
+    let asked = source != KeySource::None;
+    let paths = Paths::resolve(config.as_deref()).map_err(CliError::Usage)?;
+    let engine = match &source {
+        KeySource::Account(_) => Some(super::engine(config)?),
+        _ => None,
     };
-    let mut risks = risks;
-    if let Decoded::Jwt { claims, .. } = &decoded {
-        risks.extend(crate::jwt::verify::time_risks(claims, Utc::now()));
-    }
+    let judgement = judge(engine.as_ref(), &paths, token, source, true).await?;
+    let (verdict, risks) = (judgement.verdict.clone(), judgement.risks.clone());
     let value = match decoded {
         Decoded::Jwt { header, claims } => json!({
             "format": "jwt",
@@ -128,12 +104,7 @@ async fn run(
     };
     super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
     // Asked "can I trust it?": anything but a valid signature on a current token is a no.
-    let failed = asked
-        && (!matches!(verdict, Verdict::Valid { .. })
-            || risks
-                .iter()
-                .any(|r| matches!(r, Risk::Expired(_) | Risk::NotYetValid(_))));
-    Ok(failed)
+    Ok(asked && !judgement.trusted())
 }
 
 fn explained(claims: &Value) -> Map<String, Value> {
@@ -146,37 +117,4 @@ fn explained(claims: &Value) -> Map<String, Value> {
         }
     }
     out
-}
-
-fn caches(config: Option<PathBuf>) -> Result<(Paths, Http), CliError> {
-    let paths = Paths::resolve(config.as_deref()).map_err(CliError::Usage)?;
-    let http = Http::real().map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok((paths, http))
-}
-
-async fn verify_with_uri(
-    config: Option<PathBuf>,
-    uri: &str,
-    token: &str,
-) -> Result<(Verdict, crate::jwt::verify::Jwks), CliError> {
-    let (paths, http) = caches(config)?;
-    JwksCache::new(paths.cache_dir.join("jwks"))
-        .verify(&http, uri, token, Utc::now(), true)
-        .await
-        .map_err(|e| CliError::Failed(format!("cannot get the keys at '{uri}': {e}")))
-}
-
-async fn verify_with_issuer(
-    config: Option<PathBuf>,
-    issuer: &str,
-    token: &str,
-) -> Result<(Verdict, crate::jwt::verify::Jwks), CliError> {
-    let (paths, http) = caches(config)?;
-    crate::oauth::jwks::verify_with_issuer(&http, &paths, issuer, token)
-        .await
-        .map_err(|e| {
-            CliError::Failed(format!(
-                "cannot verify with the keys of issuer '{issuer}': {e}"
-            ))
-        })
 }

@@ -3,37 +3,13 @@
 use super::{Engine, EngineError, client, oauth_error};
 use crate::config::Account;
 use crate::jwt::validate::{self, Expected};
-use crate::jwt::verify::{Risk, Verdict, risks};
+use crate::jwt::verify::Verdict;
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, TokenSet};
 use chrono::Utc;
 use serde_json::Value;
 
 impl Engine {
-    /// The signature verdict for `token` against `name`'s provider keys, and the risks
-    /// of its header.
-    pub async fn verify(
-        &self,
-        name: &str,
-        token: &str,
-        fresh: bool,
-    ) -> Result<(Verdict, Vec<Risk>), EngineError> {
-        let account = self.account(name)?;
-        let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
-        let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
-        let http = self.http(name)?;
-        let (verdict, jwks) = self
-            .jwks
-            .verify(&http, uri, token, Utc::now(), fresh)
-            .await
-            .map_err(|e| oauth_error(name, e))?;
-        let header = match crate::jwt::decode(token) {
-            Ok(crate::jwt::Decoded::Jwt { header, .. }) => header,
-            _ => Value::Null,
-        };
-        Ok((verdict, risks(&header, Some(&jwks))))
-    }
-
     /// OIDC Core §3.1.3.7 / §12.2: the ID token names this provider and this client, is
     /// current, and is signed by one of the provider's keys (when it publishes them).
     pub(crate) async fn check_id_token(

@@ -29,6 +29,9 @@ pub enum EngineError {
     /// A failure reported by the refresh worker process, already worded for the user.
     #[error("{0}")]
     Worker(String),
+    /// Verification keys could not be had (an issuer or JWKS URL that does not answer).
+    #[error("{0}")]
+    Keys(String),
     /// The provider offers no endpoint for what was asked (introspection, userinfo).
     #[error("{0}")]
     NotOffered(String),
@@ -292,9 +295,11 @@ mod inspect;
 mod login;
 mod logout;
 mod refresh;
+mod trust;
 pub use login::LoginOptions;
 pub use logout::{LogoutOptions, LogoutReport};
 pub use refresh::Want;
+pub use trust::{Judgement, KeySource, judge};
 mod worker;
 pub use worker::{Detached, Reply, Request as WorkerRequest};
 

@@ -4,7 +4,7 @@
 use super::app::Runtime;
 use super::event::{Command, Msg, Outcome, VerifyAgainst};
 use super::model::{Checked, Trust};
-use crate::engine::{Engine, EngineError, LogoutOptions, Want};
+use crate::engine::{Engine, EngineError, Judgement, KeySource, LogoutOptions, Want, judge};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use std::future::Future;
@@ -133,7 +133,8 @@ fn provider_work(runtime: &Runtime, command: Command) {
 async fn verify(engine: &Engine, account: &str, tokens: &TokenSet) -> Trust {
     let check = |token: &Secret| {
         let token = token.expose().to_string();
-        async move { checked(engine.verify(account, &token, false).await) }
+        let source = KeySource::Account(account.to_string());
+        async move { checked(engine.judge(&token, source, false).await) }
     };
     let access = Some(check(&tokens.access_token).await);
     let id = match &tokens.id_token {
@@ -143,13 +144,11 @@ async fn verify(engine: &Engine, account: &str, tokens: &TokenSet) -> Trust {
     Trust { access, id }
 }
 
-fn checked(
-    result: Result<(crate::jwt::verify::Verdict, Vec<crate::jwt::verify::Risk>), EngineError>,
-) -> Checked {
+fn checked(result: Result<Judgement, EngineError>) -> Checked {
     match result {
-        Ok((verdict, risks)) => Checked {
-            verdict: Ok(verdict),
-            risks,
+        Ok(judgement) => Checked {
+            verdict: Ok(judgement.verdict),
+            risks: judgement.risks,
         },
         Err(e) => Checked {
             verdict: Err(e.to_string()),
@@ -165,38 +164,9 @@ async fn verify_pasted(
     token: &Secret,
     against: VerifyAgainst,
 ) -> Checked {
-    let header = match crate::jwt::decode(token.expose()) {
-        Ok(crate::jwt::Decoded::Jwt { header, .. }) => header,
-        _ => serde_json::Value::Null,
+    let source = match against {
+        VerifyAgainst::Account(account) => KeySource::Account(account),
+        VerifyAgainst::Issuer(issuer) => KeySource::Issuer(issuer),
     };
-    let result = match against {
-        VerifyAgainst::Account(account) => match engine {
-            Some(engine) => engine
-                .verify(&account, token.expose(), true)
-                .await
-                .map_err(|e| e.to_string()),
-            None => Err("no accounts are configured".to_string()),
-        },
-        VerifyAgainst::Issuer(issuer) => match crate::oauth::Http::real() {
-            Ok(http) => {
-                crate::oauth::jwks::verify_with_issuer(&http, paths, &issuer, token.expose())
-                    .await
-                    .map(|(verdict, jwks)| {
-                        (verdict, crate::jwt::verify::risks(&header, Some(&jwks)))
-                    })
-                    .map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        },
-    };
-    match result {
-        Ok((verdict, risks)) => Checked {
-            verdict: Ok(verdict),
-            risks,
-        },
-        Err(e) => Checked {
-            verdict: Err(e),
-            risks: Vec::new(),
-        },
-    }
+    checked(judge(engine.as_deref(), paths, token.expose(), source, true).await)
 }

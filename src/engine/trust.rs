@@ -1,0 +1,174 @@
+//! "Can this token be trusted, against these keys?": one answer for `tokdeck decode`, the
+//! dashboard's inspector and its account views. The verdict on the signature, the risks
+//! of the header, and the risks of the times (expired, not yet valid).
+
+use super::{Engine, EngineError};
+use crate::config::Paths;
+use crate::jwt::verify::{Jwks, Risk, Verdict, risks, time_risks, verify};
+use crate::jwt::{self, Decoded};
+use crate::oauth::discovery::Need;
+use crate::oauth::jwks::JwksCache;
+use crate::oauth::{Http, OAuthError};
+use chrono::Utc;
+
+/// Where the verification keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// No keys: only what the token says of itself (`alg none`, risky headers, times).
+    None,
+    /// The provider of this account.
+    Account(String),
+    /// The issuer's JWKS, found by discovery.
+    Issuer(String),
+    /// The JWK Set at this URL.
+    JwksUri(String),
+}
+
+/// What a token earned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub risks: Vec<Risk>,
+}
+
+impl Judgement {
+    /// Trustworthy: a valid signature on a current token.
+    pub fn trusted(&self) -> bool {
+        matches!(self.verdict, Verdict::Valid { .. })
+            && !self
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::Expired(_) | Risk::NotYetValid(_)))
+    }
+}
+
+/// Judges `token` against `source`. `engine` is needed for an account's keys only; `fresh`
+/// asks for the keys to be fetched again (a withdrawn key must not pass a decision).
+pub async fn judge(
+    engine: Option<&Engine>,
+    paths: &Paths,
+    token: &str,
+    source: KeySource,
+    fresh: bool,
+) -> Result<Judgement, EngineError> {
+    let (header, claims) = match jwt::decode(token) {
+        Ok(Decoded::Jwt { header, claims }) => (header, claims),
+        // Not a signed JWT: nothing to verify, and nothing about it to trust.
+        _ => {
+            return Ok(Judgement {
+                verdict: verify(token, None),
+                risks: Vec::new(),
+            });
+        }
+    };
+    let (verdict, jwks) = match source {
+        KeySource::None => (verify(token, None), None),
+        KeySource::Account(name) => {
+            let engine = engine.ok_or_else(|| {
+                EngineError::Keys("no accounts are configured to take keys from".into())
+            })?;
+            let (verdict, jwks) = engine.account_keys(&name, token, fresh).await?;
+            (verdict, Some(jwks))
+        }
+        KeySource::Issuer(issuer) => {
+            let http = real_http(&issuer)?;
+            let (verdict, jwks) =
+                crate::oauth::jwks::verify_with_issuer(&http, paths, &issuer, token)
+                    .await
+                    .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
+            (verdict, Some(jwks))
+        }
+        KeySource::JwksUri(uri) => {
+            let http = real_http(&uri)?;
+            let (verdict, jwks) = JwksCache::new(paths.cache_dir.join("jwks"))
+                .verify(&http, &uri, token, Utc::now(), true)
+                .await
+                .map_err(|e| unreachable_keys(&format!("'{uri}'"), e))?;
+            (verdict, Some(jwks))
+        }
+    };
+    let mut found = risks(&header, jwks.as_ref());
+    found.extend(time_risks(&claims, Utc::now()));
+    Ok(Judgement {
+        verdict,
+        risks: found,
+    })
+}
+
+fn real_http(what: &str) -> Result<Http, EngineError> {
+    Http::real().map_err(|e| unreachable_keys(what, e.into()))
+}
+
+fn unreachable_keys(what: &str, e: OAuthError) -> EngineError {
+    EngineError::Keys(format!("cannot get the keys of {what}: {e}"))
+}
+
+impl Engine {
+    /// The signature verdict for `token` against `name`'s provider keys, and those keys.
+    pub(super) async fn account_keys(
+        &self,
+        name: &str,
+        token: &str,
+        fresh: bool,
+    ) -> Result<(Verdict, Jwks), EngineError> {
+        let account = self.account(name)?;
+        let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
+        let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
+        let http = self.http(name)?;
+        self.jwks
+            .verify(&http, uri, token, Utc::now(), fresh)
+            .await
+            .map_err(|e| super::oauth_error(name, e))
+    }
+
+    /// [`judge`] with this engine's paths.
+    pub async fn judge(
+        &self,
+        token: &str,
+        source: KeySource,
+        fresh: bool,
+    ) -> Result<Judgement, EngineError> {
+        judge(Some(self), &self.paths, token, source, fresh).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn unsigned(claims: &str) -> String {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(claims))
+    }
+
+    #[tokio::test]
+    async fn one_judgement_for_signature_header_and_times() {
+        let paths = Paths::under(std::path::Path::new("/nonexistent-tokdeck"));
+        let expired = unsigned(r#"{"sub":"x","exp":1000}"#);
+        let judged = judge(None, &paths, &expired, KeySource::None, false)
+            .await
+            .expect("judged");
+        assert!(matches!(judged.verdict, Verdict::AlgNone), "{judged:?}");
+        assert!(
+            judged.risks.iter().any(|r| matches!(r, Risk::AlgNone)),
+            "{judged:?}"
+        );
+        assert!(
+            judged.risks.iter().any(|r| matches!(r, Risk::Expired(_))),
+            "{judged:?}"
+        );
+        assert!(!judged.trusted());
+        // An account's keys without any account: said, not guessed.
+        let e = judge(
+            None,
+            &paths,
+            &expired,
+            KeySource::Account("a".into()),
+            false,
+        )
+        .await
+        .expect_err("no engine");
+        assert!(e.to_string().contains("no accounts are configured"), "{e}");
+    }
+}
