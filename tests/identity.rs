@@ -384,3 +384,55 @@ fn commands_pick_their_account_from_context() {
     assert!(run.stderr.contains("dev, dev2"), "{run}");
     assert!(run.stdout.is_empty());
 }
+
+/// At oidc-provider (as at Keycloak) two logins of one person through one browser session
+/// share a grant, and revoking a refresh token ends the whole grant: tokdeck must not
+/// revoke tokens that another of its accounts still lives on.
+#[test]
+fn revoking_never_ends_the_grant_of_another_account_of_the_same_person() {
+    let provider = Provider::start(&[]);
+    let config = format!(
+        "{}\n[accounts.dev2]\nprovider = \"public\"\n[accounts.dev3]\nprovider = \"public\"\n",
+        provider.config()
+    );
+    let mut home = Home::new(&config);
+    home.with_headless_user();
+    let bobs_browser = home.path().join("bob.jar").display().to_string();
+    home.set("TOKDECK_TEST_JAR", &bobs_browser);
+    assert_eq!(login_as(&mut home, "dev", "bob").code, 0);
+    home.set(
+        "TOKDECK_TEST_JAR",
+        &home.path().join("alice.jar").display().to_string(),
+    );
+    assert_eq!(login_as(&mut home, "dev3", "alice").code, 0);
+
+    // dev3 is alice's; bob's browser session answers as bob: refused, and bob's new tokens
+    // (of dev's grant) are not revoked.
+    home.set("TOKDECK_TEST_JAR", &bobs_browser);
+    let run = home.run(&["login", "dev3"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("login returned bob@example.test"),
+        "{run}"
+    );
+    let refresh = home.run(&["refresh", "dev"]);
+    assert_eq!(
+        refresh.code,
+        0,
+        "dev's grant lives on: {refresh}\n{}",
+        provider.log()
+    );
+
+    // Another account of bob through the same session, logged out: dev keeps working.
+    assert_eq!(login_as(&mut home, "dev2", "bob").code, 0);
+    let logout = home.ok(&["logout", "dev2"]);
+    assert!(
+        logout
+            .stderr
+            .contains("not revoked at the provider: account 'dev' holds the same person"),
+        "{logout}"
+    );
+    let refresh = home.run(&["refresh", "dev"]);
+    assert_eq!(refresh.code, 0, "{refresh}\n{}", provider.log());
+    assert_eq!(provider.log_count("grant.revoked"), 0, "{}", provider.log());
+}

@@ -140,17 +140,27 @@ pub async fn logout(
     let Some(end_session) = report.end_session else {
         return Ok(());
     };
-    eprintln!("Ending the provider's browser session: confirm the sign-out in the browser…");
     let opened = end_session
         .hand_to_browser(|url| {
+            eprintln!(
+                "Ending the provider's browser session: confirm the sign-out in the browser. If it does not open, visit {url} in a browser on this machine (waiting {} s)…",
+                crate::oauth::end_session::PAGE_TIMEOUT.as_secs()
+            );
             if let Err(e) = crate::browser::open(url) {
-                eprintln!("tokdeck: {e}; open {url} in a browser on this machine");
+                eprintln!("tokdeck: {e}");
             }
         })
         .await;
     match opened {
         Ok(()) => {
             eprintln!("The browser has the sign-out request; the next login asks who you are.");
+            Ok(())
+        }
+        // The logout itself is done: only the browser session goes on.
+        Err(crate::oauth::OAuthError::CallbackTimeout(secs)) => {
+            eprintln!(
+                "tokdeck: no browser came for the sign-out page within {secs} s; '{account}' is logged out here, but the provider's browser session goes on: sign out there yourself to pick another person at the next login"
+            );
             Ok(())
         }
         Err(e) => Err(EngineError::OAuth {

@@ -182,7 +182,7 @@ mod tests {
         let acc = account("issuer = \"https://b.example\"");
         assert_eq!(
             message(check(&acc, &rec)),
-            "the tokens of 'work' were issued by https://a.example to client 'x'; the config now says https://b.example and client 'c': run `tokdeck login work`"
+            "the tokens of 'work' were issued by https://a.example to client 'x'; the config now says https://b.example and client 'c': run `tokdeck login work` (or `tokdeck logout work --local` to delete them here; only the old provider, put back in config.toml, can revoke them)"
         );
         let rec = record(
             bound(Some("https://b.example"), "https://b.example/t", "c"),

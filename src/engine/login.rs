@@ -218,7 +218,7 @@ impl Engine {
         match identity::pinned(old, found.as_ref(), replace) {
             Pinned::Keep => {}
             Pinned::Refuse { pinned, got } => {
-                let report = self.revoke_tokens(account, &tokens).await;
+                let report = self.revoke_tokens(account, &tokens, Some(&got)).await;
                 log::info!(
                     "'{name}': the other person's new tokens were revoked: {:?}",
                     report.revoked
@@ -226,7 +226,9 @@ impl Engine {
                 return Err(identity::mismatch(name, &pinned, &got));
             }
             Pinned::Replace(old) => {
-                let report = self.revoke_tokens(account, &old.tokens).await;
+                let report = self
+                    .revoke_tokens(account, &old.tokens, old.identity.as_ref())
+                    .await;
                 log::info!(
                     "'{name}': the previous person's tokens were revoked: {:?}",
                     report.revoked

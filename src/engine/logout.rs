@@ -9,6 +9,7 @@ use crate::oauth::grants::{self, TokenKind};
 use crate::oauth::{OAuthError, TokenSet};
 use crate::secret::Secret;
 use crate::store;
+use crate::store::Identity;
 use chrono::Utc;
 
 /// What logout did at the provider.
@@ -66,7 +67,15 @@ impl Engine {
             return Ok(report);
         };
         let mut report = match binding::check(account, &record) {
-            Ok(()) => self.revoke(account, &record.tokens, options.local).await?,
+            Ok(()) => {
+                self.revoke(
+                    account,
+                    &record.tokens,
+                    record.identity.as_ref(),
+                    options.local,
+                )
+                .await?
+            }
             Err(e) if options.local => LogoutReport {
                 notes: vec![format!("{e}; they were deleted here without revoking them")],
                 ..LogoutReport::default()
@@ -93,8 +102,13 @@ impl Engine {
 
     /// Revokes `tokens` where the provider can, never failing: for tokens tokdeck does
     /// not keep (another person's, or the person an account is no longer).
-    pub(crate) async fn revoke_tokens(&self, account: &Account, tokens: &TokenSet) -> LogoutReport {
-        self.revoke(account, tokens, true)
+    pub(crate) async fn revoke_tokens(
+        &self,
+        account: &Account,
+        tokens: &TokenSet,
+        person: Option<&Identity>,
+    ) -> LogoutReport {
+        self.revoke(account, tokens, person, true)
             .await
             .unwrap_or_else(|e| LogoutReport {
                 notes: vec![e.to_string()],
@@ -102,14 +116,57 @@ impl Engine {
             })
     }
 
+    /// Other accounts of this config that hold tokens of `person` at the same server and
+    /// client: at many providers (oidc-provider, Keycloak) they share one grant, and
+    /// revoking a refresh token ends the whole grant, theirs too.
+    async fn sharing_grant(&self, account: &Account, person: Option<&Identity>) -> Vec<String> {
+        let Some(person) = person else {
+            return Vec::new();
+        };
+        let server = |a: &Account| {
+            (
+                a.provider.endpoints.issuer.clone(),
+                a.provider.endpoints.token_endpoint.clone(),
+                a.provider.client_id.clone(),
+            )
+        };
+        let mut sharing = Vec::new();
+        for other in self.config.accounts.values() {
+            if other.name == account.name || server(other) != server(account) {
+                continue;
+            }
+            if let Ok(Some(record)) = self.load_bound(&other.name).await
+                && record
+                    .identity
+                    .as_ref()
+                    .is_some_and(|i| i.same_person(person))
+            {
+                sharing.push(other.name.clone());
+            }
+        }
+        sharing
+    }
+
     async fn revoke(
         &self,
         account: &Account,
         tokens: &TokenSet,
+        person: Option<&Identity>,
         local: bool,
     ) -> Result<LogoutReport, EngineError> {
         let name = account.name.as_str();
         let mut report = LogoutReport::default();
+        let sharing = self.sharing_grant(account, person).await;
+        if !sharing.is_empty() {
+            report.notes.push(format!(
+                "not revoked at the provider: {} the same person at the same client, and revoking would end that grant too; the tokens were deleted here only",
+                match sharing.as_slice() {
+                    [one] => format!("account '{one}' holds"),
+                    many => format!("accounts '{}' hold", many.join("', '")),
+                }
+            ));
+            return Ok(report);
+        }
         let endpoints = match self.endpoints(account, &[Need::Revocation]).await {
             Ok(endpoints) => endpoints,
             Err(EngineError::OAuth {

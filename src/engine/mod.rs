@@ -45,7 +45,9 @@ pub enum EngineError {
     NeedsLogin { account: String, reason: String },
     /// The stored tokens were issued by another server or to another client than the
     /// account's provider as configured now: nothing is sent or handed out.
-    #[error("the tokens of '{account}' {reason}: run `tokdeck login {account}`")]
+    #[error(
+        "the tokens of '{account}' {reason}: run `tokdeck login {account}` (or `tokdeck logout {account} --local` to delete them here; only the old provider, put back in config.toml, can revoke them)"
+    )]
     Rebound { account: String, reason: String },
     /// A login came back as another person than the one the account holds.
     #[error("{0}")]

@@ -337,7 +337,7 @@ impl Engine {
             got.who(),
             got.sub
         );
-        self.revoke_tokens(account, tokens).await;
+        self.revoke_tokens(account, tokens, Some(got)).await;
         self.mark_login_needed(account, record, reason).await
     }
 
