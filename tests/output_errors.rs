@@ -43,6 +43,9 @@ const PRINTING: &[&[&str]] = &[
     &["providers", "--json"],
     &["completions", "bash"],
     &["man"],
+    &["--help"],
+    &["--version"],
+    &["help", "list"],
 ];
 
 fn run_with(home: &Home, args: &[&str], stdout: Stdio) -> Run {

@@ -28,7 +28,13 @@ use std::path::PathBuf;
 
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
-    let cli = fast::plain_token_command(std::env::args_os().skip(1)).unwrap_or_else(Cli::parse);
+    let cli = match fast::plain_token_command(std::env::args_os().skip(1)) {
+        Some(cli) => cli,
+        None => match parse() {
+            Ok(cli) => cli,
+            Err(code) => return code,
+        },
+    };
     if let Err(code) = setup::start_log(&cli) {
         return code;
     }
@@ -51,6 +57,22 @@ pub fn main() -> i32 {
     // Dropping the runtime would wait for a store call that timed out and still hangs.
     runtime.shutdown_background();
     code
+}
+
+/// The command line as clap reads it; `--help` and `--version` go through the same
+/// stdout checks as every output (a full disk is exit 1, a closed pipe is quiet).
+fn parse() -> Result<Cli, i32> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = e.render().to_string();
+            Err(error::exit_code(output::with(|out| {
+                out.write_all(text.as_bytes())
+            })))
+        }
+        Err(e) => e.exit(),
+    }
 }
 
 /// Runs `command`; `prepared` is the engine the fast path already built, if it did.

@@ -414,10 +414,15 @@ impl Confirm {
         Self {
             title: " Another person ".into(),
             lines: vec![
-                message.to_string(),
+                // The CLI's way out (`--replace-user`) is this question's answer here.
+                message
+                    .split(". Sign out there")
+                    .next()
+                    .unwrap_or(message)
+                    .to_string(),
                 String::new(),
                 format!(
-                    "Log in again and make '{account}' that person's? The tokens it holds now are revoked."
+                    "Log in again and make '{account}' that person's? The tokens it holds now are revoked. Or keep it, sign the browser out at the provider, and log in again."
                 ),
             ],
             answers: vec![

@@ -230,6 +230,9 @@ impl Raw {
 
 /// The note for a character a field does not take.
 pub(super) fn refused(field: Field, c: char, takes: &str) -> String {
+    if takes == "no spaces" {
+        return format!("{} cannot hold a space", Editor::label(field));
+    }
     let shown = if c == ' ' {
         "a space".to_string()
     } else {

@@ -81,22 +81,27 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
 }
 
 /// Who the account is: the short "who", the other names, and `sub` at `iss`.
+/// Two lines, so that the token's rows stay in view: the names, then `sub` at `iss`.
 fn who(identity: &Identity) -> Vec<Line<'static>> {
-    let mut lines = vec![field("who", identity.who().to_string())];
-    for (name, value) in [
-        ("name", &identity.name),
-        ("username", &identity.preferred_username),
-        ("email", &identity.email),
-    ] {
-        if let Some(value) = value.as_ref().filter(|v| v.as_str() != identity.who()) {
-            lines.push(field(name, value.clone()));
-        }
-    }
-    lines.push(field(
-        "subject",
-        format!("{}  at {}", identity.sub, identity.iss),
-    ));
-    lines
+    let who = identity.who();
+    let others: Vec<&str> = [
+        &identity.name,
+        &identity.preferred_username,
+        &identity.email,
+    ]
+    .into_iter()
+    .filter_map(|v| v.as_deref())
+    .filter(|v| *v != who)
+    .collect();
+    let names = if others.is_empty() {
+        who.to_string()
+    } else {
+        format!("{who}  ({})", others.join(", "))
+    };
+    vec![
+        field("who", names),
+        field("subject", format!("{}  at {}", identity.sub, identity.iss)),
+    ]
 }
 
 fn token_lines(

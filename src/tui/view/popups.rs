@@ -16,6 +16,10 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 pub const POPUP_HELP: &[(&str, &str)] = &[
     ("← → Enter", "answer a question (Esc: no)"),
     ("Esc", "close a popup, cancel a login"),
+    (
+        "name!",
+        "the account's last error, shown in the details pane",
+    ),
 ];
 
 pub fn draw(frame: &mut Frame, model: &Model) {
@@ -149,7 +153,11 @@ fn question(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     ));
     let width = 76.min(area.width);
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    // Words wrap on word boundaries: a row more per long paragraph than the division.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner).max(1) + usize::from(l.width() > inner))
+        .sum();
     show(
         frame,
         centered(area, width, rows as u16 + 2),
