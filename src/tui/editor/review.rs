@@ -90,9 +90,9 @@ impl Review {
             ],
             ReviewAction::Change { .. } => vec![
                 ("Back to the form", Back),
-                ("Revoke at the old provider, write", Revoke { login: false }),
+                ("Revoke there, write", Revoke { login: false }),
                 ("…and log in", Revoke { login: true }),
-                ("Delete here only, write", DeleteOnly),
+                ("Only delete, write", DeleteOnly),
             ],
             ReviewAction::RemoveProvider { .. } => {
                 vec![("Keep it", Back), ("Remove it", Write { login: false })]

@@ -87,7 +87,11 @@ fn inspect(frame: &mut Frame, model: &Model, area: Rect, inspector: &Inspector) 
             "Paste a JWT (your terminal's paste key) to decode it.",
         )],
         Some(decoded) => {
-            let mut lines = claims::trust_lines(inspector.checked.as_ref(), "a or u to verify");
+            let hint = match decoded {
+                Ok(crate::jwt::Decoded::Jwt { .. }) => "a or u to verify",
+                _ => "not a signed JWT: nothing to verify",
+            };
+            let mut lines = claims::trust_lines(inspector.checked.as_ref(), hint);
             // The scrolling popup's width inside its borders.
             let columns = area.width.saturating_sub(8).max(20).saturating_sub(2);
             lines.extend(claims::lines(decoded, model.now, columns));
