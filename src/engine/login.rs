@@ -220,8 +220,9 @@ impl Engine {
             Pinned::Refuse { pinned, got } => {
                 let report = self.revoke_tokens(account, &tokens, Some(&got)).await;
                 log::info!(
-                    "'{name}': the other person's new tokens were revoked: {:?}",
-                    report.revoked
+                    "'{name}': the other person's new tokens: revoked {:?}; {:?}",
+                    report.revoked,
+                    report.notes
                 );
                 return Err(identity::mismatch(name, &pinned, &got));
             }
@@ -230,8 +231,9 @@ impl Engine {
                     .revoke_tokens(account, &old.tokens, old.identity.as_ref())
                     .await;
                 log::info!(
-                    "'{name}': the previous person's tokens were revoked: {:?}",
-                    report.revoked
+                    "'{name}': the previous person's tokens: revoked {:?}; {:?}",
+                    report.revoked,
+                    report.notes
                 );
             }
         }
