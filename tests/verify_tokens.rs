@@ -262,3 +262,39 @@ fn introspection_and_userinfo() {
         );
     }
 }
+
+#[test]
+fn decode_calls_a_damaged_jwt_damaged_not_opaque() {
+    let home = Home::new("");
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    };
+    let (header, payload) = (
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(r#"{"sub":"alice","exp":2000000000}"#),
+    );
+    let cases = [
+        (format!("{header}.{payload}"), "signature"),
+        (header.clone(), "payload"),
+        (
+            format!("{header}.{}.c2ln", &payload[..payload.len() - 5]),
+            "payload",
+        ),
+    ];
+    for (token, part) in cases {
+        let run = home.run(&["decode", &token]);
+        assert_eq!(run.code, 1, "{token}: {run}");
+        let value: Value = serde_json::from_str(&run.stdout).expect("json");
+        assert_eq!(value["format"], "malformed_jwt", "{run}");
+        assert_eq!(value["part"], part, "{run}");
+        assert!(
+            run.stderr.contains("looks like a JWT but is damaged"),
+            "{run}"
+        );
+    }
+    // A token that never was a JWT stays opaque, exit 0.
+    let run = home.run(&["decode", "gho_16C7e42F292c6912E7710c838347Ae178B4a"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("\"opaque\""), "{run}");
+}

@@ -69,6 +69,18 @@ async fn run(
             "no token given: pass it as an argument or on stdin".into(),
         ));
     }
+    if let Some((part, problem)) = jwt::damage(token) {
+        let value = json!({
+            "format": "malformed_jwt",
+            "part": part,
+            "problem": problem,
+            "length": token.len(),
+        });
+        super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+        return Err(CliError::Failed(format!(
+            "the token looks like a JWT but is damaged: {problem}"
+        )));
+    }
     let decoded = jwt::decode(token).map_err(|e| CliError::Usage(e.to_string()))?;
     let asked = source != KeySource::None;
     let paths = Paths::resolve(config.as_deref()).map_err(CliError::Usage)?;

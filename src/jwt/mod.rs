@@ -51,6 +51,48 @@ pub fn decode(token: &str) -> Result<Decoded, JwtError> {
     Ok(Decoded::Jwt { header, claims })
 }
 
+/// What is wrong with a string that looks like a JWT but is not a whole one (cut off,
+/// its signature part missing, a segment garbled): the part and the reason. `None` for a
+/// whole JWT, a JWE, or a string that never looked like a JWT (an opaque token).
+pub fn damage(token: &str) -> Option<(&'static str, String)> {
+    let token = token.trim();
+    let parts: Vec<&str> = token.split('.').collect();
+    // base64url of `{"` is `eyJ`: how every JWT header begins.
+    let looks_like_jwt = token.starts_with("eyJ")
+        && segment_json(parts[0], "header").is_ok_and(|h| h.get("alg").is_some())
+        || (parts.len() == 3 && token.starts_with("eyJ"));
+    if !looks_like_jwt {
+        return None;
+    }
+    match parts.len() {
+        3 => {
+            if let Err(JwtError::BadSegment { reason, .. }) = segment_json(parts[0], "header") {
+                return Some(("header", format!("the header is not base64url JSON ({reason})")));
+            }
+            match segment_json(parts[1], "payload") {
+                Err(JwtError::BadSegment { reason, .. }) => Some((
+                    "payload",
+                    format!("the payload is not base64url JSON ({reason}); was the token cut off or changed?"),
+                )),
+                Ok(_) => None,
+            }
+        }
+        5 => None,
+        1 => Some((
+            "payload",
+            "only a header: the payload and signature parts are missing (cut off?)".into(),
+        )),
+        2 => Some((
+            "signature",
+            "2 parts (header.payload): a JWT has 3; the signature part is missing (cut off, or copied without it?)".into(),
+        )),
+        n => Some((
+            "structure",
+            format!("{n} parts: a signed JWT has 3 (header.payload.signature), an encrypted one 5"),
+        )),
+    }
+}
+
 fn segment_json(segment: &str, part: &'static str) -> Result<Value, JwtError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment.trim_end_matches('='))
@@ -140,6 +182,31 @@ mod tests {
         let token = format!("{}.!!!.sig", encode(&json!({"alg":"RS256"})));
         let err = decode(&token).expect_err("bad payload");
         assert!(err.to_string().contains("payload"), "{err}");
+    }
+
+    #[test]
+    fn a_damaged_jwt_says_which_part_and_an_opaque_token_is_no_damage() {
+        let whole = jwt(json!({"alg":"RS256"}), json!({"sub":"x"}));
+        assert_eq!(damage(&whole), None);
+        let parts: Vec<&str> = whole.split('.').collect();
+        let unsigned = format!("{}.{}", parts[0], parts[1]);
+        assert_eq!(damage(&unsigned).map(|d| d.0), Some("signature"));
+        assert_eq!(damage(parts[0]).map(|d| d.0), Some("payload"));
+        let cut = format!(
+            "{}.{}.{}",
+            parts[0],
+            &parts[1][..parts[1].len() - 3],
+            parts[2]
+        );
+        let (part, reason) = damage(&cut).expect("cut payload");
+        assert_eq!(part, "payload", "{reason}");
+        for opaque in [
+            "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+            "abc.def",
+            "ya29.a0AfH6SM",
+        ] {
+            assert_eq!(damage(opaque), None, "{opaque}");
+        }
     }
 
     #[test]
