@@ -427,3 +427,18 @@ fn a_debug_log_records_logins_refreshes_and_requests_but_no_secret() {
         "{bad}"
     );
 }
+
+#[test]
+fn login_options_that_do_not_fit_the_flow_are_refused_with_the_reason() {
+    let home = Home::new(
+        "[providers.p]\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"c\"\nflow = \"device\"\n[accounts.dev]\nprovider = \"p\"\n",
+    );
+    let run = home.run(&["login", "dev", "--paste"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains(
+            "--paste goes with the browser flow, and 'dev' would log in with the device flow"
+        ),
+        "{run}"
+    );
+}

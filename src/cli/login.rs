@@ -76,7 +76,12 @@ impl LoginObserver for Terminal {
                 self.account
             );
         }
-        eprintln!("Waiting for the browser…");
+        eprintln!(
+            "Waiting for the browser (at most {}; Ctrl-C cancels)…",
+            humanize::duration(chrono::Duration::seconds(
+                crate::oauth::browser::CALLBACK_TIMEOUT.as_secs() as i64
+            ))
+        );
         self.open(url);
     }
 

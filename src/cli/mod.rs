@@ -118,14 +118,16 @@ async fn run(
             paste,
             replace_user,
         } => {
+            let engine = engine(config)?;
             let flow = flow.map(Flow::from);
-            if paste && flow.is_some_and(|f| f != Flow::Browser) {
-                return Err(CliError::Usage(
-                    "--paste goes with the browser flow (--flow browser)".into(),
-                ));
+            let used = flow.unwrap_or(engine.account(&account)?.flow);
+            if paste && used != Flow::Browser {
+                return Err(CliError::Usage(format!(
+                    "--paste goes with the browser flow, and '{account}' would log in with the {used} flow; add --flow browser, or leave --paste out"
+                )));
             }
             let options = LoginOptions { flow, replace_user };
-            login::run(&engine(config)?, &account, options, no_browser, paste).await
+            login::run(&engine, &account, options, no_browser, paste).await
         }
         Command::Logout {
             account,
