@@ -336,3 +336,43 @@ scopes = ["openid"]
     assert!(record["tokens"]["id_token"].is_null(), "{record}");
     assert_eq!(home.ok(&["token", "dev"]).stdout.trim(), "at-2");
 }
+
+#[test]
+fn invalid_client_names_the_client_and_its_table() {
+    let stub = Stub::start();
+    stub.on(
+        "/token",
+        vec![json(
+            401,
+            r#"{"error":"invalid_client","error_description":"client authentication failed"}"#,
+        )],
+    );
+    let home = home_for(&stub);
+    // A service account fetches with its secret; a user account refreshes without one.
+    let run = home.run(&["token", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains(
+            "invalid_client (client authentication failed; check `client_id = \"svc\"` and its `client_secret` in [providers.stub-conf])"
+        ),
+        "{run}"
+    );
+    home.write_record(
+        "dev",
+        &serde_json::json!({
+            "version": 2,
+            "tokens": {"access_token": "at", "token_type": "Bearer", "refresh_token": "rt",
+                       "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
+                       "expires_at": "2026-01-01T01:00:00Z"},
+            "last_refresh": null,
+            "binding": {"token_endpoint": stub.url("/token"), "client_id": "cli"},
+        }),
+    );
+    let run = home.run(&["refresh", "dev"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("check `client_id = \"cli\"` (no `client_secret` is set: does the provider expect one?) in [providers.stub]"),
+        "{run}"
+    );
+}

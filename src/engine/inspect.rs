@@ -105,7 +105,7 @@ impl Engine {
         let http = self.http(name)?;
         crate::oauth::grants::introspect(&http, url, &client(account), token.expose(), hint)
             .await
-            .map_err(|e| oauth_error(name, e))
+            .map_err(|e| super::client_hint(account, oauth_error(name, e)))
     }
 
     /// OIDC Core §5.3: the user's claims, fetched with a fresh access token.

@@ -33,7 +33,10 @@ impl Engine {
             "login to '{name}' with the {} flow",
             options.flow.unwrap_or(account.flow)
         );
-        let result = self.login_inner(account, options, observer).await;
+        let result = self
+            .login_inner(account, options, observer)
+            .await
+            .map_err(|e| super::client_hint(account, e));
         match &result {
             Ok(record) => log::info!(
                 "logged in to '{name}'{}",

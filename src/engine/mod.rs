@@ -269,6 +269,46 @@ pub(crate) fn expiry_for_log(tokens: &TokenSet) -> String {
         .unwrap_or_default()
 }
 
+/// RFC 6749 §5.2 `invalid_client`: the provider does not accept the client as
+/// configured; the message names the client and the table to look at.
+pub(crate) fn client_hint(account: &Account, e: EngineError) -> EngineError {
+    match e {
+        EngineError::OAuth {
+            account: name,
+            source:
+                OAuthError::Provider {
+                    endpoint,
+                    error,
+                    description,
+                },
+        } if error == "invalid_client" => {
+            let provider = &account.provider;
+            let hint = format!(
+                "check `client_id = \"{}\"`{} in [providers.{}]",
+                provider.client_id,
+                if provider.client_secret.is_some() {
+                    " and its `client_secret`"
+                } else {
+                    " (no `client_secret` is set: does the provider expect one?)"
+                },
+                provider.name
+            );
+            EngineError::OAuth {
+                account: name,
+                source: OAuthError::Provider {
+                    endpoint,
+                    error,
+                    description: Some(match description {
+                        Some(d) => format!("{d}; {hint}"),
+                        None => hint,
+                    }),
+                },
+            }
+        }
+        other => other,
+    }
+}
+
 pub(crate) fn oauth_error(account: &str, source: OAuthError) -> EngineError {
     EngineError::OAuth {
         account: account.to_string(),

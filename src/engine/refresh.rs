@@ -233,7 +233,8 @@ impl Engine {
                 self.client_credentials(account).await.map(|r| r.tokens)
             }
             other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
-        };
+        }
+        .map_err(|e| super::client_hint(account, e));
         match &result {
             Ok(tokens) => log::info!("refreshed '{name}'{}", super::expiry_for_log(tokens)),
             Err(e) => log::warn!("refresh of '{name}' failed: {e}"),
