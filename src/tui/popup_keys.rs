@@ -204,14 +204,31 @@ fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                     .push("the new scopes take effect at the next login (press l)".into());
             }
             if form.provider_server_changed() {
-                review.notes.push(
-                    "tokens issued by the old issuer or client are not used any more: log the provider's accounts in again".into(),
-                );
+                let provider = form.original_provider.clone().unwrap_or_default();
+                review.notes.push(changed_server_note(model, &provider));
             }
             model.popup = Some(Popup::Review(Box::new(review)));
         }
     }
     Vec::new()
+}
+
+/// What a changed issuer or client means for the accounts on that provider that hold
+/// tokens: they are bound to the old one, and only it can revoke them.
+fn changed_server_note(model: &Model, provider: &str) -> String {
+    let holding: Vec<&str> = model
+        .accounts
+        .iter()
+        .filter(|r| r.provider == provider && r.tokens.is_some())
+        .map(|r| r.name.as_str())
+        .collect();
+    if holding.is_empty() {
+        return format!("no account of '{provider}' holds tokens: nothing to log in again");
+    }
+    format!(
+        "the tokens of '{}' were issued by the old issuer or client and will not be used any more: log them out first to revoke them there (x), or log them in again afterwards",
+        holding.join("', '")
+    )
 }
 
 /// ↑↓ scroll the diff; the answers are picked with ← → and Enter; Esc goes back.

@@ -1096,3 +1096,28 @@ fn every_key_in_the_table_does_something() {
         );
     }
 }
+
+#[test]
+fn changing_a_providers_client_names_the_accounts_whose_tokens_it_strands() {
+    let mut m = model(vec![
+        row("a", Some(tokens("at", 0, 3600, true))),
+        row("b", None),
+    ]);
+    m.config_path = "/cfg/config.toml".into();
+    update(
+        &mut m,
+        config_read(ConfigPurpose::Change("a".into()), Some(CONFIG)),
+    );
+    // Provider → Issuer → Client ID.
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, key(KeyCode::Tab));
+    update(&mut m, ch('x'));
+    update(&mut m, key(KeyCode::Enter));
+    let Some(Popup::Review(review)) = &m.popup else {
+        panic!("no review: {:?}", m.popup);
+    };
+    assert_eq!(
+        review.notes,
+        vec!["the tokens of 'a' were issued by the old issuer or client and will not be used any more: log them out first to revoke them there (x), or log them in again afterwards".to_string()]
+    );
+}
