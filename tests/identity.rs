@@ -288,14 +288,7 @@ fn end_session_without_an_endpoint_says_so_after_the_local_logout() {
     );
     home.write_record(
         "x",
-        &serde_json::json!({
-            "version": 2,
-            "tokens": {"access_token": "at", "token_type": "Bearer", "refresh_token": null,
-                       "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
-                       "expires_at": null},
-            "last_refresh": null,
-            "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
-        }),
+        &common::bound_record("at", None, None, "http://127.0.0.1:9/token", "c"),
     );
     let path = home.path().join("tokens/x.json");
     let run = home.run(&["logout", "x", "--end-session"]);

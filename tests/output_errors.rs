@@ -13,14 +13,7 @@ fn home() -> Home {
     );
     home.write_record(
         "x",
-        &serde_json::json!({
-            "version": 2,
-            "tokens": {"access_token": "at-123", "token_type": "Bearer", "refresh_token": null,
-                       "id_token": null, "scopes": ["a"], "issued_at": "2026-01-01T00:00:00Z",
-                       "expires_at": null},
-            "last_refresh": null,
-            "binding": {"token_endpoint": "http://127.0.0.1:9/token", "client_id": "c"},
-        }),
+        &common::bound_record("at-123", None, None, "http://127.0.0.1:9/token", "c"),
     );
     home
 }

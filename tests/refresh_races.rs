@@ -165,14 +165,14 @@ fn a_caller_killed_while_the_provider_rotates_never_loses_the_new_refresh_token(
         "[providers.p]\nclient_id = \"c\"\ntoken_endpoint = \"{endpoint}\"\n[accounts.a]\nprovider = \"p\"\n"
     ));
     for (args, round) in [(&["token", "a"][..], 1), (&["refresh", "a"][..], 2)] {
-        let record = serde_json::json!({
-            "version": 2,
-            "tokens": {"access_token": "at-1", "token_type": "Bearer",
-                       "refresh_token": format!("rt-1-{round}"), "id_token": null, "scopes": [],
-                       "issued_at": "2026-01-01T00:00:00Z", "expires_at": "2026-01-01T01:00:00Z"},
-            "last_refresh": null,
-            "binding": {"token_endpoint": endpoint, "client_id": "c"},
-        });
+        let refresh = format!("rt-1-{round}");
+        let record = common::bound_record(
+            "at-1",
+            Some(&refresh),
+            Some("2026-01-01T01:00:00Z"),
+            &endpoint,
+            "c",
+        );
         home.write_record("a", &record);
         let seen = stub.requests().len();
         let mut child = home

@@ -359,14 +359,13 @@ fn invalid_client_names_the_client_and_its_table() {
     );
     home.write_record(
         "dev",
-        &serde_json::json!({
-            "version": 2,
-            "tokens": {"access_token": "at", "token_type": "Bearer", "refresh_token": "rt",
-                       "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
-                       "expires_at": "2026-01-01T01:00:00Z"},
-            "last_refresh": null,
-            "binding": {"token_endpoint": stub.url("/token"), "client_id": "cli"},
-        }),
+        &common::bound_record(
+            "at",
+            Some("rt"),
+            Some("2026-01-01T01:00:00Z"),
+            &stub.url("/token"),
+            "cli",
+        ),
     );
     let run = home.run(&["refresh", "dev"]);
     assert_eq!(run.code, 1, "{run}");

@@ -138,15 +138,7 @@ pub fn change_account(
     if let Some(edit) = &draft.provider_edit {
         provider::apply(&mut doc, edit)?;
     }
-    let table = section(&mut doc, "accounts")?
-        .get_mut(&draft.name)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| {
-            EditError::Rejected(format!(
-                "account '{}' is not a table tokdeck can edit",
-                draft.name
-            ))
-        })?;
+    let table = table_mut(&mut doc, "accounts", &draft.name)?;
     // Keys whose value stays are not touched, so their comments and layout stay too.
     if table.get("provider").and_then(|i| i.as_str()) != Some(provider.as_str()) {
         set_keeping_comments(table, "provider", Value::from(provider));
@@ -178,6 +170,21 @@ pub fn change_account(
         };
     }
     finish(path, before, doc)
+}
+
+/// The `[SECTION.NAME]` table to change in place (`accounts`, `providers`).
+fn table_mut<'d>(
+    doc: &'d mut DocumentMut,
+    name_of_section: &str,
+    name: &str,
+) -> Result<&'d mut dyn TableLike, EditError> {
+    let what = name_of_section.trim_end_matches('s');
+    section(doc, name_of_section)?
+        .get_mut(name)
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| {
+            EditError::Rejected(format!("{what} '{name}' is not a table tokdeck can edit"))
+        })
 }
 
 /// Sets `key` to `new`, keeping the comment lines above the key and the comment after

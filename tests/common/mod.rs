@@ -118,6 +118,25 @@ impl Home {
     }
 }
 
+/// A token record as tokdeck writes it (version 2), bound to `token_endpoint` and
+/// `client_id` (a provider without discovery); `expires_at` `None`: no expiry.
+pub fn bound_record(
+    access: &str,
+    refresh: Option<&str>,
+    expires_at: Option<&str>,
+    token_endpoint: &str,
+    client_id: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "version": 2,
+        "tokens": {"access_token": access, "token_type": "Bearer", "refresh_token": refresh,
+                   "id_token": null, "scopes": [], "issued_at": "2026-01-01T00:00:00Z",
+                   "expires_at": expires_at},
+        "last_refresh": null,
+        "binding": {"token_endpoint": token_endpoint, "client_id": client_id},
+    })
+}
+
 /// A form POST over plain HTTP/1.1 on loopback: (status, body).
 pub fn http_post(url: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};

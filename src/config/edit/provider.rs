@@ -2,10 +2,10 @@
 //! provider (a typo made in the add form, fixed without opening the file), and the
 //! removal of a provider no account uses any more (its secret with it).
 
-use super::{EditError, finish, open, section, set_keeping_comments};
+use super::{EditError, finish, open, section, set_keeping_comments, table_mut};
 use crate::secret::Secret;
 use std::path::Path;
-use toml_edit::{Item, Value};
+use toml_edit::Value;
 
 /// New values for an existing provider's keys; a key whose value stays is not touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +23,7 @@ pub(super) fn apply(
     doc: &mut toml_edit::DocumentMut,
     edit: &ProviderEdit,
 ) -> Result<(), EditError> {
-    let table = section(doc, "providers")?
-        .get_mut(&edit.name)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| {
-            EditError::Rejected(format!(
-                "provider '{}' is not a table tokdeck can edit",
-                edit.name
-            ))
-        })?;
+    let table = table_mut(doc, "providers", &edit.name)?;
     let text = |key: &str, table: &dyn toml_edit::TableLike| {
         table.get(key).and_then(|i| i.as_str()).map(str::to_string)
     };
