@@ -1,8 +1,9 @@
 use super::error::CliError;
-use crate::engine::{Engine, TokenState};
+use crate::config::Account;
+use crate::engine::{Engine, EngineError, TokenState};
 use crate::humanize;
 use crate::store::Identity;
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -29,33 +30,15 @@ struct Row {
 
 pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     let now = Utc::now();
+    let config = engine.config();
     let mut rows = Vec::new();
-    for (name, account) in &engine.config().accounts {
-        // One unreadable entry must not hide the others.
-        let (record, error) = match engine.load_bound(name).await {
-            Ok(r) => (r, None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        let tokens = record.as_ref().map(|r| &r.tokens);
-        rows.push(Row {
-            account: name.clone(),
-            provider: account.provider.name.clone(),
-            flow: account.flow.to_string(),
-            state: TokenState::of(tokens, now),
-            expires_at: tokens
-                .and_then(|t| t.expires_at)
-                .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            seconds_left: tokens
-                .and_then(|t| t.remaining(now))
-                .map(|d| d.num_seconds()),
-            refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
-            scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
-            exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
-            login_needed: record.as_ref().and_then(|r| r.login_needed.clone()),
-            error,
-            identity: record.and_then(|r| r.identity),
-        });
+    for (name, account) in &config.accounts {
+        rows.push(row(engine, name, account, now).await);
     }
+    for (name, error) in &config.broken_accounts {
+        rows.push(Row::broken(name, error.to_string()));
+    }
+    rows.sort_by(|a, b| a.account.cmp(&b.account));
     if json {
         let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
         return super::output::line(&text);
@@ -82,7 +65,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     let who = |r: &Row| r.identity.as_ref().map_or("-", |i| i.who()).to_string();
     let wwidth = rows.iter().map(|r| who(r).len()).max().unwrap_or(3).max(3);
     let mut out = format!(
-        "{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:9} {:20}  LEFT",
+        "{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:12} {:20}  LEFT",
         "ACCOUNT", "PROVIDER", "WHO", "FLOW", "STATE", "EXPIRES AT"
     );
     for r in &rows {
@@ -95,13 +78,9 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
             None if r.state == TokenState::Valid => "no expiry".to_string(),
             None => "-".to_string(),
         };
-        let state = if r.error.is_some() {
-            "error"
-        } else {
-            r.state.label()
-        };
+        let state = r.state.label();
         out.push_str(&format!(
-            "\n{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:9} {:20}  {left}",
+            "\n{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:12} {:20}  {left}",
             r.account,
             r.provider,
             who(r),
@@ -111,10 +90,80 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
         ));
     }
     super::output::line(&out)?;
-    let mut errors: Vec<&str> = rows.iter().filter_map(|r| r.error.as_deref()).collect();
-    errors.dedup();
-    for error in errors {
-        eprintln!("tokdeck: {error}");
+    let mut reasons: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.error.as_deref().or(r.login_needed.as_deref()))
+        .collect();
+    reasons.dedup();
+    for reason in reasons {
+        eprintln!("tokdeck: {reason}");
     }
     Ok(())
+}
+
+/// One account's row; one unreadable entry must not hide the others.
+async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>) -> Row {
+    let (record, trouble) = match engine.load_bound(name).await {
+        Ok(r) => (r, None),
+        Err(e) => (None, Some(e)),
+    };
+    let tokens = record.as_ref().map(|r| &r.tokens);
+    let rejected = record.as_ref().and_then(|r| r.login_needed.clone());
+    let mut state = TokenState::judge(tokens, rejected.is_some(), account.flow, now);
+    let (mut login_needed, mut error) = (rejected, None);
+    match trouble {
+        // Tokens of another issuer or client: only a login helps.
+        Some(e @ EngineError::Rebound { .. }) => {
+            state = TokenState::LoginNeeded;
+            login_needed = Some(e.to_string());
+        }
+        Some(e) => {
+            state = TokenState::Error;
+            error = Some(e.to_string());
+        }
+        None if state == TokenState::LoginNeeded && login_needed.is_none() => {
+            login_needed = Some(format!(
+                "the token of '{name}' expired and there is no refresh token; run `tokdeck login {name}`"
+            ));
+        }
+        None => {}
+    }
+    Row {
+        account: name.to_string(),
+        provider: account.provider.name.clone(),
+        flow: account.flow.to_string(),
+        state,
+        expires_at: tokens
+            .and_then(|t| t.expires_at)
+            .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        seconds_left: tokens
+            .and_then(|t| t.remaining(now))
+            .map(|d| d.num_seconds()),
+        refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
+        scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
+        exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
+        login_needed,
+        error,
+        identity: record.and_then(|r| r.identity),
+    }
+}
+
+impl Row {
+    /// An account whose table cannot be used: its reason, and nothing else known.
+    fn broken(name: &str, reason: String) -> Self {
+        Self {
+            account: name.to_string(),
+            provider: "-".into(),
+            flow: "-".into(),
+            state: TokenState::ConfigError,
+            expires_at: None,
+            seconds_left: None,
+            refresh_token: false,
+            scopes: Vec::new(),
+            exp_skew_seconds: None,
+            login_needed: None,
+            error: Some(reason),
+            identity: None,
+        }
+    }
 }

@@ -119,6 +119,7 @@ async fn run(
             replace_user,
         } => {
             let engine = engine(config)?;
+            output::warn_config(engine.config(), &account);
             let flow = flow.map(Flow::from);
             let used = flow.unwrap_or(engine.account(&account)?.flow);
             if paste && used != Flow::Browser {
@@ -135,7 +136,9 @@ async fn run(
             end_session,
         } => {
             let options = LogoutOptions { local, end_session };
-            login::logout(&engine(config)?, &account, options).await
+            let engine = engine(config)?;
+            output::warn_config(engine.config(), &account);
+            login::logout(&engine, &account, options).await
         }
         Command::List { json } => {
             let engine = engine(config)?;

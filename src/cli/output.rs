@@ -49,3 +49,14 @@ pub fn warn_store(engine: &Engine) {
         eprintln!("tokdeck: {warning}");
     }
 }
+
+/// The broken tables of config.toml, one line each on stderr, for a command about
+/// another account: the others keep working, but nobody should miss that one is broken.
+pub fn warn_config(config: &crate::config::Config, using: &str) {
+    for (what, name, error) in config.problems() {
+        if what == "account" && name == using {
+            continue;
+        }
+        eprintln!("tokdeck: warning: {what} '{name}' is skipped: {error}");
+    }
+}

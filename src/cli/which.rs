@@ -5,8 +5,11 @@ use crate::config::{ACCOUNT_ENV, Chosen, choose, working_directories};
 use crate::engine::Engine;
 
 /// The account a command means: `argument`, else the context (see [`choose`]).
+/// The config's broken tables are reported on stderr (the chosen one is an error).
 pub(super) fn pick(engine: &Engine, argument: Option<&str>) -> Result<String, CliError> {
-    Ok(chosen(engine, argument)?.name)
+    let name = chosen(engine, argument)?.name;
+    super::output::warn_config(engine.config(), &name);
+    Ok(name)
 }
 
 fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, CliError> {

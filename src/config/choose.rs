@@ -226,6 +226,7 @@ mod tests {
             &format!("{BASE}[accounts.a]\nprovider = \"p\"\ndirectories = [\"src\"]\n"),
             None,
         )
+        .and_then(Config::strict)
         .expect_err("relative");
         assert!(e.to_string().contains("directory 'src' is relative"), "{e}");
         let e = Config::parse(

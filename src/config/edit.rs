@@ -273,10 +273,20 @@ fn finish(path: &Path, before: &str, doc: DocumentMut) -> Result<String, EditErr
     if text == before {
         return Err(EditError::Rejected("nothing changed".into()));
     }
-    Config::parse(path, &text, None).map_err(|e| match e {
-        super::ConfigError::Invalid { message, .. } => EditError::Invalid(message),
+    let invalid = |e: &super::ConfigError| match e {
+        super::ConfigError::Invalid { message, .. } => EditError::Invalid(message.clone()),
         other => EditError::Invalid(other.to_string()),
-    })?;
+    };
+    let after = Config::parse(path, &text, None).map_err(|e| invalid(&e))?;
+    // Tables already broken stay the user's to fix; an edit must not break another.
+    let old = Config::parse(path, before, None).ok();
+    let was_broken = |what: &str, name: &str| {
+        old.as_ref()
+            .is_some_and(|c| c.problems().any(|(w, n, _)| w == what && n == name))
+    };
+    if let Some((_, _, e)) = after.problems().find(|(w, n, _)| !was_broken(w, n)) {
+        return Err(invalid(e));
+    }
     Ok(text)
 }
 

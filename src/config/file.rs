@@ -11,6 +11,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,10 +21,41 @@ pub(super) struct FileConfig {
     pub(super) default_account: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) dashboard: DashboardSection,
-    #[serde(default)]
-    pub(super) providers: BTreeMap<String, ProviderSection>,
-    #[serde(default)]
-    pub(super) accounts: BTreeMap<String, AccountSection>,
+}
+
+/// The file as read: its top-level keys, and each provider and account table still
+/// raw, so that one bad table is reported on its own and the others still work.
+pub(super) struct Sections<'i> {
+    pub(super) top: FileConfig,
+    pub(super) providers: Vec<(String, Spanned<DeValue<'i>>)>,
+    pub(super) accounts: Vec<(String, Spanned<DeValue<'i>>)>,
+}
+
+/// What reading the providers and accounts came to: the good ones, and for each bad
+/// one the error that names its line.
+pub(super) struct Resolved<T> {
+    pub(super) good: BTreeMap<String, T>,
+    pub(super) broken: BTreeMap<String, ConfigError>,
+}
+
+impl<T> Resolved<T> {
+    fn new() -> Self {
+        Self {
+            good: BTreeMap::new(),
+            broken: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, name: String, result: Result<T, ConfigError>) {
+        match result {
+            Ok(good) => {
+                self.good.insert(name, good);
+            }
+            Err(e) => {
+                self.broken.insert(name, e);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,69 +126,148 @@ impl Source<'_> {
         }
     }
 
-    /// The file's tables, or the TOML error with its line (and key, for type errors).
-    pub(super) fn read(&self) -> Result<FileConfig, ConfigError> {
+    /// The TOML error as a config error: its line, and the key for type errors.
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
         let text = self.text;
-        toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
-            let message = e.message().trim().to_string();
-            // Type errors do not say which key; the line does.
-            let key = text
-                .lines()
-                .nth(line - 1)
-                .and_then(|l| l.split_once('='))
-                .map(|(k, _)| k.trim().trim_matches('"'))
-                .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
-            match key {
-                Some(key) if message.starts_with("invalid") => {
-                    self.invalid(line, format!("`{key}`: {message}"))
-                }
-                _ => self.invalid(line, message),
+        let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
+        let message = e.message().trim().to_string();
+        // Type errors do not say which key; the line does.
+        let key = text
+            .lines()
+            .nth(line - 1)
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().trim_matches('"'))
+            .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
+        match key {
+            Some(key) if message.starts_with("invalid") => {
+                self.invalid(line, format!("`{key}`: {message}"))
             }
+            _ => self.invalid(line, message),
+        }
+    }
+
+    /// The file's tables, or the TOML error with its line. A file that is not TOML, or
+    /// whose top-level keys are wrong, is an error for everything; a bad provider or
+    /// account table is left for [`Self::providers`] and [`Self::accounts`] to report.
+    pub(super) fn read(&self) -> Result<Sections<'_>, ConfigError> {
+        let root = DeTable::parse(self.text).map_err(|e| self.toml_error(&e))?;
+        let span = root.span();
+        let mut top = root.into_inner();
+        let providers = self.entries(&mut top, "providers")?;
+        let accounts = self.entries(&mut top, "accounts")?;
+        let de = toml::de::Deserializer::from(Spanned::new(span, top));
+        let top = FileConfig::deserialize(de).map_err(|e| self.toml_error(&e))?;
+        Ok(Sections {
+            top,
+            providers,
+            accounts,
         })
+    }
+
+    /// The tables under `[NAME]`, taken out of `top`; `NAME` that is not a table is an
+    /// error for the whole file.
+    fn entries<'i>(
+        &self,
+        top: &mut DeTable<'i>,
+        name: &str,
+    ) -> Result<Vec<(String, Spanned<DeValue<'i>>)>, ConfigError> {
+        let Some(key) = top.keys().find(|k| k.get_ref() == name).cloned() else {
+            return Ok(Vec::new());
+        };
+        let Some(value) = top.remove(&key) else {
+            return Ok(Vec::new());
+        };
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Table(table) => Ok(table
+                .into_iter()
+                .map(|(k, v)| (k.into_inner().into_owned(), v))
+                .collect()),
+            other => Err(self.invalid(
+                line_of_offset(self.text, span.start),
+                format!(
+                    "`{name}`: invalid type: {}, expected a map",
+                    match other {
+                        DeValue::Array(_) => "sequence".to_string(),
+                        DeValue::String(s) => format!("string {s:?}"),
+                        other => other.type_str().to_string(),
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// One raw table as `T`, errors with their line.
+    fn section<T: serde::de::DeserializeOwned>(
+        &self,
+        value: Spanned<DeValue<'_>>,
+    ) -> Result<T, ConfigError> {
+        T::deserialize(ValueDeserializer::from(value)).map_err(|e| self.toml_error(&e))
     }
 
     pub(super) fn providers(
         &self,
-        sections: BTreeMap<String, ProviderSection>,
-    ) -> Result<BTreeMap<String, Provider>, ConfigError> {
-        let mut providers = BTreeMap::new();
-        for (name, section) in sections {
-            // Found only for an error: a search per table would make big files quadratic.
-            let line = || line_of_table(self.text, "providers", &name);
-            check_name(&name)
-                .map_err(|m| self.invalid(line(), format!("provider name '{name}' {m}")))?;
-            let provider = resolve_provider(name.clone(), section, self.text)
-                .map_err(|(l, m)| self.invalid(l.unwrap_or_else(line), m))?;
-            providers.insert(name, provider);
+        sections: Vec<(String, Spanned<DeValue<'_>>)>,
+    ) -> Resolved<Provider> {
+        let mut resolved = Resolved::new();
+        for (name, value) in sections {
+            let provider = self.provider(&name, value);
+            resolved.add(name, provider);
         }
-        Ok(providers)
+        resolved
+    }
+
+    fn provider(&self, name: &str, value: Spanned<DeValue<'_>>) -> Result<Provider, ConfigError> {
+        // Found only for an error: a search per table would make big files quadratic.
+        let line = || line_of_table(self.text, "providers", name);
+        check_name(name)
+            .map_err(|m| self.invalid(line(), format!("provider name '{name}' {m}")))?;
+        let section: ProviderSection = self.section(value)?;
+        resolve_provider(name.to_string(), section, self.text)
+            .map_err(|(l, m)| self.invalid(l.unwrap_or_else(line), m))
     }
 
     pub(super) fn accounts(
         &self,
-        sections: BTreeMap<String, AccountSection>,
-        providers: &BTreeMap<String, Provider>,
-    ) -> Result<BTreeMap<String, Account>, ConfigError> {
-        let mut accounts = BTreeMap::new();
-        for (name, section) in sections {
-            let account = self.account(&name, section, providers)?;
-            accounts.insert(name, account);
+        sections: Vec<(String, Spanned<DeValue<'_>>)>,
+        providers: &Resolved<Provider>,
+    ) -> Resolved<Account> {
+        let mut resolved = Resolved::new();
+        for (name, value) in sections {
+            let account = self
+                .section(value)
+                .and_then(|section| self.account(&name, section, providers));
+            resolved.add(name, account);
         }
-        Ok(accounts)
+        resolved
     }
 
     fn account(
         &self,
         name: &str,
         section: AccountSection,
-        providers: &BTreeMap<String, Provider>,
+        providers: &Resolved<Provider>,
     ) -> Result<Account, ConfigError> {
         let line = || line_of_table(self.text, "accounts", name);
         check_name(name).map_err(|m| self.invalid(line(), format!("account name '{name}' {m}")))?;
         let provider_name = section.provider.get_ref();
-        let Some(provider) = providers.get(provider_name) else {
-            let known = providers.keys().cloned().collect::<Vec<_>>().join(", ");
+        if let Some(ConfigError::Invalid { line, message, .. }) =
+            providers.broken.get(provider_name)
+        {
+            return Err(self.invalid(
+                line_of_offset(self.text, section.provider.span().start),
+                format!(
+                    "account '{name}' uses provider '{provider_name}', which is broken (line {line}: {message})"
+                ),
+            ));
+        }
+        let Some(provider) = providers.good.get(provider_name) else {
+            let known = providers
+                .good
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(self.invalid(
                 line_of_offset(self.text, section.provider.span().start),
                 format!(
@@ -202,16 +313,18 @@ impl Source<'_> {
     pub(super) fn default_account(
         &self,
         named: Option<Spanned<String>>,
-        accounts: &BTreeMap<String, Account>,
+        accounts: &Resolved<Account>,
     ) -> Result<Option<String>, ConfigError> {
+        let known =
+            |name: &String| accounts.good.contains_key(name) || accounts.broken.contains_key(name);
         match named {
-            Some(d) if !accounts.contains_key(d.get_ref()) => Err(self.invalid(
+            Some(d) if !known(d.get_ref()) => Err(self.invalid(
                 line_of_offset(self.text, d.span().start),
                 format!(
                     "default_account '{}' is not an account; add an [accounts.{}] table or name one of: {}",
                     d.get_ref(),
                     d.get_ref(),
-                    accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+                    accounts.good.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             )),
             other => Ok(other.map(Spanned::into_inner)),

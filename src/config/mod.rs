@@ -145,6 +145,11 @@ pub struct Config {
     /// Every provider table, used by accounts or not.
     pub providers: BTreeMap<String, Provider>,
     pub accounts: BTreeMap<String, Account>,
+    /// Account tables that are in the file but cannot be used, with why (the line and
+    /// the problem). The other accounts work; a command naming one of these fails.
+    pub broken_accounts: BTreeMap<String, ConfigError>,
+    /// Provider tables that cannot be used; their accounts are in `broken_accounts`.
+    pub broken_providers: BTreeMap<String, ConfigError>,
 }
 
 /// A config problem, always naming the file; `line` is 1-based.
@@ -233,28 +238,56 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let source = file::Source { path, text };
         let sections = source.read()?;
-        let providers = source.providers(sections.providers)?;
-        let accounts = source.accounts(sections.accounts, &providers)?;
-        let default_account = source.default_account(sections.default_account, &accounts)?;
+        let top = sections.top;
+        let providers = source.providers(sections.providers);
+        let accounts = source.accounts(sections.accounts, &providers);
+        let default_account = source.default_account(top.default_account, &accounts)?;
         Ok(Self {
             path: path.to_path_buf(),
-            store: store_override
-                .or(sections.store)
-                .unwrap_or(StoreKind::Keyring),
+            store: store_override.or(top.store).unwrap_or(StoreKind::Keyring),
             default_account,
             dashboard: Dashboard {
-                clipboard_clear: sections
+                clipboard_clear: top
                     .dashboard
                     .clipboard_clear_seconds
                     .filter(|s| *s > 0)
                     .map(std::time::Duration::from_secs),
             },
-            providers,
-            accounts,
+            providers: providers.good,
+            accounts: accounts.good,
+            broken_accounts: accounts.broken,
+            broken_providers: providers.broken,
         })
     }
 
+    /// Every broken table, providers first: `(what, name, error)` with `what`
+    /// "provider" or "account" (an account broken by its provider says so).
+    pub fn problems(&self) -> impl Iterator<Item = (&'static str, &str, &ConfigError)> {
+        let providers = self
+            .broken_providers
+            .iter()
+            .map(|(n, e)| ("provider", n.as_str(), e));
+        let accounts = self
+            .broken_accounts
+            .iter()
+            .map(|(n, e)| ("account", n.as_str(), e));
+        providers.chain(accounts)
+    }
+
+    /// The strict readers' view (the editor's, before it writes): the first broken
+    /// table is an error for the whole file.
+    pub fn strict(self) -> Result<Self, ConfigError> {
+        let first = self.problems().next().map(|(_, _, e)| e.clone());
+        match first {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
     pub fn account(&self, name: &str) -> Result<&Account, ConfigError> {
+        if let Some(e) = self.broken_accounts.get(name) {
+            return Err(e.clone());
+        }
         self.accounts
             .get(name)
             .ok_or_else(|| ConfigError::UnknownAccount {

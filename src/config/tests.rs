@@ -19,7 +19,7 @@ fn valid_fixtures_load() {
     let files = fixtures("valid");
     assert!(files.len() >= 2);
     for file in files {
-        if let Err(e) = Config::load(&file) {
+        if let Err(e) = Config::load(&file).and_then(Config::strict) {
             panic!("{}: {e}", file.display());
         }
     }
@@ -33,7 +33,7 @@ fn invalid_fixtures_fail_with_file_line_and_reason() {
         let expected =
             std::fs::read_to_string(file.with_extension("err")).expect("matching .err file");
         let before = std::fs::read(&file).expect("read");
-        let err = match Config::load(&file) {
+        let err = match Config::load(&file).and_then(Config::strict) {
             Ok(_) => panic!("{} loaded but should fail", file.display()),
             Err(e) => e.to_string(),
         };

@@ -7,12 +7,8 @@ use crate::oauth::discovery::Need;
 use crate::oauth::grants;
 use crate::oauth::{self, DiscoveryCache, Endpoints, Http, OAuthError, TokenSet};
 use crate::store::{self, FileStore, KeyringStore, StoreError, TokenRecord, TokenStore};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-
-/// Below this much validity a token is shown as `expiring`.
-pub const EXPIRING_WITHIN: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -52,39 +48,6 @@ pub enum EngineError {
     /// A login came back as another person than the one the account holds.
     #[error("{0}")]
     OtherPerson(String),
-}
-
-/// A token's state as lists and the dashboard show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenState {
-    Valid,
-    Expiring,
-    Expired,
-    NoToken,
-}
-
-impl TokenState {
-    pub fn of(tokens: Option<&TokenSet>, now: DateTime<Utc>) -> Self {
-        match tokens.map(|t| t.remaining(now)) {
-            None => Self::NoToken,
-            Some(None) => Self::Valid,
-            Some(Some(left)) if left.num_seconds() <= 0 => Self::Expired,
-            Some(Some(_)) if tokens.is_some_and(|t| t.expiring(now, EXPIRING_WITHIN)) => {
-                Self::Expiring
-            }
-            Some(Some(_)) => Self::Valid,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Expiring => "expiring",
-            Self::Expired => "expired",
-            Self::NoToken => "no token",
-        }
-    }
 }
 
 /// Progress of an interactive login.
@@ -337,10 +300,12 @@ mod inspect;
 mod login;
 mod logout;
 mod refresh;
+mod state;
 mod trust;
 pub use login::LoginOptions;
 pub use logout::{LogoutOptions, LogoutReport};
 pub use refresh::Want;
+pub use state::{EXPIRING_WITHIN, TokenState};
 pub use trust::{Judgement, KeySource, judge};
 mod worker;
 pub use worker::{Detached, Reply, Request as WorkerRequest};

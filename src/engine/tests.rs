@@ -3,6 +3,7 @@ use crate::oauth::http::TransportError;
 use crate::oauth::testing::Scripted;
 use crate::secret::Secret;
 use crate::store::MemoryStore;
+use std::time::Duration;
 
 const CONFIG: &str = r#"
 [providers.p]
@@ -214,50 +215,6 @@ async fn logout_without_revocation_endpoint_deletes_locally_with_a_note() {
     );
     assert_eq!(store.load("b").expect("load"), None);
     assert!(script.sent().is_empty());
-}
-
-#[test]
-fn a_fresh_short_lived_token_is_not_expiring() {
-    let now = Utc::now();
-    let fresh_five_minutes = TokenSet {
-        issued_at: now,
-        expires_at: Some(now + chrono::Duration::seconds(300)),
-        ..record("x", 0).tokens
-    };
-    assert_eq!(
-        TokenState::of(Some(&fresh_five_minutes), now),
-        TokenState::Valid
-    );
-    let later = now + chrono::Duration::seconds(250);
-    assert_eq!(
-        TokenState::of(Some(&fresh_five_minutes), later),
-        TokenState::Expiring
-    );
-}
-
-#[test]
-fn token_states() {
-    let now = Utc::now();
-    // Issued an hour ago: "expiring" means under 5 minutes left.
-    let set = |secs: Option<i64>| TokenSet {
-        issued_at: now - chrono::Duration::seconds(3600),
-        expires_at: secs.map(|s| now + chrono::Duration::seconds(s)),
-        ..record("x", 0).tokens
-    };
-    assert_eq!(TokenState::of(None, now), TokenState::NoToken);
-    assert_eq!(
-        TokenState::of(Some(&set(Some(3600))), now),
-        TokenState::Valid
-    );
-    assert_eq!(
-        TokenState::of(Some(&set(Some(120))), now),
-        TokenState::Expiring
-    );
-    assert_eq!(
-        TokenState::of(Some(&set(Some(-1))), now),
-        TokenState::Expired
-    );
-    assert_eq!(TokenState::of(Some(&set(None)), now), TokenState::Valid);
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
                     .load_bound(&account)
                     .await
                     .map(|r| r.map(Box::new))
-                    .map_err(|e| e.to_string());
+                    .map_err(super::app::failure);
                 done.send(Outcome::Loaded { account, result });
             }
         }),

@@ -29,7 +29,7 @@ pub enum Msg {
 pub enum Outcome {
     Loaded {
         account: String,
-        result: Result<Option<Box<TokenRecord>>, String>,
+        result: Result<Option<Box<TokenRecord>>, Failure>,
     },
     Refreshed {
         account: String,

@@ -81,9 +81,13 @@ pub fn run(
 }
 
 pub fn rows(config: &Config) -> Vec<AccountRow> {
-    config
+    let good = config
         .accounts
         .values()
-        .map(|a| AccountRow::new(&a.name, &a.provider.name, a.flow))
-        .collect()
+        .map(|a| AccountRow::new(&a.name, &a.provider.name, a.flow));
+    let broken = config
+        .broken_accounts
+        .iter()
+        .map(|(name, e)| AccountRow::broken(name, e.to_string()));
+    good.chain(broken).collect()
 }

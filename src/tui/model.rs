@@ -2,7 +2,7 @@
 
 use super::editor::{Editor, Review};
 use crate::config::Flow;
-use crate::engine::EXPIRING_WITHIN;
+use crate::engine::{EXPIRING_WITHIN, TokenState};
 use crate::jwt::Decoded;
 use crate::jwt::verify::{Risk, Verdict};
 use crate::oauth::TokenSet;
@@ -74,6 +74,10 @@ pub struct AccountRow {
     pub trust: Option<Trust>,
     /// Who the account is logged in as.
     pub identity: Option<Identity>,
+    /// The store could not be read (the row holds no tokens then).
+    pub unreadable: bool,
+    /// The account's table in config.toml is invalid: why.
+    pub config_error: Option<String>,
 }
 
 /// A token's signature verdict and header risks (or why it could not be checked).
@@ -104,6 +108,18 @@ impl AccountRow {
             retry: None,
             trust: None,
             identity: None,
+            unreadable: false,
+            config_error: None,
+        }
+    }
+
+    /// A row for an account whose table cannot be used: it shows the reason, nothing more.
+    pub fn broken(name: &str, reason: String) -> Self {
+        Self {
+            loaded: true,
+            last_error: Some(reason.clone()),
+            config_error: Some(reason),
+            ..Self::new(name, "-", Flow::Browser)
         }
     }
 
@@ -130,20 +146,30 @@ impl AccountRow {
             Activity::LoggingOut => return TokenStatus::LoggingOut,
             Activity::Idle => {}
         }
+        if self.config_error.is_some() {
+            return TokenStatus::ConfigError;
+        }
         if !self.loaded {
             return TokenStatus::Loading;
         }
-        if self.needs_login {
-            return TokenStatus::NeedsLogin;
+        if self.unreadable {
+            return TokenStatus::Error;
         }
-        let Some(tokens) = &self.tokens else {
-            return TokenStatus::NoToken;
-        };
-        match tokens.remaining(now) {
-            None => TokenStatus::NoExpiry,
-            Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
-            Some(left) if tokens.expiring(now, EXPIRING_WITHIN) => TokenStatus::Expiring { left },
-            Some(left) => TokenStatus::Valid { left },
+        let tokens = self.tokens.as_ref();
+        let left = tokens.and_then(|t| t.remaining(now));
+        match TokenState::judge(tokens, self.needs_login, self.flow, now) {
+            TokenState::LoginNeeded => TokenStatus::NeedsLogin,
+            TokenState::NoToken => TokenStatus::NoToken,
+            TokenState::Error => TokenStatus::Error,
+            TokenState::ConfigError => TokenStatus::ConfigError,
+            _ => match left {
+                None => TokenStatus::NoExpiry,
+                Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
+                Some(left) if tokens.is_some_and(|t| t.expiring(now, EXPIRING_WITHIN)) => {
+                    TokenStatus::Expiring { left }
+                }
+                Some(left) => TokenStatus::Valid { left },
+            },
         }
     }
 }
@@ -166,15 +192,24 @@ pub struct Retry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {
     Loading,
-    Valid { left: chrono::Duration },
-    Expiring { left: chrono::Duration },
-    Expired { ago: chrono::Duration },
+    Valid {
+        left: chrono::Duration,
+    },
+    Expiring {
+        left: chrono::Duration,
+    },
+    Expired {
+        ago: chrono::Duration,
+    },
     NoExpiry,
     NoToken,
     Refreshing,
     LoggingIn,
     LoggingOut,
     NeedsLogin,
+    /// The store could not be read.
+    Error,
+    ConfigError,
 }
 
 /// How urgent a status is; the views colour by it.
@@ -195,11 +230,13 @@ impl TokenStatus {
             Self::Valid { left } | Self::Expiring { left } => duration(left),
             Self::Expired { ago } => format!("expired {} ago", duration(ago)),
             Self::NoExpiry => "no expiry".into(),
-            Self::NoToken => "no token".into(),
+            Self::NoToken => TokenState::NoToken.label().into(),
             Self::Refreshing => "refreshing…".into(),
             Self::LoggingIn => "logging in…".into(),
             Self::LoggingOut => "logging out…".into(),
-            Self::NeedsLogin => "login needed".into(),
+            Self::NeedsLogin => TokenState::LoginNeeded.label().into(),
+            Self::Error => TokenState::Error.label().into(),
+            Self::ConfigError => TokenState::ConfigError.label().into(),
         }
     }
 
@@ -207,7 +244,9 @@ impl TokenStatus {
         match self {
             Self::Valid { .. } | Self::NoExpiry => Urgency::Comfortable,
             Self::Expiring { .. } => Urgency::Soon,
-            Self::Expired { .. } | Self::NeedsLogin => Urgency::Expired,
+            Self::Expired { .. } | Self::NeedsLogin | Self::Error | Self::ConfigError => {
+                Urgency::Expired
+            }
             Self::NoToken | Self::Loading => Urgency::None,
             Self::Refreshing | Self::LoggingIn | Self::LoggingOut => Urgency::Busy,
         }

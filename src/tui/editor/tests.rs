@@ -131,8 +131,8 @@ fn changing_starts_from_the_account_as_configured() {
 }
 
 #[test]
-fn a_broken_config_does_not_open() {
-    let err = Editor::open(&path(), Some("[accounts.x]\n".into()), Mode::Add).expect_err("refused");
+fn a_config_that_is_not_toml_does_not_open() {
+    let err = Editor::open(&path(), Some("[accounts.x\n".into()), Mode::Add).expect_err("refused");
     assert!(
         err.contains("does not edit a config that does not parse"),
         "{err}"
@@ -266,4 +266,15 @@ fn a_character_a_field_does_not_take_is_named() {
         "Account name takes letters, digits, '-', '_' and '.'; a space is not one of them"
     );
     assert!(editor.is_filled());
+}
+
+#[test]
+fn a_broken_table_stays_the_users_to_fix_and_others_can_be_added() {
+    let text = "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.old]\nprovider = \"gone\"\n";
+    let mut editor = Editor::open(&path(), Some(text.into()), Mode::Add).expect("opens");
+    type_text(&mut editor, "fresh");
+    let Step::Review(after) = press(&mut editor, KeyCode::Enter) else {
+        panic!("refused: {:?}", editor.error);
+    };
+    assert!(after.contains("[accounts.fresh]") && after.contains("provider = \"gone\""));
 }

@@ -84,7 +84,7 @@ fn elsewhere(model: &mut Model, outcome: Outcome) {
 fn loaded(
     model: &mut Model,
     account: &str,
-    result: Result<Option<Box<TokenRecord>>, String>,
+    result: Result<Option<Box<TokenRecord>>, Failure>,
 ) -> Vec<Command> {
     let Some(row) = model.row_mut(account) else {
         return Vec::new();
@@ -96,15 +96,18 @@ fn loaded(
     row.loaded = true;
     let record = match result {
         Ok(record) => record,
-        Err(e) => {
+        Err(failure) => {
             // Unreadable, or issued by another server than the one configured now:
             // nothing of it may be shown, copied or refreshed.
             row.tokens = None;
             row.identity = None;
-            row.last_error = Some(e);
+            row.needs_login = failure.needs_login;
+            row.unreadable = !failure.needs_login;
+            row.last_error = Some(failure.message);
             return Vec::new();
         }
     };
+    row.unreadable = false;
     let changed = row.tokens.as_ref().map(|t| &t.access_token)
         != record.as_ref().map(|r| &r.tokens.access_token);
     if changed {

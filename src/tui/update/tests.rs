@@ -136,10 +136,29 @@ fn ticks_refresh_ahead_of_expiry_once() {
 fn tokens_without_refresh_token_are_left_alone() {
     let mut m = model(vec![row("a", Some(tokens("t1", 0, 60, false)))]);
     assert!(tick(&mut m, 100).is_empty());
-    assert!(matches!(
-        m.accounts[0].status(m.now),
-        TokenStatus::Expired { .. }
-    ));
+    // Nothing can renew it: as in `list`, only a login helps.
+    assert_eq!(m.accounts[0].status(m.now), TokenStatus::NeedsLogin);
+}
+
+#[test]
+fn a_broken_account_row_says_config_error_and_why() {
+    let broken = AccountRow::broken(
+        "bad",
+        "config file 'c', line 4: unknown field `scope`".into(),
+    );
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 3600, true))), broken]);
+    assert!(
+        tick(&mut m, 10).is_empty(),
+        "nothing to refresh or load for it"
+    );
+    let row = m.accounts.iter().find(|r| r.name == "bad").expect("row");
+    assert_eq!(row.status(m.now), TokenStatus::ConfigError);
+    assert_eq!(row.status(m.now).label(), "config error");
+    assert!(
+        row.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("line 4"))
+    );
 }
 
 #[test]
@@ -813,7 +832,7 @@ fn a_broken_config_is_not_edited() {
     let mut m = model(vec![row("a", None)]);
     update(
         &mut m,
-        config_read(ConfigPurpose::Add, Some("[accounts.x]\n")),
+        config_read(ConfigPurpose::Add, Some("[accounts.x\n")),
     );
     assert!(m.popup.is_none());
     assert!(m.status.expect("status").text.contains("does not parse"));
