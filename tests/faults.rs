@@ -132,7 +132,7 @@ fn a_failed_refresh_keeps_the_stored_tokens_byte_for_byte() {
         json(200, r#"{"access_token":"y","token_type":"mac"}"#),
     ] {
         stub.on("/token", vec![reply]);
-        let run = home.run(&["token", "svc", "--min-valid", "3600"]);
+        let run = home.run(&["refresh", "svc"]);
         assert_eq!(run.code, 1, "{run}");
         assert_eq!(
             std::fs::read(home.path().join("tokens/svc.json")).expect("still there"),
@@ -162,7 +162,7 @@ fn a_disk_full_save_leaves_the_old_tokens_intact() {
         "n".repeat(64 * 1024)
     );
     stub.on("/token", vec![json(200, &long)]);
-    let command = home.command(&["token", "svc", "--min-valid", "99999"]);
+    let command = home.command(&["refresh", "svc"]);
     let program = command.get_program().to_owned();
     let args: Vec<_> = command
         .get_args()

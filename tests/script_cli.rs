@@ -114,3 +114,128 @@ fn list_tells_a_refreshable_token_from_a_dead_one() {
     );
     assert_eq!(row(&rows, "svc")["state"], "no_token");
 }
+
+#[test]
+fn min_valid_beyond_the_providers_lifetime_costs_one_refresh_for_many_callers() {
+    let provider = Provider::start(&["--access-ttl", "30"]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    // A 30 s token with 10 s left.
+    let mut record = home.record("dev");
+    let now = chrono::Utc::now();
+    let at = |secs: i64| (now + chrono::Duration::seconds(secs)).to_rfc3339();
+    record["tokens"]["issued_at"] = at(-20).into();
+    record["tokens"]["expires_at"] = at(10).into();
+    home.write_record("dev", &record);
+    let before = provider.log_count("POST /token -> 200");
+
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let mut command = home.command(&["token", "dev", "--min-valid", "300"]);
+            std::thread::spawn(move || common::Run::from(command.output().expect("run")))
+        })
+        .collect();
+    let runs: Vec<common::Run> = callers
+        .into_iter()
+        .map(|c| c.join().expect("join"))
+        .collect();
+    let tokens: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.stdout.trim()).collect();
+    for run in &runs {
+        assert_eq!(run.code, 0, "{run}");
+        assert_eq!(
+            run.stderr.matches("less than --min-valid 300").count(),
+            1,
+            "one warning each: {run}"
+        );
+        assert!(
+            run.stderr.contains("valid for 30s"),
+            "names the provider's lifetime: {run}"
+        );
+    }
+    assert_eq!(tokens.len(), 1, "all got the one new token: {tokens:?}");
+    assert_eq!(
+        provider.log_count("POST /token -> 200") - before,
+        1,
+        "one refresh for eight callers:\n{}",
+        provider.log()
+    );
+
+    // --strict: the same shortfall is exit 4, and nothing on stdout.
+    let run = home.run(&["token", "dev", "--min-valid", "300", "--strict"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(
+        run.stdout.is_empty() && run.stderr.contains("--strict"),
+        "{run}"
+    );
+    // Asked for what the provider gives: no word.
+    let run = home.ok(&["token", "dev", "--min-valid", "5"]);
+    assert!(run.stderr.is_empty(), "{run}");
+}
+
+#[test]
+fn token_json_says_what_a_script_needs() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    let run = home.ok(&["token", "dev", "--json"]);
+    let value: Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    assert_eq!(value["account"], "dev");
+    assert_eq!(value["token_type"], "Bearer");
+    assert_eq!(
+        value["access_token"],
+        home.record("dev")["tokens"]["access_token"]
+    );
+    assert!(
+        value["seconds_left"].as_i64().is_some_and(|s| s > 60),
+        "{value}"
+    );
+    assert!(
+        value["expires_at"]
+            .as_str()
+            .is_some_and(|s| s.ends_with('Z')),
+        "{value}"
+    );
+    assert!(
+        value["scopes"].as_array().is_some_and(|s| !s.is_empty()),
+        "{value}"
+    );
+    assert!(value["identity"]["sub"].is_string(), "{value}");
+    // The ID token too, when asked for.
+    let run = home.ok(&["token", "dev", "--id-token", "--format", "json"]);
+    let value: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(value["id_token"], home.record("dev")["tokens"]["id_token"]);
+}
+
+#[test]
+fn id_token_shorter_than_min_valid_is_served_with_the_truth() {
+    let provider = Provider::start(&["--id-ttl", "20"]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    let run = home.ok(&["token", "dev", "--id-token", "--min-valid", "60"]);
+    assert_eq!(
+        run.stdout.trim(),
+        home.record("dev")["tokens"]["id_token"],
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("issues ID tokens valid for 20s, less than --min-valid 60"),
+        "{run}"
+    );
+    assert!(
+        !run.stderr.contains("login"),
+        "a login would not help: {run}"
+    );
+    let run = home.run(&[
+        "token",
+        "dev",
+        "--id-token",
+        "--min-valid",
+        "60",
+        "--strict",
+    ]);
+    assert_eq!(run.code, 4, "{run}");
+}

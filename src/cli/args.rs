@@ -42,12 +42,25 @@ impl From<FlowArg> for Flow {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
-    /// `ACCESS_TOKEN=…` lines for `eval` or an env file.
+    /// `export ACCESS_TOKEN='…'` lines: `eval "$(tokdeck export NAME)"` (see --shell).
     Env,
+    /// `ACCESS_TOKEN=…` lines, unquoted: `docker run --env-file`, dotenv loaders.
+    Dotenv,
     /// The whole token set with its metadata.
     Json,
-    /// A `-H 'Authorization: …'` fragment for curl.
+    /// A curl config: `curl -K <(tokdeck export NAME --format curl) URL` (the token
+    /// stays off curl's command line).
     Curl,
+}
+
+/// The shell `--format env` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// sh, bash, zsh, dash, ksh: `export NAME='…'`.
+    #[value(alias = "sh", alias = "bash", alias = "zsh")]
+    Posix,
+    /// fish: `set -gx NAME '…'`.
+    Fish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +69,9 @@ pub enum TokenFormat {
     Text,
     /// A Kubernetes ExecCredential, for kubectl's exec credential plugins.
     K8s,
+    /// One JSON object: access_token, token_type, expires_at, seconds_left, scopes,
+    /// account, identity (and id_token with --id-token). Same as --json.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,20 +103,33 @@ pub enum Command {
         /// Print the ID token instead.
         #[arg(long)]
         id_token: bool,
-        /// Refresh when the token expires within this many seconds.
+        /// Refresh when the token expires within this many seconds. When the provider
+        /// issues no token that long, the freshest one is printed with a warning.
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
         min_valid: u64,
+        /// Fail (exit 4) instead of warning when the provider's tokens live shorter
+        /// than --min-valid.
+        #[arg(long)]
+        strict: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
         format: TokenFormat,
+        /// Same as --format json.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Print `Authorization: Bearer <token>`, refreshing first if needed.
     Header {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
         account: Option<String>,
+        /// Refresh when the token expires within this many seconds (see `token`).
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
         min_valid: u64,
+        /// Fail (exit 4) instead of warning when the provider's tokens live shorter
+        /// than --min-valid.
+        #[arg(long)]
+        strict: bool,
     },
     /// Refresh an account's tokens now.
     Refresh {
@@ -173,6 +202,9 @@ pub enum Command {
         account: Option<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
+        /// The shell `--format env` writes for.
+        #[arg(long, value_enum, default_value_t = Shell::Posix)]
+        shell: Shell,
     },
     /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
     Providers {

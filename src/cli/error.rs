@@ -12,7 +12,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `decode` was asked to verify and the signature did not verify.
     pub const UNVERIFIED: i32 = 3;
-    /// No usable token: only `tokdeck login` helps.
+    /// No usable token: only `tokdeck login` helps; or, with `--strict`, the provider's
+    /// tokens live shorter than `--min-valid`.
     pub const NEEDS_LOGIN: i32 = 4;
 }
 
@@ -32,6 +33,9 @@ pub enum CliError {
     /// The reader of stdout went away (`tokdeck list | head -1`): end quietly.
     #[error("standard output was closed")]
     BrokenPipe,
+    /// `--strict`: the provider issues no token as long-lived as `--min-valid` asks.
+    #[error("{0}")]
+    TooShort(String),
     /// Something else went wrong, worded for the user.
     #[error("{0}")]
     Failed(String),
@@ -64,9 +68,8 @@ pub fn exit_code(result: Result<(), CliError>) -> i32 {
     };
     eprintln!("tokdeck: {e}");
     match e {
-        CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. }) => {
-            exit::NEEDS_LOGIN
-        }
+        CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. })
+        | CliError::TooShort(_) => exit::NEEDS_LOGIN,
         CliError::Engine(EngineError::Config(_)) | CliError::Usage(_) => exit::USAGE,
         _ => exit::FAILURE,
     }

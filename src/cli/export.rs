@@ -1,35 +1,78 @@
-//! Tokens in the formats other tools read: env lines, JSON, curl, kubectl ExecCredential.
+//! Tokens in the formats other tools read: shell variables, env files, JSON, a curl
+//! config, a kubectl ExecCredential. Each is made for the command that reads it (README,
+//! "Export formats").
 
-use super::args::ExportFormat;
+use super::args::{ExportFormat, Shell};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
-/// Single-quoted for POSIX shells.
+/// Single-quoted for POSIX shells: nothing inside is expanded.
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// Single-quoted for fish, where `\\` and `\'` are the only escapes inside.
+fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A double-quoted curl config value (curl's `-K` syntax: `\\` and `\"` escaped).
+fn curl_quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn render(account: &str, provider: &str, tokens: &TokenSet, format: ExportFormat) -> String {
+/// The variables `env` and `dotenv` set, in order.
+fn variables(tokens: &TokenSet) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("ACCESS_TOKEN", tokens.access_token.expose().to_string()),
+        ("TOKEN_TYPE", tokens.token_type.clone()),
+    ];
+    if let Some(id) = &tokens.id_token {
+        vars.push(("ID_TOKEN", id.expose().to_string()));
+    }
+    if let Some(at) = tokens.expires_at {
+        vars.push(("TOKEN_EXPIRES_AT", rfc3339(at)));
+    }
+    vars
+}
+
+/// The variable whose value holds a line break, which an env file cannot carry.
+pub fn line_break_in(tokens: &TokenSet) -> Option<&'static str> {
+    variables(tokens)
+        .into_iter()
+        .find(|(_, v)| v.contains(['\n', '\r']))
+        .map(|(name, _)| name)
+}
+
+pub fn render(
+    account: &str,
+    provider: &str,
+    tokens: &TokenSet,
+    format: ExportFormat,
+    shell: Shell,
+) -> String {
+    let lines = |line: &dyn Fn(&str, &str) -> String| {
+        variables(tokens)
+            .iter()
+            .map(|(name, value)| line(name, value))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     match format {
-        ExportFormat::Env => {
-            let mut lines = vec![
-                format!("ACCESS_TOKEN={}", quote(tokens.access_token.expose())),
-                format!("TOKEN_TYPE={}", quote(&tokens.token_type)),
-            ];
-            if let Some(id) = &tokens.id_token {
-                lines.push(format!("ID_TOKEN={}", quote(id.expose())));
-            }
-            if let Some(at) = tokens.expires_at {
-                lines.push(format!("TOKEN_EXPIRES_AT={}", quote(&rfc3339(at))));
-            }
-            lines.join("\n")
-        }
+        ExportFormat::Env => match shell {
+            Shell::Posix => lines(&|n, v| format!("export {n}={}", quote(v))),
+            Shell::Fish => lines(&|n, v| format!("set -gx {n} {}", fish_quote(v))),
+        },
+        // Docker's env-file and dotenv loaders take the value literally, to the end of
+        // the line: no quotes. Tokens hold no line break (RFC 6749 §A.12, the JWT
+        // compact form); `export` refuses one that does ([`line_break_in`]).
+        ExportFormat::Dotenv => lines(&|n, v| format!("{n}={v}")),
         ExportFormat::Json => serde_json::to_string_pretty(&json!({
             "account": account,
             "provider": provider,
@@ -42,7 +85,7 @@ pub fn render(account: &str, provider: &str, tokens: &TokenSet, format: ExportFo
             "expires_at": tokens.expires_at.map(rfc3339),
         }))
         .unwrap_or_default(),
-        ExportFormat::Curl => format!("-H {}", quote(&tokens.authorization_header())),
+        ExportFormat::Curl => format!("header = {}", curl_quote(&tokens.authorization_header())),
     }
 }
 
@@ -79,16 +122,27 @@ mod tests {
 
     #[test]
     fn formats_are_exact() {
+        let render = |format, shell| render("a", "p", &tokens(), format, shell);
         assert_eq!(
-            render("a", "p", &tokens(), ExportFormat::Env),
-            "ACCESS_TOKEN='at-1'\nTOKEN_TYPE='Bearer'\nID_TOKEN='id'\\''1'\nTOKEN_EXPIRES_AT='2027-01-15T08:05:00Z'"
+            render(ExportFormat::Env, Shell::Posix),
+            "export ACCESS_TOKEN='at-1'\nexport TOKEN_TYPE='Bearer'\nexport ID_TOKEN='id'\\''1'\nexport TOKEN_EXPIRES_AT='2027-01-15T08:05:00Z'"
         );
         assert_eq!(
-            render("a", "p", &tokens(), ExportFormat::Curl),
-            "-H 'Authorization: Bearer at-1'"
+            render(ExportFormat::Env, Shell::Fish),
+            "set -gx ACCESS_TOKEN 'at-1'\nset -gx TOKEN_TYPE 'Bearer'\nset -gx ID_TOKEN 'id\\'1'\nset -gx TOKEN_EXPIRES_AT '2027-01-15T08:05:00Z'"
         );
+        assert_eq!(
+            render(ExportFormat::Dotenv, Shell::Posix),
+            "ACCESS_TOKEN=at-1\nTOKEN_TYPE=Bearer\nID_TOKEN=id'1\nTOKEN_EXPIRES_AT=2027-01-15T08:05:00Z"
+        );
+        assert_eq!(
+            render(ExportFormat::Curl, Shell::Posix),
+            "header = \"Authorization: Bearer at-1\""
+        );
+        assert_eq!(curl_quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(fish_quote(r"a\b'c"), r"'a\\b\'c'");
         let json: serde_json::Value =
-            serde_json::from_str(&render("a", "p", &tokens(), ExportFormat::Json)).expect("json");
+            serde_json::from_str(&render(ExportFormat::Json, Shell::Posix)).expect("json");
         assert_eq!(json["refresh_token"], "rt-1");
         assert_eq!(json["expires_at"], "2027-01-15T08:05:00Z");
         assert_eq!(json["provider"], "p");

@@ -6,6 +6,7 @@ use super::args::{Cli, Command, DEFAULT_MIN_VALID, TokenFormat};
 use super::error::{CliError, exit_code};
 use super::{output, which};
 use crate::engine::Engine;
+use crate::oauth::Lifetime;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -27,11 +28,14 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
             account,
             id_token: false,
             min_valid: DEFAULT_MIN_VALID,
+            strict: false,
             format: TokenFormat::Text,
+            json: false,
         },
         "header" => Command::Header {
             account,
             min_valid: DEFAULT_MIN_VALID,
+            strict: false,
         },
         _ => return None,
     };
@@ -62,14 +66,20 @@ pub fn answer(config: &Option<PathBuf>, command: &Command) -> Answer {
 }
 
 fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Option<Box<Engine>>> {
-    let (account, min_valid) = match command {
+    let (account, min_valid, strict) = match command {
         Command::Token {
             account,
             id_token: false,
             min_valid,
-            ..
+            strict,
+            format: TokenFormat::Text | TokenFormat::K8s,
+            json: false,
         }
-        | Command::Header { account, min_valid } => (account, *min_valid),
+        | Command::Header {
+            account,
+            min_valid,
+            strict,
+        } => (account, *min_valid, *strict),
         _ => return Err(None),
     };
     let engine = Box::new(super::refreshing_engine(config.clone()).map_err(|_| None)?);
@@ -82,6 +92,8 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
     let result = fresh.map_err(CliError::from).and_then(|fresh| {
         log::debug!("'{account}': answered without the runtime");
         let tokens = output::with_warnings(&engine, fresh);
+        let lifetime = Lifetime::of(tokens.issued_at, tokens.expires_at);
+        super::token::lasting(&account, "tokens", lifetime, min_valid, strict)?;
         match command {
             Command::Token { format, .. } => {
                 output::token(*format, &tokens.access_token, tokens.expires_at)

@@ -90,16 +90,38 @@ async fn run(
             account,
             id_token,
             min_valid,
+            strict,
             format,
+            json,
         } => {
             let engine = refreshing(config)?;
-            token::token(&engine, account.as_deref(), id_token, min_valid, format).await
+            let format = if json { TokenFormat::Json } else { format };
+            let ask = token::Ask {
+                min_valid,
+                strict,
+                id_token,
+            };
+            token::token(&engine, account.as_deref(), ask, format).await
         }
-        Command::Header { account, min_valid } => {
-            token::header(&refreshing(config)?, account.as_deref(), min_valid).await
+        Command::Header {
+            account,
+            min_valid,
+            strict,
+        } => {
+            let ask = token::Ask {
+                min_valid,
+                strict,
+                id_token: false,
+            };
+            token::header(&refreshing(config)?, account.as_deref(), ask).await
         }
-        Command::Export { account, format } => {
-            token::export(&refreshing_engine(config)?, account.as_deref(), format).await
+        Command::Export {
+            account,
+            format,
+            shell,
+        } => {
+            let engine = refreshing_engine(config)?;
+            token::export(&engine, account.as_deref(), format, shell).await
         }
         Command::Refresh { account } => {
             account::refresh(&refreshing_engine(config)?, account.as_deref()).await

@@ -31,6 +31,10 @@ pub fn token(
     match format {
         TokenFormat::Text => line(token.expose()),
         TokenFormat::K8s => line(&super::export::exec_credential(token, expires_at)),
+        // `token` writes the whole object itself; this is the token alone, as JSON.
+        TokenFormat::Json => {
+            line(&serde_json::json!({ "access_token": token.expose() }).to_string())
+        }
     }
 }
 

@@ -17,8 +17,11 @@ use std::time::Duration;
 /// What a refresh must achieve; checked again under the lock.
 #[derive(Debug, Clone)]
 pub enum Want {
-    /// A token valid for at least this long (`tokdeck token --min-valid`).
+    /// A token valid for at least this long (`tokdeck token --min-valid`), or as fresh
+    /// as the provider makes them when it makes none that long.
     ValidFor(Duration),
+    /// The same of the ID token (`tokdeck token --id-token`).
+    IdValidFor(Duration),
     /// A newer token than `seen`: if the store already holds another one, use it.
     Replace(Secret),
     /// A refresh now, whatever the expiry (`tokdeck refresh`).
@@ -28,7 +31,10 @@ pub enum Want {
 impl Want {
     fn satisfied_by(&self, tokens: &TokenSet) -> bool {
         match self {
-            Self::ValidFor(min_valid) => tokens.valid_for(Utc::now(), *min_valid),
+            Self::ValidFor(min_valid) => tokens.fresh_enough(Utc::now(), *min_valid),
+            Self::IdValidFor(min_valid) => tokens
+                .id_token_lifetime()
+                .is_some_and(|l| l.fresh_enough(Utc::now(), *min_valid)),
             Self::Replace(seen) => tokens.access_token != *seen,
             Self::Always => false,
         }
@@ -53,7 +59,7 @@ impl Plan {
             if let Err(e) = binding::check(account, record) {
                 return Self::Fail(e);
             }
-            if record.tokens.valid_for(Utc::now(), min_valid) {
+            if record.tokens.fresh_enough(Utc::now(), min_valid) {
                 return Self::Serve(record.tokens.clone());
             }
             if let Some(reason) = &record.login_needed {
@@ -170,34 +176,34 @@ impl Engine {
     }
 
     /// Tokens whose ID token is valid for at least `min_valid` (`tokdeck token
-    /// --id-token`): ID tokens often live shorter than access tokens, so one that expires
-    /// sooner is refreshed for, once; `NeedsLogin` says what happened when that is not
-    /// enough.
+    /// --id-token`), or as fresh as the provider makes them: ID tokens often live
+    /// shorter than access tokens, so one that expires sooner is refreshed for, once.
+    /// Whether it lasts `min_valid` is the caller's to tell (and warn about).
     pub async fn fresh_id_token(
         &self,
         name: &str,
         min_valid: Duration,
     ) -> Result<TokenSet, EngineError> {
         let mut tokens = self.fresh_tokens(name, min_valid).await?.tokens;
-        let needs_login = |reason: String| EngineError::NeedsLogin {
-            account: name.to_string(),
-            reason,
+        let want = Want::IdValidFor(min_valid);
+        if !want.satisfied_by(&tokens) && tokens.refresh_token.is_some() {
+            tokens = match &self.detached {
+                Some(detached) => self.refresh_in_worker(detached, name, want).await,
+                None => self.refresh_with(name, want).await,
+            }?;
+        }
+        let lifetime = tokens.id_token_lifetime();
+        let why = match (&tokens.id_token, lifetime) {
+            (None, _) => "holds no ID token (request the `openid` scope)".to_string(),
+            (Some(_), Some(l)) if !l.valid_for(Utc::now(), Duration::ZERO) => {
+                "holds an expired ID token, and no refresh brought a new one (the provider sends ID tokens at login only)".to_string()
+            }
+            _ => return Ok(tokens),
         };
-        if id_token_expires_within(&tokens, min_valid) && tokens.refresh_token.is_some() {
-            tokens = self.refresh(name).await?;
-        }
-        if tokens.id_token.is_none() {
-            return Err(needs_login(
-                "holds no ID token (request the `openid` scope)".into(),
-            ));
-        }
-        if id_token_expires_within(&tokens, min_valid) {
-            return Err(needs_login(format!(
-                "holds no ID token valid for {} s more, and a refresh brought none",
-                min_valid.as_secs()
-            )));
-        }
-        Ok(tokens)
+        Err(EngineError::NeedsLogin {
+            account: name.to_string(),
+            reason: why,
+        })
     }
 
     /// Refreshes now, whatever the expiry.
@@ -381,16 +387,6 @@ impl Engine {
             None => self.refresh_with(name, want).await,
         }
     }
-}
-
-/// The ID token's own `exp` is less than `min_valid` away (or it has none).
-fn id_token_expires_within(tokens: &TokenSet, min_valid: Duration) -> bool {
-    tokens
-        .id_token
-        .as_ref()
-        .and_then(|t| crate::jwt::claims(t.expose()))
-        .and_then(|c| crate::jwt::time_claim(&c, "exp"))
-        .is_some_and(|exp| (exp - Utc::now()).num_seconds() < min_valid.as_secs() as i64)
 }
 
 fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {

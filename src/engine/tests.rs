@@ -49,7 +49,8 @@ fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
         refresh_token: Some(Secret::new("rt-1")),
         id_token: None,
         scopes: vec!["openid".into()],
-        issued_at: now,
+        // An hour-long token, not brand new (see `Lifetime::fresh_enough`).
+        issued_at: now - chrono::Duration::seconds(3600),
         expires_at: Some(now + chrono::Duration::seconds(expires_in_secs)),
     })
 }

@@ -24,6 +24,9 @@ pub struct Request {
     /// A token valid for this many more seconds; `None`: refresh now, whatever the expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_for_secs: Option<u64>,
+    /// `valid_for_secs` is about the ID token.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub id_token: bool,
 }
 
 impl Request {
@@ -31,17 +34,20 @@ impl Request {
         Self {
             account: account.to_string(),
             valid_for_secs: match want {
-                Want::ValidFor(d) => Some(d.as_secs()),
+                Want::ValidFor(d) | Want::IdValidFor(d) => Some(d.as_secs()),
                 // `Replace` is the dashboard's (which refreshes in its own process); in
                 // the worker it is a refresh now.
                 Want::Always | Want::Replace(_) => None,
             },
+            id_token: matches!(want, Want::IdValidFor(_)),
         }
     }
 
     pub fn want(&self) -> Want {
+        let secs = std::time::Duration::from_secs;
         match self.valid_for_secs {
-            Some(secs) => Want::ValidFor(std::time::Duration::from_secs(secs)),
+            Some(s) if self.id_token => Want::IdValidFor(secs(s)),
+            Some(s) => Want::ValidFor(secs(s)),
             None => Want::Always,
         }
     }

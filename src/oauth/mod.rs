@@ -18,7 +18,7 @@ pub mod tokens;
 pub use discovery::{DiscoveryCache, Endpoints};
 pub use error::OAuthError;
 pub use http::Http;
-pub use tokens::{TokenResponse, TokenSet};
+pub use tokens::{Lifetime, TokenResponse, TokenSet};
 
 use crate::secret::Secret;
 use std::collections::BTreeMap;

@@ -138,6 +138,69 @@ impl TokenSet {
             Some(left) => left.num_milliseconds() > min_valid.as_millis() as i64,
         }
     }
+
+    /// True when the access token is as good as asked for: valid for `min_valid`, or,
+    /// when the provider issues no token that long, as fresh as its tokens come (see
+    /// [`Lifetime::fresh_enough`]). A refresh could not do better.
+    pub fn fresh_enough(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
+        Lifetime::of(self.issued_at, self.expires_at).fresh_enough(now, min_valid)
+    }
+
+    /// The ID token's issue and expiry times (`iat`, `exp`), when it has both.
+    pub fn id_token_lifetime(&self) -> Option<Lifetime> {
+        let claims = crate::jwt::claims(self.id_token.as_ref()?.expose())?;
+        let exp = crate::jwt::time_claim(&claims, "exp")?;
+        let iat = crate::jwt::time_claim(&claims, "iat").unwrap_or(self.issued_at);
+        Some(Lifetime::of(iat, Some(exp)))
+    }
+}
+
+/// When a token was issued and when it expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Lifetime {
+    pub fn of(issued_at: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            issued_at,
+            expires_at,
+        }
+    }
+
+    /// How long the provider made it live (`None`: no expiry).
+    pub fn length(&self) -> Option<chrono::Duration> {
+        self.expires_at.map(|at| at - self.issued_at)
+    }
+
+    pub fn remaining(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        self.expires_at.map(|at| at - now)
+    }
+
+    pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
+        self.remaining(now)
+            .is_none_or(|left| left.num_milliseconds() > min_valid.as_millis() as i64)
+    }
+
+    /// True when the token is valid for `min_valid`, or when its lifetime is no longer
+    /// than `min_valid` (the provider issues none that long) and it is as fresh as its
+    /// tokens come: issued within the first tenth of its lifetime (1 s to 60 s). So
+    /// callers that all ask for more than the provider gives share one refresh instead
+    /// of one each.
+    pub fn fresh_enough(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
+        if self.valid_for(now, min_valid) {
+            return true;
+        }
+        let (Some(length), Some(left)) = (self.length(), self.remaining(now)) else {
+            return false;
+        };
+        let wanted = chrono::Duration::from_std(min_valid).unwrap_or(chrono::Duration::MAX);
+        let window =
+            (length / 10).clamp(chrono::Duration::seconds(1), chrono::Duration::seconds(60));
+        length <= wanted && left > chrono::Duration::zero() && now - self.issued_at <= window
+    }
 }
 
 /// Beyond this, a JWT's `exp` and the response's `expires_in` disagree enough to mention.
@@ -269,5 +332,34 @@ mod tests {
             Some("r2")
         );
         assert_eq!(rotated.expires_at, Some(at(110)));
+    }
+
+    #[test]
+    fn a_token_as_fresh_as_the_provider_makes_them_is_fresh_enough() {
+        let now = at(1000);
+        let secs = Duration::from_secs;
+        // 30 s tokens, 300 s asked: fresh for the first 3 s (a tenth), then refreshed.
+        let issued = |ago: i64| Lifetime::of(at(1000 - ago), Some(at(1030 - ago)));
+        assert!(issued(0).fresh_enough(now, secs(300)));
+        assert!(issued(2).fresh_enough(now, secs(300)));
+        assert!(!issued(4).fresh_enough(now, secs(300)));
+        // A provider that issues long enough tokens gets no such leniency.
+        let hour = Lifetime::of(at(999), Some(at(4599)));
+        assert!(hour.fresh_enough(now, secs(300)));
+        assert!(
+            !hour.fresh_enough(now, secs(3599)),
+            "3599 s left is not more than 3599"
+        );
+        // Exactly the provider's lifetime asked (the default 60 s on 60 s tokens): the
+        // round trip's second is no reason to refresh a brand new token.
+        assert!(hour.fresh_enough(now, secs(3600)));
+        // Never an expired one, and no expiry is always enough.
+        assert!(!Lifetime::of(at(900), Some(at(1000))).fresh_enough(now, secs(300)));
+        assert!(Lifetime::of(at(0), None).fresh_enough(now, secs(300)));
+        // The window is at least a second and at most a minute.
+        assert!(Lifetime::of(at(999), Some(at(1003))).fresh_enough(now, secs(60)));
+        let day = |ago: i64| Lifetime::of(at(1000 - ago), Some(at(1000 - ago + 86_400)));
+        assert!(day(59).fresh_enough(now, secs(100_000)));
+        assert!(!day(61).fresh_enough(now, secs(100_000)));
     }
 }
