@@ -239,3 +239,207 @@ fn id_token_shorter_than_min_valid_is_served_with_the_truth() {
     ]);
     assert_eq!(run.code, 4, "{run}");
 }
+
+/// A loopback HTTP server that answers 200 to requests carrying `Authorization: Bearer
+/// <token>` and 401 to others; returns its URL and the Authorization headers it saw.
+fn checking_server(token: String) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/api", listener.local_addr().expect("addr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut seen = String::new();
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some(value) = line.strip_prefix("Authorization: ") {
+                    seen = value.trim().to_string();
+                }
+                line.clear();
+            }
+            let ok = seen == format!("Bearer {token}");
+            let _ = tx.send(seen);
+            let status = if ok { "200 OK" } else { "401 Unauthorized" };
+            let _ = write!(
+                &stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+        }
+    });
+    (url, rx)
+}
+
+/// Docker's `--env-file` rules (docs.docker.com, "Set environment variables"): one
+/// `VAR=VAL` per line, `#` lines and blank lines skipped, the value taken literally.
+fn docker_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (name, value) = l.split_once('=').expect("VAR=VAL");
+            assert!(
+                !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !name.starts_with(|c: char| c.is_ascii_digit()),
+                "bad variable name {name:?}"
+            );
+            (name.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn export_formats_work_where_they_are_used() {
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    let token = home.ok(&["token", "svc"]).stdout.trim().to_string();
+
+    // eval in a shell reaches child processes.
+    let run = home.shell(
+        "sh",
+        r#"eval "$(tokdeck export svc)" && sh -c 'printf %s "$ACCESS_TOKEN"'"#,
+    );
+    assert_eq!(run.stdout, token, "{run}");
+    let run = home.shell(
+        "bash",
+        r#"eval "$(tokdeck export svc --shell bash)"; env | grep -c '^TOKEN_TYPE=Bearer$'"#,
+    );
+    assert_eq!(run.stdout.trim(), "1", "{run}");
+    let run = home.shell(
+        "fish",
+        "tokdeck export svc --shell fish | source; sh -c 'printf %s \"$ACCESS_TOKEN\"'",
+    );
+    assert_eq!(run.stdout, token, "{run}");
+
+    // dotenv: what docker --env-file reads.
+    let dotenv = home.ok(&["export", "svc", "--format", "dotenv"]).stdout;
+    let vars = docker_env_file(&dotenv);
+    assert!(
+        vars.contains(&("ACCESS_TOKEN".to_string(), token.clone())),
+        "{dotenv}"
+    );
+    assert!(
+        vars.contains(&("TOKEN_TYPE".to_string(), "Bearer".to_string())),
+        "{dotenv}"
+    );
+
+    // curl -K: the header arrives, and the token is not on curl's command line.
+    let (url, seen) = checking_server(token.clone());
+    let run = home.shell(
+        "bash",
+        &format!("curl -sS -f -K <(tokdeck export svc --format curl) {url}"),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout, "ok");
+    assert_eq!(seen.recv().expect("a request"), format!("Bearer {token}"));
+}
+
+/// A free loopback port (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// `openssl s_server` on `port` with a throwaway self-signed certificate.
+fn tls_server(dir: &std::path::Path, port: u16) -> std::process::Child {
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", "/CN=127.0.0.1", "-days", "1"])
+        .output()
+        .expect("openssl req");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let child = std::process::Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+fn device_account(issuer: &str) -> String {
+    format!(
+        "[providers.p]\nissuer = \"{issuer}\"\nclient_id = \"c\"\n\n[accounts.a]\nprovider = \"p\"\nflow = \"device\"\n"
+    )
+}
+
+#[test]
+fn errors_say_what_to_do() {
+    // https:// against a plain-HTTP server (the test provider).
+    let provider = Provider::start(&[]);
+    let issuer = provider.issuer.replace("http://", "https://");
+    let home = Home::new(&device_account(&issuer));
+    let run = home.run(&["login", "a", "--no-browser"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("seems to speak plain HTTP here, not TLS"),
+        "{run}"
+    );
+
+    // http:// against a TLS server.
+    let port = free_port();
+    let mut tls = tls_server(home.path(), port);
+    let home = Home::new(&device_account(&format!("http://127.0.0.1:{port}")));
+    let run = home.run(&["login", "a", "--no-browser"]);
+    let _ = tls.kill();
+    let _ = tls.wait();
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("may expect TLS here: write the URL with https://"),
+        "{run}"
+    );
+
+    // A provider that refuses a JWT at userinfo: the claims are readable without it.
+    let home = Home::new(&provider.config());
+    home.ok(&["token", "svc"]);
+    let run = home.run(&["userinfo", "svc"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("tokdeck decode --account svc"), "{run}");
+
+    // No config: how to make one.
+    let home = Home::new("");
+    std::fs::remove_file(home.path().join("config.toml")).expect("rm");
+    let run = home.run(&["list"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("Run `tokdeck` and press A"), "{run}");
+}

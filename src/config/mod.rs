@@ -156,7 +156,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "no config file at '{0}'. Create it with a [providers.NAME] and an [accounts.NAME] table (see README), or pass --config PATH"
+        "no config file at '{0}'. Run `tokdeck` and press A to add an account (that writes the file), or `tokdeck add NAME --preset P`, or write it with a [providers.NAME] and an [accounts.NAME] table (see README), or pass --config PATH"
     )]
     Missing(PathBuf),
     #[error("cannot read config file '{path}': {reason}")]

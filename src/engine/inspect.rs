@@ -105,7 +105,8 @@ impl Engine {
         let http = self.http(name)?;
         crate::oauth::grants::introspect(&http, url, &client(account), token.expose(), hint)
             .await
-            .map_err(|e| super::client_hint(account, oauth_error(name, e)))
+            .map_err(|e| jwt_hint(name, token.expose(), e))
+            .map_err(|e| super::client_hint(account, e))
     }
 
     /// OIDC Core §5.3: the user's claims, fetched with a fresh access token.
@@ -116,13 +117,14 @@ impl Engine {
             .fresh_tokens(name, std::time::Duration::from_secs(10))
             .await?;
         let http = self.http(name)?;
+        let token = fresh.tokens.access_token.expose();
         crate::oauth::grants::userinfo(
             &http,
             endpoints.userinfo_endpoint.as_deref().unwrap_or_default(),
-            fresh.tokens.access_token.expose(),
+            token,
         )
         .await
-        .map_err(|e| oauth_error(name, e))
+        .map_err(|e| jwt_hint(name, token, e))
     }
 
     async fn offered(
@@ -142,5 +144,26 @@ impl Engine {
             ))),
             other => other,
         }
+    }
+}
+
+/// A provider that refuses a JWT (at introspection or userinfo) is not the only one who
+/// can read it: the refusal says where its claims are.
+fn jwt_hint(name: &str, token: &str, error: OAuthError) -> EngineError {
+    // A bad client is the client's problem, whatever the token (see `client_hint`).
+    let refused = match &error {
+        OAuthError::Provider { error, .. } => error != "invalid_client",
+        OAuthError::HttpStatus { .. } => true,
+        _ => false,
+    };
+    let error = oauth_error(name, error);
+    if !refused || crate::jwt::claims(token).is_none() {
+        return error;
+    }
+    EngineError::Hinted {
+        error: Box::new(error),
+        hint: format!(
+            "this token is a JWT, readable without the provider: `tokdeck token {name} | tokdeck decode --account {name}` shows and verifies its claims, and the ID token (`tokdeck token {name} --id-token`) says who the user is"
+        ),
     }
 }

@@ -48,6 +48,12 @@ pub enum EngineError {
     /// A login came back as another person than the one the account holds.
     #[error("{0}")]
     OtherPerson(String),
+    /// A provider's refusal, with what to try instead.
+    #[error("{error}; {hint}")]
+    Hinted {
+        error: Box<EngineError>,
+        hint: String,
+    },
 }
 
 /// Progress of an interactive login.

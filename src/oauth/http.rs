@@ -155,12 +155,12 @@ impl ReqwestTransport {
             } else if e.is_connect() {
                 TransportError::Connect {
                     url: url.clone(),
-                    reason: root_cause(&e),
+                    reason: with_scheme_hint(&url, root_cause(&e)),
                 }
             } else {
                 TransportError::Other {
                     url: url.clone(),
-                    reason: error_chain(&e),
+                    reason: with_scheme_hint(&url, error_chain(&e)),
                 }
             }
         };
@@ -191,6 +191,27 @@ impl ReqwestTransport {
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.execute(request))
+    }
+}
+
+/// A TLS client talking to a plain-HTTP server (rustls: "received corrupt message of
+/// type InvalidContentType"), or a plain-HTTP client talking to a TLS server (which
+/// hangs up on the request it cannot read): said in words, with what to change.
+fn with_scheme_hint(url: &str, reason: String) -> String {
+    let https = url.starts_with("https://");
+    let tls_to_plain = ["InvalidContentType", "corrupt message", "tls handshake eof"];
+    let plain_to_tls = [
+        "connection closed before message completed",
+        "invalid HTTP version",
+    ];
+    if https && tls_to_plain.iter().any(|p| reason.contains(p)) {
+        format!(
+            "{reason} (the server seems to speak plain HTTP here, not TLS: write the URL with http:// if it is a local server, or use the server's https port)"
+        )
+    } else if !https && plain_to_tls.iter().any(|p| reason.contains(p)) {
+        format!("{reason} (the server may expect TLS here: write the URL with https://)")
+    } else {
+        reason
     }
 }
 

@@ -79,6 +79,27 @@ impl Home {
         cmd
     }
 
+    /// `script` run by `shell -c` with this home's environment and `tokdeck` on `PATH`,
+    /// as a user's shell would run it.
+    pub fn shell(&self, shell: &str, script: &str) -> Run {
+        let bin = Path::new(env!("CARGO_BIN_EXE_tokdeck"));
+        let path = format!(
+            "{}:{}",
+            bin.parent().expect("bin dir").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new(shell);
+        cmd.args(["-c", script])
+            .env("PATH", path)
+            .env("TOKDECK_HOME", self.path())
+            .env_remove("BROWSER")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("run the shell"))
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let output = self.command(args).output().expect("run tokdeck");
         Run::from(output)
