@@ -443,3 +443,99 @@ fn errors_say_what_to_do() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("Run `tokdeck` and press A"), "{run}");
 }
+
+#[test]
+fn add_and_remove_accounts_without_an_editor() {
+    let provider = Provider::start(&[]);
+    let original = format!("# my accounts\n{}", provider.config());
+    let home = Home::new(&original);
+    let config = home.path().join("config.toml");
+
+    // A dry run prints the change and writes nothing.
+    let run = home.ok(&["add", "robot", "--provider", "service", "--dry-run"]);
+    assert!(
+        run.stdout.contains("+ [accounts.robot]")
+            && run.stdout.contains("+ provider = \"service\""),
+        "{run}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).expect("read"), original);
+
+    // A new provider with its secret from stdin: never on the command line or screen.
+    let mut add = home.command(&[
+        "add",
+        "robot2",
+        "--provider",
+        "svc2",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        common::provider::SERVICE_CLIENT,
+        "--client-secret-stdin",
+        "--flow",
+        "client-credentials",
+        "--scope",
+        "api:read",
+    ]);
+    add.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = add.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{}", common::provider::SERVICE_SECRET).expect("write");
+    }
+    let run = common::Run::from(child.wait_with_output().expect("wait"));
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        !run.stdout.contains(common::provider::SERVICE_SECRET),
+        "the diff masks it: {run}"
+    );
+    let text = std::fs::read_to_string(&config).expect("read");
+    assert!(text.starts_with("# my accounts\n"), "comments kept: {text}");
+    assert!(text.contains(&format!(
+        "client_secret = \"{}\"",
+        common::provider::SERVICE_SECRET
+    )));
+    // It works: a token for the new service account.
+    let token = home.ok(&["token", "robot2"]).stdout;
+    assert!(!token.trim().is_empty());
+
+    // Bad input is refused with the reason, and the file is left alone.
+    let run = home.run(&["add", "x", "--provider", "nope"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("--preset") && run.stderr.contains("--issuer"),
+        "{run}"
+    );
+    let run = home.run(&["add", "robot2", "--provider", "service"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("already exists"), "{run}");
+    assert_eq!(std::fs::read_to_string(&config).expect("read"), text);
+
+    // remove revokes the tokens, drops the table, keeps the provider and the comments.
+    let run = home.ok(&["remove", "robot2"]);
+    assert!(run.stdout.contains("- [accounts.robot2]"), "{run}");
+    assert!(
+        !home.path().join("tokens/robot2.json").exists(),
+        "tokens deleted"
+    );
+    let after = std::fs::read_to_string(&config).expect("read");
+    assert!(
+        !after.contains("[accounts.robot2]") && after.contains("[providers.svc2]"),
+        "{after}"
+    );
+    assert!(after.starts_with("# my accounts\n"));
+    assert!(
+        provider.log_count("/token/revocation") >= 1,
+        "{}",
+        provider.log()
+    );
+    let run = home.run(&["token", "robot2"]);
+    assert_eq!(run.code, 2, "{run}");
+
+    // --keep-tokens leaves them in the store.
+    home.ok(&["token", "svc"]);
+    home.ok(&["remove", "svc", "--keep-tokens"]);
+    assert!(home.path().join("tokens/svc.json").exists());
+}

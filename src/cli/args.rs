@@ -206,6 +206,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Shell::Posix)]
         shell: Shell,
     },
+    /// Add an account to config.toml (and its provider, when new), keeping the file's
+    /// comments; prints the change. The client secret comes from stdin or a prompt,
+    /// never from the command line.
+    Add(AddArgs),
+    /// Remove an account from config.toml: its tokens are revoked and deleted first,
+    /// its provider table stays; prints the change.
+    Remove(RemoveArgs),
     /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
     Providers {
         #[arg(long)]
@@ -222,3 +229,57 @@ pub enum Command {
 
 /// `--min-valid` when not given: a token about to expire is refreshed first.
 pub const DEFAULT_MIN_VALID: u64 = 60;
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The new account's name.
+    pub account: String,
+    /// The provider it uses: a [providers.NAME] table in the file, or a new one made
+    /// from --preset or --issuer with --client-id.
+    #[arg(long, value_name = "NAME")]
+    pub provider: String,
+    /// A preset for a new provider (`tokdeck providers` lists them).
+    #[arg(long, value_name = "KEY")]
+    pub preset: Option<String>,
+    /// The issuer of a new provider (OIDC discovery), for the generic preset.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// The OAuth client registered for tokdeck at a new provider.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Read a new provider's client secret from stdin (a prompt on a terminal).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// The account's flow (default: the provider's, else browser).
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowArg>,
+    /// A scope to ask for (repeat for more; default: the provider's).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Preset values of a new provider.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[arg(long)]
+    pub domain: Option<String>,
+    #[arg(long)]
+    pub realm: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub authorization_server: Option<String>,
+    /// Print the change without writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveArgs {
+    /// The account's name.
+    pub account: String,
+    /// Leave the tokens in the store (nothing is revoked).
+    #[arg(long)]
+    pub keep_tokens: bool,
+    /// Print the change without writing it (nothing is revoked).
+    #[arg(long)]
+    pub dry_run: bool,
+}

@@ -1,4 +1,5 @@
 use super::error::CliError;
+use crate::config::Flow;
 use crate::engine::{Engine, EngineError, LoginObserver, LoginOptions, LogoutOptions};
 use crate::humanize;
 use crate::oauth::TokenSet;
@@ -101,6 +102,24 @@ impl LoginObserver for Terminal {
     }
 }
 
+/// `tokdeck login`: options that do not go with the account's flow are refused first.
+pub async fn command(
+    engine: &Engine,
+    account: &str,
+    options: LoginOptions,
+    no_browser: bool,
+    paste: bool,
+) -> Result<(), CliError> {
+    super::output::warn_config(engine.config(), account);
+    let used = options.flow.unwrap_or(engine.account(account)?.flow);
+    if paste && used != Flow::Browser {
+        return Err(CliError::Usage(format!(
+            "--paste goes with the browser flow, and '{account}' would log in with the {used} flow; add --flow browser, or leave --paste out"
+        )));
+    }
+    run(engine, account, options, no_browser, paste).await
+}
+
 pub async fn run(
     engine: &Engine,
     account: &str,
@@ -130,6 +149,7 @@ pub async fn logout(
     account: &str,
     options: LogoutOptions,
 ) -> Result<(), CliError> {
+    super::output::warn_config(engine.config(), account);
     let report = engine.logout(account, options).await?;
     for note in &report.notes {
         eprintln!("tokdeck: {note}");

@@ -10,6 +10,7 @@ mod export;
 mod fast;
 mod list;
 mod login;
+mod manage;
 mod meta;
 mod output;
 mod setup;
@@ -17,23 +18,19 @@ mod token;
 mod which;
 mod worker;
 
+use crate::config::Flow;
+use crate::engine::{Engine, LoginOptions, LogoutOptions};
 pub use args::{Cli, Command, DEFAULT_MIN_VALID, ExportFormat, FlowArg, TokenFormat};
 pub use error::{CliError, exit};
 use setup::{engine, refreshing_engine};
-
-use crate::config::Flow;
-use crate::engine::{Engine, LoginOptions, LogoutOptions};
-use clap::Parser;
 use std::path::PathBuf;
 
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
-    let cli = match fast::plain_token_command(std::env::args_os().skip(1)) {
-        Some(cli) => cli,
-        None => match parse() {
-            Ok(cli) => cli,
-            Err(code) => return code,
-        },
+    let plain = fast::plain_token_command(std::env::args_os().skip(1));
+    let cli = match plain.map_or_else(setup::parse, Ok) {
+        Ok(cli) => cli,
+        Err(code) => return code,
     };
     if let Err(code) = setup::start_log(&cli) {
         return code;
@@ -59,22 +56,6 @@ pub fn main() -> i32 {
     code
 }
 
-/// The command line as clap reads it; `--help` and `--version` go through the same
-/// stdout checks as every output (a full disk is exit 1, a closed pipe is quiet).
-fn parse() -> Result<Cli, i32> {
-    use clap::error::ErrorKind;
-    match Cli::try_parse() {
-        Ok(cli) => Ok(cli),
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            let text = e.render().to_string();
-            Err(error::exit_code(output::with(|out| {
-                out.write_all(text.as_bytes())
-            })))
-        }
-        Err(e) => e.exit(),
-    }
-}
-
 /// Runs `command`; `prepared` is the engine the fast path already built, if it did.
 async fn run(
     config: Option<PathBuf>,
@@ -94,25 +75,16 @@ async fn run(
             format,
             json,
         } => {
-            let engine = refreshing(config)?;
             let format = if json { TokenFormat::Json } else { format };
-            let ask = token::Ask {
-                min_valid,
-                strict,
-                id_token,
-            };
-            token::token(&engine, account.as_deref(), ask, format).await
+            let ask = token::Ask::new(min_valid, strict, id_token);
+            token::token(&refreshing(config)?, account.as_deref(), ask, format).await
         }
         Command::Header {
             account,
             min_valid,
             strict,
         } => {
-            let ask = token::Ask {
-                min_valid,
-                strict,
-                id_token: false,
-            };
+            let ask = token::Ask::new(min_valid, strict, false);
             token::header(&refreshing(config)?, account.as_deref(), ask).await
         }
         Command::Export {
@@ -140,17 +112,11 @@ async fn run(
             paste,
             replace_user,
         } => {
-            let engine = engine(config)?;
-            output::warn_config(engine.config(), &account);
-            let flow = flow.map(Flow::from);
-            let used = flow.unwrap_or(engine.account(&account)?.flow);
-            if paste && used != Flow::Browser {
-                return Err(CliError::Usage(format!(
-                    "--paste goes with the browser flow, and '{account}' would log in with the {used} flow; add --flow browser, or leave --paste out"
-                )));
-            }
-            let options = LoginOptions { flow, replace_user };
-            login::run(&engine, &account, options, no_browser, paste).await
+            let options = LoginOptions {
+                flow: flow.map(Flow::from),
+                replace_user,
+            };
+            login::command(&engine(config)?, &account, options, no_browser, paste).await
         }
         Command::Logout {
             account,
@@ -158,9 +124,7 @@ async fn run(
             end_session,
         } => {
             let options = LogoutOptions { local, end_session };
-            let engine = engine(config)?;
-            output::warn_config(engine.config(), &account);
-            login::logout(&engine, &account, options).await
+            login::logout(&engine(config)?, &account, options).await
         }
         Command::List { json } => {
             let engine = engine(config)?;
@@ -175,6 +139,8 @@ async fn run(
             issuer,
             jwks,
         } => decode::command(config, token, account, issuer, jwks).await,
+        Command::Add(add) => manage::add(config.as_deref(), add),
+        Command::Remove(remove) => manage::remove(config.as_deref(), remove).await,
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),

@@ -5,6 +5,7 @@ use super::args::Cli;
 use super::error::exit;
 use crate::config::{Config, Paths};
 use crate::engine::{Detached, Engine, EngineError};
+use clap::Parser;
 use std::path::PathBuf;
 
 /// `tokdeck` without a subcommand.
@@ -76,4 +77,20 @@ pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
         Paths::resolve(config_override.as_deref()).map_err(crate::config::ConfigError::Paths)?;
     let config = Config::load(&paths.config_file)?;
     Ok(Engine::new(config, paths))
+}
+
+/// The command line as clap reads it; `--help` and `--version` go through the same
+/// stdout checks as every output (a full disk is exit 1, a closed pipe is quiet).
+pub(super) fn parse() -> Result<Cli, i32> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = e.render().to_string();
+            Err(super::error::exit_code(super::output::with(|out| {
+                out.write_all(text.as_bytes())
+            })))
+        }
+        Err(e) => e.exit(),
+    }
 }

@@ -23,6 +23,16 @@ pub struct Ask {
     pub id_token: bool,
 }
 
+impl Ask {
+    pub fn new(min_valid: u64, strict: bool, id_token: bool) -> Self {
+        Self {
+            min_valid,
+            strict,
+            id_token,
+        }
+    }
+}
+
 pub async fn token(
     engine: &Engine,
     account: Option<&str>,

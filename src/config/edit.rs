@@ -105,7 +105,8 @@ pub enum EditError {
 /// Adds `[accounts.NAME]` (and a new provider table if the draft has one).
 pub fn add_account(path: &Path, before: &str, draft: &AccountDraft) -> Result<String, EditError> {
     let (config, mut doc) = open(path, before)?;
-    if config.accounts.contains_key(&draft.name) {
+    if config.accounts.contains_key(&draft.name) || config.broken_accounts.contains_key(&draft.name)
+    {
         return Err(EditError::Rejected(format!(
             "an account named '{}' already exists; pick another name or edit that one",
             draft.name
@@ -204,9 +205,23 @@ fn set_keeping_comments(table: &mut dyn TableLike, key: &str, mut new: Value) {
 /// Removes `[accounts.NAME]`; the provider table stays (other accounts may use it).
 pub fn remove_account(path: &Path, before: &str, name: &str) -> Result<String, EditError> {
     let (config, mut doc) = open(path, before)?;
-    if !config.accounts.contains_key(name) {
+    if !config.accounts.contains_key(name) && !config.broken_accounts.contains_key(name) {
+        let known: Vec<&String> = config
+            .accounts
+            .keys()
+            .chain(config.broken_accounts.keys())
+            .collect();
         return Err(EditError::Rejected(format!(
-            "there is no account '{name}' in the file"
+            "there is no account '{name}' in the file; its accounts: {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         )));
     }
     section(&mut doc, "accounts")?.remove(name);
