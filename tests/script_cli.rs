@@ -539,3 +539,135 @@ fn add_and_remove_accounts_without_an_editor() {
     home.ok(&["remove", "svc", "--keep-tokens"]);
     assert!(home.path().join("tokens/svc.json").exists());
 }
+
+/// What bash completes after `words` (the last one being completed), with tokdeck's
+/// completions loaded as a user loads them.
+fn bash_completes(home: &Home, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        "source <(tokdeck completions bash) && complete -p tokdeck >/dev/null && COMP_WORDS=({}) && COMP_CWORD={} && _clap_complete_tokdeck tokdeck '{}' '{}' && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        quoted.join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let run = home.shell("bash", &script);
+    assert_eq!(run.code, 0, "{run}");
+    run.stdout.lines().map(|l| l.trim().to_string()).collect()
+}
+
+#[test]
+fn completions_know_the_accounts_and_hide_internals() {
+    let home = Home::new(
+        "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.work]\nprovider = \"corp\"\n\n[accounts.wiki]\nprovider = \"corp\"\n\n[accounts.home]\nprovider = \"corp\"\n",
+    );
+    assert_eq!(
+        bash_completes(&home, &["tokdeck", "token", "w"]),
+        ["wiki", "work"]
+    );
+    assert_eq!(bash_completes(&home, &["tokdeck", "logout", "h"]), ["home"]);
+    assert_eq!(
+        bash_completes(&home, &["tokdeck", "decode", "--account", ""]),
+        ["home", "wiki", "work"]
+    );
+    assert_eq!(
+        bash_completes(&home, &["tokdeck", "add", "x", "--provider", ""]),
+        ["corp"]
+    );
+    let commands = bash_completes(&home, &["tokdeck", ""]);
+    for command in ["login", "token", "export", "add", "remove", "list"] {
+        assert!(
+            commands.iter().any(|c| c == command),
+            "{command}: {commands:?}"
+        );
+    }
+    assert!(
+        !commands.iter().any(|c| c.starts_with("__")),
+        "internal commands hidden: {commands:?}"
+    );
+    // The other shells get their own registration.
+    for shell in ["zsh", "fish"] {
+        let run = home.ok(&["completions", shell]);
+        assert!(run.stdout.contains("TOKDECK_COMPLETE"), "{shell}: {run}");
+    }
+    let run = home.shell(
+        "fish",
+        "tokdeck completions fish | source; complete -C 'tokdeck token w'",
+    );
+    assert!(
+        run.stdout.contains("wiki") && run.stdout.contains("work"),
+        "{run}"
+    );
+}
+
+#[test]
+fn the_man_page_has_every_section_and_every_config_key() {
+    let home = Home::new("");
+    let man = home.ok(&["man"]).stdout;
+    assert!(
+        man.contains("\n.TH tokdeck 1"),
+        "{}",
+        &man[..man.len().min(200)]
+    );
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "COMMANDS",
+        "CONFIGURATION",
+        "ENVIRONMENT",
+        "FILES",
+        "EXIT STATUS",
+        "EXAMPLES",
+    ] {
+        assert!(
+            man.contains(&format!(".SH {section}\n")),
+            "no {section} section"
+        );
+    }
+    for command in [
+        "login", "token", "header", "export", "add", "remove", "list", "decode",
+    ] {
+        assert!(
+            man.contains(&format!(".SS \"tokdeck {command}\"")),
+            "no {command}"
+        );
+    }
+    assert!(
+        !man.contains("__refresh") && !man.contains("tokdeck\\-login(1)"),
+        "no internal command, no page that does not exist"
+    );
+    // Every key config.toml takes, as tokdeck itself lists them when one is unknown.
+    for table in ["", "[dashboard]\n", "[providers.p]\n", "[accounts.a]\n"] {
+        let home = Home::new(&format!("{table}zzz = 1\n[accounts.b]\nprovider = \"p\"\n"));
+        let err = home.run(&["list", "--json"]);
+        let listed = if table.starts_with("[accounts") || table.starts_with("[providers") {
+            let rows: Value = serde_json::from_str(&err.stdout).unwrap_or_default();
+            rows.to_string() + &err.stderr
+        } else {
+            err.stderr
+        };
+        let keys: Vec<&str> = listed
+            .split("expected ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no key list for {table:?}: {listed}"))
+            .split(['`', ','])
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .filter(|k| *k != "one" && *k != "of")
+            .take_while(|k| *k != "zzz")
+            .collect();
+        assert!(!keys.is_empty(), "{table:?}: {listed}");
+        for key in keys {
+            if key == "dashboard" {
+                assert!(man.contains(".SS [dashboard]"), "no [dashboard] table");
+                continue;
+            }
+            assert!(
+                man.contains(&format!("\\fB{key}\\fR")),
+                "{table:?} key {key} is not in the man page"
+            );
+        }
+    }
+}

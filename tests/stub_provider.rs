@@ -200,7 +200,7 @@ fn unknown_account_lists_the_known_ones() {
 }
 
 #[test]
-fn completions_man_page_and_export_formats() {
+fn export_formats_and_the_exec_credential() {
     let stub = Stub::start();
     stub.on(
         "/token",
@@ -210,18 +210,6 @@ fn completions_man_page_and_export_formats() {
         )],
     );
     let home = home_for(&stub);
-    for shell in ["bash", "zsh", "fish"] {
-        let run = home.ok(&["completions", shell]);
-        for word in ["login", "token", "decode", "export"] {
-            assert!(run.stdout.contains(word), "{shell} completions lack {word}");
-        }
-    }
-    let man = home.ok(&["man"]).stdout;
-    assert!(
-        man.starts_with(".ie") || man.contains(".TH tokdeck"),
-        "{}",
-        &man[..man.len().min(200)]
-    );
     assert_eq!(
         home.ok(&["export", "svc", "--format", "curl"]).stdout,
         "header = \"Authorization: Bearer svc-tok\"\n"

@@ -1,8 +1,10 @@
 //! The command line's definition (clap): every subcommand, its options and their help.
 //! `--help`, the completions and the man page come from here.
 
+use super::complete;
 use crate::config::Flow;
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -79,6 +81,7 @@ pub enum Command {
     /// Log in to an account with its flow (device, browser or client credentials).
     Login {
         /// Account name: an [accounts.NAME] table in config.toml.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: String,
         /// Use this flow instead of the account's.
         #[arg(long, value_enum)]
@@ -99,6 +102,7 @@ pub enum Command {
     Token {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
         /// Print the ID token instead.
         #[arg(long)]
@@ -122,6 +126,7 @@ pub enum Command {
     Header {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
         /// Refresh when the token expires within this many seconds (see `token`).
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
@@ -135,11 +140,13 @@ pub enum Command {
     Refresh {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
     },
     /// Revoke an account's tokens at the provider and delete them here.
     Logout {
         /// Account name: an [accounts.NAME] table in config.toml.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: String,
         /// Only delete the tokens here, even when the provider cannot be reached to
         /// revoke them.
@@ -171,7 +178,7 @@ pub enum Command {
         /// The token; read from stdin when absent (keeps it out of the process list).
         token: Option<String>,
         /// Verify with this account's provider keys.
-        #[arg(long, conflicts_with_all = ["issuer", "jwks"])]
+        #[arg(long, add = ArgValueCompleter::new(complete::accounts), conflicts_with_all = ["issuer", "jwks"])]
         account: Option<String>,
         /// Verify with the keys of this issuer (OIDC discovery).
         #[arg(long, conflicts_with = "jwks", value_name = "URL")]
@@ -184,6 +191,7 @@ pub enum Command {
     Introspect {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
         /// Introspect the refresh token instead.
         #[arg(long)]
@@ -193,12 +201,14 @@ pub enum Command {
     Userinfo {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
     },
     /// Print a valid access token in a format other tools read.
     Export {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
         /// account whose `directories` hold the working directory, or `default_account`.
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: Option<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
@@ -218,7 +228,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print shell completions.
+    /// Print the shell code that completes tokdeck's commands, options and the account
+    /// and provider names of the current config: `source <(tokdeck completions bash)`,
+    /// `tokdeck completions fish | source`, `source <(tokdeck completions zsh)`.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -236,10 +248,10 @@ pub struct AddArgs {
     pub account: String,
     /// The provider it uses: a [providers.NAME] table in the file, or a new one made
     /// from --preset or --issuer with --client-id.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, add = ArgValueCompleter::new(complete::providers), value_name = "NAME")]
     pub provider: String,
     /// A preset for a new provider (`tokdeck providers` lists them).
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, add = ArgValueCompleter::new(complete::presets), value_name = "KEY")]
     pub preset: Option<String>,
     /// The issuer of a new provider (OIDC discovery), for the generic preset.
     #[arg(long, value_name = "URL")]
@@ -275,6 +287,7 @@ pub struct AddArgs {
 #[derive(Debug, clap::Args)]
 pub struct RemoveArgs {
     /// The account's name.
+    #[arg(add = ArgValueCompleter::new(complete::accounts))]
     pub account: String,
     /// Leave the tokens in the store (nothing is revoked).
     #[arg(long)]

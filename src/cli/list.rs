@@ -28,7 +28,18 @@ struct Row {
     identity: Option<Identity>,
 }
 
+/// `tokdeck list`; the store's warnings go to stderr after the rows.
 pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
+    let result = rows_out(engine, json).await;
+    super::output::warn_store(engine);
+    // Broken providers have no row of their own (their accounts' rows say so).
+    for (name, e) in &engine.config().broken_providers {
+        eprintln!("tokdeck: provider '{name}' cannot be used: {e}");
+    }
+    result
+}
+
+async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
     let now = Utc::now();
     let config = engine.config();
     let mut rows = Vec::new();

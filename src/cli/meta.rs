@@ -1,6 +1,5 @@
 //! `tokdeck providers`, `completions` and `man`: about tokdeck itself.
 
-use super::args::Cli;
 use super::error::CliError;
 use super::output;
 
@@ -39,18 +38,12 @@ pub fn providers(json: bool) -> Result<(), CliError> {
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
-    let mut command = <Cli as clap::CommandFactory>::command();
-    // Into memory first: clap_complete panics on a write error of its own.
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut command, "tokdeck", &mut script);
+    let script = super::complete::registration(shell)?;
     output::with(|out| out.write_all(&script))
 }
 
 pub fn man() -> Result<(), CliError> {
-    let command = <Cli as clap::CommandFactory>::command();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(command)
-        .render(&mut page)
+    let page = super::manual::page()
         .map_err(|e| CliError::Failed(format!("cannot make the man page: {e}")))?;
     output::with(|out| out.write_all(&page))
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod args;
+mod complete;
 mod decode;
 mod error;
 mod export;
@@ -11,6 +12,7 @@ mod fast;
 mod list;
 mod login;
 mod manage;
+mod manual;
 mod meta;
 mod output;
 mod setup;
@@ -27,6 +29,7 @@ use std::path::PathBuf;
 
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
+    complete::answer();
     let plain = fast::plain_token_command(std::env::args_os().skip(1));
     let cli = match plain.map_or_else(setup::parse, Ok) {
         Ok(cli) => cli,
@@ -126,12 +129,7 @@ async fn run(
             let options = LogoutOptions { local, end_session };
             login::logout(&engine(config)?, &account, options).await
         }
-        Command::List { json } => {
-            let engine = engine(config)?;
-            let result = list::run(&engine, json).await;
-            output::warn_store(&engine);
-            result
-        }
+        Command::List { json } => list::run(&engine(config)?, json).await,
         Command::Which { json } => which::run(&engine(config)?, json),
         Command::Decode {
             token,

@@ -1,0 +1,350 @@
+//! `tokdeck man`: one page, from the same clap definitions as `--help` (the synopsis,
+//! the options, each command with its own), plus what `--help` has no room for: every
+//! config key, the environment, the files, the exit statuses and examples.
+
+use super::args::Cli;
+use clap::CommandFactory;
+use std::fmt::Write;
+
+/// Every key of config.toml: (table, key, what it does).
+pub const KEYS: &[(&str, &str, &str)] = &[
+    (
+        "top level",
+        "store",
+        "where tokens are kept: \"keyring\" (default: the OS keyring) or \"file\" (0600 files in the data directory)",
+    ),
+    (
+        "top level",
+        "default_account",
+        "the account commands use when none is named or chosen by TOKDECK_ACCOUNT or directories",
+    ),
+    (
+        "[dashboard]",
+        "clipboard_clear_seconds",
+        "clear a token copied in the dashboard after this many seconds (0: never)",
+    ),
+    (
+        "[providers.NAME]",
+        "preset",
+        "a known provider (tokdeck providers lists them); fills in endpoints, scopes and flow",
+    ),
+    (
+        "[providers.NAME]",
+        "issuer",
+        "the OpenID issuer URL; its discovery document supplies the endpoints",
+    ),
+    (
+        "[providers.NAME]",
+        "client_id",
+        "the OAuth client registered for tokdeck (required)",
+    ),
+    (
+        "[providers.NAME]",
+        "client_secret",
+        "the client's secret, for confidential clients and client_credentials",
+    ),
+    (
+        "[providers.NAME]",
+        "scopes",
+        "scopes asked for (default: the preset's, else [\"openid\"])",
+    ),
+    (
+        "[providers.NAME]",
+        "flow",
+        "\"device\", \"browser\" or \"client_credentials\" (default: browser)",
+    ),
+    (
+        "[providers.NAME]",
+        "params",
+        "extra authorization and token request parameters, e.g. { audience = \"https://api\" }",
+    ),
+    (
+        "[providers.NAME]",
+        "redirect_port",
+        "a fixed loopback port for the browser flow (default: any free port)",
+    ),
+    ("[providers.NAME]", "tenant", "preset value (microsoft)"),
+    ("[providers.NAME]", "domain", "preset value (auth0, okta)"),
+    ("[providers.NAME]", "realm", "preset value (keycloak)"),
+    (
+        "[providers.NAME]",
+        "base_url",
+        "preset value (keycloak, self-hosted gitlab)",
+    ),
+    (
+        "[providers.NAME]",
+        "authorization_server",
+        "preset value (okta; default \"default\")",
+    ),
+    (
+        "[providers.NAME]",
+        "authorization_endpoint",
+        "explicit endpoint, over discovery and the preset",
+    ),
+    (
+        "[providers.NAME]",
+        "token_endpoint",
+        "explicit endpoint; with it no issuer is needed",
+    ),
+    (
+        "[providers.NAME]",
+        "device_authorization_endpoint",
+        "explicit endpoint (RFC 8628)",
+    ),
+    (
+        "[providers.NAME]",
+        "revocation_endpoint",
+        "explicit endpoint (RFC 7009), used by logout",
+    ),
+    (
+        "[providers.NAME]",
+        "introspection_endpoint",
+        "explicit endpoint (RFC 7662)",
+    ),
+    (
+        "[providers.NAME]",
+        "userinfo_endpoint",
+        "explicit endpoint (OIDC Core 5.3)",
+    ),
+    (
+        "[providers.NAME]",
+        "jwks_uri",
+        "explicit key set, to verify ID tokens and decode --account",
+    ),
+    (
+        "[providers.NAME]",
+        "end_session_endpoint",
+        "explicit endpoint for logout --end-session",
+    ),
+    (
+        "[providers.NAME]",
+        "post_logout_redirect_uri",
+        "where the provider sends the browser after logout --end-session",
+    ),
+    (
+        "[accounts.NAME]",
+        "provider",
+        "the [providers.NAME] table it uses (required)",
+    ),
+    (
+        "[accounts.NAME]",
+        "scopes",
+        "scopes for this account, over the provider's",
+    ),
+    (
+        "[accounts.NAME]",
+        "flow",
+        "flow for this account, over the provider's",
+    ),
+    (
+        "[accounts.NAME]",
+        "params",
+        "parameters added to the provider's",
+    ),
+    (
+        "[accounts.NAME]",
+        "login_hint",
+        "sent as login_hint so the provider asks for this person",
+    ),
+    (
+        "[accounts.NAME]",
+        "directories",
+        "working directories (and below) in which commands pick this account, e.g. [\"~/src/acme\"]",
+    ),
+];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "TOKDECK_HOME",
+        "one directory for the config, the tokens and the cache (instead of the platform directories)",
+    ),
+    ("TOKDECK_ACCOUNT", "the account for commands that name none"),
+    (
+        "TOKDECK_STORE",
+        "\"keyring\" or \"file\", over the config's store",
+    ),
+    (
+        "TOKDECK_LOG",
+        "a log level for tokdeck.log in the data directory (like --log-level)",
+    ),
+    (
+        "TOKDECK_HTTP_TIMEOUT",
+        "seconds a provider request may take (default 30)",
+    ),
+    (
+        "TOKDECK_COMPLETE",
+        "set by the shell code of tokdeck completions when it asks for candidates",
+    ),
+    (
+        "BROWSER",
+        "the program that opens URLs for the browser flow",
+    ),
+    ("NO_COLOR", "the dashboard uses no colour"),
+];
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "config.toml",
+        "the config: ~/.config/tokdeck/config.toml on Linux, $TOKDECK_HOME/config.toml when set, or --config PATH",
+    ),
+    (
+        "tokens/NAME.json",
+        "an account's tokens with store = \"file\" (0600, written atomically), in the data directory (~/.local/share/tokdeck)",
+    ),
+    (
+        "NAME.lock",
+        "the cross-process refresh lock of an account, in the data directory",
+    ),
+    (
+        "tokdeck.log",
+        "the log, when --log-level or TOKDECK_LOG asks for one (0600, never secrets)",
+    ),
+    (
+        "discovery/",
+        "cached provider metadata, in the cache directory (~/.cache/tokdeck)",
+    ),
+];
+
+const EXIT_STATUS: &[(&str, &str)] = &[
+    (
+        "0",
+        "success (also when the reader of stdout went away: tokdeck list | head -1)",
+    ),
+    (
+        "1",
+        "the provider, the network or the store failed, or stdout could not be written",
+    ),
+    (
+        "2",
+        "bad usage or a bad config file, or the named account's table is broken",
+    ),
+    (
+        "3",
+        "decode was asked to verify and the signature did not verify",
+    ),
+    (
+        "4",
+        "no usable token: only tokdeck login helps; or, with --strict, the provider's tokens live shorter than --min-valid",
+    ),
+];
+
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "tokdeck add work --provider corp --issuer https://sso.example.com --client-id tokdeck",
+        "add an account (and its provider) to config.toml",
+    ),
+    ("tokdeck login work", "log in with the account's flow"),
+    (
+        "curl -H \"$(tokdeck header work)\" https://api.example.com/me",
+        "call an API",
+    ),
+    (
+        "curl -K <(tokdeck export work --format curl) https://api.example.com/me",
+        "the same, with the token kept off curl's command line",
+    ),
+    (
+        "eval \"$(tokdeck export work)\"",
+        "ACCESS_TOKEN and friends in this shell and its children",
+    ),
+    (
+        "docker run --env-file <(tokdeck export work --format dotenv) IMAGE",
+        "the token in a container's environment",
+    ),
+    (
+        "tokdeck token work --min-valid 600 --strict",
+        "a token valid for ten more minutes, or exit 4",
+    ),
+    (
+        "tokdeck list --json | jq -r '.[] | select(.state == \"login_needed\") | .account'",
+        "the accounts that need a login",
+    ),
+    (
+        "source <(tokdeck completions bash)",
+        "completions with the config's account names",
+    ),
+];
+
+/// The whole page, in roff.
+pub fn page() -> std::io::Result<Vec<u8>> {
+    let mut root = Cli::command();
+    root.build();
+    let man = clap_mangen::Man::new(root.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend(b".SH COMMANDS\n");
+    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+        command(&mut page, sub)?;
+    }
+    let mut text = String::new();
+    let _ = writeln!(text, ".SH CONFIGURATION");
+    let _ = writeln!(
+        text,
+        "config.toml has providers and the accounts that use them; unknown keys are refused by name. A broken provider or account table is reported (list shows it as config_error) and the others keep working."
+    );
+    let mut table = "";
+    for (section, key, what) in KEYS {
+        if *section != table {
+            table = section;
+            let _ = writeln!(text, ".SS {}", roff(section));
+        }
+        let _ = writeln!(text, ".TP\n\\fB{}\\fR\n{}", roff(key), roff(what));
+    }
+    list(&mut text, "ENVIRONMENT", ENVIRONMENT);
+    list(&mut text, "FILES", FILES);
+    list(&mut text, "EXIT STATUS", EXIT_STATUS);
+    let _ = writeln!(text, ".SH EXAMPLES");
+    for (example, what) in EXAMPLES {
+        let _ = writeln!(text, ".TP\n\\fB{}\\fR\n{}", roff(example), roff(what));
+    }
+    page.extend(text.as_bytes());
+    Ok(page)
+}
+
+/// One command: its synopsis, what it does, its options (clap's own rendering, with the
+/// section headings made into a subsection).
+fn command(page: &mut Vec<u8>, sub: &clap::Command) -> std::io::Result<()> {
+    // The global options are in OPTIONS above, once.
+    let own = sub.clone().mut_args(|a| {
+        let global = a.is_global_set() || a.get_id() == "help";
+        a.hide(global)
+    });
+    let man = clap_mangen::Man::new(own.clone());
+    let mut part = Vec::new();
+    man.render_synopsis_section(&mut part)?;
+    man.render_description_section(&mut part)?;
+    part.extend(b".PP\n");
+    if own.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut part)?;
+    }
+    let part = String::from_utf8_lossy(&part)
+        .replacen(
+            ".SH SYNOPSIS",
+            &format!(".SS \"tokdeck {}\"", sub.get_name()),
+            1,
+        )
+        .replace(".SH DESCRIPTION\n", ".PP\n")
+        .replace(".SH OPTIONS\n", "");
+    page.extend(part.as_bytes());
+    Ok(())
+}
+
+fn list(text: &mut String, heading: &str, items: &[(&str, &str)]) {
+    let _ = writeln!(text, ".SH {heading}");
+    for (name, what) in items {
+        let _ = writeln!(text, ".TP\n\\fB{}\\fR\n{}", roff(name), roff(what));
+    }
+}
+
+/// Text safe in roff: backslashes and hyphens escaped, no line starting with a dot.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
