@@ -8,8 +8,12 @@
 //! `tokdeck`) are moved under the new name once per data directory.
 
 use super::{StoreError, TokenRecord, TokenStore};
-use keyring::{Entry, Error};
 use std::path::{Path, PathBuf};
+
+#[cfg(target_os = "linux")]
+type Backend = super::secret_service::SecretServiceClient;
+#[cfg(not(target_os = "linux"))]
+type Backend = super::os_keyring::OsKeyring;
 
 /// The keyring "service" of entries written before they were namespaced.
 pub const LEGACY_SERVICE: &str = "tokdeck";
@@ -17,6 +21,7 @@ pub const LEGACY_SERVICE: &str = "tokdeck";
 const MIGRATED_MARKER: &str = "keyring-migrated";
 
 pub struct KeyringStore {
+    backend: Backend,
     service: String,
     data_dir: PathBuf,
     /// The config's accounts, whose legacy entries are migrated before the first call
@@ -31,6 +36,7 @@ pub struct KeyringStore {
 impl KeyringStore {
     pub fn new(data_dir: &Path, accounts: Vec<String>) -> Self {
         Self {
+            backend: Backend::new(),
             service: service_for(data_dir),
             data_dir: data_dir.to_path_buf(),
             accounts,
@@ -45,22 +51,16 @@ impl KeyringStore {
             .call_once(|| self.migrate_legacy(self.accounts.iter().map(String::as_str)));
     }
 
-    fn entry(&self, service: &str, account: &str) -> Result<Entry, StoreError> {
-        if let Err(e) = Entry::store_status() {
-            return Err(StoreError::KeyringUnavailable(e.to_string()));
-        }
-        Entry::new(service, account).map_err(map_error)
-    }
-
     fn get(&self, service: &str, account: &str) -> Result<Option<TokenRecord>, StoreError> {
-        match self.entry(service, account)?.get_password() {
-            Ok(json) => {
-                TokenRecord::from_json(&json, &format!("keyring entry '{service}/{account}'"))
-                    .map(Some)
-            }
-            Err(Error::NoEntry) => Ok(None),
-            Err(e) => Err(map_error(e)),
-        }
+        let Some(secret) = self.backend.get(service, account)? else {
+            return Ok(None);
+        };
+        let location = format!("keyring entry '{service}/{account}'");
+        let json = String::from_utf8(secret).map_err(|_| StoreError::Corrupt {
+            location: location.clone(),
+            reason: "not UTF-8".into(),
+        })?;
+        TokenRecord::from_json(&json, &location).map(Some)
     }
 
     /// Moves the legacy entries of `accounts` under this store's service, once per data
@@ -96,27 +96,14 @@ impl KeyringStore {
         if self.get(&self.service, account)?.is_none() {
             self.put(account, &record)?;
         }
-        match self.entry(LEGACY_SERVICE, account)?.delete_credential() {
-            Ok(()) | Err(Error::NoEntry) => Ok(true),
-            Err(e) => Err(map_error(e)),
-        }
+        self.backend.delete(LEGACY_SERVICE, account)?;
+        Ok(true)
     }
 }
 
 /// The service name of a data directory's entries.
 pub fn service_for(data_dir: &Path) -> String {
     format!("{LEGACY_SERVICE}:{}", data_dir.display())
-}
-
-fn map_error(error: Error) -> StoreError {
-    match error {
-        Error::NoStorageAccess(e) => StoreError::KeyringLocked(e.to_string()),
-        Error::PlatformFailure(e) => StoreError::KeyringUnavailable(e.to_string()),
-        Error::NoDefaultStore => {
-            StoreError::KeyringUnavailable("no keyring store for this platform".into())
-        }
-        other => StoreError::Other(format!("keyring: {other}")),
-    }
 }
 
 impl TokenStore for KeyringStore {
@@ -152,10 +139,7 @@ impl TokenStore for KeyringStore {
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.migrate_once();
         self.uncache(account);
-        match self.entry(&self.service, account)?.delete_credential() {
-            Ok(()) | Err(Error::NoEntry) => Ok(()),
-            Err(e) => Err(map_error(e)),
-        }
+        self.backend.delete(&self.service, account)
     }
 }
 
@@ -177,8 +161,7 @@ impl KeyringStore {
     fn uncache(&self, _account: &str) {}
 
     fn put(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
-        self.entry(&self.service, account)?
-            .set_password(&record.to_json()?)
-            .map_err(map_error)
+        let json = record.to_json()?;
+        self.backend.set(&self.service, account, json.as_bytes())
     }
 }

@@ -9,7 +9,11 @@ mod kernel_cache;
 mod keyring;
 mod lock;
 mod memory;
+#[cfg(not(target_os = "linux"))]
+mod os_keyring;
 mod record;
+#[cfg(target_os = "linux")]
+mod secret_service;
 
 pub use file::FileStore;
 pub use keyring::KeyringStore;
