@@ -9,6 +9,7 @@ pub mod keys;
 pub mod model;
 mod outcomes;
 mod popup_keys;
+mod row;
 pub mod schedule;
 pub mod text_input;
 pub mod update;

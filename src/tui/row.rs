@@ -1,0 +1,206 @@
+//! One account as the dashboard holds it: its tokens, what is being done to it, and the
+//! status its badge shows (in the words of [`TokenState`]).
+
+use crate::config::Flow;
+use crate::engine::{EXPIRING_WITHIN, TokenState};
+use crate::jwt::verify::{Risk, Verdict};
+use crate::oauth::TokenSet;
+use crate::store::Identity;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub name: String,
+    pub provider: String,
+    pub flow: Flow,
+    /// `false` until the store has been read for this account.
+    pub loaded: bool,
+    pub tokens: Option<TokenSet>,
+    pub last_refresh: Option<DateTime<Utc>>,
+    pub activity: Activity,
+    /// The provider refused the refresh token: only a login helps; no more retries.
+    pub needs_login: bool,
+    pub last_error: Option<String>,
+    pub retry: Option<Retry>,
+    /// Signature verdicts of the current tokens, once checked in the background.
+    pub trust: Option<Trust>,
+    /// Who the account is logged in as.
+    pub identity: Option<Identity>,
+    /// The store could not be read (the row holds no tokens then).
+    pub unreadable: bool,
+    /// The account's table in config.toml is invalid: why.
+    pub config_error: Option<String>,
+}
+
+/// A token's signature verdict and header risks (or why it could not be checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub verdict: Result<Verdict, String>,
+    pub risks: Vec<Risk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trust {
+    pub access: Option<Checked>,
+    pub id: Option<Checked>,
+}
+
+impl AccountRow {
+    pub fn new(name: &str, provider: &str, flow: Flow) -> Self {
+        Self {
+            name: name.to_string(),
+            provider: provider.to_string(),
+            flow,
+            loaded: false,
+            tokens: None,
+            last_refresh: None,
+            activity: Activity::Idle,
+            needs_login: false,
+            last_error: None,
+            retry: None,
+            trust: None,
+            identity: None,
+            unreadable: false,
+            config_error: None,
+        }
+    }
+
+    /// A row for an account whose table cannot be used: it shows the reason, nothing more.
+    pub fn broken(name: &str, reason: String) -> Self {
+        Self {
+            loaded: true,
+            last_error: Some(reason.clone()),
+            config_error: Some(reason),
+            ..Self::new(name, "-", Flow::Browser)
+        }
+    }
+
+    /// Fresh tokens, or another process's login: the row's trouble is over.
+    pub fn clear_trouble(&mut self) {
+        self.needs_login = false;
+        self.retry = None;
+        self.last_error = None;
+    }
+
+    /// The dashboard refreshes this account on its own.
+    pub fn auto_refreshes(&self) -> bool {
+        self.flow == Flow::ClientCredentials
+            || self
+                .tokens
+                .as_ref()
+                .is_some_and(|t| t.refresh_token.is_some())
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        match self.activity {
+            Activity::Refreshing => return TokenStatus::Refreshing,
+            Activity::LoggingIn => return TokenStatus::LoggingIn,
+            Activity::LoggingOut => return TokenStatus::LoggingOut,
+            Activity::Idle => {}
+        }
+        if self.config_error.is_some() {
+            return TokenStatus::ConfigError;
+        }
+        if !self.loaded {
+            return TokenStatus::Loading;
+        }
+        if self.unreadable {
+            return TokenStatus::Error;
+        }
+        let tokens = self.tokens.as_ref();
+        let left = tokens.and_then(|t| t.remaining(now));
+        match TokenState::judge(tokens, self.needs_login, self.flow, now) {
+            TokenState::LoginNeeded => TokenStatus::NeedsLogin,
+            TokenState::NoToken => TokenStatus::NoToken,
+            TokenState::Error => TokenStatus::Error,
+            TokenState::ConfigError => TokenStatus::ConfigError,
+            _ => match left {
+                None => TokenStatus::NoExpiry,
+                Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
+                Some(left) if tokens.is_some_and(|t| t.expiring(now, EXPIRING_WITHIN)) => {
+                    TokenStatus::Expiring { left }
+                }
+                Some(left) => TokenStatus::Valid { left },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Refreshing,
+    LoggingIn,
+    LoggingOut,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempt: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// What a row's badge says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    Loading,
+    Valid {
+        left: chrono::Duration,
+    },
+    Expiring {
+        left: chrono::Duration,
+    },
+    Expired {
+        ago: chrono::Duration,
+    },
+    NoExpiry,
+    NoToken,
+    Refreshing,
+    LoggingIn,
+    LoggingOut,
+    NeedsLogin,
+    /// The store could not be read.
+    Error,
+    ConfigError,
+}
+
+/// How urgent a status is; the views colour by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Comfortable,
+    Soon,
+    Expired,
+    None,
+    Busy,
+}
+
+impl TokenStatus {
+    pub fn label(self) -> String {
+        use crate::humanize::duration;
+        match self {
+            Self::Loading => "…".into(),
+            Self::Valid { left } | Self::Expiring { left } => duration(left),
+            Self::Expired { ago } => format!("expired {} ago", duration(ago)),
+            Self::NoExpiry => "no expiry".into(),
+            Self::NoToken => TokenState::NoToken.label().into(),
+            Self::Refreshing => "refreshing…".into(),
+            Self::LoggingIn => "logging in…".into(),
+            Self::LoggingOut => "logging out…".into(),
+            Self::NeedsLogin => TokenState::LoginNeeded.label().into(),
+            Self::Error => TokenState::Error.label().into(),
+            Self::ConfigError => TokenState::ConfigError.label().into(),
+        }
+    }
+
+    pub fn urgency(self) -> Urgency {
+        match self {
+            Self::Valid { .. } | Self::NoExpiry => Urgency::Comfortable,
+            Self::Expiring { .. } => Urgency::Soon,
+            Self::Expired { .. } | Self::NeedsLogin | Self::Error | Self::ConfigError => {
+                Urgency::Expired
+            }
+            Self::NoToken | Self::Loading => Urgency::None,
+            Self::Refreshing | Self::LoggingIn | Self::LoggingOut => Urgency::Busy,
+        }
+    }
+}
