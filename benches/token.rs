@@ -153,7 +153,7 @@ mod label {
     pub const OIDC_TOKEN: &str = "oidc-token (oidc-agent)";
     pub const ALT: &str = "token, cached, file store (TOKDECK_ALT_BIN)";
     pub const ALT_FLOOR: &str = "do-nothing binary built the same way (TOKDECK_ALT_NOOP)";
-    pub const FORCED: &str = "forced refresh (token --min-valid 999999)";
+    pub const FORCED: &str = "forced refresh (tokdeck refresh)";
     pub const FORCED_KEYRING: &str = "forced refresh, keyring store";
     pub const RAW_REFRESH: &str = "the provider's own refresh, raw HTTP";
     pub const OIDC_FORCED: &str = "oidc-token -f";
@@ -440,21 +440,13 @@ fn refresh(lab: &Lab, provider: &Provider, results: &mut Results) {
         (
             label::FORCED,
             Box::new(|| {
-                succeed(
-                    &mut lab
-                        .file_home
-                        .command(&["token", "dev", "--min-valid", "999999"]),
-                )
+                succeed(&mut lab.file_home.command(&["refresh", "dev"]))
             }),
         ),
         (
             label::FORCED_KEYRING,
             Box::new(|| {
-                succeed(
-                    &mut lab
-                        .keyring_home
-                        .command(&["token", "dev", "--min-valid", "999999"]),
-                )
+                succeed(&mut lab.keyring_home.command(&["refresh", "dev"]))
             }),
         ),
         (
