@@ -439,15 +439,11 @@ fn refresh(lab: &Lab, provider: &Provider, results: &mut Results) {
     let mut runs: Vec<Run> = vec![
         (
             label::FORCED,
-            Box::new(|| {
-                succeed(&mut lab.file_home.command(&["refresh", "dev"]))
-            }),
+            Box::new(|| succeed(&mut lab.file_home.command(&["refresh", "dev"]))),
         ),
         (
             label::FORCED_KEYRING,
-            Box::new(|| {
-                succeed(&mut lab.keyring_home.command(&["refresh", "dev"]))
-            }),
+            Box::new(|| succeed(&mut lab.keyring_home.command(&["refresh", "dev"]))),
         ),
         (
             label::RAW_REFRESH,

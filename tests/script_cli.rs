@@ -671,3 +671,22 @@ fn the_man_page_has_every_section_and_every_config_key() {
         }
     }
 }
+
+#[test]
+fn completions_follow_config_and_never_offer_the_worker() {
+    let home = Home::new("[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.work]\nprovider = \"corp\"\n");
+    let other = home.path().join("other.toml");
+    std::fs::write(&other, "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.elsewhere]\nprovider = \"corp\"\n").expect("write");
+    let other = other.display().to_string();
+    let accounts = |words: &[&str]| -> Vec<String> {
+        bash_completes(&home, words)
+            .into_iter()
+            .filter(|c| !c.starts_with('-'))
+            .collect()
+    };
+    assert_eq!(accounts(&["tokdeck", "--config", &other, "token", ""]), ["elsewhere"]);
+    assert_eq!(accounts(&["tokdeck", "token", &format!("--config={other}"), ""]), ["elsewhere"]);
+    assert_eq!(accounts(&["tokdeck", "token", ""]), ["work"]);
+    let underscore = bash_completes(&home, &["tokdeck", "_"]);
+    assert!(underscore.iter().all(|c| c.is_empty()), "{underscore:?}");
+}

@@ -168,10 +168,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Internal: the detached refresh worker of every command that may refresh.
-    #[command(name = "__refresh", hide = true)]
-    /// (Its request comes as one JSON line on stdin.)
-    RefreshWorker,
     /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
     /// with a key source, verify its signature (exit status 3 when it does not verify).
     Decode {

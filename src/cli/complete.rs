@@ -45,10 +45,22 @@ pub fn registration(shell: clap_complete::Shell) -> Result<Vec<u8>, CliError> {
     Ok(script)
 }
 
-/// The config as the shell's `tokdeck` would read it (`TOKDECK_HOME`, the default
-/// path); `None` when there is none or it does not parse (no candidates then).
+/// The config the command being completed would read: its `--config PATH` (the words
+/// of the command line are this process's arguments), else `TOKDECK_HOME` or the default
+/// path; `None` when there is none or it is not TOML (no candidates then).
 fn config() -> Option<crate::config::Config> {
-    let paths = crate::config::Paths::resolve(None).ok()?;
+    let words: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let named = words
+        .iter()
+        .enumerate()
+        .find_map(|(i, w)| match w.strip_prefix("--config") {
+            Some("") => words.get(i + 1).cloned(),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        });
+    let paths = crate::config::Paths::resolve(named.as_deref().map(std::path::Path::new)).ok()?;
     crate::config::Config::load(&paths.config_file).ok()
 }
 

@@ -29,7 +29,9 @@ use std::path::PathBuf;
 
 /// Parses the command line, runs it, and returns the exit status.
 pub fn main() -> i32 {
-    complete::answer();
+    if let Some(code) = setup::internal() {
+        return code;
+    }
     let plain = fast::plain_token_command(std::env::args_os().skip(1));
     let cli = match plain.map_or_else(setup::parse, Ok) {
         Ok(cli) => cli,
@@ -51,7 +53,6 @@ pub fn main() -> i32 {
     };
     let code = match cli.command {
         None => setup::dashboard(cli.config.as_deref(), &runtime),
-        Some(Command::RefreshWorker) => runtime.block_on(worker::run(cli.config)),
         Some(command) => error::exit_code(runtime.block_on(run(cli.config, command, prepared))),
     };
     // Dropping the runtime would wait for a store call that timed out and still hangs.
@@ -142,6 +143,5 @@ async fn run(
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
-        Command::RefreshWorker => Ok(()),
     }
 }

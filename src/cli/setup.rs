@@ -25,24 +25,31 @@ pub(super) fn dashboard(
     }
 }
 
-/// The log file, when `--log-level` or `TOKDECK_LOG` asks for one.
+/// The log file of a command or the dashboard.
 pub(super) fn start_log(cli: &Cli) -> Result<(), i32> {
-    if cli.log_level.is_none() && std::env::var_os(crate::logging::LOG_ENV).is_none() {
+    let what = if cli.command.is_some() {
+        "command"
+    } else {
+        "dashboard"
+    };
+    open_log(cli.config.as_deref(), cli.log_level.as_deref(), what)
+}
+
+/// The log file, when `--log-level` or `TOKDECK_LOG` asks for one; `what` runs says
+/// the first line.
+pub(super) fn open_log(
+    config: Option<&std::path::Path>,
+    level: Option<&str>,
+    what: &str,
+) -> Result<(), i32> {
+    if level.is_none() && std::env::var_os(crate::logging::LOG_ENV).is_none() {
         return Ok(());
     }
-    let Ok(dir) = Paths::resolve(cli.config.as_deref()).map(|p| p.data_dir) else {
+    let Ok(dir) = Paths::resolve(config).map(|p| p.data_dir) else {
         return Ok(());
     };
-    match crate::logging::init(cli.log_level.as_deref(), &dir) {
-        Ok(Some(_)) => log::info!(
-            "tokdeck {} {}",
-            env!("CARGO_PKG_VERSION"),
-            if cli.command.is_some() {
-                "command"
-            } else {
-                "dashboard"
-            }
-        ),
+    match crate::logging::init(level, &dir) {
+        Ok(Some(_)) => log::info!("tokdeck {} {what}", env!("CARGO_PKG_VERSION")),
         Ok(None) => {}
         Err(e) => {
             eprintln!("tokdeck: {e}");
@@ -93,4 +100,11 @@ pub(super) fn parse() -> Result<Cli, i32> {
         }
         Err(e) => e.exit(),
     }
+}
+
+/// Processes tokdeck starts for itself, answered before anything else: the shell asking
+/// for completions (which exits), the refresh worker (its exit status).
+pub(super) fn internal() -> Option<i32> {
+    super::complete::answer();
+    super::worker::answer()
 }

@@ -1,14 +1,40 @@
-//! `tokdeck __refresh`: the refresh worker run as a program. It refreshes in its own
-//! process and writes the reply, new tokens included, to stdout, which is its caller's
-//! pipe.
+//! `tokdeck [--config PATH] __refresh`: the refresh worker run as a program. It
+//! refreshes in its own process and writes the reply, new tokens included, to stdout,
+//! which is its caller's pipe. It is read before clap, and so is in no `--help`,
+//! completion or man page.
 
 use super::error::exit;
 use crate::engine::{EngineError, Reply, WorkerRequest};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The worker's exit status, when this process is one (`tokdeck __refresh`, after
+/// `--config PATH` if the caller had one).
+pub fn answer() -> Option<i32> {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let config = match args.as_slice() {
+        [verb] if verb == WORKER => None,
+        [flag, path, verb] if flag == "--config" && verb == WORKER => Some(PathBuf::from(path)),
+        _ => return None,
+    };
+    if let Err(code) = super::setup::open_log(config.as_deref(), None, "refresh worker") {
+        return Some(code);
+    }
+    let runtime = match super::setup::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return Some(code),
+    };
+    let code = runtime.block_on(run(config));
+    runtime.shutdown_background();
+    Some(code)
+}
+
+/// The worker's name on its command line.
+const WORKER: &str = "__refresh";
+
 /// Refuses a terminal: tokens are not shown unasked.
-pub async fn run(config: Option<PathBuf>) -> i32 {
+async fn run(config: Option<PathBuf>) -> i32 {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() || std::io::stdin().is_terminal() {
         eprintln!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh ACCOUNT`");
