@@ -31,19 +31,26 @@ fn one_broken_account_does_not_break_the_others() {
     );
     let home = Home::new(&config);
 
-    // A good account works, and the broken ones are named once each on stderr.
+    // A good account works, and the broken ones are named, once, on stderr.
     let run = home.ok(&["token", "svc"]);
     assert!(!run.stdout.trim().is_empty());
+    assert_eq!(run.stderr.lines().count(), 1, "{run}");
+    assert!(
+        run.stderr.contains("2 broken parts")
+            && run.stderr.contains("account 'robot'")
+            && run.stderr.contains("account 'typo'")
+            && run.stderr.contains("tokdeck list"),
+        "{run}"
+    );
+    // One broken part is said whole.
+    let single = config.replace("scope = [\"x\"]", "scopes = [\"x\"]");
+    let one = Home::new(&single);
+    let run = one.ok(&["token", "svc"]);
     assert!(
         run.stderr.contains("account 'robot' is skipped")
             && run
                 .stderr
                 .contains("needs `client_secret` in [providers.public]"),
-        "{run}"
-    );
-    assert!(
-        run.stderr.contains("account 'typo' is skipped")
-            && run.stderr.contains("unknown field `scope`"),
         "{run}"
     );
 
@@ -59,13 +66,28 @@ fn one_broken_account_does_not_break_the_others() {
         "{reason}"
     );
     let text = home.ok(&["list"]);
-    assert!(text.stdout.contains("config error"), "{text}");
+    assert!(text.stdout.contains("config_error"), "{text}");
 
     // A command naming a broken account fails with its reason, exit 2.
     let run = home.run(&["token", "typo"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("unknown field `scope`"), "{run}");
     assert!(run.stdout.is_empty());
+
+    // A default_account that names no account is one more broken part, not a dead file.
+    let home = Home::new(&format!(
+        "default_account = \"ghost\"\n{}",
+        provider.config()
+    ));
+    let run = home.ok(&["token", "svc"]);
+    assert!(
+        run.stderr
+            .contains("default_account 'ghost' is not an account"),
+        "{run}"
+    );
+    let run = home.run(&["token"]);
+    assert_eq!(run.code, 2, "nothing chooses an account: {run}");
+    home.ok(&["list"]);
 
     // A file that is not TOML stays an error for everything.
     let home = Home::new("[accounts.x\n");
@@ -534,9 +556,13 @@ fn add_and_remove_accounts_without_an_editor() {
     let run = home.run(&["token", "robot2"]);
     assert_eq!(run.code, 2, "{run}");
 
-    // --keep-tokens leaves them in the store.
+    // --keep-tokens leaves them in the store; removing the default account removes the
+    // default too.
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, format!("default_account = \"svc\"\n{text}")).expect("write");
     home.ok(&["token", "svc"]);
-    home.ok(&["remove", "svc", "--keep-tokens"]);
+    let run = home.ok(&["remove", "svc", "--keep-tokens"]);
+    assert!(run.stdout.contains("- default_account = \"svc\""), "{run}");
     assert!(home.path().join("tokens/svc.json").exists());
 }
 
@@ -674,7 +700,9 @@ fn the_man_page_has_every_section_and_every_config_key() {
 
 #[test]
 fn completions_follow_config_and_never_offer_the_worker() {
-    let home = Home::new("[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.work]\nprovider = \"corp\"\n");
+    let home = Home::new(
+        "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.work]\nprovider = \"corp\"\n",
+    );
     let other = home.path().join("other.toml");
     std::fs::write(&other, "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.elsewhere]\nprovider = \"corp\"\n").expect("write");
     let other = other.display().to_string();
@@ -684,8 +712,14 @@ fn completions_follow_config_and_never_offer_the_worker() {
             .filter(|c| !c.starts_with('-'))
             .collect()
     };
-    assert_eq!(accounts(&["tokdeck", "--config", &other, "token", ""]), ["elsewhere"]);
-    assert_eq!(accounts(&["tokdeck", "token", &format!("--config={other}"), ""]), ["elsewhere"]);
+    assert_eq!(
+        accounts(&["tokdeck", "--config", &other, "token", ""]),
+        ["elsewhere"]
+    );
+    assert_eq!(
+        accounts(&["tokdeck", "token", &format!("--config={other}"), ""]),
+        ["elsewhere"]
+    );
     assert_eq!(accounts(&["tokdeck", "token", ""]), ["work"]);
     let underscore = bash_completes(&home, &["tokdeck", "_"]);
     assert!(underscore.iter().all(|c| c.is_empty()), "{underscore:?}");

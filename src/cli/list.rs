@@ -9,8 +9,9 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct Row {
     account: String,
-    provider: String,
-    flow: String,
+    /// `null` for an account whose table is broken (`config_error`).
+    provider: Option<String>,
+    flow: Option<String>,
     state: TokenState,
     expires_at: Option<String>,
     seconds_left: Option<i64>,
@@ -32,9 +33,18 @@ struct Row {
 pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     let result = rows_out(engine, json).await;
     super::output::warn_store(engine);
-    // Broken providers have no row of their own (their accounts' rows say so).
-    for (name, e) in &engine.config().broken_providers {
-        eprintln!("tokdeck: provider '{name}' cannot be used: {e}");
+    // A broken provider has no row of its own; its accounts' rows name it, so it is
+    // said here only when no account uses it.
+    let config = engine.config();
+    for (name, e) in &config.broken_providers {
+        let needle = format!("provider '{name}', which is broken");
+        if !config
+            .broken_accounts
+            .values()
+            .any(|a| a.to_string().contains(&needle))
+        {
+            eprintln!("tokdeck: provider '{name}' cannot be used: {e}");
+        }
     }
     result
 }
@@ -69,7 +79,7 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
         .max(7);
     let pwidth = rows
         .iter()
-        .map(|r| r.provider.len())
+        .map(|r| r.provider.as_deref().unwrap_or("-").len())
         .max()
         .unwrap_or(8)
         .max(8);
@@ -89,13 +99,14 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
             None if r.state == TokenState::Valid => "no expiry".to_string(),
             None => "-".to_string(),
         };
-        let state = r.state.label();
+        // The key, as in JSON: one word per column for `awk` and `cut`.
+        let state = r.state.key();
         out.push_str(&format!(
             "\n{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:12} {:20}  {left}",
             r.account,
-            r.provider,
+            r.provider.as_deref().unwrap_or("-"),
             who(r),
-            r.flow,
+            r.flow.as_deref().unwrap_or("-"),
             state,
             r.expires_at.as_deref().unwrap_or("-"),
         ));
@@ -141,8 +152,8 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
     }
     Row {
         account: name.to_string(),
-        provider: account.provider.name.clone(),
-        flow: account.flow.to_string(),
+        provider: Some(account.provider.name.clone()),
+        flow: Some(account.flow.to_string()),
         state,
         expires_at: tokens
             .and_then(|t| t.expires_at)
@@ -164,8 +175,8 @@ impl Row {
     fn broken(name: &str, reason: String) -> Self {
         Self {
             account: name.to_string(),
-            provider: "-".into(),
-            flow: "-".into(),
+            provider: None,
+            flow: None,
             state: TokenState::ConfigError,
             expires_at: None,
             seconds_left: None,

@@ -54,13 +54,30 @@ pub fn warn_store(engine: &Engine) {
     }
 }
 
-/// The broken tables of config.toml, one line each on stderr, for a command about
-/// another account: the others keep working, but nobody should miss that one is broken.
+/// The broken parts of config.toml, once on stderr, for a command about another
+/// account: the others keep working, but nobody should miss that one is broken. One
+/// problem is said whole; several in one line that names them and where to read why.
 pub fn warn_config(config: &crate::config::Config, using: &str) {
-    for (what, name, error) in config.problems() {
-        if what == "account" && name == using {
-            continue;
+    let problems: Vec<_> = config
+        .problems()
+        .filter(|(what, name, _)| !(*what == "account" && *name == using))
+        .collect();
+    match problems.as_slice() {
+        [] => {}
+        [(what, name, error)] => {
+            eprintln!("tokdeck: warning: {what} '{name}' is skipped: {error}");
         }
-        eprintln!("tokdeck: warning: {what} '{name}' is skipped: {error}");
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|(what, name, _)| format!("{what} '{name}'"))
+                .collect();
+            eprintln!(
+                "tokdeck: warning: '{}' has {} broken parts, skipped: {}; `tokdeck list` shows why",
+                config.path.display(),
+                many.len(),
+                names.join(", ")
+            );
+        }
     }
 }

@@ -7,9 +7,10 @@ use crate::engine::Engine;
 /// The account a command means: `argument`, else the context (see [`choose`]).
 /// The config's broken tables are reported on stderr (the chosen one is an error).
 pub(super) fn pick(engine: &Engine, argument: Option<&str>) -> Result<String, CliError> {
-    let name = chosen(engine, argument)?.name;
-    super::output::warn_config(engine.config(), &name);
-    Ok(name)
+    let chosen = chosen(engine, argument);
+    let name = chosen.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
+    super::output::warn_config(engine.config(), name);
+    Ok(chosen?.name)
 }
 
 fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, CliError> {

@@ -234,6 +234,7 @@ mod tests {
             &format!("default_account = \"zz\"\n{BASE}[accounts.a]\nprovider = \"p\"\n"),
             None,
         )
+        .and_then(Config::strict)
         .expect_err("unknown default");
         assert!(
             e.to_string()

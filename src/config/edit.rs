@@ -225,6 +225,10 @@ pub fn remove_account(path: &Path, before: &str, name: &str) -> Result<String, E
         )));
     }
     section(&mut doc, "accounts")?.remove(name);
+    // A default that names the account goes with it (the diff shows it).
+    if config.default_account.as_deref() == Some(name) {
+        doc.remove("default_account");
+    }
     finish(path, before, doc)
 }
 

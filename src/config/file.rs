@@ -307,24 +307,29 @@ impl Source<'_> {
         })
     }
 
+    /// `default_account`, when it names an account of the file (broken ones too); one that
+    /// names none is a problem of its own, and commands go on as if it were not set.
     pub(super) fn default_account(
         &self,
         named: Option<Spanned<String>>,
         accounts: &Resolved<Account>,
-    ) -> Result<Option<String>, ConfigError> {
+    ) -> (Option<String>, Option<ConfigError>) {
         let known =
             |name: &String| accounts.good.contains_key(name) || accounts.broken.contains_key(name);
         match named {
-            Some(d) if !known(d.get_ref()) => Err(self.invalid(
-                line_of_offset(self.text, d.span().start),
-                format!(
-                    "default_account '{}' is not an account; add an [accounts.{}] table or name one of: {}",
-                    d.get_ref(),
-                    d.get_ref(),
-                    accounts.good.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            )),
-            other => Ok(other.map(Spanned::into_inner)),
+            Some(d) if !known(d.get_ref()) => {
+                let error = self.invalid(
+                    line_of_offset(self.text, d.span().start),
+                    format!(
+                        "default_account '{}' is not an account; add an [accounts.{}] table or name one of: {}",
+                        d.get_ref(),
+                        d.get_ref(),
+                        accounts.good.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                (None, Some(error))
+            }
+            other => (other.map(Spanned::into_inner), None),
         }
     }
 }

@@ -150,6 +150,8 @@ pub struct Config {
     pub broken_accounts: BTreeMap<String, ConfigError>,
     /// Provider tables that cannot be used; their accounts are in `broken_accounts`.
     pub broken_providers: BTreeMap<String, ConfigError>,
+    /// `default_account` names no account (and is ignored).
+    pub default_problem: Option<ConfigError>,
 }
 
 /// A config problem, always naming the file; `line` is 1-based.
@@ -241,7 +243,8 @@ impl Config {
         let top = sections.top;
         let providers = source.providers(sections.providers);
         let accounts = source.accounts(sections.accounts, &providers);
-        let default_account = source.default_account(top.default_account, &accounts)?;
+        let (default_account, default_problem) =
+            source.default_account(top.default_account, &accounts);
         Ok(Self {
             path: path.to_path_buf(),
             store: store_override.or(top.store).unwrap_or(StoreKind::Keyring),
@@ -257,11 +260,12 @@ impl Config {
             accounts: accounts.good,
             broken_accounts: accounts.broken,
             broken_providers: providers.broken,
+            default_problem,
         })
     }
 
-    /// Every broken table, providers first: `(what, name, error)` with `what`
-    /// "provider" or "account" (an account broken by its provider says so).
+    /// Every broken part, providers first: `(what, name, error)` with `what`
+    /// "provider", "account" (an account broken by its provider says so) or "setting".
     pub fn problems(&self) -> impl Iterator<Item = (&'static str, &str, &ConfigError)> {
         let providers = self
             .broken_providers
@@ -271,7 +275,11 @@ impl Config {
             .broken_accounts
             .iter()
             .map(|(n, e)| ("account", n.as_str(), e));
-        providers.chain(accounts)
+        let default = self
+            .default_problem
+            .iter()
+            .map(|e| ("setting", "default_account", e));
+        providers.chain(accounts).chain(default)
     }
 
     /// The strict readers' view (the editor's, before it writes): the first broken
