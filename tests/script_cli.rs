@@ -236,7 +236,7 @@ fn id_token_shorter_than_min_valid_is_served_with_the_truth() {
     let mut home = Home::new(&provider.config());
     home.with_headless_user();
     home.ok(&["login", "dev"]);
-    let run = home.ok(&["token", "dev", "--id-token", "--min-valid", "60"]);
+    let run = home.ok(&["token", "dev", "--id-token", "--min-valid", "120"]);
     assert_eq!(
         run.stdout.trim(),
         home.record("dev")["tokens"]["id_token"],
@@ -244,7 +244,7 @@ fn id_token_shorter_than_min_valid_is_served_with_the_truth() {
     );
     assert!(
         run.stderr
-            .contains("issues ID tokens valid for 20s, less than --min-valid 60"),
+            .contains("issues ID tokens valid for 20s, less than --min-valid 120"),
         "{run}"
     );
     assert!(
@@ -256,7 +256,7 @@ fn id_token_shorter_than_min_valid_is_served_with_the_truth() {
         "dev",
         "--id-token",
         "--min-valid",
-        "60",
+        "120",
         "--strict",
     ]);
     assert_eq!(run.code, 4, "{run}");

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 #[command(
     name = "tokdeck",
     version,
-    about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI"
+    about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI",
+    long_about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI.\n\nWithout a command, tokdeck opens the dashboard: every account of config.toml with who it is, its token's state and a live countdown; logins (device flow, browser flow with PKCE, client credentials) run in the background, tokens are refreshed before they expire, claims are decoded and tokens copied with one key.\n\nThe commands are for scripts and tools: `tokdeck token NAME` prints a valid access token (refreshed first when needed), `header`, `export` and `token --format k8s` hand it to curl, shells, containers and kubectl. Tokens live in the OS keyring (or 0600 files), bound to the issuer and client that issued them. Data goes to stdout, messages to stderr; the exit statuses are below."
 )]
 pub struct Cli {
     /// Config file to use instead of the default (see README).
@@ -159,6 +160,8 @@ pub enum Command {
     },
     /// Print the account that commands without an account name use here, and why.
     Which {
+        /// One JSON object: account, from (argument, env, directory, default_account)
+        /// and the directory that chose it.
         #[arg(long)]
         json: bool,
     },
@@ -221,6 +224,8 @@ pub enum Command {
     Remove(RemoveArgs),
     /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
     Providers {
+        /// One JSON object per preset: its key, description, flow, scopes, the values
+        /// it needs and its issuer.
         #[arg(long)]
         json: bool,
     },
@@ -264,15 +269,20 @@ pub struct AddArgs {
     /// A scope to ask for (repeat for more; default: the provider's).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// Preset values of a new provider.
+    /// The directory (tenant) of a new microsoft provider: its ID, a domain,
+    /// `organizations` or `common`.
     #[arg(long)]
     pub tenant: Option<String>,
+    /// The domain of a new auth0 or okta provider (your-tenant.eu.auth0.com).
     #[arg(long)]
     pub domain: Option<String>,
+    /// The realm of a new keycloak provider.
     #[arg(long)]
     pub realm: Option<String>,
+    /// The server of a new keycloak or self-hosted gitlab provider.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The authorization server of a new okta provider (default: `default`).
     #[arg(long, value_name = "ID")]
     pub authorization_server: Option<String>,
     /// Print the change without writing it.

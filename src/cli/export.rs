@@ -64,10 +64,24 @@ pub fn render(
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // A variable this token set has none of is unset, so that an ID_TOKEN left by an
+    // earlier eval for another account does not pass as this one's.
+    let unset: Vec<&str> = ["ID_TOKEN", "TOKEN_EXPIRES_AT"]
+        .into_iter()
+        .filter(|name| !variables(tokens).iter().any(|(n, _)| n == name))
+        .collect();
+    let with_unset = |text: String, how: &str| {
+        unset
+            .iter()
+            .fold(text, |text, name| format!("{text}\n{how} {name}"))
+    };
     match format {
         ExportFormat::Env => match shell {
-            Shell::Posix => lines(&|n, v| format!("export {n}={}", quote(v))),
-            Shell::Fish => lines(&|n, v| format!("set -gx {n} {}", fish_quote(v))),
+            Shell::Posix => with_unset(lines(&|n, v| format!("export {n}={}", quote(v))), "unset"),
+            Shell::Fish => with_unset(
+                lines(&|n, v| format!("set -gx {n} {}", fish_quote(v))),
+                "set -e",
+            ),
         },
         // Docker's env-file and dotenv loaders take the value literally, to the end of
         // the line: no quotes. Tokens hold no line break (RFC 6749 §A.12, the JWT
@@ -140,6 +154,14 @@ mod tests {
             "header = \"Authorization: Bearer at-1\""
         );
         assert_eq!(curl_quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        let without_id = TokenSet {
+            id_token: None,
+            ..tokens()
+        };
+        let env = super::render("a", "p", &without_id, ExportFormat::Env, Shell::Posix);
+        assert!(env.ends_with("\nunset ID_TOKEN"), "{env}");
+        let fish = super::render("a", "p", &without_id, ExportFormat::Env, Shell::Fish);
+        assert!(fish.ends_with("\nset -e ID_TOKEN"), "{fish}");
         assert_eq!(fish_quote(r"a\b'c"), r"'a\\b\'c'");
         let json: serde_json::Value =
             serde_json::from_str(&render(ExportFormat::Json, Shell::Posix)).expect("json");

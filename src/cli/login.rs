@@ -111,7 +111,14 @@ pub async fn command(
     paste: bool,
 ) -> Result<(), CliError> {
     super::output::warn_config(engine.config(), account);
-    let used = options.flow.unwrap_or(engine.account(account)?.flow);
+    let configured = engine.account(account)?;
+    let used = options.flow.unwrap_or(configured.flow);
+    if used == Flow::ClientCredentials && configured.provider.client_secret.is_none() {
+        return Err(CliError::Usage(format!(
+            "the client_credentials flow needs the client's secret: set `client_secret` in [providers.{}]",
+            configured.provider.name
+        )));
+    }
     if paste && used != Flow::Browser {
         return Err(CliError::Usage(format!(
             "--paste goes with the browser flow, and '{account}' would log in with the {used} flow; add --flow browser, or leave --paste out"

@@ -16,9 +16,10 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
     let path = config_path(config_override)?;
     let before = read(&path)?;
     let text = before.as_deref().unwrap_or_default();
-    let existing =
-        Config::parse(&path, text, None).map(|c| c.providers.contains_key(&add.provider));
-    let provider = if existing.unwrap_or(false) {
+    // A file that is not TOML is reported as such, before anything else is judged.
+    let parsed = Config::parse(&path, text, None)
+        .map_err(|e| edit_error(EditError::Broken(e.to_string())))?;
+    let provider = if parsed.providers.contains_key(&add.provider) {
         if add.preset.is_some()
             || add.issuer.is_some()
             || add.client_id.is_some()
@@ -43,7 +44,16 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
         provider_edit: None,
     };
     let after = edit::add_account(&path, text, &draft).map_err(edit_error)?;
-    let next = format!("log in with `tokdeck login {}`", add.account);
+    let flow = add
+        .flow
+        .map(Flow::from)
+        .or_else(|| parsed.providers.get(&add.provider).and_then(|p| p.flow));
+    let service = flow == Some(Flow::ClientCredentials);
+    let next = if service {
+        format!("`tokdeck token {}` fetches its first token", add.account)
+    } else {
+        format!("log in with `tokdeck login {}`", add.account)
+    };
     write(
         &path,
         before.as_deref(),
@@ -72,6 +82,13 @@ fn new_provider(add: &AddArgs) -> Result<NewProvider, CliError> {
             add.provider
         )));
     };
+    check_preset_values(&preset, add)?;
+    if add.flow.map(Flow::from) == Some(Flow::ClientCredentials) && !add.client_secret_stdin {
+        return Err(CliError::Usage(format!(
+            "a client_credentials account needs its client's secret: add --client-secret-stdin and pipe the secret in (`printf %s \"$SECRET\" | tokdeck add {} ...`)",
+            add.account
+        )));
+    }
     let client_secret = if add.client_secret_stdin {
         Some(read_secret()?)
     } else {
@@ -85,6 +102,28 @@ fn new_provider(add: &AddArgs) -> Result<NewProvider, CliError> {
         client_secret,
         template: template(add),
     })
+}
+
+/// `--tenant` and friends only where the preset is made from them.
+fn check_preset_values(preset: &str, add: &AddArgs) -> Result<(), CliError> {
+    let Some(found) = crate::config::preset(preset) else {
+        return Ok(()); // the editor names the unknown preset and lists the others
+    };
+    let takes = found.takes();
+    let flag = |key: &str| format!("--{}", key.replace('_', "-"));
+    match template(add).keys().find(|k| !takes.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(stray) => Err(CliError::Usage(format!(
+            "preset '{preset}' takes no {} ({})",
+            flag(stray),
+            if takes.is_empty() {
+                "it takes no preset values".to_string()
+            } else {
+                let flags: Vec<String> = takes.iter().map(|t| flag(t)).collect();
+                format!("it takes {}", flags.join(", "))
+            }
+        ))),
+    }
 }
 
 /// The preset values given (`--tenant`, `--realm`, ...), by their config keys.
@@ -114,6 +153,11 @@ pub async fn remove(config_override: Option<&Path>, remove: RemoveArgs) -> Resul
     let before = read(&path)?;
     let text = before.as_deref().unwrap_or_default();
     let after = edit::remove_account(&path, text, account).map_err(edit_error)?;
+    let mut next = if keep_tokens {
+        "its tokens stay in the store (an account of the same name and provider would use them again)".to_string()
+    } else {
+        "its tokens will be revoked and deleted".to_string()
+    };
     if !keep_tokens && !dry_run {
         let engine = super::setup::engine(config_override.map(Path::to_path_buf))?;
         if let Some(e) = engine.config().broken_accounts.get(account) {
@@ -121,23 +165,29 @@ pub async fn remove(config_override: Option<&Path>, remove: RemoveArgs) -> Resul
                 "'{account}' cannot be logged out while its table is broken ({e}); fix it first, or pass --keep-tokens to remove it and leave its tokens in the store"
             )));
         }
-        logout(&engine, account).await?;
+        next = logout(&engine, account).await?;
     }
     let done = format!("Removed account '{account}'");
-    let next = if keep_tokens {
-        "its tokens stay in the store (an account of the same name and provider would use them again)"
-    } else {
-        "its tokens were revoked and deleted"
-    };
-    write(&path, before.as_deref(), &after, dry_run, &done, next)
+    write(&path, before.as_deref(), &after, dry_run, &done, &next)
 }
 
-async fn logout(engine: &Engine, account: &str) -> Result<(), CliError> {
+/// Logs `account` out; what became of its tokens, in words.
+async fn logout(engine: &Engine, account: &str) -> Result<String, CliError> {
+    let had_tokens = engine.load_bound(account).await.ok().flatten().is_some();
     let report = engine.logout(account, LogoutOptions::default()).await?;
     for note in &report.notes {
-        eprintln!("{note}");
+        eprintln!("tokdeck: {note}");
     }
-    Ok(())
+    Ok(match (had_tokens, report.revoked.as_slice()) {
+        (false, _) => "it held no tokens".to_string(),
+        (true, []) => "its tokens were deleted here; the provider revoked none of them (see above)"
+            .to_string(),
+        (true, revoked) => format!(
+            "its {} {} revoked at the provider, and its tokens deleted here",
+            revoked.join(" and "),
+            if revoked.len() > 1 { "were" } else { "was" }
+        ),
+    })
 }
 
 /// Prints the change, then writes it unless `dry_run`.

@@ -208,23 +208,23 @@ const FILES: &[(&str, &str)] = &[
 const EXIT_STATUS: &[(&str, &str)] = &[
     (
         "0",
-        "success (also when the reader of stdout went away: tokdeck list | head -1)",
+        "success, also when the reader of stdout went away (tokdeck list | head -1); list exits 0 whatever the accounts' states",
     ),
     (
         "1",
-        "the provider, the network or the store failed, or stdout could not be written",
+        "the provider, the network or the store failed, or stdout could not be written; a login refused because it came back as another person; a damaged JWT given to decode",
     ),
     (
         "2",
-        "bad usage or a bad config file, or the named account's table is broken",
+        "bad usage or a bad config file, or the account named has a broken table (config_error)",
     ),
     (
         "3",
-        "decode was asked to verify and the signature did not verify",
+        "decode was given a key source and the token is not a validly signed, current token (signature invalid, unknown key, not verifiable, alg none, expired or not yet valid)",
     ),
     (
         "4",
-        "no usable token: only tokdeck login helps; or, with --strict, the provider's tokens live shorter than --min-valid",
+        "no usable token: only tokdeck login helps (no token, the refresh token was rejected, or the tokens were issued by another server or client than configured now); with --strict, also a token that lives shorter than --min-valid because the provider issues none longer",
     ),
 ];
 
@@ -301,7 +301,11 @@ pub fn page() -> std::io::Result<Vec<u8>> {
         let _ = writeln!(text, ".TP\n\\fB{}\\fR\n{}", roff(example), roff(what));
     }
     page.extend(text.as_bytes());
-    Ok(page)
+    // groff's man macros warn on characters outside ASCII; the help text has a few.
+    let page = String::from_utf8_lossy(&page)
+        .replace('…', "...")
+        .replace('—', "-");
+    Ok(page.into_bytes())
 }
 
 /// One command: its synopsis, what it does, its options (clap's own rendering, with the
@@ -339,9 +343,13 @@ fn list(text: &mut String, heading: &str, items: &[(&str, &str)]) {
     }
 }
 
-/// Text safe in roff: backslashes and hyphens escaped, no line starting with a dot.
+/// Text safe in roff: backslashes and hyphens escaped, no line starting with a dot, no
+/// character outside ASCII (groff's man macros warn on them).
 fn roff(text: &str) -> String {
-    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    let escaped = text
+        .replace('\\', "\\e")
+        .replace('-', "\\-")
+        .replace('…', "...");
     if escaped.starts_with(['.', '\'']) {
         format!("\\&{escaped}")
     } else {

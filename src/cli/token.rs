@@ -77,6 +77,12 @@ pub async fn export(
     format: ExportFormat,
     shell: super::args::Shell,
 ) -> Result<(), CliError> {
+    if shell != super::args::Shell::Posix && format != ExportFormat::Env {
+        return Err(CliError::Usage(
+            "--shell goes with --format env (the other formats are the same for every shell)"
+                .into(),
+        ));
+    }
     let account = which::pick(engine, account)?;
     let tokens = fresh(engine, &account, EXPORT_MIN_VALID).await?;
     let provider = engine.account(&account)?.provider.name.clone();
@@ -106,8 +112,13 @@ pub fn lasting(
     }
     let left = lifetime.remaining(now).unwrap_or_default();
     let length = lifetime.length().unwrap_or_default();
+    let asked = if min_valid == super::args::DEFAULT_MIN_VALID {
+        format!("the default --min-valid {min_valid}")
+    } else {
+        format!("--min-valid {min_valid}")
+    };
     let message = format!(
-        "'{account}': the provider issues {what} valid for {}, less than --min-valid {min_valid}; this one is valid for {}",
+        "'{account}': the provider issues {what} valid for {}, less than {asked}; this one is valid for {}",
         humanize::duration(length),
         humanize::duration(left)
     );

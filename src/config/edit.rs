@@ -369,13 +369,17 @@ fn add_provider(
     }
     let Some(found) = preset(&new.preset) else {
         return Err(EditError::Rejected(format!(
-            "'{}' is not a preset",
-            new.preset
+            "'{}' is not a preset; the presets are {} (`tokdeck providers` describes them)",
+            new.preset,
+            super::preset_names().join(", ")
         )));
     };
     let mut table = Table::new();
     table.insert("preset", value(&new.preset));
-    for key in TEMPLATE_KEYS {
+    // Values of another preset (the form kept them while the user looked around) are
+    // not this one's.
+    let takes = found.takes();
+    for key in TEMPLATE_KEYS.iter().filter(|k| takes.contains(k)) {
         match new.template.get(*key).map(|v| v.trim()) {
             Some(v) if !v.is_empty() => {
                 table.insert(key, value(v));

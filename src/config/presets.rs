@@ -71,6 +71,22 @@ fn check_template_value(key: &str, value: &str) -> Result<(), String> {
 }
 
 impl Preset {
+    /// The preset values (`tenant`, `realm`, ...) its endpoints are made from.
+    pub fn takes(&self) -> Vec<&'static str> {
+        let e = &self.endpoints;
+        let templates: Vec<&String> = [&e.issuer, &e.authorization_endpoint, &e.token_endpoint]
+            .into_iter()
+            .chain([&e.device_authorization_endpoint, &e.revocation_endpoint])
+            .chain([&e.introspection_endpoint, &e.userinfo_endpoint, &e.jwks_uri])
+            .flatten()
+            .collect();
+        TEMPLATE_KEYS
+            .iter()
+            .copied()
+            .filter(|key| templates.iter().any(|t| t.contains(&format!("{{{key}}}"))))
+            .collect()
+    }
+
     /// The endpoints with `{placeholders}` filled from `values` (then the defaults).
     pub fn endpoints_with(
         &self,
@@ -80,6 +96,17 @@ impl Preset {
             if !values.contains_key(name) {
                 return Err(format!("needs `{name} = \"...\"` ({})", self.description));
             }
+        }
+        let takes = self.takes();
+        if let Some(stray) = values.keys().find(|k| !takes.contains(&k.as_str())) {
+            return Err(format!(
+                "takes no `{stray}` ({}); remove it",
+                if takes.is_empty() {
+                    "it takes no preset values".to_string()
+                } else {
+                    format!("it takes {}", takes.join(", "))
+                }
+            ));
         }
         for (key, value) in values {
             check_template_value(key, value)?;
@@ -185,9 +212,24 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         for (key, preset) in presets() {
+            let takes = preset.takes();
+            let own: BTreeMap<String, String> = values
+                .iter()
+                .filter(|(k, _)| takes.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             let endpoints = preset
-                .endpoints_with(&values)
+                .endpoints_with(&own)
                 .unwrap_or_else(|e| panic!("{key}: {e}"));
+            if let Some(stray) = values.keys().find(|k| !takes.contains(&k.as_str())) {
+                let refused = preset
+                    .endpoints_with(&values)
+                    .expect_err("a value it does not take");
+                assert!(
+                    refused.contains(&format!("takes no `{stray}`")),
+                    "{key}: {refused}"
+                );
+            }
             let all: Vec<&str> = endpoints
                 .issuer
                 .iter()
@@ -202,9 +244,14 @@ mod tests {
                 assert!(url.starts_with("https://"), "{key}: {url}");
             }
         }
+        let keycloak_values: BTreeMap<String, String> = values
+            .iter()
+            .filter(|(k, _)| k.as_str() == "realm" || k.as_str() == "base_url")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let keycloak = preset("keycloak")
             .expect("keycloak")
-            .endpoints_with(&values)
+            .endpoints_with(&keycloak_values)
             .expect("ok");
         assert_eq!(
             keycloak.issuer.as_deref(),

@@ -62,7 +62,13 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
         && segment_json(parts[0], "header").is_ok_and(|h| h.get("alg").is_some())
         || (parts.len() == 3 && token.starts_with("eyJ"));
     if !looks_like_jwt {
-        return None;
+        return cut_header(token).then(|| {
+            (
+                "header",
+                "the token ends inside a JWT header: the rest (payload and signature) is missing (cut off?)"
+                    .to_string(),
+            )
+        });
     }
     match parts.len() {
         3 => {
@@ -91,6 +97,20 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
             format!("{n} parts: a signed JWT has 3 (header.payload.signature), an encrypted one 5"),
         )),
     }
+}
+
+/// A string with no `.` whose base64url reads as the start of a JWT header
+/// (`{"alg":…` or `{"typ":…`): a JWT cut before its first dot.
+fn cut_header(token: &str) -> bool {
+    if token.contains('.') || !token.starts_with("eyJ") || token.len() < 8 {
+        return false;
+    }
+    let whole = &token[..token.len() / 4 * 4];
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(whole.trim_end_matches('=')) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    text.starts_with("{\"") && (text.contains("\"alg\"") || text.contains("\"typ\""))
 }
 
 fn segment_json(segment: &str, part: &'static str) -> Result<Value, JwtError> {
@@ -200,7 +220,15 @@ mod tests {
         );
         let (part, reason) = damage(&cut).expect("cut payload");
         assert_eq!(part, "payload", "{reason}");
+        // Cut before the first dot, inside the header.
+        let long = jwt(
+            json!({"alg":"RS256","typ":"JWT","kid":"key-1"}),
+            json!({"sub":"x"}),
+        );
+        let (part, _) = damage(&long[..30]).expect("cut header");
+        assert_eq!(part, "header");
         for opaque in [
+            "eyJzb21ldGhpbmciOiJlbHNlIn0",
             "gho_16C7e42F292c6912E7710c838347Ae178B4a",
             "abc.def",
             "ya29.a0AfH6SM",

@@ -54,7 +54,17 @@ fn preset_base(
                 format!("provider '{name}': preset '{key}' {m}"),
             )
         })?,
-        None => Default::default(),
+        None => match values.keys().next() {
+            Some(key) => {
+                return Err((
+                    None,
+                    format!(
+                        "provider '{name}': `{key}` is a preset value, and this provider has no `preset`; add one (`tokdeck providers` lists them) or remove `{key}`"
+                    ),
+                ));
+            }
+            None => Default::default(),
+        },
     };
     Ok((preset, base))
 }
