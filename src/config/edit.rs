@@ -224,7 +224,11 @@ pub fn remove_account(path: &Path, before: &str, name: &str) -> Result<String, E
             }
         )));
     }
+    let kept = comments::detached(&doc, "accounts", name);
     section(&mut doc, "accounts")?.remove(name);
+    if let Some(kept) = kept {
+        comments::put_back(&mut doc, kept);
+    }
     // A default that names the account goes with it (the diff shows it).
     if config.default_account.as_deref() == Some(name) {
         doc.remove("default_account");
@@ -420,6 +424,7 @@ fn check(name: &str, what: &str) -> Result<(), EditError> {
     check_name(name).map_err(|m| EditError::Rejected(format!("{what} name '{name}' {m}")))
 }
 
+mod comments;
 mod diff;
 mod provider;
 pub use diff::{DiffLine, diff};

@@ -314,3 +314,21 @@ fn a_changed_value_keeps_the_comments_around_it() {
         "{after}"
     );
 }
+
+#[test]
+fn removing_a_table_keeps_the_comments_a_blank_line_sets_apart() {
+    let before = "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n[accounts.a]\nprovider = \"corp\"\n\n# section note: keep\n\n# the old one\n[accounts.old]\nprovider = \"corp\"\n\n# end of file: keep\n";
+    let after = remove_account(&path(), before, "old").expect("removed");
+    assert!(after.contains("# section note: keep"), "{after}");
+    assert!(
+        !after.contains("# the old one"),
+        "its own comment goes: {after}"
+    );
+    assert!(after.contains("# end of file: keep"), "{after}");
+    assert!(!after.contains("[accounts.old]"));
+    // Between two tables: the note moves to the next one, in the same place in the text.
+    let before = "[providers.corp]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n\n# work accounts\n\n[accounts.old]\nprovider = \"corp\"\n\n[accounts.b]\nprovider = \"corp\"\n";
+    let after = remove_account(&path(), before, "old").expect("removed");
+    let note = after.find("# work accounts").expect("kept");
+    assert!(note < after.find("[accounts.b]").expect("b"), "{after}");
+}
