@@ -344,7 +344,17 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
     tmux.wait_for("the hand-written account", Duration::from_secs(5), |s| {
         s.contains("● by-hand") && s.contains("changed; reloaded (1 account)")
     });
-    std::fs::write(&config, format!("{left}\n[accounts.broken]\n")).expect("break it");
+    // A broken table is a row of its own that says so; the others stay.
+    std::fs::write(
+        &config,
+        format!("{left}\n[accounts.by-hand]\nprovider = \"local\"\n\n[accounts.broken]\n"),
+    )
+    .expect("break one table");
+    tmux.wait_for("the broken row", Duration::from_secs(5), |s| {
+        s.contains("broken!") && s.contains("config error") && s.contains("● by-hand")
+    });
+    // A file that is not TOML is not loaded at all: the previous config stays.
+    std::fs::write(&config, format!("{left}\n[accounts.by-hand\n")).expect("break it");
     let screen = tmux.wait_for("the error", Duration::from_secs(5), |s| {
         s.contains("Config not reloaded, still using the previous one")
     });
