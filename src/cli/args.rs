@@ -137,6 +137,9 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Run a command with the account's fresh access token in its environment
+    /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line.
+    Exec(ExecArgs),
     /// Refresh an account's tokens now.
     Refresh {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
@@ -301,4 +304,22 @@ pub struct RemoveArgs {
     /// Print the change without writing it (nothing is revoked).
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
+    /// account whose `directories` hold the working directory, or `default_account`.
+    #[arg(add = ArgValueCompleter::new(complete::accounts))]
+    pub account: Option<String>,
+    /// Put the token in this variable (repeat for more); default: the account's `env`,
+    /// else ACCESS_TOKEN.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// A token valid for at least this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
+    pub min_valid: u64,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }

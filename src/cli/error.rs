@@ -15,6 +15,8 @@ pub mod exit {
     /// No usable token: only `tokdeck login` helps; or, with `--strict`, the provider's
     /// tokens live shorter than `--min-valid`.
     pub const NEEDS_LOGIN: i32 = 4;
+    /// `exec`: the command could not be started (as a shell says).
+    pub const NOT_STARTED: i32 = 127;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,9 @@ pub enum CliError {
     /// `--strict`: the provider issues no token as long-lived as `--min-valid` asks.
     #[error("{0}")]
     TooShort(String),
+    /// The exit status of a command `exec` ran, or that it could not start it (said).
+    #[error("exit status {0}")]
+    Status(i32),
     /// Something else went wrong, worded for the user.
     #[error("{0}")]
     Failed(String),
@@ -64,6 +69,7 @@ pub fn exit_code(result: Result<(), CliError>) -> i32 {
         Err(CliError::Unverified) => return exit::UNVERIFIED,
         // As ripgrep does: a reader that stopped reading is no failure.
         Err(CliError::BrokenPipe) => return exit::OK,
+        Err(CliError::Status(code)) => return code,
         Err(e) => e,
     };
     eprintln!("tokdeck: {e}");

@@ -7,6 +7,7 @@ mod args;
 mod complete;
 mod decode;
 mod error;
+mod exec;
 mod export;
 mod fast;
 mod list;
@@ -99,6 +100,7 @@ async fn run(
             let engine = refreshing_engine(config)?;
             token::export(&engine, account.as_deref(), format, shell).await
         }
+        Command::Exec(args) => exec::run(&refreshing_engine(config)?, args).await,
         Command::Refresh { account } => {
             account::refresh(&refreshing_engine(config)?, account.as_deref()).await
         }

@@ -106,6 +106,14 @@ pub(super) struct AccountSection {
     /// Working directories (and below) in which commands pick this account.
     #[serde(default)]
     directories: Vec<String>,
+    /// Environment variables `tokdeck exec` puts the access token in.
+    #[serde(default)]
+    env: Vec<String>,
+    /// URL prefixes for which tools (git, Docker) get this account's token.
+    #[serde(default)]
+    urls: Vec<String>,
+    /// The user name git sends with the token (default: the preset's convention).
+    git_username: Option<String>,
 }
 
 /// The text of a config file and where it came from, for messages.
@@ -296,6 +304,15 @@ impl Source<'_> {
                 directory(d).map_err(|m| self.invalid(line(), format!("account '{name}': {m}")))
             })
             .collect::<Result<_, _>>()?;
+        let invalid = |m: String| self.invalid(line(), format!("account '{name}': {m}"));
+        for var in &section.env {
+            super::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;
+        }
+        let urls = section
+            .urls
+            .iter()
+            .map(|u| super::tool_url(u).map_err(|m| invalid(format!("url '{u}' {m}"))))
+            .collect::<Result<_, _>>()?;
         Ok(Account {
             name: name.to_string(),
             provider: provider.clone(),
@@ -304,6 +321,9 @@ impl Source<'_> {
             params,
             login_hint: section.login_hint.filter(|h| !h.is_empty()),
             directories,
+            env: section.env,
+            urls,
+            git_username: section.git_username.filter(|u| !u.is_empty()),
         })
     }
 

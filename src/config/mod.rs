@@ -127,6 +127,12 @@ pub struct Account {
     pub login_hint: Option<String>,
     /// `directories = [...]`, `~` expanded.
     pub directories: Vec<Directory>,
+    /// `env = [...]`: the variables `tokdeck exec` sets (empty: `ACCESS_TOKEN`).
+    pub env: Vec<String>,
+    /// `urls = [...]`, normalized (`https://host/path/`): where git and Docker use it.
+    pub urls: Vec<String>,
+    /// `git_username`: the user name git sends with the token.
+    pub git_username: Option<String>,
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.
@@ -308,6 +314,47 @@ impl Config {
                 },
             })
     }
+}
+
+/// An environment variable's name as shells take it: letters, digits and `_`, not
+/// starting with a digit.
+pub fn check_env_name(name: &str) -> Result<(), &'static str> {
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err("is not a variable name: letters, digits and '_', not starting with a digit")
+    }
+}
+
+/// A URL prefix for tools, normalized: scheme and host lower-case, the path ending in
+/// `/` (so `https://h/acme` does not match `https://h/acme-other`). A registry written
+/// without a scheme (`registry.example.com`) is `https://`.
+pub fn tool_url(written: &str) -> Result<String, String> {
+    let with_scheme = if written.contains("://") {
+        written.to_string()
+    } else {
+        format!("https://{written}")
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|e| format!("is not a URL ({e})"))?;
+    if url.host_str().is_none() || !matches!(url.scheme(), "https" | "http") {
+        return Err("must be an https:// (or http://) URL with a host".into());
+    }
+    if url.query().is_some() || url.username() != "" {
+        return Err("must not hold a query or a user name".into());
+    }
+    let mut text = format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    );
+    let path = url.path().trim_end_matches('/');
+    text.push_str(path);
+    text.push('/');
+    Ok(text)
 }
 
 /// Names become keyring entries and file names, so keep them plain.

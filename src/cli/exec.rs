@@ -1,0 +1,68 @@
+//! `tokdeck exec [ACCOUNT] -- COMMAND [ARGS...]`: a command with the account's fresh
+//! access token in its environment, never on a command line.
+//!
+//! On Unix tokdeck *becomes* the command (`execvp`): the token in the environment cannot
+//! be refreshed during the run anyway, and so signals, the terminal and the exit status
+//! are the command's own, with nothing in between. Elsewhere it starts the command and
+//! exits with its status.
+
+use super::args::ExecArgs;
+use super::error::{CliError, exit};
+use super::which;
+use crate::config::ACCOUNT_ENV;
+use crate::engine::Engine;
+use std::process::Command;
+use std::time::Duration;
+
+/// The variable the token goes in when neither `--env` nor the account's `env` says.
+pub const DEFAULT_ENV: &str = "ACCESS_TOKEN";
+
+/// Runs the command; returns only when it could not be started (or, off Unix, ended),
+/// as [`CliError::Status`].
+pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
+    let account = which::pick(engine, args.account.as_deref())?;
+    for name in &args.env {
+        crate::config::check_env_name(name)
+            .map_err(|m| CliError::Usage(format!("--env '{name}' {m}")))?;
+    }
+    let names = if !args.env.is_empty() {
+        args.env.clone()
+    } else if !engine.account(&account)?.env.is_empty() {
+        engine.account(&account)?.env.clone()
+    } else {
+        vec![DEFAULT_ENV.to_string()]
+    };
+    // No usable token: exit 4 before anything is started.
+    let fresh = engine
+        .fresh_tokens(&account, Duration::from_secs(args.min_valid))
+        .await?;
+    let tokens = super::output::with_warnings(engine, fresh);
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(CliError::Usage("no command given after --".into()));
+    };
+    let mut command = Command::new(program);
+    command.args(rest).env(ACCOUNT_ENV, &account);
+    for name in &names {
+        command.env(name, tokens.access_token.expose());
+    }
+    Err(CliError::Status(start(command, &program.to_string_lossy())))
+}
+
+#[cfg(unix)]
+fn start(mut command: Command, program: &str) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    eprintln!("tokdeck: cannot run '{program}': {error}");
+    exit::NOT_STARTED
+}
+
+#[cfg(not(unix))]
+fn start(mut command: Command, program: &str) -> i32 {
+    match command.status() {
+        Ok(status) => status.code().unwrap_or(exit::FAILURE),
+        Err(error) => {
+            eprintln!("tokdeck: cannot run '{program}': {error}");
+            exit::NOT_STARTED
+        }
+    }
+}
