@@ -151,6 +151,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "directories",
         "working directories (and below) in which commands pick this account, e.g. [\"~/src/acme\"]",
     ),
+    (
+        "[accounts.NAME]",
+        "env",
+        "the variables tokdeck exec puts the access token in (default [\"ACCESS_TOKEN\"])",
+    ),
+    (
+        "[accounts.NAME]",
+        "urls",
+        "URL prefixes for which git and Docker get this account's token, e.g. [\"https://gitlab.example.com/acme/\"]; the longest match wins",
+    ),
+    (
+        "[accounts.NAME]",
+        "git_username",
+        "the user name git sends with the token (default: the preset's, e.g. oauth2 for GitLab, x-access-token for GitHub)",
+    ),
 ];
 
 const ENVIRONMENT: &[(&str, &str)] = &[
