@@ -94,3 +94,236 @@ fn exec_puts_the_token_in_the_environment_only_and_passes_the_status_on() {
         "ended by the forwarded SIGTERM: {status:?}"
     );
 }
+
+/// A home whose `dev` account is alice and `web-public` is bob, with git's global config
+/// in the home too.
+fn two_people(provider: &Provider) -> Home {
+    let mut home = Home::new(&provider.config());
+    home.set("HOME", &home.path().display().to_string());
+    home.set("GIT_CONFIG_NOSYSTEM", "1");
+    home.set("GIT_TERMINAL_PROMPT", "0");
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    home.set("TOKDECK_TEST_LOGIN", "bob");
+    home.ok(&["login", "web-public"]);
+    home.set("TOKDECK_TEST_LOGIN", "alice");
+    home
+}
+
+fn git_server(provider: &Provider, root: &std::path::Path) -> common::git_server::GitServer {
+    common::git_server::bare_repo(root, "alice.git");
+    common::git_server::bare_repo(root, "bob.git");
+    let issuer = provider.issuer.clone();
+    let jwks = http_get(&format!("{issuer}/jwks"));
+    let check = std::sync::Arc::new(move |token: &str, repo: &str| {
+        verified_sub(token, &issuer, &jwks).is_some_and(|sub| format!("{sub}.git") == repo)
+    });
+    common::git_server::GitServer::start(root, check)
+}
+
+/// The `sub` of a JWT access token that the provider's key signed (RS256), for this
+/// issuer, not expired: what a real Git server checks before it serves a repository.
+fn verified_sub(token: &str, issuer: &str, jwks: &serde_json::Value) -> Option<String> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, payload, signature] = parts.as_slice() else {
+        return None;
+    };
+    let header: serde_json::Value = serde_json::from_slice(&b64.decode(header).ok()?).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&b64.decode(payload).ok()?).ok()?;
+    let key = jwks["keys"]
+        .as_array()?
+        .iter()
+        .find(|k| k["kid"] == header["kid"])?;
+    let (n, e) = (
+        b64.decode(key["n"].as_str()?).ok()?,
+        b64.decode(key["e"].as_str()?).ok()?,
+    );
+    let public = ring::signature::RsaPublicKeyComponents { n: &n, e: &e };
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    public
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &b64.decode(signature).ok()?,
+        )
+        .ok()?;
+    let now = chrono::Utc::now().timestamp();
+    (claims["iss"] == issuer && claims["exp"].as_i64()? > now && header["alg"] == "RS256")
+        .then(|| claims["sub"].as_str().map(str::to_string))
+        .flatten()
+}
+
+fn http_get(url: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http");
+    let (host, path) = rest.split_once('/').expect("path");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).expect("JSON")
+}
+
+#[test]
+fn git_clones_and_pushes_with_each_accounts_token() {
+    let provider = Provider::start(&[]);
+    let home = two_people(&provider);
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = git_server(&provider, root.path());
+    let (alice, bob) = (
+        format!("{}/alice.git", server.url),
+        format!("{}/bob.git", server.url),
+    );
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let git = |script: &str| home.shell("sh", &format!("cd '{}' && {script}", work.display()));
+
+    // Without tokdeck, git has nothing to send.
+    let run = git(&format!("git clone -q {alice} no-helper"));
+    assert_ne!(run.code, 0, "{run}");
+
+    // setup git: the URL into the account's urls, the helper into git's global config.
+    let run = home.ok(&["setup", "git", "dev", &alice]);
+    assert!(run.stdout.contains("+ urls = ["), "{run}");
+    assert!(
+        run.stdout.contains("credential.") && run.stdout.contains("useHttpPath = true"),
+        "{run}"
+    );
+    home.ok(&["setup", "git", "web-public", &bob]);
+    let gitconfig = std::fs::read_to_string(home.path().join(".gitconfig")).expect("gitconfig");
+    // Twice changes nothing.
+    let again = home.ok(&["setup", "git", "dev", &alice]);
+    assert!(again.stdout.is_empty(), "{again}");
+    assert_eq!(
+        std::fs::read_to_string(home.path().join(".gitconfig")).expect("gitconfig"),
+        gitconfig
+    );
+
+    // Each repository with its own person's token, by URL; push too.
+    let run = git(&format!(
+        "git clone -q {alice} a && git clone -q {bob} b && cat a/README b/README"
+    ));
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout, "alice.git\nbob.git\n");
+    let run = git(
+        "cd a && echo more >> README && git -c user.name=t -c user.email=t@t commit -qam more && git push -q origin main",
+    );
+    assert_eq!(run.code, 0, "{run}");
+    // git 2.46+ announces authtype: the token went as a Bearer credential.
+    assert!(
+        server
+            .schemes
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|s| s == "Bearer"),
+        "{:?}",
+        server.schemes
+    );
+
+    // An expired token is refreshed between two fetches.
+    let before = home.record("dev")["tokens"]["access_token"].clone();
+    let mut record = home.record("dev");
+    record["tokens"]["expires_at"] = "2026-01-01T00:00:00Z".into();
+    home.write_record("dev", &record);
+    let run = git("cd a && git fetch -q origin");
+    assert_eq!(run.code, 0, "{run}");
+    assert_ne!(
+        home.record("dev")["tokens"]["access_token"],
+        before,
+        "refreshed for git"
+    );
+
+    // --remove undoes both.
+    home.ok(&["setup", "git", "dev", &alice, "--remove"]);
+    let config = std::fs::read_to_string(home.path().join("config.toml")).expect("config");
+    assert!(!config.contains("alice.git"), "{config}");
+    let run = git(&format!("git clone -q {alice} again"));
+    assert_ne!(run.code, 0, "{run}");
+}
+
+#[test]
+fn the_git_credential_protocol_as_git_speaks_it() {
+    let provider = Provider::start(&[]);
+    let home = two_people(&provider);
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = git_server(&provider, root.path());
+    let host = server.url.trim_start_matches("http://").to_string();
+    home.ok(&["setup", "git", "dev", &format!("{}/alice.git", server.url)]);
+    let token = home.record("dev")["tokens"]["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ask = |request: String| {
+        home.shell(
+            "sh",
+            &format!("printf '{request}' | tokdeck git-credential get"),
+        )
+    };
+
+    let run = ask(format!(
+        "protocol=http\\nhost={host}\\npath=alice.git\\n\\n"
+    ));
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "username=oauth2\npassword={token}\npassword_expiry_utc="
+        )),
+        "{run}"
+    );
+    let run = ask(format!(
+        "capability[]=authtype\\nprotocol=http\\nhost={host}\\npath=alice.git\\n\\n"
+    ));
+    assert!(
+        run.stdout.starts_with(&format!(
+            "capability[]=authtype\nauthtype=Bearer\ncredential={token}\nephemeral=1\n"
+        )),
+        "{run}"
+    );
+    // A URL no account claims: nothing, exit 0 (git asks its next helper).
+    let run = ask(format!(
+        "protocol=http\\nhost={host}\\npath=bob-other.git\\n\\n"
+    ));
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
+    // Without a path from git, only host-wide entries match.
+    let run = ask(format!("protocol=http\\nhost={host}\\n\\n"));
+    assert_eq!(run.stdout, "", "{run}");
+    // erase of the stored token: the next get hands out a refreshed one.
+    let run = home.shell("sh", &format!("printf 'protocol=http\\nhost={host}\\npath=alice.git\\npassword={token}\\n\\n' | tokdeck git-credential erase"));
+    assert_eq!(run.code, 0, "{run}");
+    let run = ask(format!(
+        "protocol=http\\nhost={host}\\npath=alice.git\\n\\n"
+    ));
+    assert!(
+        !run.stdout.contains(&token),
+        "a new token after erase: {run}"
+    );
+    // A dead refresh token: no login from a background caller, the message says what to do.
+    let mut record = home.record("dev");
+    record["tokens"]["expires_at"] = "2026-01-01T00:00:00Z".into();
+    record["tokens"]["refresh_token"] = "dead".into();
+    home.write_record("dev", &record);
+    let run = ask(format!(
+        "protocol=http\\nhost={host}\\npath=alice.git\\n\\n"
+    ));
+    assert_eq!(run.code, 4, "{run}");
+    assert!(
+        run.stdout.is_empty() && run.stderr.contains("tokdeck login dev"),
+        "{run}"
+    );
+    assert!(
+        home.browser_log().matches("start ").count() <= 2,
+        "no browser opened for git: {}",
+        home.browser_log()
+    );
+}

@@ -3,9 +3,11 @@
 use super::error::CliError;
 use super::{login, output, which};
 use crate::engine::Engine;
+use std::path::PathBuf;
 
-pub async fn refresh(engine: &Engine, account: Option<&str>) -> Result<(), CliError> {
-    let account = which::pick(engine, account)?;
+pub async fn refresh(config: Option<PathBuf>, account: Option<String>) -> Result<(), CliError> {
+    let engine = &super::refreshing_engine(config)?;
+    let account = which::pick(engine, account.as_deref())?;
     let tokens = engine.refresh(&account).await?;
     eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
     Ok(())
@@ -21,8 +23,9 @@ pub async fn introspect(
     output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())
 }
 
-pub async fn userinfo(engine: &Engine, account: Option<&str>) -> Result<(), CliError> {
-    let account = which::pick(engine, account)?;
+pub async fn userinfo(config: Option<PathBuf>, account: Option<String>) -> Result<(), CliError> {
+    let engine = &super::refreshing_engine(config)?;
+    let account = which::pick(engine, account.as_deref())?;
     let value = engine.userinfo(&account).await?;
     output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())
 }

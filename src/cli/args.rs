@@ -140,6 +140,15 @@ pub enum Command {
     /// Run a command with the account's fresh access token in its environment
     /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line.
     Exec(ExecArgs),
+    /// git's credential helper: answers git with the token of the account whose `urls`
+    /// match (`tokdeck setup git` configures it).
+    GitCredential {
+        #[arg(value_enum)]
+        operation: GitOperation,
+    },
+    /// Make a tool use tokdeck's tokens: git (credential helper for a URL).
+    #[command(subcommand)]
+    Setup(SetupCommand),
     /// Refresh an account's tokens now.
     Refresh {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
@@ -322,4 +331,33 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// What git asks of its credential helper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GitOperation {
+    /// Answer with the account's fresh token.
+    Get,
+    /// Accepted and ignored: tokdeck keeps its own tokens.
+    Store,
+    /// git says the token was rejected: the next `get` gets a refreshed one.
+    Erase,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupCommand {
+    /// git fetches and pushes to URL with the account's token: URL goes into the
+    /// account's `urls`, and the credential helper into git's config.
+    Git {
+        /// `[ACCOUNT] URL`: the account (when absent, chosen as for `token`) and the
+        /// repository, group or host URL (`https://gitlab.example.com/acme/`).
+        #[arg(num_args = 1..=2, required = true, value_names = ["ACCOUNT", "URL"])]
+        words: Vec<String>,
+        /// Write the current repository's git config instead of the global one.
+        #[arg(long)]
+        local: bool,
+        /// Undo it: the URL leaves `urls`, the helper leaves git's config.
+        #[arg(long)]
+        remove: bool,
+    },
 }

@@ -295,3 +295,37 @@ fn prompt_secret() -> Result<String, CliError> {
     eprintln!();
     result.map(|()| secret)
 }
+
+/// Adds `value` to (or, with `remove`, takes it from) the account's list `key`, printing
+/// the change; no change when it is there (or not) already.
+pub fn edit_list(
+    engine: &Engine,
+    account: &str,
+    key: &str,
+    value: &str,
+    remove: bool,
+) -> Result<(), CliError> {
+    let path = engine.config().path.clone();
+    let before = read(&path)?;
+    let text = before.as_deref().unwrap_or_default();
+    let after = if remove {
+        edit::remove_from_list(&path, text, account, key, value)
+    } else {
+        edit::add_to_list(&path, text, account, key, value)
+    }
+    .map_err(edit_error)?;
+    match after {
+        Some(after) => {
+            let done = format!("Changed `{key}` of '{account}'");
+            write(
+                &path,
+                before.as_deref(),
+                &after,
+                false,
+                &done,
+                "the tools follow it now",
+            )
+        }
+        None => Ok(()),
+    }
+}

@@ -10,6 +10,7 @@ mod error;
 mod exec;
 mod export;
 mod fast;
+mod git;
 mod list;
 mod login;
 mod manage;
@@ -101,16 +102,12 @@ async fn run(
             token::export(&engine, account.as_deref(), format, shell).await
         }
         Command::Exec(args) => exec::run(&refreshing_engine(config)?, args).await,
-        Command::Refresh { account } => {
-            account::refresh(&refreshing_engine(config)?, account.as_deref()).await
-        }
+        Command::Refresh { account } => account::refresh(config, account).await,
         Command::Introspect {
             account,
             refresh_token,
         } => account::introspect(&engine(config)?, account.as_deref(), refresh_token).await,
-        Command::Userinfo { account } => {
-            account::userinfo(&refreshing_engine(config)?, account.as_deref()).await
-        }
+        Command::Userinfo { account } => account::userinfo(config, account).await,
         Command::Login {
             account,
             flow,
@@ -141,6 +138,8 @@ async fn run(
             jwks,
         } => decode::command(config, token, account, issuer, jwks).await,
         Command::Add(add) => manage::add(config.as_deref(), add),
+        Command::GitCredential { operation } => git::credential(config, operation).await,
+        Command::Setup(setup) => git::setup_command(config, setup).await,
         Command::Remove(remove) => manage::remove(config.as_deref(), remove).await,
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),

@@ -426,8 +426,10 @@ fn check(name: &str, what: &str) -> Result<(), EditError> {
 
 mod comments;
 mod diff;
+mod lists;
 mod provider;
 pub use diff::{DiffLine, diff};
+pub use lists::{add_to_list, remove_from_list};
 pub use provider::{ProviderEdit, left_unused, remove_provider};
 
 #[cfg(test)]

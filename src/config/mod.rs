@@ -111,6 +111,8 @@ pub struct Provider {
     pub params: BTreeMap<String, String>,
     pub redirect_port: u16,
     pub post_logout_redirect_uri: Option<String>,
+    /// The preset it was made from (`preset = "KEY"`).
+    pub preset: Option<String>,
     /// Endpoints known without discovery: explicit ones over the preset's. `issuer` set
     /// means discovery may fill in the rest.
     pub endpoints: Endpoints,

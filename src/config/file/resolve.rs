@@ -129,6 +129,7 @@ pub(super) fn resolve_provider(
         params,
         redirect_port: section.redirect_port.unwrap_or(0),
         post_logout_redirect_uri: section.post_logout_redirect_uri.filter(|u| !u.is_empty()),
+        preset: section.preset.as_ref().map(|p| p.get_ref().clone()),
         endpoints,
     })
 }
