@@ -327,3 +327,105 @@ fn the_git_credential_protocol_as_git_speaks_it() {
         home.browser_log()
     );
 }
+
+#[test]
+fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("HOME", &home.path().display().to_string());
+    let docker = home.path().join("docker");
+    home.set("DOCKER_CONFIG", &docker.display().to_string());
+    std::fs::create_dir_all(&docker).expect("mkdir");
+    let original = r#"{"auths": {"other.example": {"auth": "eA=="}}, "credsStore": "desktop", "experimental": "enabled"}"#;
+    std::fs::write(docker.join("config.json"), original).expect("write");
+    let token = home.ok(&["token", "svc"]).stdout.trim().to_string();
+
+    // setup docker: urls, credHelpers (every other key kept, in order), the helper link.
+    let run = home.ok(&["setup", "docker", "svc", "registry.example.test"]);
+    assert!(
+        run.stdout
+            .contains("credHelpers[\"registry.example.test\"] set"),
+        "{run}"
+    );
+    let written = std::fs::read_to_string(docker.join("config.json")).expect("config");
+    let json: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+    assert_eq!(json["credHelpers"]["registry.example.test"], "tokdeck");
+    assert_eq!(json["auths"]["other.example"]["auth"], "eA==");
+    assert_eq!(json["credsStore"], "desktop");
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        ["auths", "credsStore", "experimental", "credHelpers"],
+        "order kept"
+    );
+    let again = home.ok(&["setup", "docker", "svc", "registry.example.test"]);
+    assert!(
+        !again.stdout.contains("credHelpers"),
+        "twice changes nothing: {again}"
+    );
+
+    // The helper as Docker runs it: by the name docker-credential-tokdeck.
+    let link = home.path().join("bin");
+    std::fs::create_dir_all(&link).expect("mkdir");
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_tokdeck"),
+        link.join("docker-credential-tokdeck"),
+    )
+    .expect("link");
+    let helper = |op: &str, input: &str| {
+        home.shell(
+            "sh",
+            &format!(
+                "printf '{input}' | '{}' {op}",
+                link.join("docker-credential-tokdeck").display()
+            ),
+        )
+    };
+    let run = helper("get", "registry.example.test");
+    assert_eq!(run.code, 0, "{run}");
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(answer["ServerURL"], "registry.example.test");
+    assert_eq!(answer["Secret"], token);
+    assert_eq!(answer["Username"], "oauth2");
+    let run = helper("get", "https://registry.example.test/v2/");
+    assert_eq!(run.code, 0, "a URL form of the registry: {run}");
+    let run = helper("get", "unknown.example");
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(
+        run.stdout.trim(),
+        "credentials not found in native keychain"
+    );
+    let run = helper("list", "");
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(list["https://registry.example.test"], "oauth2", "{list}");
+    assert_eq!(
+        helper(
+            "store",
+            r#"{"ServerURL":"registry.example.test","Username":"u","Secret":"s"}"#
+        )
+        .code,
+        0
+    );
+    // erase: the next get has another token.
+    assert_eq!(helper("erase", "registry.example.test").code, 0);
+    let run = helper("get", "registry.example.test");
+    let after: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_ne!(after["Secret"], token, "refreshed after erase");
+
+    // --remove undoes credHelpers and urls, keeping the rest.
+    home.ok(&[
+        "setup",
+        "docker",
+        "svc",
+        "registry.example.test",
+        "--remove",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(docker.join("config.json")).expect("config"))
+            .expect("JSON");
+    assert!(
+        json["credHelpers"].get("registry.example.test").is_none(),
+        "{json}"
+    );
+    assert_eq!(json["credsStore"], "desktop");
+}

@@ -146,7 +146,13 @@ pub enum Command {
         #[arg(value_enum)]
         operation: GitOperation,
     },
-    /// Make a tool use tokdeck's tokens: git (credential helper for a URL).
+    /// Docker's credential helper (docker-credential-helpers protocol): answers for the
+    /// registries in the accounts' `urls` (`tokdeck setup docker` configures it).
+    DockerCredential {
+        /// get, store, erase or list.
+        operation: String,
+    },
+    /// Make a tool use tokdeck's tokens: git, Docker, kubectl.
     #[command(subcommand)]
     Setup(SetupCommand),
     /// Refresh an account's tokens now.
@@ -185,19 +191,7 @@ pub enum Command {
     },
     /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
     /// with a key source, verify its signature (exit status 3 when it does not verify).
-    Decode {
-        /// The token; read from stdin when absent (keeps it out of the process list).
-        token: Option<String>,
-        /// Verify with this account's provider keys.
-        #[arg(long, add = ArgValueCompleter::new(complete::accounts), conflicts_with_all = ["issuer", "jwks"])]
-        account: Option<String>,
-        /// Verify with the keys of this issuer (OIDC discovery).
-        #[arg(long, conflicts_with = "jwks", value_name = "URL")]
-        issuer: Option<String>,
-        /// Verify with the JWK Set at this URL.
-        #[arg(long, value_name = "URL")]
-        jwks: Option<String>,
-    },
+    Decode(DecodeArgs),
     /// Ask the provider about the access token (RFC 7662); prints its JSON.
     Introspect {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
@@ -346,6 +340,18 @@ pub enum GitOperation {
 
 #[derive(Debug, Subcommand)]
 pub enum SetupCommand {
+    /// Docker pulls from and pushes to REGISTRY with the account's token: REGISTRY goes
+    /// into the account's `urls`, `credHelpers` of ~/.docker/config.json names tokdeck,
+    /// and a `docker-credential-tokdeck` link to tokdeck is made.
+    Docker {
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
+        account: String,
+        /// The registry (`registry.gitlab.example.com`).
+        registry: String,
+        /// Undo it: the registry leaves `urls` and `credHelpers`.
+        #[arg(long)]
+        remove: bool,
+    },
     /// git fetches and pushes to URL with the account's token: URL goes into the
     /// account's `urls`, and the credential helper into git's config.
     Git {
@@ -360,4 +366,19 @@ pub enum SetupCommand {
         #[arg(long)]
         remove: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// The token; read from stdin when absent (keeps it out of the process list).
+    pub token: Option<String>,
+    /// Verify with this account's provider keys.
+    #[arg(long, add = ArgValueCompleter::new(complete::accounts), conflicts_with_all = ["issuer", "jwks"])]
+    pub account: Option<String>,
+    /// Verify with the keys of this issuer (OIDC discovery).
+    #[arg(long, conflicts_with = "jwks", value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Verify with the JWK Set at this URL.
+    #[arg(long, value_name = "URL")]
+    pub jwks: Option<String>,
 }

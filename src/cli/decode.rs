@@ -1,3 +1,4 @@
+use super::args::DecodeArgs;
 use super::error::CliError;
 use crate::config::Paths;
 use crate::engine::{KeySource, judge};
@@ -11,13 +12,13 @@ use std::path::PathBuf;
 const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
 
 /// `tokdeck decode`: the token from the argument or stdin, its keys from one source.
-pub async fn command(
-    config: Option<PathBuf>,
-    token: Option<String>,
-    account: Option<String>,
-    issuer: Option<String>,
-    jwks: Option<String>,
-) -> Result<(), CliError> {
+pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), CliError> {
+    let DecodeArgs {
+        token,
+        account,
+        issuer,
+        jwks,
+    } = args;
     let source = match (account, issuer, jwks) {
         (Some(a), _, _) => KeySource::Account(a),
         (_, Some(i), _) => KeySource::Issuer(i),

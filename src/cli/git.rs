@@ -98,7 +98,7 @@ pub fn account_for<'c>(
 }
 
 /// The user name git sends: the account's `git_username`, else the host's convention.
-fn username(engine: &Engine, account: &str) -> Result<String, CliError> {
+pub(super) fn username(engine: &Engine, account: &str) -> Result<String, CliError> {
     let account = engine.account(account)?;
     if let Some(name) = &account.git_username {
         return Ok(name.clone());
@@ -129,6 +129,11 @@ pub async fn setup_command(
             local,
             remove,
         } => setup(&super::engine(config)?, &words, local, remove).await,
+        super::args::SetupCommand::Docker {
+            account,
+            registry,
+            remove,
+        } => super::docker::setup(&super::engine(config)?, &account, &registry, remove),
     }
 }
 

@@ -6,6 +6,7 @@ mod account;
 mod args;
 mod complete;
 mod decode;
+mod docker;
 mod error;
 mod exec;
 mod export;
@@ -131,14 +132,10 @@ async fn run(
         }
         Command::List { json } => list::run(&engine(config)?, json).await,
         Command::Which { json } => which::run(&engine(config)?, json),
-        Command::Decode {
-            token,
-            account,
-            issuer,
-            jwks,
-        } => decode::command(config, token, account, issuer, jwks).await,
+        Command::Decode(args) => decode::command(config, args).await,
         Command::Add(add) => manage::add(config.as_deref(), add),
         Command::GitCredential { operation } => git::credential(config, operation).await,
+        Command::DockerCredential { operation } => docker::credential(config, &operation).await,
         Command::Setup(setup) => git::setup_command(config, setup).await,
         Command::Remove(remove) => manage::remove(config.as_deref(), remove).await,
         Command::Providers { json } => meta::providers(json),

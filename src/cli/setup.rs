@@ -111,9 +111,10 @@ pub(super) fn parse() -> Result<Cli, i32> {
     }
 }
 
-/// Processes tokdeck starts for itself, answered before anything else: the shell asking
-/// for completions (which exits), the refresh worker (its exit status).
+/// Processes started for tokdeck's own purposes, answered before anything else: the
+/// shell asking for completions (which exits), the refresh worker, Docker running
+/// `docker-credential-tokdeck` (their exit statuses).
 pub(super) fn internal() -> Option<i32> {
     super::complete::answer();
-    super::worker::answer()
+    super::worker::answer().or_else(super::docker::as_helper)
 }

@@ -1,0 +1,244 @@
+//! `tokdeck docker-credential get|store|erase|list`: the docker-credential-helpers
+//! protocol, also as `docker-credential-tokdeck` (a link to tokdeck under that name), so
+//! that `"credHelpers": {"registry.example.com": "tokdeck"}` in Docker's config.json
+//! works. The account is the one whose `urls` holds the registry.
+
+use super::error::CliError;
+use crate::config::Config;
+use crate::engine::Engine;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The name Docker runs a helper by (`docker-credential-` + the credHelpers value).
+pub const HELPER_NAME: &str = "docker-credential-tokdeck";
+
+/// What Docker expects for a registry the helper does not know (with exit status 1).
+const NOT_FOUND: &str = "credentials not found in native keychain";
+
+/// The exit status, when this program runs as `docker-credential-tokdeck OPERATION`.
+pub fn as_helper() -> Option<i32> {
+    let argv0 = std::env::args_os().next()?;
+    if Path::new(&argv0).file_name()?.to_str()? != HELPER_NAME {
+        return None;
+    }
+    let operation = std::env::args().nth(1).unwrap_or_default();
+    let runtime = match super::setup::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return Some(code),
+    };
+    let result = runtime.block_on(credential(None, &operation));
+    runtime.shutdown_background();
+    Some(super::error::exit_code(result))
+}
+
+/// The account whose `urls` holds `server` (a registry host or URL), longest first.
+fn account_for<'c>(config: &'c Config, server: &str) -> Option<&'c str> {
+    let url = crate::config::tool_url(server.trim()).ok()?;
+    config
+        .accounts
+        .values()
+        .flat_map(|a| a.urls.iter().map(move |u| (u, a.name.as_str())))
+        .filter(|(u, _)| url.starts_with(u.as_str()))
+        .max_by_key(|(u, _)| u.len())
+        .map(|(_, name)| name)
+}
+
+/// `tokdeck docker-credential OPERATION`.
+pub async fn credential(config: Option<PathBuf>, operation: &str) -> Result<(), CliError> {
+    run(&super::refreshing_engine(config)?, operation).await
+}
+
+async fn run(engine: &Engine, operation: &str) -> Result<(), CliError> {
+    match operation {
+        "get" => get(engine, &read_stdin()?).await,
+        "list" => list(engine.config()),
+        "erase" => erase(engine, &read_stdin()?).await,
+        // tokdeck keeps its own tokens: what Docker would store is not kept.
+        "store" => read_stdin().map(|_| ()),
+        other => Err(CliError::Usage(format!(
+            "'{other}' is not a docker credential helper operation; use get, store, erase or list"
+        ))),
+    }
+}
+
+fn read_stdin() -> Result<String, CliError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::Failed(format!("cannot read Docker's request: {e}")))?;
+    Ok(text.trim().to_string())
+}
+
+async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
+    let Some(account) = account_for(engine.config(), server).map(str::to_string) else {
+        super::output::line(NOT_FOUND)?;
+        return Err(CliError::Status(super::error::exit::FAILURE));
+    };
+    let fresh = engine
+        .fresh_tokens(&account, Duration::from_secs(60))
+        .await?;
+    let tokens = super::output::with_warnings(engine, fresh);
+    let answer = serde_json::json!({
+        "ServerURL": server,
+        "Username": super::git::username(engine, &account)?,
+        "Secret": tokens.access_token.expose(),
+    });
+    super::output::line(&answer.to_string())
+}
+
+/// The registries tokdeck answers for, with the user name it sends.
+fn list(config: &Config) -> Result<(), CliError> {
+    let mut map = serde_json::Map::new();
+    for account in config.accounts.values() {
+        for url in &account.urls {
+            let user = account
+                .git_username
+                .clone()
+                .unwrap_or_else(|| "oauth2".into());
+            map.insert(url.trim_end_matches('/').to_string(), user.into());
+        }
+    }
+    super::output::line(&serde_json::Value::Object(map).to_string())
+}
+
+/// Docker drops a credential it found rejected: refresh, so the next `get` differs.
+async fn erase(engine: &Engine, server: &str) -> Result<(), CliError> {
+    if let Some(account) = account_for(engine.config(), server).map(str::to_string)
+        && let Err(e) = engine.refresh(&account).await
+    {
+        eprintln!(
+            "tokdeck: the registry rejected the token of '{account}', and a refresh failed: {e}"
+        );
+    }
+    Ok(())
+}
+
+/// `tokdeck setup docker ACCOUNT REGISTRY [--remove]`.
+pub fn setup(engine: &Engine, account: &str, registry: &str, remove: bool) -> Result<(), CliError> {
+    engine.account(account)?;
+    let url = crate::config::tool_url(registry)
+        .map_err(|m| CliError::Usage(format!("registry '{registry}' {m}")))?;
+    super::manage::edit_list(engine, account, "urls", &url, remove)?;
+    let host = url
+        .trim_end_matches('/')
+        .split_once("://")
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default();
+    let path = docker_config()?;
+    let changed = cred_helper(&path, &host, remove)?;
+    if changed {
+        let what = if remove { "removed" } else { "set" };
+        super::output::line(&format!(
+            "{}: credHelpers[\"{host}\"] {what}",
+            path.display()
+        ))?;
+    }
+    if !remove && let Some(link) = helper_link()? {
+        super::output::line(&format!(
+            "{}: a link to tokdeck, the helper Docker runs",
+            link.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+fn docker_config() -> Result<PathBuf, CliError> {
+    if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("config.json"));
+    }
+    let home = directories::BaseDirs::new()
+        .ok_or_else(|| CliError::Failed("no home directory for ~/.docker".into()))?;
+    Ok(home.home_dir().join(".docker").join("config.json"))
+}
+
+/// Sets (or removes) `credHelpers[host] = "tokdeck"`, keeping every other key and their
+/// order; written atomically, 0600 when new. `false`: nothing to change.
+fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> {
+    let failed =
+        |e: std::io::Error| CliError::Failed(format!("cannot write '{}': {e}", path.display()));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "{}".to_string(),
+        Err(e) => return Err(failed(e)),
+    };
+    let mut config: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "'{}' is not JSON ({e}); fix it first, tokdeck does not write over it",
+            path.display()
+        ))
+    })?;
+    let Some(object) = config.as_object_mut() else {
+        return Err(CliError::Usage(format!(
+            "'{}' is not a JSON object",
+            path.display()
+        )));
+    };
+    let helpers = object
+        .entry("credHelpers")
+        .or_insert_with(|| serde_json::json!({}));
+    let Some(helpers) = helpers.as_object_mut() else {
+        return Err(CliError::Usage(format!(
+            "credHelpers in '{}' is not an object",
+            path.display()
+        )));
+    };
+    let ours = helpers.get(host).and_then(|v| v.as_str()) == Some("tokdeck");
+    match (remove, ours) {
+        (false, true) | (true, false) => return Ok(false),
+        (false, false) => {
+            helpers.insert(host.to_string(), "tokdeck".into());
+        }
+        (true, true) => {
+            helpers.shift_remove(host);
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&config).unwrap_or_default();
+    bytes.push(b'\n');
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    crate::store::atomic_write(path, &bytes).map_err(failed)?;
+    Ok(true)
+}
+
+/// `docker-credential-tokdeck` beside this tokdeck, else in `~/.local/bin`; `None` when
+/// one is there already.
+fn helper_link() -> Result<Option<PathBuf>, CliError> {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| CliError::Failed(format!("cannot find the tokdeck program: {e}")))?;
+    let mut places: Vec<PathBuf> = exe.parent().map(Path::to_path_buf).into_iter().collect();
+    if let Some(home) = directories::BaseDirs::new() {
+        places.push(home.home_dir().join(".local").join("bin"));
+    }
+    let mut last = None;
+    for dir in places {
+        let link = dir.join(HELPER_NAME);
+        if std::fs::canonicalize(&link).is_ok_and(|target| target == exe) {
+            return Ok(None);
+        }
+        let _ = std::fs::create_dir_all(&dir);
+        match make_link(&exe, &link) {
+            Ok(()) => return Ok(Some(link)),
+            Err(e) => last = Some((link, e)),
+        }
+    }
+    let (link, e) = last.ok_or_else(|| CliError::Failed("nowhere to put the helper".into()))?;
+    Err(CliError::Failed(format!(
+        "cannot create '{}': {e}",
+        link.display()
+    )))
+}
+
+#[cfg(unix)]
+fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::fs::hard_link(target, link)
+}
