@@ -429,3 +429,49 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
     );
     assert_eq!(json["credsStore"], "desktop");
 }
+
+#[test]
+fn kubectl_setup_writes_an_exec_user_and_keeps_the_rest() {
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    let kubeconfig = home.path().join("kubeconfig");
+    let original = "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://k8s.example:6443\n    certificate-authority-data: Q0E=\ncontexts:\n- name: prod\n  context:\n    cluster: prod\n    user: admin\ncurrent-context: prod\nusers:\n- name: admin\n  user:\n    token: static-admin-token\npreferences: {}\n";
+    std::fs::write(&kubeconfig, original).expect("write");
+    let path = kubeconfig.display().to_string();
+
+    let run = home.ok(&["setup", "kubectl", "svc", "--kubeconfig", &path]);
+    assert!(run.stdout.contains("user 'tokdeck-svc' written"), "{run}");
+    let text = std::fs::read_to_string(&kubeconfig).expect("read");
+    let config: serde_json::Value = serde_yaml_ng::from_str(&text).expect("YAML");
+    assert_eq!(config["current-context"], "prod");
+    assert_eq!(config["clusters"][0]["cluster"]["server"], "https://k8s.example:6443");
+    assert_eq!(config["users"][0]["user"]["token"], "static-admin-token", "other users kept");
+    let exec = &config["users"][1]["user"]["exec"];
+    assert_eq!(config["users"][1]["name"], "tokdeck-svc");
+    assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(exec["command"], "tokdeck");
+    assert_eq!(exec["args"], serde_json::json!(["token", "svc", "--format", "k8s"]));
+    assert_eq!(exec["interactiveMode"], "Never");
+    assert_eq!(exec["provideClusterInfo"], false);
+    // Twice changes nothing.
+    let again = home.ok(&["setup", "kubectl", "svc", "--kubeconfig", &path]);
+    assert!(again.stdout.is_empty(), "{again}");
+    assert_eq!(std::fs::read_to_string(&kubeconfig).expect("read"), text);
+
+    // What kubectl runs: an ExecCredential as client.authentication.k8s.io/v1 specifies.
+    let args: Vec<String> = exec["args"].as_array().expect("args").iter().map(|a| a.as_str().unwrap_or("").to_string()).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let credential: serde_json::Value = serde_json::from_str(&home.ok(&args).stdout).expect("JSON");
+    assert_eq!(credential["kind"], "ExecCredential");
+    assert_eq!(credential["apiVersion"], "client.authentication.k8s.io/v1");
+    assert!(credential["status"]["token"].as_str().is_some_and(|t| !t.is_empty()));
+    let expiry = credential["status"]["expirationTimestamp"].as_str().expect("expiry");
+    assert!(chrono::DateTime::parse_from_rfc3339(expiry).is_ok(), "{expiry}");
+
+    // --remove takes only that user out.
+    home.ok(&["setup", "kubectl", "svc", "--kubeconfig", &path, "--remove"]);
+    let config: serde_json::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&kubeconfig).expect("read")).expect("YAML");
+    assert_eq!(config["users"].as_array().map(Vec::len), Some(1));
+    assert_eq!(config["users"][0]["name"], "admin");
+}

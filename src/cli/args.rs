@@ -340,6 +340,21 @@ pub enum GitOperation {
 
 #[derive(Debug, Subcommand)]
 pub enum SetupCommand {
+    /// kubectl authenticates as the account: a kubeconfig user whose exec plugin is
+    /// `tokdeck token ACCOUNT --format k8s` (everything else in the file kept).
+    Kubectl {
+        #[arg(add = ArgValueCompleter::new(complete::accounts))]
+        account: String,
+        /// The kubeconfig to write (default: $KUBECONFIG's first file, else ~/.kube/config).
+        #[arg(long, value_name = "PATH")]
+        kubeconfig: Option<PathBuf>,
+        /// The kubeconfig user's name (default: tokdeck-ACCOUNT).
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        /// Undo it: the user leaves the kubeconfig.
+        #[arg(long)]
+        remove: bool,
+    },
     /// Docker pulls from and pushes to REGISTRY with the account's token: REGISTRY goes
     /// into the account's `urls`, `credHelpers` of ~/.docker/config.json names tokdeck,
     /// and a `docker-credential-tokdeck` link to tokdeck is made.

@@ -118,25 +118,6 @@ pub async fn credential(
     run(&super::refreshing_engine(config)?, operation).await
 }
 
-/// `tokdeck setup TOOL ...`.
-pub async fn setup_command(
-    config: Option<std::path::PathBuf>,
-    command: super::args::SetupCommand,
-) -> Result<(), CliError> {
-    match command {
-        super::args::SetupCommand::Git {
-            words,
-            local,
-            remove,
-        } => setup(&super::engine(config)?, &words, local, remove).await,
-        super::args::SetupCommand::Docker {
-            account,
-            registry,
-            remove,
-        } => super::docker::setup(&super::engine(config)?, &account, &registry, remove),
-    }
-}
-
 async fn run(engine: &Engine, operation: GitOperation) -> Result<(), CliError> {
     let request = Request::read(std::io::stdin())?;
     let Some((url, has_path)) = request.url() else {
@@ -200,7 +181,7 @@ async fn erase(engine: &Engine, account: &str, request: &Request) -> Result<(), 
 }
 
 /// `tokdeck setup git [ACCOUNT] URL [--local] [--remove]`.
-async fn setup(
+pub(super) async fn setup(
     engine: &Engine,
     words: &[String],
     local: bool,

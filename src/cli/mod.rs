@@ -12,6 +12,7 @@ mod exec;
 mod export;
 mod fast;
 mod git;
+mod kubectl;
 mod list;
 mod login;
 mod manage;
@@ -20,6 +21,7 @@ mod meta;
 mod output;
 mod setup;
 mod token;
+mod tools;
 mod which;
 mod worker;
 
@@ -136,7 +138,7 @@ async fn run(
         Command::Add(add) => manage::add(config.as_deref(), add),
         Command::GitCredential { operation } => git::credential(config, operation).await,
         Command::DockerCredential { operation } => docker::credential(config, &operation).await,
-        Command::Setup(setup) => git::setup_command(config, setup).await,
+        Command::Setup(setup) => tools::setup(config, setup).await,
         Command::Remove(remove) => manage::remove(config.as_deref(), remove).await,
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),
