@@ -290,6 +290,17 @@ fn the_git_credential_protocol_as_git_speaks_it() {
         )),
         "{run}"
     );
+    // git's own transcript: `git credential fill` asks the configured helper.
+    let run = home.shell(
+        "sh",
+        &format!("printf 'url=http://{host}/alice.git\\n\\n' | git credential fill"),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains(&format!("password={token}"))
+            || run.stdout.contains(&format!("credential={token}")),
+        "{run}"
+    );
     // A URL no account claims: nothing, exit 0 (git asks its next helper).
     let run = ask(format!(
         "protocol=http\\nhost={host}\\npath=bob-other.git\\n\\n"
@@ -444,13 +455,22 @@ fn kubectl_setup_writes_an_exec_user_and_keeps_the_rest() {
     let text = std::fs::read_to_string(&kubeconfig).expect("read");
     let config: serde_json::Value = serde_yaml_ng::from_str(&text).expect("YAML");
     assert_eq!(config["current-context"], "prod");
-    assert_eq!(config["clusters"][0]["cluster"]["server"], "https://k8s.example:6443");
-    assert_eq!(config["users"][0]["user"]["token"], "static-admin-token", "other users kept");
+    assert_eq!(
+        config["clusters"][0]["cluster"]["server"],
+        "https://k8s.example:6443"
+    );
+    assert_eq!(
+        config["users"][0]["user"]["token"], "static-admin-token",
+        "other users kept"
+    );
     let exec = &config["users"][1]["user"]["exec"];
     assert_eq!(config["users"][1]["name"], "tokdeck-svc");
     assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(exec["command"], "tokdeck");
-    assert_eq!(exec["args"], serde_json::json!(["token", "svc", "--format", "k8s"]));
+    assert_eq!(
+        exec["args"],
+        serde_json::json!(["token", "svc", "--format", "k8s"])
+    );
     assert_eq!(exec["interactiveMode"], "Never");
     assert_eq!(exec["provideClusterInfo"], false);
     // Twice changes nothing.
@@ -459,19 +479,34 @@ fn kubectl_setup_writes_an_exec_user_and_keeps_the_rest() {
     assert_eq!(std::fs::read_to_string(&kubeconfig).expect("read"), text);
 
     // What kubectl runs: an ExecCredential as client.authentication.k8s.io/v1 specifies.
-    let args: Vec<String> = exec["args"].as_array().expect("args").iter().map(|a| a.as_str().unwrap_or("").to_string()).collect();
+    let args: Vec<String> = exec["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().unwrap_or("").to_string())
+        .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let credential: serde_json::Value = serde_json::from_str(&home.ok(&args).stdout).expect("JSON");
     assert_eq!(credential["kind"], "ExecCredential");
     assert_eq!(credential["apiVersion"], "client.authentication.k8s.io/v1");
-    assert!(credential["status"]["token"].as_str().is_some_and(|t| !t.is_empty()));
-    let expiry = credential["status"]["expirationTimestamp"].as_str().expect("expiry");
-    assert!(chrono::DateTime::parse_from_rfc3339(expiry).is_ok(), "{expiry}");
+    assert!(
+        credential["status"]["token"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    let expiry = credential["status"]["expirationTimestamp"]
+        .as_str()
+        .expect("expiry");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(expiry).is_ok(),
+        "{expiry}"
+    );
 
     // --remove takes only that user out.
     home.ok(&["setup", "kubectl", "svc", "--kubeconfig", &path, "--remove"]);
     let config: serde_json::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(&kubeconfig).expect("read")).expect("YAML");
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&kubeconfig).expect("read"))
+            .expect("YAML");
     assert_eq!(config["users"].as_array().map(Vec::len), Some(1));
     assert_eq!(config["users"][0]["name"], "admin");
 }
