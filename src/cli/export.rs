@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(json["provider"], "p");
         assert_eq!(
             exec_credential(&Secret::new("at-1"), tokens().expires_at),
-            r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"expirationTimestamp":"2027-01-15T08:05:00Z","token":"at-1"}}"#
+            r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"at-1","expirationTimestamp":"2027-01-15T08:05:00Z"}}"#
         );
     }
 }
