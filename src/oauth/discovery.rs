@@ -123,9 +123,10 @@ impl Endpoints {
     }
 }
 
-/// Bumped when [`Endpoints`] learns a field: older cached documents count as stale (and
-/// still serve when the provider cannot be reached).
-const CACHE_SCHEMA: u32 = 2;
+/// Bumped when [`Endpoints`] learns a field or discovery learns a document (3: RFC 8414
+/// metadata merged in): older cached documents count as stale (and still serve when the
+/// provider cannot be reached).
+const CACHE_SCHEMA: u32 = 3;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedDocument {
@@ -231,29 +232,75 @@ pub(crate) fn cache_file(dir: &std::path::Path, key: &str) -> PathBuf {
     dir.join(format!("{name}.json"))
 }
 
-/// OIDC Discovery §4, then RFC 8414 §3 (well-known segment inserted before the path).
+/// OIDC Discovery §4, merged with RFC 8414 metadata when the OIDC document lacks an
+/// endpoint that only the OAuth metadata may list (Django OAuth Toolkit puts revocation
+/// and introspection there alone). Each document must name this issuer; the OIDC one
+/// wins where both say something.
 pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
     let trimmed = issuer.trim_end_matches('/');
-    let oidc = format!("{trimmed}/.well-known/openid-configuration");
-    let first = match get_json::<Endpoints>(http, "discovery", &oidc, None).await {
-        Ok(doc) => return check_issuer(issuer, doc),
-        Err(e) => e,
+    let oidc_url = format!("{trimmed}/.well-known/openid-configuration");
+    let reason = |e: OAuthError| match e {
+        OAuthError::Discovery { reason, .. } => reason,
+        other => other.to_string(),
     };
-    let rfc8414 = url::Url::parse(issuer).ok().map(|u| {
-        let path = u.path().trim_end_matches('/');
-        let mut base = u.clone();
-        base.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
-        base.to_string()
-    });
-    if let Some(url) = rfc8414
-        && let Ok(doc) = get_json::<Endpoints>(http, "discovery", &url, None).await
+    let oidc = get_json::<Endpoints>(http, "discovery", &oidc_url, None)
+        .await
+        .and_then(|doc| check_issuer(issuer, doc))
+        .map_err(reason);
+    if let Ok(doc) = &oidc
+        && !lacks_oauth_metadata(doc)
     {
-        return check_issuer(issuer, doc);
+        return oidc.map_err(|reason| discovery_failed(issuer, reason));
     }
-    Err(OAuthError::Discovery {
+    let oauth = oauth_metadata(http, issuer).await;
+    match (oidc, oauth) {
+        (Ok(doc), Some(extra)) => Ok(doc.or(extra)),
+        (Ok(doc), None) => Ok(doc),
+        (Err(_), Some(extra)) => Ok(extra),
+        (Err(reason), None) => Err(discovery_failed(issuer, reason)),
+    }
+}
+
+/// Endpoints an OIDC discovery document may leave to the RFC 8414 metadata.
+fn lacks_oauth_metadata(doc: &Endpoints) -> bool {
+    doc.revocation_endpoint.is_none()
+        || doc.introspection_endpoint.is_none()
+        || doc.device_authorization_endpoint.is_none()
+}
+
+/// RFC 8414 §3: the well-known segment inserted before the issuer's path (the standard
+/// place), else appended to it (where some servers put it, §5); the first document that
+/// names this issuer. A document for another issuer is never used.
+async fn oauth_metadata(http: &Http, issuer: &str) -> Option<Endpoints> {
+    let url = url::Url::parse(issuer).ok()?;
+    let path = url.path().trim_end_matches('/').to_string();
+    let mut inserted = url.clone();
+    inserted.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let appended = format!(
+        "{}/.well-known/oauth-authorization-server",
+        issuer.trim_end_matches('/')
+    );
+    let mut places = vec![inserted.to_string()];
+    if !path.is_empty() {
+        places.push(appended);
+    }
+    for place in places {
+        match get_json::<Endpoints>(http, "discovery", &place, None).await {
+            Ok(doc) => match check_issuer(issuer, doc) {
+                Ok(doc) => return Some(doc),
+                Err(e) => log::warn!("ignoring the metadata at {place}: {e}"),
+            },
+            Err(e) => log::debug!("no OAuth metadata at {place}: {e}"),
+        }
+    }
+    None
+}
+
+fn discovery_failed(issuer: &str, reason: String) -> OAuthError {
+    OAuthError::Discovery {
         issuer: issuer.to_string(),
-        reason: first.to_string(),
-    })
+        reason,
+    }
 }
 
 /// OIDC Discovery §4.3: the document must name the issuer it was fetched for.
@@ -267,5 +314,79 @@ fn check_issuer(issuer: &str, doc: Endpoints) -> Result<Endpoints, OAuthError> {
                 found.unwrap_or("(none)")
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::testing::Scripted;
+
+    const ISSUER: &str = "https://idp.example/o";
+
+    fn oidc_without_revocation() -> String {
+        serde_json::json!({
+            "issuer": ISSUER,
+            "authorization_endpoint": format!("{ISSUER}/authorize/"),
+            "token_endpoint": format!("{ISSUER}/token/"),
+            "jwks_uri": format!("{ISSUER}/.well-known/jwks.json"),
+        })
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn oauth_metadata_fills_what_oidc_discovery_leaves_out() {
+        let script = Scripted::default();
+        let oauth = serde_json::json!({
+            "issuer": ISSUER,
+            "token_endpoint": "https://elsewhere.example/token",
+            "revocation_endpoint": format!("{ISSUER}/revoke_token/"),
+            "introspection_endpoint": format!("{ISSUER}/introspect/"),
+        });
+        script
+            .reply(200, &oidc_without_revocation())
+            .reply(200, &oauth.to_string());
+        let found = fetch(&script.http(), ISSUER).await.expect("merged");
+        assert_eq!(
+            found.revocation_endpoint.as_deref(),
+            Some("https://idp.example/o/revoke_token/")
+        );
+        assert_eq!(
+            found.introspection_endpoint.as_deref(),
+            Some("https://idp.example/o/introspect/")
+        );
+        assert_eq!(
+            found.token_endpoint.as_deref(),
+            Some("https://idp.example/o/token/"),
+            "OIDC wins"
+        );
+        let urls: Vec<String> = script.sent().into_iter().map(|s| s.url).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://idp.example/o/.well-known/openid-configuration",
+                "https://idp.example/.well-known/oauth-authorization-server/o",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn metadata_of_another_issuer_is_never_merged() {
+        let script = Scripted::default();
+        let other = serde_json::json!({
+            "issuer": "https://evil.example",
+            "revocation_endpoint": "https://evil.example/revoke",
+        });
+        script
+            .reply(200, &oidc_without_revocation())
+            .reply(200, &other.to_string())
+            .reply(404, "not here");
+        let found = fetch(&script.http(), ISSUER).await.expect("OIDC alone");
+        assert_eq!(found.revocation_endpoint, None);
+        let urls: Vec<String> = script.sent().into_iter().map(|s| s.url).collect();
+        assert_eq!(
+            urls[2], "https://idp.example/o/.well-known/oauth-authorization-server",
+            "appended, RFC 8414 §5"
+        );
     }
 }
