@@ -1,0 +1,155 @@
+//! tokdeck's flows against a second, independently written server: Django OAuth
+//! Toolkit 3.4 (tests/dot), with an issuer that has a path, revocation and introspection
+//! listed only in its RFC 8414 metadata, opaque access tokens and hashed client secrets.
+
+mod common;
+
+use common::Home;
+use common::dot::{Dot, SERVICE_CLIENT, SERVICE_SECRET};
+use serde_json::Value;
+
+fn home(dot: &Dot) -> Home {
+    let mut home = Home::new(&dot.config());
+    let browser = dot.user_script(&home);
+    home.set("BROWSER", &browser);
+    home
+}
+
+/// DOT's introspection, as the service client (client_secret_post).
+fn introspect(dot: &Dot, token: &str) -> Value {
+    let body = format!("token={token}&client_id={SERVICE_CLIENT}&client_secret={SERVICE_SECRET}");
+    let (status, text) = common::http_post(&format!("{}/introspect/", dot.issuer), &body);
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+fn stored(home: &Home, account: &str, field: &str) -> String {
+    home.record(account)["tokens"][field]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn client_credentials_introspection_and_a_logout_that_revokes() {
+    let dot = Dot::start(300);
+    let home = home(&dot);
+    let token = home.ok(&["token", "svc"]).stdout.trim().to_string();
+    assert_eq!(introspect(&dot, &token)["active"], true);
+    // Cached: no second token request.
+    assert_eq!(home.ok(&["token", "svc"]).stdout.trim(), token);
+    assert_eq!(dot.log_count("POST /o/token/"), 1, "{}", dot.log());
+    // Opaque tokens: decode says so; introspect asks the server, whose endpoint is listed
+    // only in its RFC 8414 metadata (merged into the OIDC document).
+    let decoded: Value = serde_json::from_str(&home.ok(&["decode", &token]).stdout).expect("JSON");
+    assert_eq!(decoded["format"], "opaque");
+    let answer: Value =
+        serde_json::from_str(&home.ok(&["introspect", "svc"]).stdout).expect("JSON");
+    assert_eq!(
+        (answer["active"].clone(), answer["client_id"].clone()),
+        (true.into(), SERVICE_CLIENT.into())
+    );
+    assert!(
+        dot.log_count("GET /.well-known/oauth-authorization-server/o") >= 1,
+        "{}",
+        dot.log()
+    );
+
+    let run = home.ok(&["logout", "svc"]);
+    assert!(run.stderr.contains("revoked the access token"), "{run}");
+    assert_eq!(
+        introspect(&dot, &token)["active"],
+        false,
+        "revoked at the server"
+    );
+}
+
+#[test]
+fn device_login_refresh_rotation_userinfo_id_token_and_logout() {
+    let dot = Dot::start(300);
+    let home = home(&dot);
+    let run = home.ok(&["login", "dev"]);
+    assert!(run.stderr.contains("Logged in to 'dev'"), "{run}");
+    assert!(
+        home.browser_log().contains("/o/device-confirm/"),
+        "{}",
+        home.browser_log()
+    );
+    // DOT's device grant brings no ID token; the refresh with `openid` does, and tokdeck
+    // checks it against DOT's JWKS.
+    assert!(stored(&home, "dev", "id_token").is_empty());
+    let first_refresh = stored(&home, "dev", "refresh_token");
+    home.ok(&["refresh", "dev"]);
+    let rotated = stored(&home, "dev", "refresh_token");
+    assert_ne!(rotated, first_refresh, "DOT rotates refresh tokens");
+    let id_token = home.ok(&["token", "dev", "--id-token"]).stdout;
+    let run = home.run(&["decode", "--issuer", &dot.issuer, id_token.trim()]);
+    assert_eq!(run.code, 0, "{run}");
+    let decoded: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(decoded["signature"], "valid", "{decoded}");
+    assert_eq!(decoded["claims"]["iss"], dot.issuer.as_str());
+    // userinfo: DOT's `sub` is the user's database key.
+    let info: Value = serde_json::from_str(&home.ok(&["userinfo", "dev"]).stdout).expect("JSON");
+    assert!(info["sub"].is_string(), "{info}");
+    // The old refresh token is spent: DOT refuses its reuse and, with reuse protection,
+    // revokes the whole grant; tokdeck's next refresh then says a login is needed and
+    // keeps the tokens it has.
+    let (status, text) = common::http_post(
+        &format!("{}/token/", dot.issuer),
+        &format!(
+            "grant_type=refresh_token&client_id={}&refresh_token={first_refresh}",
+            common::dot::DEVICE_CLIENT
+        ),
+    );
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("invalid_grant"), "{text}");
+    let before = home.record("dev");
+    let run = home.run(&["refresh", "dev"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert_eq!(
+        home.record("dev")["tokens"],
+        before["tokens"],
+        "the old tokens are kept"
+    );
+    let states: Value = serde_json::from_str(&home.ok(&["list", "--json"]).stdout).expect("JSON");
+    let dev = states
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["account"] == "dev"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(dev["state"], "login_needed", "{dev}");
+}
+
+#[test]
+fn browser_login_with_pkce_on_any_loopback_port() {
+    let dot = Dot::start(300);
+    let home = home(&dot);
+    let run = home.ok(&["login", "web"]);
+    assert!(run.stderr.contains("Logged in to 'web'"), "{run}");
+    let log = home.browser_log();
+    assert!(
+        log.contains("code_challenge_method=S256") || log.contains("/o/authorize/"),
+        "{log}"
+    );
+    assert!(
+        !stored(&home, "web", "id_token").is_empty(),
+        "the code flow brings an ID token"
+    );
+    // DOT accepted the registered http://127.0.0.1/callback on tokdeck's ephemeral port.
+    let refresh = stored(&home, "web", "refresh_token");
+    let access = stored(&home, "web", "access_token");
+    assert_eq!(introspect(&dot, &access)["active"], true);
+    home.ok(&["logout", "web"]);
+    let (status, text) = common::http_post(
+        &format!("{}/token/", dot.issuer),
+        &format!(
+            "grant_type=refresh_token&client_id={}&refresh_token={refresh}",
+            common::dot::BROWSER_CLIENT
+        ),
+    );
+    assert_eq!(
+        status, 400,
+        "the logout revoked the refresh token (RFC 8414 metadata): {text}"
+    );
+    assert_eq!(introspect(&dot, &access)["active"], false);
+}
