@@ -118,6 +118,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "[providers.NAME]",
+        "par",
+        "push every authorization request (RFC 9126), also when the provider does not announce that it requires it",
+    ),
+    (
+        "[providers.NAME]",
+        "pushed_authorization_request_endpoint",
+        "explicit endpoint for pushed authorization requests (RFC 9126)",
+    ),
+    (
+        "[providers.NAME]",
         "post_logout_redirect_uri",
         "where the provider sends the browser after logout --end-session",
     ),

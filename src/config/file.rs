@@ -89,6 +89,10 @@ pub(super) struct ProviderSection {
     userinfo_endpoint: Option<String>,
     jwks_uri: Option<String>,
     end_session_endpoint: Option<String>,
+    /// RFC 9126: where authorization requests are pushed (else from discovery).
+    pushed_authorization_request_endpoint: Option<String>,
+    /// Push every authorization request (RFC 9126), also when the provider does not ask.
+    par: Option<bool>,
     /// Where the provider sends the browser after `logout --end-session`.
     post_logout_redirect_uri: Option<String>,
 }

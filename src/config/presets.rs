@@ -134,6 +134,8 @@ impl Preset {
             jwks_uri: fill(&e.jwks_uri),
             end_session_endpoint: fill(&e.end_session_endpoint),
             prompt_values_supported: e.prompt_values_supported.clone(),
+            pushed_authorization_request_endpoint: fill(&e.pushed_authorization_request_endpoint),
+            require_pushed_authorization_requests: e.require_pushed_authorization_requests,
         })
     }
 }

@@ -133,6 +133,7 @@ impl Engine {
                     .unwrap_or_default(),
                 token_endpoint: &token_endpoint,
                 issuer: endpoints.issuer.as_deref(),
+                par_endpoint: par_endpoint(account, &endpoints)?,
             },
             &client(account),
             request,
@@ -243,5 +244,25 @@ impl Engine {
         let record = TokenRecord::issued(tokens, binding, found);
         self.save_issued(name, record.clone()).await?;
         Ok(record)
+    }
+}
+
+/// RFC 9126: the PAR endpoint when the provider requires pushed requests or the config
+/// says `par = true`; an error when one is required and none is known.
+fn par_endpoint<'e>(
+    account: &Account,
+    endpoints: &'e oauth::Endpoints,
+) -> Result<Option<&'e str>, EngineError> {
+    if !endpoints.require_pushed_authorization_requests {
+        return Ok(None);
+    }
+    match endpoints.pushed_authorization_request_endpoint.as_deref() {
+        Some(endpoint) => Ok(Some(endpoint)),
+        None => Err(EngineError::Config(crate::config::ConfigError::Choose(
+            format!(
+                "provider '{}' must push its authorization requests (RFC 9126), and its metadata names no pushed_authorization_request_endpoint; set one in [providers.{}]",
+                account.provider.name, account.provider.name
+            ),
+        ))),
     }
 }

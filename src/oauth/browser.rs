@@ -93,6 +93,8 @@ pub struct Server<'a> {
     pub token_endpoint: &'a str,
     /// Compared with the `iss` of the response when the provider sends one (RFC 9207).
     pub issuer: Option<&'a str>,
+    /// RFC 9126: push the request here and send the browser only its `request_uri`.
+    pub par_endpoint: Option<&'a str>,
 }
 
 pub async fn login(
@@ -108,6 +110,7 @@ pub async fn login(
         authorization_endpoint,
         token_endpoint,
         issuer,
+        par_endpoint,
     } = server;
     let (auth, code) = match redirect {
         Redirect::Listen => {
@@ -118,7 +121,7 @@ pub async fn login(
                 request,
                 &loopback.redirect_uri(),
             )?;
-            open(&auth.url);
+            open(&pushed(http, par_endpoint, client, &auth.url).await?);
             let code = loopback
                 .wait(auth.state.secret(), issuer, CALLBACK_TIMEOUT)
                 .await?;
@@ -132,7 +135,7 @@ pub async fn login(
             };
             let redirect_uri = format!("http://127.0.0.1:{port}{}", super::loopback::CALLBACK_PATH);
             let auth = authorization(authorization_endpoint, client, request, &redirect_uri)?;
-            open(&auth.url);
+            open(&pushed(http, par_endpoint, client, &auth.url).await?);
             let pasted = read().map_err(OAuthError::Callback)?;
             let code = code_from_pasted(&pasted, auth.state.secret(), issuer)?;
             (auth, code)
@@ -149,6 +152,50 @@ pub async fn login(
     let tokens = TokenSet::from_response(response, &request.scopes, Utc::now());
     check_nonce(&tokens, auth.nonce.secret())?;
     Ok(tokens)
+}
+
+/// RFC 9126 §2: the authorization request's parameters (PKCE, state, nonce, scopes, …)
+/// go to the PAR endpoint with the client's authentication; the browser gets only
+/// `client_id` and the `request_uri` it returned. Without an endpoint, `url` itself.
+async fn pushed(
+    http: &Http,
+    par_endpoint: Option<&str>,
+    client: &Client,
+    url: &str,
+) -> Result<String, OAuthError> {
+    let Some(endpoint) = par_endpoint else {
+        return Ok(url.to_string());
+    };
+    let parsed = url::Url::parse(url)
+        .map_err(|e| OAuthError::Other(format!("the authorization URL is not a URL: {e}")))?;
+    let params: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "client_id")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let borrowed: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    #[derive(serde::Deserialize)]
+    struct Pushed {
+        request_uri: String,
+    }
+    let answer: Pushed = super::request::post_form(
+        http,
+        "pushed authorization request endpoint",
+        endpoint,
+        client,
+        &borrowed,
+    )
+    .await?;
+    let mut browser = parsed.clone();
+    browser
+        .query_pairs_mut()
+        .clear()
+        .append_pair("client_id", &client.client_id)
+        .append_pair("request_uri", &answer.request_uri);
+    Ok(browser.to_string())
 }
 
 /// The code in a pasted redirect URL, after the same checks the listener makes.

@@ -37,6 +37,12 @@ pub struct Endpoints {
     /// OIDC Discovery (Prompt Create): the `prompt` values the provider knows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prompt_values_supported: Vec<String>,
+    /// RFC 9126 §5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 §5: every authorization request must be pushed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// An endpoint a flow needs.
@@ -82,6 +88,10 @@ impl Endpoints {
             ("userinfo_endpoint", &self.userinfo_endpoint),
             ("jwks_uri", &self.jwks_uri),
             ("end_session_endpoint", &self.end_session_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
@@ -114,8 +124,10 @@ impl Endpoints {
             introspection_endpoint,
             userinfo_endpoint,
             jwks_uri,
-            end_session_endpoint
+            end_session_endpoint,
+            pushed_authorization_request_endpoint
         );
+        self.require_pushed_authorization_requests |= other.require_pushed_authorization_requests;
         if self.prompt_values_supported.is_empty() {
             self.prompt_values_supported = other.prompt_values_supported;
         }
@@ -124,9 +136,9 @@ impl Endpoints {
 }
 
 /// Bumped when [`Endpoints`] learns a field or discovery learns a document (3: RFC 8414
-/// metadata merged in): older cached documents count as stale (and still serve when the
+/// metadata merged in; 4: pushed authorization requests): older cached documents count as stale (and still serve when the
 /// provider cannot be reached).
-const CACHE_SCHEMA: u32 = 3;
+const CACHE_SCHEMA: u32 = 4;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedDocument {

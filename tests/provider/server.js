@@ -251,6 +251,17 @@ function configuration() {
         redirect_uris: ['http://127.0.0.1/callback'],
       },
       {
+        // RFC 9126: this client's authorization requests must be pushed.
+        client_id: 'tokdeck-par',
+        client_name: 'tokdeck (pushed authorization requests)',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: USER_GRANTS,
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+        require_pushed_authorization_requests: true,
+      },
+      {
         client_id: 'tokdeck-service',
         client_secret: 'tokdeck-service-secret',
         client_name: 'tokdeck (service)',

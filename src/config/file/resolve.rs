@@ -92,6 +92,9 @@ pub(super) fn resolve_provider(
         jwks_uri: section.jwks_uri.or(base.jwks_uri),
         end_session_endpoint: section.end_session_endpoint.or(base.end_session_endpoint),
         prompt_values_supported: Vec::new(),
+        pushed_authorization_request_endpoint: section.pushed_authorization_request_endpoint,
+        // `par = true`: push even when the provider does not require it.
+        require_pushed_authorization_requests: section.par.unwrap_or(false),
     };
     let issuer = endpoints.issuer.as_deref().map(|i| ("issuer", i));
     for (key, value) in issuer.into_iter().chain(endpoints.iter()) {
