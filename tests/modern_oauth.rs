@@ -55,3 +55,92 @@ fn pushed_authorization_requests_carry_the_whole_request() {
         "the provider's words: {run}"
     );
 }
+
+/// An EC P-256 key pair made by openssl: the PKCS#8 PEM (0600) and the public JWKS with
+/// `kid`.
+fn ec_key(dir: &std::path::Path, kid: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use base64::Engine;
+    let key = dir.join("client-key.pem");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .expect("openssl genpkey");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let spki = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .expect("openssl pkey")
+        .stdout;
+    let point = &spki[spki.len() - 64..]; // x || y after the 0x04 of the uncompressed point
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+        "x": b64.encode(&point[..32]), "y": b64.encode(&point[32..]),
+    }]});
+    let jwks_file = dir.join("client-jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).expect("write");
+    (key, jwks_file)
+}
+
+#[test]
+fn signed_client_assertions_instead_of_secrets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, jwks) = ec_key(dir.path(), "test-key-1");
+    let provider = Provider::start(&["--client-jwks", jwks.to_str().expect("utf-8")]);
+    let config = format!(
+        "{}\n[providers.keyed]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-key\"\nclient_auth = \"private_key_jwt\"\nclient_key = \"{key}\"\nclient_key_id = \"test-key-1\"\nscopes = [\"api:read\"]\nflow = \"client_credentials\"\n\n[providers.hs]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-jwt-secret\"\nclient_secret = \"tokdeck-jwt-secret-secret-of-at-least-32-bytes\"\nclient_auth = \"client_secret_jwt\"\nscopes = [\"api:read\"]\nflow = \"client_credentials\"\n\n[accounts.keyed]\nprovider = \"keyed\"\n\n[accounts.hs]\nprovider = \"hs\"\n",
+        provider.config(),
+        issuer = provider.issuer,
+        key = key.display()
+    );
+    let home = Home::new(&config);
+    for account in ["keyed", "hs"] {
+        let token = home.ok(&["token", account]).stdout;
+        let decoded: serde_json::Value =
+            serde_json::from_str(&home.ok(&["decode", token.trim()]).stdout).expect("JSON");
+        assert!(
+            decoded["claims"]["client_id"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("tokdeck-")),
+            "{decoded}"
+        );
+        // Introspection authenticates the same way.
+        home.ok(&["refresh", account]);
+    }
+    // The secret itself never travelled: every token request carried an assertion.
+    assert!(
+        !provider.log().contains("tokdeck-jwt-secret-secret"),
+        "{}",
+        provider.log()
+    );
+
+    // Another key: refused with the provider's words, nothing stored.
+    let (_, _) = ec_key(dir.path(), "ignored");
+    let home = Home::new(&config);
+    let run = home.run(&["token", "keyed"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("invalid_client"), "{run}");
+    assert!(!home.path().join("tokens/keyed.json").exists());
+
+    // A key file others can read is refused (the provider table is broken, not tokdeck).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let run = home.run(&["token", "keyed"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("open to other users"), "{run}");
+}

@@ -53,7 +53,11 @@ fn debug_output_never_contains_secrets() {
             "{:?}",
             Client {
                 client_id: "c".into(),
-                client_secret: Some(Secret::new(CLIENT_SECRET))
+                client_secret: Some(Secret::new(CLIENT_SECRET)),
+                assertion: Some((
+                    tokdeck::oauth::assertion::SigningKey::Secret(Secret::new(CLIENT_SECRET)),
+                    None
+                )),
             }
         ),
     );

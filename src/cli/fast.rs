@@ -83,12 +83,13 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
         _ => return Err(None),
     };
     let engine = Box::new(super::refreshing_engine(config.clone()).map_err(|_| None)?);
-    let Ok(account) = which::pick(&engine, account.as_deref()) else {
+    let Ok(account) = which::pick_quietly(&engine, account.as_deref()) else {
         return Err(Some(engine));
     };
     let Some(fresh) = engine.fresh_on_this_thread(&account, Duration::from_secs(min_valid)) else {
         return Err(Some(engine));
     };
+    output::warn_config(engine.config(), &account);
     let result = fresh.map_err(CliError::from).and_then(|fresh| {
         log::debug!("'{account}': answered without the runtime");
         let tokens = output::with_warnings(&engine, fresh);

@@ -118,6 +118,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "[providers.NAME]",
+        "client_auth",
+        "how the client authenticates: client_secret_basic (the default with a secret), client_secret_jwt (an HS256 assertion over the secret) or private_key_jwt (RFC 7523)",
+    ),
+    (
+        "[providers.NAME]",
+        "client_key",
+        "private_key_jwt: the PKCS#8 PEM key file (RSA, EC P-256/P-384, Ed25519), 0600",
+    ),
+    (
+        "[providers.NAME]",
+        "client_key_id",
+        "private_key_jwt: the kid the provider knows the key by (default: its RFC 7638 thumbprint)",
+    ),
+    (
+        "[providers.NAME]",
         "par",
         "push every authorization request (RFC 9126), also when the provider does not announce that it requires it",
     ),

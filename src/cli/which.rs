@@ -5,12 +5,17 @@ use crate::config::{ACCOUNT_ENV, Chosen, choose, working_directories};
 use crate::engine::Engine;
 
 /// The account a command means: `argument`, else the context (see [`choose`]).
-/// The config's broken tables are reported on stderr (the chosen one is an error).
+/// The config's other broken parts are reported on stderr; a broken chosen one is the
+/// error (said once, by the caller).
 pub(super) fn pick(engine: &Engine, argument: Option<&str>) -> Result<String, CliError> {
-    let chosen = chosen(engine, argument);
-    let name = chosen.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
-    super::output::warn_config(engine.config(), name);
-    Ok(chosen?.name)
+    let name = pick_quietly(engine, argument)?;
+    super::output::warn_config(engine.config(), &name);
+    Ok(name)
+}
+
+/// [`pick`] without the warnings (the fast path, which may hand over to the general one).
+pub(super) fn pick_quietly(engine: &Engine, argument: Option<&str>) -> Result<String, CliError> {
+    Ok(chosen(engine, argument)?.name)
 }
 
 fn chosen(engine: &Engine, argument: Option<&str>) -> Result<Chosen, CliError> {

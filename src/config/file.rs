@@ -93,6 +93,14 @@ pub(super) struct ProviderSection {
     pushed_authorization_request_endpoint: Option<String>,
     /// Push every authorization request (RFC 9126), also when the provider does not ask.
     par: Option<bool>,
+    /// How the client authenticates: client_secret_basic (the default with a secret),
+    /// client_secret_jwt or private_key_jwt (RFC 7523).
+    client_auth: Option<String>,
+    /// private_key_jwt: the PKCS#8 PEM key file (0600).
+    client_key: Option<String>,
+    /// private_key_jwt: the `kid` the provider knows the key by (default: its RFC 7638
+    /// thumbprint).
+    client_key_id: Option<String>,
     /// Where the provider sends the browser after `logout --end-session`.
     post_logout_redirect_uri: Option<String>,
 }
@@ -290,7 +298,10 @@ impl Source<'_> {
             ));
         };
         let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
-        if flow == Flow::ClientCredentials && provider.client_secret.is_none() {
+        if flow == Flow::ClientCredentials
+            && provider.client_secret.is_none()
+            && provider.client_auth.is_none()
+        {
             return Err(self.invalid(
                 line(),
                 format!(

@@ -113,6 +113,9 @@ pub struct Provider {
     pub post_logout_redirect_uri: Option<String>,
     /// The preset it was made from (`preset = "KEY"`).
     pub preset: Option<String>,
+    /// `client_auth = "client_secret_jwt" | "private_key_jwt"`: the key that signs the
+    /// client's assertions (RFC 7523); `None`: the secret as such, or no authentication.
+    pub client_auth: Option<crate::oauth::assertion::SigningKey>,
     /// Endpoints known without discovery: explicit ones over the preset's. `issuer` set
     /// means discovery may fill in the rest.
     pub endpoints: Endpoints,

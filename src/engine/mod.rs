@@ -286,9 +286,14 @@ pub(crate) fn oauth_error(account: &str, source: OAuthError) -> EngineError {
 }
 
 pub(crate) fn client(account: &Account) -> oauth::Client {
+    let provider = &account.provider;
     oauth::Client {
-        client_id: account.provider.client_id.clone(),
-        client_secret: account.provider.client_secret.clone(),
+        client_id: provider.client_id.clone(),
+        client_secret: provider.client_secret.clone(),
+        assertion: provider
+            .client_auth
+            .clone()
+            .map(|key| (key, provider.endpoints.issuer.clone())),
     }
 }
 

@@ -266,6 +266,7 @@ mod tests {
         let client = Client {
             client_id: "cli".into(),
             client_secret: None,
+            assertion: None,
         };
         let request = Request {
             scopes: vec!["openid".into(), "offline_access".into()],
@@ -303,6 +304,7 @@ mod tests {
         let client = Client {
             client_id: "cli".into(),
             client_secret: None,
+            assertion: None,
         };
         let request = Request {
             scopes: vec!["offline_access".into()],
@@ -324,6 +326,7 @@ mod tests {
         let client = Client {
             client_id: "cli".into(),
             client_secret: None,
+            assertion: None,
         };
         let prompt_for = |scopes: &[&str], select_account| {
             let request = Request {

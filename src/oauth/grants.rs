@@ -77,9 +77,9 @@ pub async fn client_credentials(
     client: &Client,
     request: &Request,
 ) -> Result<TokenSet, OAuthError> {
-    if client.client_secret.is_none() {
+    if client.client_secret.is_none() && client.assertion.is_none() {
         return Err(OAuthError::Other(
-            "the client credentials flow needs `client_secret` on the provider".to_string(),
+            "the client credentials flow needs `client_secret` (or a signed assertion, client_auth) on the provider".to_string(),
         ));
     }
     let scope = request.scope_param();

@@ -1,6 +1,7 @@
 //! OAuth 2.0 / OpenID Connect flows. No UI here: flows report progress through
 //! callbacks and return owned results, so the CLI and the dashboard drive the same code.
 
+pub mod assertion;
 pub mod browser;
 pub mod device;
 pub mod discovery;
@@ -29,6 +30,9 @@ pub struct Client {
     pub client_id: String,
     /// `Some`: a confidential client using `client_secret_basic` (RFC 6749 §2.3.1).
     pub client_secret: Option<Secret>,
+    /// `Some`: the client authenticates with a signed assertion instead (RFC 7523 §2.2),
+    /// for this audience (the issuer; the endpoint called when there is none).
+    pub assertion: Option<(assertion::SigningKey, Option<String>)>,
 }
 
 /// What a login or refresh asks for.

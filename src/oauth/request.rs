@@ -51,6 +51,20 @@ fn form_request(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
         );
+    if let Some((key, audience)) = &client.assertion {
+        let assertion = key
+            .assertion(&client.client_id, audience.as_deref().unwrap_or(url))
+            .map_err(OAuthError::Other)?;
+        form.append_pair("client_id", &client.client_id);
+        form.append_pair(
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        );
+        form.append_pair("client_assertion", &assertion);
+        return builder
+            .body(form.finish().into_bytes())
+            .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")));
+    }
     match &client.client_secret {
         Some(secret) => {
             let encode =

@@ -71,7 +71,8 @@ function usage(msg) {
   process.stderr.write(
     'usage: node server.js [--port N] [--access-ttl S] [--id-ttl S] [--refresh-ttl S]\n'
     + '                      [--device-ttl S] [--device-interval S] [--no-rotate]\n'
-    + '                      [--keys JWKS_FILE] [--select-account] [--ignore-stdin] [--verbose]\n',
+    + '                      [--keys JWKS_FILE] [--client-jwks JWKS_FILE] [--select-account]\n'
+    + '                      [--ignore-stdin] [--verbose]\n',
   );
   process.exit(2);
 }
@@ -116,6 +117,7 @@ const opts = {
       case '--keys': opts.keys = next(); if (!opts.keys) usage('--keys needs a file'); break;
       case '--ignore-stdin': opts.watchStdin = false; break;
       case '--select-account': opts.selectAccount = true; break;
+      case '--client-jwks': opts.clientJwks = next(); if (!opts.clientJwks) usage('--client-jwks needs a file'); break;
       case '--verbose': break;
       case '-h': case '--help': usage(); break; // exits 2
       default: usage(`unknown argument ${a}`);
@@ -261,6 +263,24 @@ function configuration() {
         redirect_uris: ['http://127.0.0.1/callback'],
         require_pushed_authorization_requests: true,
       },
+      {
+        // RFC 7523 client authentication with an HS256 assertion over the secret.
+        client_id: 'tokdeck-jwt-secret',
+        client_secret: 'tokdeck-jwt-secret-secret-of-at-least-32-bytes',
+        token_endpoint_auth_method: 'client_secret_jwt',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      // RFC 7523 with the test's own key pair (--client-jwks: its public JWKS).
+      ...(opts.clientJwks ? [{
+        client_id: 'tokdeck-key',
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: JSON.parse(fs.readFileSync(opts.clientJwks, 'utf8')),
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      }] : []),
       {
         client_id: 'tokdeck-service',
         client_secret: 'tokdeck-service-secret',

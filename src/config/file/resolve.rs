@@ -75,6 +75,7 @@ pub(super) fn resolve_provider(
     text: &str,
 ) -> Result<Provider, (Option<usize>, String)> {
     let (preset, base) = preset_base(&name, &section, text)?;
+    let client_auth = client_auth(&name, &section).map_err(|m| (None, m))?;
     let endpoints = Endpoints {
         issuer: section.issuer.or(base.issuer),
         authorization_endpoint: section
@@ -133,6 +134,7 @@ pub(super) fn resolve_provider(
         redirect_port: section.redirect_port.unwrap_or(0),
         post_logout_redirect_uri: section.post_logout_redirect_uri.filter(|u| !u.is_empty()),
         preset: section.preset.as_ref().map(|p| p.get_ref().clone()),
+        client_auth,
         endpoints,
     })
 }
@@ -171,4 +173,62 @@ fn check_url(value: &str) -> Result<(), String> {
         "http" if loopback => Ok(()),
         _ => Err("must use https:// (plain http only on localhost)".to_string()),
     }
+}
+
+/// The assertion key of `client_auth = "client_secret_jwt" | "private_key_jwt"`.
+fn client_auth(
+    name: &str,
+    section: &ProviderSection,
+) -> Result<Option<crate::oauth::assertion::SigningKey>, String> {
+    use crate::oauth::assertion::SigningKey;
+    let secret = section.client_secret.clone().filter(|s| !s.is_empty());
+    match section.client_auth.as_deref() {
+        None | Some("client_secret_basic") | Some("none") => Ok(None),
+        Some("client_secret_jwt") => match secret {
+            Some(secret) => Ok(Some(SigningKey::Secret(secret))),
+            None => Err(format!(
+                "provider '{name}': client_auth = \"client_secret_jwt\" signs with `client_secret`, which is not set"
+            )),
+        },
+        Some("private_key_jwt") => {
+            let Some(written) = section.client_key.as_deref() else {
+                return Err(format!(
+                    "provider '{name}': client_auth = \"private_key_jwt\" needs `client_key = \"PATH\"` (a PKCS#8 PEM key)"
+                ));
+            };
+            let path = directory(written).map(|d| d.path)?;
+            let key = read_key(&path)
+                .map_err(|m| format!("provider '{name}': client_key '{written}' {m}"))?;
+            let kid = section
+                .client_key_id
+                .clone()
+                .unwrap_or_else(|| key.thumbprint());
+            Ok(Some(SigningKey::Private {
+                key: std::sync::Arc::new(key),
+                kid,
+            }))
+        }
+        Some(other) => Err(format!(
+            "provider '{name}': client_auth '{other}' is not a method; use \"client_secret_basic\", \"client_secret_jwt\" or \"private_key_jwt\""
+        )),
+    }
+}
+
+/// A private key file: private to the user (as the token files are), then parsed.
+fn read_key(path: &std::path::Path) -> Result<crate::oauth::assertion::PrivateKey, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "is open to other users (mode {mode:o}); run chmod 600 on it"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot be read ({e})"))?;
+    crate::oauth::assertion::PrivateKey::from_pem(&pem)
 }

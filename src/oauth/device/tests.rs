@@ -5,6 +5,7 @@ fn client() -> Client {
     Client {
         client_id: "cli".into(),
         client_secret: None,
+        assertion: None,
     }
 }
 

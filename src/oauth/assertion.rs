@@ -1,0 +1,160 @@
+//! Client authentication by signed assertion (RFC 7523 §2.2; OIDC Core §9
+//! `client_secret_jwt` and `private_key_jwt`): a short-lived JWT instead of a secret sent
+//! as such. Keys are PKCS#8 PEM files: RSA (RS256), EC P-256 (ES256), P-384 (ES384) or
+//! Ed25519 (EdDSA). `Debug` never shows key material.
+
+use crate::secret::Secret;
+use base64::Engine;
+use ring::signature::{self, KeyPair};
+use std::sync::Arc;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// What signs the assertion.
+#[derive(Clone)]
+pub enum SigningKey {
+    /// `client_secret_jwt`: HS256 with the client secret.
+    Secret(Secret),
+    /// `private_key_jwt`, with the `kid` the provider knows the public key by.
+    Private { key: Arc<PrivateKey>, kid: String },
+}
+
+pub enum PrivateKey {
+    Rsa(signature::RsaKeyPair),
+    Ec(signature::EcdsaKeyPair, &'static str),
+    Ed(signature::Ed25519KeyPair),
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("SigningKey::Secret([redacted])"),
+            Self::Private { kid, .. } => write!(f, "SigningKey::Private(kid {kid:?}, [redacted])"),
+        }
+    }
+}
+
+impl PrivateKey {
+    /// A PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) of a kind tokdeck signs with.
+    pub fn from_pem(pem: &str) -> Result<Self, String> {
+        let body: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .concat();
+        if !pem.contains("BEGIN PRIVATE KEY") {
+            return Err("is not a PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----); convert it with `openssl pkcs8 -topk8 -nocrypt`".into());
+        }
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .map_err(|e| format!("is not valid PEM ({e})"))?;
+        let rng = ring::rand::SystemRandom::new();
+        if let Ok(key) = signature::RsaKeyPair::from_pkcs8(&der) {
+            return Ok(Self::Rsa(key));
+        }
+        for (alg, name) in [
+            (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, "ES256"),
+            (&signature::ECDSA_P384_SHA384_FIXED_SIGNING, "ES384"),
+        ] {
+            if let Ok(key) = signature::EcdsaKeyPair::from_pkcs8(alg, &der, &rng) {
+                return Ok(Self::Ec(key, name));
+            }
+        }
+        if let Ok(key) = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der) {
+            return Ok(Self::Ed(key));
+        }
+        Err("holds no RSA, EC P-256/P-384 or Ed25519 private key".into())
+    }
+
+    fn alg(&self) -> &'static str {
+        match self {
+            Self::Rsa(_) => "RS256",
+            Self::Ec(_, alg) => alg,
+            Self::Ed(_) => "EdDSA",
+        }
+    }
+
+    /// The RFC 7638 thumbprint of the public key: the default `kid`.
+    pub fn thumbprint(&self) -> String {
+        use sha2::Digest;
+        let canonical = match self {
+            Self::Rsa(key) => {
+                let public = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(key.public());
+                let (n, e) = (&public.n, &public.e);
+                format!(
+                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                    B64.encode(e),
+                    B64.encode(n)
+                )
+            }
+            Self::Ec(key, alg) => {
+                let point = key.public_key().as_ref();
+                let half = (point.len() - 1) / 2;
+                let crv = if *alg == "ES256" { "P-256" } else { "P-384" };
+                format!(
+                    r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#,
+                    B64.encode(&point[1..=half]),
+                    B64.encode(&point[half + 1..])
+                )
+            }
+            Self::Ed(key) => format!(
+                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                B64.encode(key.public_key().as_ref())
+            ),
+        };
+        B64.encode(sha2::Sha256::digest(canonical.as_bytes()))
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        let rng = ring::rand::SystemRandom::new();
+        match self {
+            Self::Rsa(key) => {
+                let mut out = vec![0; key.public().modulus_len()];
+                key.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut out)
+                    .map_err(|_| "the RSA signature failed".to_string())?;
+                Ok(out)
+            }
+            Self::Ec(key, _) => key
+                .sign(&rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| "the EC signature failed".to_string()),
+            Self::Ed(key) => Ok(key.sign(message).as_ref().to_vec()),
+        }
+    }
+}
+
+impl SigningKey {
+    /// The assertion for `client_id` at `audience`: `iss` = `sub` = the client, a unique
+    /// `jti`, valid for 60 s.
+    pub fn assertion(&self, client_id: &str, audience: &str) -> Result<String, String> {
+        let now = chrono::Utc::now().timestamp();
+        let jti = B64.encode(
+            ring::rand::generate::<[u8; 16]>(&ring::rand::SystemRandom::new())
+                .map_err(|_| "no randomness for the assertion's jti".to_string())?
+                .expose(),
+        );
+        let claims = serde_json::json!({
+            "iss": client_id, "sub": client_id, "aud": audience,
+            "jti": jti, "iat": now, "exp": now + 60,
+        });
+        let header = match self {
+            Self::Secret(_) => serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+            Self::Private { key, kid } => {
+                serde_json::json!({"alg": key.alg(), "typ": "JWT", "kid": kid})
+            }
+        };
+        let signed = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
+        let signature = match self {
+            Self::Secret(secret) => {
+                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
+                ring::hmac::sign(&key, signed.as_bytes()).as_ref().to_vec()
+            }
+            Self::Private { key, .. } => key.sign(signed.as_bytes())?,
+        };
+        Ok(format!("{signed}.{}", B64.encode(signature)))
+    }
+}
