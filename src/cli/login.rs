@@ -113,11 +113,7 @@ pub async fn command(
     super::output::warn_config(engine.config(), account);
     let configured = engine.account(account)?;
     let used = options.flow.unwrap_or(configured.flow);
-    let provider = &configured.provider;
-    if used == Flow::ClientCredentials
-        && provider.client_secret.is_none()
-        && provider.client_auth.is_none()
-    {
+    if used == Flow::ClientCredentials && !configured.provider.authenticates() {
         return Err(CliError::Usage(format!(
             "the client_credentials flow needs the client's secret: set `client_secret` in [providers.{}]",
             configured.provider.name

@@ -298,10 +298,7 @@ impl Source<'_> {
             ));
         };
         let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
-        if flow == Flow::ClientCredentials
-            && provider.client_secret.is_none()
-            && provider.client_auth.is_none()
-        {
+        if flow == Flow::ClientCredentials && !provider.authenticates() {
             return Err(self.invalid(
                 line(),
                 format!(

@@ -196,6 +196,14 @@ pub enum ConfigError {
     },
 }
 
+impl Provider {
+    /// The client can prove who it is (a secret, or a key for assertions): what the
+    /// client credentials flow needs.
+    pub fn authenticates(&self) -> bool {
+        self.client_secret.is_some() || self.client_auth.is_some()
+    }
+}
+
 impl Config {
     /// Reads and checks the file; never writes it.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
