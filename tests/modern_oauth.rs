@@ -144,3 +144,46 @@ fn signed_client_assertions_instead_of_secrets() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("open to other users"), "{run}");
 }
+
+#[test]
+fn token_exchange_trades_the_accounts_token_for_another_audience() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.ok(&["login", "web"]);
+    let exchanged = home
+        .ok(&["exchange", "web", "--audience", "https://other.api.test"])
+        .stdout;
+    let decoded: serde_json::Value =
+        serde_json::from_str(&home.ok(&["decode", exchanged.trim()]).stdout).expect("JSON");
+    assert_eq!(
+        decoded["claims"]["aud"], "https://other.api.test",
+        "{decoded}"
+    );
+    assert_ne!(
+        exchanged.trim(),
+        home.record("web")["tokens"]["access_token"],
+        "a new token"
+    );
+    let run = home.ok(&[
+        "exchange",
+        "web",
+        "--audience",
+        "https://other.api.test",
+        "--json",
+    ]);
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        answer["issued_token_type"],
+        "urn:ietf:params:oauth:token-type:access_token"
+    );
+    // The server checks the subject token for real: a client that may not exchange, or a
+    // forged subject, is refused with the provider's words.
+    home.ok(&["login", "dev"]);
+    let run = home.run(&["exchange", "dev", "--audience", "https://other.api.test"]);
+    assert_eq!(run.code, 1, "the public client may not exchange: {run}");
+    assert!(
+        run.stderr.contains("token endpoint refused the request"),
+        "{run}"
+    );
+}

@@ -29,3 +29,29 @@ pub async fn userinfo(config: Option<PathBuf>, account: Option<String>) -> Resul
     let value = engine.userinfo(&account).await?;
     output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())
 }
+
+/// `tokdeck exchange`: the new access token (or, with --json, the whole answer).
+pub async fn exchange(
+    config: Option<PathBuf>,
+    args: super::args::ExchangeArgs,
+) -> Result<(), CliError> {
+    let engine = &super::refreshing_engine(config)?;
+    let account = which::pick(engine, args.account.as_deref())?;
+    let ask = crate::engine::Exchange {
+        audience: args.audience,
+        resource: args.resource,
+        scope: args.scope,
+        requested_token_type: args.requested_token_type,
+        id_token: args.id_token,
+    };
+    let answer = engine.exchange(&account, &ask).await?;
+    if args.json {
+        return output::line(&serde_json::to_string_pretty(&answer).unwrap_or_default());
+    }
+    match answer["access_token"].as_str() {
+        Some(token) => output::line(token),
+        None => Err(CliError::Failed(
+            "the token exchange answer has no access_token; --json shows it".into(),
+        )),
+    }
+}

@@ -155,6 +155,10 @@ pub enum Command {
     /// Make a tool use tokdeck's tokens: git, Docker, kubectl.
     #[command(subcommand)]
     Setup(SetupCommand),
+    /// Trade the account's access token (or ID token) at its provider for one for
+    /// another audience, resource or scope (RFC 8693 token exchange); prints the new
+    /// access token.
+    Exchange(ExchangeArgs),
     /// Refresh an account's tokens now.
     Refresh {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
@@ -396,4 +400,29 @@ pub struct DecodeArgs {
     /// Verify with the JWK Set at this URL.
     #[arg(long, value_name = "URL")]
     pub jwks: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExchangeArgs {
+    /// Account name; when absent, chosen as for `token`.
+    #[arg(add = ArgValueCompleter::new(complete::accounts))]
+    pub account: Option<String>,
+    /// The audience the new token is for.
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// The resource the new token is for (RFC 8707).
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
+    /// The scopes of the new token (space-separated).
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// The token type to ask for (urn:ietf:params:oauth:token-type:…).
+    #[arg(long, value_name = "TYPE")]
+    pub requested_token_type: Option<String>,
+    /// Trade the ID token instead of the access token.
+    #[arg(long)]
+    pub id_token: bool,
+    /// Print the provider's whole JSON answer.
+    #[arg(long)]
+    pub json: bool,
 }

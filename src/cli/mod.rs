@@ -106,6 +106,7 @@ async fn run(
         }
         Command::Exec(args) => exec::run(&refreshing_engine(config)?, args).await,
         Command::Refresh { account } => account::refresh(config, account).await,
+        Command::Exchange(args) => account::exchange(config, args).await,
         Command::Introspect {
             account,
             refresh_token,

@@ -306,6 +306,7 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 }
 
 mod binding;
+mod exchange;
 mod identity;
 mod inspect;
 mod login;
@@ -313,6 +314,7 @@ mod logout;
 mod refresh;
 mod state;
 mod trust;
+pub use exchange::Exchange;
 pub use login::LoginOptions;
 pub use logout::{LogoutOptions, LogoutReport};
 pub use refresh::Want;

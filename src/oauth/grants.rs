@@ -146,6 +146,16 @@ pub async fn introspect(
     .await
 }
 
+/// A token-endpoint POST whose JSON answer is the caller's to read (token exchange).
+pub async fn post_token_form(
+    http: &Http,
+    token_endpoint: &str,
+    client: &Client,
+    params: &[(&str, &str)],
+) -> Result<serde_json::Value, OAuthError> {
+    post_form(http, "token endpoint", token_endpoint, client, params).await
+}
+
 /// OIDC Core §5.3.1: claims about the user, with the access token as bearer.
 pub async fn userinfo(
     http: &Http,

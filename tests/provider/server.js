@@ -151,6 +151,28 @@ if (opts.watchStdin) {
 // ---------------------------------------------------------------------------
 // Signing keys
 // ---------------------------------------------------------------------------
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/// The claims of a JWT this server signed (RS256 or ES256), for `issuer`, not expired.
+function verifyJwt(token, issuer) {
+  const parts = String(token).split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0], 'base64url'));
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url'));
+    const jwk = jwks.keys.find((k) => k.kid === header.kid);
+    if (!jwk) return null;
+    const { d, p, q, dp, dq, qi, ...pub } = jwk; // eslint-disable-line no-unused-vars
+    const key = crypto.createPublicKey({ key: pub, format: 'jwk' });
+    const ok = crypto.verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), header.alg === 'ES256'
+      ? { key, dsaEncoding: 'ieee-p1363' } : key, Buffer.from(parts[2], 'base64url'));
+    if (!ok || claims.iss !== issuer || !(claims.exp > Date.now() / 1000)) return null;
+    return claims;
+  } catch {
+    return null;
+  }
+}
+
 function generateKeys() {
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -248,7 +270,7 @@ function configuration() {
         // native so that the loopback redirect URI accepts any port
         application_type: 'native',
         token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: USER_GRANTS,
+        grant_types: [...USER_GRANTS, TOKEN_EXCHANGE],
         response_types: ['code'],
         redirect_uris: ['http://127.0.0.1/callback'],
       },
@@ -410,6 +432,32 @@ server.listen(opts.port, '127.0.0.1', async () => {
       }
       return emit(event, ...args);
     };
+
+    // RFC 8693 token exchange, which oidc-provider has no grant for: registered with
+    // its documented registerGrantType. The subject token is checked for real (a JWT
+    // access token signed by this provider, for this issuer, not expired); the new
+    // token is a JWT for the asked audience.
+    provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+      const { params, client } = ctx.oidc;
+      if (params.subject_token_type !== 'urn:ietf:params:oauth:token-type:access_token') {
+        throw new errors.InvalidRequest('subject_token_type must be urn:ietf:params:oauth:token-type:access_token');
+      }
+      if (!params.audience) throw new errors.InvalidRequest('audience is required');
+      const subject = verifyJwt(params.subject_token, issuer);
+      if (!subject) throw new errors.InvalidGrant('the subject_token is not a valid access token of this server');
+      const token = new provider.ClientCredentials({ client, scope: subject.scope });
+      token.resourceServer = {
+        audience: params.audience, accessTokenFormat: 'jwt', scope: subject.scope ?? '', accessTokenTTL: opts.accessTtl,
+      };
+      const value = await token.save();
+      ctx.body = {
+        access_token: value,
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        token_type: 'Bearer',
+        expires_in: token.expiration,
+        ...(subject.scope ? { scope: subject.scope } : {}),
+      };
+    }, ['subject_token', 'subject_token_type', 'audience', 'requested_token_type', 'actor_token', 'actor_token_type']);
 
     // oidc-provider never sends `interval` in the device authorization
     // response (RFC 8628 clients then default to 5 s). --device-interval adds
