@@ -510,3 +510,101 @@ fn kubectl_setup_writes_an_exec_user_and_keeps_the_rest() {
     assert_eq!(config["users"].as_array().map(Vec::len), Some(1));
     assert_eq!(config["users"][0]["name"], "admin");
 }
+
+#[test]
+fn setup_refuses_what_would_break_something() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.set("HOME", &home.path().display().to_string());
+    home.set("GIT_CONFIG_NOSYSTEM", "1");
+    let config = home.path().join("config.toml");
+
+    // git: a URL another account claims; --local outside a repository (nothing written);
+    // a URL without its scheme.
+    home.ok(&["setup", "git", "svc", "https://git.example.test/"]);
+    let run = home.run(&["setup", "git", "dev", "https://git.example.test/"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("already claimed by account 'svc'"),
+        "{run}"
+    );
+    let before = std::fs::read_to_string(&config).expect("config");
+    // (In the home, which is no repository; the test runs inside tokdeck's own.)
+    let run = home.shell(
+        "sh",
+        &format!(
+            "cd '{}' && tokdeck setup git dev https://other.example.test/ --local",
+            home.path().display()
+        ),
+    );
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("not inside one"), "{run}");
+    assert_eq!(
+        std::fs::read_to_string(&config).expect("config"),
+        before,
+        "nothing half done"
+    );
+    let run = home.run(&["setup", "git", "dev"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("'dev' is not a URL"), "{run}");
+    // Two accounts claiming one URL (written by hand): the error names both.
+    std::fs::write(
+        &config,
+        before.replace(
+            "[accounts.dev]\n",
+            "[accounts.dev]\nurls = [\"https://git.example.test/\"]\n",
+        ),
+    )
+    .expect("write");
+    let host = "git.example.test";
+    let run = home.shell(
+        "sh",
+        &format!("printf 'protocol=https\\nhost={host}\\n\\n' | tokdeck git-credential get"),
+    );
+    assert!(
+        run.stderr.contains("'dev'") && run.stderr.contains("'svc'"),
+        "{run}"
+    );
+    std::fs::write(&config, &before).expect("write");
+
+    // kubectl: a user that is not tokdeck's is never replaced.
+    let kubeconfig = home.path().join("kubeconfig");
+    let original =
+        "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: static\n";
+    std::fs::write(&kubeconfig, original).expect("write");
+    let path = kubeconfig.display().to_string();
+    let run = home.run(&[
+        "setup",
+        "kubectl",
+        "svc",
+        "--kubeconfig",
+        &path,
+        "--user",
+        "admin",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_eq!(
+        std::fs::read_to_string(&kubeconfig).expect("read"),
+        original
+    );
+
+    // Docker: credHelpers is keyed by the registry's host; a dead account's reason goes
+    // to stdout, where Docker shows it.
+    let docker = home.path().join("docker");
+    home.set("DOCKER_CONFIG", &docker.display().to_string());
+    home.ok(&["setup", "docker", "dev", "https://reg.example.test/v2/"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(docker.join("config.json")).expect("config"))
+            .expect("JSON");
+    assert_eq!(json["credHelpers"]["reg.example.test"], "tokdeck", "{json}");
+    let run = home.shell(
+        "sh",
+        "printf reg.example.test | tokdeck docker-credential get",
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("tokdeck login dev"), "{run}");
+
+    // exec: the token never replaces what the command needs to start.
+    let run = home.run(&["exec", "svc", "--env", "PATH", "--", "true"]);
+    assert_eq!(run.code, 2, "{run}");
+}

@@ -12,7 +12,7 @@ use std::path::PathBuf;
     name = "tokdeck",
     version,
     about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI",
-    long_about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI.\n\nWithout a command, tokdeck opens the dashboard: every account of config.toml with who it is, its token's state and a live countdown; logins (device flow, browser flow with PKCE, client credentials) run in the background, tokens are refreshed before they expire, claims are decoded and tokens copied with one key.\n\nThe commands are for scripts and tools: `tokdeck token NAME` prints a valid access token (refreshed first when needed), `header`, `export` and `token --format k8s` hand it to curl, shells, containers and kubectl. Tokens live in the OS keyring (or 0600 files), bound to the issuer and client that issued them. Data goes to stdout, messages to stderr; the exit statuses are below."
+    long_about = "OAuth 2.0 / OpenID Connect tokens for many accounts, in a terminal dashboard and a scriptable CLI.\n\nWithout a command, tokdeck opens the dashboard: every account of config.toml with who it is, its token's state and a live countdown; logins (device flow, browser flow with PKCE, client credentials) run in the background, tokens are refreshed before they expire, claims are decoded and tokens copied with one key.\n\nThe commands are for scripts and tools: `tokdeck token NAME` prints a valid access token (refreshed first when needed), `header`, `export` and `token --format k8s` hand it to curl, shells, containers and kubectl. Tokens live in the OS keyring (or 0600 files), bound to the issuer and client that issued them. Data goes to stdout, messages to stderr; `tokdeck man` has the exit statuses, every config key and examples."
 )]
 pub struct Cli {
     /// Config file to use instead of the default (see README).
@@ -149,7 +149,8 @@ pub enum Command {
     /// Docker's credential helper (docker-credential-helpers protocol): answers for the
     /// registries in the accounts' `urls` (`tokdeck setup docker` configures it).
     DockerCredential {
-        /// get, store, erase or list.
+        /// get, store, erase, list or version.
+        #[arg(value_parser = ["get", "store", "erase", "list", "version"])]
         operation: String,
     },
     /// Make a tool use tokdeck's tokens: git, Docker, kubectl.
@@ -347,6 +348,7 @@ pub enum SetupCommand {
     /// kubectl authenticates as the account: a kubeconfig user whose exec plugin is
     /// `tokdeck token ACCOUNT --format k8s` (everything else in the file kept).
     Kubectl {
+        /// The account whose token kubectl gets.
         #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: String,
         /// The kubeconfig to write (default: $KUBECONFIG's first file, else ~/.kube/config).
@@ -363,6 +365,7 @@ pub enum SetupCommand {
     /// into the account's `urls`, `credHelpers` of ~/.docker/config.json names tokdeck,
     /// and a `docker-credential-tokdeck` link to tokdeck is made.
     Docker {
+        /// The account whose token Docker gets.
         #[arg(add = ArgValueCompleter::new(complete::accounts))]
         account: String,
         /// The registry (`registry.gitlab.example.com`).
@@ -376,7 +379,7 @@ pub enum SetupCommand {
     Git {
         /// `[ACCOUNT] URL`: the account (when absent, chosen as for `token`) and the
         /// repository, group or host URL (`https://gitlab.example.com/acme/`).
-        #[arg(num_args = 1..=2, required = true, value_names = ["ACCOUNT", "URL"])]
+        #[arg(num_args = 1..=2, required = true, value_names = ["ACCOUNT", "URL"], add = ArgValueCompleter::new(complete::accounts))]
         words: Vec<String>,
         /// Write the current repository's git config instead of the global one.
         #[arg(long)]

@@ -56,8 +56,12 @@ async fn run(engine: &Engine, operation: &str) -> Result<(), CliError> {
         "erase" => erase(engine, &read_stdin()?).await,
         // tokdeck keeps its own tokens: what Docker would store is not kept.
         "store" => read_stdin().map(|_| ()),
+        "version" => super::output::line(&format!(
+            "docker-credential-tokdeck (tokdeck {})",
+            env!("CARGO_PKG_VERSION")
+        )),
         other => Err(CliError::Usage(format!(
-            "'{other}' is not a docker credential helper operation; use get, store, erase or list"
+            "'{other}' is not a docker credential helper operation; use get, store, erase, list or version"
         ))),
     }
 }
@@ -76,9 +80,14 @@ async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
         super::output::line(NOT_FOUND)?;
         return Err(CliError::Status(super::error::exit::FAILURE));
     };
-    let fresh = engine
-        .fresh_tokens(&account, Duration::from_secs(60))
-        .await?;
+    let fresh = match engine.fresh_tokens(&account, Duration::from_secs(60)).await {
+        Ok(fresh) => fresh,
+        // Docker shows what a helper prints on stdout, not its stderr.
+        Err(e) => {
+            super::output::line(&format!("tokdeck: {e}"))?;
+            return Err(CliError::Status(super::error::exit::FAILURE));
+        }
+    };
     let tokens = super::output::with_warnings(engine, fresh);
     let answer = serde_json::json!({
         "ServerURL": server,
@@ -120,12 +129,21 @@ pub fn setup(engine: &Engine, account: &str, registry: &str, remove: bool) -> Re
     engine.account(account)?;
     let url = crate::config::tool_url(registry)
         .map_err(|m| CliError::Usage(format!("registry '{registry}' {m}")))?;
+    // Docker looks credHelpers up by the registry's host (and port), never a path, and
+    // asks the helper for that host: the account claims the whole registry.
+    let parsed = url::Url::parse(&url)
+        .map_err(|e| CliError::Usage(format!("registry '{registry}': {e}")))?;
+    let host = match (parsed.host_str(), parsed.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => {
+            return Err(CliError::Usage(format!(
+                "registry '{registry}' has no host"
+            )));
+        }
+    };
+    let url = format!("{}://{host}/", parsed.scheme());
     super::manage::edit_list(engine, account, "urls", &url, remove)?;
-    let host = url
-        .trim_end_matches('/')
-        .split_once("://")
-        .map(|(_, rest)| rest.to_string())
-        .unwrap_or_default();
     let path = docker_config()?;
     let changed = cred_helper(&path, &host, remove)?;
     if changed {

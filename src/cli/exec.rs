@@ -14,6 +14,18 @@ use crate::engine::Engine;
 use std::process::Command;
 use std::time::Duration;
 
+/// Variables the token must not replace: the command could not be found or run.
+const RESERVED: &[&str] = &[
+    "PATH",
+    "HOME",
+    "SHELL",
+    "USER",
+    "IFS",
+    "TERM",
+    "PWD",
+    "TOKDECK_ACCOUNT",
+];
+
 /// The variable the token goes in when neither `--env` nor the account's `env` says.
 pub const DEFAULT_ENV: &str = "ACCESS_TOKEN";
 
@@ -24,6 +36,11 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
     for name in &args.env {
         crate::config::check_env_name(name)
             .map_err(|m| CliError::Usage(format!("--env '{name}' {m}")))?;
+        if RESERVED.contains(&name.as_str()) || name.starts_with("LD_") {
+            return Err(CliError::Usage(format!(
+                "--env '{name}' would replace a variable the command needs to start or run; pick another name"
+            )));
+        }
     }
     let names = if !args.env.is_empty() {
         args.env.clone()

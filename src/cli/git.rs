@@ -80,7 +80,7 @@ pub fn account_for<'c>(
             match best {
                 Some((len, _)) if len > prefix.len() => {}
                 Some((len, other)) if len == prefix.len() && other != account.name => {
-                    tie = Some(other);
+                    tie = Some(account.name.as_str());
                 }
                 _ => {
                     best = Some((prefix.len(), &account.name));
@@ -192,10 +192,33 @@ pub(super) async fn setup(
         [account, url] => (Some(account.as_str()), url),
         _ => return Err(CliError::Usage("give [ACCOUNT] URL".into())),
     };
+    if !url.contains("://") {
+        return Err(CliError::Usage(format!(
+            "'{url}' is not a URL: give the repository, group or host with its scheme (`tokdeck setup git [ACCOUNT] https://gitlab.example.com/acme/`)"
+        )));
+    }
     let account = super::which::pick(engine, account)?;
     let url = crate::config::tool_url(url).map_err(|m| CliError::Usage(format!("'{url}' {m}")))?;
-    super::manage::edit_list(engine, &account, "urls", &url, remove)?;
+    if let Some(other) = engine
+        .config()
+        .accounts
+        .values()
+        .find(|a| a.name != account && a.urls.contains(&url))
+        && !remove
+    {
+        return Err(CliError::Usage(format!(
+            "'{url}' is already claimed by account '{}'; run `tokdeck setup git {} {url} --remove` first, or give a longer URL",
+            other.name, other.name
+        )));
+    }
     let git = GitConfig { local };
+    if local {
+        // Before anything is written: --local needs a repository here.
+        git.run(&["--get-regexp", "^core\\.repositoryformatversion$"]).map_err(|_| {
+            CliError::Usage("--local writes the git config of the repository here, and this is not inside one".into())
+        })?;
+    }
+    super::manage::edit_list(engine, &account, "urls", &url, remove)?;
     let key = url.trim_end_matches('/');
     let has_path = key.matches('/').count() > 2;
     let helper = helper_command()?;

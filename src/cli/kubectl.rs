@@ -43,6 +43,16 @@ pub fn setup(
         .iter()
         .position(|u| u.get("name").and_then(Value::as_str) == Some(&user));
     let entry = user_entry(&user, account)?;
+    // A user of the file that is not tokdeck's exec plugin is never replaced or removed:
+    // its credential would be lost.
+    if let Some(i) = at
+        && !is_ours(&users[i])
+    {
+        return Err(CliError::Usage(format!(
+            "user '{user}' in '{}' is not tokdeck's (its credentials would be lost); give another --user, or remove it with kubectl config delete-user {user}",
+            path.display()
+        )));
+    }
     let changed = match (remove, at) {
         (true, Some(i)) => {
             users.remove(i);
@@ -78,6 +88,15 @@ pub fn setup(
             format!("; use it with `kubectl config set-context CONTEXT --user {user}`")
         }
     ))
+}
+
+/// A `users[]` entry whose exec plugin is tokdeck.
+fn is_ours(user: &Value) -> bool {
+    user.get("user")
+        .and_then(|u| u.get("exec"))
+        .and_then(|e| e.get("command"))
+        .and_then(Value::as_str)
+        == Some("tokdeck")
 }
 
 /// `$KUBECONFIG`'s first file, else `~/.kube/config`.

@@ -317,7 +317,13 @@ pub fn page() -> std::io::Result<Vec<u8>> {
     man.render_options_section(&mut page)?;
     page.extend(b".SH COMMANDS\n");
     for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
-        command(&mut page, sub)?;
+        command(&mut page, sub, "")?;
+        let nested = sub
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help");
+        for inner in nested {
+            command(&mut page, inner, &format!("{} ", sub.get_name()))?;
+        }
     }
     let mut text = String::new();
     let _ = writeln!(text, ".SH CONFIGURATION");
@@ -350,7 +356,7 @@ pub fn page() -> std::io::Result<Vec<u8>> {
 
 /// One command: its synopsis, what it does, its options (clap's own rendering, with the
 /// section headings made into a subsection).
-fn command(page: &mut Vec<u8>, sub: &clap::Command) -> std::io::Result<()> {
+fn command(page: &mut Vec<u8>, sub: &clap::Command, parent: &str) -> std::io::Result<()> {
     // The global options are in OPTIONS above, once.
     let own = sub.clone().mut_args(|a| {
         let global = a.is_global_set() || a.get_id() == "help";
@@ -367,7 +373,7 @@ fn command(page: &mut Vec<u8>, sub: &clap::Command) -> std::io::Result<()> {
     let part = String::from_utf8_lossy(&part)
         .replacen(
             ".SH SYNOPSIS",
-            &format!(".SS \"tokdeck {}\"", sub.get_name()),
+            &format!(".SS \"tokdeck {parent}{}\"", sub.get_name()),
             1,
         )
         .replace(".SH DESCRIPTION\n", ".PP\n")
