@@ -15,8 +15,14 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 pub enum SigningKey {
     /// `client_secret_jwt`: HS256 with the client secret.
     Secret(Secret),
-    /// `private_key_jwt`, with the `kid` the provider knows the public key by.
-    Private { key: Arc<PrivateKey>, kid: String },
+    /// `private_key_jwt`: the key file, read and parsed at the first signature (never on
+    /// a command that does not authenticate the client, such as a cached `token`), and
+    /// the `kid` the provider knows the public key by (`None`: its RFC 7638 thumbprint).
+    Private {
+        path: std::path::PathBuf,
+        kid: Option<String>,
+        key: Arc<std::sync::OnceLock<Result<PrivateKey, String>>>,
+    },
 }
 
 pub enum PrivateKey {
@@ -29,7 +35,13 @@ impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Secret(_) => f.write_str("SigningKey::Secret([redacted])"),
-            Self::Private { kid, .. } => write!(f, "SigningKey::Private(kid {kid:?}, [redacted])"),
+            Self::Private { path, kid, .. } => {
+                write!(
+                    f,
+                    "SigningKey::Private({}, kid {kid:?}, [redacted])",
+                    path.display()
+                )
+            }
         }
     }
 }
@@ -124,37 +136,77 @@ impl PrivateKey {
 }
 
 impl SigningKey {
+    /// A `private_key_jwt` key from the PKCS#8 PEM file at `path`, read when first used.
+    pub fn private(path: std::path::PathBuf, kid: Option<String>) -> Self {
+        Self::Private {
+            path,
+            kid,
+            key: Arc::new(std::sync::OnceLock::new()),
+        }
+    }
+
     /// The assertion for `client_id` at `audience`: `iss` = `sub` = the client, a unique
     /// `jti`, valid for 60 s.
     pub fn assertion(&self, client_id: &str, audience: &str) -> Result<String, String> {
         let now = chrono::Utc::now().timestamp();
-        let jti = B64.encode(
-            ring::rand::generate::<[u8; 16]>(&ring::rand::SystemRandom::new())
-                .map_err(|_| "no randomness for the assertion's jti".to_string())?
-                .expose(),
-        );
+        let random = ring::rand::generate::<[u8; 16]>(&ring::rand::SystemRandom::new())
+            .map_err(|_| "no randomness for the assertion's jti".to_string())?;
         let claims = serde_json::json!({
             "iss": client_id, "sub": client_id, "aud": audience,
-            "jti": jti, "iat": now, "exp": now + 60,
+            "jti": B64.encode(random.expose()), "iat": now, "exp": now + 60,
         });
-        let header = match self {
-            Self::Secret(_) => serde_json::json!({"alg": "HS256", "typ": "JWT"}),
-            Self::Private { key, kid } => {
-                serde_json::json!({"alg": key.alg(), "typ": "JWT", "kid": kid})
+        let private = match self {
+            Self::Secret(_) => None,
+            Self::Private { path, kid, key } => {
+                let key = key
+                    .get_or_init(|| read_key(path))
+                    .as_ref()
+                    .map_err(|m| format!("client_key '{}' {m}", path.display()))?;
+                Some((key, kid.clone().unwrap_or_else(|| key.thumbprint())))
             }
+        };
+        let header = match &private {
+            None => serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+            Some((key, kid)) => serde_json::json!({"alg": key.alg(), "typ": "JWT", "kid": kid}),
         };
         let signed = format!(
             "{}.{}",
             B64.encode(header.to_string()),
             B64.encode(claims.to_string())
         );
-        let signature = match self {
-            Self::Secret(secret) => {
+        let signature = match (self, private) {
+            (_, Some((key, _))) => key.sign(signed.as_bytes())?,
+            (Self::Secret(secret), None) => {
                 let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
                 ring::hmac::sign(&key, signed.as_bytes()).as_ref().to_vec()
             }
-            Self::Private { key, .. } => key.sign(signed.as_bytes())?,
+            (Self::Private { .. }, None) => return Err("no key to sign with".into()),
         };
         Ok(format!("{signed}.{}", B64.encode(signature)))
     }
+}
+
+/// A private key file: private to the user (as the token files are), then parsed.
+pub fn read_key(path: &std::path::Path) -> Result<PrivateKey, String> {
+    check_private(path)?;
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot be read ({e})"))?;
+    PrivateKey::from_pem(&pem)
+}
+
+/// The key file exists and only its owner may read it.
+pub fn check_private(path: &std::path::Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "is open to other users (mode {mode:o}); run chmod 600 on it"
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
 }

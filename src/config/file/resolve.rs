@@ -197,38 +197,16 @@ fn client_auth(
                 ));
             };
             let path = directory(written).map(|d| d.path)?;
-            let key = read_key(&path)
+            // A stat only: the key is read and parsed when a request first needs it.
+            crate::oauth::assertion::check_private(&path)
                 .map_err(|m| format!("provider '{name}': client_key '{written}' {m}"))?;
-            let kid = section
-                .client_key_id
-                .clone()
-                .unwrap_or_else(|| key.thumbprint());
-            Ok(Some(SigningKey::Private {
-                key: std::sync::Arc::new(key),
-                kid,
-            }))
+            Ok(Some(SigningKey::private(
+                path,
+                section.client_key_id.clone(),
+            )))
         }
         Some(other) => Err(format!(
             "provider '{name}': client_auth '{other}' is not a method; use \"client_secret_basic\", \"client_secret_jwt\" or \"private_key_jwt\""
         )),
     }
-}
-
-/// A private key file: private to the user (as the token files are), then parsed.
-fn read_key(path: &std::path::Path) -> Result<crate::oauth::assertion::PrivateKey, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "is open to other users (mode {mode:o}); run chmod 600 on it"
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = meta;
-    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot be read ({e})"))?;
-    crate::oauth::assertion::PrivateKey::from_pem(&pem)
 }
