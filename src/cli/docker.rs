@@ -23,13 +23,9 @@ pub fn as_helper() -> Option<i32> {
         return None;
     }
     let operation = std::env::args().nth(1).unwrap_or_default();
-    let runtime = match super::setup::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return Some(code),
-    };
-    let result = runtime.block_on(credential(None, &operation));
-    runtime.shutdown_background();
-    Some(super::error::exit_code(result))
+    Some(super::setup::block_on(async {
+        super::error::exit_code(credential(None, &operation).await)
+    }))
 }
 
 /// The account whose `urls` holds `server` (a registry host or URL), longest first.
@@ -91,7 +87,7 @@ async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
     let tokens = super::output::with_warnings(engine, fresh);
     let answer = serde_json::json!({
         "ServerURL": server,
-        "Username": super::git::username(engine, &account)?,
+        "Username": super::git::username(engine.account(&account)?),
         "Secret": tokens.access_token.expose(),
     });
     super::output::line(&answer.to_string())

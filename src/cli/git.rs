@@ -97,17 +97,17 @@ pub fn account_for<'c>(
     }
 }
 
-/// The user name git sends: the account's `git_username`, else the host's convention.
-pub(super) fn username(engine: &Engine, account: &str) -> Result<String, CliError> {
-    let account = engine.account(account)?;
+/// The user name git and Docker send with the token: the account's `git_username`,
+/// else the host's convention.
+pub(super) fn username(account: &crate::config::Account) -> String {
     if let Some(name) = &account.git_username {
-        return Ok(name.clone());
+        return name.clone();
     }
-    Ok(match account.provider.preset.as_deref() {
+    match account.provider.preset.as_deref() {
         Some("github") => "x-access-token",
         _ => "oauth2",
     }
-    .to_string())
+    .to_string()
 }
 
 /// `tokdeck git-credential OPERATION`.
@@ -150,7 +150,7 @@ async fn get(engine: &Engine, account: &str, request: &Request) -> Result<(), Cl
         // git must not hand this to storing helpers: tokdeck keeps it fresh itself.
         answer.push("ephemeral=1".to_string());
     } else {
-        answer.push(format!("username={}", username(engine, account)?));
+        answer.push(format!("username={}", username(engine.account(account)?)));
         answer.push(format!("password={}", tokens.access_token.expose()));
     }
     if let Some(at) = tokens.expires_at {
@@ -225,7 +225,7 @@ pub(super) async fn setup(
     if remove {
         if git.values(key, "helper")?.contains(&helper) {
             git.run(&["--unset-all", &format!("credential.{key}.helper")])?;
-            println_out(&format!(
+            super::output::line(&format!(
                 "git config: removed the helper of credential.{key}"
             ))?;
         }
@@ -239,7 +239,7 @@ pub(super) async fn setup(
         // helpers configured for every URL (a store that would keep an old token).
         git.run(&["--add", &format!("credential.{key}.helper"), ""])?;
         git.run(&["--add", &format!("credential.{key}.helper"), &helper])?;
-        println_out(&format!("git config: credential.{key}.helper = {helper}"))?;
+        super::output::line(&format!("git config: credential.{key}.helper = {helper}"))?;
     }
     if has_path && git.values(key, "useHttpPath")? != ["true"] {
         git.run(&[
@@ -247,13 +247,9 @@ pub(super) async fn setup(
             &format!("credential.{key}.useHttpPath"),
             "true",
         ])?;
-        println_out(&format!("git config: credential.{key}.useHttpPath = true"))?;
+        super::output::line(&format!("git config: credential.{key}.useHttpPath = true"))?;
     }
     Ok(())
-}
-
-fn println_out(text: &str) -> Result<(), CliError> {
-    super::output::line(text)
 }
 
 /// The helper as git runs it: this tokdeck, by its full path (quoted for git's shell).

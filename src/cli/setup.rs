@@ -71,6 +71,19 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
         })
 }
 
+/// Runs `work` on the command runtime and returns its exit status (a runtime that cannot
+/// start is reported and is exit 1).
+pub(super) fn block_on(work: impl std::future::Future<Output = i32>) -> i32 {
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let code = runtime.block_on(work);
+    // Dropping the runtime would wait for a store call that timed out and still hangs.
+    runtime.shutdown_background();
+    code
+}
+
 /// The engine for commands that may refresh: refreshes run in a detached worker.
 pub(super) fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
     let engine = engine(config_override.clone())?;

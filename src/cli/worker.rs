@@ -21,13 +21,7 @@ pub fn answer() -> Option<i32> {
     if let Err(code) = super::setup::open_log(config.as_deref(), None, "refresh worker") {
         return Some(code);
     }
-    let runtime = match super::setup::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return Some(code),
-    };
-    let code = runtime.block_on(run(config));
-    runtime.shutdown_background();
-    Some(code)
+    Some(super::setup::block_on(run(config)))
 }
 
 /// The worker's name on its command line.
