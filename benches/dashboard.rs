@@ -41,6 +41,7 @@ fn token(now: DateTime<Utc>, i: i64) -> TokenSet {
     use base64::Engine;
     let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     TokenSet {
+        dpop_key: None,
         access_token: Secret::new(format!(
             "{}.{}.{}",
             enc(r#"{"alg":"RS256","kid":"k1"}"#),

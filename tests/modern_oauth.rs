@@ -187,3 +187,160 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
         "{run}"
     );
 }
+
+fn dpop_config(provider: &Provider) -> String {
+    format!(
+        "{}\n[providers.bound]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-dpop\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"api:read\"]\nflow = \"browser\"\ndpop = true\n\n[providers.nonced]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-dpop-nonce\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"api:read\"]\nflow = \"device\"\ndpop = true\n\n[accounts.bound]\nprovider = \"bound\"\n\n[accounts.unbound]\nprovider = \"bound\"\ndpop = false\n\n[accounts.nonced]\nprovider = \"nonced\"\n\n[accounts.svc-bound]\nprovider = \"service\"\ndpop = true\n",
+        provider.config(),
+        issuer = provider.issuer
+    )
+}
+
+fn claims(home: &Home, token: &str) -> serde_json::Value {
+    let decoded: serde_json::Value =
+        serde_json::from_str(&home.ok(&["decode", token.trim()]).stdout).expect("JSON");
+    decoded["claims"].clone()
+}
+
+#[test]
+fn dpop_binds_tokens_to_the_accounts_key_from_login_to_the_resource_server() {
+    use common::provider::{Resource, curl_get};
+    let provider = Provider::start(&[]);
+    let resource = Resource::start(&provider.issuer);
+    let mut home = Home::new(&dpop_config(&provider));
+    home.with_headless_user();
+
+    // Browser login: the code is bound to the key (dpop_jkt), the tokens are DPoP tokens.
+    home.ok(&["login", "bound"]);
+    let record = home.record("bound");
+    assert_eq!(record["tokens"]["token_type"], "DPoP", "{record}");
+    let token = record["tokens"]["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let jkt = claims(&home, &token)["cnf"]["jkt"]
+        .as_str()
+        .expect("cnf.jkt")
+        .to_string();
+    let opened = home.browser_log();
+    assert!(opened.contains(&format!("dpop_jkt={jkt}")), "{opened}");
+    let first_refresh_token = record["tokens"]["refresh_token"].clone();
+
+    // `token` prints it and warns; `header` without the request cannot make a proof.
+    let run = home.ok(&["token", "bound"]);
+    assert_eq!(run.stdout.trim(), token);
+    assert!(run.stderr.contains("DPoP-bound"), "{run}");
+    let run = home.run(&["header", "bound"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("--url"), "{run}");
+
+    // The two headers verify at a resource server (signature, htm, htu, ath, cnf.jkt).
+    let url = format!("{}/items?page=2", resource.url);
+    let headers = home
+        .ok(&["header", "bound", "--method", "GET", "--url", &url])
+        .stdout;
+    assert!(
+        headers.starts_with(&format!("Authorization: DPoP {token}\nDPoP: ")),
+        "{headers}"
+    );
+    let (status, body) = resource.get("/items?page=2", &headers);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&jkt), "{body}");
+    // The same proof again is a replay; a proof for another URL or method is refused.
+    let (status, body) = resource.get("/items?page=2", &headers);
+    assert_eq!((status, body.contains("replayed")), (401, true), "{body}");
+    let post = home
+        .ok(&["header", "bound", "--method", "POST", "--url", &url])
+        .stdout;
+    let (status, body) = resource.get("/items", &post);
+    assert_eq!((status, body.contains("htm")), (401, true), "{body}");
+
+    // At the provider: the token is refused as a bearer token at userinfo.
+    let userinfo = format!("{}/me", provider.issuer);
+    let bearer = format!("Authorization: Bearer {token}\n");
+    let (status, body) = curl_get(&userinfo, &bearer);
+    assert_eq!(status, 401, "bound, not bearer: {body}");
+
+    // A refresh rotates the refresh token (bound to the same key) and keeps the binding.
+    home.ok(&["refresh", "bound"]);
+    let record = home.record("bound");
+    assert_ne!(record["tokens"]["refresh_token"], first_refresh_token);
+    let refreshed = record["tokens"]["access_token"].as_str().expect("token");
+    assert_ne!(refreshed, token);
+    assert_eq!(claims(&home, refreshed)["cnf"]["jkt"], jkt.as_str());
+    let list = home.ok(&["list"]).stdout;
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("bound ") && l.contains("(DPoP-bound)")),
+        "{list}"
+    );
+    home.ok(&["logout", "bound"]);
+
+    // The client that requires DPoP refuses an account without it, in its own words.
+    let run = home.run(&["login", "unbound"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("set `dpop = true`"), "{run}");
+    assert!(!home.path().join("tokens/unbound.json").exists());
+
+    // A server that wants nonces: the first proof is refused, the retry carries it.
+    home.ok(&["login", "nonced"]);
+    assert!(
+        provider.log().contains("use_dpop_nonce"),
+        "{}",
+        provider.log()
+    );
+    home.ok(&["refresh", "nonced"]);
+    assert_eq!(home.record("nonced")["tokens"]["token_type"], "DPoP");
+
+    // Client credentials, DPoP for this account only (the provider is the bearer one's).
+    let token = home.ok(&["token", "svc-bound"]).stdout;
+    assert!(claims(&home, &token)["cnf"]["jkt"].is_string());
+    let headers = home
+        .ok(&[
+            "header",
+            "svc-bound",
+            "--url",
+            &format!("{}/svc", resource.url),
+        ])
+        .stdout;
+    assert_eq!(resource.get("/svc", &headers).0, 200);
+    // The provider refuses a proof it has seen: one of tokdeck's, sent twice.
+    let token_endpoint = format!("{}/token", provider.issuer);
+    let headers = home
+        .ok(&[
+            "header",
+            "svc-bound",
+            "--method",
+            "POST",
+            "--url",
+            &token_endpoint,
+        ])
+        .stdout;
+    let proof = headers.lines().nth(1).expect("the DPoP line");
+    let grant = || {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-u",
+                "tokdeck-service:tokdeck-service-secret",
+                "-H",
+                proof,
+            ])
+            .args([
+                "-d",
+                "grant_type=client_credentials&scope=api:read",
+                &token_endpoint,
+            ])
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(grant().contains("\"token_type\":\"DPoP\""));
+    let replayed = grant();
+    assert!(replayed.contains("invalid_grant"), "{replayed}");
+    assert!(
+        provider.log().contains("DPoP proof JWT Replay detected"),
+        "{}",
+        provider.log()
+    );
+}

@@ -47,20 +47,24 @@ fn debug_output_never_contains_secrets() {
     )
     .expect("config");
     assert_redacted("Config", format!("{config:?}"));
-    assert_redacted(
-        "Client",
-        format!(
-            "{:?}",
-            Client {
-                client_id: "c".into(),
-                client_secret: Some(Secret::new(CLIENT_SECRET)),
-                assertion: Some((
-                    tokdeck::oauth::assertion::SigningKey::Secret(Secret::new(CLIENT_SECRET)),
-                    None
-                )),
-            }
-        ),
+    let dpop = tokdeck::oauth::dpop::Dpop::generate().expect("a DPoP key");
+    let client = format!(
+        "{:?}",
+        Client {
+            client_id: "c".into(),
+            client_secret: Some(Secret::new(CLIENT_SECRET)),
+            assertion: Some((
+                tokdeck::oauth::assertion::SigningKey::Secret(Secret::new(CLIENT_SECRET)),
+                None
+            )),
+            dpop: Some(dpop.clone()),
+        }
     );
+    assert!(
+        !client.contains(dpop.stored().expose()),
+        "the DPoP private key leaked: {client}"
+    );
+    assert_redacted("Client", client);
     let device = DeviceAuthorization {
         device_code: Secret::new(DEVICE_CODE),
         user_code: "ABCD".into(),

@@ -136,6 +136,13 @@ pub enum Command {
         /// than --min-valid.
         #[arg(long)]
         strict: bool,
+        /// The request the header is for: with a DPoP-bound token (RFC 9449) a second
+        /// line, `DPoP: <proof>`, proves the key for this URL (needed for such tokens).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// The request's HTTP method, for the DPoP proof.
+        #[arg(long, value_name = "METHOD", default_value = "GET", requires = "url")]
+        method: String,
     },
     /// Run a command with the account's fresh access token in its environment
     /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line.

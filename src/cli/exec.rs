@@ -24,7 +24,11 @@ const RESERVED: &[&str] = &[
     "TERM",
     "PWD",
     "TOKDECK_ACCOUNT",
+    "TOKDECK_DPOP",
 ];
+
+/// Set to `1` when the token is DPoP-bound (RFC 9449).
+pub const DPOP_ENV: &str = "TOKDECK_DPOP";
 
 /// The variable the token goes in when neither `--env` nor the account's `env` says.
 pub const DEFAULT_ENV: &str = "ACCESS_TOKEN";
@@ -59,6 +63,12 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
     };
     let mut command = Command::new(program);
     command.args(rest).env(ACCOUNT_ENV, &account);
+    // The command must send the token with a proof: `tokdeck header --url` makes one.
+    if tokens.is_dpop() {
+        command.env(DPOP_ENV, "1");
+    } else {
+        command.env_remove(DPOP_ENV);
+    }
     for name in &names {
         command.env(name, tokens.access_token.expose());
     }

@@ -124,6 +124,7 @@ mod tests {
     fn tokens() -> TokenSet {
         let at = DateTime::from_timestamp(1_800_000_000, 0).expect("ts");
         TokenSet {
+            dpop_key: None,
             access_token: Secret::new("at-1"),
             token_type: "Bearer".into(),
             refresh_token: Some(Secret::new("rt-1")),

@@ -36,6 +36,8 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
             account,
             min_valid: DEFAULT_MIN_VALID,
             strict: false,
+            url: None,
+            method: "GET".into(),
         },
         _ => return None,
     };
@@ -79,6 +81,8 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
             account,
             min_valid,
             strict,
+            url: None,
+            ..
         } => (account, *min_valid, *strict),
         _ => return Err(None),
     };
@@ -97,9 +101,10 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
         super::token::lasting(&account, "tokens", lifetime, min_valid, strict)?;
         match command {
             Command::Token { format, .. } => {
+                super::token::warn_dpop(&account, &tokens);
                 output::token(*format, &tokens.access_token, tokens.expires_at)
             }
-            _ => output::line(&tokens.authorization_header()),
+            _ => output::line(&super::token::header_lines(&account, &tokens, None)?),
         }
     });
     Ok(exit_code(result))

@@ -16,6 +16,8 @@ struct Row {
     expires_at: Option<String>,
     seconds_left: Option<i64>,
     refresh_token: bool,
+    /// `Bearer`, or `DPoP` for a token bound to the account's key (RFC 9449).
+    token_type: Option<String>,
     scopes: Vec<String>,
     /// The JWT `exp` minus the expiry from `expires_in`, when over a minute apart.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,6 +101,10 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
             None if r.state == TokenState::Valid => "no expiry".to_string(),
             None => "-".to_string(),
         };
+        let left = match &r.token_type {
+            Some(t) if t.eq_ignore_ascii_case("dpop") => format!("{left} (DPoP-bound)"),
+            _ => left,
+        };
         // The key, as in JSON: one word per column for `awk` and `cut`.
         let state = r.state.key();
         out.push_str(&format!(
@@ -162,6 +168,7 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
             .and_then(|t| t.remaining(now))
             .map(|d| d.num_seconds()),
         refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
+        token_type: tokens.map(|t| t.token_type.clone()),
         scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
         exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
         login_needed,
@@ -181,6 +188,7 @@ impl Row {
             expires_at: None,
             seconds_left: None,
             refresh_token: false,
+            token_type: None,
             scopes: Vec::new(),
             exp_skew_seconds: None,
             login_needed: None,

@@ -138,6 +138,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "[providers.NAME]",
+        "dpop",
+        "DPoP-bound tokens (RFC 9449) for the provider's accounts: a key per account, a proof with every request",
+    ),
+    (
+        "[providers.NAME]",
         "pushed_authorization_request_endpoint",
         "explicit endpoint for pushed authorization requests (RFC 9126)",
     ),
@@ -165,6 +170,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "[accounts.NAME]",
         "params",
         "parameters added to the provider's",
+    ),
+    (
+        "[accounts.NAME]",
+        "dpop",
+        "DPoP-bound tokens (RFC 9449) for this account, over the provider's dpop",
     ),
     (
         "[accounts.NAME]",

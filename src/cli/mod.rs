@@ -92,9 +92,12 @@ async fn run(
             account,
             min_valid,
             strict,
+            url,
+            method,
         } => {
             let ask = token::Ask::new(min_valid, strict, false);
-            token::header(&refreshing(config)?, account.as_deref(), ask).await
+            let target = url.as_deref().map(|u| (method.as_str(), u));
+            token::header(&refreshing(config)?, account.as_deref(), ask, target).await
         }
         Command::Export {
             account,

@@ -57,18 +57,80 @@ pub async fn token(
         ),
     };
     lasting(&account, what, lifetime, ask.min_valid, ask.strict)?;
+    if !ask.id_token {
+        warn_dpop(&account, &tokens);
+    }
     match format {
         TokenFormat::Json => output::line(&json(engine, &account, &tokens, ask).await),
         _ => output::token(format, token, lifetime.expires_at),
     }
 }
 
-pub async fn header(engine: &Engine, account: Option<&str>, ask: Ask) -> Result<(), CliError> {
+/// `header`: the `Authorization` line; for a DPoP-bound token also the proof for the
+/// request `target` (method, URL).
+pub async fn header(
+    engine: &Engine,
+    account: Option<&str>,
+    ask: Ask,
+    target: Option<(&str, &str)>,
+) -> Result<(), CliError> {
     let account = which::pick(engine, account)?;
     let tokens = fresh(engine, &account, ask.min_valid).await?;
     let lifetime = Lifetime::of(tokens.issued_at, tokens.expires_at);
     lasting(&account, "tokens", lifetime, ask.min_valid, ask.strict)?;
-    output::line(&tokens.authorization_header())
+    output::line(&header_lines(&account, &tokens, target)?)
+}
+
+/// `Authorization: Bearer <token>`, or for a DPoP-bound token `Authorization: DPoP
+/// <token>` and `DPoP: <proof>` (RFC 9449 §7.1), which needs the request's method and URL.
+pub fn header_lines(
+    account: &str,
+    tokens: &TokenSet,
+    target: Option<(&str, &str)>,
+) -> Result<String, CliError> {
+    if !tokens.is_dpop() {
+        return Ok(tokens.authorization_header());
+    }
+    let Some((method, url)) = target else {
+        return Err(CliError::Usage(format!(
+            "'{account}' holds a DPoP-bound token, which needs a proof for each request: pass the request, e.g. `tokdeck header {account} --method GET --url https://api.example/x`"
+        )));
+    };
+    let method = method.to_ascii_uppercase();
+    if !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(CliError::Usage(format!(
+            "--method '{method}' is not an HTTP method (GET, POST, ...)"
+        )));
+    }
+    let dpop = tokens
+        .dpop_key
+        .as_ref()
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "the DPoP key of '{account}' is missing from its store entry; run `tokdeck login {account}`"
+            ))
+        })
+        .and_then(|key| {
+            crate::oauth::dpop::Dpop::from_stored(key)
+                .map_err(|m| CliError::Failed(format!("'{account}': {m}")))
+        })?;
+    let proof = dpop
+        .proof(&method, url, Some(tokens.access_token.expose()))
+        .map_err(CliError::Usage)?;
+    Ok(format!(
+        "{}\n{}: {proof}",
+        tokens.authorization_header(),
+        crate::oauth::dpop::HEADER
+    ))
+}
+
+/// A DPoP-bound token alone is refused by servers: say how to get the proof too.
+pub fn warn_dpop(account: &str, tokens: &TokenSet) {
+    if tokens.is_dpop() {
+        eprintln!(
+            "tokdeck: warning: '{account}' holds a DPoP-bound token: servers take it only with a proof of the account's key; `tokdeck header {account} --method GET --url URL` prints both headers"
+        );
+    }
 }
 
 pub async fn export(
@@ -86,6 +148,11 @@ pub async fn export(
     let account = which::pick(engine, account)?;
     let tokens = fresh(engine, &account, EXPORT_MIN_VALID).await?;
     let provider = engine.account(&account)?.provider.name.clone();
+    if format == ExportFormat::Curl && tokens.is_dpop() {
+        return Err(CliError::Failed(format!(
+            "'{account}' holds a DPoP-bound token, which needs a proof per request that a curl config cannot hold; use `curl -H @<(tokdeck header {account} --method GET --url URL) URL`"
+        )));
+    }
     if format == ExportFormat::Dotenv
         && let Some(name) = super::export::line_break_in(&tokens)
     {

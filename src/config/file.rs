@@ -93,6 +93,8 @@ pub(super) struct ProviderSection {
     pushed_authorization_request_endpoint: Option<String>,
     /// Push every authorization request (RFC 9126), also when the provider does not ask.
     par: Option<bool>,
+    /// DPoP-bound tokens (RFC 9449) for every account of the provider.
+    dpop: Option<bool>,
     /// How the client authenticates: client_secret_basic (the default with a secret),
     /// client_secret_jwt or private_key_jwt (RFC 7523).
     client_auth: Option<String>,
@@ -126,6 +128,8 @@ pub(super) struct AccountSection {
     urls: Vec<String>,
     /// The user name git sends with the token (default: the preset's convention).
     git_username: Option<String>,
+    /// DPoP-bound tokens (RFC 9449); default: the provider's `dpop`.
+    dpop: Option<bool>,
 }
 
 /// The text of a config file and where it came from, for messages.
@@ -336,6 +340,7 @@ impl Source<'_> {
             env: section.env,
             urls,
             git_username: section.git_username.filter(|u| !u.is_empty()),
+            dpop: section.dpop.unwrap_or(provider.dpop),
         })
     }
 

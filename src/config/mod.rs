@@ -116,6 +116,8 @@ pub struct Provider {
     /// `client_auth = "client_secret_jwt" | "private_key_jwt"`: the key that signs the
     /// client's assertions (RFC 7523); `None`: the secret as such, or no authentication.
     pub client_auth: Option<crate::oauth::assertion::SigningKey>,
+    /// `dpop = true`: its accounts' tokens are DPoP-bound (RFC 9449) unless they say not.
+    pub dpop: bool,
     /// Endpoints known without discovery: explicit ones over the preset's. `issuer` set
     /// means discovery may fill in the rest.
     pub endpoints: Endpoints,
@@ -138,6 +140,8 @@ pub struct Account {
     pub urls: Vec<String>,
     /// `git_username`: the user name git sends with the token.
     pub git_username: Option<String>,
+    /// `dpop = true`: tokens bound to a key of the account's (RFC 9449).
+    pub dpop: bool,
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

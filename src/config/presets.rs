@@ -136,6 +136,7 @@ impl Preset {
             prompt_values_supported: e.prompt_values_supported.clone(),
             pushed_authorization_request_endpoint: fill(&e.pushed_authorization_request_endpoint),
             require_pushed_authorization_requests: e.require_pushed_authorization_requests,
+            dpop_signing_alg_values_supported: Vec::new(),
         })
     }
 }

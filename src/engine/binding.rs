@@ -140,6 +140,7 @@ mod tests {
         TokenRecord {
             binding,
             ..TokenRecord::new(TokenSet {
+                dpop_key: None,
                 access_token: Secret::new("at"),
                 token_type: "Bearer".into(),
                 refresh_token: Some(Secret::new("rt")),

@@ -29,6 +29,7 @@ impl Engine {
     ) -> Result<serde_json::Value, EngineError> {
         let account = self.account(name)?;
         let fresh = self.fresh_tokens(name, Duration::from_secs(30)).await?;
+        let dpop = super::key_of(&fresh.tokens);
         let (subject, subject_type) = if ask.id_token {
             let id = fresh
                 .tokens
@@ -59,7 +60,8 @@ impl Engine {
             }
         }
         let http = self.http(name)?;
-        crate::oauth::grants::post_token_form(&http, url, &client(account), &params)
+        let client = client(account).with_dpop(dpop);
+        crate::oauth::grants::post_token_form(&http, url, &client, &params)
             .await
             .map_err(|e| super::client_hint(account, oauth_error(name, e)))
     }

@@ -65,7 +65,9 @@ impl Engine {
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
         let url = endpoints.userinfo_endpoint.as_deref()?;
         let http = self.http(&account.name).ok()?;
-        match crate::oauth::grants::userinfo(&http, url, tokens.access_token.expose()).await {
+        let dpop = super::key_of(tokens);
+        let token = tokens.access_token.expose();
+        match crate::oauth::grants::userinfo(&http, url, token, dpop.as_ref()).await {
             Ok(claims) => from_claims(claims.as_object()?, binding.server()),
             Err(e) => {
                 log::info!("'{}': no identity from userinfo ({e})", account.name);
@@ -207,6 +209,7 @@ mod tests {
     #[test]
     fn another_person_is_refused_unless_replaced() {
         let mut old = TokenRecord::new(TokenSet {
+            dpop_key: None,
             access_token: crate::secret::Secret::new("at"),
             token_type: "Bearer".into(),
             refresh_token: None,

@@ -86,6 +86,7 @@ impl Engine {
                 account: name.to_string(),
                 reason: "has no token yet".into(),
             })?;
+        let dpop = super::key_of(&record.tokens);
         let (token, hint) = if refresh_token {
             let token = record
                 .tokens
@@ -103,7 +104,8 @@ impl Engine {
             .as_deref()
             .unwrap_or_default();
         let http = self.http(name)?;
-        crate::oauth::grants::introspect(&http, url, &client(account), token.expose(), hint)
+        let client = client(account).with_dpop(dpop);
+        crate::oauth::grants::introspect(&http, url, &client, token.expose(), hint)
             .await
             .map_err(|e| jwt_hint(name, token.expose(), e))
             .map_err(|e| super::client_hint(account, e))
@@ -118,10 +120,12 @@ impl Engine {
             .await?;
         let http = self.http(name)?;
         let token = fresh.tokens.access_token.expose();
+        let dpop = super::key_of(&fresh.tokens);
         crate::oauth::grants::userinfo(
             &http,
             endpoints.userinfo_endpoint.as_deref().unwrap_or_default(),
             token,
+            dpop.as_ref(),
         )
         .await
         .map_err(|e| jwt_hint(name, token, e))

@@ -33,10 +33,12 @@ impl Engine {
             "login to '{name}' with the {} flow",
             options.flow.unwrap_or(account.flow)
         );
-        let result = self
-            .login_inner(account, options, observer)
-            .await
-            .map_err(|e| super::client_hint(account, e));
+        let result = match self.login_inner(account, options, observer).await {
+            Ok(record) => Ok(record),
+            Err(e) => Err(self
+                .dpop_hint(account, super::client_hint(account, e))
+                .await),
+        };
         match &result {
             Ok(record) => log::info!(
                 "logged in to '{name}'{}",
@@ -57,21 +59,37 @@ impl Engine {
         // Fail before the user approves anything if the tokens could not be kept.
         let stored = self.load(name).await?;
         let flow = options.flow.unwrap_or(account.flow);
+        // One key per account: a new login keeps the key of the tokens it replaces.
+        let previous = stored
+            .as_ref()
+            .filter(|r| binding::check(account, r).is_ok())
+            .map(|r| &r.tokens);
         if flow == Flow::ClientCredentials {
             let _lock = self.lock(name).await?;
-            return self.client_credentials(account).await;
+            return self.client_credentials(account, previous).await;
         }
+        let dpop = super::dpop_for(account, previous)?;
+        let client = client(account).with_dpop(dpop.clone());
         let mut request = request(account);
         if let Some(hint) = self.login_hint(account, stored.as_ref()) {
             request.params.insert("login_hint".into(), hint);
         }
-        let (tokens, token_endpoint) = match flow {
-            Flow::Device => self.device_login(account, &request, observer).await?,
+        let (mut tokens, token_endpoint) = match flow {
+            Flow::Device => {
+                self.device_login(account, &client, &request, observer)
+                    .await?
+            }
             _ => {
                 request.select_account = self.may_select_account(account).await;
-                self.browser_login(account, &request, observer).await?
+                if let Some(dpop) = &dpop {
+                    // RFC 9449 §10: the authorization code is bound to the key too.
+                    request.params.insert("dpop_jkt".into(), dpop.thumbprint());
+                }
+                self.browser_login(account, &client, &request, observer)
+                    .await?
             }
         };
+        tokens.dpop_key = dpop.map(|d| d.stored());
         self.check_id_token(account, &tokens).await?;
         self.keep_login(account, tokens, &token_endpoint, options.replace_user)
             .await
@@ -80,6 +98,7 @@ impl Engine {
     async fn device_login(
         &self,
         account: &Account,
+        client: &oauth::Client,
         request: &oauth::Request,
         observer: &dyn LoginObserver,
     ) -> Result<(TokenSet, String), EngineError> {
@@ -93,15 +112,14 @@ impl Engine {
             .as_deref()
             .unwrap_or_default();
         let token_endpoint = endpoints.token_endpoint.unwrap_or_default();
-        let client = client(account);
-        let authorization = oauth::device::start(&http, device_endpoint, &client, request)
+        let authorization = oauth::device::start(&http, device_endpoint, client, request)
             .await
             .map_err(|e| oauth_error(name, e))?;
         observer.device_code(&authorization);
         let tokens = oauth::device::poll(
             &http,
             &token_endpoint,
-            &client,
+            client,
             request,
             &authorization,
             |event| observer.poll(&event),
@@ -114,6 +132,7 @@ impl Engine {
     async fn browser_login(
         &self,
         account: &Account,
+        client: &oauth::Client,
         request: &oauth::Request,
         observer: &dyn LoginObserver,
     ) -> Result<(TokenSet, String), EngineError> {
@@ -135,7 +154,7 @@ impl Engine {
                 issuer: endpoints.issuer.as_deref(),
                 par_endpoint: par_endpoint(account, &endpoints)?,
             },
-            &client(account),
+            client,
             request,
             account.provider.redirect_port,
             if observer.pastes() {
@@ -244,6 +263,37 @@ impl Engine {
         let record = TokenRecord::issued(tokens, binding, found);
         self.save_issued(name, record.clone()).await?;
         Ok(record)
+    }
+}
+
+impl Engine {
+    /// A login refused at the token endpoint of a provider that takes DPoP proofs, for an
+    /// account without `dpop = true`: the client may require DPoP-bound tokens (RFC 9449
+    /// §5.2 `dpop_bound_access_tokens`), which providers do not say in their refusal.
+    async fn dpop_hint(&self, account: &Account, e: EngineError) -> EngineError {
+        let refused_grant = matches!(
+            &e,
+            EngineError::OAuth {
+                source: oauth::OAuthError::Provider { endpoint: "token endpoint", error, .. },
+                ..
+            } if matches!(error.as_str(), "invalid_grant" | "invalid_request" | "invalid_dpop_proof")
+        );
+        if account.dpop || !refused_grant {
+            return e;
+        }
+        let Ok(endpoints) = self.endpoints(account, &[Need::Token]).await else {
+            return e;
+        };
+        if endpoints.dpop_signing_alg_values_supported.is_empty() {
+            return e;
+        }
+        EngineError::Hinted {
+            error: Box::new(e),
+            hint: format!(
+                "the provider takes DPoP proofs (its metadata lists dpop_signing_alg_values_supported): if client '{}' requires DPoP-bound tokens, set `dpop = true` in [accounts.{}] or [providers.{}]",
+                account.provider.client_id, account.name, account.provider.name
+            ),
+        }
     }
 }
 

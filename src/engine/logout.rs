@@ -188,7 +188,7 @@ impl Engine {
         };
         let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
         let http = self.http(name)?;
-        let client = client(account);
+        let client = client(account).with_dpop(super::key_of(tokens));
         let pairs = [
             (
                 tokens.refresh_token.as_ref(),

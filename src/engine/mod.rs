@@ -211,17 +211,22 @@ impl Engine {
             .map_err(|e| oauth_error(&account.name, e))
     }
 
+    /// A service account's tokens, fetched again (with the key of the `previous` ones).
     pub(crate) async fn client_credentials(
         &self,
         account: &Account,
+        previous: Option<&TokenSet>,
     ) -> Result<TokenRecord, EngineError> {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
-        let tokens =
-            grants::client_credentials(&http, token_endpoint, &client(account), &request(account))
+        let dpop = dpop_for(account, previous)?;
+        let client = client(account).with_dpop(dpop.clone());
+        let mut tokens =
+            grants::client_credentials(&http, token_endpoint, &client, &request(account))
                 .await
                 .map_err(|e| oauth_error(&account.name, e))?;
+        tokens.dpop_key = dpop.map(|d| d.stored());
         let binding = binding::issued_for(account, token_endpoint);
         let identity = identity::identity_without_network(account, &tokens, &binding);
         let record = TokenRecord::issued(tokens, binding, identity);
@@ -294,7 +299,32 @@ pub(crate) fn client(account: &Account) -> oauth::Client {
             .client_auth
             .clone()
             .map(|key| (key, provider.endpoints.issuer.clone())),
+        dpop: None,
     }
+}
+
+/// The DPoP key `tokens` are bound to, for calls that present them (userinfo,
+/// introspection, revocation, exchange).
+pub(crate) fn key_of(tokens: &TokenSet) -> Option<oauth::dpop::Dpop> {
+    let stored = tokens.dpop_key.as_ref()?;
+    oauth::dpop::Dpop::from_stored(stored)
+        .inspect_err(|m| log::warn!("{m}"))
+        .ok()
+}
+
+/// The DPoP key for a request about `tokens` (RFC 9449): the one they are bound to, else
+/// (an account with `dpop = true`) a new one; `None` for bearer accounts.
+pub(crate) fn dpop_for(
+    account: &Account,
+    tokens: Option<&TokenSet>,
+) -> Result<Option<oauth::dpop::Dpop>, EngineError> {
+    let made = match tokens.and_then(|t| t.dpop_key.as_ref()) {
+        Some(stored) => oauth::dpop::Dpop::from_stored(stored),
+        None if account.dpop => oauth::dpop::Dpop::generate(),
+        None => return Ok(None),
+    };
+    made.map(Some)
+        .map_err(|m| oauth_error(&account.name, OAuthError::Other(m)))
 }
 
 pub(crate) fn request(account: &Account) -> oauth::Request {

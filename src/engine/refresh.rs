@@ -235,9 +235,10 @@ impl Engine {
             Some(record) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
-            _ if account.flow == Flow::ClientCredentials => {
-                self.client_credentials(account).await.map(|r| r.tokens)
-            }
+            other if account.flow == Flow::ClientCredentials => self
+                .client_credentials(account, other.as_ref().map(|r| &r.tokens))
+                .await
+                .map(|r| r.tokens),
             other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
         }
         .map_err(|e| super::client_hint(account, e));
@@ -257,16 +258,19 @@ impl Engine {
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         log::debug!("'{}': endpoints and HTTP client ready", account.name);
+        let dpop = super::dpop_for(account, Some(&record.tokens))?;
+        let client = client(account).with_dpop(dpop.clone());
         match grants::refresh(
             &http,
             token_endpoint,
-            &client(account),
+            &client,
             &request(account),
             &record.tokens,
         )
         .await
         {
             Ok(mut tokens) => {
+                tokens.dpop_key = dpop.map(|d| d.stored());
                 // A bad new ID token must not cost the rotated refresh token: save the
                 // rest, drop the ID token, and say so.
                 let checked = self.check_id_token(account, &tokens).await;

@@ -97,6 +97,7 @@ mod tests {
 
     fn set(now: DateTime<Utc>, left: Option<i64>, refresh: bool) -> TokenSet {
         TokenSet {
+            dpop_key: None,
             access_token: Secret::new("a"),
             refresh_token: refresh.then(|| Secret::new("r")),
             id_token: None,

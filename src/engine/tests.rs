@@ -44,6 +44,7 @@ fn fixture(script: &Scripted) -> Fixture {
 fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
     let now = Utc::now();
     TokenRecord::new(TokenSet {
+        dpop_key: None,
         access_token: Secret::new(access),
         token_type: "Bearer".into(),
         refresh_token: Some(Secret::new("rt-1")),

@@ -364,6 +364,7 @@ mod tests {
 
     fn tokens() -> TokenSet {
         TokenSet {
+            dpop_key: None,
             access_token: Secret::new("at-1"),
             token_type: "Bearer".into(),
             refresh_token: Some(Secret::new("rt-2")),

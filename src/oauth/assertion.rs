@@ -117,7 +117,7 @@ impl PrivateKey {
         B64.encode(sha2::Sha256::digest(canonical.as_bytes()))
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
         let rng = ring::rand::SystemRandom::new();
         match self {
             Self::Rsa(key) => {

@@ -267,6 +267,7 @@ mod tests {
             client_id: "cli".into(),
             client_secret: None,
             assertion: None,
+            dpop: None,
         };
         let request = Request {
             scopes: vec!["openid".into(), "offline_access".into()],
@@ -305,6 +306,7 @@ mod tests {
             client_id: "cli".into(),
             client_secret: None,
             assertion: None,
+            dpop: None,
         };
         let request = Request {
             scopes: vec!["offline_access".into()],
@@ -327,6 +329,7 @@ mod tests {
             client_id: "cli".into(),
             client_secret: None,
             assertion: None,
+            dpop: None,
         };
         let prompt_for = |scopes: &[&str], select_account| {
             let request = Request {

@@ -43,6 +43,9 @@ pub struct Endpoints {
     /// RFC 9126 §5: every authorization request must be pushed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 §5.1: the provider takes DPoP proofs signed with these algorithms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 /// An endpoint a flow needs.
@@ -131,14 +134,17 @@ impl Endpoints {
         if self.prompt_values_supported.is_empty() {
             self.prompt_values_supported = other.prompt_values_supported;
         }
+        if self.dpop_signing_alg_values_supported.is_empty() {
+            self.dpop_signing_alg_values_supported = other.dpop_signing_alg_values_supported;
+        }
         self
     }
 }
 
 /// Bumped when [`Endpoints`] learns a field or discovery learns a document (3: RFC 8414
-/// metadata merged in; 4: pushed authorization requests): older cached documents count as stale (and still serve when the
+/// metadata merged in; 4: pushed authorization requests; 5: DPoP algorithms): older cached documents count as stale (and still serve when the
 /// provider cannot be reached).
-const CACHE_SCHEMA: u32 = 4;
+const CACHE_SCHEMA: u32 = 5;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedDocument {
@@ -255,7 +261,7 @@ pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
         OAuthError::Discovery { reason, .. } => reason,
         other => other.to_string(),
     };
-    let oidc = get_json::<Endpoints>(http, "discovery", &oidc_url, None)
+    let oidc = get_json::<Endpoints>(http, "discovery", &oidc_url, None, None)
         .await
         .and_then(|doc| check_issuer(issuer, doc))
         .map_err(reason);
@@ -297,7 +303,7 @@ async fn oauth_metadata(http: &Http, issuer: &str) -> Option<Endpoints> {
         places.push(appended);
     }
     for place in places {
-        match get_json::<Endpoints>(http, "discovery", &place, None).await {
+        match get_json::<Endpoints>(http, "discovery", &place, None, None).await {
             Ok(doc) => match check_issuer(issuer, doc) {
                 Ok(doc) => return Some(doc),
                 Err(e) => log::warn!("ignoring the metadata at {place}: {e}"),

@@ -14,6 +14,7 @@ const AUTHORIZATION_ONLY: &[&str] = &[
     "ui_locales",
     "display",
     "access_type",
+    "dpop_jkt",
 ];
 
 /// Extra parameters that also belong on token requests (`audience`, `resource`, ...).
@@ -35,14 +36,25 @@ pub(crate) async fn token_request(
     let response: TokenResponse =
         post_form(http, "token endpoint", token_endpoint, client, params).await?;
     // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
-    if !response.token_type.eq_ignore_ascii_case("bearer") {
+    // A DPoP token is one only when tokdeck sent a proof, and it must be bound to that key.
+    let dpop_token = response.token_type.eq_ignore_ascii_case("dpop");
+    let refused = match &client.dpop {
+        Some(dpop) if dpop_token => dpop.check_binding(response.access_token.expose()).err(),
+        _ if response.token_type.eq_ignore_ascii_case("bearer") => None,
+        Some(_) => Some(format!("token_type '{}' is neither DPoP nor Bearer", response.token_type)),
+        None if dpop_token => Some(
+            "token_type 'DPoP' came back to a request without a proof; set `dpop = true` on the account".to_string(),
+        ),
+        None => Some(format!(
+            "token_type '{}' is not supported; tokdeck sends tokens as Bearer (RFC 6750) or DPoP (RFC 9449)",
+            response.token_type
+        )),
+    };
+    if let Some(reason) = refused {
         return Err(OAuthError::Malformed {
             endpoint: "token endpoint",
             url: token_endpoint.to_string(),
-            reason: format!(
-                "token_type '{}' is not supported; tokdeck sends tokens as Bearer (RFC 6750)",
-                response.token_type
-            ),
+            reason,
         });
     }
     Ok(response)
@@ -161,12 +173,14 @@ pub async fn userinfo(
     http: &Http,
     userinfo_endpoint: &str,
     access_token: &str,
+    dpop: Option<&super::dpop::Dpop>,
 ) -> Result<serde_json::Value, OAuthError> {
     super::request::get_json(
         http,
         "userinfo endpoint",
         userinfo_endpoint,
         Some(access_token),
+        dpop,
     )
     .await
 }

@@ -39,7 +39,7 @@ impl JwksCache {
     }
 
     async fn fetch(&self, http: &Http, uri: &str, now: DateTime<Utc>) -> Result<Jwks, OAuthError> {
-        let jwks: Jwks = get_json(http, "jwks_uri", uri, None).await?;
+        let jwks: Jwks = get_json(http, "jwks_uri", uri, None, None).await?;
         let cached = Cached {
             uri: uri.to_string(),
             fetched_at: now,

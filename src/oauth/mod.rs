@@ -5,6 +5,7 @@ pub mod assertion;
 pub mod browser;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod end_session;
 mod error;
 pub mod grants;
@@ -33,6 +34,16 @@ pub struct Client {
     /// `Some`: the client authenticates with a signed assertion instead (RFC 7523 §2.2),
     /// for this audience (the issuer; the endpoint called when there is none).
     pub assertion: Option<(assertion::SigningKey, Option<String>)>,
+    /// `Some`: every request carries a DPoP proof of this key (RFC 9449).
+    pub dpop: Option<dpop::Dpop>,
+}
+
+impl Client {
+    /// The same client, proving possession of `dpop` with every request (RFC 9449).
+    pub fn with_dpop(mut self, dpop: Option<dpop::Dpop>) -> Self {
+        self.dpop = dpop;
+        self
+    }
 }
 
 /// What a login or refresh asks for.

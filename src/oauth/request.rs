@@ -1,6 +1,7 @@
 //! Form POSTs to provider endpoints and the reading of their JSON answers.
 
-use super::http::{Http, HttpResponse};
+use super::dpop::{self, Dpop};
+use super::http::{Http, HttpRequest, HttpResponse};
 use super::{Client, OAuthError};
 use base64::Engine;
 use serde::Deserialize;
@@ -31,8 +32,59 @@ pub(crate) async fn send_form(
     client: &Client,
     params: &[(&str, &str)],
 ) -> Result<HttpResponse, OAuthError> {
-    let request = form_request(url, client, params)?;
-    Ok(http.send(request).await?)
+    send_with_nonce(http, client.dpop.as_ref(), url, || {
+        form_request(url, client, params)
+    })
+    .await
+}
+
+/// Sends the request `build` makes; with DPoP, keeps the nonce the server hands out and,
+/// when it refused the proof for want of that nonce, sends the request once more with a
+/// new proof (RFC 9449 §8, §9).
+async fn send_with_nonce(
+    http: &Http,
+    dpop: Option<&Dpop>,
+    url: &str,
+    build: impl Fn() -> Result<HttpRequest, OAuthError>,
+) -> Result<HttpResponse, OAuthError> {
+    let response = http.send(build()?).await?;
+    let Some(dpop) = dpop else {
+        return Ok(response);
+    };
+    let Some(nonce) = response
+        .headers()
+        .get(dpop::NONCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(response);
+    };
+    dpop.remember_nonce(url, nonce);
+    if !asks_for_nonce(&response) {
+        return Ok(response);
+    }
+    log::debug!("the server asked for a DPoP nonce; sending the request again");
+    let again = http.send(build()?).await?;
+    if let Some(nonce) = again
+        .headers()
+        .get(dpop::NONCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        dpop.remember_nonce(url, nonce);
+    }
+    Ok(again)
+}
+
+/// `use_dpop_nonce` in the body (authorization servers) or in `WWW-Authenticate`
+/// (resource servers, RFC 9449 §9).
+fn asks_for_nonce(response: &HttpResponse) -> bool {
+    let in_body = serde_json::from_slice::<ErrorBody>(response.body())
+        .is_ok_and(|e| e.error == dpop::USE_NONCE);
+    let in_challenge = response
+        .headers()
+        .get(http::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(dpop::USE_NONCE));
+    !response.status().is_success() && (in_body || in_challenge)
 }
 
 /// Built apart from the async fn: the form serializer is not `Send`.
@@ -40,7 +92,7 @@ fn form_request(
     url: &str,
     client: &Client,
     params: &[(&str, &str)],
-) -> Result<super::http::HttpRequest, OAuthError> {
+) -> Result<HttpRequest, OAuthError> {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in params {
         form.append_pair(k, v);
@@ -51,6 +103,10 @@ fn form_request(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
         );
+    if let Some(dpop) = &client.dpop {
+        let proof = dpop.proof("POST", url, None).map_err(OAuthError::Other)?;
+        builder = builder.header(dpop::HEADER, proof);
+    }
     if let Some((key, audience)) = &client.assertion {
         let assertion = key
             .assertion(&client.client_id, audience.as_deref().unwrap_or(url))
@@ -82,20 +138,36 @@ fn form_request(
         .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")))
 }
 
+/// GET `url` as JSON, presenting `bearer`: as a DPoP-bound token with a proof when
+/// `dpop` is given (RFC 9449 §7.1), else as a bearer token (RFC 6750 §2.1).
 pub(crate) async fn get_json<T: DeserializeOwned>(
     http: &Http,
     endpoint: &'static str,
     url: &str,
     bearer: Option<&str>,
+    dpop: Option<&Dpop>,
 ) -> Result<T, OAuthError> {
-    let mut builder = http::Request::get(url).header(http::header::ACCEPT, "application/json");
-    if let Some(token) = bearer {
-        builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let request = builder
-        .body(Vec::new())
-        .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")))?;
-    let response = http.send(request).await?;
+    let build = || {
+        let mut builder = http::Request::get(url).header(http::header::ACCEPT, "application/json");
+        match (bearer, dpop) {
+            (Some(token), Some(dpop)) => {
+                let proof = dpop
+                    .proof("GET", url, Some(token))
+                    .map_err(OAuthError::Other)?;
+                builder = builder
+                    .header(http::header::AUTHORIZATION, format!("DPoP {token}"))
+                    .header(dpop::HEADER, proof);
+            }
+            (Some(token), None) => {
+                builder = builder.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            (None, _) => {}
+        }
+        builder
+            .body(Vec::new())
+            .map_err(|e| OAuthError::Other(format!("cannot build a request to '{url}': {e}")))
+    };
+    let response = send_with_nonce(http, dpop, url, build).await?;
     read_json(endpoint, url, response)
 }
 

@@ -66,6 +66,10 @@ pub struct TokenSet {
     pub issued_at: DateTime<Utc>,
     /// `None`: the provider gave no lifetime (such tokens are valid until revoked).
     pub expires_at: Option<DateTime<Utc>>,
+    /// The DPoP key the tokens are bound to (RFC 9449), PKCS#8 base64url; kept with
+    /// them, never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<Secret>,
 }
 
 impl TokenSet {
@@ -88,6 +92,7 @@ impl TokenSet {
             refresh_token: response.refresh_token.filter(|t| !t.is_empty()),
             id_token: response.id_token.filter(|t| !t.is_empty()),
             issued_at: now,
+            dpop_key: None,
         }
     }
 
@@ -101,6 +106,7 @@ impl TokenSet {
         if next.id_token.is_none() {
             next.id_token = self.id_token.clone();
         }
+        next.dpop_key = self.dpop_key.clone();
         next
     }
 
@@ -125,10 +131,17 @@ impl TokenSet {
         left < threshold
     }
 
-    /// `Authorization: Bearer …`: token responses of other types are refused at the token
-    /// endpoint (RFC 6749 §7.1), so the access token is always a bearer token.
+    /// True for a DPoP-bound access token (RFC 9449 §5: `token_type` DPoP), which every
+    /// request must present with a proof of the key.
+    pub fn is_dpop(&self) -> bool {
+        self.token_type.eq_ignore_ascii_case("dpop")
+    }
+
+    /// `Authorization: Bearer …` or `Authorization: DPoP …` (token responses of other
+    /// types are refused at the token endpoint, RFC 6749 §7.1).
     pub fn authorization_header(&self) -> String {
-        format!("Authorization: Bearer {}", self.access_token.expose())
+        let scheme = if self.is_dpop() { "DPoP" } else { "Bearer" };
+        format!("Authorization: {scheme} {}", self.access_token.expose())
     }
 
     /// True when the access token stays valid for at least `min_valid` from `now`.

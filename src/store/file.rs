@@ -131,6 +131,7 @@ mod tests {
 
     fn record(token: &str) -> TokenRecord {
         TokenRecord::new(TokenSet {
+            dpop_key: None,
             access_token: Secret::new(token),
             token_type: "Bearer".into(),
             refresh_token: Some(Secret::new("rt")),

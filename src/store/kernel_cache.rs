@@ -45,7 +45,8 @@ impl KernelCache {
         let bytes = key.read_to_vec().ok()?;
         let record: TokenRecord = serde_json::from_slice(&bytes).ok()?;
         // Only ever the access token: a copy with more is not ours.
-        (record.tokens.refresh_token.is_none() && record.tokens.id_token.is_none())
+        let tokens = &record.tokens;
+        (tokens.refresh_token.is_none() && tokens.id_token.is_none() && tokens.dpop_key.is_none())
             .then_some(record)
     }
 
@@ -60,6 +61,8 @@ impl KernelCache {
         let mut copy = record.clone();
         copy.tokens.refresh_token = None;
         copy.tokens.id_token = None;
+        // A DPoP key outlives its access tokens: it stays in the Secret Service only.
+        copy.tokens.dpop_key = None;
         copy.identity = None;
         let Ok(json) = serde_json::to_vec(&copy) else {
             return;

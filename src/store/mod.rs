@@ -190,6 +190,7 @@ mod tests {
 
     fn record() -> TokenRecord {
         TokenRecord::new(TokenSet {
+            dpop_key: None,
             access_token: Secret::new("at"),
             token_type: "Bearer".into(),
             refresh_token: Some(Secret::new("rotated")),

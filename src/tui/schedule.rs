@@ -50,6 +50,7 @@ mod tests {
     fn tokens(lifetime_secs: i64) -> TokenSet {
         let issued = DateTime::from_timestamp(1_000_000, 0).expect("ts");
         TokenSet {
+            dpop_key: None,
             access_token: Secret::new("a"),
             token_type: "Bearer".into(),
             refresh_token: Some(Secret::new("r")),

@@ -258,6 +258,10 @@ fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
             "the ID token",
             tokens.id_token.as_ref().map(|t| t.expose().to_string()),
         ),
+        CopyWhat::Header if tokens.is_dpop() => (
+            "the Authorization header (DPoP-bound: each request also needs a proof, from `tokdeck header --url`)",
+            Some(tokens.authorization_header()),
+        ),
         CopyWhat::Header => (
             "the Authorization header",
             Some(tokens.authorization_header()),

@@ -190,3 +190,67 @@ fn url_encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// The test resource server (tests/provider/resource.js): it takes a request only with
+/// a token of `issuer`, and a DPoP-bound one only with a valid proof.
+pub struct Resource {
+    child: Child,
+    pub url: String,
+}
+
+impl Resource {
+    pub fn start(issuer: &str) -> Self {
+        let dir = super::repo().join("tests/provider");
+        let mut child = Command::new("node")
+            .arg(dir.join("resource.js"))
+            .arg(issuer)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start node tests/provider/resource.js");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("READY line");
+        let url = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("resource server said {line:?}"))
+            .to_string();
+        Self { child, url }
+    }
+
+    /// GET `path` with these request headers (lines `Name: value`), by curl: the status
+    /// and the body.
+    pub fn get(&self, path: &str, headers: &str) -> (u16, String) {
+        curl_get(&format!("{}{path}", self.url), headers)
+    }
+}
+
+/// GET `url` by curl with `headers` (lines `Name: value`, fed on stdin as `-H @-`).
+pub fn curl_get(url: &str, headers: &str) -> (u16, String) {
+    use std::io::Write;
+    let mut child = Command::new("curl")
+        .args(["-s", "-H", "@-", "-w", "\n%{http_code}", url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(headers.as_bytes())
+        .expect("write headers");
+    let out = child.wait_with_output().expect("curl output");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+impl Drop for Resource {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -249,6 +249,7 @@ function policy() {
 // ---------------------------------------------------------------------------
 const API_RESOURCE = 'https://api.tokdeck.test';
 const API_SCOPE = 'api:read api:write';
+const DPOP_NONCE_CLIENT = 'tokdeck-dpop-nonce';
 const USER_GRANTS = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'];
 
 function configuration() {
@@ -284,6 +285,27 @@ function configuration() {
         response_types: ['code'],
         redirect_uris: ['http://127.0.0.1/callback'],
         require_pushed_authorization_requests: true,
+      },
+      {
+        // RFC 9449: this client's access tokens must be DPoP-bound.
+        client_id: 'tokdeck-dpop',
+        client_name: 'tokdeck (DPoP)',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: USER_GRANTS,
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+        dpop_bound_access_tokens: true,
+      },
+      {
+        // RFC 9449 §8: every DPoP proof of this client must carry the server's nonce.
+        client_id: DPOP_NONCE_CLIENT,
+        client_name: 'tokdeck (DPoP with nonces)',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: USER_GRANTS,
+        response_types: ['code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
       },
       {
         // RFC 7523 client authentication with an HS256 assertion over the secret.
@@ -335,6 +357,12 @@ function configuration() {
       introspection: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // RFC 9449. Proofs are optional unless the client says so; replays are refused.
+      dPoP: {
+        enabled: true,
+        nonceSecret: crypto.randomBytes(32),
+        requireNonce: (ctx) => ctx.oidc?.client?.clientId === DPOP_NONCE_CLIENT,
+      },
       resourceIndicators: {
         enabled: true,
         // Every access token is for the API (and therefore a JWT) unless the

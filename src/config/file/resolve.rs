@@ -96,6 +96,7 @@ pub(super) fn resolve_provider(
         pushed_authorization_request_endpoint: section.pushed_authorization_request_endpoint,
         // `par = true`: push even when the provider does not require it.
         require_pushed_authorization_requests: section.par.unwrap_or(false),
+        dpop_signing_alg_values_supported: Vec::new(),
     };
     let issuer = endpoints.issuer.as_deref().map(|i| ("issuer", i));
     for (key, value) in issuer.into_iter().chain(endpoints.iter()) {
@@ -135,6 +136,7 @@ pub(super) fn resolve_provider(
         post_logout_redirect_uri: section.post_logout_redirect_uri.filter(|u| !u.is_empty()),
         preset: section.preset.as_ref().map(|p| p.get_ref().clone()),
         client_auth,
+        dpop: section.dpop.unwrap_or(false),
         endpoints,
     })
 }

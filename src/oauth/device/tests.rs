@@ -6,6 +6,7 @@ fn client() -> Client {
         client_id: "cli".into(),
         client_secret: None,
         assertion: None,
+        dpop: None,
     }
 }
 

@@ -16,6 +16,7 @@ fn t(secs: i64) -> DateTime<Utc> {
 
 fn tokens(access: &str, issued: i64, lifetime: i64, refresh: bool) -> TokenSet {
     TokenSet {
+        dpop_key: None,
         access_token: Secret::new(access),
         token_type: "Bearer".into(),
         refresh_token: refresh.then(|| Secret::new("rt")),

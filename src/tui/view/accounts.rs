@@ -93,7 +93,12 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     }
     // The account commands started here would use.
     let here = model.here.as_ref().is_some_and(|h| h.name == row.name);
-    let mark = if here { " ⌂" } else { "" };
+    let mark = match (here, row.tokens.as_ref().is_some_and(|t| t.is_dpop())) {
+        (true, true) => " ⌂ DPoP",
+        (true, false) => " ⌂",
+        (false, true) => " DPoP",
+        (false, false) => "",
+    };
     let room = width.saturating_sub(
         4 + name.chars().count() + mark.chars().count() + badge.chars().count() + 2,
     );

@@ -27,6 +27,7 @@ fn jwt(claims: serde_json::Value) -> String {
 
 fn tokens(lifetime_left: Option<i64>) -> TokenSet {
     TokenSet {
+        dpop_key: None,
         access_token: Secret::new(jwt(serde_json::json!({
             "iss": "https://idp.example",
             "sub": "alice",
