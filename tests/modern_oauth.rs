@@ -344,3 +344,104 @@ fn dpop_binds_tokens_to_the_accounts_key_from_login_to_the_resource_server() {
         provider.log()
     );
 }
+
+#[test]
+fn tokens_per_api_are_cached_beside_the_accounts_own() {
+    let provider = Provider::start(&[]);
+    let (api, reports) = ("https://api.tokdeck.test", "https://reports.tokdeck.test");
+    let config = format!(
+        "{}\n[accounts.multi]\nprovider = \"public\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"api:read\", \"reports:read\"]\nresources = [\"{api}\", \"{reports}\"]\n",
+        provider.config()
+    );
+    let mut home = Home::new(&config);
+    home.with_headless_user();
+    home.ok(&["login", "multi"]);
+    let before = home.record("multi")["tokens"].clone();
+    assert_eq!(
+        claims(&home, before["access_token"].as_str().expect("at"))["aud"],
+        api
+    );
+
+    // A token for the second API, from the refresh token; the account's own is the same.
+    let posts = provider.log_count("POST /token ");
+    let token = home.ok(&["token", "multi", "--resource", reports]).stdout;
+    let got = claims(&home, &token);
+    assert_eq!(
+        (got["aud"].as_str(), got["scope"].as_str()),
+        (Some(reports), Some("reports:read"))
+    );
+    let record = home.record("multi");
+    assert_eq!(record["tokens"]["access_token"], before["access_token"]);
+    assert_ne!(
+        record["tokens"]["refresh_token"], before["refresh_token"],
+        "the rotated refresh token is the account's"
+    );
+    assert_eq!(record["narrowed"][reports]["access_token"], token.trim());
+    assert_eq!(provider.log_count("POST /token "), posts + 1);
+    // Cached: served again without a request; exec and header take the same options.
+    let run = home.ok(&[
+        "exec",
+        "multi",
+        "--resource",
+        reports,
+        "--",
+        "sh",
+        "-c",
+        "echo $ACCESS_TOKEN",
+    ]);
+    assert_eq!(run.stdout, token);
+    let header = home.ok(&["header", "multi", "--resource", reports]).stdout;
+    assert_eq!(
+        header.trim(),
+        format!("Authorization: Bearer {}", token.trim())
+    );
+    assert_eq!(
+        provider.log_count("POST /token "),
+        posts + 1,
+        "{}",
+        provider.log()
+    );
+
+    // Fewer scopes: a token of its own.
+    let narrow = home.ok(&["token", "multi", "--scope", "api:read"]).stdout;
+    assert_eq!(claims(&home, &narrow)["scope"], "api:read");
+    assert_ne!(narrow.trim(), token.trim());
+
+    // A scope the login was not granted: the provider's words, the value, nothing lost.
+    let kept = home.record("multi")["tokens"].clone();
+    let run = home.run(&["token", "multi", "--scope", "api:write"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("invalid_scope") && run.stderr.contains("scope 'api:write'"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("own token is unchanged"), "{run}");
+    assert_eq!(home.record("multi")["tokens"], kept);
+    home.ok(&["refresh", "multi"]);
+
+    // An API the login did not ask for: refused here (oidc-provider spends the refresh
+    // token on the refusal), with what to do.
+    let run = home.run(&[
+        "token",
+        "multi",
+        "--resource",
+        "https://unknown.tokdeck.test",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("add it to `resources`"), "{run}");
+    home.ok(&["refresh", "multi"]);
+    // An account without `resources` asks; the provider refuses in its words.
+    home.ok(&["login", "dev"]);
+    let run = home.run(&["token", "dev", "--resource", "https://unknown.tokdeck.test"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("invalid_target")
+            && run
+                .stderr
+                .contains("resource 'https://unknown.tokdeck.test'")
+            && run.stderr.contains("add it to `resources`"),
+        "{run}"
+    );
+    let run = home.run(&["token", "multi", "--resource", "not a uri"]);
+    assert_eq!(run.code, 2, "{run}");
+}

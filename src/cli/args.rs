@@ -100,50 +100,10 @@ pub enum Command {
         replace_user: bool,
     },
     /// Print a valid access token, refreshing first if it expires soon.
-    Token {
-        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
-        /// account whose `directories` hold the working directory, or `default_account`.
-        #[arg(add = ArgValueCompleter::new(complete::accounts))]
-        account: Option<String>,
-        /// Print the ID token instead.
-        #[arg(long)]
-        id_token: bool,
-        /// Refresh when the token expires within this many seconds. When the provider
-        /// issues no token that long, the freshest one is printed with a warning.
-        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-        min_valid: u64,
-        /// Fail (exit 4) instead of warning when the provider's tokens live shorter
-        /// than --min-valid.
-        #[arg(long)]
-        strict: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
-        format: TokenFormat,
-        /// Same as --format json.
-        #[arg(long, conflicts_with = "format")]
-        json: bool,
-    },
-    /// Print `Authorization: Bearer <token>`, refreshing first if needed.
-    Header {
-        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
-        /// account whose `directories` hold the working directory, or `default_account`.
-        #[arg(add = ArgValueCompleter::new(complete::accounts))]
-        account: Option<String>,
-        /// Refresh when the token expires within this many seconds (see `token`).
-        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-        min_valid: u64,
-        /// Fail (exit 4) instead of warning when the provider's tokens live shorter
-        /// than --min-valid.
-        #[arg(long)]
-        strict: bool,
-        /// The request the header is for: with a DPoP-bound token (RFC 9449) a second
-        /// line, `DPoP: <proof>`, proves the key for this URL (needed for such tokens).
-        #[arg(long, value_name = "URL")]
-        url: Option<String>,
-        /// The request's HTTP method, for the DPoP proof.
-        #[arg(long, value_name = "METHOD", default_value = "GET", requires = "url")]
-        method: String,
-    },
+    Token(TokenArgs),
+    /// Print `Authorization: Bearer <token>` (for a DPoP-bound token also the `DPoP:`
+    /// proof line), refreshing first if needed.
+    Header(HeaderArgs),
     /// Run a command with the account's fresh access token in its environment
     /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line.
     Exec(ExecArgs),
@@ -222,17 +182,7 @@ pub enum Command {
         account: Option<String>,
     },
     /// Print a valid access token in a format other tools read.
-    Export {
-        /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
-        /// account whose `directories` hold the working directory, or `default_account`.
-        #[arg(add = ArgValueCompleter::new(complete::accounts))]
-        account: Option<String>,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
-        format: ExportFormat,
-        /// The shell `--format env` writes for.
-        #[arg(long, value_enum, default_value_t = Shell::Posix)]
-        shell: Shell,
-    },
+    Export(ExportArgs),
     /// Add an account to config.toml (and its provider, when new), keeping the file's
     /// comments; prints the change. The client secret comes from stdin or a prompt,
     /// never from the command line.
@@ -334,6 +284,8 @@ pub struct ExecArgs {
     /// A token valid for at least this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
     pub min_valid: u64,
+    #[command(flatten)]
+    pub api: ApiArgs,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
@@ -436,3 +388,6 @@ pub struct ExchangeArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+mod token;
+pub use token::{ApiArgs, ExportArgs, HeaderArgs, TokenArgs};

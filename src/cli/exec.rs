@@ -12,7 +12,6 @@ use super::which;
 use crate::config::ACCOUNT_ENV;
 use crate::engine::Engine;
 use std::process::Command;
-use std::time::Duration;
 
 /// Variables the token must not replace: the command could not be found or run.
 const RESERVED: &[&str] = &[
@@ -54,10 +53,8 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
         vec![DEFAULT_ENV.to_string()]
     };
     // No usable token: exit 4 before anything is started.
-    let fresh = engine
-        .fresh_tokens(&account, Duration::from_secs(args.min_valid))
-        .await?;
-    let tokens = super::output::with_warnings(engine, fresh);
+    let target = super::token::target(&args.api)?;
+    let tokens = super::token::fresh(engine, &account, target.as_ref(), args.min_valid).await?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::Usage("no command given after --".into()));
     };

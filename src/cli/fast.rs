@@ -2,7 +2,7 @@
 //! minute: `tokdeck token [NAME]` and `tokdeck header [NAME]` read without clap, and on
 //! the file store answered on this thread, without an async runtime.
 
-use super::args::{Cli, Command, DEFAULT_MIN_VALID, TokenFormat};
+use super::args::{ApiArgs, Cli, Command, DEFAULT_MIN_VALID, HeaderArgs, TokenArgs, TokenFormat};
 use super::error::{CliError, exit_code};
 use super::{output, which};
 use crate::engine::Engine;
@@ -24,21 +24,23 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
         return None;
     }
     let command = match verb.to_str()? {
-        "token" => Command::Token {
+        "token" => Command::Token(TokenArgs {
             account,
             id_token: false,
             min_valid: DEFAULT_MIN_VALID,
             strict: false,
             format: TokenFormat::Text,
             json: false,
-        },
-        "header" => Command::Header {
+            api: ApiArgs::default(),
+        }),
+        "header" => Command::Header(HeaderArgs {
             account,
             min_valid: DEFAULT_MIN_VALID,
             strict: false,
             url: None,
             method: "GET".into(),
-        },
+            api: ApiArgs::default(),
+        }),
         _ => return None,
     };
     Some(Cli {
@@ -68,22 +70,25 @@ pub fn answer(config: &Option<PathBuf>, command: &Command) -> Answer {
 }
 
 fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Option<Box<Engine>>> {
+    let plain = ApiArgs::default();
     let (account, min_valid, strict) = match command {
-        Command::Token {
+        Command::Token(TokenArgs {
             account,
             id_token: false,
             min_valid,
             strict,
             format: TokenFormat::Text | TokenFormat::K8s,
             json: false,
-        }
-        | Command::Header {
+            api,
+        }) if *api == plain => (account, *min_valid, *strict),
+        Command::Header(HeaderArgs {
             account,
             min_valid,
             strict,
             url: None,
+            api,
             ..
-        } => (account, *min_valid, *strict),
+        }) if *api == plain => (account, *min_valid, *strict),
         _ => return Err(None),
     };
     let engine = Box::new(super::refreshing_engine(config.clone()).map_err(|_| None)?);
@@ -100,7 +105,7 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
         let lifetime = Lifetime::of(tokens.issued_at, tokens.expires_at);
         super::token::lasting(&account, "tokens", lifetime, min_valid, strict)?;
         match command {
-            Command::Token { format, .. } => {
+            Command::Token(TokenArgs { format, .. }) => {
                 super::token::warn_dpop(&account, &tokens);
                 output::token(*format, &tokens.access_token, tokens.expires_at)
             }

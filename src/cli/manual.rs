@@ -178,6 +178,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "[accounts.NAME]",
+        "resources",
+        "APIs (RFC 8707 resource indicators) the login asks for; token --resource URI gets each its own token, and the dashboard keeps them fresh",
+    ),
+    (
+        "[accounts.NAME]",
         "login_hint",
         "sent as login_hint so the provider asks for this person",
     ),

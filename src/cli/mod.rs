@@ -76,37 +76,9 @@ async fn run(
         None => refreshing_engine(config),
     };
     match command {
-        Command::Token {
-            account,
-            id_token,
-            min_valid,
-            strict,
-            format,
-            json,
-        } => {
-            let format = if json { TokenFormat::Json } else { format };
-            let ask = token::Ask::new(min_valid, strict, id_token);
-            token::token(&refreshing(config)?, account.as_deref(), ask, format).await
-        }
-        Command::Header {
-            account,
-            min_valid,
-            strict,
-            url,
-            method,
-        } => {
-            let ask = token::Ask::new(min_valid, strict, false);
-            let target = url.as_deref().map(|u| (method.as_str(), u));
-            token::header(&refreshing(config)?, account.as_deref(), ask, target).await
-        }
-        Command::Export {
-            account,
-            format,
-            shell,
-        } => {
-            let engine = refreshing_engine(config)?;
-            token::export(&engine, account.as_deref(), format, shell).await
-        }
+        Command::Token(args) => token::token(&refreshing(config)?, args).await,
+        Command::Header(args) => token::header(&refreshing(config)?, args).await,
+        Command::Export(args) => token::export(&refreshing_engine(config)?, args).await,
         Command::Exec(args) => exec::run(&refreshing_engine(config)?, args).await,
         Command::Refresh { account } => account::refresh(config, account).await,
         Command::Exchange(args) => account::exchange(config, args).await,

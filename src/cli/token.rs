@@ -1,12 +1,12 @@
 //! `tokdeck token`, `header` and `export`: a valid token for scripts, refreshed first
 //! when it expires soon.
 
-use super::args::{ExportFormat, TokenFormat};
+use super::args::{ApiArgs, ExportArgs, ExportFormat, HeaderArgs, TokenArgs, TokenFormat};
 use super::error::CliError;
 use super::{output, which};
 use crate::engine::Engine;
 use crate::humanize;
-use crate::oauth::{Lifetime, TokenSet};
+use crate::oauth::{Lifetime, Target, TokenSet};
 use chrono::{SecondsFormat, Utc};
 use std::time::Duration;
 
@@ -33,20 +33,28 @@ impl Ask {
     }
 }
 
-pub async fn token(
-    engine: &Engine,
-    account: Option<&str>,
-    ask: Ask,
-    format: TokenFormat,
-) -> Result<(), CliError> {
-    let account = which::pick(engine, account)?;
-    let min_valid = Duration::from_secs(ask.min_valid);
-    let tokens = if ask.id_token {
-        let tokens = engine.fresh_id_token(&account, min_valid).await?;
-        output::warn_store(engine);
-        tokens
+pub async fn token(engine: &Engine, args: TokenArgs) -> Result<(), CliError> {
+    let format = if args.json {
+        TokenFormat::Json
     } else {
-        fresh(engine, &account, ask.min_valid).await?
+        args.format
+    };
+    let ask = Ask::new(args.min_valid, args.strict, args.id_token);
+    let account = which::pick(engine, args.account.as_deref())?;
+    let target = target(&args.api)?;
+    let min_valid = Duration::from_secs(ask.min_valid);
+    let tokens = match &target {
+        Some(_) if ask.id_token => {
+            return Err(CliError::Usage(
+                "--id-token goes without --resource and --scope (ID tokens are about the user, not an API)".into(),
+            ));
+        }
+        None if ask.id_token => {
+            let tokens = engine.fresh_id_token(&account, min_valid).await?;
+            output::warn_store(engine);
+            tokens
+        }
+        _ => fresh(engine, &account, target.as_ref(), ask.min_valid).await?,
     };
     let (token, lifetime, what) = match (&tokens.id_token, tokens.id_token_lifetime()) {
         (Some(id), Some(lifetime)) if ask.id_token => (id, lifetime, "ID tokens"),
@@ -67,18 +75,20 @@ pub async fn token(
 }
 
 /// `header`: the `Authorization` line; for a DPoP-bound token also the proof for the
-/// request `target` (method, URL).
-pub async fn header(
-    engine: &Engine,
-    account: Option<&str>,
-    ask: Ask,
-    target: Option<(&str, &str)>,
-) -> Result<(), CliError> {
-    let account = which::pick(engine, account)?;
-    let tokens = fresh(engine, &account, ask.min_valid).await?;
+/// request (`--method`, `--url`).
+pub async fn header(engine: &Engine, args: HeaderArgs) -> Result<(), CliError> {
+    let account = which::pick(engine, args.account.as_deref())?;
+    let target = target(&args.api)?;
+    let tokens = fresh(engine, &account, target.as_ref(), args.min_valid).await?;
     let lifetime = Lifetime::of(tokens.issued_at, tokens.expires_at);
-    lasting(&account, "tokens", lifetime, ask.min_valid, ask.strict)?;
-    output::line(&header_lines(&account, &tokens, target)?)
+    lasting(&account, "tokens", lifetime, args.min_valid, args.strict)?;
+    let request = args.url.as_deref().map(|u| (args.method.as_str(), u));
+    output::line(&header_lines(&account, &tokens, request)?)
+}
+
+/// `--resource` and `--scope` as the token they ask for (`None`: the account's own).
+pub fn target(api: &ApiArgs) -> Result<Option<Target>, CliError> {
+    api.target().map_err(CliError::Usage)
 }
 
 /// `Authorization: Bearer <token>`, or for a DPoP-bound token `Authorization: DPoP
@@ -133,20 +143,17 @@ pub fn warn_dpop(account: &str, tokens: &TokenSet) {
     }
 }
 
-pub async fn export(
-    engine: &Engine,
-    account: Option<&str>,
-    format: ExportFormat,
-    shell: super::args::Shell,
-) -> Result<(), CliError> {
+pub async fn export(engine: &Engine, args: ExportArgs) -> Result<(), CliError> {
+    let (format, shell) = (args.format, args.shell);
     if shell != super::args::Shell::Posix && format != ExportFormat::Env {
         return Err(CliError::Usage(
             "--shell goes with --format env (the other formats are the same for every shell)"
                 .into(),
         ));
     }
-    let account = which::pick(engine, account)?;
-    let tokens = fresh(engine, &account, EXPORT_MIN_VALID).await?;
+    let account = which::pick(engine, args.account.as_deref())?;
+    let target = target(&args.api)?;
+    let tokens = fresh(engine, &account, target.as_ref(), EXPORT_MIN_VALID).await?;
     let provider = engine.account(&account)?.provider.name.clone();
     if format == ExportFormat::Curl && tokens.is_dpop() {
         return Err(CliError::Failed(format!(
@@ -228,9 +235,14 @@ async fn json(engine: &Engine, account: &str, tokens: &TokenSet, ask: Ask) -> St
 
 /// Tokens valid for `min_valid` seconds, with the store's and the refresh's warnings on
 /// stderr (stdout carries only the token).
-async fn fresh(engine: &Engine, account: &str, min_valid: u64) -> Result<TokenSet, CliError> {
+pub async fn fresh(
+    engine: &Engine,
+    account: &str,
+    target: Option<&Target>,
+    min_valid: u64,
+) -> Result<TokenSet, CliError> {
     let fresh = engine
-        .fresh_tokens(account, Duration::from_secs(min_valid))
+        .fresh_for(account, target, Duration::from_secs(min_valid))
         .await?;
     Ok(output::with_warnings(engine, fresh))
 }

@@ -130,6 +130,10 @@ pub(super) struct AccountSection {
     git_username: Option<String>,
     /// DPoP-bound tokens (RFC 9449); default: the provider's `dpop`.
     dpop: Option<bool>,
+    /// APIs (RFC 8707 resource indicators) the login asks access to, each with a token
+    /// of its own.
+    #[serde(default)]
+    resources: Vec<String>,
 }
 
 /// The text of a config file and where it came from, for messages.
@@ -341,6 +345,15 @@ impl Source<'_> {
             urls,
             git_username: section.git_username.filter(|u| !u.is_empty()),
             dpop: section.dpop.unwrap_or(provider.dpop),
+            resources: section
+                .resources
+                .into_iter()
+                .map(|r| {
+                    super::check_resource(&r)
+                        .map_err(|m| invalid(format!("resource '{r}' {m}")))
+                        .map(|()| r)
+                })
+                .collect::<Result<_, _>>()?,
         })
     }
 

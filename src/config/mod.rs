@@ -142,6 +142,23 @@ pub struct Account {
     pub git_username: Option<String>,
     /// `dpop = true`: tokens bound to a key of the account's (RFC 9449).
     pub dpop: bool,
+    /// `resources = [...]`: the APIs the login asks for (RFC 8707), each with its own
+    /// token beside the account's.
+    pub resources: Vec<String>,
+}
+
+/// RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
+pub fn check_resource(resource: &str) -> Result<(), String> {
+    match url::Url::parse(resource) {
+        Ok(url) if url.fragment().is_some() => {
+            Err("has a fragment (#...), which a resource indicator must not have (RFC 8707)".into())
+        }
+        Ok(_) if resource.contains(char::is_whitespace) => Err("holds a space".into()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "is not an absolute URI ({e}), as resource indicators must be (RFC 8707)"
+        )),
+    }
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

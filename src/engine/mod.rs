@@ -332,6 +332,7 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
         scopes: account.scopes.clone(),
         params: account.params.clone(),
         select_account: false,
+        resources: account.resources.clone(),
     }
 }
 
@@ -341,9 +342,11 @@ mod identity;
 mod inspect;
 mod login;
 mod logout;
+mod narrowed;
 mod refresh;
 mod state;
 mod trust;
+mod want;
 pub use exchange::Exchange;
 pub use login::LoginOptions;
 pub use logout::{LogoutOptions, LogoutReport};

@@ -8,38 +8,12 @@ use super::worker::{self, Detached};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
 use crate::config::{Account, Flow};
 use crate::oauth::discovery::Need;
-use crate::oauth::{OAuthError, TokenSet, grants};
-use crate::secret::Secret;
+use crate::oauth::{OAuthError, Target, TokenSet, grants};
 use crate::store::TokenRecord;
 use chrono::Utc;
 use std::time::Duration;
 
-/// What a refresh must achieve; checked again under the lock.
-#[derive(Debug, Clone)]
-pub enum Want {
-    /// A token valid for at least this long (`tokdeck token --min-valid`), or as fresh
-    /// as the provider makes them when it makes none that long.
-    ValidFor(Duration),
-    /// The same of the ID token (`tokdeck token --id-token`).
-    IdValidFor(Duration),
-    /// A newer token than `seen`: if the store already holds another one, use it.
-    Replace(Secret),
-    /// A refresh now, whatever the expiry (`tokdeck refresh`).
-    Always,
-}
-
-impl Want {
-    fn satisfied_by(&self, tokens: &TokenSet) -> bool {
-        match self {
-            Self::ValidFor(min_valid) => tokens.fresh_enough(Utc::now(), *min_valid),
-            Self::IdValidFor(min_valid) => tokens
-                .id_token_lifetime()
-                .is_some_and(|l| l.fresh_enough(Utc::now(), *min_valid)),
-            Self::Replace(seen) => tokens.access_token != *seen,
-            Self::Always => false,
-        }
-    }
-}
+pub use super::want::Want;
 
 /// What to do about a request for tokens valid for some time, given the stored record.
 enum Plan {
@@ -53,14 +27,17 @@ impl Plan {
         name: &str,
         account: &Account,
         record: Option<&TokenRecord>,
+        target: Option<&Target>,
         min_valid: Duration,
     ) -> Self {
         if let Some(record) = record {
             if let Err(e) = binding::check(account, record) {
                 return Self::Fail(e);
             }
-            if record.tokens.fresh_enough(Utc::now(), min_valid) {
-                return Self::Serve(record.tokens.clone());
+            if let Some(tokens) = record.select(target)
+                && tokens.fresh_enough(Utc::now(), min_valid)
+            {
+                return Self::Serve(tokens.clone());
             }
             if let Some(reason) = &record.login_needed {
                 return Self::Fail(EngineError::NeedsLogin {
@@ -84,7 +61,7 @@ impl Plan {
 fn settle(
     name: &str,
     result: Result<TokenSet, EngineError>,
-    record: Option<TokenRecord>,
+    cached: Option<TokenSet>,
 ) -> Result<Fresh, EngineError> {
     match result {
         Ok(tokens) => Ok(Fresh {
@@ -94,15 +71,13 @@ fn settle(
         Err(EngineError::OAuth {
             source: source @ OAuthError::Transport(_),
             ..
-        }) => match record {
-            Some(record) if record.tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
+        }) => match cached {
+            Some(tokens) if tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
                 warning: Some(format!(
                     "could not refresh '{name}' ({source}); using the cached token, valid for {}",
-                    crate::humanize::duration(
-                        record.tokens.remaining(Utc::now()).unwrap_or_default()
-                    )
+                    crate::humanize::duration(tokens.remaining(Utc::now()).unwrap_or_default())
                 )),
-                tokens: record.tokens,
+                tokens,
             }),
             _ => Err(oauth_error(name, source)),
         },
@@ -119,21 +94,36 @@ impl Engine {
         name: &str,
         min_valid: Duration,
     ) -> Result<Fresh, EngineError> {
+        self.fresh_for(name, None, min_valid).await
+    }
+
+    /// [`Self::fresh_tokens`], or with a `target` the account's token for that API or
+    /// those scopes, kept beside its own and refreshed the same way.
+    pub async fn fresh_for(
+        &self,
+        name: &str,
+        target: Option<&Target>,
+        min_valid: Duration,
+    ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
+        if let Some(resource) = target.and_then(|t| t.resource.as_deref()) {
+            granted(account, resource)?;
+        }
         let record = self.load(name).await?;
-        match Plan::of(name, account, record.as_ref(), min_valid) {
+        match Plan::of(name, account, record.as_ref(), target, min_valid) {
             Plan::Serve(tokens) => Ok(Fresh {
                 tokens,
                 warning: None,
             }),
             Plan::Fail(e) => Err(e),
             Plan::Refresh => {
-                let want = Want::ValidFor(min_valid);
+                let want = Want::valid_for(target, min_valid);
                 let result = match &self.detached {
                     Some(detached) => self.refresh_in_worker(detached, name, want).await,
                     None => self.refresh_with(name, want).await,
                 };
-                settle(name, result, record)
+                let cached = record.and_then(|r| r.select(target).cloned());
+                settle(name, result, cached)
             }
         }
     }
@@ -157,7 +147,7 @@ impl Engine {
             Peek::AccessOnly(record) => (Some(record), false),
             Peek::Unknown => (None, false),
         };
-        let plan = Plan::of(name, account, record.as_ref(), min_valid);
+        let plan = Plan::of(name, account, record.as_ref(), None, min_valid);
         match plan {
             Plan::Serve(tokens) => {
                 return Some(Ok(Fresh {
@@ -172,7 +162,11 @@ impl Engine {
         }
         let detached = self.detached.as_ref()?;
         let reply = worker::start(Some(self), detached, name, &Want::ValidFor(min_valid))?;
-        Some(settle(name, reply.into_result(name), record))
+        Some(settle(
+            name,
+            reply.into_result(name),
+            record.map(|r| r.tokens),
+        ))
     }
 
     /// Tokens whose ID token is valid for at least `min_valid` (`tokdeck token
@@ -227,19 +221,27 @@ impl Engine {
         if let Some(record) = &record {
             binding::check(account, record)?;
         }
-        let result = match record {
-            Some(record) if want.satisfied_by(&record.tokens) => {
-                log::debug!("'{name}': the stored token is fresh enough; no refresh");
-                return Ok(record.tokens);
-            }
-            Some(record) if record.tokens.refresh_token.is_some() => {
+        if let Some(tokens) = record.as_ref().and_then(|r| want.served(r)) {
+            log::debug!("'{name}': the stored token is fresh enough; no refresh");
+            return Ok(tokens);
+        }
+        let result = match (record, want.target()) {
+            (Some(record), None) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
-            other if account.flow == Flow::ClientCredentials => self
+            (record, Some(target))
+                if account.flow == Flow::ClientCredentials
+                    || record
+                        .as_ref()
+                        .is_some_and(|r| r.tokens.refresh_token.is_some()) =>
+            {
+                self.narrow(account, record, target).await
+            }
+            (other, _) if account.flow == Flow::ClientCredentials => self
                 .client_credentials(account, other.as_ref().map(|r| &r.tokens))
                 .await
                 .map(|r| r.tokens),
-            other => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
+            (other, _) => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
         }
         .map_err(|e| super::client_hint(account, e));
         match &result {
@@ -249,7 +251,7 @@ impl Engine {
         result
     }
 
-    async fn refresh_record(
+    pub(super) async fn refresh_record(
         &self,
         account: &Account,
         record: TokenRecord,
@@ -354,7 +356,7 @@ impl Engine {
 
     /// Keeps `record` marked: only a login helps now, and every process knows it without
     /// asking the provider again.
-    async fn mark_login_needed(
+    pub(super) async fn mark_login_needed(
         &self,
         account: &Account,
         record: TokenRecord,
@@ -391,6 +393,23 @@ impl Engine {
             None => self.refresh_with(name, want).await,
         }
     }
+}
+
+/// An account that lists its `resources` is asked for no other: its provider granted
+/// only those at login, and some (oidc-provider) spend the refresh token on the refusal.
+fn granted(account: &Account, resource: &str) -> Result<(), EngineError> {
+    if account.resources.is_empty() || account.resources.iter().any(|r| r == resource) {
+        return Ok(());
+    }
+    Err(EngineError::Config(crate::config::ConfigError::Choose(
+        format!(
+            "resource '{resource}' is not one of the resources of account '{}' ({}); its login asked for those only: add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
+            account.name,
+            account.resources.join(", "),
+            account.name,
+            account.name
+        ),
+    )))
 }
 
 fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {

@@ -27,6 +27,9 @@ pub struct Request {
     /// `valid_for_secs` is about the ID token.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub id_token: bool,
+    /// `valid_for_secs` is about the token for this API or these scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::oauth::Target>,
 }
 
 impl Request {
@@ -34,12 +37,13 @@ impl Request {
         Self {
             account: account.to_string(),
             valid_for_secs: match want {
-                Want::ValidFor(d) | Want::IdValidFor(d) => Some(d.as_secs()),
+                Want::ValidFor(d) | Want::IdValidFor(d) | Want::Narrowed(_, d) => Some(d.as_secs()),
                 // `Replace` is the dashboard's (which refreshes in its own process); in
                 // the worker it is a refresh now.
                 Want::Always | Want::Replace(_) => None,
             },
             id_token: matches!(want, Want::IdValidFor(_)),
+            target: want.target().cloned(),
         }
     }
 
@@ -47,6 +51,7 @@ impl Request {
         let secs = std::time::Duration::from_secs;
         match self.valid_for_secs {
             Some(s) if self.id_token => Want::IdValidFor(secs(s)),
+            Some(s) if self.target.is_some() => Want::valid_for(self.target.as_ref(), secs(s)),
             Some(s) => Want::ValidFor(secs(s)),
             None => Want::Always,
         }

@@ -49,6 +49,9 @@ pub fn authorization(
     for (key, value) in &request.params {
         builder = builder.add_extra_param(key.clone(), value.clone());
     }
+    for resource in &request.resources {
+        builder = builder.add_extra_param("resource", resource.clone());
+    }
     if !request.params.contains_key("prompt") {
         let prompt: Vec<&str> = [
             request.select_account.then_some("select_account"),
@@ -312,6 +315,7 @@ mod tests {
             scopes: vec!["offline_access".into()],
             params: [("prompt".to_string(), "login".to_string())].into(),
             select_account: true,
+            resources: Vec::new(),
         };
         let auth = authorization(
             "https://idp/authorize",

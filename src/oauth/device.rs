@@ -72,6 +72,9 @@ pub async fn start(
         params.push(("scope", scope));
     }
     params.extend(token_params(request));
+    for resource in &request.resources {
+        params.push(("resource", resource));
+    }
     let raw: RawAuthorization = post_form(
         http,
         "device authorization endpoint",

@@ -5,6 +5,7 @@ use super::StoreError;
 use crate::oauth::TokenSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Version 2 added [`Binding`] and [`Identity`]; version 1 records read as unbound.
 const RECORD_VERSION: u32 = 2;
@@ -27,6 +28,11 @@ pub struct TokenRecord {
     /// first login pins it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// Access tokens for one API or fewer scopes (`token --resource/--scope`), got with
+    /// the refresh token of `tokens`, by [`crate::oauth::Target::key`]. No refresh or ID
+    /// token in them: those stay in `tokens`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub narrowed: BTreeMap<String, TokenSet>,
 }
 
 /// Where tokens came from. Tokens are only ever sent to, or handed out for, the provider
@@ -92,6 +98,15 @@ impl TokenRecord {
             login_needed: None,
             binding: None,
             identity: None,
+            narrowed: BTreeMap::new(),
+        }
+    }
+
+    /// The account's tokens, or its token for `target`.
+    pub fn select(&self, target: Option<&crate::oauth::Target>) -> Option<&TokenSet> {
+        match target {
+            None => Some(&self.tokens),
+            Some(target) => self.narrowed.get(&target.key()),
         }
     }
 

@@ -249,6 +249,9 @@ function policy() {
 // ---------------------------------------------------------------------------
 const API_RESOURCE = 'https://api.tokdeck.test';
 const API_SCOPE = 'api:read api:write';
+// A second API, for tokens per API (RFC 8707): its own audience and scope.
+const REPORTS_RESOURCE = 'https://reports.tokdeck.test';
+const RESOURCE_SCOPES = { [API_RESOURCE]: API_SCOPE, [REPORTS_RESOURCE]: 'reports:read' };
 const DPOP_NONCE_CLIENT = 'tokdeck-dpop-nonce';
 const USER_GRANTS = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'];
 
@@ -342,7 +345,7 @@ function configuration() {
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
       email: ['email', 'email_verified'],
     },
-    scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read', 'api:write'],
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read', 'api:write', 'reports:read'],
     // PKCE is required for the public client (token_endpoint_auth_method
     // none) by default; S256 only.
     interactions: { policy: policy() },
@@ -367,13 +370,18 @@ function configuration() {
         enabled: true,
         // Every access token is for the API (and therefore a JWT) unless the
         // client explicitly asks for another (unknown → invalid_target).
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? API_RESOURCE,
+        // With several granted (a login that asked for more APIs), the first API's.
+        defaultResource: async (_ctx, _client, oneOf) => {
+          if (Array.isArray(oneOf)) return oneOf.includes(API_RESOURCE) ? API_RESOURCE : oneOf[0];
+          return oneOf ?? API_RESOURCE;
+        },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
-          if (resourceIndicator !== API_RESOURCE) throw new errors.InvalidTarget();
+          const scope = RESOURCE_SCOPES[resourceIndicator];
+          if (!scope) throw new errors.InvalidTarget();
           return {
-            scope: API_SCOPE,
-            audience: API_RESOURCE,
+            scope,
+            audience: resourceIndicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: opts.accessTtl,
           };

@@ -1,0 +1,106 @@
+//! Tokens for one API or fewer scopes than the account's (RFC 8707 resource
+//! indicators, RFC 6749 §6 scope narrowing), as `az account get-access-token --resource`
+//! gives them: got with the account's refresh token (a service account asks again with
+//! its client credentials), kept beside the account's own token, served from the store
+//! while valid. A rotated refresh token replaces the account's under the same lock.
+
+use super::{Engine, EngineError, client, oauth_error, request};
+use crate::config::{Account, Flow};
+use crate::oauth::discovery::Need;
+use crate::oauth::{OAuthError, Target, TokenSet, grants};
+use crate::store::TokenRecord;
+
+impl Engine {
+    /// Gets and saves the token for `target`; the caller holds the account's lock.
+    pub(super) async fn narrow(
+        &self,
+        account: &Account,
+        record: Option<TokenRecord>,
+        target: &Target,
+    ) -> Result<TokenSet, EngineError> {
+        let record = match record {
+            Some(record) => record,
+            // A service account that holds nothing yet: its own token first.
+            None => self.client_credentials(account, None).await?,
+        };
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
+        let http = self.http(&account.name)?;
+        let dpop = super::dpop_for(account, Some(&record.tokens))?;
+        let client = client(account).with_dpop(dpop.clone());
+        let mut ask = request(account);
+        ask.params.remove("resource");
+        ask.params.remove("scope");
+        if let Some(resource) = &target.resource {
+            ask.params.insert("resource".into(), resource.clone());
+        }
+        let result = if account.flow == Flow::ClientCredentials {
+            if !target.scopes.is_empty() {
+                ask.scopes = target.scopes.clone();
+            }
+            grants::client_credentials(&http, token_endpoint, &client, &ask).await
+        } else {
+            if !target.scopes.is_empty() {
+                ask.params.insert("scope".into(), target.scopes.join(" "));
+            }
+            grants::refresh(&http, token_endpoint, &client, &ask, &record.tokens).await
+        };
+        let got = match result {
+            Ok(got) => got,
+            Err(e) if e.is_invalid_grant() => {
+                let reason =
+                    format!("cannot be refreshed: the provider rejected the refresh token ({e})");
+                return self.mark_login_needed(account, record, reason).await;
+            }
+            Err(e) => return Err(refused(account, target, e)),
+        };
+        let narrowed = TokenSet {
+            refresh_token: None,
+            id_token: None,
+            dpop_key: dpop.as_ref().map(|d| d.stored()),
+            scopes: if got.scopes == record.tokens.scopes && !target.scopes.is_empty() {
+                target.scopes.clone()
+            } else {
+                got.scopes.clone()
+            },
+            ..got.clone()
+        };
+        let mut updated = record;
+        if got.refresh_token.is_some() {
+            // Rotation (RFC 6749 §10.4): the new refresh token is the account's now.
+            updated.tokens.refresh_token = got.refresh_token;
+        }
+        updated.tokens.dpop_key = narrowed.dpop_key.clone();
+        updated.narrowed.insert(target.key(), narrowed.clone());
+        self.save_issued(&account.name, updated).await?;
+        log::info!(
+            "'{}': got a token for {}{}",
+            account.name,
+            target.describe(),
+            super::expiry_for_log(&narrowed)
+        );
+        Ok(narrowed)
+    }
+}
+
+/// The provider's refusal with what was asked, and what to do about the usual ones.
+fn refused(account: &Account, target: &Target, e: OAuthError) -> EngineError {
+    let hint = match &e {
+        OAuthError::Provider { error, .. } if error == "invalid_target" => format!(
+            "tokdeck asked for {}; a provider grants only the resources the login asked for: add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
+            target.describe(),
+            account.name,
+            account.name
+        ),
+        OAuthError::Provider { error, .. } if error == "invalid_scope" => format!(
+            "tokdeck asked for {}; a refresh can only narrow the scopes the login granted ({})",
+            target.describe(),
+            account.scopes.join(" ")
+        ),
+        _ => format!("tokdeck asked for {}", target.describe()),
+    };
+    EngineError::Hinted {
+        error: Box::new(oauth_error(&account.name, e)),
+        hint: format!("{hint}; the account's own token is unchanged"),
+    }
+}
