@@ -148,7 +148,11 @@ fn signed_client_assertions_instead_of_secrets() {
 #[test]
 fn token_exchange_trades_the_accounts_token_for_another_audience() {
     let provider = Provider::start(&[]);
-    let mut home = Home::new(&provider.config());
+    let config = format!(
+        "{}\n[accounts.api-b]\nexchange_from = \"web\"\naudience = \"https://other.api.test\"\n\n[providers.elsewhere]\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"x\"\n\n[accounts.far]\nprovider = \"elsewhere\"\n",
+        provider.config()
+    );
+    let mut home = Home::new(&config);
     home.with_headless_user();
     home.ok(&["login", "web"]);
     let exchanged = home
@@ -186,6 +190,46 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
         run.stderr.contains("token endpoint refused the request"),
         "{run}"
     );
+
+    // Delegation: `dev` acts for `web`; the server checked both tokens and says so in `act`.
+    let acting = home
+        .ok(&[
+            "exchange",
+            "web",
+            "--audience",
+            "https://other.api.test",
+            "--actor",
+            "dev",
+        ])
+        .stdout;
+    let dev_sub = home.record("dev")["identity"]["sub"].clone();
+    assert_eq!(claims(&home, &acting)["act"]["sub"], dev_sub);
+    // An actor of another server: its token is not sent here (nothing asked of it).
+    let run = home.run(&["exchange", "web", "--audience", "x", "--actor", "far"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("another server"), "{run}");
+
+    // An account defined by exchange: no login of its own, cached like any, re-exchanged.
+    let posts = provider.log_count("POST /token ");
+    let derived = home.ok(&["token", "api-b"]).stdout;
+    assert_eq!(claims(&home, &derived)["aud"], "https://other.api.test");
+    assert_eq!(home.ok(&["token", "api-b"]).stdout, derived);
+    assert_eq!(provider.log_count("POST /token "), posts + 1, "cached");
+    assert_eq!(
+        home.record("api-b")["identity"],
+        home.record("web")["identity"]
+    );
+    home.ok(&["refresh", "api-b"]);
+    assert_ne!(
+        home.ok(&["token", "api-b"]).stdout,
+        derived,
+        "exchanged again"
+    );
+    let list = home.ok(&["list", "--json"]).stdout;
+    assert!(list.contains("\"exchange_from\": \"web\""), "{list}");
+    let run = home.run(&["login", "api-b"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("tokdeck login web"), "{run}");
 }
 
 fn dpop_config(provider: &Provider) -> String {

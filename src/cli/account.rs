@@ -43,6 +43,7 @@ pub async fn exchange(
         scope: args.scope,
         requested_token_type: args.requested_token_type,
         id_token: args.id_token,
+        actor: args.actor,
     };
     let answer = engine.exchange(&account, &ask).await?;
     if args.json {

@@ -387,6 +387,10 @@ pub struct ExchangeArgs {
     /// Print the provider's whole JSON answer.
     #[arg(long)]
     pub json: bool,
+    /// Delegation (RFC 8693 §1.1): this account (of the same server) acts for the
+    /// subject; its access token is sent as the actor_token.
+    #[arg(long, value_name = "ACCOUNT", add = ArgValueCompleter::new(complete::accounts))]
+    pub actor: Option<String>,
 }
 
 mod token;

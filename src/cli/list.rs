@@ -18,6 +18,9 @@ struct Row {
     refresh_token: bool,
     /// `Bearer`, or `DPoP` for a token bound to the account's key (RFC 9449).
     token_type: Option<String>,
+    /// The account its tokens are exchanged from (RFC 8693), when it has no login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exchange_from: Option<String>,
     scopes: Vec<String>,
     /// The JWT `exp` minus the expiry from `expires_in`, when over a minute apart.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,7 +162,10 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
     Row {
         account: name.to_string(),
         provider: Some(account.provider.name.clone()),
-        flow: Some(account.flow.to_string()),
+        flow: Some(match &account.derived {
+            Some(_) => "exchange".to_string(),
+            None => account.flow.to_string(),
+        }),
         state,
         expires_at: tokens
             .and_then(|t| t.expires_at)
@@ -169,6 +175,7 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
             .map(|d| d.num_seconds()),
         refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
         token_type: tokens.map(|t| t.token_type.clone()),
+        exchange_from: account.derived.as_ref().map(|d| d.from.clone()),
         scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
         exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
         login_needed,
@@ -189,6 +196,7 @@ impl Row {
             seconds_left: None,
             refresh_token: false,
             token_type: None,
+            exchange_from: None,
             scopes: Vec::new(),
             exp_skew_seconds: None,
             login_needed: None,

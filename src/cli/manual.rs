@@ -183,6 +183,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "[accounts.NAME]",
+        "exchange_from",
+        "an account whose tokens are exchanged (RFC 8693) from this account's, at its provider; no login of its own (instead of provider)",
+    ),
+    (
+        "[accounts.NAME]",
+        "audience",
+        "exchange_from: the audience of the exchanged token",
+    ),
+    (
+        "[accounts.NAME]",
+        "resource",
+        "exchange_from: the resource the exchanged token is for (RFC 8707)",
+    ),
+    (
+        "[accounts.NAME]",
         "login_hint",
         "sent as login_hint so the provider asks for this person",
     ),

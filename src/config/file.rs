@@ -110,7 +110,8 @@ pub(super) struct ProviderSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AccountSection {
-    provider: Spanned<String>,
+    /// Absent for an account defined by token exchange (`exchange_from`).
+    provider: Option<Spanned<String>>,
     scopes: Option<Vec<String>>,
     flow: Option<Flow>,
     #[serde(default)]
@@ -134,6 +135,12 @@ pub(super) struct AccountSection {
     /// of its own.
     #[serde(default)]
     resources: Vec<String>,
+    /// RFC 8693: an account whose tokens are exchanged from this account's.
+    exchange_from: Option<Spanned<String>>,
+    /// `exchange_from`: the audience of the exchanged token.
+    audience: Option<String>,
+    /// `exchange_from`: the resource the exchanged token is for (RFC 8707).
+    resource: Option<String>,
 }
 
 /// The text of a config file and where it came from, for messages.
@@ -258,10 +265,20 @@ impl Source<'_> {
         providers: &Resolved<Provider>,
     ) -> Resolved<Account> {
         let mut resolved = Resolved::new();
+        let mut derived = Vec::new();
         for (name, value) in sections {
-            let account = self
-                .section(value)
-                .and_then(|section| self.account(&name, section, providers));
+            match self.section::<AccountSection>(value) {
+                Ok(section) if section.exchange_from.is_some() => derived.push((name, section)),
+                Ok(section) => {
+                    let account = self.account(&name, section, providers);
+                    resolved.add(name, account);
+                }
+                Err(e) => resolved.add(name, Err(e)),
+            }
+        }
+        // Accounts defined by exchange, once the accounts they come from are known.
+        for (name, section) in derived {
+            let account = self.derived(&name, section, &resolved);
             resolved.add(name, account);
         }
         resolved
@@ -275,12 +292,26 @@ impl Source<'_> {
     ) -> Result<Account, ConfigError> {
         let line = || line_of_table(self.text, "accounts", name);
         check_name(name).map_err(|m| self.invalid(line(), format!("account name '{name}' {m}")))?;
-        let provider_name = section.provider.get_ref();
+        let Some(provider_key) = &section.provider else {
+            return Err(self.invalid(
+                line(),
+                format!("account '{name}' needs `provider = \"NAME\"` (or `exchange_from = \"ACCOUNT\"`)"),
+            ));
+        };
+        for (key, set) in [
+            ("audience", section.audience.is_some()),
+            ("resource", section.resource.is_some()),
+        ] {
+            if set {
+                return Err(self.invalid(line(), format!("account '{name}': `{key}` goes with `exchange_from`; for a token per API use `resources` and `tokdeck token --resource`")));
+            }
+        }
+        let provider_name = provider_key.get_ref();
         if let Some(ConfigError::Invalid { line, message, .. }) =
             providers.broken.get(provider_name)
         {
             return Err(self.invalid(
-                line_of_offset(self.text, section.provider.span().start),
+                line_of_offset(self.text, provider_key.span().start),
                 format!(
                     "account '{name}' uses provider '{provider_name}', which is broken (line {line}: {message})"
                 ),
@@ -294,7 +325,7 @@ impl Source<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(self.invalid(
-                line_of_offset(self.text, section.provider.span().start),
+                line_of_offset(self.text, provider_key.span().start),
                 format!(
                     "account '{name}' names provider '{provider_name}', which is not defined; add a [providers.{provider_name}] table{}",
                     if known.is_empty() {
@@ -354,6 +385,7 @@ impl Source<'_> {
                         .map(|()| r)
                 })
                 .collect::<Result<_, _>>()?,
+            derived: None,
         })
     }
 
@@ -406,5 +438,6 @@ fn line_of_table(text: &str, section: &str, name: &str) -> usize {
         .unwrap_or(1)
 }
 
+mod derived;
 mod resolve;
 use resolve::{directory, resolve_provider};

@@ -145,6 +145,20 @@ pub struct Account {
     /// `resources = [...]`: the APIs the login asks for (RFC 8707), each with its own
     /// token beside the account's.
     pub resources: Vec<String>,
+    /// `exchange_from = "ACCOUNT"`: tokens come from that account's by token exchange
+    /// (RFC 8693), at its provider, with no login of this account's own.
+    pub derived: Option<Derived>,
+}
+
+/// How an account defined by token exchange gets its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    /// The account whose access token is exchanged.
+    pub from: String,
+    pub audience: Option<String>,
+    pub resource: Option<String>,
+    /// `scopes` of the table, as one `scope` parameter.
+    pub scope: Option<String>,
 }
 
 /// RFC 8707 §2: a resource indicator is an absolute URI without a fragment.

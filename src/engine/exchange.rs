@@ -18,6 +18,9 @@ pub struct Exchange {
     pub requested_token_type: Option<String>,
     /// Trade the ID token instead of the access token.
     pub id_token: bool,
+    /// RFC 8693 §2.1 `actor_token`: the access token of this account (at the same
+    /// server), acting for the subject (delegation).
+    pub actor: Option<String>,
 }
 
 impl Engine {
@@ -59,10 +62,50 @@ impl Engine {
                 params.push((key, value.as_str()));
             }
         }
+        let actor = match &ask.actor {
+            Some(actor) => Some(self.actor_token(account, actor).await?),
+            None => None,
+        };
+        if let Some(actor) = &actor {
+            params.push(("actor_token", actor.expose()));
+            params.push(("actor_token_type", ACCESS_TOKEN_TYPE));
+        }
         let http = self.http(name)?;
         let client = client(account).with_dpop(dpop);
         crate::oauth::grants::post_token_form(&http, url, &client, &params)
             .await
             .map_err(|e| super::client_hint(account, oauth_error(name, e)))
+    }
+
+    /// The actor's fresh access token, only when its server is the subject's: a token
+    /// never goes to a server that did not issue it.
+    async fn actor_token(
+        &self,
+        subject: &crate::config::Account,
+        actor: &str,
+    ) -> Result<crate::secret::Secret, EngineError> {
+        let server = |a: &crate::config::Account| {
+            a.provider
+                .endpoints
+                .issuer
+                .clone()
+                .or_else(|| a.provider.endpoints.token_endpoint.clone())
+        };
+        let actor_account = self.account(actor)?;
+        if server(actor_account) != server(subject) {
+            return Err(EngineError::Config(crate::config::ConfigError::Choose(
+                format!(
+                    "--actor '{actor}' is an account of another server ({}) than '{}' ({}); its token is sent only to the server that issued it",
+                    server(actor_account).unwrap_or_default(),
+                    subject.name,
+                    server(subject).unwrap_or_default()
+                ),
+            )));
+        }
+        Ok(self
+            .fresh_tokens(actor, Duration::from_secs(30))
+            .await?
+            .tokens
+            .access_token)
     }
 }

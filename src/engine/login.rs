@@ -56,6 +56,9 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenRecord, EngineError> {
         let name = account.name.as_str();
+        if let Some(derived) = &account.derived {
+            return Err(super::derived::no_login(account, derived));
+        }
         // Fail before the user approves anything if the tokens could not be kept.
         let stored = self.load(name).await?;
         let flow = options.flow.unwrap_or(account.flow);

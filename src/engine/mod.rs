@@ -337,6 +337,7 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 }
 
 mod binding;
+mod derived;
 mod exchange;
 mod identity;
 mod inspect;

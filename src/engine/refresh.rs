@@ -47,7 +47,8 @@ impl Plan {
             }
         }
         let refreshable = record.is_some_and(|r| r.tokens.refresh_token.is_some())
-            || account.flow == Flow::ClientCredentials;
+            || account.flow == Flow::ClientCredentials
+            || account.derived.is_some();
         if refreshable {
             Self::Refresh
         } else {
@@ -108,6 +109,14 @@ impl Engine {
         let account = self.account(name)?;
         if let Some(resource) = target.and_then(|t| t.resource.as_deref()) {
             granted(account, resource)?;
+        }
+        if let (Some(derived), Some(_)) = (&account.derived, target) {
+            return Err(EngineError::Config(crate::config::ConfigError::Choose(
+                format!(
+                    "account '{name}' is exchanged from '{}' and holds no refresh token to get tokens per API with; use --resource and --scope on '{}', or its own `resource` and `scopes`",
+                    derived.from, derived.from
+                ),
+            )));
         }
         let record = self.load(name).await?;
         match Plan::of(name, account, record.as_ref(), target, min_valid) {
@@ -225,11 +234,12 @@ impl Engine {
             log::debug!("'{name}': the stored token is fresh enough; no refresh");
             return Ok(tokens);
         }
-        let result = match (record, want.target()) {
-            (Some(record), None) if record.tokens.refresh_token.is_some() => {
+        let result = match (record, want.target(), &account.derived) {
+            (_, None, Some(derived)) => self.derive(account, derived).await,
+            (Some(record), None, _) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
-            (record, Some(target))
+            (record, Some(target), _)
                 if account.flow == Flow::ClientCredentials
                     || record
                         .as_ref()
@@ -237,11 +247,11 @@ impl Engine {
             {
                 self.narrow(account, record, target).await
             }
-            (other, _) if account.flow == Flow::ClientCredentials => self
+            (other, _, _) if account.flow == Flow::ClientCredentials => self
                 .client_credentials(account, other.as_ref().map(|r| &r.tokens))
                 .await
                 .map(|r| r.tokens),
-            (other, _) => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
+            (other, _, _) => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
         }
         .map_err(|e| super::client_hint(account, e));
         match &result {

@@ -395,6 +395,7 @@ function configuration() {
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access')
     ),
     rotateRefreshToken: opts.rotate,
+    extraTokenClaims: async (ctx) => (ctx?.tokdeckActor ? { act: ctx.tokdeckActor } : undefined),
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? opts.accessTtl,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? opts.accessTtl,
@@ -481,6 +482,16 @@ server.listen(opts.port, '127.0.0.1', async () => {
       if (!params.audience) throw new errors.InvalidRequest('audience is required');
       const subject = verifyJwt(params.subject_token, issuer);
       if (!subject) throw new errors.InvalidGrant('the subject_token is not a valid access token of this server');
+      // Delegation (RFC 8693 §4.1): a valid actor token of this server makes `act`
+      // (through extraTokenClaims, which decides the claims a token gets).
+      if (params.actor_token) {
+        if (params.actor_token_type !== 'urn:ietf:params:oauth:token-type:access_token') {
+          throw new errors.InvalidRequest('actor_token_type must be urn:ietf:params:oauth:token-type:access_token');
+        }
+        const actor = verifyJwt(params.actor_token, issuer);
+        if (!actor) throw new errors.InvalidGrant('the actor_token is not a valid access token of this server');
+        ctx.tokdeckActor = { sub: actor.sub };
+      }
       const token = new provider.ClientCredentials({ client, scope: subject.scope });
       token.resourceServer = {
         audience: params.audience, accessTokenFormat: 'jwt', scope: subject.scope ?? '', accessTokenTTL: opts.accessTtl,

@@ -1,0 +1,82 @@
+//! Accounts defined by token exchange (`exchange_from`, RFC 8693): their token is the
+//! answer of the provider to an exchange of the source account's fresh access token,
+//! kept and served like any account's, and exchanged again when it expires. They hold
+//! no refresh token and need no login of their own.
+
+use super::{Engine, EngineError, binding, oauth_error};
+use crate::config::{Account, Derived};
+use crate::oauth::discovery::Need;
+use crate::oauth::{OAuthError, TokenResponse, TokenSet};
+use crate::store::TokenRecord;
+use chrono::Utc;
+
+impl Engine {
+    /// A new token for `account` from its source's; the caller holds `account`'s lock
+    /// (the source's own refresh, if due, takes the source's lock).
+    pub(super) async fn derive(
+        &self,
+        account: &Account,
+        derived: &Derived,
+    ) -> Result<TokenSet, EngineError> {
+        let ask = super::Exchange {
+            audience: derived.audience.clone(),
+            resource: derived.resource.clone(),
+            scope: derived.scope.clone(),
+            ..Default::default()
+        };
+        // Boxed: the exchange may refresh the source, which is this same path.
+        let answer = Box::pin(self.exchange(&derived.from, &ask)).await?;
+        let malformed = |reason: String| {
+            oauth_error(
+                &account.name,
+                OAuthError::Malformed {
+                    endpoint: "token endpoint",
+                    url: account
+                        .provider
+                        .endpoints
+                        .token_endpoint
+                        .clone()
+                        .unwrap_or_default(),
+                    reason,
+                },
+            )
+        };
+        let response: TokenResponse = serde_json::from_value(answer).map_err(|_| {
+            malformed("the token exchange answer is not an access token response".into())
+        })?;
+        let source = self.load_bound(&derived.from).await?;
+        let mut tokens = TokenSet::from_response(response, &[], Utc::now());
+        match tokens.token_type.to_ascii_lowercase().as_str() {
+            "bearer" => {}
+            "dpop" => tokens.dpop_key = source.as_ref().and_then(|r| r.tokens.dpop_key.clone()),
+            other => {
+                return Err(malformed(format!(
+                    "the exchanged token's token_type is '{other}', not an access token tokdeck can present"
+                )));
+            }
+        }
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
+        let record = TokenRecord::issued(
+            tokens.clone(),
+            binding::issued_for(account, token_endpoint),
+            source.and_then(|r| r.identity),
+        );
+        self.save_issued(&account.name, record).await?;
+        log::info!(
+            "'{}': exchanged from '{}'{}",
+            account.name,
+            derived.from,
+            super::expiry_for_log(&tokens)
+        );
+        Ok(tokens)
+    }
+}
+
+/// A login of an account that has none of its own.
+pub(super) fn no_login(account: &Account, derived: &Derived) -> EngineError {
+    EngineError::Config(crate::config::ConfigError::Choose(format!(
+        "account '{}' gets its tokens by exchange from '{}' and has no login of its own; run `tokdeck login {}`",
+        account.name, derived.from, derived.from
+    )))
+}
