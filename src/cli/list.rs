@@ -140,7 +140,7 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
     };
     let tokens = record.as_ref().map(|r| &r.tokens);
     let rejected = record.as_ref().and_then(|r| r.login_needed.clone());
-    let mut state = TokenState::judge(tokens, rejected.is_some(), account.flow, now);
+    let mut state = TokenState::judge(tokens, rejected.is_some(), account.renews_alone(), now);
     let (mut login_needed, mut error) = (rejected, None);
     match trouble {
         // Tokens of another issuer or client: only a login helps.

@@ -150,6 +150,14 @@ pub struct Account {
     pub derived: Option<Derived>,
 }
 
+impl Account {
+    /// New tokens come without a refresh token or a login: client credentials, or an
+    /// exchange of another account's token.
+    pub fn renews_alone(&self) -> bool {
+        self.flow == Flow::ClientCredentials || self.derived.is_some()
+    }
+}
+
 /// How an account defined by token exchange gets its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Derived {

@@ -1,7 +1,6 @@
 //! The one vocabulary of account states that `list`, `list --json` and the dashboard
 //! share, so that a script and a person see the same thing.
 
-use crate::config::Flow;
 use crate::oauth::TokenSet;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -46,17 +45,18 @@ impl TokenState {
 
     /// The state of an account's stored tokens: `login_needed` when the provider has
     /// rejected its refresh token; an expired token nothing can renew needs a login too.
+    /// `renews_alone`: the account gets new tokens without a refresh token (client
+    /// credentials, token exchange).
     pub fn judge(
         tokens: Option<&TokenSet>,
         login_needed: bool,
-        flow: Flow,
+        renews_alone: bool,
         now: DateTime<Utc>,
     ) -> Self {
-        if login_needed && flow != Flow::ClientCredentials {
+        if login_needed && !renews_alone {
             return Self::LoginNeeded;
         }
-        let renewable =
-            flow == Flow::ClientCredentials || tokens.is_some_and(|t| t.refresh_token.is_some());
+        let renewable = renews_alone || tokens.is_some_and(|t| t.refresh_token.is_some());
         match Self::of(tokens, now) {
             Self::Expired if !renewable => Self::LoginNeeded,
             state => state,
@@ -93,6 +93,7 @@ impl TokenState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Flow;
     use crate::secret::Secret;
 
     fn set(now: DateTime<Utc>, left: Option<i64>, refresh: bool) -> TokenSet {
@@ -139,7 +140,12 @@ mod tests {
     fn an_expired_token_nothing_can_renew_needs_a_login() {
         let now = Utc::now();
         let judge = |left, refresh, rejected, flow| {
-            TokenState::judge(Some(&set(now, left, refresh)), rejected, flow, now)
+            TokenState::judge(
+                Some(&set(now, left, refresh)),
+                rejected,
+                flow == Flow::ClientCredentials,
+                now,
+            )
         };
         assert_eq!(
             judge(Some(-1), true, false, Flow::Device),
@@ -163,7 +169,7 @@ mod tests {
             TokenState::Valid
         );
         assert_eq!(
-            TokenState::judge(None, false, Flow::Device, now),
+            TokenState::judge(None, false, false, now),
             TokenState::NoToken
         );
     }

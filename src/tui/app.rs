@@ -199,6 +199,7 @@ impl Runtime {
             }
             Command::LoadAll
             | Command::Refresh { .. }
+            | Command::RefreshApi { .. }
             | Command::Logout(_)
             | Command::Verify { .. }
             | Command::VerifyPasted { .. }

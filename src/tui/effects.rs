@@ -55,6 +55,25 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
                 .map_err(super::app::failure);
             done.send(Outcome::Refreshed { account, result });
         }),
+        Command::RefreshApi {
+            account,
+            resource,
+            min_valid,
+        } => spawn(runtime, |engine, done| async move {
+            let target = crate::oauth::Target {
+                resource: Some(resource.clone()),
+                scopes: Vec::new(),
+            };
+            let result = engine
+                .refresh_with(&account, Want::Narrowed(target, min_valid))
+                .await
+                .map_err(|e| e.to_string());
+            done.send(Outcome::ApiRefreshed {
+                account,
+                resource,
+                result,
+            });
+        }),
         Command::Logout(account) => spawn(runtime, |engine, done| async move {
             let result = engine
                 .logout(&account, LogoutOptions::default())

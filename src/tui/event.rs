@@ -35,6 +35,11 @@ pub enum Outcome {
         account: String,
         result: Result<TokenSet, Failure>,
     },
+    ApiRefreshed {
+        account: String,
+        resource: String,
+        result: Result<TokenSet, String>,
+    },
     Login {
         account: String,
         progress: LoginProgress,
@@ -151,6 +156,13 @@ pub enum Command {
     Refresh {
         account: String,
         seen: Option<Secret>,
+    },
+    /// Get the account's token for one of its `resources`, one valid for longer than
+    /// `min_valid` (the current one's remaining time: a newer one).
+    RefreshApi {
+        account: String,
+        resource: String,
+        min_valid: std::time::Duration,
     },
     Login {
         account: String,

@@ -82,10 +82,7 @@ pub fn run(
 }
 
 pub fn rows(config: &Config) -> Vec<AccountRow> {
-    let good = config
-        .accounts
-        .values()
-        .map(|a| AccountRow::new(&a.name, &a.provider.name, a.flow));
+    let good = config.accounts.values().map(AccountRow::of);
     let broken = config
         .broken_accounts
         .iter()

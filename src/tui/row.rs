@@ -30,6 +30,29 @@ pub struct AccountRow {
     pub unreadable: bool,
     /// The account's table in config.toml is invalid: why.
     pub config_error: Option<String>,
+    /// `exchange_from`: the account its tokens are exchanged from.
+    pub derived_from: Option<String>,
+    /// The APIs of `resources = [...]`, each with its own token.
+    pub apis: Vec<ApiToken>,
+}
+
+/// The token of one API (RFC 8707) an account's login asked for, kept fresh beside the
+/// account's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub resource: String,
+    pub tokens: Option<TokenSet>,
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+impl ApiToken {
+    pub fn target(&self) -> crate::oauth::Target {
+        crate::oauth::Target {
+            resource: Some(self.resource.clone()),
+            scopes: Vec::new(),
+        }
+    }
 }
 
 /// A token's signature verdict and header risks (or why it could not be checked).
@@ -62,6 +85,26 @@ impl AccountRow {
             identity: None,
             unreadable: false,
             config_error: None,
+            derived_from: None,
+            apis: Vec::new(),
+        }
+    }
+
+    /// The row of a configured account: its APIs and where its tokens come from.
+    pub fn of(account: &crate::config::Account) -> Self {
+        Self {
+            derived_from: account.derived.as_ref().map(|d| d.from.clone()),
+            apis: account
+                .resources
+                .iter()
+                .map(|resource| ApiToken {
+                    resource: resource.clone(),
+                    tokens: None,
+                    busy: false,
+                    error: None,
+                })
+                .collect(),
+            ..Self::new(&account.name, &account.provider.name, account.flow)
         }
     }
 
@@ -84,11 +127,16 @@ impl AccountRow {
 
     /// The dashboard refreshes this account on its own.
     pub fn auto_refreshes(&self) -> bool {
-        self.flow == Flow::ClientCredentials
+        self.renews_alone()
             || self
                 .tokens
                 .as_ref()
                 .is_some_and(|t| t.refresh_token.is_some())
+    }
+
+    /// New tokens come without a refresh token (client credentials, token exchange).
+    pub fn renews_alone(&self) -> bool {
+        self.flow == Flow::ClientCredentials || self.derived_from.is_some()
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
@@ -109,7 +157,7 @@ impl AccountRow {
         }
         let tokens = self.tokens.as_ref();
         let left = tokens.and_then(|t| t.remaining(now));
-        match TokenState::judge(tokens, self.needs_login, self.flow, now) {
+        match TokenState::judge(tokens, self.needs_login, self.renews_alone(), now) {
             TokenState::LoginNeeded => TokenStatus::NeedsLogin,
             TokenState::NoToken => TokenStatus::NoToken,
             TokenState::Error => TokenStatus::Error,

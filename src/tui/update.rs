@@ -47,9 +47,9 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
             (None, Some(tokens)) => {
                 schedule::refresh_at(tokens, &row.name).is_some_and(|at| now >= at)
             }
-            // A service account needs no login: it gets its first token on its own, once
-            // the store has said it holds none.
-            (None, None) => row.loaded && row.flow == crate::config::Flow::ClientCredentials,
+            // A service account (or one by exchange) needs no login: it gets its first
+            // token on its own, once the store has said it holds none.
+            (None, None) => row.loaded && row.renews_alone(),
         };
         if due {
             row.activity = Activity::Refreshing;
@@ -59,6 +59,7 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
             });
         }
     }
+    commands.extend(due_apis(model, now));
     // A config edited by hand shows up within a second.
     commands.push(Command::CheckConfig);
     if model.setup == Setup::Ready
@@ -66,6 +67,38 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     {
         model.last_reload = now;
         commands.push(Command::LoadAll);
+    }
+    commands
+}
+
+/// The tokens of the accounts' `resources` that are due: missing (once per load), or
+/// expiring as the account's own would be refreshed.
+fn due_apis(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for row in &mut model.accounts {
+        let renewable = row.auto_refreshes() && !row.needs_login && row.tokens.is_some();
+        if !renewable || row.activity != Activity::Idle {
+            continue;
+        }
+        for api in row.apis.iter_mut().filter(|a| !a.busy && a.error.is_none()) {
+            let min_valid = match &api.tokens {
+                None => std::time::Duration::ZERO,
+                Some(tokens)
+                    if schedule::refresh_at(tokens, &api.resource).is_some_and(|at| now >= at) =>
+                {
+                    (tokens.remaining(now).unwrap_or_default() + chrono::Duration::seconds(1))
+                        .to_std()
+                        .unwrap_or_default()
+                }
+                Some(_) => continue,
+            };
+            api.busy = true;
+            commands.push(Command::RefreshApi {
+                account: row.name.clone(),
+                resource: api.resource.clone(),
+                min_valid,
+            });
+        }
     }
     commands
 }

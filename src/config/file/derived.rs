@@ -78,7 +78,7 @@ impl Source<'_> {
         let directories = section
             .directories
             .iter()
-            .map(|d| super::directory(d).map_err(|m| invalid(m)))
+            .map(|d| super::directory(d).map_err(&invalid))
             .collect::<Result<_, _>>()?;
         for var in &section.env {
             crate::config::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;

@@ -15,6 +15,14 @@ pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     match outcome {
         Outcome::Loaded { account, result } => loaded(model, &account, result),
         Outcome::Refreshed { account, result } => refreshed(model, &account, result),
+        Outcome::ApiRefreshed {
+            account,
+            resource,
+            result,
+        } => {
+            api_refreshed(model, &account, &resource, result);
+            Vec::new()
+        }
         Outcome::Login { account, progress } => login_progress(model, account, progress),
         Outcome::LoggedOut { account, result } => {
             logged_out(model, &account, result);
@@ -120,11 +128,41 @@ fn loaded(
         row.last_error = Some(reason);
     }
     row.identity = record.as_ref().and_then(|r| r.identity.clone());
+    for api in row.apis.iter_mut().filter(|a| !a.busy) {
+        let held = record.as_ref().and_then(|r| r.select(Some(&api.target())));
+        if held.is_some() || changed {
+            api.error = None;
+        }
+        api.tokens = held.cloned();
+    }
     row.tokens = record.map(|r| r.tokens);
     if changed {
         return tokens_changed(row);
     }
     Vec::new()
+}
+
+/// The token of one of an account's `resources` came (or could not be had).
+fn api_refreshed(
+    model: &mut Model,
+    account: &str,
+    resource: &str,
+    result: Result<TokenSet, String>,
+) {
+    let Some(api) = model
+        .row_mut(account)
+        .and_then(|row| row.apis.iter_mut().find(|a| a.resource == resource))
+    else {
+        return;
+    };
+    api.busy = false;
+    match result {
+        Ok(tokens) => {
+            api.tokens = Some(tokens);
+            api.error = None;
+        }
+        Err(e) => api.error = Some(e),
+    }
 }
 
 /// A refresh (or a client-credentials fetch) ended.

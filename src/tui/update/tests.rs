@@ -1141,3 +1141,83 @@ fn changing_a_providers_client_names_the_accounts_whose_tokens_it_strands() {
         vec!["the tokens of 'a' were issued by the old issuer or client and will not be used any more: log them out first to revoke them there (x), or log them in again afterwards".to_string()]
     );
 }
+
+#[test]
+fn the_tokens_of_an_accounts_apis_are_fetched_then_kept_fresh() {
+    let mut with_apis = row("multi", Some(tokens("at", 0, 3600, true)));
+    with_apis.apis = ["https://a.test", "https://b.test"]
+        .into_iter()
+        .map(|r| crate::tui::row::ApiToken {
+            resource: r.into(),
+            tokens: None,
+            busy: false,
+            error: None,
+        })
+        .collect();
+    let mut m = model(vec![with_apis]);
+    let apis = |commands: &[Command]| -> Vec<(String, Duration)> {
+        commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::RefreshApi {
+                    resource,
+                    min_valid,
+                    ..
+                } => Some((resource.clone(), *min_valid)),
+                _ => None,
+            })
+            .collect()
+    };
+    // Missing: both fetched, once.
+    let first = apis(&tick(&mut m, 1));
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(
+        apis(&tick(&mut m, 2)).is_empty(),
+        "in flight: not asked again"
+    );
+    for (resource, issued) in [("https://a.test", 1), ("https://b.test", 2)] {
+        update(
+            &mut m,
+            Msg::Done(Outcome::ApiRefreshed {
+                account: "multi".into(),
+                resource: resource.into(),
+                result: Ok(tokens(&format!("{resource}-at"), issued, 600, false)),
+            }),
+        );
+    }
+    assert!(apis(&tick(&mut m, 60)).is_empty(), "fresh");
+    // Near its expiry, an API's token is refreshed, for longer than it has left.
+    let due = apis(&tick(&mut m, 560));
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert!(
+        due.iter().all(|(_, min)| *min > Duration::from_secs(30)),
+        "{due:?}"
+    );
+    // A refusal stays on the row and is not retried on every tick.
+    update(
+        &mut m,
+        Msg::Done(Outcome::ApiRefreshed {
+            account: "multi".into(),
+            resource: "https://a.test".into(),
+            result: Err("invalid_target".into()),
+        }),
+    );
+    assert_eq!(
+        m.accounts[0].apis[0].error.as_deref(),
+        Some("invalid_target")
+    );
+    let again = apis(&tick(&mut m, 570));
+    assert!(
+        !again.iter().any(|(r, _)| r == "https://a.test"),
+        "{again:?}"
+    );
+    // Without the account's own refresh token nothing can be had.
+    let mut m = model(vec![row("x", Some(tokens("at", 0, 3600, false)))]);
+    m.accounts[0].apis = vec![crate::tui::row::ApiToken {
+        resource: "https://a.test".into(),
+        tokens: None,
+        busy: false,
+        error: None,
+    }];
+    assert!(apis(&tick(&mut m, 1)).is_empty());
+}

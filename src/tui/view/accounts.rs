@@ -11,6 +11,8 @@ use ratatui::widgets::{Block, Paragraph};
 enum Entry {
     Provider(usize),
     Account(usize),
+    /// Row `.0`'s token for its API `.1` (`resources`).
+    Api(usize, usize),
 }
 
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
@@ -35,7 +37,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     for &i in &visible {
         let provider_changed = match entries.last() {
             None => true,
-            Some(Entry::Account(prev) | Entry::Provider(prev)) => {
+            Some(Entry::Account(prev) | Entry::Provider(prev) | Entry::Api(prev, _)) => {
                 model.accounts[*prev].provider != model.accounts[i].provider
             }
         };
@@ -46,6 +48,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             selected_line = entries.len();
         }
         entries.push(Entry::Account(i));
+        entries.extend((0..model.accounts[i].apis.len()).map(|j| Entry::Api(i, j)));
     }
     if entries.is_empty() {
         let text = if model.accounts.is_empty() {
@@ -76,6 +79,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
                 Style::new().add_modifier(Modifier::BOLD).fg(Color::Blue),
             )),
             Entry::Account(i) => account_line(model, i, width),
+            Entry::Api(i, j) => api_line(model, i, j, width),
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -93,12 +97,16 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     }
     // The account commands started here would use.
     let here = model.here.as_ref().is_some_and(|h| h.name == row.name);
-    let mark = match (here, row.tokens.as_ref().is_some_and(|t| t.is_dpop())) {
-        (true, true) => " ⌂ DPoP",
-        (true, false) => " ⌂",
-        (false, true) => " DPoP",
-        (false, false) => "",
-    };
+    let mut mark = String::new();
+    if here {
+        mark.push_str(" ⌂");
+    }
+    if row.tokens.as_ref().is_some_and(|t| t.is_dpop()) {
+        mark.push_str(" DPoP");
+    }
+    if let Some(from) = &row.derived_from {
+        mark.push_str(&format!(" ⇐ {from}"));
+    }
     let room = width.saturating_sub(
         4 + name.chars().count() + mark.chars().count() + badge.chars().count() + 2,
     );
@@ -132,9 +140,42 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
         Span::styled(if selected { "▶ " } else { "  " }, base),
         Span::styled("● ", base.fg(color)),
         Span::styled(name, base),
-        Span::styled(mark, base.fg(Color::Cyan)),
+        Span::styled(mark.clone(), base.fg(Color::Cyan)),
         Span::styled(who, base.fg(Color::Gray)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(badge, base.fg(color)),
+    ])
+}
+
+/// `    └ https://api.example   12m 3s`: the token of one of the account's APIs.
+fn api_line(model: &Model, i: usize, j: usize, width: usize) -> Line<'static> {
+    let api = &model.accounts[i].apis[j];
+    let (badge, urgency) = match (&api.tokens, &api.error, api.busy) {
+        (_, _, true) => ("refreshing…".to_string(), crate::tui::row::Urgency::Busy),
+        (_, Some(_), _) => ("error".to_string(), crate::tui::row::Urgency::Expired),
+        (None, None, _) => ("no token".to_string(), crate::tui::row::Urgency::None),
+        (Some(tokens), None, _) => match tokens.remaining(model.now) {
+            Some(left) if left.num_seconds() <= 0 => (
+                format!("expired {} ago", crate::humanize::duration(-left)),
+                crate::tui::row::Urgency::Expired,
+            ),
+            Some(left) => (
+                crate::humanize::duration(left),
+                crate::tui::row::Urgency::Comfortable,
+            ),
+            None => (
+                "no expiry".to_string(),
+                crate::tui::row::Urgency::Comfortable,
+            ),
+        },
+    };
+    let room = width.saturating_sub(badge.chars().count() + 8).max(1);
+    let name: String = api.resource.chars().take(room).collect();
+    let pad = width.saturating_sub(6 + name.chars().count() + badge.chars().count());
+    Line::from(vec![
+        Span::styled("    └ ", Style::new().fg(Color::DarkGray)),
+        Span::styled(name, Style::new().fg(Color::Gray)),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(badge, Style::new().fg(urgency_color(urgency))),
     ])
 }

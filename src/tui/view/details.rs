@@ -52,9 +52,30 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             format!("commands here use this account ({})", here.why),
         ));
     }
+    if let Some(from) = &row.derived_from {
+        lines.push(field(
+            "source",
+            format!("tokens exchanged from '{from}' (RFC 8693); log in there"),
+        ));
+    }
     match &row.tokens {
+        None if row.derived_from.is_some() => lines.push(field("tokens", "none yet".into())),
         None => lines.push(field("tokens", "none: press l to log in".into())),
         Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
+    }
+    for api in &row.apis {
+        let state = match (&api.error, &api.tokens) {
+            (Some(e), _) => e.clone(),
+            (None, Some(t)) => t.expires_at.map_or("no expiry".into(), |at| {
+                format!(
+                    "{}, expires {}",
+                    t.scopes.join(" "),
+                    humanize::relative(at, now)
+                )
+            }),
+            (None, None) => "not fetched yet".into(),
+        };
+        lines.push(field("API", format!("{}: {state}", api.resource)));
     }
     if let Some(retry) = row.retry {
         lines.push(field(

@@ -299,3 +299,41 @@ fn account_editor_and_review() {
     );
     find(&terminal, "+ client_secret = \"••••••\"");
 }
+
+#[test]
+fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
+    let mut multi = row("multi", "work-idp", Some(tokens(Some(3600))));
+    multi.apis = vec![
+        crate::tui::row::ApiToken {
+            resource: "https://reports.example".into(),
+            tokens: Some(tokens(Some(125))),
+            busy: false,
+            error: None,
+        },
+        crate::tui::row::ApiToken {
+            resource: "urn:api:b".into(),
+            tokens: None,
+            busy: false,
+            error: Some("invalid_target".into()),
+        },
+    ];
+    let mut derived = row("api-b", "work-idp", Some(tokens(Some(300))));
+    derived.derived_from = Some("multi".into());
+    let mut model = Model::new(Setup::Ready, vec![multi, derived], t(0));
+    model.selected = model
+        .accounts
+        .iter()
+        .position(|r| r.name == "multi")
+        .expect("multi");
+    let terminal = render(&model, 100, 40);
+    let (x, y) = find(&terminal, "└ https://reports.example");
+    let (_, account_y) = find(&terminal, "multi");
+    assert!(y > account_y, "under its account");
+    let line: String = (x..100)
+        .map(|cx| terminal.backend().buffer()[(cx, y)].symbol().to_string())
+        .collect();
+    assert!(line.contains("2m 05s"), "{line}");
+    find(&terminal, "└ urn:api:b");
+    find(&terminal, "api-b ⇐ multi");
+    find(&terminal, "API           https://reports.example: openid");
+}
