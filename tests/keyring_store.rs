@@ -297,3 +297,61 @@ kill -CONT $KEYRING"#,
         .expect("duration");
     assert!(took < 30, "bounded: {took} s");
 }
+
+#[test]
+fn a_client_key_kept_in_the_keyring_signs_the_assertions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, jwks) = common::provider::ec_key(dir.path(), "test-key-1");
+    let provider = Provider::start(&["--client-jwks", jwks.to_str().expect("utf-8")]);
+    let config = format!(
+        "[providers.keyed]\nissuer = \"{}\"\nclient_id = \"tokdeck-key\"\nclient_auth = \"private_key_jwt\"\nclient_key = \"keyring\"\nclient_key_id = \"test-key-1\"\nscopes = [\"api:read\"]\nflow = \"client_credentials\"\n\n[accounts.keyed]\nprovider = \"keyed\"\n",
+        provider.issuer
+    );
+    let mut home = Home::new(&config);
+    home.set("TOKDECK_STORE", "keyring");
+    home.set("KEYFILE", &key.display().to_string());
+    let out = in_keyring_session(
+        &home,
+        r#"
+echo "== before"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
+echo "== import"; "$TOKDECK" client-key import keyed "$KEYFILE" --kid test-key-1; echo "exit $?"
+echo "== typo"; "$TOKDECK" client-key import keyd "$KEYFILE" 2>&1; echo "exit $?"
+echo "== token"; "$TOKDECK" token keyed; echo "exit $?"
+echo "== show"; "$TOKDECK" client-key show keyed --kid test-key-1
+echo "== delete"; "$TOKDECK" client-key delete keyed 2>&1; "$TOKDECK" logout keyed --local >/dev/null 2>&1
+echo "== gone"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
+"#,
+    );
+    let show = format!("{out:#?}");
+    assert!(out["before"].contains("client-key import keyed"), "{show}");
+    assert!(out["import"].contains("exit 0"), "{show}");
+    // The printed JWKS is the key's public half, as openssl made it.
+    let printed: serde_json::Value =
+        serde_json::from_str(out["import"].lines().next().unwrap_or_default()).expect("JWKS");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&jwks).expect("jwks")).expect("JSON");
+    for member in ["kty", "crv", "x", "y", "kid"] {
+        assert_eq!(
+            printed["keys"][0][member], expected["keys"][0][member],
+            "{show}"
+        );
+    }
+    assert!(
+        printed["keys"][0].get("d").is_none(),
+        "no private part: {show}"
+    );
+    assert!(out["typo"].contains("provider 'keyd' is not in"), "{show}");
+    assert!(out["token"].contains("exit 0"), "{show}");
+    assert_eq!(
+        out["token"]
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split('.')
+            .count(),
+        3,
+        "{show}"
+    );
+    assert_eq!(out["show"], out["import"].replace("exit 0\n", ""), "{show}");
+    assert!(out["gone"].contains("exit 1"), "{show}");
+}

@@ -123,6 +123,10 @@ pub enum Command {
     /// Make a tool use tokdeck's tokens: git, Docker, kubectl.
     #[command(subcommand)]
     Setup(SetupCommand),
+    /// Keep a provider's private_key_jwt key in the OS keyring (`client_key =
+    /// "keyring"`) instead of a file.
+    #[command(subcommand)]
+    ClientKey(ClientKeyCommand),
     /// Trade the account's access token (or ID token) at its provider for one for
     /// another audience, resource or scope (RFC 8693 token exchange); prints the new
     /// access token.
@@ -289,6 +293,34 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientKeyCommand {
+    /// Store the PKCS#8 PEM key at PATH for PROVIDER and print its public JWKS (what the
+    /// provider registers); then set `client_key = "keyring"` in [providers.PROVIDER]
+    /// and delete the file.
+    Import {
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
+        provider: String,
+        path: PathBuf,
+        /// The `kid` in the printed JWKS (default: the key's RFC 7638 thumbprint; set
+        /// the same as `client_key_id`).
+        #[arg(long)]
+        kid: Option<String>,
+    },
+    /// Print the public JWKS of the key stored for PROVIDER.
+    Show {
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
+        provider: String,
+        #[arg(long)]
+        kid: Option<String>,
+    },
+    /// Delete the key stored for PROVIDER.
+    Delete {
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
+        provider: String,
+    },
 }
 
 /// What git asks of its credential helper.

@@ -124,7 +124,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "[providers.NAME]",
         "client_key",
-        "private_key_jwt: the PKCS#8 PEM key file (RSA, EC P-256/P-384, Ed25519), 0600",
+        "private_key_jwt: the PKCS#8 PEM key file (RSA, EC P-256/P-384, Ed25519), 0600, or \"keyring\" for the key stored by client-key import",
     ),
     (
         "[providers.NAME]",

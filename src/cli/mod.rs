@@ -4,6 +4,7 @@
 
 mod account;
 mod args;
+mod client_key;
 mod complete;
 mod decode;
 mod docker;
@@ -115,6 +116,7 @@ async fn run(
         Command::GitCredential { operation } => git::credential(config, operation).await,
         Command::DockerCredential { operation } => docker::credential(config, &operation).await,
         Command::Setup(setup) => tools::setup(config, setup).await,
+        Command::ClientKey(command) => client_key::run(config.as_deref(), command),
         Command::Remove(remove) => manage::remove(config.as_deref(), remove).await,
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),

@@ -19,10 +19,34 @@ pub enum SigningKey {
     /// a command that does not authenticate the client, such as a cached `token`), and
     /// the `kid` the provider knows the public key by (`None`: its RFC 7638 thumbprint).
     Private {
-        path: std::path::PathBuf,
+        source: KeySource,
         kid: Option<String>,
         key: Arc<std::sync::OnceLock<Result<PrivateKey, String>>>,
     },
+}
+
+/// Where a `private_key_jwt` key is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A PKCS#8 PEM file (0600).
+    File(std::path::PathBuf),
+    /// The OS keyring (`client_key = "keyring"`), stored by `tokdeck client-key import`
+    /// for this provider of the data directory.
+    Keyring {
+        data_dir: std::path::PathBuf,
+        provider: String,
+    },
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "client_key '{}'", path.display()),
+            Self::Keyring { provider, .. } => {
+                write!(f, "the client key of provider '{provider}' in the keyring")
+            }
+        }
+    }
 }
 
 pub enum PrivateKey {
@@ -35,12 +59,8 @@ impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Secret(_) => f.write_str("SigningKey::Secret([redacted])"),
-            Self::Private { path, kid, .. } => {
-                write!(
-                    f,
-                    "SigningKey::Private({}, kid {kid:?}, [redacted])",
-                    path.display()
-                )
+            Self::Private { source, kid, .. } => {
+                write!(f, "SigningKey::Private({source}, kid {kid:?}, [redacted])")
             }
         }
     }
@@ -89,7 +109,22 @@ impl PrivateKey {
     /// The RFC 7638 thumbprint of the public key: the default `kid`.
     pub fn thumbprint(&self) -> String {
         use sha2::Digest;
-        let canonical = match self {
+        B64.encode(sha2::Sha256::digest(self.canonical_jwk().as_bytes()))
+    }
+
+    /// The public key as a JWK with `kid`, `alg` and `use`, to register at a provider.
+    pub fn public_jwk(&self, kid: &str) -> serde_json::Value {
+        let mut jwk: serde_json::Value =
+            serde_json::from_str(&self.canonical_jwk()).unwrap_or_default();
+        jwk["kid"] = kid.into();
+        jwk["alg"] = self.alg().into();
+        jwk["use"] = "sig".into();
+        jwk
+    }
+
+    /// The required members of the public JWK in lexicographic order (RFC 7638 §3).
+    fn canonical_jwk(&self) -> String {
+        match self {
             Self::Rsa(key) => {
                 let public = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(key.public());
                 let (n, e) = (&public.n, &public.e);
@@ -113,8 +148,7 @@ impl PrivateKey {
                 r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
                 B64.encode(key.public_key().as_ref())
             ),
-        };
-        B64.encode(sha2::Sha256::digest(canonical.as_bytes()))
+        }
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
@@ -136,10 +170,10 @@ impl PrivateKey {
 }
 
 impl SigningKey {
-    /// A `private_key_jwt` key from the PKCS#8 PEM file at `path`, read when first used.
-    pub fn private(path: std::path::PathBuf, kid: Option<String>) -> Self {
+    /// A `private_key_jwt` key from `source`, read when first used.
+    pub fn private(source: KeySource, kid: Option<String>) -> Self {
         Self::Private {
-            path,
+            source,
             kid,
             key: Arc::new(std::sync::OnceLock::new()),
         }
@@ -157,11 +191,11 @@ impl SigningKey {
         });
         let private = match self {
             Self::Secret(_) => None,
-            Self::Private { path, kid, key } => {
+            Self::Private { source, kid, key } => {
                 let key = key
-                    .get_or_init(|| read_key(path))
+                    .get_or_init(|| read_source(source))
                     .as_ref()
-                    .map_err(|m| format!("client_key '{}' {m}", path.display()))?;
+                    .map_err(|m| format!("{source} {m}"))?;
                 Some((key, kid.clone().unwrap_or_else(|| key.thumbprint())))
             }
         };
@@ -183,6 +217,21 @@ impl SigningKey {
             (Self::Private { .. }, None) => return Err("no key to sign with".into()),
         };
         Ok(format!("{signed}.{}", B64.encode(signature)))
+    }
+}
+
+fn read_source(source: &KeySource) -> Result<PrivateKey, String> {
+    match source {
+        KeySource::File(path) => read_key(path),
+        KeySource::Keyring { data_dir, provider } => {
+            match crate::store::client_key(data_dir, provider) {
+                Ok(Some(pem)) => PrivateKey::from_pem(&pem),
+                Ok(None) => Err(format!(
+                    "is not there; store it with `tokdeck client-key import {provider} PATH`"
+                )),
+                Err(e) => Err(format!("cannot be read ({e})")),
+            }
+        }
     }
 }
 

@@ -102,6 +102,36 @@ impl KeyringStore {
 }
 
 /// The service name of a data directory's entries.
+/// The keyring service of the client keys of a data directory (`client_key =
+/// "keyring"`), one entry per provider.
+fn client_key_service(data_dir: &Path) -> String {
+    format!("tokdeck-client-key:{}", data_dir.display())
+}
+
+/// The PEM of `provider`'s client key, as `tokdeck client-key import` stored it.
+pub fn client_key(data_dir: &Path, provider: &str) -> Result<Option<String>, StoreError> {
+    let service = client_key_service(data_dir);
+    match Backend::new().get(&service, provider)? {
+        Some(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt {
+                location: format!("keyring entry '{service}/{provider}'"),
+                reason: "not UTF-8 text".into(),
+            }),
+        None => Ok(None),
+    }
+}
+
+/// Stores (or replaces) `provider`'s client key.
+pub fn set_client_key(data_dir: &Path, provider: &str, pem: &str) -> Result<(), StoreError> {
+    Backend::new().set(&client_key_service(data_dir), provider, pem.as_bytes())
+}
+
+/// Deletes `provider`'s client key (nothing to delete is not an error).
+pub fn delete_client_key(data_dir: &Path, provider: &str) -> Result<(), StoreError> {
+    Backend::new().delete(&client_key_service(data_dir), provider)
+}
+
 pub fn service_for(data_dir: &Path) -> String {
     format!("{LEGACY_SERVICE}:{}", data_dir.display())
 }

@@ -16,7 +16,7 @@ mod record;
 mod secret_service;
 
 pub use file::FileStore;
-pub use keyring::KeyringStore;
+pub use keyring::{KeyringStore, client_key, delete_client_key, set_client_key};
 pub use lock::{AccountLock, LOCK_WAIT};
 pub use memory::MemoryStore;
 pub use record::{Binding, Identity, TokenRecord};

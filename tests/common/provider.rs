@@ -254,3 +254,44 @@ impl Drop for Resource {
         let _ = self.child.wait();
     }
 }
+
+/// An EC P-256 key pair made by openssl: the PKCS#8 PEM (0600) and the public JWKS with
+/// `kid`.
+pub fn ec_key(dir: &std::path::Path, kid: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use base64::Engine;
+    let key = dir.join("client-key.pem");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .expect("openssl genpkey");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let spki = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .expect("openssl pkey")
+        .stdout;
+    let point = &spki[spki.len() - 64..]; // x || y after the 0x04 of the uncompressed point
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+        "x": b64.encode(&point[..32]), "y": b64.encode(&point[32..]),
+    }]});
+    let jwks_file = dir.join("client-jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).expect("write");
+    (key, jwks_file)
+}

@@ -182,7 +182,7 @@ fn client_auth(
     name: &str,
     section: &ProviderSection,
 ) -> Result<Option<crate::oauth::assertion::SigningKey>, String> {
-    use crate::oauth::assertion::SigningKey;
+    use crate::oauth::assertion::{KeySource, SigningKey};
     let secret = section.client_secret.clone().filter(|s| !s.is_empty());
     match section.client_auth.as_deref() {
         None | Some("client_secret_basic") | Some("none") => Ok(None),
@@ -198,12 +198,25 @@ fn client_auth(
                     "provider '{name}': client_auth = \"private_key_jwt\" needs `client_key = \"PATH\"` (a PKCS#8 PEM key)"
                 ));
             };
+            if written == "keyring" {
+                let data_dir = crate::config::Paths::resolve(None)
+                    .map(|p| p.data_dir)
+                    .map_err(|m| format!("provider '{name}': client_key = \"keyring\": {m}"))?;
+                let source = KeySource::Keyring {
+                    data_dir,
+                    provider: name.to_string(),
+                };
+                return Ok(Some(SigningKey::private(
+                    source,
+                    section.client_key_id.clone(),
+                )));
+            }
             let path = directory(written).map(|d| d.path)?;
             // A stat only: the key is read and parsed when a request first needs it.
             crate::oauth::assertion::check_private(&path)
                 .map_err(|m| format!("provider '{name}': client_key '{written}' {m}"))?;
             Ok(Some(SigningKey::private(
-                path,
+                KeySource::File(path),
                 section.client_key_id.clone(),
             )))
         }
