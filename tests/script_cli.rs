@@ -533,6 +533,10 @@ fn add_and_remove_accounts_without_an_editor() {
     let run = home.run(&["add", "robot2", "--provider", "service"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("already exists"), "{run}");
+    // Names that differ only in case would share a token file on macOS and Windows.
+    let run = home.run(&["add", "Robot2", "--provider", "service"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("only in case"), "{run}");
     assert_eq!(std::fs::read_to_string(&config).expect("read"), text);
 
     // remove revokes the tokens, drops the table, keeps the provider and the comments.

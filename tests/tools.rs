@@ -52,6 +52,11 @@ fn exec_puts_the_token_in_the_environment_only_and_passes_the_status_on() {
         run.stderr.contains("cannot run 'no-such-program-here'"),
         "{run}"
     );
+    // Found but not executable: 126, as shells say.
+    let script = home.path().join("not-executable.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").expect("write");
+    let run = home.run(&["exec", "svc", "--", &script.display().to_string()]);
+    assert_eq!(run.code, 126, "{run}");
     // No usable token: exit 4, nothing started.
     let marker = home.path().join("started");
     let run = home.run(&["exec", "dev", "--", "touch", &marker.display().to_string()]);
@@ -349,6 +354,14 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
     std::fs::create_dir_all(&docker).expect("mkdir");
     let original = r#"{"auths": {"other.example": {"auth": "eA=="}}, "credsStore": "desktop", "experimental": "enabled"}"#;
     std::fs::write(docker.join("config.json"), original).expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    std::fs::set_permissions(
+        docker.join("config.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
     let token = home.ok(&["token", "svc"]).stdout.trim().to_string();
 
     // setup docker: urls, credHelpers (every other key kept, in order), the helper link.
@@ -359,6 +372,7 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
         "{run}"
     );
     let written = std::fs::read_to_string(docker.join("config.json")).expect("config");
+    assert_eq!(mode(&docker.join("config.json")), 0o644, "its mode is kept");
     let json: serde_json::Value = serde_json::from_str(&written).expect("JSON");
     assert_eq!(json["credHelpers"]["registry.example.test"], "tokdeck");
     assert_eq!(json["auths"]["other.example"]["auth"], "eA==");

@@ -285,9 +285,13 @@ pub struct ExecArgs {
     /// else ACCESS_TOKEN.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Vec<String>,
-    /// A token valid for at least this many seconds.
+    /// A token valid for at least this many seconds (see `token`).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
     pub min_valid: u64,
+    /// Fail (exit 4, nothing started) instead of warning when the provider's tokens
+    /// live shorter than --min-valid.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub api: ApiArgs,
     /// The command and its arguments, after `--`.

@@ -214,7 +214,12 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(failed)?;
     }
+    // Written atomically, and with the mode the file had (the tool's choice, not ours).
+    let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
     crate::store::atomic_write(path, &bytes).map_err(failed)?;
+    if let Some(mode) = mode {
+        std::fs::set_permissions(path, mode).map_err(failed)?;
+    }
     Ok(true)
 }
 

@@ -17,6 +17,8 @@ pub mod exit {
     pub const NEEDS_LOGIN: i32 = 4;
     /// `exec`: the command could not be started (as a shell says).
     pub const NOT_STARTED: i32 = 127;
+    /// `exec`: the command was found but may not be run (not executable), as shells say.
+    pub const NOT_EXECUTABLE: i32 = 126;
 }
 
 #[derive(Debug, thiserror::Error)]

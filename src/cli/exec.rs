@@ -55,6 +55,8 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
     // No usable token: exit 4 before anything is started.
     let target = super::token::target(&args.api)?;
     let tokens = super::token::fresh(engine, &account, target.as_ref(), args.min_valid).await?;
+    let lifetime = crate::oauth::Lifetime::of(tokens.issued_at, tokens.expires_at);
+    super::token::lasting(&account, "tokens", lifetime, args.min_valid, args.strict)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::Usage("no command given after --".into()));
     };
@@ -77,7 +79,10 @@ fn start(mut command: Command, program: &str) -> i32 {
     use std::os::unix::process::CommandExt;
     let error = command.exec();
     eprintln!("tokdeck: cannot run '{program}': {error}");
-    exit::NOT_STARTED
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
+        _ => exit::NOT_STARTED,
+    }
 }
 
 #[cfg(not(unix))]

@@ -234,7 +234,9 @@ pub(super) async fn setup(
         }
         return Ok(());
     }
-    if !git.values(key, "helper")?.contains(&helper) {
+    if git.values(key, "helper")?.contains(&helper) {
+        eprintln!("tokdeck: git already asks tokdeck for {key}; nothing to change");
+    } else {
         // The empty entry first: git then asks tokdeck alone for this URL, not also the
         // helpers configured for every URL (a store that would keep an old token).
         git.run(&["--add", &format!("credential.{key}.helper"), ""])?;

@@ -77,7 +77,12 @@ pub fn setup(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(failed)?;
     }
+    // Written atomically, and with the mode the file had (new ones 0600, as kubectl).
+    let mode = std::fs::metadata(&path).map(|m| m.permissions()).ok();
     crate::store::atomic_write(&path, yaml.as_bytes()).map_err(failed)?;
+    if let Some(mode) = mode {
+        std::fs::set_permissions(&path, mode).map_err(failed)?;
+    }
     let what = if remove { "removed" } else { "written" };
     super::output::line(&format!(
         "{}: user '{user}' {what}{}",

@@ -19,6 +19,24 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
     // A file that is not TOML is reported as such, before anything else is judged.
     let parsed = Config::parse(&path, text, None)
         .map_err(|e| edit_error(EditError::Broken(e.to_string())))?;
+    let accounts = parsed.accounts.keys().chain(parsed.broken_accounts.keys());
+    let providers = parsed
+        .providers
+        .keys()
+        .chain(parsed.broken_providers.keys());
+    for (kind, new, mut old) in [
+        ("account", &add.account, accounts.collect::<Vec<_>>()),
+        ("provider", &add.provider, providers.collect::<Vec<_>>()),
+    ] {
+        // Token files are named after accounts: on a case-insensitive file system two
+        // names that differ only in case would be one file.
+        old.retain(|o| o.eq_ignore_ascii_case(new) && *o != new);
+        if let Some(other) = old.first() {
+            return Err(CliError::Usage(format!(
+                "{kind} '{new}' differs from the existing {kind} '{other}' only in case; use '{other}' or another name"
+            )));
+        }
+    }
     let provider = if parsed.providers.contains_key(&add.provider) {
         if add.preset.is_some()
             || add.issuer.is_some()
