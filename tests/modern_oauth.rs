@@ -410,20 +410,22 @@ fn tokens_per_api_are_cached_beside_the_accounts_own() {
     assert_eq!(claims(&home, &narrow)["scope"], "api:read");
     assert_ne!(narrow.trim(), token.trim());
 
-    // A scope the login was not granted: the provider's words, the value, nothing lost.
-    let kept = home.record("multi")["tokens"].clone();
+    // A scope the login was not granted: the provider's words, the value, and whether
+    // the login survived (checked with a refresh, which here it did).
     let run = home.run(&["token", "multi", "--scope", "api:write"]);
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stderr.contains("invalid_scope") && run.stderr.contains("scope 'api:write'"),
         "{run}"
     );
-    assert!(run.stderr.contains("own token is unchanged"), "{run}");
-    assert_eq!(home.record("multi")["tokens"], kept);
+    assert!(run.stderr.contains("refresh token still works"), "{run}");
+    assert!(home.record("multi").get("login_needed").is_none());
     home.ok(&["refresh", "multi"]);
+    let run = home.run(&["token", "multi", "--scope", " "]);
+    assert_eq!(run.code, 2, "{run}");
 
     // An API the login did not ask for: refused here (oidc-provider spends the refresh
-    // token on the refusal), with what to do.
+    // token on the refusal), with what to do; so is any on an account without `resources`.
     let run = home.run(&[
         "token",
         "multi",
@@ -432,18 +434,49 @@ fn tokens_per_api_are_cached_beside_the_accounts_own() {
     ]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("add it to `resources`"), "{run}");
-    home.ok(&["refresh", "multi"]);
-    // An account without `resources` asks; the provider refuses in its words.
     home.ok(&["login", "dev"]);
-    let run = home.run(&["token", "dev", "--resource", "https://unknown.tokdeck.test"]);
+    let run = home.run(&["token", "dev", "--resource", reports]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("lists no `resources`"), "{run}");
+    home.ok(&["refresh", "multi"]);
+    // A service account asks; the provider refuses in its words.
+    let run = home.run(&["token", "svc", "--resource", "https://unknown.tokdeck.test"]);
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stderr.contains("invalid_target")
             && run
                 .stderr
                 .contains("resource 'https://unknown.tokdeck.test'")
-            && run.stderr.contains("add it to `resources`"),
+            && run
+                .stderr
+                .contains("gives client 'tokdeck-service' no tokens"),
         "{run}"
+    );
+    // A resource added to the config after the login: the provider refuses it, and
+    // (oidc-provider) spends the refresh token doing so; tokdeck checks and says so.
+    let grown = config.replace(
+        &format!("resources = [\"{api}\", \"{reports}\"]"),
+        &format!("resources = [\"{api}\", \"{reports}\", \"https://late.tokdeck.test\"]"),
+    );
+    std::fs::write(home.path().join("config.toml"), grown).expect("write config");
+    let run = home.run(&["token", "multi", "--resource", "https://late.tokdeck.test"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains("invalid_target")
+            && run.stderr.contains("spent the account's refresh token")
+            && run.stderr.contains("tokdeck login multi"),
+        "{run}"
+    );
+    assert_eq!(
+        home.run(&["token", "multi", "--min-valid", "0", "--resource", reports])
+            .code,
+        0,
+        "a cached API token is still served"
+    );
+    assert_eq!(
+        home.run(&["refresh", "multi"]).code,
+        4,
+        "the login is gone, as said"
     );
     let run = home.run(&["token", "multi", "--resource", "not a uri"]);
     assert_eq!(run.code, 2, "{run}");

@@ -121,13 +121,15 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
         ));
     }
     super::output::line(&out)?;
-    let mut reasons: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.error.as_deref().or(r.login_needed.as_deref()))
-        .collect();
-    reasons.dedup();
-    for reason in reasons {
-        eprintln!("tokdeck: {reason}");
+    for r in &rows {
+        let Some(reason) = r.error.as_deref().or(r.login_needed.as_deref()) else {
+            continue;
+        };
+        if reason.contains(&format!("'{}'", r.account)) {
+            eprintln!("tokdeck: {reason}");
+        } else {
+            eprintln!("tokdeck: '{}': {reason}", r.account);
+        }
     }
     Ok(())
 }
@@ -159,6 +161,16 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
         }
         None => {}
     }
+    if let Some(derived) = &account.derived
+        && matches!(state, TokenState::Expired | TokenState::NoToken)
+        && !source_renews(engine, &derived.from, now).await
+    {
+        state = TokenState::LoginNeeded;
+        login_needed = Some(format!(
+            "'{name}' is exchanged from '{}', which needs a login; run `tokdeck login {}`",
+            derived.from, derived.from
+        ));
+    }
     Row {
         account: name.to_string(),
         provider: Some(account.provider.name.clone()),
@@ -182,6 +194,21 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
         error,
         identity: record.and_then(|r| r.identity),
     }
+}
+
+/// The source of an account by exchange holds a token that is valid or renewable.
+async fn source_renews(engine: &Engine, source: &str, now: DateTime<Utc>) -> bool {
+    let Ok(account) = engine.account(source) else {
+        return false;
+    };
+    let record = engine.load_bound(source).await.ok().flatten();
+    let state = TokenState::judge(
+        record.as_ref().map(|r| &r.tokens),
+        record.as_ref().is_some_and(|r| r.login_needed.is_some()),
+        account.renews_alone(),
+        now,
+    );
+    !matches!(state, TokenState::LoginNeeded | TokenState::NoToken)
 }
 
 impl Row {

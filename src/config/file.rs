@@ -346,24 +346,10 @@ impl Source<'_> {
                 ),
             ));
         }
+        let (directories, urls) = self.places(name, &section)?;
         let mut params = provider.params.clone();
         params.extend(section.params);
-        let directories = section
-            .directories
-            .iter()
-            .map(|d| {
-                directory(d).map_err(|m| self.invalid(line(), format!("account '{name}': {m}")))
-            })
-            .collect::<Result<_, _>>()?;
         let invalid = |m: String| self.invalid(line(), format!("account '{name}': {m}"));
-        for var in &section.env {
-            super::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;
-        }
-        let urls = section
-            .urls
-            .iter()
-            .map(|u| super::tool_url(u).map_err(|m| invalid(format!("url '{u}' {m}"))))
-            .collect::<Result<_, _>>()?;
         Ok(Account {
             name: name.to_string(),
             provider: provider.clone(),
@@ -387,6 +373,31 @@ impl Source<'_> {
                 .collect::<Result<_, _>>()?,
             derived: None,
         })
+    }
+
+    /// An account's `directories` and `urls` as tokdeck compares them, its `env` names
+    /// checked; errors name the account's table.
+    fn places(
+        &self,
+        name: &str,
+        section: &AccountSection,
+    ) -> Result<(Vec<super::Directory>, Vec<String>), ConfigError> {
+        let line = line_of_table(self.text, "accounts", name);
+        let invalid = |m: String| self.invalid(line, format!("account '{name}': {m}"));
+        let directories = section
+            .directories
+            .iter()
+            .map(|d| directory(d).map_err(&invalid))
+            .collect::<Result<_, _>>()?;
+        for var in &section.env {
+            super::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;
+        }
+        let urls = section
+            .urls
+            .iter()
+            .map(|u| super::tool_url(u).map_err(|m| invalid(format!("url '{u}' {m}"))))
+            .collect::<Result<_, _>>()?;
+        Ok((directories, urls))
     }
 
     /// `default_account`, when it names an account of the file (broken ones too); one that

@@ -25,7 +25,18 @@ impl Engine {
             ..Default::default()
         };
         // Boxed: the exchange may refresh the source, which is this same path.
-        let answer = Box::pin(self.exchange(&derived.from, &ask)).await?;
+        let answer = Box::pin(self.exchange(&derived.from, &ask))
+            .await
+            .map_err(|e| match e {
+                EngineError::NeedsLogin {
+                    account: from,
+                    reason,
+                } if from == derived.from => EngineError::NeedsLogin {
+                    reason: format!("{reason} (account '{}' is exchanged from it)", account.name),
+                    account: from,
+                },
+                other => other,
+            })?;
         let malformed = |reason: String| {
             oauth_error(
                 &account.name,

@@ -120,7 +120,8 @@ impl Engine {
     /// client: at many providers (oidc-provider, Keycloak) they share one grant, and
     /// revoking a refresh token ends the whole grant, theirs too.
     async fn sharing_grant(&self, account: &Account, person: Option<&Identity>) -> Vec<String> {
-        let Some(person) = person else {
+        // Exchanged tokens are a grant of their own (RFC 8693): nothing to share.
+        let Some(person) = person.filter(|_| account.derived.is_none()) else {
             return Vec::new();
         };
         let server = |a: &Account| {
@@ -132,7 +133,10 @@ impl Engine {
         };
         let mut sharing = Vec::new();
         for other in self.config.accounts.values() {
-            if other.name == account.name || server(other) != server(account) {
+            if other.name == account.name
+                || other.derived.is_some()
+                || server(other) != server(account)
+            {
                 continue;
             }
             if let Ok(Some(record)) = self.load_bound(&other.name).await

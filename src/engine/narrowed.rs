@@ -52,27 +52,62 @@ impl Engine {
                     format!("cannot be refreshed: the provider rejected the refresh token ({e})");
                 return self.mark_login_needed(account, record, reason).await;
             }
-            Err(e) => return Err(refused(account, target, e)),
-        };
-        let narrowed = TokenSet {
-            refresh_token: None,
-            id_token: None,
-            dpop_key: dpop.as_ref().map(|d| d.stored()),
-            scopes: if got.scopes == record.tokens.scopes && !target.scopes.is_empty() {
-                target.scopes.clone()
-            } else {
-                got.scopes.clone()
-            },
-            ..got.clone()
+            Err(e) if account.flow == Flow::ClientCredentials => {
+                return Err(refused(account, target, e, String::new()));
+            }
+            Err(e) => {
+                // Some providers (oidc-provider) spend the refresh token before they refuse
+                // the resource: a refresh tells whether the login survived.
+                let after = match self.refresh_record(account, record).await {
+                    Ok(_) => "the account's refresh token still works (checked with a refresh)"
+                        .to_string(),
+                    Err(EngineError::NeedsLogin { .. }) => format!(
+                        "the provider spent the account's refresh token on the refusal: run `tokdeck login {}`",
+                        account.name
+                    ),
+                    Err(other) => format!(
+                        "whether the account's refresh token survived could not be checked ({other})"
+                    ),
+                };
+                return Err(refused(account, target, e, after));
+            }
         };
         let mut updated = record;
         if got.refresh_token.is_some() {
             // Rotation (RFC 6749 §10.4): the new refresh token is the account's now.
-            updated.tokens.refresh_token = got.refresh_token;
+            updated.tokens.refresh_token = got.refresh_token.clone();
         }
-        updated.tokens.dpop_key = narrowed.dpop_key.clone();
-        updated.narrowed.insert(target.key(), narrowed.clone());
+        updated.tokens.dpop_key = dpop.as_ref().map(|d| d.stored());
+        // A token with none of the scopes asked for is no token for them (the provider
+        // filtered them out): not kept, and said.
+        let granted_none = !target.scopes.is_empty()
+            && got.scopes != updated.tokens.scopes
+            && !got.scopes.iter().any(|s| target.scopes.contains(s));
+        let narrowed = TokenSet {
+            refresh_token: None,
+            id_token: None,
+            dpop_key: updated.tokens.dpop_key.clone(),
+            scopes: if got.scopes == updated.tokens.scopes && !target.scopes.is_empty() {
+                target.scopes.clone()
+            } else {
+                got.scopes.clone()
+            },
+            ..got
+        };
+        if !granted_none {
+            updated.narrowed.insert(target.key(), narrowed.clone());
+        }
         self.save_issued(&account.name, updated).await?;
+        if granted_none {
+            return Err(EngineError::Config(crate::config::ConfigError::Choose(
+                format!(
+                    "the provider granted none of the scopes asked ({}) for {} (it granted '{}'); ask for scopes of that API",
+                    target.scopes.join(" "),
+                    target.describe(),
+                    narrowed.scopes.join(" ")
+                ),
+            )));
+        }
         log::info!(
             "'{}': got a token for {}{}",
             account.name,
@@ -83,16 +118,23 @@ impl Engine {
     }
 }
 
-/// The provider's refusal with what was asked, and what to do about the usual ones.
-fn refused(account: &Account, target: &Target, e: OAuthError) -> EngineError {
+/// The provider's refusal with what was asked, what to do about the usual ones, and
+/// `after`: what became of the account's own refresh token.
+fn refused(account: &Account, target: &Target, e: OAuthError, after: String) -> EngineError {
+    let service = account.flow == Flow::ClientCredentials;
     let hint = match &e {
+        OAuthError::Provider { error, .. } if error == "invalid_target" && service => format!(
+            "tokdeck asked for {}; the provider gives client '{}' no tokens for it (check the API's permissions at the provider)",
+            target.describe(),
+            account.provider.client_id
+        ),
         OAuthError::Provider { error, .. } if error == "invalid_target" => format!(
-            "tokdeck asked for {}; a provider grants only the resources the login asked for: add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
+            "tokdeck asked for {}; a provider grants only the resources the login asked for: check it in `resources` of [accounts.{}] and run `tokdeck login {}`",
             target.describe(),
             account.name,
             account.name
         ),
-        OAuthError::Provider { error, .. } if error == "invalid_scope" => format!(
+        OAuthError::Provider { error, .. } if error == "invalid_scope" && !service => format!(
             "tokdeck asked for {}; a refresh can only narrow the scopes the login granted ({})",
             target.describe(),
             account.scopes.join(" ")
@@ -101,6 +143,10 @@ fn refused(account: &Account, target: &Target, e: OAuthError) -> EngineError {
     };
     EngineError::Hinted {
         error: Box::new(oauth_error(&account.name, e)),
-        hint: format!("{hint}; the account's own token is unchanged"),
+        hint: if after.is_empty() {
+            hint
+        } else {
+            format!("{hint}; {after}")
+        },
     }
 }

@@ -405,19 +405,22 @@ impl Engine {
     }
 }
 
-/// An account that lists its `resources` is asked for no other: its provider granted
-/// only those at login, and some (oidc-provider) spend the refresh token on the refusal.
+/// An account that logs in is asked for no other API than its `resources`: its login
+/// asked for those only, and some providers (oidc-provider) spend the refresh token on
+/// refusing another. A service account asks for what it is told.
 fn granted(account: &Account, resource: &str) -> Result<(), EngineError> {
-    if account.resources.is_empty() || account.resources.iter().any(|r| r == resource) {
+    if account.renews_alone() || account.resources.iter().any(|r| r == resource) {
         return Ok(());
     }
+    let listed = if account.resources.is_empty() {
+        "it lists no `resources`".to_string()
+    } else {
+        format!("its `resources` are {}", account.resources.join(", "))
+    };
     Err(EngineError::Config(crate::config::ConfigError::Choose(
         format!(
-            "resource '{resource}' is not one of the resources of account '{}' ({}); its login asked for those only: add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
-            account.name,
-            account.resources.join(", "),
-            account.name,
-            account.name
+            "resource '{resource}' is not one account '{}' logged in for ({listed}); add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
+            account.name, account.name, account.name
         ),
     )))
 }

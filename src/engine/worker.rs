@@ -89,7 +89,11 @@ pub struct Detached {
 pub enum Reply {
     Refreshed(TokenSet),
     /// Only an interactive login can help; the reason as the user reads it.
-    NeedsLogin(String),
+    /// The account named is the one to log in (for an account by exchange, its source).
+    NeedsLogin {
+        account: String,
+        reason: String,
+    },
     /// The tokens belong to another server or client than the one configured now.
     Rebound(String),
     /// The provider could not be reached; a still valid cached token may be served.
@@ -102,7 +106,9 @@ impl Reply {
     pub fn of(result: Result<TokenSet, EngineError>) -> Self {
         match result {
             Ok(tokens) => Self::Refreshed(tokens),
-            Err(EngineError::NeedsLogin { reason, .. }) => Self::NeedsLogin(reason),
+            Err(EngineError::NeedsLogin { account, reason }) => {
+                Self::NeedsLogin { account, reason }
+            }
             Err(EngineError::Rebound { reason, .. }) => Self::Rebound(reason),
             Err(EngineError::OAuth {
                 source: OAuthError::Transport(e),
@@ -125,10 +131,9 @@ impl Reply {
     pub fn into_result(self, name: &str) -> Result<TokenSet, EngineError> {
         match self {
             Self::Refreshed(tokens) => Ok(tokens),
-            Self::NeedsLogin(reason) => Err(EngineError::NeedsLogin {
-                account: name.to_string(),
-                reason,
-            }),
+            Self::NeedsLogin { account, reason } => {
+                Err(EngineError::NeedsLogin { account, reason })
+            }
             Self::Rebound(reason) => Err(EngineError::Rebound {
                 account: name.to_string(),
                 reason,
@@ -407,16 +412,18 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let needs_login = Reply::of(Err(EngineError::NeedsLogin {
-            account: "dev".into(),
+            account: "source".into(),
             reason: "cannot be refreshed:\nrejected".into(),
         }));
         let line = needs_login.line();
         assert_eq!(line.matches('\n').count(), 1, "{line}");
-        match Reply::parse(line.as_bytes(), "test").into_result("dev") {
+        // The account to log in is the one the worker named (the source of an account
+        // by exchange), not the caller's.
+        match Reply::parse(line.as_bytes(), "test").into_result("derived") {
             Err(EngineError::NeedsLogin { account, reason }) => {
                 assert_eq!(
                     (account.as_str(), reason.as_str()),
-                    ("dev", "cannot be refreshed:\nrejected")
+                    ("source", "cannot be refreshed:\nrejected")
                 );
             }
             other => panic!("{other:?}"),

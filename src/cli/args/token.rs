@@ -85,6 +85,11 @@ pub struct ApiArgs {
 
 impl ApiArgs {
     pub fn target(&self) -> Result<Option<crate::oauth::Target>, String> {
+        if self.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            return Err(
+                "--scope '' names no scope; give one or more (\"a b\") or leave it out".into(),
+            );
+        }
         if let Some(resource) = &self.resource {
             crate::config::check_resource(resource)
                 .map_err(|m| format!("--resource '{resource}' {m}"))?;

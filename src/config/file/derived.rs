@@ -75,19 +75,7 @@ impl Source<'_> {
             crate::config::check_resource(resource)
                 .map_err(|m| invalid(format!("resource '{resource}' {m}")))?;
         }
-        let directories = section
-            .directories
-            .iter()
-            .map(|d| super::directory(d).map_err(&invalid))
-            .collect::<Result<_, _>>()?;
-        for var in &section.env {
-            crate::config::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;
-        }
-        let urls = section
-            .urls
-            .iter()
-            .map(|u| crate::config::tool_url(u).map_err(|m| invalid(format!("url '{u}' {m}"))))
-            .collect::<Result<_, _>>()?;
+        let (directories, urls) = self.places(name, &section)?;
         Ok(Account {
             name: name.to_string(),
             provider: source.provider.clone(),

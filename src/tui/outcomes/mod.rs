@@ -13,8 +13,16 @@ use chrono::Duration as ChronoDuration;
 
 pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     match outcome {
-        Outcome::Loaded { account, result } => loaded(model, &account, result),
-        Outcome::Refreshed { account, result } => refreshed(model, &account, result),
+        Outcome::Loaded { account, result } => {
+            let commands = loaded(model, &account, result);
+            source_ready(model, &account);
+            commands
+        }
+        Outcome::Refreshed { account, result } => {
+            let commands = refreshed(model, &account, result);
+            source_ready(model, &account);
+            commands
+        }
         Outcome::ApiRefreshed {
             account,
             resource,
@@ -142,6 +150,22 @@ fn loaded(
     Vec::new()
 }
 
+/// When `account` holds usable tokens again (a login here or in another process), the
+/// accounts exchanged from it may try again: their "login needed" was the source's.
+fn source_ready(model: &mut Model, account: &str) {
+    let ready = model
+        .row_mut(account)
+        .is_some_and(|r| r.tokens.is_some() && !r.needs_login);
+    if !ready {
+        return;
+    }
+    for row in &mut model.accounts {
+        if row.derived_from.as_deref() == Some(account) && row.needs_login {
+            row.clear_trouble();
+        }
+    }
+}
+
 /// The token of one of an account's `resources` came (or could not be had).
 fn api_refreshed(
     model: &mut Model,
@@ -239,6 +263,10 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
             row.tokens = None;
             row.identity = None;
             row.clear_trouble();
+            for api in &mut row.apis {
+                api.tokens = None;
+                api.error = None;
+            }
         }
     }
     match result {
@@ -323,6 +351,7 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                         .map(|i| format!(" as {}", i.who()))
                         .unwrap_or_default();
                     model.info(format!("Logged in to '{account}'{who}"));
+                    source_ready(model, &account);
                     return commands;
                 }
                 Err(failure) if failure.other_person => {

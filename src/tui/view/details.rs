@@ -21,11 +21,30 @@ fn field(name: &str, value: String) -> Line<'static> {
     Line::from(vec![label(name), Span::raw(value)])
 }
 
+/// Rows the pane wants at `width` (borders included): every line, wrapped, so that API
+/// tokens and the last error are never cut off.
+pub fn height(model: &Model, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines(model)
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner))
+        .sum();
+    u16::try_from(rows + 2).unwrap_or(u16::MAX)
+}
+
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
     let block = Block::bordered().title(" Details ");
+    frame.render_widget(
+        Paragraph::new(lines(model))
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn lines(model: &Model) -> Vec<Line<'static>> {
     let Some(row) = model.selected_row() else {
-        frame.render_widget(Paragraph::new("").block(block), area);
-        return;
+        return Vec::new();
     };
     let now = model.now;
     let status = row.status(now);
@@ -93,12 +112,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             Span::styled(error.clone(), Style::new().fg(Color::Red)),
         ]));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    lines
 }
 
 /// Who the account is: the short "who", the other names, and `sub` at `iss`.

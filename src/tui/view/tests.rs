@@ -336,4 +336,6 @@ fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
     find(&terminal, "└ urn:api:b");
     find(&terminal, "api-b ⇐ multi");
     find(&terminal, "API           https://reports.example: openid");
+    // The pane grows to show every API line, the refused one too.
+    find(&terminal, "urn:api:b: invalid_target");
 }
