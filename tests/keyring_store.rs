@@ -314,18 +314,20 @@ fn a_client_key_kept_in_the_keyring_signs_the_assertions() {
         &home,
         r#"
 echo "== before"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
-echo "== import"; "$TOKDECK" client-key import keyed "$KEYFILE" --kid test-key-1; echo "exit $?"
+echo "== import"; "$TOKDECK" client-key import keyed "$KEYFILE"; echo "exit $?"
 echo "== typo"; "$TOKDECK" client-key import keyd "$KEYFILE" 2>&1; echo "exit $?"
 echo "== token"; "$TOKDECK" token keyed; echo "exit $?"
-echo "== show"; "$TOKDECK" client-key show keyed --kid test-key-1
+echo "== show"; "$TOKDECK" client-key show keyed
 echo "== delete"; "$TOKDECK" client-key delete keyed 2>&1; "$TOKDECK" logout keyed --local >/dev/null 2>&1
+echo "== again"; "$TOKDECK" client-key delete keyed 2>&1; echo "exit $?"
 echo "== gone"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
 "#,
     );
     let show = format!("{out:#?}");
     assert!(out["before"].contains("client-key import keyed"), "{show}");
     assert!(out["import"].contains("exit 0"), "{show}");
-    // The printed JWKS is the key's public half, as openssl made it.
+    // The printed JWKS is the key's public half, as openssl made it, with the kid tokdeck
+    // signs with (the provider's client_key_id).
     let printed: serde_json::Value =
         serde_json::from_str(out["import"].lines().next().unwrap_or_default()).expect("JWKS");
     let expected: serde_json::Value =
@@ -354,4 +356,8 @@ echo "== gone"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
     );
     assert_eq!(out["show"], out["import"].replace("exit 0\n", ""), "{show}");
     assert!(out["gone"].contains("exit 1"), "{show}");
+    assert!(
+        out["again"].contains("nothing deleted") && out["again"].contains("exit 1"),
+        "{show}"
+    );
 }

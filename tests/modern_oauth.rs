@@ -54,6 +54,7 @@ fn pushed_authorization_requests_carry_the_whole_request() {
         run.stderr.to_lowercase().contains("pushed"),
         "the provider's words: {run}"
     );
+    assert!(run.stderr.contains("set `par = true`"), "what to do: {run}");
 }
 
 #[test]
@@ -189,6 +190,40 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
     let run = home.run(&["login", "api-b"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("tokdeck login web"), "{run}");
+    for bad in [
+        &["exchange", "web", "--audience", "x", "--actor", "web"][..],
+        &["exchange", "web", "--audience", "x", "--resource", "nope"],
+        &["exchange", "web", "--audience", ""],
+    ] {
+        assert_eq!(home.run(bad).code, 2, "{bad:?}");
+    }
+
+    // Logging out the source revokes its grant: the account by exchange shares none.
+    let refresh_token = home.record("web")["tokens"]["refresh_token"].clone();
+    let run = home.ok(&["logout", "web"]);
+    assert!(!run.stderr.contains("not revoked"), "{run}");
+    let body = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        refresh_token.as_str().expect("refresh token")
+    );
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-u",
+            "tokdeck-confidential:tokdeck-confidential-secret",
+            "-d",
+            &body,
+        ])
+        .arg(format!("{}/token", provider.issuer))
+        .output()
+        .expect("curl");
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(answer.contains("invalid_grant"), "revoked: {answer}");
+    // Now the account by exchange says whom to log in.
+    home.ok(&["refresh", "dev"]);
+    let run = home.run(&["refresh", "api-b"]);
+    assert_eq!(run.code, 4, "{run}");
+    assert!(run.stderr.contains("tokdeck login web"), "{run}");
 }
 
 fn dpop_config(provider: &Provider) -> String {
@@ -236,6 +271,20 @@ fn dpop_binds_tokens_to_the_accounts_key_from_login_to_the_resource_server() {
     let run = home.run(&["header", "bound"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("--url"), "{run}");
+    for bad in [
+        &[
+            "header",
+            "bound",
+            "--method",
+            "",
+            "--url",
+            "http://127.0.0.1/x",
+        ][..],
+        &["header", "bound", "--url", "ftp://127.0.0.1/x"],
+        &["export", "bound", "--format", "curl"],
+    ] {
+        assert_eq!(home.run(bad).code, 2, "{bad:?}");
+    }
 
     // The two headers verify at a resource server (signature, htm, htu, ath, cnf.jkt).
     let url = format!("{}/items?page=2", resource.url);

@@ -37,6 +37,26 @@ pub async fn exchange(
 ) -> Result<(), CliError> {
     let engine = &super::refreshing_engine(config)?;
     let account = which::pick(engine, args.account.as_deref())?;
+    for (option, value) in [
+        ("--audience", &args.audience),
+        ("--scope", &args.scope),
+        ("--requested-token-type", &args.requested_token_type),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(CliError::Usage(format!(
+                "{option} '' is empty; give a value or leave it out"
+            )));
+        }
+    }
+    if let Some(resource) = &args.resource {
+        crate::config::check_resource(resource)
+            .map_err(|m| CliError::Usage(format!("--resource '{resource}' {m}")))?;
+    }
+    if args.actor.as_deref() == Some(account.as_str()) {
+        return Err(CliError::Usage(format!(
+            "--actor '{account}' is the subject itself; delegation needs another account (or leave --actor out)"
+        )));
+    }
     let ask = crate::engine::Exchange {
         audience: args.audience,
         resource: args.resource,

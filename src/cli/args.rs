@@ -302,23 +302,17 @@ pub struct ExecArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClientKeyCommand {
     /// Store the PKCS#8 PEM key at PATH for PROVIDER and print its public JWKS (what the
-    /// provider registers); then set `client_key = "keyring"` in [providers.PROVIDER]
-    /// and delete the file.
+    /// provider registers; its `kid` is the provider's `client_key_id`, else the key's
+    /// RFC 7638 thumbprint); then set `client_key = "keyring"` in [providers.PROVIDER].
     Import {
         #[arg(add = ArgValueCompleter::new(complete::providers))]
         provider: String,
         path: PathBuf,
-        /// The `kid` in the printed JWKS (default: the key's RFC 7638 thumbprint; set
-        /// the same as `client_key_id`).
-        #[arg(long)]
-        kid: Option<String>,
     },
     /// Print the public JWKS of the key stored for PROVIDER.
     Show {
         #[arg(add = ArgValueCompleter::new(complete::providers))]
         provider: String,
-        #[arg(long)]
-        kid: Option<String>,
     },
     /// Delete the key stored for PROVIDER.
     Delete {

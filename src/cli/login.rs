@@ -146,6 +146,12 @@ pub async fn run(
         .map(|i| format!(" as {}", i.who()))
         .unwrap_or_default();
     eprintln!("Logged in to '{account}'{who}: {}", summary(&record.tokens));
+    if engine.account(account)?.dpop && !record.tokens.is_dpop() {
+        eprintln!(
+            "tokdeck: warning: '{account}' has `dpop = true`, but the provider issued a {} token, not a DPoP-bound one: it does not do DPoP for this client",
+            record.tokens.token_type
+        );
+    }
     Ok(())
 }
 

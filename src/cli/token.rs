@@ -107,7 +107,9 @@ pub fn header_lines(
         )));
     };
     let method = method.to_ascii_uppercase();
-    if !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+    // RFC 9110 §9.1: a method is a token (letters, digits and !#$%&'*+-.^_`|~).
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || !method.bytes().all(tchar) {
         return Err(CliError::Usage(format!(
             "--method '{method}' is not an HTTP method (GET, POST, ...)"
         )));
@@ -156,7 +158,7 @@ pub async fn export(engine: &Engine, args: ExportArgs) -> Result<(), CliError> {
     let tokens = fresh(engine, &account, target.as_ref(), EXPORT_MIN_VALID).await?;
     let provider = engine.account(&account)?.provider.name.clone();
     if format == ExportFormat::Curl && tokens.is_dpop() {
-        return Err(CliError::Failed(format!(
+        return Err(CliError::Usage(format!(
             "'{account}' holds a DPoP-bound token, which needs a proof per request that a curl config cannot hold; use `curl -H @<(tokdeck header {account} --method GET --url URL) URL`"
         )));
     }

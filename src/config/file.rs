@@ -347,6 +347,17 @@ impl Source<'_> {
             ));
         }
         let (directories, urls) = self.places(name, &section)?;
+        if let Some(twice) = section
+            .resources
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| section.resources[..i].contains(r).then_some(r))
+        {
+            return Err(self.invalid(
+                line(),
+                format!("account '{name}': resource '{twice}' is listed twice in `resources`"),
+            ));
+        }
         let mut params = provider.params.clone();
         params.extend(section.params);
         let invalid = |m: String| self.invalid(line(), format!("account '{name}': {m}"));

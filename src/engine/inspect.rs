@@ -107,7 +107,7 @@ impl Engine {
         let client = client(account).with_dpop(dpop);
         crate::oauth::grants::introspect(&http, url, &client, token.expose(), hint)
             .await
-            .map_err(|e| jwt_hint(name, token.expose(), e))
+            .map_err(|e| jwt_hint(account, token.expose(), e))
             .map_err(|e| super::client_hint(account, e))
     }
 
@@ -128,7 +128,7 @@ impl Engine {
             dpop.as_ref(),
         )
         .await
-        .map_err(|e| jwt_hint(name, token, e))
+        .map_err(|e| jwt_hint(account, token, e))
     }
 
     async fn offered(
@@ -153,7 +153,8 @@ impl Engine {
 
 /// A provider that refuses a JWT (at introspection or userinfo) is not the only one who
 /// can read it: the refusal says where its claims are.
-fn jwt_hint(name: &str, token: &str, error: OAuthError) -> EngineError {
+fn jwt_hint(account: &Account, token: &str, error: OAuthError) -> EngineError {
+    let name = account.name.as_str();
     // A bad client is the client's problem, whatever the token (see `client_hint`).
     let refused = match &error {
         OAuthError::Provider { error, .. } => error != "invalid_client",
@@ -164,10 +165,12 @@ fn jwt_hint(name: &str, token: &str, error: OAuthError) -> EngineError {
     if !refused || crate::jwt::claims(token).is_none() {
         return error;
     }
+    // An account by exchange holds no ID token: its source's says who the user is.
+    let id_from = account.derived.as_ref().map_or(name, |d| d.from.as_str());
     EngineError::Hinted {
         error: Box::new(error),
         hint: format!(
-            "this token is a JWT, readable without the provider: `tokdeck token {name} | tokdeck decode --account {name}` shows and verifies its claims, and the ID token (`tokdeck token {name} --id-token`) says who the user is"
+            "this token is a JWT, readable without the provider: `tokdeck token {name} | tokdeck decode --account {name}` shows and verifies its claims, and the ID token (`tokdeck token {id_from} --id-token`) says who the user is"
         ),
     }
 }

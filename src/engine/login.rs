@@ -270,10 +270,32 @@ impl Engine {
 }
 
 impl Engine {
-    /// A login refused at the token endpoint of a provider that takes DPoP proofs, for an
-    /// account without `dpop = true`: the client may require DPoP-bound tokens (RFC 9449
+    /// A login refused for want of PAR (the client is marked, not the provider), or at
+    /// the token endpoint of a provider that takes DPoP proofs, for an account without
+    /// `dpop = true`: the client may require DPoP-bound tokens (RFC 9449
     /// §5.2 `dpop_bound_access_tokens`), which providers do not say in their refusal.
     async fn dpop_hint(&self, account: &Account, e: EngineError) -> EngineError {
+        // RFC 9126 §5: a client marked to push its requests (not in the metadata).
+        if let EngineError::OAuth {
+            source: oauth::OAuthError::Callback(why),
+            ..
+        } = &e
+            && why
+                .to_ascii_lowercase()
+                .contains("pushed authorization request")
+            && !account
+                .provider
+                .endpoints
+                .require_pushed_authorization_requests
+        {
+            let provider = &account.provider.name;
+            return EngineError::Hinted {
+                error: Box::new(e),
+                hint: format!(
+                    "the provider wants this client's authorization requests pushed (RFC 9126): set `par = true` in [providers.{provider}]"
+                ),
+            };
+        }
         let refused_grant = matches!(
             &e,
             EngineError::OAuth {

@@ -257,15 +257,19 @@ pub(crate) fn client_hint(account: &Account, e: EngineError) -> EngineError {
                 },
         } if error == "invalid_client" => {
             let provider = &account.provider;
+            let how = match &provider.client_auth {
+                Some(oauth::assertion::SigningKey::Private { source, .. }) => format!(
+                    " and that the provider holds the public key of {source} (`tokdeck client-key show` prints the JWKS of a key in the keyring)"
+                ),
+                Some(oauth::assertion::SigningKey::Secret(_)) => {
+                    " and its `client_secret` (client_secret_jwt signs with it)".to_string()
+                }
+                None if provider.client_secret.is_some() => " and its `client_secret`".into(),
+                None => " (no `client_secret` is set: does the provider expect one?)".into(),
+            };
             let hint = format!(
-                "check `client_id = \"{}\"`{} in [providers.{}]",
-                provider.client_id,
-                if provider.client_secret.is_some() {
-                    " and its `client_secret`"
-                } else {
-                    " (no `client_secret` is set: does the provider expect one?)"
-                },
-                provider.name
+                "check `client_id = \"{}\"`{how} in [providers.{}]",
+                provider.client_id, provider.name
             );
             EngineError::OAuth {
                 account: name,

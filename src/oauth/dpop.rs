@@ -162,12 +162,20 @@ impl Dpop {
     }
 }
 
-/// RFC 9449 §4.2: `htu` is the URI without query and fragment.
+/// RFC 9449 §4.2: `htu` is the HTTP URI without query and fragment (and without
+/// user name and password, which a server never sees as part of the URI).
 fn htu(url: &str) -> Result<String, String> {
     let mut parsed =
         url::Url::parse(url).map_err(|e| format!("'{url}' is not a URL for a DPoP proof ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "'{url}' is not an http(s) URL; DPoP proofs are for HTTP requests"
+        ));
+    }
     parsed.set_query(None);
     parsed.set_fragment(None);
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
     Ok(parsed.to_string())
 }
 

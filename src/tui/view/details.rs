@@ -59,7 +59,10 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         ]),
         field(
             "provider",
-            format!("{}  (flow: {})", row.provider, row.flow),
+            match &row.derived_from {
+                Some(_) => format!("{}  (tokens by exchange)", row.provider),
+                None => format!("{}  (flow: {})", row.provider, row.flow),
+            },
         ),
     ];
     if let Some(identity) = &row.identity {
