@@ -452,3 +452,61 @@ fn an_unbracketed_paste_of_a_token_runs_no_command() {
     );
     assert_eq!(provider.log_count("GET /me"), 0, "no userinfo call");
 }
+
+#[test]
+fn an_accounts_api_tokens_show_under_it_and_are_kept_fresh() {
+    let provider = Provider::start(&["--access-ttl", "10"]);
+    let reports = "https://reports.tokdeck.test";
+    let config = format!(
+        "{}\n[accounts.multi]\nprovider = \"public\"\nscopes = [\"openid\", \"offline_access\", \"api:read\", \"reports:read\"]\nresources = [\"https://api.tokdeck.test\", \"{reports}\"]\n",
+        provider.config()
+    );
+    let mut home = Home::new(&config);
+    home.with_headless_user();
+    home.ok(&["login", "multi"]);
+    let tmux = Tmux::start(&home, 120, 40);
+    // Fetched on its own, shown under its account with a countdown.
+    let counting = |l: &str| {
+        let badge = l.split(reports).nth(1).unwrap_or("");
+        badge.chars().any(|c| c.is_ascii_digit()) && !badge.contains("expired")
+    };
+    let screen = tmux.wait_for("the API line", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains(&format!("└ {reports}")) && counting(l))
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    let account = lines
+        .iter()
+        .position(|l| l.contains("● multi "))
+        .expect("row");
+    assert!(
+        lines[account + 1..]
+            .iter()
+            .take(2)
+            .any(|l| l.contains(&format!("└ {reports}"))),
+        "under its account:\n{screen}"
+    );
+    let stored = |home: &Home| home.record("multi")["narrowed"][reports]["access_token"].clone();
+    let first = stored(&home);
+    assert!(
+        first.is_string(),
+        "kept in the store: {}",
+        home.record("multi")
+    );
+    // 10 s tokens: refreshed before they expire, and never shown expired.
+    let start = Instant::now();
+    while stored(&home) == first {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "not refreshed:\n{}",
+            tmux.capture()
+        );
+        let screen = tmux.capture();
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!("└ {reports}")))
+            .unwrap_or("");
+        assert!(!line.contains("expired"), "{screen}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
