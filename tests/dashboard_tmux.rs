@@ -370,10 +370,12 @@ fn rows_say_who_and_another_issuers_tokens_stay_home() {
     home.set("TOKDECK_TEST_LOGIN", "bob");
     home.ok(&["login", "dev2"]);
     let tmux = Tmux::start(&home, 140, 45);
-    let screen = tmux.wait_for("who each account is", Duration::from_secs(10), |s| {
-        row(s, "dev").contains("alice@example.test") && row(s, "dev2").contains("bob@example.test")
+    // Rows load one after another: wait for all three.
+    tmux.wait_for("who each account is", Duration::from_secs(10), |s| {
+        row(s, "dev").contains("alice@example.test")
+            && row(s, "dev2").contains("bob@example.test")
+            && row(s, "web").contains("no token")
     });
-    assert!(row(&screen, "web").contains("no token"), "{screen}");
     tmux.send(&["/", "dev2", "Enter"]);
     let details = tmux.wait_for("the details", Duration::from_secs(5), |s| {
         s.contains("Bob Example") && s.contains("subject")
