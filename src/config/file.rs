@@ -284,133 +284,6 @@ impl Source<'_> {
         resolved
     }
 
-    fn account(
-        &self,
-        name: &str,
-        section: AccountSection,
-        providers: &Resolved<Provider>,
-    ) -> Result<Account, ConfigError> {
-        let line = || line_of_table(self.text, "accounts", name);
-        check_name(name).map_err(|m| self.invalid(line(), format!("account name '{name}' {m}")))?;
-        let Some(provider_key) = &section.provider else {
-            return Err(self.invalid(
-                line(),
-                format!("account '{name}' needs `provider = \"NAME\"` (or `exchange_from = \"ACCOUNT\"`)"),
-            ));
-        };
-        for (key, set) in [
-            ("audience", section.audience.is_some()),
-            ("resource", section.resource.is_some()),
-        ] {
-            if set {
-                return Err(self.invalid(line(), format!("account '{name}': `{key}` goes with `exchange_from`; for a token per API use `resources` and `tokdeck token --resource`")));
-            }
-        }
-        let provider_name = provider_key.get_ref();
-        if let Some(ConfigError::Invalid { line, message, .. }) =
-            providers.broken.get(provider_name)
-        {
-            return Err(self.invalid(
-                line_of_offset(self.text, provider_key.span().start),
-                format!(
-                    "account '{name}' uses provider '{provider_name}', which is broken (line {line}: {message})"
-                ),
-            ));
-        }
-        let Some(provider) = providers.good.get(provider_name) else {
-            let known = providers
-                .good
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(self.invalid(
-                line_of_offset(self.text, provider_key.span().start),
-                format!(
-                    "account '{name}' names provider '{provider_name}', which is not defined; add a [providers.{provider_name}] table{}",
-                    if known.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" or use one of: {known}")
-                    }
-                ),
-            ));
-        };
-        let flow = section.flow.or(provider.flow).unwrap_or(Flow::Browser);
-        if flow == Flow::ClientCredentials && !provider.authenticates() {
-            return Err(self.invalid(
-                line(),
-                format!(
-                    "account '{name}' uses the client_credentials flow, which needs `client_secret` in [providers.{}]",
-                    provider.name
-                ),
-            ));
-        }
-        let (directories, urls) = self.places(name, &section)?;
-        if let Some(twice) = section
-            .resources
-            .iter()
-            .enumerate()
-            .find_map(|(i, r)| section.resources[..i].contains(r).then_some(r))
-        {
-            return Err(self.invalid(
-                line(),
-                format!("account '{name}': resource '{twice}' is listed twice in `resources`"),
-            ));
-        }
-        let mut params = provider.params.clone();
-        params.extend(section.params);
-        let invalid = |m: String| self.invalid(line(), format!("account '{name}': {m}"));
-        Ok(Account {
-            name: name.to_string(),
-            provider: provider.clone(),
-            scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),
-            flow,
-            params,
-            login_hint: section.login_hint.filter(|h| !h.is_empty()),
-            directories,
-            env: section.env,
-            urls,
-            git_username: section.git_username.filter(|u| !u.is_empty()),
-            dpop: section.dpop.unwrap_or(provider.dpop),
-            resources: section
-                .resources
-                .into_iter()
-                .map(|r| {
-                    super::check_resource(&r)
-                        .map_err(|m| invalid(format!("resource '{r}' {m}")))
-                        .map(|()| r)
-                })
-                .collect::<Result<_, _>>()?,
-            derived: None,
-        })
-    }
-
-    /// An account's `directories` and `urls` as tokdeck compares them, its `env` names
-    /// checked; errors name the account's table.
-    fn places(
-        &self,
-        name: &str,
-        section: &AccountSection,
-    ) -> Result<(Vec<super::Directory>, Vec<String>), ConfigError> {
-        let line = line_of_table(self.text, "accounts", name);
-        let invalid = |m: String| self.invalid(line, format!("account '{name}': {m}"));
-        let directories = section
-            .directories
-            .iter()
-            .map(|d| directory(d).map_err(&invalid))
-            .collect::<Result<_, _>>()?;
-        for var in &section.env {
-            super::check_env_name(var).map_err(|m| invalid(format!("env '{var}' {m}")))?;
-        }
-        let urls = section
-            .urls
-            .iter()
-            .map(|u| super::tool_url(u).map_err(|m| invalid(format!("url '{u}' {m}"))))
-            .collect::<Result<_, _>>()?;
-        Ok((directories, urls))
-    }
-
     /// `default_account`, when it names an account of the file (broken ones too); one that
     /// names none is a problem of its own, and commands go on as if it were not set.
     pub(super) fn default_account(
@@ -460,6 +333,7 @@ fn line_of_table(text: &str, section: &str, name: &str) -> usize {
         .unwrap_or(1)
 }
 
+mod account;
 mod derived;
 mod resolve;
 use resolve::{directory, resolve_provider};

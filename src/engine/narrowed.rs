@@ -47,30 +47,7 @@ impl Engine {
         };
         let got = match result {
             Ok(got) => got,
-            Err(e) if e.is_invalid_grant() => {
-                let reason =
-                    format!("cannot be refreshed: the provider rejected the refresh token ({e})");
-                return self.mark_login_needed(account, record, reason).await;
-            }
-            Err(e) if account.flow == Flow::ClientCredentials => {
-                return Err(refused(account, target, e, String::new()));
-            }
-            Err(e) => {
-                // Some providers (oidc-provider) spend the refresh token before they refuse
-                // the resource: a refresh tells whether the login survived.
-                let after = match self.refresh_record(account, record).await {
-                    Ok(_) => "the account's refresh token still works (checked with a refresh)"
-                        .to_string(),
-                    Err(EngineError::NeedsLogin { .. }) => format!(
-                        "the provider spent the account's refresh token on the refusal: run `tokdeck login {}`",
-                        account.name
-                    ),
-                    Err(other) => format!(
-                        "whether the account's refresh token survived could not be checked ({other})"
-                    ),
-                };
-                return Err(refused(account, target, e, after));
-            }
+            Err(e) => return self.narrowing_refused(account, record, target, e).await,
         };
         let mut updated = record;
         if got.refresh_token.is_some() {
@@ -115,6 +92,42 @@ impl Engine {
             super::expiry_for_log(&narrowed)
         );
         Ok(narrowed)
+    }
+}
+
+impl Engine {
+    /// The token for `target` was refused: a rejected refresh token is the account's
+    /// trouble; any other refusal is said with what was asked, and for an account that
+    /// logs in, with whether its refresh token survived: some providers (oidc-provider)
+    /// spend it before they refuse the resource, and a refresh tells.
+    async fn narrowing_refused(
+        &self,
+        account: &Account,
+        record: TokenRecord,
+        target: &Target,
+        e: OAuthError,
+    ) -> Result<TokenSet, EngineError> {
+        if e.is_invalid_grant() {
+            let reason =
+                format!("cannot be refreshed: the provider rejected the refresh token ({e})");
+            return self.mark_login_needed(account, record, reason).await;
+        }
+        if account.flow == Flow::ClientCredentials {
+            return Err(refused(account, target, e, String::new()));
+        }
+        let after = match self.refresh_record(account, record).await {
+            Ok(_) => "the account's refresh token still works (checked with a refresh)".to_string(),
+            Err(EngineError::NeedsLogin { .. }) => format!(
+                "the provider spent the account's refresh token on the refusal: run `tokdeck login {}`",
+                account.name
+            ),
+            Err(other) => {
+                format!(
+                    "whether the account's refresh token survived could not be checked ({other})"
+                )
+            }
+        };
+        Err(refused(account, target, e, after))
     }
 }
 
