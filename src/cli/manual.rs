@@ -321,6 +321,14 @@ const EXAMPLES: &[(&str, &str)] = &[
         "the token in a container's environment",
     ),
     (
+        "curl -H @<(tokdeck header work --method GET --url \"$U\") \"$U\"",
+        "call an API with a DPoP-bound token (the Authorization and DPoP proof lines)",
+    ),
+    (
+        "tokdeck token work --resource https://reports.example.com",
+        "a token for another API of the account's `resources`, cached beside its own",
+    ),
+    (
         "tokdeck token work --min-valid 600 --strict",
         "a token valid for ten more minutes, or exit 4",
     ),
