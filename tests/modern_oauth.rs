@@ -501,14 +501,28 @@ fn tokens_per_api_are_cached_beside_the_accounts_own() {
                 .contains("gives client 'tokdeck-service' no tokens"),
         "{run}"
     );
-    // A resource added to the config after the login: the provider refuses it, and
-    // (oidc-provider) spends the refresh token doing so; tokdeck checks and says so.
+    // A resource added to the config after the login: refused here, as the login did
+    // not ask for it (the record keeps what the login asked for).
     let grown = config.replace(
         &format!("resources = [\"{api}\", \"{reports}\"]"),
         &format!("resources = [\"{api}\", \"{reports}\", \"https://late.tokdeck.test\"]"),
     );
     std::fs::write(home.path().join("config.toml"), grown).expect("write config");
-    let run = home.run(&["token", "multi", "--resource", "https://late.tokdeck.test"]);
+    let late = ["token", "multi", "--resource", "https://late.tokdeck.test"];
+    let run = home.run(&late);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("after its login"), "{run}");
+    home.ok(&["refresh", "multi"]);
+    // A record of an earlier tokdeck does not say what its login asked for: the request
+    // goes out, the provider refuses it and (oidc-provider) spends the refresh token, and
+    // tokdeck checks and says so.
+    let mut record = home.record("multi");
+    record
+        .as_object_mut()
+        .expect("record")
+        .remove("login_resources");
+    home.write_record("multi", &record);
+    let run = home.run(&late);
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stderr.contains("invalid_target")

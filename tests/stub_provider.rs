@@ -342,7 +342,7 @@ fn invalid_client_names_the_client_and_its_table() {
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stderr.contains(
-            "invalid_client (client authentication failed; check `client_id = \"svc\"` and its `client_secret` in [providers.stub-conf])"
+            "invalid_client (client authentication failed; check `client_id = \"svc\"` in [providers.stub-conf] and its `client_secret`)"
         ),
         "{run}"
     );
@@ -360,7 +360,7 @@ fn invalid_client_names_the_client_and_its_table() {
     assert_eq!(run.code, 1, "{run}");
     assert!(
         run.stderr
-            .contains("check `client_id = \"cli\"` (no `client_secret` is set: does the provider expect one?) in [providers.stub]"),
+            .contains("check `client_id = \"cli\"` in [providers.stub] (no `client_secret` is set: does the provider expect one?)"),
         "{run}"
     );
 }

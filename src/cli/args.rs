@@ -105,7 +105,9 @@ pub enum Command {
     /// proof line), refreshing first if needed.
     Header(HeaderArgs),
     /// Run a command with the account's fresh access token in its environment
-    /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line.
+    /// (ACCESS_TOKEN, the account's `env`, or each --env), never on its command line;
+    /// also TOKDECK_ACCOUNT, and TOKDECK_DPOP=1 when the token is DPoP-bound (the command
+    /// then needs `tokdeck header --url` for its proofs).
     Exec(ExecArgs),
     /// git's credential helper: answers git with the token of the account whose `urls`
     /// match (`tokdeck setup git` configures it).

@@ -263,7 +263,8 @@ impl Engine {
                 );
             }
         }
-        let record = TokenRecord::issued(tokens, binding, found);
+        let mut record = TokenRecord::issued(tokens, binding, found);
+        record.login_resources = Some(account.resources.clone());
         self.save_issued(name, record.clone()).await?;
         Ok(record)
     }

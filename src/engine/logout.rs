@@ -139,7 +139,10 @@ impl Engine {
             {
                 continue;
             }
+            // One whose refresh token is gone or was rejected has no grant to keep.
             if let Ok(Some(record)) = self.load_bound(&other.name).await
+                && record.login_needed.is_none()
+                && record.tokens.refresh_token.is_some()
                 && record
                     .identity
                     .as_ref()

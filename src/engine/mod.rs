@@ -259,7 +259,7 @@ pub(crate) fn client_hint(account: &Account, e: EngineError) -> EngineError {
             let provider = &account.provider;
             let how = match &provider.client_auth {
                 Some(oauth::assertion::SigningKey::Private { source, .. }) => format!(
-                    " and that the provider holds the public key of {source} (`tokdeck client-key show` prints the JWKS of a key in the keyring)"
+                    " and that the provider holds the public key of {source} with the kid tokdeck signs with (`tokdeck client-key show` prints the JWKS of a key in the keyring)"
                 ),
                 Some(oauth::assertion::SigningKey::Secret(_)) => {
                     " and its `client_secret` (client_secret_jwt signs with it)".to_string()
@@ -268,7 +268,7 @@ pub(crate) fn client_hint(account: &Account, e: EngineError) -> EngineError {
                 None => " (no `client_secret` is set: does the provider expect one?)".into(),
             };
             let hint = format!(
-                "check `client_id = \"{}\"`{how} in [providers.{}]",
+                "check `client_id = \"{}\"` in [providers.{}]{how}",
                 provider.client_id, provider.name
             );
             EngineError::OAuth {

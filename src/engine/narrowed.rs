@@ -18,6 +18,9 @@ impl Engine {
         record: Option<TokenRecord>,
         target: &Target,
     ) -> Result<TokenSet, EngineError> {
+        if let Some(resource) = &target.resource {
+            granted(account, record.as_ref(), resource)?;
+        }
         let record = match record {
             Some(record) => record,
             // A service account that holds nothing yet: its own token first.
@@ -112,7 +115,9 @@ impl Engine {
                 format!("cannot be refreshed: the provider rejected the refresh token ({e})");
             return self.mark_login_needed(account, record, reason).await;
         }
-        if account.flow == Flow::ClientCredentials {
+        // A service account has no refresh token to lose; a failure of the network
+        // spent nothing.
+        if account.flow == Flow::ClientCredentials || !matches!(e, OAuthError::Provider { .. }) {
             return Err(refused(account, target, e, String::new()));
         }
         let after = match self.refresh_record(account, record).await {
@@ -129,6 +134,42 @@ impl Engine {
         };
         Err(refused(account, target, e, after))
     }
+}
+
+/// An account that logs in is asked for no other API than those its login asked for
+/// (`resources` when it logged in): some providers (oidc-provider) spend the refresh
+/// token on refusing another. A service account asks for what it is told.
+fn granted(
+    account: &Account,
+    record: Option<&TokenRecord>,
+    resource: &str,
+) -> Result<(), EngineError> {
+    if account.renews_alone() {
+        return Ok(());
+    }
+    let name = &account.name;
+    let refuse = |why: String| {
+        Err(EngineError::Config(crate::config::ConfigError::Choose(
+            format!("resource '{resource}' {why}"),
+        )))
+    };
+    if !account.resources.iter().any(|r| r == resource) {
+        let listed = if account.resources.is_empty() {
+            "it lists no `resources`".to_string()
+        } else {
+            format!("its `resources` are {}", account.resources.join(", "))
+        };
+        return refuse(format!(
+            "is not one account '{name}' logged in for ({listed}); add it to `resources` in [accounts.{name}] and run `tokdeck login {name}`"
+        ));
+    }
+    let asked = record.and_then(|r| r.login_resources.as_ref());
+    if asked.is_some_and(|asked| !asked.iter().any(|r| r == resource)) {
+        return refuse(format!(
+            "was added to the `resources` of '{name}' after its login, which did not ask for it; run `tokdeck login {name}` to ask for it"
+        ));
+    }
+    Ok(())
 }
 
 /// The provider's refusal with what was asked, what to do about the usual ones, and

@@ -32,7 +32,13 @@ impl Plan {
     ) -> Self {
         if let Some(record) = record {
             if let Err(e) = binding::check(account, record) {
-                return Self::Fail(e);
+                // Tokens of another server: an account that renews alone just gets new
+                // ones (nothing of the old is sent); any other needs a login.
+                return if account.renews_alone() {
+                    Self::Refresh
+                } else {
+                    Self::Fail(e)
+                };
             }
             if let Some(tokens) = record.select(target)
                 && tokens.fresh_enough(Utc::now(), min_valid)
@@ -107,9 +113,6 @@ impl Engine {
         min_valid: Duration,
     ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
-        if let Some(resource) = target.and_then(|t| t.resource.as_deref()) {
-            granted(account, resource)?;
-        }
         if let (Some(derived), Some(_)) = (&account.derived, target) {
             return Err(EngineError::Config(crate::config::ConfigError::Choose(
                 format!(
@@ -225,10 +228,16 @@ impl Engine {
         let account = self.account(name)?;
         let _lock = self.lock(name).await?;
         log::debug!("'{name}': lock held");
-        let record = self.load(name).await?;
+        let mut record = self.load(name).await?;
         log::debug!("'{name}': record read under the lock");
-        if let Some(record) = &record {
-            binding::check(account, record)?;
+        if let Some(held) = &record
+            && let Err(e) = binding::check(account, held)
+        {
+            if !account.renews_alone() {
+                return Err(e);
+            }
+            log::info!("'{name}': the stored tokens are another server's; getting new ones");
+            record = None;
         }
         if let Some(tokens) = record.as_ref().and_then(|r| want.served(r)) {
             log::debug!("'{name}': the stored token is fresh enough; no refresh");
@@ -403,26 +412,6 @@ impl Engine {
             None => self.refresh_with(name, want).await,
         }
     }
-}
-
-/// An account that logs in is asked for no other API than its `resources`: its login
-/// asked for those only, and some providers (oidc-provider) spend the refresh token on
-/// refusing another. A service account asks for what it is told.
-fn granted(account: &Account, resource: &str) -> Result<(), EngineError> {
-    if account.renews_alone() || account.resources.iter().any(|r| r == resource) {
-        return Ok(());
-    }
-    let listed = if account.resources.is_empty() {
-        "it lists no `resources`".to_string()
-    } else {
-        format!("its `resources` are {}", account.resources.join(", "))
-    };
-    Err(EngineError::Config(crate::config::ConfigError::Choose(
-        format!(
-            "resource '{resource}' is not one account '{}' logged in for ({listed}); add it to `resources` in [accounts.{}] and run `tokdeck login {}`",
-            account.name, account.name, account.name
-        ),
-    )))
 }
 
 fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {

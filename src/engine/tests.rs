@@ -19,6 +19,15 @@ provider = "p"
 
 [accounts.b]
 provider = "norevoke"
+
+[providers.service]
+client_id = "svc"
+client_secret = "svc-secret"
+token_endpoint = "https://idp.example/token"
+flow = "client_credentials"
+
+[accounts.svc]
+provider = "service"
 "#;
 
 struct Fixture {
@@ -269,4 +278,43 @@ async fn concurrent_refreshes_in_one_process_spend_the_refresh_token_once() {
         assert_eq!(fresh.tokens.access_token.expose(), "new");
     }
     assert_eq!(script.sent().len(), 1, "one refresh for eight callers");
+}
+
+#[tokio::test]
+async fn a_service_account_holding_another_servers_tokens_gets_new_ones() {
+    let script = Scripted::default();
+    script.reply(
+        200,
+        r#"{"access_token":"fresh","token_type":"Bearer","expires_in":3600}"#,
+    );
+    let Fixture {
+        engine,
+        store,
+        _home,
+    } = fixture(&script);
+    let mut old = record("elsewhere", 3600);
+    old.binding = Some(crate::store::Binding {
+        issuer: None,
+        token_endpoint: "https://old-idp.example/token".into(),
+        client_id: "svc".into(),
+    });
+    store.save("svc", &old).expect("save");
+    let fresh = engine
+        .fresh_tokens("svc", Duration::from_secs(60))
+        .await
+        .expect("new tokens");
+    assert_eq!(fresh.tokens.access_token.expose(), "fresh");
+    // Nothing of the old tokens went to the server configured now.
+    let sent = script.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].body.contains("grant_type=client_credentials"));
+    assert!(!sent[0].body.contains("elsewhere") && !sent[0].body.contains("rt-1"));
+    // An account that logs in gets no such thing: only a login helps.
+    let mut theirs = record("theirs", 3600);
+    theirs.binding = old.binding.clone();
+    store.save("a", &theirs).expect("save");
+    assert!(matches!(
+        engine.fresh_tokens("a", Duration::from_secs(60)).await,
+        Err(EngineError::Rebound { .. })
+    ));
 }

@@ -98,6 +98,8 @@ pub enum Reply {
     Rebound(String),
     /// The provider could not be reached; a still valid cached token may be served.
     Unreachable(String),
+    /// What was asked cannot be done as configured (a bad usage: exit 2).
+    Refused(String),
     Failed(String),
 }
 
@@ -114,6 +116,7 @@ impl Reply {
                 source: OAuthError::Transport(e),
                 ..
             }) => Self::Unreachable(e.to_string()),
+            Err(e @ EngineError::Config(_)) => Self::Refused(e.to_string()),
             Err(e) => Self::Failed(e.to_string()),
         }
     }
@@ -142,6 +145,9 @@ impl Reply {
                 name,
                 OAuthError::Transport(TransportError::Relayed(message)),
             )),
+            Self::Refused(message) => Err(EngineError::Config(crate::config::ConfigError::Choose(
+                message,
+            ))),
             Self::Failed(message) => Err(EngineError::Worker(message)),
         }
     }

@@ -33,6 +33,10 @@ pub struct TokenRecord {
     /// token in them: those stay in `tokens`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub narrowed: BTreeMap<String, TokenSet>,
+    /// The `resources` the login asked for (RFC 8707): the grant covers these only.
+    /// `None` in records written before tokdeck kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_resources: Option<Vec<String>>,
 }
 
 /// Where tokens came from. Tokens are only ever sent to, or handed out for, the provider
@@ -99,6 +103,7 @@ impl TokenRecord {
             binding: None,
             identity: None,
             narrowed: BTreeMap::new(),
+            login_resources: None,
         }
     }
 

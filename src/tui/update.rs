@@ -209,7 +209,16 @@ fn on_account(model: &mut Model, action: Action, name: String) -> Vec<Command> {
             model.info(format!("Asking the provider for the userinfo of '{name}'…"));
             vec![Command::Userinfo(name)]
         }
-        Action::Change => vec![Command::ReadConfig(ConfigPurpose::Change(name))],
+        Action::Change => {
+            // The form edits a login's keys; an account by exchange has none of them.
+            if let Some(from) = model.row_mut(&name).and_then(|r| r.derived_from.clone()) {
+                model.error(format!(
+                    "'{name}' gets its tokens by exchange from '{from}': change its audience, resource or scopes in config.toml (the dashboard reloads it)"
+                ));
+                return Vec::new();
+            }
+            vec![Command::ReadConfig(ConfigPurpose::Change(name))]
+        }
         Action::Remove => vec![Command::ReadConfig(ConfigPurpose::Remove(name))],
         _ => Vec::new(),
     }
@@ -228,6 +237,12 @@ pub(super) fn start_login(model: &mut Model, name: String) -> Vec<Command> {
         return Vec::new();
     };
     if row.activity != Activity::Idle {
+        return Vec::new();
+    }
+    if let Some(from) = row.derived_from.clone() {
+        model.error(format!(
+            "'{name}' gets its tokens by exchange from '{from}' and has no login of its own: select '{from}' and press l"
+        ));
         return Vec::new();
     }
     row.activity = Activity::LoggingIn;

@@ -152,6 +152,15 @@ pub(in crate::tui) fn use_config(model: &mut Model, reloaded: Reloaded, select: 
             Some(mut row) => {
                 row.provider = fresh.provider;
                 row.flow = fresh.flow;
+                row.derived_from = fresh.derived_from;
+                // The APIs as configured now, keeping the tokens of those still there.
+                let mut apis = fresh.apis;
+                for api in &mut apis {
+                    if let Some(kept) = row.apis.iter().find(|a| a.resource == api.resource) {
+                        *api = kept.clone();
+                    }
+                }
+                row.apis = apis;
                 row
             }
             None => fresh,

@@ -117,7 +117,8 @@ fn loaded(
             // nothing of it may be shown, copied or refreshed.
             row.tokens = None;
             row.identity = None;
-            row.needs_login = failure.needs_login;
+            // An account that renews alone gets new tokens instead (see `refresh_with`).
+            row.needs_login = failure.needs_login && !row.renews_alone();
             row.unreadable = !failure.needs_login;
             row.last_error = Some(failure.message);
             return Vec::new();
@@ -269,6 +270,16 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
             }
         }
     }
+    if result.is_ok() {
+        for row in &mut model.accounts {
+            if row.derived_from.as_deref() == Some(account) {
+                row.needs_login = true;
+                row.last_error = Some(format!(
+                    "exchanged from '{account}', which was logged out: log in to '{account}'"
+                ));
+            }
+        }
+    }
     match result {
         Ok(notes) if notes.is_empty() => model.info(format!("Logged out of '{account}'")),
         Ok(notes) => model.info(format!("Logged out of '{account}': {}", notes.join("; "))),
@@ -278,6 +289,10 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
 
 /// Fresh tokens from a refresh or a login clear the row's trouble.
 pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::oauth::TokenSet) -> Vec<Command> {
+    // New tokens of the account: its APIs may be asked again.
+    for api in &mut row.apis {
+        api.error = None;
+    }
     row.tokens = Some(tokens);
     row.loaded = true;
     row.needs_login = false;

@@ -1221,3 +1221,49 @@ fn the_tokens_of_an_accounts_apis_are_fetched_then_kept_fresh() {
     }];
     assert!(apis(&tick(&mut m, 1)).is_empty());
 }
+
+#[test]
+fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
+    let source = row("work", Some(tokens("at", 0, 3600, true)));
+    let mut derived = row("api-b", Some(tokens("xt", 0, 3600, false)));
+    derived.derived_from = Some("work".into());
+    let mut m = model(vec![source, derived]);
+    let find = |m: &Model, name: &str| m.accounts.iter().position(|r| r.name == name).expect("row");
+    // Its source is logged out: it needs the source's login, and says so.
+    update(
+        &mut m,
+        Msg::Done(Outcome::LoggedOut {
+            account: "work".into(),
+            result: Ok(Vec::new()),
+        }),
+    );
+    let d = find(&m, "api-b");
+    assert!(m.accounts[d].needs_login);
+    assert!(
+        m.accounts[d]
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("log in to 'work'")
+    );
+    // l and e on it point at the source and start nothing.
+    m.selected = d;
+    assert!(update(&mut m, ch('l')).is_empty());
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("select 'work' and press l"))
+    );
+    assert!(update(&mut m, ch('e')).is_empty());
+    // The source holds tokens again (a login in another process): it may renew again.
+    update(
+        &mut m,
+        Msg::Done(Outcome::Loaded {
+            account: "work".into(),
+            result: Ok(Some(Box::new(TokenRecord::new(tokens(
+                "at2", 10, 3600, true,
+            ))))),
+        }),
+    );
+    assert!(!m.accounts[find(&m, "api-b")].needs_login);
+}

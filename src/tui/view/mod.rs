@@ -31,11 +31,11 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
                     .areas(main);
-            // The details as tall as they are (13 rows at least, half the height at most
-            // when the claims need room), the claims below.
+            // The details as tall as they are (13 rows at least, two thirds of the
+            // height at most: the claims keep some room), the claims below.
             let wanted = details::height(model, right.width)
                 .max(13)
-                .min((right.height / 2).max(13));
+                .min((right.height * 2 / 3).max(13));
             let [top, rest] =
                 Layout::vertical([Constraint::Length(wanted), Constraint::Fill(1)]).areas(right);
             accounts::draw(frame, model, left);
