@@ -355,7 +355,10 @@ echo "== gone"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
         "{show}"
     );
     assert_eq!(out["show"], out["import"].replace("exit 0\n", ""), "{show}");
-    assert!(out["gone"].contains("exit 1"), "{show}");
+    assert!(
+        out["gone"].contains("exit 1") && out["gone"].contains("client-key import keyed"),
+        "a deleted key says how to store one again: {show}"
+    );
     assert!(
         out["again"].contains("nothing deleted") && out["again"].contains("exit 1"),
         "{show}"

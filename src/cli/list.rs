@@ -64,6 +64,7 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
     for (name, error) in &config.broken_accounts {
         rows.push(Row::broken(name, error.to_string()));
     }
+    follow_sources(&mut rows, config);
     rows.sort_by(|a, b| a.account.cmp(&b.account));
     if json {
         let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
@@ -142,7 +143,7 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
     };
     let tokens = record.as_ref().map(|r| &r.tokens);
     let rejected = record.as_ref().and_then(|r| r.login_needed.clone());
-    let mut state = TokenState::judge(tokens, rejected.is_some(), account.renews_alone(), now);
+    let mut state = TokenState::judge(tokens, rejected.is_some(), account.renewal(), now);
     let (mut login_needed, mut error) = (rejected, None);
     match trouble {
         // Tokens of another issuer or client: only a login helps.
@@ -160,16 +161,6 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
             ));
         }
         None => {}
-    }
-    if let Some(derived) = &account.derived
-        && matches!(state, TokenState::Expired | TokenState::NoToken)
-        && !source_renews(engine, &derived.from, now).await
-    {
-        state = TokenState::LoginNeeded;
-        login_needed = Some(format!(
-            "'{name}' is exchanged from '{}', which needs a login; run `tokdeck login {}`",
-            derived.from, derived.from
-        ));
     }
     Row {
         account: name.to_string(),
@@ -196,19 +187,28 @@ async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>)
     }
 }
 
-/// The source of an account by exchange holds a token that is valid or renewable.
-async fn source_renews(engine: &Engine, source: &str, now: DateTime<Utc>) -> bool {
-    let Ok(account) = engine.account(source) else {
-        return false;
-    };
-    let record = engine.load_bound(source).await.ok().flatten();
-    let state = TokenState::judge(
-        record.as_ref().map(|r| &r.tokens),
-        record.as_ref().is_some_and(|r| r.login_needed.is_some()),
-        account.renews_alone(),
-        now,
-    );
-    !matches!(state, TokenState::LoginNeeded | TokenState::NoToken)
+/// An account by exchange whose source needs a login needs that login too: its row
+/// follows its source's (no second read of the source's record).
+fn follow_sources(rows: &mut [Row], config: &crate::config::Config) {
+    let dead: Vec<String> = rows
+        .iter()
+        .filter(|r| matches!(r.state, TokenState::LoginNeeded | TokenState::NoToken))
+        .map(|r| r.account.clone())
+        .collect();
+    for row in rows.iter_mut() {
+        let Some(from) = row.exchange_from.clone() else {
+            continue;
+        };
+        if matches!(row.state, TokenState::Expired | TokenState::NoToken)
+            && (dead.contains(&from) || !config.accounts.contains_key(&from))
+        {
+            row.state = TokenState::LoginNeeded;
+            row.login_needed = Some(format!(
+                "'{}' is exchanged from '{from}', which needs a login; run `tokdeck login {from}`",
+                row.account
+            ));
+        }
+    }
 }
 
 impl Row {

@@ -10,6 +10,8 @@ mod file;
 mod paths;
 mod presets;
 
+mod account;
+pub use account::{Derived, Renewal, check_resource};
 pub use choose::{ACCOUNT_ENV, Chosen, Why, choose, working_directories};
 pub use paths::{HOME_ENV, Paths};
 pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
@@ -148,39 +150,6 @@ pub struct Account {
     /// `exchange_from = "ACCOUNT"`: tokens come from that account's by token exchange
     /// (RFC 8693), at its provider, with no login of this account's own.
     pub derived: Option<Derived>,
-}
-
-impl Account {
-    /// New tokens come without a refresh token or a login: client credentials, or an
-    /// exchange of another account's token.
-    pub fn renews_alone(&self) -> bool {
-        self.flow == Flow::ClientCredentials || self.derived.is_some()
-    }
-}
-
-/// How an account defined by token exchange gets its tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Derived {
-    /// The account whose access token is exchanged.
-    pub from: String,
-    pub audience: Option<String>,
-    pub resource: Option<String>,
-    /// `scopes` of the table, as one `scope` parameter.
-    pub scope: Option<String>,
-}
-
-/// RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
-pub fn check_resource(resource: &str) -> Result<(), String> {
-    match url::Url::parse(resource) {
-        Ok(url) if url.fragment().is_some() => {
-            Err("has a fragment (#...), which a resource indicator must not have (RFC 8707)".into())
-        }
-        Ok(_) if resource.contains(char::is_whitespace) => Err("holds a space".into()),
-        Ok(_) => Ok(()),
-        Err(e) => Err(format!(
-            "is not an absolute URI ({e}), as resource indicators must be (RFC 8707)"
-        )),
-    }
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

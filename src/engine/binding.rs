@@ -50,6 +50,20 @@ pub(crate) fn check(account: &Account, record: &TokenRecord) -> Result<(), Engin
     ))
 }
 
+/// The two accounts' providers are the same authorization server (the issuer, else the
+/// token endpoint; an account with neither is no server to compare).
+pub(crate) fn same_server(a: &Account, b: &Account) -> bool {
+    let server = |account: &Account| {
+        let endpoints = &account.provider.endpoints;
+        endpoints
+            .issuer
+            .as_deref()
+            .map(|i| trim(i).to_string())
+            .or_else(|| endpoints.token_endpoint.clone())
+    };
+    server(a).is_some() && server(a) == server(b)
+}
+
 fn check_legacy(account: &Account, record: &TokenRecord) -> Result<(), EngineError> {
     let Some(claims) = record
         .tokens

@@ -37,17 +37,14 @@ impl Engine {
                 },
                 other => other,
             })?;
+        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let malformed = |reason: String| {
             oauth_error(
                 &account.name,
                 OAuthError::Malformed {
                     endpoint: "token endpoint",
-                    url: account
-                        .provider
-                        .endpoints
-                        .token_endpoint
-                        .clone()
-                        .unwrap_or_default(),
+                    url: token_endpoint.to_string(),
                     reason,
                 },
             )
@@ -55,19 +52,31 @@ impl Engine {
         let response: TokenResponse = serde_json::from_value(answer).map_err(|_| {
             malformed("the token exchange answer is not an access token response".into())
         })?;
+        // The source's record: its DPoP key and who it is (the exchange read its tokens,
+        // not the identity beside them).
         let source = self.load_bound(&derived.from).await?;
         let mut tokens = TokenSet::from_response(response, &[], Utc::now());
         match tokens.token_type.to_ascii_lowercase().as_str() {
             "bearer" => {}
-            "dpop" => tokens.dpop_key = source.as_ref().and_then(|r| r.tokens.dpop_key.clone()),
+            "dpop" => {
+                // Bound to the source's key, as the token endpoint checks its own answers.
+                let key = source.as_ref().and_then(|r| self.key_of(&r.tokens));
+                let Some(key) = key else {
+                    return Err(malformed(
+                        "the exchanged token is DPoP-bound, and the source holds no DPoP key"
+                            .into(),
+                    ));
+                };
+                key.check_binding(tokens.access_token.expose())
+                    .map_err(&malformed)?;
+                tokens.dpop_key = Some(key.stored());
+            }
             other => {
                 return Err(malformed(format!(
                     "the exchanged token's token_type is '{other}', not an access token tokdeck can present"
                 )));
             }
         }
-        let endpoints = self.endpoints(account, &[Need::Token]).await?;
-        let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let record = TokenRecord::issued(
             tokens.clone(),
             binding::issued_for(account, token_endpoint),

@@ -32,7 +32,7 @@ impl Engine {
     ) -> Result<serde_json::Value, EngineError> {
         let account = self.account(name)?;
         let fresh = self.fresh_tokens(name, Duration::from_secs(30)).await?;
-        let dpop = super::key_of(&fresh.tokens);
+        let dpop = self.key_of(&fresh.tokens);
         let (subject, subject_type) = if ask.id_token {
             let id = fresh
                 .tokens
@@ -84,21 +84,21 @@ impl Engine {
         subject: &crate::config::Account,
         actor: &str,
     ) -> Result<crate::secret::Secret, EngineError> {
-        let server = |a: &crate::config::Account| {
-            a.provider
-                .endpoints
-                .issuer
-                .clone()
-                .or_else(|| a.provider.endpoints.token_endpoint.clone())
-        };
         let actor_account = self.account(actor)?;
-        if server(actor_account) != server(subject) {
+        if !super::binding::same_server(actor_account, subject) {
+            let server = |a: &crate::config::Account| {
+                let e = &a.provider.endpoints;
+                e.issuer
+                    .clone()
+                    .or_else(|| e.token_endpoint.clone())
+                    .unwrap_or_default()
+            };
             return Err(EngineError::Config(crate::config::ConfigError::Choose(
                 format!(
                     "--actor '{actor}' is an account of another server ({}) than '{}' ({}); its token is sent only to the server that issued it",
-                    server(actor_account).unwrap_or_default(),
+                    server(actor_account),
                     subject.name,
-                    server(subject).unwrap_or_default()
+                    server(subject)
                 ),
             )));
         }

@@ -65,7 +65,7 @@ impl Engine {
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
         let url = endpoints.userinfo_endpoint.as_deref()?;
         let http = self.http(&account.name).ok()?;
-        let dpop = super::key_of(tokens);
+        let dpop = self.presenting_key(tokens);
         let token = tokens.access_token.expose();
         match crate::oauth::grants::userinfo(&http, url, token, dpop.as_ref()).await {
             Ok(claims) => from_claims(claims.as_object()?, binding.server()),

@@ -86,7 +86,7 @@ impl Engine {
                 account: name.to_string(),
                 reason: "has no token yet".into(),
             })?;
-        let dpop = super::key_of(&record.tokens);
+        let dpop = self.key_of(&record.tokens);
         let (token, hint) = if refresh_token {
             let token = record
                 .tokens
@@ -120,7 +120,7 @@ impl Engine {
             .await?;
         let http = self.http(name)?;
         let token = fresh.tokens.access_token.expose();
-        let dpop = super::key_of(&fresh.tokens);
+        let dpop = self.presenting_key(&fresh.tokens);
         crate::oauth::grants::userinfo(
             &http,
             endpoints.userinfo_endpoint.as_deref().unwrap_or_default(),

@@ -65,13 +65,12 @@ impl Engine {
         // One key per account: a new login keeps the key of the tokens it replaces.
         let previous = stored
             .as_ref()
-            .filter(|r| binding::check(account, r).is_ok())
-            .map(|r| &r.tokens);
+            .filter(|r| binding::check(account, r).is_ok());
         if flow == Flow::ClientCredentials {
             let _lock = self.lock(name).await?;
             return self.client_credentials(account, previous).await;
         }
-        let dpop = super::dpop_for(account, previous)?;
+        let dpop = self.dpop_for(account, previous.map(|r| &r.tokens))?;
         let client = client(account).with_dpop(dpop.clone());
         let mut request = request(account);
         if let Some(hint) = self.login_hint(account, stored.as_ref()) {
@@ -191,18 +190,11 @@ impl Engine {
     /// provider's browser session with other accounts, sets no prompt of its own, and
     /// whose provider says it knows the value.
     async fn may_select_account(&self, account: &Account) -> bool {
-        let server = |a: &Account| {
-            a.provider
-                .endpoints
-                .issuer
-                .clone()
-                .or_else(|| a.provider.endpoints.token_endpoint.clone())
-        };
         let shared = self
             .config
             .accounts
             .values()
-            .filter(|a| server(a) == server(account))
+            .filter(|a| binding::same_server(a, account))
             .count()
             > 1;
         if !shared || account.params.contains_key("prompt") {

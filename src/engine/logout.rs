@@ -124,18 +124,12 @@ impl Engine {
         let Some(person) = person.filter(|_| account.derived.is_none()) else {
             return Vec::new();
         };
-        let server = |a: &Account| {
-            (
-                a.provider.endpoints.issuer.clone(),
-                a.provider.endpoints.token_endpoint.clone(),
-                a.provider.client_id.clone(),
-            )
-        };
         let mut sharing = Vec::new();
         for other in self.config.accounts.values() {
             if other.name == account.name
                 || other.derived.is_some()
-                || server(other) != server(account)
+                || !super::binding::same_server(other, account)
+                || other.provider.client_id != account.provider.client_id
             {
                 continue;
             }
@@ -195,7 +189,7 @@ impl Engine {
         };
         let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
         let http = self.http(name)?;
-        let client = client(account).with_dpop(super::key_of(tokens));
+        let client = client(account).with_dpop(self.key_of(tokens));
         let pairs = [
             (
                 tokens.refresh_token.as_ref(),

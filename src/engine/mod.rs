@@ -90,6 +90,8 @@ pub struct Engine {
     discovery: DiscoveryCache,
     jwks: crate::oauth::jwks::JwksCache,
     detached: Option<Detached>,
+    /// The accounts' DPoP keys in use, with the nonces their servers gave.
+    dpop_keys: std::sync::Mutex<std::collections::HashMap<[u8; 32], oauth::dpop::Dpop>>,
 }
 
 impl Engine {
@@ -115,6 +117,7 @@ impl Engine {
             discovery,
             jwks: crate::oauth::jwks::JwksCache::new(paths_jwks),
             detached: None,
+            dpop_keys: Default::default(),
         }
     }
 
@@ -211,16 +214,17 @@ impl Engine {
             .map_err(|e| oauth_error(&account.name, e))
     }
 
-    /// A service account's tokens, fetched again (with the key of the `previous` ones).
+    /// A service account's tokens, fetched again (with the DPoP key of the `previous`
+    /// record, whose tokens per API stay).
     pub(crate) async fn client_credentials(
         &self,
         account: &Account,
-        previous: Option<&TokenSet>,
+        previous: Option<&TokenRecord>,
     ) -> Result<TokenRecord, EngineError> {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
-        let dpop = dpop_for(account, previous)?;
+        let dpop = self.dpop_for(account, previous.map(|r| &r.tokens))?;
         let client = client(account).with_dpop(dpop.clone());
         let mut tokens =
             grants::client_credentials(&http, token_endpoint, &client, &request(account))
@@ -229,7 +233,10 @@ impl Engine {
         tokens.dpop_key = dpop.map(|d| d.stored());
         let binding = binding::issued_for(account, token_endpoint);
         let identity = identity::identity_without_network(account, &tokens, &binding);
-        let record = TokenRecord::issued(tokens, binding, identity);
+        let mut record = TokenRecord::issued(tokens, binding, identity);
+        if let Some(previous) = previous {
+            record.narrowed = previous.narrowed.clone();
+        }
         self.save_issued(&account.name, record.clone()).await?;
         Ok(record)
     }
@@ -307,28 +314,67 @@ pub(crate) fn client(account: &Account) -> oauth::Client {
     }
 }
 
-/// The DPoP key `tokens` are bound to, for calls that present them (userinfo,
-/// introspection, revocation, exchange).
-pub(crate) fn key_of(tokens: &TokenSet) -> Option<oauth::dpop::Dpop> {
-    let stored = tokens.dpop_key.as_ref()?;
-    oauth::dpop::Dpop::from_stored(stored)
-        .inspect_err(|m| log::warn!("{m}"))
-        .ok()
+impl Engine {
+    /// The DPoP key of `tokens`, for the calls that concern them (introspection,
+    /// revocation, exchange): a proof goes along. Presenting the access token as DPoP
+    /// (userinfo) also needs a token of type DPoP: see [`Self::presenting_key`].
+    pub(crate) fn key_of(&self, tokens: &TokenSet) -> Option<oauth::dpop::Dpop> {
+        let stored = tokens.dpop_key.as_ref()?;
+        self.dpop_key(stored)
+            .inspect_err(|m| log::warn!("{m}"))
+            .ok()
+    }
+
+    /// The key to present the access token with (`Authorization: DPoP` and a proof):
+    /// only for a DPoP-bound token; a Bearer token of an account with `dpop = true` (a
+    /// provider that ignored the proof) goes as Bearer.
+    pub(crate) fn presenting_key(&self, tokens: &TokenSet) -> Option<oauth::dpop::Dpop> {
+        self.key_of(tokens).filter(|_| tokens.is_dpop())
+    }
+
+    /// The DPoP key for a request about `tokens` (RFC 9449): the one they are bound to,
+    /// else (an account with `dpop = true`) a new one; `None` for bearer accounts.
+    pub(crate) fn dpop_for(
+        &self,
+        account: &Account,
+        tokens: Option<&TokenSet>,
+    ) -> Result<Option<oauth::dpop::Dpop>, EngineError> {
+        let made = match tokens.and_then(|t| t.dpop_key.as_ref()) {
+            Some(stored) => self.dpop_key(stored),
+            None if account.dpop => oauth::dpop::Dpop::generate().inspect(|d| self.keep_dpop(d)),
+            None => return Ok(None),
+        };
+        made.map(Some)
+            .map_err(|m| oauth_error(&account.name, OAuthError::Other(m)))
+    }
+
+    /// One `Dpop` per key for the life of the engine, so that the nonces servers hand
+    /// out are used by the next request (RFC 9449 §8) instead of costing a refusal each.
+    fn dpop_key(&self, stored: &crate::secret::Secret) -> Result<oauth::dpop::Dpop, String> {
+        if let Some(known) = self
+            .dpop_keys
+            .lock()
+            .ok()
+            .and_then(|keys| keys.get(&dpop_cache_key(stored)).cloned())
+        {
+            return Ok(known);
+        }
+        let dpop = oauth::dpop::Dpop::from_stored(stored)?;
+        self.keep_dpop(&dpop);
+        Ok(dpop)
+    }
+
+    fn keep_dpop(&self, dpop: &oauth::dpop::Dpop) {
+        if let Ok(mut keys) = self.dpop_keys.lock() {
+            keys.insert(dpop_cache_key(&dpop.stored()), dpop.clone());
+        }
+    }
 }
 
-/// The DPoP key for a request about `tokens` (RFC 9449): the one they are bound to, else
-/// (an account with `dpop = true`) a new one; `None` for bearer accounts.
-pub(crate) fn dpop_for(
-    account: &Account,
-    tokens: Option<&TokenSet>,
-) -> Result<Option<oauth::dpop::Dpop>, EngineError> {
-    let made = match tokens.and_then(|t| t.dpop_key.as_ref()) {
-        Some(stored) => oauth::dpop::Dpop::from_stored(stored),
-        None if account.dpop => oauth::dpop::Dpop::generate(),
-        None => return Ok(None),
-    };
-    made.map(Some)
-        .map_err(|m| oauth_error(&account.name, OAuthError::Other(m)))
+/// The cache's key for a stored DPoP key: its hash, not a second copy of the key.
+fn dpop_cache_key(stored: &crate::secret::Secret) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(stored.expose().as_bytes()).into()
 }
 
 pub(crate) fn request(account: &Account) -> oauth::Request {

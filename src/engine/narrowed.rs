@@ -29,7 +29,7 @@ impl Engine {
         let endpoints = self.endpoints(account, &[Need::Token]).await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
-        let dpop = super::dpop_for(account, Some(&record.tokens))?;
+        let dpop = self.dpop_for(account, Some(&record.tokens))?;
         let client = client(account).with_dpop(dpop.clone());
         let mut ask = request(account);
         ask.params.remove("resource");
@@ -43,10 +43,8 @@ impl Engine {
             }
             grants::client_credentials(&http, token_endpoint, &client, &ask).await
         } else {
-            if !target.scopes.is_empty() {
-                ask.params.insert("scope".into(), target.scopes.join(" "));
-            }
-            grants::refresh(&http, token_endpoint, &client, &ask, &record.tokens).await
+            self.refresh_for(&http, token_endpoint, &client, &ask, &record, target)
+                .await
         };
         let got = match result {
             Ok(got) => got,
@@ -60,18 +58,12 @@ impl Engine {
         updated.tokens.dpop_key = dpop.as_ref().map(|d| d.stored());
         // A token with none of the scopes asked for is no token for them (the provider
         // filtered them out): not kept, and said.
-        let granted_none = !target.scopes.is_empty()
-            && got.scopes != updated.tokens.scopes
-            && !got.scopes.iter().any(|s| target.scopes.contains(s));
+        let granted_none =
+            !target.scopes.is_empty() && !got.scopes.iter().any(|s| target.scopes.contains(s));
         let narrowed = TokenSet {
             refresh_token: None,
             id_token: None,
             dpop_key: updated.tokens.dpop_key.clone(),
-            scopes: if got.scopes == updated.tokens.scopes && !target.scopes.is_empty() {
-                target.scopes.clone()
-            } else {
-                got.scopes.clone()
-            },
             ..got
         };
         if !granted_none {
@@ -99,6 +91,39 @@ impl Engine {
 }
 
 impl Engine {
+    /// RFC 6749 §6 with a narrower `scope` and RFC 8707 `resource`: a token for those
+    /// (the scopes asked when the answer names none), not a new set of the account's.
+    async fn refresh_for(
+        &self,
+        http: &crate::oauth::Http,
+        token_endpoint: &str,
+        client: &crate::oauth::Client,
+        ask: &crate::oauth::Request,
+        record: &TokenRecord,
+        target: &Target,
+    ) -> Result<TokenSet, OAuthError> {
+        let refresh_token =
+            record.tokens.refresh_token.as_ref().ok_or_else(|| {
+                OAuthError::Other("no refresh token is held; log in again".into())
+            })?;
+        let scope = target.scopes.join(" ");
+        let mut params = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
+        params.extend(grants::token_params(ask));
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        let response = grants::token_request(http, token_endpoint, client, &params).await?;
+        let asked = if target.scopes.is_empty() {
+            &record.tokens.scopes
+        } else {
+            &target.scopes
+        };
+        Ok(TokenSet::from_response(response, asked, chrono::Utc::now()))
+    }
+
     /// The token for `target` was refused: a rejected refresh token is the account's
     /// trouble; any other refusal is said with what was asked, and for an account that
     /// logs in, with whether its refresh token survived: some providers (oidc-provider)

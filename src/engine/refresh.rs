@@ -257,7 +257,7 @@ impl Engine {
                 self.narrow(account, record, target).await
             }
             (other, _, _) if account.flow == Flow::ClientCredentials => self
-                .client_credentials(account, other.as_ref().map(|r| &r.tokens))
+                .client_credentials(account, other.as_ref())
                 .await
                 .map(|r| r.tokens),
             (other, _, _) => Err(no_refresh(name, other.as_ref(), Duration::ZERO)),
@@ -279,7 +279,7 @@ impl Engine {
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         log::debug!("'{}': endpoints and HTTP client ready", account.name);
-        let dpop = super::dpop_for(account, Some(&record.tokens))?;
+        let dpop = self.dpop_for(account, Some(&record.tokens))?;
         let client = client(account).with_dpop(dpop.clone());
         match grants::refresh(
             &http,

@@ -1,6 +1,7 @@
 //! The one vocabulary of account states that `list`, `list --json` and the dashboard
 //! share, so that a script and a person see the same thing.
 
+use crate::config::Renewal;
 use crate::oauth::TokenSet;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -43,20 +44,21 @@ impl TokenState {
         }
     }
 
-    /// The state of an account's stored tokens: `login_needed` when the provider has
-    /// rejected its refresh token; an expired token nothing can renew needs a login too.
-    /// `renews_alone`: the account gets new tokens without a refresh token (client
-    /// credentials, token exchange).
+    /// The state of an account's stored tokens: `login_needed` when a login must happen
+    /// (the provider rejected the refresh token; for an account by exchange, its source
+    /// needs one), except for a service account, which has no login; an expired token
+    /// nothing can renew needs a login too.
     pub fn judge(
         tokens: Option<&TokenSet>,
         login_needed: bool,
-        renews_alone: bool,
+        renewal: Renewal,
         now: DateTime<Utc>,
     ) -> Self {
-        if login_needed && !renews_alone {
+        if login_needed && renewal != Renewal::ClientCredentials {
             return Self::LoginNeeded;
         }
-        let renewable = renews_alone || tokens.is_some_and(|t| t.refresh_token.is_some());
+        let renewable =
+            renewal != Renewal::Login || tokens.is_some_and(|t| t.refresh_token.is_some());
         match Self::of(tokens, now) {
             Self::Expired if !renewable => Self::LoginNeeded,
             state => state,
@@ -143,7 +145,11 @@ mod tests {
             TokenState::judge(
                 Some(&set(now, left, refresh)),
                 rejected,
-                flow == Flow::ClientCredentials,
+                if flow == Flow::ClientCredentials {
+                    Renewal::ClientCredentials
+                } else {
+                    Renewal::Login
+                },
                 now,
             )
         };
@@ -169,7 +175,7 @@ mod tests {
             TokenState::Valid
         );
         assert_eq!(
-            TokenState::judge(None, false, false, now),
+            TokenState::judge(None, false, Renewal::Login, now),
             TokenState::NoToken
         );
     }

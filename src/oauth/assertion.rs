@@ -98,7 +98,7 @@ impl PrivateKey {
         Err("holds no RSA, EC P-256/P-384 or Ed25519 private key".into())
     }
 
-    fn alg(&self) -> &'static str {
+    pub(crate) fn alg(&self) -> &'static str {
         match self {
             Self::Rsa(_) => "RS256",
             Self::Ec(_, alg) => alg,
@@ -123,7 +123,7 @@ impl PrivateKey {
     }
 
     /// The required members of the public JWK in lexicographic order (RFC 7638 §3).
-    fn canonical_jwk(&self) -> String {
+    pub(crate) fn canonical_jwk(&self) -> String {
         match self {
             Self::Rsa(key) => {
                 let public = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(key.public());

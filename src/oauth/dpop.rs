@@ -7,7 +7,7 @@
 use super::assertion::PrivateKey;
 use crate::secret::Secret;
 use base64::Engine;
-use ring::signature::{self, KeyPair};
+use ring::signature;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -107,7 +107,8 @@ impl Dpop {
         if let Some(token) = access_token {
             claims["ath"] = B64.encode(sha2::Sha256::digest(token.as_bytes())).into();
         }
-        let header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()});
+        let header =
+            serde_json::json!({"typ": "dpop+jwt", "alg": self.inner.key.alg(), "jwk": self.jwk()});
         let signed = format!(
             "{}.{}",
             B64.encode(header.to_string()),
@@ -119,14 +120,7 @@ impl Dpop {
 
     /// The public key as a JWK (no private part).
     fn jwk(&self) -> serde_json::Value {
-        let PrivateKey::Ec(key, _) = &self.inner.key else {
-            return serde_json::Value::Null;
-        };
-        let point = key.public_key().as_ref();
-        serde_json::json!({
-            "kty": "EC", "crv": "P-256",
-            "x": B64.encode(&point[1..33]), "y": B64.encode(&point[33..]),
-        })
+        serde_json::from_str(&self.inner.key.canonical_jwk()).unwrap_or_default()
     }
 
     /// Keeps the nonce a server sent with a response to a request to `url`.

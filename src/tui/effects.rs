@@ -67,7 +67,7 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             let result = engine
                 .refresh_with(&account, Want::Narrowed(target, min_valid))
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(super::app::failure);
             done.send(Outcome::ApiRefreshed {
                 account,
                 resource,

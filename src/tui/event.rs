@@ -38,7 +38,7 @@ pub enum Outcome {
     ApiRefreshed {
         account: String,
         resource: String,
-        result: Result<TokenSet, String>,
+        result: Result<TokenSet, Failure>,
     },
     Login {
         account: String,

@@ -47,6 +47,25 @@ pub struct ApiToken {
 }
 
 impl ApiToken {
+    /// The badge of the API's line, in the words and colours of the account rows.
+    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        if self.busy {
+            return TokenStatus::Refreshing;
+        }
+        if self.error.is_some() {
+            return TokenStatus::Error;
+        }
+        let Some(tokens) = &self.tokens else {
+            return TokenStatus::NoToken;
+        };
+        match tokens.remaining(now) {
+            None => TokenStatus::NoExpiry,
+            Some(left) if left.num_seconds() <= 0 => TokenStatus::Expired { ago: -left },
+            Some(left) if tokens.expiring(now, EXPIRING_WITHIN) => TokenStatus::Expiring { left },
+            Some(left) => TokenStatus::Valid { left },
+        }
+    }
+
     pub fn target(&self) -> crate::oauth::Target {
         crate::oauth::Target {
             resource: Some(self.resource.clone()),
@@ -134,9 +153,18 @@ impl AccountRow {
                 .is_some_and(|t| t.refresh_token.is_some())
     }
 
+    pub fn renewal(&self) -> crate::config::Renewal {
+        use crate::config::Renewal;
+        match (&self.derived_from, self.flow) {
+            (Some(_), _) => Renewal::Exchange,
+            (None, Flow::ClientCredentials) => Renewal::ClientCredentials,
+            (None, _) => Renewal::Login,
+        }
+    }
+
     /// New tokens come without a refresh token (client credentials, token exchange).
     pub fn renews_alone(&self) -> bool {
-        self.flow == Flow::ClientCredentials || self.derived_from.is_some()
+        self.renewal() != crate::config::Renewal::Login
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
@@ -157,7 +185,7 @@ impl AccountRow {
         }
         let tokens = self.tokens.as_ref();
         let left = tokens.and_then(|t| t.remaining(now));
-        match TokenState::judge(tokens, self.needs_login, self.renews_alone(), now) {
+        match TokenState::judge(tokens, self.needs_login, self.renewal(), now) {
             TokenState::LoginNeeded => TokenStatus::NeedsLogin,
             TokenState::NoToken => TokenStatus::NoToken,
             TokenState::Error => TokenStatus::Error,

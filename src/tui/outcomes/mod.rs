@@ -167,17 +167,18 @@ fn source_ready(model: &mut Model, account: &str) {
     }
 }
 
-/// The token of one of an account's `resources` came (or could not be had).
+/// The token of one of an account's `resources` came (or could not be had: a rejected
+/// refresh token is the account's trouble, any other refusal the API line's).
 fn api_refreshed(
     model: &mut Model,
     account: &str,
     resource: &str,
-    result: Result<TokenSet, String>,
+    result: Result<TokenSet, Failure>,
 ) {
-    let Some(api) = model
-        .row_mut(account)
-        .and_then(|row| row.apis.iter_mut().find(|a| a.resource == resource))
-    else {
+    let Some(row) = model.row_mut(account) else {
+        return;
+    };
+    let Some(api) = row.apis.iter_mut().find(|a| a.resource == resource) else {
         return;
     };
     api.busy = false;
@@ -186,7 +187,12 @@ fn api_refreshed(
             api.tokens = Some(tokens);
             api.error = None;
         }
-        Err(e) => api.error = Some(e),
+        Err(failure) if failure.needs_login => {
+            api.error = Some(failure.message.clone());
+            row.needs_login = true;
+            row.last_error = Some(failure.message);
+        }
+        Err(failure) => api.error = Some(failure.message),
     }
 }
 
@@ -359,6 +365,10 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                 Ok(record) => {
                     row.last_refresh = None;
                     row.identity = record.identity.clone();
+                    // A new grant: the old one's API tokens are gone from the store too.
+                    for api in &mut row.apis {
+                        api.tokens = None;
+                    }
                     let record = *record;
                     let commands = accept_tokens(row, record.tokens);
                     let who = record

@@ -1199,7 +1199,7 @@ fn the_tokens_of_an_accounts_apis_are_fetched_then_kept_fresh() {
         Msg::Done(Outcome::ApiRefreshed {
             account: "multi".into(),
             resource: "https://a.test".into(),
-            result: Err("invalid_target".into()),
+            result: Err(fail("invalid_target", false)),
         }),
     );
     assert_eq!(

@@ -150,25 +150,8 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
 /// `    └ https://api.example   12m 3s`: the token of one of the account's APIs.
 fn api_line(model: &Model, i: usize, j: usize, width: usize) -> Line<'static> {
     let api = &model.accounts[i].apis[j];
-    let (badge, urgency) = match (&api.tokens, &api.error, api.busy) {
-        (_, _, true) => ("refreshing…".to_string(), crate::tui::row::Urgency::Busy),
-        (_, Some(_), _) => ("error".to_string(), crate::tui::row::Urgency::Expired),
-        (None, None, _) => ("no token".to_string(), crate::tui::row::Urgency::None),
-        (Some(tokens), None, _) => match tokens.remaining(model.now) {
-            Some(left) if left.num_seconds() <= 0 => (
-                format!("expired {} ago", crate::humanize::duration(-left)),
-                crate::tui::row::Urgency::Expired,
-            ),
-            Some(left) => (
-                crate::humanize::duration(left),
-                crate::tui::row::Urgency::Comfortable,
-            ),
-            None => (
-                "no expiry".to_string(),
-                crate::tui::row::Urgency::Comfortable,
-            ),
-        },
-    };
+    let status = api.status(model.now);
+    let badge = status.label();
     let room = width.saturating_sub(badge.chars().count() + 8).max(1);
     let name: String = api.resource.chars().take(room).collect();
     let pad = width.saturating_sub(6 + name.chars().count() + badge.chars().count());
@@ -176,6 +159,6 @@ fn api_line(model: &Model, i: usize, j: usize, width: usize) -> Line<'static> {
         Span::styled("    └ ", Style::new().fg(Color::DarkGray)),
         Span::styled(name, Style::new().fg(Color::Gray)),
         Span::raw(" ".repeat(pad)),
-        Span::styled(badge, Style::new().fg(urgency_color(urgency))),
+        Span::styled(badge, Style::new().fg(urgency_color(status.urgency()))),
     ])
 }

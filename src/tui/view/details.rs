@@ -21,25 +21,22 @@ fn field(name: &str, value: String) -> Line<'static> {
     Line::from(vec![label(name), Span::raw(value)])
 }
 
-/// Rows the pane wants at `width` (borders included): every line, wrapped, so that API
-/// tokens and the last error are never cut off.
-pub fn height(model: &Model, width: u16) -> u16 {
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines(model)
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner))
-        .sum();
-    u16::try_from(rows + 2).unwrap_or(u16::MAX)
+/// The pane's paragraph: every line of the selected account, wrapped.
+pub fn paragraph(model: &Model) -> Paragraph<'static> {
+    Paragraph::new(lines(model))
+        .block(Block::bordered().title(" Details "))
+        .wrap(Wrap { trim: false })
 }
 
-pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
-    let block = Block::bordered().title(" Details ");
-    frame.render_widget(
-        Paragraph::new(lines(model))
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+/// Rows `paragraph` takes at `width`, borders included (ratatui's own count of the
+/// wrapped lines), so that API tokens and the last error are never cut off.
+pub fn height(paragraph: &Paragraph<'_>, width: u16) -> u16 {
+    // The text wraps inside the side borders; the count adds the top and bottom ones.
+    u16::try_from(paragraph.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX)
+}
+
+pub fn draw(frame: &mut Frame, paragraph: Paragraph<'_>, area: Rect) {
+    frame.render_widget(paragraph, area);
 }
 
 fn lines(model: &Model) -> Vec<Line<'static>> {

@@ -33,13 +33,14 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                     .areas(main);
             // The details as tall as they are (13 rows at least, two thirds of the
             // height at most: the claims keep some room), the claims below.
-            let wanted = details::height(model, right.width)
+            let details = details::paragraph(model);
+            let wanted = details::height(&details, right.width)
                 .max(13)
                 .min((right.height * 2 / 3).max(13));
             let [top, rest] =
                 Layout::vertical([Constraint::Length(wanted), Constraint::Fill(1)]).areas(right);
             accounts::draw(frame, model, left);
-            details::draw(frame, model, top);
+            details::draw(frame, details, top);
             claims::draw(frame, model, rest);
         }
         Setup::FirstRun { .. } | Setup::Broken { .. } => welcome::draw(frame, model, main),
