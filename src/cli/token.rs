@@ -10,9 +10,6 @@ use crate::oauth::{Lifetime, Target, TokenSet};
 use chrono::{SecondsFormat, Utc};
 use std::time::Duration;
 
-/// `--min-valid` of `export`, which has no option for it.
-const EXPORT_MIN_VALID: u64 = 60;
-
 /// What a caller asks of the token it gets.
 #[derive(Debug, Clone, Copy)]
 pub struct Ask {
@@ -155,7 +152,7 @@ pub async fn export(engine: &Engine, args: ExportArgs) -> Result<(), CliError> {
     }
     let account = which::pick(engine, args.account.as_deref())?;
     let target = target(&args.api)?;
-    let tokens = fresh(engine, &account, target.as_ref(), EXPORT_MIN_VALID).await?;
+    let tokens = fresh(engine, &account, target.as_ref(), args.min_valid).await?;
     let provider = engine.account(&account)?.provider.name.clone();
     if format == ExportFormat::Curl && tokens.is_dpop() {
         return Err(CliError::Usage(format!(

@@ -66,6 +66,9 @@ pub struct ExportArgs {
     /// The shell `--format env` writes for.
     #[arg(long, value_enum, default_value_t = Shell::Posix)]
     pub shell: Shell,
+    /// A token valid for at least this many seconds (see `token`).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
+    pub min_valid: u64,
     #[command(flatten)]
     pub api: ApiArgs,
 }

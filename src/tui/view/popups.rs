@@ -20,6 +20,15 @@ pub const POPUP_HELP: &[(&str, &str)] = &[
         "name!",
         "the account's last error, shown in the details pane",
     ),
+    (
+        "DPoP",
+        "its tokens are bound to the account's key (RFC 9449)",
+    ),
+    (
+        "⇐ src",
+        "its tokens are exchanged from account src (RFC 8693)",
+    ),
+    ("└ URI", "its token for that API (`resources`), kept fresh"),
 ];
 
 pub fn draw(frame: &mut Frame, model: &Model) {
