@@ -14,13 +14,20 @@ pub enum Renewal {
     Exchange,
 }
 
+impl Renewal {
+    /// An account by exchange, else by its flow.
+    pub fn of(exchanged: bool, flow: Flow) -> Self {
+        match (exchanged, flow) {
+            (true, _) => Self::Exchange,
+            (false, Flow::ClientCredentials) => Self::ClientCredentials,
+            (false, _) => Self::Login,
+        }
+    }
+}
+
 impl Account {
     pub fn renewal(&self) -> Renewal {
-        match (&self.derived, self.flow) {
-            (Some(_), _) => Renewal::Exchange,
-            (None, Flow::ClientCredentials) => Renewal::ClientCredentials,
-            (None, _) => Renewal::Login,
-        }
+        Renewal::of(self.derived.is_some(), self.flow)
     }
 
     /// New tokens come without a refresh token or a login of its own: client

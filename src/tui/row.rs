@@ -154,12 +154,7 @@ impl AccountRow {
     }
 
     pub fn renewal(&self) -> crate::config::Renewal {
-        use crate::config::Renewal;
-        match (&self.derived_from, self.flow) {
-            (Some(_), _) => Renewal::Exchange,
-            (None, Flow::ClientCredentials) => Renewal::ClientCredentials,
-            (None, _) => Renewal::Login,
-        }
+        crate::config::Renewal::of(self.derived_from.is_some(), self.flow)
     }
 
     /// New tokens come without a refresh token (client credentials, token exchange).
