@@ -190,6 +190,17 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
     let run = home.run(&["login", "api-b"]);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("tokdeck login web"), "{run}");
+    // The ID token as the subject: sent as such (this server takes access tokens only).
+    let run = home.run(&[
+        "exchange",
+        "web",
+        "--audience",
+        "x",
+        "--subject-token-type",
+        "id_token",
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.contains("subject_token_type must be"), "{run}");
     for bad in [
         &["exchange", "web", "--audience", "x", "--actor", "web"][..],
         &["exchange", "web", "--audience", "x", "--resource", "nope"],

@@ -62,7 +62,7 @@ pub async fn exchange(
         resource: args.resource,
         scope: args.scope,
         requested_token_type: args.requested_token_type,
-        id_token: args.id_token,
+        id_token: args.id_token || args.subject_token_type.as_deref() == Some("id_token"),
         actor: args.actor,
     };
     let answer = engine.exchange(&account, &ask).await?;

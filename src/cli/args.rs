@@ -416,6 +416,10 @@ pub struct ExchangeArgs {
     /// Trade the ID token instead of the access token.
     #[arg(long)]
     pub id_token: bool,
+    /// The token traded (RFC 8693 §2.1 subject_token_type): access_token (the default)
+    /// or id_token (the same as --id-token).
+    #[arg(long, value_name = "TYPE", value_parser = ["access_token", "id_token"], conflicts_with = "id_token")]
+    pub subject_token_type: Option<String>,
     /// Print the provider's whole JSON answer.
     #[arg(long)]
     pub json: bool,
