@@ -52,9 +52,8 @@ impl Plan {
                 });
             }
         }
-        let refreshable = record.is_some_and(|r| r.tokens.refresh_token.is_some())
-            || account.flow == Flow::ClientCredentials
-            || account.derived.is_some();
+        let refreshable =
+            record.is_some_and(|r| r.tokens.refresh_token.is_some()) || account.renews_alone();
         if refreshable {
             Self::Refresh
         } else {

@@ -51,8 +51,7 @@ impl Request {
         let secs = std::time::Duration::from_secs;
         match self.valid_for_secs {
             Some(s) if self.id_token => Want::IdValidFor(secs(s)),
-            Some(s) if self.target.is_some() => Want::valid_for(self.target.as_ref(), secs(s)),
-            Some(s) => Want::ValidFor(secs(s)),
+            Some(s) => Want::valid_for(self.target.as_ref(), secs(s)),
             None => Want::Always,
         }
     }

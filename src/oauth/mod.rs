@@ -71,6 +71,14 @@ pub struct Target {
 }
 
 impl Target {
+    /// A token for the API `resource`, with the scopes the provider gives for it.
+    pub fn resource(resource: &str) -> Self {
+        Self {
+            resource: Some(resource.to_string()),
+            scopes: Vec::new(),
+        }
+    }
+
     /// `None` when neither a resource nor scopes are asked for (the account's own token).
     pub fn new(resource: Option<&str>, scope: Option<&str>) -> Option<Self> {
         let mut scopes: Vec<String> = scope

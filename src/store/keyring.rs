@@ -132,6 +132,7 @@ pub fn delete_client_key(data_dir: &Path, provider: &str) -> Result<(), StoreErr
     Backend::new().delete(&client_key_service(data_dir), provider)
 }
 
+/// The service name of a data directory's entries.
 pub fn service_for(data_dir: &Path) -> String {
     format!("{LEGACY_SERVICE}:{}", data_dir.display())
 }

@@ -60,10 +60,7 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             resource,
             min_valid,
         } => spawn(runtime, |engine, done| async move {
-            let target = crate::oauth::Target {
-                resource: Some(resource.clone()),
-                scopes: Vec::new(),
-            };
+            let target = crate::oauth::Target::resource(&resource);
             let result = engine
                 .refresh_with(&account, Want::Narrowed(target, min_valid))
                 .await

@@ -67,10 +67,7 @@ impl ApiToken {
     }
 
     pub fn target(&self) -> crate::oauth::Target {
-        crate::oauth::Target {
-            resource: Some(self.resource.clone()),
-            scopes: Vec::new(),
-        }
+        crate::oauth::Target::resource(&self.resource)
     }
 }
 
