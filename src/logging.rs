@@ -89,7 +89,14 @@ fn open(path: &Path) -> std::io::Result<File> {
     options.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    let file = crate::files::open_no_follow(&mut options, path)?;
+    // A log file made by someone else (or an older tokdeck) is made private too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
 }
 
 impl Log for FileLogger {
@@ -114,7 +121,8 @@ impl Log for FileLogger {
             record.level(),
             std::process::id(),
             record.target(),
-            record.args()
+            // One line per record, whatever a server's text put in it.
+            crate::printable::printable(&record.args().to_string())
         );
         if let Ok(mut file) = self.file.lock() {
             let _ = file.write_all(line.as_bytes());

@@ -9,7 +9,7 @@ pub async fn refresh(config: Option<PathBuf>, account: Option<String>) -> Result
     let engine = &super::refreshing_engine(config)?;
     let account = which::pick(engine, account.as_deref())?;
     let tokens = engine.refresh(&account).await?;
-    eprintln!("Refreshed '{account}': {}", login::summary(&tokens));
+    say!("Refreshed '{account}': {}", login::summary(&tokens));
     Ok(())
 }
 

@@ -31,7 +31,7 @@ pub fn run(config: Option<&Path>, command: ClientKeyCommand) -> Result<(), CliEr
             } else {
                 format!(" set `client_key = \"keyring\"` in [providers.{provider}];")
             };
-            eprintln!(
+            say!(
                 "tokdeck: stored the key of provider '{provider}' in the keyring;{next} '{}' may be deleted. Its public JWKS, to register at the provider:",
                 path.display()
             );
@@ -61,7 +61,7 @@ pub fn run(config: Option<&Path>, command: ClientKeyCommand) -> Result<(), CliEr
             }
             crate::store::delete_client_key(data_dir, &provider)
                 .map_err(|e| keyring_error(&provider, e))?;
-            eprintln!("tokdeck: deleted the key of provider '{provider}' from the keyring");
+            say!("tokdeck: deleted the key of provider '{provider}' from the keyring");
             Ok(())
         }
     }

@@ -113,9 +113,7 @@ async fn erase(engine: &Engine, server: &str) -> Result<(), CliError> {
     if let Some(account) = account_for(engine.config(), server).map(str::to_string)
         && let Err(e) = engine.refresh(&account).await
     {
-        eprintln!(
-            "tokdeck: the registry rejected the token of '{account}', and a refresh failed: {e}"
-        );
+        say!("tokdeck: the registry rejected the token of '{account}', and a refresh failed: {e}");
     }
     Ok(())
 }

@@ -74,7 +74,7 @@ pub fn exit_code(result: Result<(), CliError>) -> i32 {
         Err(CliError::Status(code)) => return code,
         Err(e) => e,
     };
-    eprintln!("tokdeck: {e}");
+    say!("tokdeck: {e}");
     match e {
         CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. })
         | CliError::TooShort(_) => exit::NEEDS_LOGIN,

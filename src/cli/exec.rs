@@ -78,7 +78,7 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
 fn start(mut command: Command, program: &str) -> i32 {
     use std::os::unix::process::CommandExt;
     let error = command.exec();
-    eprintln!("tokdeck: cannot run '{program}': {error}");
+    say!("tokdeck: cannot run '{program}': {error}");
     match error.kind() {
         std::io::ErrorKind::PermissionDenied => exit::NOT_EXECUTABLE,
         _ => exit::NOT_STARTED,
@@ -90,7 +90,7 @@ fn start(mut command: Command, program: &str) -> i32 {
     match command.status() {
         Ok(status) => status.code().unwrap_or(exit::FAILURE),
         Err(error) => {
-            eprintln!("tokdeck: cannot run '{program}': {error}");
+            say!("tokdeck: cannot run '{program}': {error}");
             exit::NOT_STARTED
         }
     }

@@ -174,7 +174,7 @@ async fn erase(engine: &Engine, account: &str, request: &Request) -> Result<(), 
     match engine.refresh(account).await {
         Ok(_) => Ok(()),
         Err(e) => {
-            eprintln!("tokdeck: git rejected the token of '{account}', and a refresh failed: {e}");
+            say!("tokdeck: git rejected the token of '{account}', and a refresh failed: {e}");
             Ok(())
         }
     }
@@ -235,7 +235,7 @@ pub(super) async fn setup(
         return Ok(());
     }
     if git.values(key, "helper")?.contains(&helper) {
-        eprintln!("tokdeck: git already asks tokdeck for {key}; nothing to change");
+        say!("tokdeck: git already asks tokdeck for {key}; nothing to change");
     } else {
         // The empty entry first: git then asks tokdeck alone for this URL, not also the
         // helpers configured for every URL (a store that would keep an old token).

@@ -48,7 +48,7 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
             .values()
             .any(|a| a.to_string().contains(&needle))
         {
-            eprintln!("tokdeck: provider '{name}' cannot be used: {e}");
+            say!("tokdeck: provider '{name}' cannot be used: {e}");
         }
     }
     result
@@ -71,7 +71,7 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
         return super::output::line(&text);
     }
     if rows.is_empty() {
-        eprintln!(
+        say!(
             "No accounts in '{}'. Add an [accounts.NAME] table (see README).",
             engine.config().path.display()
         );
@@ -89,7 +89,12 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
         .max()
         .unwrap_or(8)
         .max(8);
-    let who = |r: &Row| r.identity.as_ref().map_or("-", |i| i.who()).to_string();
+    let who = |r: &Row| {
+        r.identity
+            .as_ref()
+            .map_or("-".into(), |i| i.who())
+            .to_string()
+    };
     let wwidth = rows.iter().map(|r| who(r).len()).max().unwrap_or(3).max(3);
     let mut out = format!(
         "{:width$}  {:pwidth$}  {:wwidth$}  {:18}  {:12} {:20}  LEFT",
@@ -127,9 +132,9 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
             continue;
         };
         if reason.contains(&format!("'{}'", r.account)) {
-            eprintln!("tokdeck: {reason}");
+            say!("tokdeck: {reason}");
         } else {
-            eprintln!("tokdeck: '{}': {reason}", r.account);
+            say!("tokdeck: '{}': {reason}", r.account);
         }
     }
     Ok(())

@@ -19,21 +19,27 @@ impl Terminal {
             return;
         }
         if let Err(e) = crate::browser::open(url) {
-            eprintln!("tokdeck: {e}");
+            say!("tokdeck: {e}");
         }
     }
 }
 
 impl LoginObserver for Terminal {
     fn device_code(&self, auth: &DeviceAuthorization) {
-        eprintln!(
+        use crate::printable::Printable;
+        say!(
             "To log in to '{}', open {} and enter the code:\n\n    {}\n",
-            self.account, auth.verification_uri, auth.user_code
+            self.account,
+            Printable(&auth.verification_uri),
+            Printable(&auth.user_code)
         );
         if let Some(complete) = &auth.verification_uri_complete {
-            eprintln!("Or open this link, which carries the code: {complete}");
+            say!(
+                "Or open this link, which carries the code: {}",
+                Printable(complete)
+            );
         }
-        eprintln!(
+        say!(
             "Waiting for approval (the code expires in {})…",
             humanize::duration(chrono::Duration::seconds(auth.expires_in.as_secs() as i64))
         );
@@ -45,7 +51,7 @@ impl LoginObserver for Terminal {
     }
 
     fn pasted_redirect(&self) -> Result<String, String> {
-        eprintln!(
+        say!(
             "After approving, the browser goes to a http://127.0.0.1 page that does not load.\nPaste that page's full address here and press Enter:"
         );
         let mut line = String::new();
@@ -60,24 +66,24 @@ impl LoginObserver for Terminal {
 
     fn browser_url(&self, url: &str) {
         if self.paste {
-            eprintln!(
+            say!(
                 "To log in to '{}', open this URL in a browser on any machine:\n\n    {url}\n",
                 self.account
             );
             return;
         }
         if self.open_browser {
-            eprintln!(
+            say!(
                 "Opening the browser to log in to '{}'. If it does not open, visit:\n\n    {url}\n",
                 self.account
             );
         } else {
-            eprintln!(
+            say!(
                 "To log in to '{}', open this URL in a browser on this machine:\n\n    {url}\n",
                 self.account
             );
         }
-        eprintln!(
+        say!(
             "Waiting for the browser (at most {}; Ctrl-C cancels)…",
             humanize::duration(chrono::Duration::seconds(
                 crate::oauth::browser::CALLBACK_TIMEOUT.as_secs() as i64
@@ -90,13 +96,13 @@ impl LoginObserver for Terminal {
         match event {
             PollEvent::Pending => {}
             PollEvent::SlowDown(interval) => {
-                eprintln!(
+                say!(
                     "The provider asked to slow down; polling every {} s.",
                     interval.as_secs()
                 )
             }
             PollEvent::Retrying { after, reason } => {
-                eprintln!("tokdeck: {reason}; retrying in {} s", after.as_secs())
+                say!("tokdeck: {reason}; retrying in {} s", after.as_secs())
             }
         }
     }
@@ -145,9 +151,9 @@ pub async fn run(
         .as_ref()
         .map(|i| format!(" as {}", i.who()))
         .unwrap_or_default();
-    eprintln!("Logged in to '{account}'{who}: {}", summary(&record.tokens));
+    say!("Logged in to '{account}'{who}: {}", summary(&record.tokens));
     if engine.account(account)?.dpop && !record.tokens.is_dpop() {
-        eprintln!(
+        say!(
             "tokdeck: warning: '{account}' has `dpop = true`, but the provider issued a {} token, not a DPoP-bound one: it does not do DPoP for this client",
             record.tokens.token_type
         );
@@ -165,12 +171,12 @@ pub async fn logout(
     super::output::warn_config(engine.config(), account);
     let report = engine.logout(account, options).await?;
     for note in &report.notes {
-        eprintln!("tokdeck: {note}");
+        say!("tokdeck: {note}");
     }
     if report.revoked.is_empty() {
-        eprintln!("Logged out of '{account}'.");
+        say!("Logged out of '{account}'.");
     } else {
-        eprintln!(
+        say!(
             "Logged out of '{account}' (revoked the {}).",
             report.revoked.join(" and the ")
         );
@@ -180,23 +186,23 @@ pub async fn logout(
     };
     let opened = end_session
         .hand_to_browser(|url| {
-            eprintln!(
+            say!(
                 "Ending the provider's browser session: confirm the sign-out in the browser. If it does not open, visit {url} in a browser on this machine (waiting {} s)…",
                 crate::oauth::end_session::PAGE_TIMEOUT.as_secs()
             );
             if let Err(e) = crate::browser::open(url) {
-                eprintln!("tokdeck: {e}");
+                say!("tokdeck: {e}");
             }
         })
         .await;
     match opened {
         Ok(()) => {
-            eprintln!("The browser has the sign-out request; the next login asks who you are.");
+            say!("The browser has the sign-out request; the next login asks who you are.");
             Ok(())
         }
         // The logout itself is done: only the browser session goes on.
         Err(crate::oauth::OAuthError::CallbackTimeout(secs)) => {
-            eprintln!(
+            say!(
                 "tokdeck: no browser came for the sign-out page within {secs} s; '{account}' is logged out here, but the provider's browser session goes on: sign out there yourself to pick another person at the next login"
             );
             Ok(())

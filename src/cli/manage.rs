@@ -194,7 +194,7 @@ async fn logout(engine: &Engine, account: &str) -> Result<String, CliError> {
     let had_tokens = engine.load_bound(account).await.ok().flatten().is_some();
     let report = engine.logout(account, LogoutOptions::default()).await?;
     for note in &report.notes {
-        eprintln!("tokdeck: {note}");
+        say!("tokdeck: {note}");
     }
     Ok(match (had_tokens, report.revoked.as_slice()) {
         (false, _) => "it held no tokens".to_string(),
@@ -230,11 +230,11 @@ fn write(
         .collect();
     output::line(&lines.join("\n"))?;
     if dry_run {
-        eprintln!("Dry run: '{}' was not changed.", path.display());
+        say!("Dry run: '{}' was not changed.", path.display());
         return Ok(());
     }
     edit::save(path, before, after).map_err(edit_error)?;
-    eprintln!("{done} in '{}'; {next}.", path.display());
+    say!("{done} in '{}'; {next}.", path.display());
     Ok(())
 }
 
@@ -310,7 +310,7 @@ fn prompt_secret() -> Result<String, CliError> {
         }
     };
     let _ = crossterm::terminal::disable_raw_mode();
-    eprintln!();
+    say!();
     result.map(|()| secret)
 }
 

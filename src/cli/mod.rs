@@ -2,6 +2,17 @@
 //! part of the contract (see [`exit`]). This file only dispatches: the definition is in
 //! `args.rs`, each family of subcommands in a file of its own.
 
+/// A line on stderr, made printable (see [`crate::printable`]): whatever a server put
+/// in it cannot steer the terminal. Line feeds between the message's own lines stay.
+macro_rules! say {
+    () => {
+        $crate::cli::output::stderr_line("")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::stderr_line(&format!($($arg)*))
+    };
+}
+
 mod account;
 mod args;
 mod client_key;

@@ -6,12 +6,23 @@ use super::error::CliError;
 use crate::engine::{Engine, Fresh};
 use std::io::Write;
 
-/// Writes one line to stdout and flushes it.
+/// Writes one line to stdout and flushes it; control characters in it (other than its
+/// own line breaks) are shown escaped: see [`crate::printable`].
 pub fn line(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", crate::printable::printable_lines(text))?;
     out.flush()?;
     Ok(())
+}
+
+/// One line on stderr, made printable (the `say!` macro's work). A failed write to
+/// stderr has nowhere to be reported.
+pub fn stderr_line(text: &str) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        crate::printable::printable_lines(text)
+    );
 }
 
 /// Writes what `write` produces to stdout (completions, the man page), then flushes.
@@ -42,7 +53,7 @@ pub fn token(
 pub fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::oauth::TokenSet {
     warn_store(engine);
     if let Some(warning) = &fresh.warning {
-        eprintln!("tokdeck: {warning}");
+        say!("tokdeck: {warning}");
     }
     fresh.tokens
 }
@@ -50,7 +61,7 @@ pub fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::oauth::TokenSet {
 /// Prints what the store noticed on the way (permissions it fixed), once.
 pub fn warn_store(engine: &Engine) {
     for warning in engine.take_store_warnings() {
-        eprintln!("tokdeck: {warning}");
+        say!("tokdeck: {warning}");
     }
 }
 
@@ -65,14 +76,14 @@ pub fn warn_config(config: &crate::config::Config, using: &str) {
     match problems.as_slice() {
         [] => {}
         [(what, name, error)] => {
-            eprintln!("tokdeck: warning: {what} '{name}' is skipped: {error}");
+            say!("tokdeck: warning: {what} '{name}' is skipped: {error}");
         }
         many => {
             let names: Vec<String> = many
                 .iter()
                 .map(|(what, name, _)| format!("{what} '{name}'"))
                 .collect();
-            eprintln!(
+            say!(
                 "tokdeck: warning: '{}' has {} broken parts, skipped: {}; `tokdeck list` shows why",
                 config.path.display(),
                 many.len(),

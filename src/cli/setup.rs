@@ -16,7 +16,7 @@ pub(super) fn dashboard(
     match crate::tui::run(config, runtime) {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("tokdeck: {e}");
+            say!("tokdeck: {e}");
             match e {
                 crate::tui::DashboardError::Paths(_) => exit::USAGE,
                 crate::tui::DashboardError::Terminal(_) => exit::FAILURE,
@@ -52,7 +52,7 @@ pub(super) fn open_log(
         Ok(Some(_)) => log::info!("tokdeck {} {what}", env!("CARGO_PKG_VERSION")),
         Ok(None) => {}
         Err(e) => {
-            eprintln!("tokdeck: {e}");
+            say!("tokdeck: {e}");
             return Err(exit::USAGE);
         }
     }
@@ -66,7 +66,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("tokdeck: cannot start the async runtime: {e}");
+            say!("tokdeck: cannot start the async runtime: {e}");
             exit::FAILURE
         })
 }

@@ -136,7 +136,7 @@ pub fn header_lines(
 /// A DPoP-bound token alone is refused by servers: say how to get the proof too.
 pub fn warn_dpop(account: &str, tokens: &TokenSet) {
     if tokens.is_dpop() {
-        eprintln!(
+        say!(
             "tokdeck: warning: '{account}' holds a DPoP-bound token: servers take it only with a proof of the account's key; `tokdeck header {account} --method GET --url URL` prints both headers"
         );
     }
@@ -200,7 +200,7 @@ pub fn lasting(
             "{message} (--strict; without it the token is printed with a warning)"
         )));
     }
-    eprintln!("tokdeck: warning: {message}");
+    say!("tokdeck: warning: {message}");
     Ok(())
 }
 

@@ -31,7 +31,7 @@ const WORKER: &str = "__refresh";
 async fn run(config: Option<PathBuf>) -> i32 {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() || std::io::stdin().is_terminal() {
-        eprintln!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh ACCOUNT`");
+        say!("tokdeck: __refresh is tokdeck's own worker; use `tokdeck refresh ACCOUNT`");
         return exit::USAGE;
     }
     let reply = match WorkerRequest::read(std::io::stdin()) {

@@ -5,15 +5,55 @@
 
 use super::EngineError;
 use crate::config::Account;
+use crate::oauth::Endpoints;
+use crate::oauth::discovery::Need;
 use crate::store::{Binding, TokenRecord};
 
-/// The binding of tokens issued now, by `token_endpoint`, for `account`.
-pub(crate) fn issued_for(account: &Account, token_endpoint: &str) -> Binding {
+/// The binding of tokens issued now for `account` by the server whose endpoints are
+/// `known` (as configured, completed by the issuer's own metadata): the token endpoint
+/// and every other endpoint, as they are now.
+pub(crate) fn issued_for(account: &Account, known: &Endpoints) -> Binding {
     Binding {
         issuer: account.provider.endpoints.issuer.clone(),
-        token_endpoint: token_endpoint.to_string(),
+        token_endpoint: known.token_endpoint.clone().unwrap_or_default(),
         client_id: account.provider.client_id.clone(),
+        endpoints: Some(
+            known
+                .iter()
+                .map(|(key, url)| (key.to_string(), url.to_string()))
+                .collect(),
+        ),
     }
+}
+
+/// Refuses to send `record`'s tokens (or the client's credentials about them) to an
+/// endpoint in `resolved` that is not where the record was bound: an edited config.toml
+/// or a changed discovery document must not move tokens to another host.
+pub(crate) fn check_endpoints(
+    account: &Account,
+    record: &TokenRecord,
+    resolved: &Endpoints,
+    needs: &[Need],
+) -> Result<(), EngineError> {
+    let Some(binding) = &record.binding else {
+        return Ok(());
+    };
+    for need in needs {
+        let Some(url) = resolved.get(*need) else {
+            continue;
+        };
+        if let Err(bound) = binding.allows(need.key(), url) {
+            return Err(EngineError::Rebound {
+                account: account.name.clone(),
+                reason: format!(
+                    "were issued where `{key}` was {was}; the config or the provider's metadata now says {url}, and nothing was sent there",
+                    key = need.key(),
+                    was = bound.unwrap_or("not offered"),
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks `record` against `account`'s provider as configured now; a mismatch names
@@ -171,6 +211,7 @@ mod tests {
             issuer: issuer.map(str::to_string),
             token_endpoint: endpoint.into(),
             client_id: client.into(),
+            endpoints: None,
         })
     }
 

@@ -54,6 +54,7 @@ impl Engine {
         })?;
         // The source's record: its DPoP key and who it is (the exchange read its tokens,
         // not the identity beside them).
+        crate::oauth::tokens::check_response(&response).map_err(&malformed)?;
         let source = self.load_bound(&derived.from).await?;
         let mut tokens = TokenSet::from_response(response, &[], Utc::now());
         match tokens.token_type.to_ascii_lowercase().as_str() {
@@ -79,7 +80,7 @@ impl Engine {
         }
         let record = TokenRecord::issued(
             tokens.clone(),
-            binding::issued_for(account, token_endpoint),
+            binding::issued_for(account, &self.known_endpoints(account, &endpoints).await),
             source.and_then(|r| r.identity),
         );
         self.save_issued(&account.name, record).await?;

@@ -45,7 +45,13 @@ impl Engine {
         } else {
             (fresh.tokens.access_token, ACCESS_TOKEN_TYPE)
         };
-        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let endpoints = match self.load(name).await? {
+            Some(record) => {
+                self.bound_endpoints(account, &record, &[Need::Token])
+                    .await?
+            }
+            None => self.endpoints(account, &[Need::Token]).await?,
+        };
         let url = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let mut params = vec![
             ("grant_type", GRANT),

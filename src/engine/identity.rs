@@ -64,6 +64,13 @@ impl Engine {
         }
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
         let url = endpoints.userinfo_endpoint.as_deref()?;
+        if binding.allows(Need::Userinfo.key(), url).is_err() {
+            log::warn!(
+                "'{}': userinfo endpoint {url} is not where the tokens are bound; not asked",
+                account.name
+            );
+            return None;
+        }
         let http = self.http(&account.name).ok()?;
         let dpop = self.presenting_key(tokens);
         let token = tokens.access_token.expose();

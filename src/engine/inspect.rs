@@ -86,6 +86,7 @@ impl Engine {
                 account: name.to_string(),
                 reason: "has no token yet".into(),
             })?;
+        super::binding::check_endpoints(account, &record, &endpoints, &[Need::Introspection])?;
         let dpop = self.key_of(&record.tokens);
         let (token, hint) = if refresh_token {
             let token = record
@@ -118,6 +119,9 @@ impl Engine {
         let fresh = self
             .fresh_tokens(name, std::time::Duration::from_secs(10))
             .await?;
+        if let Some(record) = self.load(name).await? {
+            super::binding::check_endpoints(account, &record, &endpoints, &[Need::Userinfo])?;
+        }
         let http = self.http(name)?;
         let token = fresh.tokens.access_token.expose();
         let dpop = self.presenting_key(&fresh.tokens);

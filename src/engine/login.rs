@@ -221,7 +221,11 @@ impl Engine {
         replace: bool,
     ) -> Result<TokenRecord, EngineError> {
         let name = account.name.as_str();
-        let binding = binding::issued_for(account, token_endpoint);
+        let used = oauth::Endpoints {
+            token_endpoint: Some(token_endpoint.to_string()),
+            ..Default::default()
+        };
+        let binding = binding::issued_for(account, &self.known_endpoints(account, &used).await);
         let mut found = self.identify(account, &tokens, &binding).await;
         // The interactive part is over: lock only for the comparison and the save.
         let _lock = self.lock(name).await?;

@@ -66,7 +66,7 @@ impl Engine {
                 .push(format!("account '{name}' held no tokens"));
             return Ok(report);
         };
-        let mut report = match binding::check(account, &record) {
+        let mut report = match self.revocation_allowed(account, &record).await {
             Ok(()) => {
                 self.revoke(
                     account,
@@ -77,13 +77,15 @@ impl Engine {
                 .await?
             }
             Err(e) if options.local => LogoutReport {
-                notes: vec![format!("{e}; they were deleted here without revoking them")],
+                notes: vec![format!(
+                    "{e}; they were deleted here without revoking them, so the grant is still live at the server that issued them"
+                )],
                 ..LogoutReport::default()
             },
             Err(e) => return Err(e),
         };
         if options.end_session {
-            match self.end_session(account, &record.tokens).await {
+            match self.end_session(account, &record).await {
                 Ok(url) => report.end_session = Some(url),
                 Err(note) => report.notes.push(note),
             }
@@ -98,6 +100,23 @@ impl Engine {
             }
         );
         Ok(report)
+    }
+
+    /// The stored tokens may go to the revocation endpoint known now: their server and
+    /// client are the configured ones, and the endpoint is where they were bound (an
+    /// endpoint the provider does not offer is no refusal: nothing is sent).
+    async fn revocation_allowed(
+        &self,
+        account: &Account,
+        record: &store::TokenRecord,
+    ) -> Result<(), EngineError> {
+        binding::check(account, record)?;
+        match self.endpoints(account, &[Need::Revocation]).await {
+            Ok(endpoints) => {
+                binding::check_endpoints(account, record, &endpoints, &[Need::Revocation])
+            }
+            Err(_) => Ok(()),
+        }
     }
 
     /// Revokes `tokens` where the provider can, never failing: for tokens tokdeck does
@@ -237,8 +256,9 @@ impl Engine {
     async fn end_session(
         &self,
         account: &Account,
-        tokens: &TokenSet,
+        record: &store::TokenRecord,
     ) -> Result<EndSession, String> {
+        let tokens = &record.tokens;
         let provider = &account.provider.name;
         let endpoints = self
             .endpoints(account, &[Need::EndSession])
@@ -252,6 +272,8 @@ impl Engine {
                 ),
                 other => format!("cannot end the browser session: {other}"),
             })?;
+        binding::check_endpoints(account, record, &endpoints, &[Need::EndSession])
+            .map_err(|e| format!("the browser session was not ended: {e}"))?;
         let mut fields = Vec::new();
         if let Some(id_token) = &tokens.id_token {
             fields.push(("id_token_hint".to_string(), id_token.clone()));

@@ -214,6 +214,39 @@ impl Engine {
             .map_err(|e| oauth_error(&account.name, e))
     }
 
+    /// `endpoints` of `account` for `needs`, refused unless each is where `record`'s
+    /// tokens were bound (see [`binding::check_endpoints`]): nothing is sent otherwise.
+    pub(crate) async fn bound_endpoints(
+        &self,
+        account: &Account,
+        record: &TokenRecord,
+        needs: &[Need],
+    ) -> Result<Endpoints, EngineError> {
+        binding::check(account, record)?;
+        let endpoints = self.endpoints(account, needs).await?;
+        binding::check_endpoints(account, record, &endpoints, needs)?;
+        Ok(endpoints)
+    }
+
+    /// Every endpoint of `account`'s server as known now (config, then the issuer's
+    /// metadata): what newly issued tokens are bound to.
+    pub(crate) async fn known_endpoints(
+        &self,
+        account: &Account,
+        resolved: &Endpoints,
+    ) -> Endpoints {
+        let Ok(http) = self.http(&account.name) else {
+            return resolved.clone();
+        };
+        let mut known = self
+            .discovery
+            .complete(&http, &account.provider.endpoints, Utc::now())
+            .await;
+        // What the flow resolved (and used) is what the tokens came from.
+        known.token_endpoint = resolved.token_endpoint.clone().or(known.token_endpoint);
+        known
+    }
+
     /// A service account's tokens, fetched again (with the DPoP key of the `previous`
     /// record, whose tokens per API stay).
     pub(crate) async fn client_credentials(
@@ -231,7 +264,8 @@ impl Engine {
                 .await
                 .map_err(|e| oauth_error(&account.name, e))?;
         tokens.dpop_key = dpop.map(|d| d.stored());
-        let binding = binding::issued_for(account, token_endpoint);
+        let binding =
+            binding::issued_for(account, &self.known_endpoints(account, &endpoints).await);
         let identity = identity::identity_without_network(account, &tokens, &binding);
         let mut record = TokenRecord::issued(tokens, binding, identity);
         if let Some(previous) = previous {

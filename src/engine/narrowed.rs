@@ -26,7 +26,9 @@ impl Engine {
             // A service account that holds nothing yet: its own token first.
             None => self.client_credentials(account, None).await?,
         };
-        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let endpoints = self
+            .bound_endpoints(account, &record, &[Need::Token])
+            .await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         let dpop = self.dpop_for(account, Some(&record.tokens))?;
@@ -48,6 +50,10 @@ impl Engine {
         };
         let got = match result {
             Ok(got) => got,
+            Err(e) if e.rotated().is_some() => {
+                self.keep_rotated(account, record, &e).await?;
+                return Err(oauth_error(&account.name, e));
+            }
             Err(e) => return self.narrowing_refused(account, record, target, e).await,
         };
         let mut updated = record;

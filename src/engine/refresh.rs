@@ -40,10 +40,22 @@ impl Plan {
                     Self::Fail(e)
                 };
             }
-            if let Some(tokens) = record.select(target)
+            let selected = record.select(target);
+            let unusable = selected.and_then(TokenSet::unusable);
+            if let Some(tokens) = selected
+                && unusable.is_none()
                 && tokens.fresh_enough(Utc::now(), min_valid)
             {
                 return Self::Serve(tokens.clone());
+            }
+            if let Some(reason) = unusable {
+                log::warn!("'{name}': the stored tokens are not served: {reason}");
+                if !(record.tokens.refresh_token.is_some() || account.renews_alone()) {
+                    return Self::Fail(EngineError::NeedsLogin {
+                        account: name.to_string(),
+                        reason: format!("holds tokens that cannot be handed out ({reason})"),
+                    });
+                }
             }
             if let Some(reason) = &record.login_needed {
                 return Self::Fail(EngineError::NeedsLogin {
@@ -78,13 +90,17 @@ fn settle(
             source: source @ OAuthError::Transport(_),
             ..
         }) => match cached {
-            Some(tokens) if tokens.valid_for(Utc::now(), Duration::ZERO) => Ok(Fresh {
-                warning: Some(format!(
-                    "could not refresh '{name}' ({source}); using the cached token, valid for {}",
-                    crate::humanize::duration(tokens.remaining(Utc::now()).unwrap_or_default())
-                )),
-                tokens,
-            }),
+            Some(tokens)
+                if tokens.valid_for(Utc::now(), Duration::ZERO) && tokens.unusable().is_none() =>
+            {
+                Ok(Fresh {
+                    warning: Some(format!(
+                        "could not refresh '{name}' ({source}); using the cached token, valid for {}",
+                        crate::humanize::duration(tokens.remaining(Utc::now()).unwrap_or_default())
+                    )),
+                    tokens,
+                })
+            }
             _ => Err(oauth_error(name, source)),
         },
         Err(e) => Err(e),
@@ -274,7 +290,9 @@ impl Engine {
         account: &Account,
         record: TokenRecord,
     ) -> Result<TokenSet, EngineError> {
-        let endpoints = self.endpoints(account, &[Need::Token]).await?;
+        let endpoints = self
+            .bound_endpoints(account, &record, &[Need::Token])
+            .await?;
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         log::debug!("'{}': endpoints and HTTP client ready", account.name);
@@ -298,7 +316,13 @@ impl Engine {
                 if checked.is_err() {
                     tokens.id_token = None;
                 }
-                let binding = binding::issued_for(account, token_endpoint);
+                let binding = match &record.binding {
+                    Some(b) if b.endpoints.is_some() => b.clone(),
+                    _ => binding::issued_for(
+                        account,
+                        &self.known_endpoints(account, &endpoints).await,
+                    ),
+                };
                 // Only a new ID token tells who the refresh was for: an access token's `sub`
                 // may be another identifier of the same person (Entra's pairwise `sub`).
                 let found = (tokens.id_token != record.tokens.id_token)
@@ -344,8 +368,30 @@ impl Engine {
                     format!("cannot be refreshed: the provider rejected the refresh token ({e})");
                 self.mark_login_needed(account, record, reason).await
             }
-            Err(e) => Err(oauth_error(&account.name, e)),
+            Err(e) => {
+                self.keep_rotated(account, record, &e).await?;
+                Err(oauth_error(&account.name, e))
+            }
         }
+    }
+
+    /// An answer the provider gave, unusable but for its new refresh token: that token
+    /// is kept (the old one may be spent), the rest of the record as it was.
+    pub(super) async fn keep_rotated(
+        &self,
+        account: &Account,
+        mut record: TokenRecord,
+        e: &OAuthError,
+    ) -> Result<(), EngineError> {
+        let Some(rotated) = e.rotated() else {
+            return Ok(());
+        };
+        log::warn!(
+            "'{}': the provider's answer was refused ({e}); its new refresh token was kept",
+            account.name
+        );
+        record.tokens.refresh_token = Some(rotated.clone());
+        self.save_issued(&account.name, record).await
     }
 
     /// OIDC Core §12.2: a refreshed ID token must name the same `sub`. One that names

@@ -297,6 +297,7 @@ async fn a_service_account_holding_another_servers_tokens_gets_new_ones() {
         issuer: None,
         token_endpoint: "https://old-idp.example/token".into(),
         client_id: "svc".into(),
+        endpoints: None,
     });
     store.save("svc", &old).expect("save");
     let fresh = engine

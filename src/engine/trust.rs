@@ -113,6 +113,9 @@ impl Engine {
     ) -> Result<(Verdict, Jwks), EngineError> {
         let account = self.account(name)?;
         let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
+        if let Some(record) = self.load(name).await.ok().flatten() {
+            super::binding::check_endpoints(account, &record, &endpoints, &[Need::Jwks])?;
+        }
         let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
         let http = self.http(name)?;
         self.jwks

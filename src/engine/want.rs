@@ -42,7 +42,7 @@ impl Want {
     /// The tokens in `record` that satisfy the want, if they do.
     pub(super) fn served(&self, record: &TokenRecord) -> Option<TokenSet> {
         let tokens = record.select(self.target())?;
-        self.satisfied_by(tokens).then(|| tokens.clone())
+        (tokens.unusable().is_none() && self.satisfied_by(tokens)).then(|| tokens.clone())
     }
 
     pub(super) fn satisfied_by(&self, tokens: &TokenSet) -> bool {

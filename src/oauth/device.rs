@@ -12,6 +12,11 @@ use std::time::Duration;
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// §3.5: every `slow_down` adds this to the interval, for that poll and all later ones.
 pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+/// The longest a device code is waited on, whatever `expires_in` says (§3.2 suggests
+/// minutes; a larger number is a broken or hostile server, not a reason to overflow).
+pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// The longest first interval taken from a server (a slow_down can still add to it).
+pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
 /// Longest wait between polls after network errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -88,12 +93,12 @@ pub async fn start(
         user_code: raw.user_code,
         verification_uri: raw.verification_uri,
         verification_uri_complete: raw.verification_uri_complete,
-        expires_in: Duration::from_secs(raw.expires_in),
+        expires_in: Duration::from_secs(raw.expires_in).min(MAX_CODE_LIFETIME),
         interval: raw
             .interval
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_INTERVAL)
-            .max(Duration::from_secs(1)),
+            .clamp(Duration::from_secs(1), MAX_INTERVAL),
     })
 }
 

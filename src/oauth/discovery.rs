@@ -225,6 +225,38 @@ impl DiscoveryCache {
         }
     }
 
+    /// Every endpoint the provider has: the `explicit` ones completed by the issuer's
+    /// metadata (fresh cache, else fetched, else a stale cache) whenever an issuer is
+    /// known. Never fails: without metadata, the explicit endpoints are all there is.
+    /// What tokens are bound to when they are issued.
+    pub async fn complete(
+        &self,
+        http: &Http,
+        explicit: &Endpoints,
+        now: DateTime<Utc>,
+    ) -> Endpoints {
+        let Some(issuer) = explicit.issuer.clone() else {
+            return explicit.clone();
+        };
+        let cached = self.read(&issuer);
+        if let Some(doc) = &cached {
+            let age = (now - doc.fetched_at).to_std().unwrap_or(Duration::MAX);
+            if age < DISCOVERY_MAX_AGE && doc.schema >= CACHE_SCHEMA {
+                return explicit.clone().or(doc.endpoints.clone());
+            }
+        }
+        match fetch(http, &issuer).await {
+            Ok(found) => {
+                self.write(&issuer, &found, now);
+                explicit.clone().or(found)
+            }
+            Err(_) => match cached {
+                Some(doc) => explicit.clone().or(doc.endpoints),
+                None => explicit.clone(),
+            },
+        }
+    }
+
     fn finish(
         &self,
         provider: &str,

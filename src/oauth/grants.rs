@@ -26,38 +26,71 @@ pub(crate) fn token_params(request: &Request) -> impl Iterator<Item = (&str, &st
         .map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-/// Posts a grant to the token endpoint and stamps the answer with the local time it arrived.
+/// Posts a grant to the token endpoint and checks the answer (RFC 6749 §5.1, §7.1).
+/// An answer that carries a new refresh token but fails a check comes back as
+/// [`OAuthError::Rotated`] with that token: the provider may already have retired the
+/// old one (rotation, RFC 6749 §10.4), so the caller must keep it.
 pub(crate) async fn token_request(
     http: &Http,
     token_endpoint: &str,
     client: &Client,
     params: &[(&str, &str)],
 ) -> Result<TokenResponse, OAuthError> {
-    let response: TokenResponse =
+    let answer: serde_json::Value =
         post_form(http, "token endpoint", token_endpoint, client, params).await?;
+    let rotated = answer
+        .get("refresh_token")
+        .and_then(|v| v.as_str())
+        .filter(|t| super::tokens::check_token("refresh_token", t).is_ok())
+        .map(crate::secret::Secret::new);
+    check_answer(answer, token_endpoint, client).map_err(|error| match rotated {
+        Some(refresh_token) => OAuthError::Rotated {
+            refresh_token,
+            error: Box::new(error),
+        },
+        None => error,
+    })
+}
+
+fn check_answer(
+    answer: serde_json::Value,
+    token_endpoint: &str,
+    client: &Client,
+) -> Result<TokenResponse, OAuthError> {
+    let malformed = |reason: String| OAuthError::Malformed {
+        endpoint: "token endpoint",
+        url: token_endpoint.to_string(),
+        reason,
+    };
+    let response: TokenResponse = serde_json::from_value(answer).map_err(|e| {
+        let said = e.to_string();
+        // serde quotes a string it did not expect, and that string could be a token.
+        malformed(if said.contains('"') {
+            "not an access token response (a field has the wrong type)".to_string()
+        } else {
+            format!("not an access token response: {said}")
+        })
+    })?;
+    super::tokens::check_response(&response).map_err(malformed)?;
     // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
     // A DPoP token is one only when tokdeck sent a proof, and it must be bound to that key.
     let dpop_token = response.token_type.eq_ignore_ascii_case("dpop");
     let refused = match &client.dpop {
         Some(dpop) if dpop_token => dpop.check_binding(response.access_token.expose()).err(),
         _ if response.token_type.eq_ignore_ascii_case("bearer") => None,
-        Some(_) => Some(format!("token_type '{}' is neither DPoP nor Bearer", response.token_type)),
+        Some(_) => Some(format!("token_type '{}' is neither DPoP nor Bearer", crate::printable::Printable(&response.token_type))),
         None if dpop_token => Some(
             "token_type 'DPoP' came back to a request without a proof; set `dpop = true` on the account".to_string(),
         ),
         None => Some(format!(
             "token_type '{}' is not supported; tokdeck sends tokens as Bearer (RFC 6750) or DPoP (RFC 9449)",
-            response.token_type
+            crate::printable::Printable(&response.token_type)
         )),
     };
-    if let Some(reason) = refused {
-        return Err(OAuthError::Malformed {
-            endpoint: "token endpoint",
-            url: token_endpoint.to_string(),
-            reason,
-        });
+    match refused {
+        Some(reason) => Err(malformed(reason)),
+        None => Ok(response),
     }
-    Ok(response)
 }
 
 /// Refreshes `current`. A rotated refresh token comes back inside the new set; the caller

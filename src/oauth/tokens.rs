@@ -53,6 +53,44 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     Ok(Some(seconds as u64))
 }
 
+/// The longest lifetime taken from a server's `expires_in`: a larger number (or one
+/// that would overflow a date) is read as this, and logged. Ten years is past any real
+/// token's life; a token that claims more is still refreshed when the provider says no.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
+
+/// RFC 6749 Appendix A (VSCHAR) and RFC 6750 §2.1 (b64token): a token tokdeck keeps or
+/// hands out is non-empty printable ASCII without spaces. Anything else would break the
+/// protocols it is handed to (a line break in git's credential protocol or an HTTP
+/// header adds lines), so it is refused; the error names the field and its length,
+/// never its value.
+pub fn check_token(field: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("the {field} is empty"));
+    }
+    if let Some(at) = value.bytes().position(|b| !(0x21..=0x7e).contains(&b)) {
+        return Err(format!(
+            "the {field} ({} bytes) holds a character that is not printable ASCII (a space, a control character or non-ASCII) at byte {at}",
+            value.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Every token of a response, checked with [`check_token`].
+pub(crate) fn check_response(response: &TokenResponse) -> Result<(), String> {
+    check_token("access_token", response.access_token.expose())?;
+    for (field, token) in [
+        ("refresh_token", &response.refresh_token),
+        ("id_token", &response.id_token),
+    ] {
+        // An empty refresh or ID token is read as none (see `from_response`).
+        if let Some(token) = token.as_ref().filter(|t| !t.is_empty()) {
+            check_token(field, token.expose())?;
+        }
+    }
+    Ok(())
+}
+
 /// The tokens of one account, with absolute times computed from the local clock when
 /// the response arrived (not from the JWT's `exp`, which a skewed provider clock distorts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +110,19 @@ pub struct TokenSet {
     pub dpop_key: Option<Secret>,
 }
 
+/// `now` plus a server's `expires_in`, capped at [`MAX_LIFETIME`].
+fn expiry(now: DateTime<Utc>, seconds: u64) -> DateTime<Utc> {
+    if seconds > MAX_LIFETIME.as_secs() {
+        log::warn!(
+            "the provider says its token lives {seconds} s; read as {} s (ten years)",
+            MAX_LIFETIME.as_secs()
+        );
+    }
+    let capped = seconds.min(MAX_LIFETIME.as_secs()) as i64;
+    now.checked_add_signed(chrono::Duration::seconds(capped))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 impl TokenSet {
     pub fn from_response(
         response: TokenResponse,
@@ -79,9 +130,7 @@ impl TokenSet {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            expires_at: response
-                .expires_in
-                .map(|s| now + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2000) as i64)),
+            expires_at: response.expires_in.map(|s| expiry(now, s)),
             scopes: response
                 .scope
                 .as_deref()
@@ -129,6 +178,19 @@ impl TokenSet {
             .unwrap_or_default()
             .min(lifetime / 5);
         left < threshold
+    }
+
+    /// Why these tokens must not be handed out, read back from a store or cache that
+    /// may have been edited (see [`check_token`]): `None` when they are fine.
+    pub fn unusable(&self) -> Option<String> {
+        check_token("access_token", self.access_token.expose())
+            .and_then(
+                |()| match self.id_token.as_ref().filter(|t| !t.is_empty()) {
+                    Some(id) => check_token("id_token", id.expose()),
+                    None => Ok(()),
+                },
+            )
+            .err()
     }
 
     /// True for a DPoP-bound access token (RFC 9449 §5: `token_type` DPoP), which every

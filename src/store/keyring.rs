@@ -85,8 +85,9 @@ impl KeyringStore {
                 }
             }
         }
-        let _ = std::fs::create_dir_all(&self.data_dir)
-            .and_then(|()| std::fs::write(&marker, b"legacy keyring entries migrated\n"));
+        let _ = std::fs::create_dir_all(&self.data_dir).and_then(|()| {
+            crate::files::write_no_follow(&marker, b"legacy keyring entries migrated\n")
+        });
     }
 
     fn migrate_one(&self, account: &str) -> Result<bool, StoreError> {

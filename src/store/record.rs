@@ -49,12 +49,35 @@ pub struct Binding {
     /// The token endpoint that issued them (discovered or configured).
     pub token_endpoint: String,
     pub client_id: String,
+    /// Every endpoint of the server, by its metadata key (`revocation_endpoint`,
+    /// `userinfo_endpoint`, ...), as configured or listed by the issuer's own metadata
+    /// when the tokens were issued: the only places the tokens and the client's
+    /// credentials may go. `None` in records written before tokdeck kept it (filled at
+    /// their next refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<BTreeMap<String, String>>,
 }
 
 impl Binding {
     /// The issuer, else the token endpoint: the server as a person names it.
     pub fn server(&self) -> &str {
         self.issuer.as_deref().unwrap_or(&self.token_endpoint)
+    }
+
+    /// Whether `url` is where these tokens may go as `key` (a metadata key such as
+    /// `revocation_endpoint`): `Err` holds the URL bound for it (`None`: none was).
+    /// The token endpoint is always bound; records older than the wider binding accept
+    /// the other endpoints until their next refresh binds them.
+    pub fn allows(&self, key: &str, url: &str) -> Result<(), Option<&str>> {
+        let bound = match (key, &self.endpoints) {
+            ("token_endpoint", _) => Some(self.token_endpoint.as_str()),
+            (_, Some(endpoints)) => endpoints.get(key).map(String::as_str),
+            (_, None) => return Ok(()),
+        };
+        match bound {
+            Some(bound) if bound == url => Ok(()),
+            other => Err(other),
+        }
     }
 }
 
@@ -73,13 +96,17 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// A short "who": the email, else the username, else the name, else `sub`.
-    pub fn who(&self) -> &str {
-        self.email
-            .as_deref()
-            .or(self.preferred_username.as_deref())
-            .or(self.name.as_deref())
-            .unwrap_or(&self.sub)
+    /// A short "who": the email, else the username, else the name, else `sub`; as the
+    /// provider sent it, it could hold control characters: shown escaped (see
+    /// [`crate::printable`]), stored as received.
+    pub fn who(&self) -> std::borrow::Cow<'_, str> {
+        crate::printable::printable(
+            self.email
+                .as_deref()
+                .or(self.preferred_username.as_deref())
+                .or(self.name.as_deref())
+                .unwrap_or(&self.sub),
+        )
     }
 
     /// The same person at the same issuer (OIDC Core §5.7: only `iss` + `sub` are stable).
@@ -170,5 +197,7 @@ mod tests {
         assert_eq!(id.who(), "Bob B");
         id.name = None;
         assert_eq!(id.who(), "42");
+        id.email = Some("bob\x1b[2J\r@x".into());
+        assert_eq!(id.who(), "bob\\x1b[2J\\r@x", "shown escaped");
     }
 }
