@@ -105,6 +105,9 @@ pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
     let paths =
         Paths::resolve(config_override.as_deref()).map_err(crate::config::ConfigError::Paths)?;
     let config = Config::load(&paths.config_file)?;
+    if let Some(warning) = config.exposure_warning() {
+        say!("tokdeck: {warning}");
+    }
     Ok(Engine::new(config, paths))
 }
 

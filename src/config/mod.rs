@@ -263,6 +263,28 @@ impl Config {
         Self::parse(path, &text, env_store)
     }
 
+    /// A warning when the file holds a `client_secret` and other users may read it
+    /// (group or world read permission): the secret is then theirs too.
+    pub fn exposure_warning(&self) -> Option<String> {
+        if !self.providers.values().any(|p| p.client_secret.is_some()) {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&self.path).ok()?.permissions().mode();
+            if mode & 0o044 != 0 {
+                return Some(format!(
+                    "warning: '{}' holds a client_secret and other users can read it (mode {:o}); run `chmod 600 '{}'`",
+                    self.path.display(),
+                    mode & 0o777,
+                    self.path.display()
+                ));
+            }
+        }
+        None
+    }
+
     /// Parses `text` as the contents of `path`; `store_override` wins over the file's `store`.
     pub fn parse(
         path: &Path,

@@ -300,15 +300,47 @@ pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
     if let Ok(doc) = &oidc
         && !lacks_oauth_metadata(doc)
     {
-        return oidc.map_err(|reason| discovery_failed(issuer, reason));
+        return oidc
+            .map_err(|reason| discovery_failed(issuer, reason))
+            .and_then(|doc| check_transport(issuer, doc));
     }
     let oauth = oauth_metadata(http, issuer).await;
-    match (oidc, oauth) {
-        (Ok(doc), Some(extra)) => Ok(doc.or(extra)),
-        (Ok(doc), None) => Ok(doc),
-        (Err(_), Some(extra)) => Ok(extra),
-        (Err(reason), None) => Err(discovery_failed(issuer, reason)),
+    let found = match (oidc, oauth) {
+        (Ok(doc), Some(extra)) => doc.or(extra),
+        (Ok(doc), None) => doc,
+        (Err(_), Some(extra)) => extra,
+        (Err(reason), None) => return Err(discovery_failed(issuer, reason)),
+    };
+    check_transport(issuer, found)
+}
+
+/// Every endpoint a provider's metadata lists must be https (tokens and the client's
+/// secret go there), except on a provider that is itself plain http on the loopback
+/// interface (a local test server), whose endpoints may be loopback http too.
+fn check_transport(issuer: &str, doc: Endpoints) -> Result<Endpoints, OAuthError> {
+    let loopback = |url: &url::Url| {
+        matches!(url.host(), Some(url::Host::Domain("localhost")))
+            || matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+    };
+    let local_issuer = url::Url::parse(issuer).is_ok_and(|u| loopback(&u));
+    for (key, value) in doc.iter() {
+        let ok = match url::Url::parse(value) {
+            Ok(url) if url.scheme() == "https" => true,
+            Ok(url) if url.scheme() == "http" => local_issuer && loopback(&url),
+            _ => false,
+        };
+        if !ok {
+            return Err(discovery_failed(
+                issuer,
+                format!(
+                    "its metadata lists {key} '{}', which is not an https URL; tokdeck sends tokens only over https (plain http only to a provider on this machine)",
+                    crate::printable::printable(value)
+                ),
+            ));
+        }
     }
+    Ok(doc)
 }
 
 /// Endpoints an OIDC discovery document may leave to the RFC 8414 metadata.
@@ -417,6 +449,52 @@ mod tests {
                 "https://idp.example/o/.well-known/openid-configuration",
                 "https://idp.example/.well-known/oauth-authorization-server/o",
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_http_endpoints_are_refused_unless_the_provider_is_local() {
+        let script = Scripted::default();
+        let doc = serde_json::json!({
+            "issuer": ISSUER,
+            "token_endpoint": format!("{ISSUER}/token/"),
+            "revocation_endpoint": "http://idp.example/o/revoke",
+            "introspection_endpoint": format!("{ISSUER}/introspect/"),
+            "device_authorization_endpoint": format!("{ISSUER}/device/"),
+        });
+        script.reply(200, &doc.to_string());
+        let e = fetch(&script.http(), ISSUER).await.expect_err("refused");
+        assert!(
+            e.to_string().contains(
+                "revocation_endpoint 'http://idp.example/o/revoke', which is not an https URL"
+            ),
+            "{e}"
+        );
+        let local = "http://127.0.0.1:9/o";
+        let script = Scripted::default();
+        let doc = serde_json::json!({
+            "issuer": local,
+            "token_endpoint": "http://127.0.0.1:9/o/token",
+            "revocation_endpoint": "http://localhost:9/o/revoke",
+            "introspection_endpoint": "http://127.0.0.1:9/o/introspect",
+            "device_authorization_endpoint": "http://127.0.0.1:9/o/device",
+        });
+        script.reply(200, &doc.to_string());
+        fetch(&script.http(), local)
+            .await
+            .expect("a local provider");
+        let script = Scripted::default();
+        let doc = serde_json::json!({
+            "issuer": local,
+            "token_endpoint": "http://evil.example/token",
+            "revocation_endpoint": "http://localhost:9/o/revoke",
+            "introspection_endpoint": "http://127.0.0.1:9/o/introspect",
+            "device_authorization_endpoint": "http://127.0.0.1:9/o/device",
+        });
+        script.reply(200, &doc.to_string());
+        assert!(
+            fetch(&script.http(), local).await.is_err(),
+            "http elsewhere"
         );
     }
 

@@ -113,56 +113,34 @@ impl Loopback {
     }
 
     /// Serves requests until the callback of this login arrives or `timeout` passes;
-    /// the listener closes when this returns.
+    /// the listener closes when this returns. Connections are served side by side: one
+    /// that sends nothing (any local process can open one) holds only itself, never the
+    /// browser's callback behind it.
     pub async fn wait(
         self,
         state: &str,
         issuer: Option<&str>,
         timeout: Duration,
     ) -> Result<Secret, OAuthError> {
+        use futures_util::StreamExt;
+        use futures_util::stream::FuturesUnordered;
         let serve = async {
+            let mut open = FuturesUnordered::new();
             loop {
-                let Ok((mut stream, _)) = self.listener.accept().await else {
-                    continue;
-                };
-                let target =
-                    match tokio::time::timeout(READ_TIMEOUT, read_target(&mut stream)).await {
-                        Ok(Some(target)) => target,
-                        _ => {
-                            let _ = respond(
-                                &mut stream,
-                                400,
-                                "Bad request",
-                                "tokdeck could not read this request.",
-                            )
-                            .await;
-                            continue;
+                tokio::select! {
+                    accepted = self.listener.accept() => {
+                        // Beyond the limit a new connection is closed at once: a flood
+                        // costs the flooder, and the real callback can come once it ends.
+                        if let Ok((stream, _)) = accepted
+                            && open.len() < MAX_CONNECTIONS
+                        {
+                            open.push(serve_one(stream, state, issuer));
                         }
-                    };
-                match classify(&target, state, issuer) {
-                    Callback::Ignore { status, reason } => {
-                        let _ =
-                            respond(&mut stream, status, "Not the login callback", &reason).await;
                     }
-                    Callback::Finish(Ok(code)) => {
-                        let _ = respond(
-                            &mut stream,
-                            200,
-                            "Signed in",
-                            "tokdeck received the login. You can close this tab and return to the terminal.",
-                        )
-                        .await;
-                        return Ok(code);
-                    }
-                    Callback::Finish(Err(reason)) => {
-                        let _ = respond(&mut stream, 400, "Login failed", &reason).await;
-                        return Err(if reason.starts_with("access_denied") {
-                            OAuthError::AccessDenied(
-                                reason.split_once(": ").map(|(_, d)| d.to_string()),
-                            )
-                        } else {
-                            OAuthError::Callback(reason)
-                        });
+                    Some(outcome) = open.next(), if !open.is_empty() => {
+                        if let Some(result) = outcome {
+                            return result;
+                        }
                     }
                 }
             }
@@ -170,6 +148,54 @@ impl Loopback {
         tokio::time::timeout(timeout, serve)
             .await
             .map_err(|_| OAuthError::CallbackTimeout(timeout.as_secs()))?
+    }
+}
+
+/// Connections served at once; more are closed when they arrive.
+const MAX_CONNECTIONS: usize = 64;
+
+/// Reads one request and answers it; `Some` when it ends the login.
+async fn serve_one(
+    mut stream: tokio::net::TcpStream,
+    state: &str,
+    issuer: Option<&str>,
+) -> Option<Result<Secret, OAuthError>> {
+    let target = match tokio::time::timeout(READ_TIMEOUT, read_target(&mut stream)).await {
+        Ok(Some(target)) => target,
+        _ => {
+            let _ = respond(
+                &mut stream,
+                400,
+                "Bad request",
+                "tokdeck could not read this request.",
+            )
+            .await;
+            return None;
+        }
+    };
+    match classify(&target, state, issuer) {
+        Callback::Ignore { status, reason } => {
+            let _ = respond(&mut stream, status, "Not the login callback", &reason).await;
+            None
+        }
+        Callback::Finish(Ok(code)) => {
+            let _ = respond(
+                &mut stream,
+                200,
+                "Signed in",
+                "tokdeck received the login. You can close this tab and return to the terminal.",
+            )
+            .await;
+            Some(Ok(code))
+        }
+        Callback::Finish(Err(reason)) => {
+            let _ = respond(&mut stream, 400, "Login failed", &reason).await;
+            Some(Err(if reason.starts_with("access_denied") {
+                OAuthError::AccessDenied(reason.split_once(": ").map(|(_, d)| d.to_string()))
+            } else {
+                OAuthError::Callback(reason)
+            }))
+        }
     }
 }
 
@@ -392,6 +418,40 @@ mod tests {
             .expect("write");
         let code = waiter.await.expect("join").expect("code");
         assert_eq!(code.expose(), "real");
+    }
+
+    #[tokio::test]
+    async fn idle_connections_do_not_hold_back_the_callback() {
+        let loopback = Loopback::bind(0).await.expect("bind");
+        let addr = loopback
+            .redirect_uri()
+            .trim_start_matches("http://")
+            .trim_end_matches("/callback")
+            .to_string();
+        let waiter =
+            tokio::spawn(async move { loopback.wait(STATE, None, Duration::from_secs(30)).await });
+        // Four connections that never send a byte, each held open.
+        let mut idle = Vec::new();
+        for _ in 0..4 {
+            idle.push(tokio::net::TcpStream::connect(&addr).await.expect("idle"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let start = std::time::Instant::now();
+        let mut s = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        s.write_all(b"GET /callback?code=real&state=s-123 HTTP/1.1\r\n\r\n")
+            .await
+            .expect("write");
+        let code = waiter.await.expect("join").expect("code");
+        assert_eq!(code.expose(), "real");
+        // One read timeout is 5 s: the callback did not wait for any of them.
+        assert!(
+            start.elapsed() < READ_TIMEOUT,
+            "the callback took {:?}",
+            start.elapsed()
+        );
+        drop(idle);
     }
 
     #[tokio::test]

@@ -56,6 +56,9 @@ pub fn run(
             let rows = rows(&config);
             let clear = config.dashboard.clipboard_clear;
             let mut model = Model::new(Setup::Ready, rows, now);
+            if let Some(warning) = config.exposure_warning() {
+                model.error(warning);
+            }
             model.clipboard_clear = clear;
             model.here = here(&config);
             (Some(Arc::new(Engine::new(config, paths.clone()))), model)

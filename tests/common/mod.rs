@@ -25,6 +25,17 @@ impl Home {
     pub fn new(config: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+        // As tokdeck writes it: a config that holds a client_secret and others can read
+        // draws a warning on every command.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                dir.path().join("config.toml"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .expect("chmod config");
+        }
         let mut home = Self {
             dir,
             env: Vec::new(),

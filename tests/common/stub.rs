@@ -63,11 +63,21 @@ pub fn html(status: u16, body: &str) -> Reply {
 }
 
 type Script = Arc<Mutex<HashMap<String, VecDeque<Reply>>>>;
+type Seen = Arc<Mutex<Vec<Request>>>;
+
+/// A request as the stub received it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub path: String,
+    /// The header lines, as sent.
+    pub headers: String,
+    pub body: String,
+}
 
 pub struct Stub {
     pub base: String,
     script: Script,
-    requests: Arc<Mutex<Vec<(String, String)>>>,
+    requests: Seen,
 }
 
 impl Stub {
@@ -76,7 +86,7 @@ impl Stub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind stub");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let script: Script = Arc::default();
-        let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let requests: Seen = Arc::default();
         let (s, r) = (script.clone(), requests.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -106,11 +116,21 @@ impl Stub {
 
     /// (path, body) of every request so far.
     pub fn requests(&self) -> Vec<(String, String)> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|r| (r.path.clone(), r.body.clone()))
+            .collect()
+    }
+
+    /// Every request so far, headers included.
+    pub fn seen(&self) -> Vec<Request> {
         self.requests.lock().expect("lock").clone()
     }
 }
 
-fn serve(stream: TcpStream, script: &Script, requests: &Arc<Mutex<Vec<(String, String)>>>) {
+fn serve(stream: TcpStream, script: &Script, requests: &Seen) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -125,11 +145,13 @@ fn serve(stream: TcpStream, script: &Script, requests: &Arc<Mutex<Vec<(String, S
         .unwrap_or("/")
         .to_string();
     let mut length = 0usize;
+    let mut headers = String::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
             break;
         }
+        headers.push_str(&header);
         if let Some((k, v)) = header.split_once(':')
             && k.eq_ignore_ascii_case("content-length")
         {
@@ -138,10 +160,11 @@ fn serve(stream: TcpStream, script: &Script, requests: &Arc<Mutex<Vec<(String, S
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
-    requests
-        .lock()
-        .expect("lock")
-        .push((path.clone(), String::from_utf8_lossy(&body).into_owned()));
+    requests.lock().expect("lock").push(Request {
+        path: path.clone(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
     let reply = {
         let mut script = script.lock().expect("lock");
         match script.get_mut(&path) {
