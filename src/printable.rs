@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// `text` with every control character (C0, DEL, C1), line break included, and every
-/// bidirectional control shown as an escape (`\x1b`, `\r`, `\n`, `\u{202e}`).
+/// bidirectional control shown as an escape (`\x1b`, `\r`, `\n`, `\u202e`).
 /// Borrowed when nothing needed escaping.
 pub fn printable(text: &str) -> Cow<'_, str> {
     escape(text, false)
@@ -53,8 +53,11 @@ fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            // C0 controls never appear raw in JSON (serializers escape them); DEL, C1
+            // and the bidirectional controls do, and `\uXXXX` keeps JSON output valid
+            // JSON while it escapes them for the terminal.
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{:04x}", c as u32)),
         }
     }
     Cow::Owned(out)
@@ -76,15 +79,24 @@ mod tests {
     fn escape_sequences_and_line_rewrites_are_shown_escaped() {
         assert_eq!(
             printable("a\x1b]52;c;aGk=\x07b\x1b[2J\rFAKE\u{9b}"),
-            "a\\x1b]52;c;aGk=\\x07b\\x1b[2J\\rFAKE\\u{9b}"
+            "a\\x1b]52;c;aGk=\\x07b\\x1b[2J\\rFAKE\\u009b"
         );
-        assert_eq!(printable("x\ny\tz\x7f"), "x\\ny\\tz\\x7f");
+        assert_eq!(printable("x\ny\tz\x7f"), "x\\ny\\tz\\u007f");
     }
 
     #[test]
     fn bidirectional_overrides_are_shown_escaped() {
-        assert_eq!(printable("abc\u{202e}fed"), "abc\\u{202e}fed");
-        assert_eq!(printable("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(printable("abc\u{202e}fed"), "abc\\u202efed");
+        assert_eq!(printable("\u{2066}x\u{2069}"), "\\u2066x\\u2069");
+    }
+
+    #[test]
+    fn json_stays_json() {
+        let value = serde_json::json!({"name": "a\u{202e}b\u{9b}c\u{7f}d\u{1b}e\n"});
+        let shown = printable_lines(&value.to_string()).into_owned();
+        assert!(!shown.chars().any(is_unsafe), "{shown:?}");
+        let back: serde_json::Value = serde_json::from_str(&shown).expect("still JSON");
+        assert_eq!(back, value);
     }
 
     #[test]

@@ -211,7 +211,7 @@ fn escape_sequences_from_the_server_reach_no_terminal() {
         run.stderr.contains("AB\\x1b]52;c;SGk=\\x07CD\\rFAKE"),
         "shown escaped: {run}"
     );
-    assert!(run.stderr.contains("\\u{202e}"), "{run}");
+    assert!(run.stderr.contains("\\u202e"), "{run}");
 
     // A person's name from the server, kept as received, printed escaped.
     let mut record = bound_record("at", None, None, &stub.url("/token"), "cli");
@@ -236,6 +236,21 @@ fn escape_sequences_from_the_server_reach_no_terminal() {
         home.record("dev")["identity"]["email"],
         "eve\u{1b}[2J\r\u{7}@example.test",
         "stored as received"
+    );
+    // JSON output stays JSON, with what JSON leaves raw (C1, bidi) escaped the JSON way.
+    record["identity"]["name"] = "Eve \u{202e}\u{9b}gro.live".into();
+    record["identity"]["email"] = serde_json::Value::Null;
+    home.write_record("dev", &record);
+    let run = home.ok(&["list", "--json"]);
+    assert_inert_run(&run);
+    assert!(
+        !run.stdout.contains('\u{202e}') && !run.stdout.contains('\u{9b}'),
+        "{run}"
+    );
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    assert!(
+        rows.to_string().contains("Eve \u{202e}"),
+        "the value survives: {rows}"
     );
 }
 
@@ -265,6 +280,25 @@ fn huge_lifetimes_are_capped_and_a_rotated_refresh_token_is_always_kept() {
             (now + 9..=now + 10).contains(&year),
             "capped at ten years: {expires}"
         );
+    }
+    // An answer serde cannot read at all (a number out of range, bytes after the
+    // object) still has its rotated refresh token kept.
+    for (body, rotated) in [
+        (
+            r#"{"access_token":"a","refresh_token":"rt5","token_type":"Bearer","expires_in":1e400}"#,
+            "rt5",
+        ),
+        (
+            r#"{"access_token":"a","refresh_token":"rt6","token_type":"Bearer"} trailing"#,
+            "rt6",
+        ),
+    ] {
+        expired_record(&home, &stub, "dev");
+        stub.on("/token", vec![json(200, body)]);
+        let run = home.run(&["token", "dev"]);
+        assert_eq!(run.code, 1, "{body}: {run}");
+        assert_eq!(stored(&home, "dev", "refresh_token"), rotated, "{body}");
+        assert_eq!(stored(&home, "dev", "access_token"), "old-access");
     }
     // An answer refused after the provider rotated: the new refresh token is kept.
     expired_record(&home, &stub, "dev");
@@ -470,4 +504,105 @@ fn a_config_with_a_secret_that_others_can_read_is_named() {
         "{run}"
     );
     assert!(!run.stderr.contains("s3cret"), "{run}");
+}
+
+#[test]
+fn a_record_bound_before_every_endpoint_was_still_keeps_its_tokens_home() {
+    let stub = Stub::start();
+    let evil = Stub::start();
+    evil.on("/introspect", vec![json(200, r#"{"active":true}"#)])
+        .on("/revoke", vec![json(200, "")])
+        .on("/userinfo", vec![json(200, r#"{"sub":"x"}"#)]);
+    stub.on("/introspect", vec![json(200, r#"{"active":true}"#)]);
+    // A record as tokdeck 0.1.x wrote it: only the token endpoint and client bound.
+    let home = stub_home(
+        &stub,
+        &format!(
+            "\n[providers.moved]\nclient_id = \"cli\"\ntoken_endpoint = \"{}\"\nintrospection_endpoint = \"{}\"\nrevocation_endpoint = \"{}\"\nuserinfo_endpoint = \"{}\"\n\n[accounts.old]\nprovider = \"moved\"\nflow = \"device\"\n",
+            stub.url("/token"),
+            evil.url("/introspect"),
+            evil.url("/revoke"),
+            evil.url("/userinfo"),
+        ),
+    );
+    home.write_record(
+        "old",
+        &bound_record(
+            "at",
+            Some("rt"),
+            Some("2099-01-01T00:00:00Z"),
+            &stub.url("/token"),
+            "cli",
+        ),
+    );
+    let before = home.record("old");
+    for args in [
+        &["introspect", "old"][..],
+        &["userinfo", "old"],
+        &["logout", "old"],
+    ] {
+        let run = home.run(args);
+        assert_eq!(run.code, 4, "{args:?}: {run}");
+        assert!(run.stderr.contains(&evil.base), "{run}");
+    }
+    assert!(evil.seen().is_empty(), "{:?}", evil.seen());
+    assert_eq!(home.record("old"), before);
+    // On the token endpoint's own server, such a record still works.
+    let path = home.path().join("config.toml");
+    let text = std::fs::read_to_string(&path).expect("config");
+    std::fs::write(
+        &path,
+        text.replace(&evil.url("/introspect"), &stub.url("/introspect")),
+    )
+    .expect("edit");
+    let run = home.ok(&["introspect", "old"]);
+    assert!(run.stdout.contains("active"), "{run}");
+}
+
+#[test]
+fn an_id_token_that_cannot_be_judged_is_never_replaced_by_the_access_token() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let stub = Stub::start();
+    let home = stub_home(&stub, "");
+    let no_exp = format!(
+        "{}.{}.",
+        b64(r#"{"alg":"none"}"#),
+        b64(r#"{"sub":"1","aud":"cli"}"#)
+    );
+    let mut record = bound_record(
+        "ACCESS-NOT-ID",
+        None,
+        Some("2099-01-01T00:00:00Z"),
+        &stub.url("/token"),
+        "cli",
+    );
+    record["tokens"]["id_token"] = no_exp.into();
+    home.write_record("dev", &record);
+    let run = home.run(&["token", "dev", "--id-token"]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(!run.stdout.contains("ACCESS-NOT-ID"), "{run}");
+    assert!(run.stderr.contains("no readable `exp`"), "{run}");
+
+    // An ID token with a line break in the store is dropped at the next refresh, not
+    // carried into the new set (and served) again.
+    let mut record = bound_record(
+        "at",
+        Some("rt1"),
+        Some("2020-01-01T00:00:00Z"),
+        &stub.url("/token"),
+        "cli",
+    );
+    record["tokens"]["id_token"] = "eyJ\n$(touch pwned)\nx".into();
+    home.write_record("dev", &record);
+    stub.on(
+        "/token",
+        vec![json(200, r#"{"access_token":"fresh","refresh_token":"rt2","token_type":"Bearer","expires_in":600}"#)],
+    );
+    let run = home.ok(&["export", "dev"]);
+    assert!(
+        run.stdout.contains("fresh") && !run.stdout.contains("touch"),
+        "{run}"
+    );
+    assert!(home.record("dev")["tokens"]["id_token"].is_null());
 }

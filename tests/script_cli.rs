@@ -728,3 +728,42 @@ fn completions_follow_config_and_never_offer_the_worker() {
     let underscore = bash_completes(&home, &["tokdeck", "_"]);
     assert!(underscore.iter().all(|c| c.is_empty()), "{underscore:?}");
 }
+
+#[test]
+fn the_dashboard_without_a_terminal_says_so_instead_of_panicking() {
+    let home = Home::new("");
+    // stdin is /dev/null and stdout a pipe, as under cron or `ssh HOST tokdeck`.
+    let run = home.run(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("the dashboard needs a terminal")
+            && run.stderr.contains("tokdeck --help"),
+        "{run}"
+    );
+    assert!(
+        !run.stderr.contains("panicked") && !run.stdout.contains('\x1b'),
+        "{run}"
+    );
+}
+
+#[test]
+fn add_reads_a_scope_list_as_oauth_writes_it() {
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    home.ok(&[
+        "add",
+        "several",
+        "--provider",
+        "public",
+        "--scope",
+        "openid profile",
+        "--scope",
+        "email",
+    ]);
+    let text = std::fs::read_to_string(home.path().join("config.toml")).expect("config");
+    let table = &text[text.find("[accounts.several]").expect("the new table")..];
+    assert!(
+        table.contains(r#""openid", "profile", "email""#) && !table.contains("openid profile"),
+        "three scopes: {table}"
+    );
+}

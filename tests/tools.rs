@@ -622,3 +622,38 @@ fn setup_refuses_what_would_break_something() {
     let run = home.run(&["exec", "svc", "--env", "PATH", "--", "true"]);
     assert_eq!(run.code, 2, "{run}");
 }
+
+#[test]
+fn credential_helpers_refuse_a_dpop_bound_token_and_say_why() {
+    let home = Home::new(
+        "[providers.p]\nclient_id = \"cli\"\ntoken_endpoint = \"https://idp.example.test/token\"\n\n[accounts.bound]\nprovider = \"p\"\nflow = \"device\"\nurls = [\"https://git.example.test/\", \"https://reg.example.test\"]\n",
+    );
+    let mut record = common::bound_record(
+        "dpop-bound-token",
+        None,
+        Some("2099-01-01T00:00:00Z"),
+        "https://idp.example.test/token",
+        "cli",
+    );
+    record["tokens"]["token_type"] = "DPoP".into();
+    home.write_record("bound", &record);
+    let git = home.shell(
+        "sh",
+        "printf 'protocol=https\\nhost=git.example.test\\n\\n' | tokdeck git-credential get",
+    );
+    assert_eq!(git.code, 2, "{git}");
+    assert!(
+        git.stderr.contains("'bound' holds a DPoP-bound token")
+            && git.stderr.contains("git cannot send one"),
+        "{git}"
+    );
+    assert!(!git.stdout.contains("dpop-bound-token"), "{git}");
+    // Docker shows a helper's stdout, so the reason goes there.
+    let docker = home.shell(
+        "sh",
+        "printf reg.example.test | tokdeck docker-credential get",
+    );
+    assert_eq!(docker.code, 2, "{docker}");
+    assert!(docker.stdout.contains("Docker cannot send one"), "{docker}");
+    assert!(!docker.stdout.contains("dpop-bound-token"), "{docker}");
+}

@@ -240,7 +240,8 @@ pub struct AddArgs {
     /// The account's flow (default: the provider's, else browser).
     #[arg(long, value_enum)]
     pub flow: Option<FlowArg>,
-    /// A scope to ask for (repeat for more; default: the provider's).
+    /// A scope to ask for (repeat for more, or give several separated by spaces; default:
+    /// the provider's).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// The directory (tenant) of a new microsoft provider: its ID, a domain,

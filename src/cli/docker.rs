@@ -85,6 +85,11 @@ async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
         }
     };
     let tokens = super::output::with_warnings(engine, fresh);
+    if let Err(e) = super::token::refuse_dpop_for("Docker", &account, &tokens) {
+        // Docker shows what a helper prints on stdout, not its stderr.
+        super::output::line(&format!("tokdeck: {e}"))?;
+        return Err(CliError::Status(super::error::exit::USAGE));
+    }
     let answer = serde_json::json!({
         "ServerURL": server,
         "Username": super::git::username(engine.account(&account)?),

@@ -141,6 +141,7 @@ async fn get(engine: &Engine, account: &str, request: &Request) -> Result<(), Cl
         .fresh_tokens(account, Duration::from_secs(60))
         .await?;
     let tokens = super::output::with_warnings(engine, fresh);
+    super::token::refuse_dpop_for("git", account, &tokens)?;
     let mut answer = Vec::new();
     if request.capabilities.iter().any(|c| c == "authtype") {
         answer.push("capability[]=authtype".to_string());

@@ -58,7 +58,14 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
         name: add.account.clone(),
         provider,
         flow: add.flow.map(Flow::from),
-        scopes: (!add.scopes.is_empty()).then(|| add.scopes.clone()),
+        // `--scope "a b c"` as OAuth writes a scope list (RFC 6749 §3.3): three scopes.
+        scopes: (!add.scopes.is_empty()).then(|| {
+            add.scopes
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(str::to_string)
+                .collect()
+        }),
         provider_edit: None,
     };
     let after = edit::add_account(&path, text, &draft).map_err(edit_error)?;

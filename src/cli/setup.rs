@@ -18,7 +18,8 @@ pub(super) fn dashboard(
         Err(e) => {
             say!("tokdeck: {e}");
             match e {
-                crate::tui::DashboardError::Paths(_) => exit::USAGE,
+                crate::tui::DashboardError::Paths(_)
+                | crate::tui::DashboardError::NoTerminal(_) => exit::USAGE,
                 crate::tui::DashboardError::Terminal(_) => exit::FAILURE,
             }
         }

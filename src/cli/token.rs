@@ -53,8 +53,22 @@ pub async fn token(engine: &Engine, args: TokenArgs) -> Result<(), CliError> {
         }
         _ => fresh(engine, &account, target.as_ref(), ask.min_valid).await?,
     };
+    // Never the access token in place of an ID token: a script passes "the ID token" on
+    // to others.
     let (token, lifetime, what) = match (&tokens.id_token, tokens.id_token_lifetime()) {
         (Some(id), Some(lifetime)) if ask.id_token => (id, lifetime, "ID tokens"),
+        (Some(_), None) if ask.id_token => {
+            return Err(CliError::Failed(format!(
+                "the ID token of '{account}' has no readable `exp` claim (OIDC Core §2 requires one), so tokdeck cannot tell whether it is valid; `tokdeck login {account}` gets a new one"
+            )));
+        }
+        (None, _) if ask.id_token => {
+            return Err(crate::engine::EngineError::NeedsLogin {
+                account: account.clone(),
+                reason: "holds no ID token (ask for the `openid` scope)".into(),
+            }
+            .into());
+        }
         _ => (
             &tokens.access_token,
             Lifetime::of(tokens.issued_at, tokens.expires_at),
@@ -134,6 +148,18 @@ pub fn header_lines(
 }
 
 /// A DPoP-bound token alone is refused by servers: say how to get the proof too.
+/// A credential helper (git, Docker) cannot send a DPoP proof with each request (RFC
+/// 9449 §7): a DPoP-bound token given to it fails at the server with no reason said,
+/// so it is refused here with the reason, as `export --format curl` refuses it.
+pub fn refuse_dpop_for(tool: &str, account: &str, tokens: &TokenSet) -> Result<(), CliError> {
+    if tokens.is_dpop() {
+        return Err(CliError::Usage(format!(
+            "account '{account}' holds a DPoP-bound token, which a server takes only with a proof of the account's key made for each request; {tool} cannot send one, so no token was given. Use an account without `dpop = true` for {tool}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn warn_dpop(account: &str, tokens: &TokenSet) {
     if tokens.is_dpop() {
         say!(

@@ -28,12 +28,15 @@ pub(crate) fn issued_for(account: &Account, known: &Endpoints) -> Binding {
 
 /// Refuses to send `record`'s tokens (or the client's credentials about them) to an
 /// endpoint in `resolved` that is not where the record was bound: an edited config.toml
-/// or a changed discovery document must not move tokens to another host.
+/// or a changed discovery document must not move tokens to another host. A record
+/// bound before every endpoint was (its binding names only the token endpoint) allows
+/// what the issuer's own `metadata` lists and what is on the token endpoint's origin.
 pub(crate) fn check_endpoints(
     account: &Account,
     record: &TokenRecord,
     resolved: &Endpoints,
     needs: &[Need],
+    metadata: &Endpoints,
 ) -> Result<(), EngineError> {
     let Some(binding) = &record.binding else {
         return Ok(());
@@ -42,18 +45,86 @@ pub(crate) fn check_endpoints(
         let Some(url) = resolved.get(*need) else {
             continue;
         };
-        if let Err(bound) = binding.allows(need.key(), url) {
+        let verdict = match &binding.endpoints {
+            Some(_) => binding
+                .allows(need.key(), url)
+                .map_err(|b| b.map(str::to_string)),
+            None => legacy_allows(binding, metadata, *need, url),
+        };
+        if let Err(bound) = verdict {
             return Err(EngineError::Rebound {
                 account: account.name.clone(),
                 reason: format!(
                     "were issued where `{key}` was {was}; the config or the provider's metadata now says {url}, and nothing was sent there",
                     key = need.key(),
-                    was = bound.unwrap_or("not offered"),
+                    was = bound.as_deref().unwrap_or("not offered"),
                 ),
             });
         }
     }
     Ok(())
+}
+
+/// For a binding without its endpoints: the token endpoint as bound, any other
+/// endpoint as the issuer's metadata lists it or on the token endpoint's origin.
+fn legacy_allows(
+    binding: &Binding,
+    metadata: &Endpoints,
+    need: Need,
+    url: &str,
+) -> Result<(), Option<String>> {
+    if need == Need::Token {
+        return binding
+            .allows(need.key(), url)
+            .map_err(|b| b.map(str::to_string));
+    }
+    let listed = metadata.get(need);
+    if listed == Some(url) || same_origin(url, &binding.token_endpoint) {
+        return Ok(());
+    }
+    Err(Some(match listed {
+        Some(listed) => listed.to_string(),
+        None => format!("on {}", origin(&binding.token_endpoint).unwrap_or_default()),
+    }))
+}
+
+/// What a record bound before every endpoint was gets bound to at its next refresh:
+/// the endpoints known now that [`legacy_allows`] lets through.
+pub(crate) fn widened(
+    account: &Account,
+    record: &TokenRecord,
+    known: &Endpoints,
+    metadata: &Endpoints,
+) -> Binding {
+    let mut binding = issued_for(account, known);
+    if let (Some(old), Some(endpoints)) = (&record.binding, binding.endpoints.as_mut()) {
+        let needs = [
+            Need::Authorization,
+            Need::DeviceAuthorization,
+            Need::Revocation,
+            Need::Introspection,
+            Need::Userinfo,
+            Need::Jwks,
+            Need::EndSession,
+        ];
+        for need in needs {
+            if let Some(url) = known.get(need)
+                && legacy_allows(old, metadata, need, url).is_err()
+            {
+                endpoints.remove(need.key());
+            }
+        }
+    }
+    binding
+}
+
+fn origin(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+fn same_origin(a: &str, b: &str) -> bool {
+    matches!((origin(a), origin(b)), (Some(a), Some(b)) if a == b && a != "null")
 }
 
 /// Checks `record` against `account`'s provider as configured now; a mismatch names

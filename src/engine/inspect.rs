@@ -86,7 +86,8 @@ impl Engine {
                 account: name.to_string(),
                 reason: "has no token yet".into(),
             })?;
-        super::binding::check_endpoints(account, &record, &endpoints, &[Need::Introspection])?;
+        self.check_bound(account, &record, &endpoints, &[Need::Introspection])
+            .await?;
         let dpop = self.key_of(&record.tokens);
         let (token, hint) = if refresh_token {
             let token = record
@@ -120,7 +121,8 @@ impl Engine {
             .fresh_tokens(name, std::time::Duration::from_secs(10))
             .await?;
         if let Some(record) = self.load(name).await? {
-            super::binding::check_endpoints(account, &record, &endpoints, &[Need::Userinfo])?;
+            self.check_bound(account, &record, &endpoints, &[Need::Userinfo])
+                .await?;
         }
         let http = self.http(name)?;
         let token = fresh.tokens.access_token.expose();

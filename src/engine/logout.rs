@@ -113,7 +113,8 @@ impl Engine {
         binding::check(account, record)?;
         match self.endpoints(account, &[Need::Revocation]).await {
             Ok(endpoints) => {
-                binding::check_endpoints(account, record, &endpoints, &[Need::Revocation])
+                self.check_bound(account, record, &endpoints, &[Need::Revocation])
+                    .await
             }
             Err(_) => Ok(()),
         }
@@ -272,7 +273,8 @@ impl Engine {
                 ),
                 other => format!("cannot end the browser session: {other}"),
             })?;
-        binding::check_endpoints(account, record, &endpoints, &[Need::EndSession])
+        self.check_bound(account, record, &endpoints, &[Need::EndSession])
+            .await
             .map_err(|e| format!("the browser session was not ended: {e}"))?;
         let mut fields = Vec::new();
         if let Some(id_token) = &tokens.id_token {

@@ -224,8 +224,47 @@ impl Engine {
     ) -> Result<Endpoints, EngineError> {
         binding::check(account, record)?;
         let endpoints = self.endpoints(account, needs).await?;
-        binding::check_endpoints(account, record, &endpoints, needs)?;
+        self.check_bound(account, record, &endpoints, needs).await?;
         Ok(endpoints)
+    }
+
+    /// [`binding::check_endpoints`], with the issuer's own metadata for records bound
+    /// before every endpoint was.
+    pub(crate) async fn check_bound(
+        &self,
+        account: &Account,
+        record: &TokenRecord,
+        resolved: &Endpoints,
+        needs: &[Need],
+    ) -> Result<(), EngineError> {
+        let legacy = record
+            .binding
+            .as_ref()
+            .is_some_and(|b| b.endpoints.is_none());
+        let metadata = if legacy && needs.iter().any(|n| *n != Need::Token) {
+            self.metadata(account).await
+        } else {
+            Endpoints::default()
+        };
+        binding::check_endpoints(account, record, resolved, needs, &metadata)
+    }
+
+    /// The issuer's own metadata (no config override), or nothing without an issuer or
+    /// a document.
+    pub(crate) async fn metadata(&self, account: &Account) -> Endpoints {
+        let Some(issuer) = account.provider.endpoints.issuer.clone() else {
+            return Endpoints::default();
+        };
+        let Ok(http) = self.http(&account.name) else {
+            return Endpoints::default();
+        };
+        let only_issuer = Endpoints {
+            issuer: Some(issuer),
+            ..Default::default()
+        };
+        self.discovery
+            .complete(&http, &only_issuer, Utc::now())
+            .await
     }
 
     /// Every endpoint of `account`'s server as known now (config, then the issuer's

@@ -318,9 +318,11 @@ impl Engine {
                 }
                 let binding = match &record.binding {
                     Some(b) if b.endpoints.is_some() => b.clone(),
-                    _ => binding::issued_for(
+                    _ => binding::widened(
                         account,
+                        &record,
                         &self.known_endpoints(account, &endpoints).await,
+                        &self.metadata(account).await,
                     ),
                 };
                 // Only a new ID token tells who the refresh was for: an access token's `sub`

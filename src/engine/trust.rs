@@ -114,7 +114,8 @@ impl Engine {
         let account = self.account(name)?;
         let endpoints = self.endpoints(account, &[Need::Jwks]).await?;
         if let Some(record) = self.load(name).await.ok().flatten() {
-            super::binding::check_endpoints(account, &record, &endpoints, &[Need::Jwks])?;
+            self.check_bound(account, &record, &endpoints, &[Need::Jwks])
+                .await?;
         }
         let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
         let http = self.http(name)?;

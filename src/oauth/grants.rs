@@ -36,8 +36,24 @@ pub(crate) async fn token_request(
     client: &Client,
     params: &[(&str, &str)],
 ) -> Result<TokenResponse, OAuthError> {
+    let response = super::request::send_form(http, token_endpoint, client, params).await?;
+    let salvaged = response
+        .status()
+        .is_success()
+        .then(|| salvage_refresh_token(response.body()))
+        .flatten();
     let answer: serde_json::Value =
-        post_form(http, "token endpoint", token_endpoint, client, params).await?;
+        super::request::read_json("token endpoint", token_endpoint, response).map_err(|error| {
+            // A 2xx answer serde cannot read (a number out of range, bytes after the
+            // object) may still carry the only copy of the new refresh token.
+            match salvaged {
+                Some(refresh_token) => OAuthError::Rotated {
+                    refresh_token,
+                    error: Box::new(error),
+                },
+                None => error,
+            }
+        })?;
     let rotated = answer
         .get("refresh_token")
         .and_then(|v| v.as_str())
@@ -50,6 +66,20 @@ pub(crate) async fn token_request(
         },
         None => error,
     })
+}
+
+/// The `refresh_token` string of a JSON object that does not parse as a whole: the
+/// first `"refresh_token"` key followed by a plain string (no escapes) that passes
+/// [`super::tokens::check_token`]. Anything less clear gives nothing.
+fn salvage_refresh_token(body: &[u8]) -> Option<crate::secret::Secret> {
+    let text = std::str::from_utf8(body).ok()?;
+    let key = "\"refresh_token\"";
+    let after = &text[text.find(key)? + key.len()..];
+    let after = after.trim_start().strip_prefix(':')?.trim_start();
+    let value = after.strip_prefix('"')?;
+    let value = &value[..value.find('"')?];
+    (!value.contains('\\') && super::tokens::check_token("refresh_token", value).is_ok())
+        .then(|| crate::secret::Secret::new(value))
 }
 
 fn check_answer(

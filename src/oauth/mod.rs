@@ -122,14 +122,24 @@ impl Request {
 /// Entry points for the fuzz targets (fuzz/), which cannot reach private modules.
 #[doc(hidden)]
 pub mod fuzzing {
-    use super::{OAuthError, TokenResponse};
+    use super::{OAuthError, TokenSet};
 
-    /// Reads `body` as a token endpoint answer with HTTP `status`.
-    pub fn read_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, OAuthError> {
+    /// Reads `body` as a token endpoint answer with HTTP `status`, checks its tokens and
+    /// makes the token set of it, at now and at the last instant a date can hold (no
+    /// server number may overflow either).
+    pub fn read_token_response(status: u16, body: &[u8]) -> Result<TokenSet, OAuthError> {
         let response = http::Response::builder()
             .status(status)
             .body(body.to_vec())
             .map_err(|e| OAuthError::Other(e.to_string()))?;
-        super::request::read_json("token endpoint", "https://fuzz/token", response)
+        let answer: super::TokenResponse =
+            super::request::read_json("token endpoint", "https://fuzz/token", response)?;
+        super::tokens::check_response(&answer).map_err(OAuthError::Other)?;
+        let _ = TokenSet::from_response(
+            answer.clone(),
+            &[],
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        );
+        Ok(TokenSet::from_response(answer, &[], chrono::Utc::now()))
     }
 }

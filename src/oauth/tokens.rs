@@ -34,6 +34,11 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     let seconds = match Option::<Raw>::deserialize(d)? {
         None => return Ok(None),
         Some(Raw::Int(n)) => n,
+        Some(Raw::Float(f)) if f.is_finite() && f < 0.0 => {
+            return Err(serde::de::Error::custom(format!(
+                "expires_in is negative ({f})"
+            )));
+        }
         Some(Raw::Float(f)) if f.is_finite() => f as i64,
         Some(Raw::Float(_)) => {
             return Err(serde::de::Error::custom(
@@ -149,11 +154,18 @@ impl TokenSet {
     /// sends no new ID token, leaves the old ones in place (RFC 6749 §6).
     pub fn refreshed(&self, response: TokenResponse, now: DateTime<Utc>) -> Self {
         let mut next = Self::from_response(response, &self.scopes, now);
+        // What is kept from before must pass the checks new tokens pass (a store edited
+        // by hand could hold anything), or it would be served again and again.
+        let sound = |field: &str, token: &Option<Secret>| {
+            token
+                .clone()
+                .filter(|t| check_token(field, t.expose()).is_ok())
+        };
         if next.refresh_token.is_none() {
-            next.refresh_token = self.refresh_token.clone();
+            next.refresh_token = sound("refresh_token", &self.refresh_token);
         }
         if next.id_token.is_none() {
-            next.id_token = self.id_token.clone();
+            next.id_token = sound("id_token", &self.id_token);
         }
         next.dpop_key = self.dpop_key.clone();
         next
@@ -304,6 +316,42 @@ mod tests {
 
     fn response(json: &str) -> TokenResponse {
         serde_json::from_str(json).expect("valid response")
+    }
+
+    #[test]
+    fn server_numbers_never_overflow_a_date() {
+        for expires_in in [
+            "1e30",
+            "9223372036854775807",
+            "18446744073709551615",
+            "\"999999999999999999999\"",
+        ] {
+            let text = format!(
+                r#"{{"access_token":"a","token_type":"Bearer","expires_in":{expires_in}}}"#
+            );
+            let Ok(r) = serde_json::from_str::<TokenResponse>(&text) else {
+                continue; // refused as no number of seconds: no overflow either
+            };
+            let now = at(1_000_000);
+            let set = TokenSet::from_response(r.clone(), &[], now);
+            assert_eq!(
+                set.expires_at.map(|e| (e - now).num_seconds()),
+                Some(MAX_LIFETIME.as_secs() as i64),
+                "{expires_in}"
+            );
+            let late = TokenSet::from_response(r, &[], DateTime::<Utc>::MAX_UTC);
+            assert_eq!(late.expires_at, Some(DateTime::<Utc>::MAX_UTC));
+        }
+    }
+
+    #[test]
+    fn tokens_must_be_printable_ascii_without_spaces() {
+        assert!(check_token("access_token", "eyJ.a-b_c~d+e/f==").is_ok());
+        for bad in ["", "a b", "a\nb", "a\r\nusername=x", "caf\u{e9}", "a\x7f"] {
+            let e = check_token("access_token", bad).expect_err(bad);
+            assert!(e.contains("access_token"), "{e}");
+            assert!(bad.is_empty() || !e.contains(bad), "never the value: {e}");
+        }
     }
 
     fn at(secs: i64) -> DateTime<Utc> {

@@ -44,7 +44,8 @@ pub async fn run(
     paths: Paths,
     mut model: Model,
 ) -> std::io::Result<()> {
-    let mut terminal = ratatui::init();
+    // try_init: a terminal that cannot be set up is an error to report, not a panic.
+    let mut terminal = ratatui::try_init()?;
     let restore_paste = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);

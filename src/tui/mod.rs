@@ -41,6 +41,11 @@ pub enum DashboardError {
     Paths(String),
     #[error("the dashboard failed: {0}")]
     Terminal(#[from] std::io::Error),
+    /// stdin or stdout is not a terminal (cron, `ssh host tokdeck` without `-t`).
+    #[error(
+        "the dashboard needs a terminal, and {0} is not one (cron, a pipe, or `ssh HOST tokdeck` without -t); scripts use the commands in `tokdeck --help` (`tokdeck list`, `tokdeck token ACCOUNT`)"
+    )]
+    NoTerminal(&'static str),
 }
 
 /// Builds the first model from the config (or the lack of one) and runs the dashboard
@@ -49,6 +54,13 @@ pub fn run(
     config_override: Option<&Path>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(), DashboardError> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(DashboardError::NoTerminal("standard input"));
+    }
+    if !std::io::stdout().is_terminal() {
+        return Err(DashboardError::NoTerminal("standard output"));
+    }
     let paths = Paths::resolve(config_override).map_err(DashboardError::Paths)?;
     let now = chrono::Utc::now();
     let (engine, model) = match Config::load(&paths.config_file) {
