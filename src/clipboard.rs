@@ -5,6 +5,11 @@ use crate::secret::Secret;
 use base64::Engine;
 use std::io::Write;
 
+/// How a copy went: the system clipboard (read back, so a timed clear can check it
+/// still holds the token) or the terminal (OSC 52: write-only).
+pub const VIA_SYSTEM: &str = "system clipboard";
+pub const VIA_TERMINAL: &str = "OSC 52 via the terminal";
+
 pub struct Clipboard {
     system: Option<arboard::Clipboard>,
     /// What tokdeck last put there, so a timed clear never wipes what the user copied since.
@@ -34,14 +39,14 @@ impl Clipboard {
             .as_mut()
             .map(|c| c.set_text(text.expose().to_string()))
         {
-            Some(Ok(())) => "system clipboard",
+            Some(Ok(())) => VIA_SYSTEM,
             // A display that refuses still leaves the terminal route.
             Some(Err(_)) | None => {
                 terminal
                     .write_all(osc52(text.expose()).as_bytes())
                     .and_then(|()| terminal.flush())
                     .map_err(|e| format!("cannot write to the terminal: {e}"))?;
-                "OSC 52 via the terminal"
+                VIA_TERMINAL
             }
         };
         self.last = Some(text.clone());
@@ -61,12 +66,13 @@ impl Clipboard {
                     .is_ok_and(|current| current == text.expose());
                 still && system.clear().is_ok()
             }
-            // A terminal clipboard cannot be read back; tokdeck's own copy was the last one.
-            // tmux ignores an empty OSC 52, so the token is overwritten with a space.
-            None => terminal
-                .write_all(osc52(" ").as_bytes())
-                .and_then(|()| terminal.flush())
-                .is_ok(),
+            // A terminal's clipboard cannot be read back: whatever the user copied after
+            // the token would be overwritten blindly, and the token stays in the
+            // terminal's (tmux's) buffer history anyway. Not cleared; the copy said so.
+            None => {
+                let _ = terminal;
+                false
+            }
         }
     }
 }
@@ -107,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn terminal_route_writes_osc52_and_clears_only_its_own_copy() {
+    fn terminal_route_writes_osc52_and_never_clears_blindly() {
         let mut clipboard = Clipboard {
             system: None,
             last: None,
@@ -125,8 +131,10 @@ mod tests {
             !clipboard.clear_if_unchanged(&token, &mut out),
             "a newer copy is left alone"
         );
+        // Even tokdeck's own last copy: the terminal cannot say whether the user copied
+        // something since, so nothing is written over it.
         let mut cleared = Vec::new();
-        assert!(clipboard.clear_if_unchanged(&other, &mut cleared));
-        assert_eq!(String::from_utf8_lossy(&cleared), osc52(" "));
+        assert!(!clipboard.clear_if_unchanged(&other, &mut cleared));
+        assert!(cleared.is_empty());
     }
 }

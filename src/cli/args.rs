@@ -214,8 +214,10 @@ pub enum Command {
     Man,
 }
 
-/// `--min-valid` when not given: a token about to expire is refreshed first.
-pub const DEFAULT_MIN_VALID: u64 = 60;
+/// `--min-valid` when not given: the token is served until its refresh point
+/// ([`crate::oauth::Lifetime::refresh_point`]), then refreshed; what it has left then is
+/// at least this (or half the lifetime of tokens that live shorter than twice this).
+pub const ROUTINE_MIN_LEFT: u64 = crate::oauth::tokens::REFRESH_MARGIN_MIN.as_secs();
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
@@ -289,8 +291,8 @@ pub struct ExecArgs {
     #[arg(long = "env", value_name = "NAME")]
     pub env: Vec<String>,
     /// A token valid for at least this many seconds (see `token`).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-    pub min_valid: u64,
+    #[arg(long, value_name = "SECONDS")]
+    pub min_valid: Option<u64>,
     /// Fail (exit 4, nothing started) instead of warning when the provider's tokens
     /// live shorter than --min-valid.
     #[arg(long)]

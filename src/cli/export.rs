@@ -36,7 +36,9 @@ fn variables(tokens: &TokenSet) -> Vec<(&'static str, String)> {
     if let Some(id) = &tokens.id_token {
         vars.push(("ID_TOKEN", id.expose().to_string()));
     }
-    if let Some(at) = tokens.expires_at {
+    // The expiry tokdeck promises: its routine refreshes never replace the token
+    // before it (see `Lifetime::refresh_point`).
+    if let Some(at) = tokens.promised_expiry() {
         vars.push(("TOKEN_EXPIRES_AT", rfc3339(at)));
     }
     vars
@@ -96,7 +98,7 @@ pub fn render(
             "refresh_token": tokens.refresh_token.as_ref().map(Secret::expose),
             "scopes": tokens.scopes,
             "issued_at": rfc3339(tokens.issued_at),
-            "expires_at": tokens.expires_at.map(rfc3339),
+            "expires_at": tokens.promised_expiry().map(rfc3339),
         }))
         .unwrap_or_default(),
         ExportFormat::Curl => format!("header = {}", curl_quote(&tokens.authorization_header())),
@@ -138,17 +140,30 @@ mod tests {
     #[test]
     fn formats_are_exact() {
         let render = |format, shell| render("a", "p", &tokens(), format, shell);
+        // The expiry told is the promised one: the refresh point, 60 s (plus a jitter
+        // of up to 6 s) before the provider's 08:05:00.
+        let promised = rfc3339(tokens().promised_expiry().expect("promised"));
+        assert!(
+            ("2027-01-15T08:03:54Z"..="2027-01-15T08:04:00Z").contains(&promised.as_str()),
+            "{promised}"
+        );
         assert_eq!(
             render(ExportFormat::Env, Shell::Posix),
-            "export ACCESS_TOKEN='at-1'\nexport TOKEN_TYPE='Bearer'\nexport ID_TOKEN='id'\\''1'\nexport TOKEN_EXPIRES_AT='2027-01-15T08:05:00Z'"
+            format!(
+                "export ACCESS_TOKEN='at-1'\nexport TOKEN_TYPE='Bearer'\nexport ID_TOKEN='id'\\''1'\nexport TOKEN_EXPIRES_AT='{promised}'"
+            )
         );
         assert_eq!(
             render(ExportFormat::Env, Shell::Fish),
-            "set -gx ACCESS_TOKEN 'at-1'\nset -gx TOKEN_TYPE 'Bearer'\nset -gx ID_TOKEN 'id\\'1'\nset -gx TOKEN_EXPIRES_AT '2027-01-15T08:05:00Z'"
+            format!(
+                "set -gx ACCESS_TOKEN 'at-1'\nset -gx TOKEN_TYPE 'Bearer'\nset -gx ID_TOKEN 'id\\'1'\nset -gx TOKEN_EXPIRES_AT '{promised}'"
+            )
         );
         assert_eq!(
             render(ExportFormat::Dotenv, Shell::Posix),
-            "ACCESS_TOKEN=at-1\nTOKEN_TYPE=Bearer\nID_TOKEN=id'1\nTOKEN_EXPIRES_AT=2027-01-15T08:05:00Z"
+            format!(
+                "ACCESS_TOKEN=at-1\nTOKEN_TYPE=Bearer\nID_TOKEN=id'1\nTOKEN_EXPIRES_AT={promised}"
+            )
         );
         assert_eq!(
             render(ExportFormat::Curl, Shell::Posix),
@@ -167,7 +182,7 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&render(ExportFormat::Json, Shell::Posix)).expect("json");
         assert_eq!(json["refresh_token"], "rt-1");
-        assert_eq!(json["expires_at"], "2027-01-15T08:05:00Z");
+        assert_eq!(json["expires_at"], promised.as_str());
         assert_eq!(json["provider"], "p");
         assert_eq!(
             exec_credential(&Secret::new("at-1"), tokens().expires_at),

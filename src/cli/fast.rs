@@ -2,13 +2,12 @@
 //! minute: `tokdeck token [NAME]` and `tokdeck header [NAME]` read without clap, and on
 //! the file store answered on this thread, without an async runtime.
 
-use super::args::{ApiArgs, Cli, Command, DEFAULT_MIN_VALID, HeaderArgs, TokenArgs, TokenFormat};
+use super::args::{ApiArgs, Cli, Command, HeaderArgs, TokenArgs, TokenFormat};
 use super::error::{CliError, exit_code};
 use super::{output, which};
 use crate::engine::Engine;
 use crate::oauth::Lifetime;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// `tokdeck token [NAME]` and `tokdeck header [NAME]`, exactly so (no option), are the
 /// calls shell prompts and `curl` loops make: they are read without building the
@@ -27,7 +26,7 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
         "token" => Command::Token(TokenArgs {
             account,
             id_token: false,
-            min_valid: DEFAULT_MIN_VALID,
+            min_valid: None,
             strict: false,
             format: TokenFormat::Text,
             json: false,
@@ -35,7 +34,7 @@ pub fn plain_token_command(mut args: impl Iterator<Item = std::ffi::OsString>) -
         }),
         "header" => Command::Header(HeaderArgs {
             account,
-            min_valid: DEFAULT_MIN_VALID,
+            min_valid: None,
             strict: false,
             url: None,
             method: "GET".into(),
@@ -95,7 +94,7 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
     let Ok(account) = which::pick_quietly(&engine, account.as_deref()) else {
         return Err(Some(engine));
     };
-    let Some(fresh) = engine.fresh_on_this_thread(&account, Duration::from_secs(min_valid)) else {
+    let Some(fresh) = engine.fresh_on_this_thread(&account, super::token::wanted(min_valid)) else {
         return Err(Some(engine));
     };
     output::warn_config(engine.config(), &account);
@@ -107,7 +106,7 @@ fn answer_here(config: &Option<PathBuf>, command: &Command) -> Result<i32, Optio
         match command {
             Command::Token(TokenArgs { format, .. }) => {
                 super::token::warn_dpop(&account, &tokens);
-                output::token(*format, &tokens.access_token, tokens.expires_at)
+                output::token(*format, &tokens.access_token, tokens.promised_expiry())
             }
             _ => output::line(&super::token::header_lines(&account, &tokens, None)?),
         }

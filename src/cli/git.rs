@@ -137,9 +137,7 @@ async fn run(engine: &Engine, operation: GitOperation) -> Result<(), CliError> {
 }
 
 async fn get(engine: &Engine, account: &str, request: &Request) -> Result<(), CliError> {
-    let fresh = engine
-        .fresh_tokens(account, Duration::from_secs(60))
-        .await?;
+    let fresh = engine.fresh_tokens(account, Duration::ZERO).await?;
     let tokens = super::output::with_warnings(engine, fresh);
     super::token::refuse_dpop_for("git", account, &tokens)?;
     let mut answer = Vec::new();
@@ -154,7 +152,8 @@ async fn get(engine: &Engine, account: &str, request: &Request) -> Result<(), Cl
         answer.push(format!("username={}", username(engine.account(account)?)));
         answer.push(format!("password={}", tokens.access_token.expose()));
     }
-    if let Some(at) = tokens.expires_at {
+    // The promised expiry: no routine refresh replaces the token before it.
+    if let Some(at) = tokens.promised_expiry() {
         answer.push(format!("password_expiry_utc={}", at.timestamp()));
     }
     super::output::line(&answer.join("\n"))

@@ -13,7 +13,8 @@ use std::time::Duration;
 /// What a caller asks of the token it gets.
 #[derive(Debug, Clone, Copy)]
 pub struct Ask {
-    pub min_valid: u64,
+    /// `None`: the routine ask (served until the refresh point).
+    pub min_valid: Option<u64>,
     /// A token shorter-lived than `min_valid` is an error, not a warning.
     pub strict: bool,
     /// The ID token is what must last.
@@ -21,7 +22,7 @@ pub struct Ask {
 }
 
 impl Ask {
-    pub fn new(min_valid: u64, strict: bool, id_token: bool) -> Self {
+    pub fn new(min_valid: Option<u64>, strict: bool, id_token: bool) -> Self {
         Self {
             min_valid,
             strict,
@@ -39,7 +40,7 @@ pub async fn token(engine: &Engine, args: TokenArgs) -> Result<(), CliError> {
     let ask = Ask::new(args.min_valid, args.strict, args.id_token);
     let account = which::pick(engine, args.account.as_deref())?;
     let target = target(&args.api)?;
-    let min_valid = Duration::from_secs(ask.min_valid);
+    let min_valid = wanted(ask.min_valid);
     let tokens = match &target {
         Some(_) if ask.id_token => {
             return Err(CliError::Usage(
@@ -81,7 +82,7 @@ pub async fn token(engine: &Engine, args: TokenArgs) -> Result<(), CliError> {
     }
     match format {
         TokenFormat::Json => output::line(&json(engine, &account, &tokens, ask).await),
-        _ => output::token(format, token, lifetime.expires_at),
+        _ => output::token(format, token, lifetime.refresh_point()),
     }
 }
 
@@ -196,26 +197,32 @@ pub async fn export(engine: &Engine, args: ExportArgs) -> Result<(), CliError> {
     output::line(&text)
 }
 
-/// Says when the provider's tokens live shorter than `min_valid` seconds: a warning on
-/// stderr naming both lifetimes, or with `strict` the error (exit 4).
+/// The validity a `--min-valid` asks for; none given: the routine ask, served until the
+/// refresh point.
+pub fn wanted(min_valid: Option<u64>) -> Duration {
+    min_valid.map_or(Duration::ZERO, Duration::from_secs)
+}
+
+/// Says when the provider's tokens live shorter than the `--min-valid` the user gave: a
+/// warning on stderr naming both lifetimes, or with `strict` the error (exit 4). Nothing
+/// for the routine ask: the user asked for nothing to warn about.
 pub fn lasting(
     account: &str,
     what: &str,
     lifetime: Lifetime,
-    min_valid: u64,
+    min_valid: Option<u64>,
     strict: bool,
 ) -> Result<(), CliError> {
+    let Some(min_valid) = min_valid else {
+        return Ok(());
+    };
     let now = Utc::now();
     if lifetime.valid_for(now, Duration::from_secs(min_valid)) {
         return Ok(());
     }
     let left = lifetime.remaining(now).unwrap_or_default();
     let length = lifetime.length().unwrap_or_default();
-    let asked = if min_valid == super::args::DEFAULT_MIN_VALID {
-        format!("the default --min-valid {min_valid}")
-    } else {
-        format!("--min-valid {min_valid}")
-    };
+    let asked = format!("--min-valid {min_valid}");
     let message = format!(
         "'{account}': the provider issues {what} valid for {}, less than {asked}; this one is valid for {}",
         humanize::duration(length),
@@ -242,8 +249,10 @@ async fn json(engine: &Engine, account: &str, tokens: &TokenSet, ask: Ask) -> St
     let mut value = serde_json::json!({
         "access_token": tokens.access_token.expose(),
         "token_type": tokens.token_type,
-        "expires_at": tokens.expires_at.map(rfc3339),
-        "seconds_left": tokens.remaining(now).map(|d| d.num_seconds()),
+        // The promised expiry: tokdeck's routine refreshes never replace the token
+        // before it (its refresh point).
+        "expires_at": tokens.promised_expiry().map(rfc3339),
+        "seconds_left": tokens.promised_expiry().map(|at| (at - now).num_seconds()),
         "scopes": tokens.scopes,
         "account": account,
         "identity": identity,
@@ -253,7 +262,7 @@ async fn json(engine: &Engine, account: &str, tokens: &TokenSet, ask: Ask) -> St
     {
         let lifetime = tokens.id_token_lifetime();
         value["id_token"] = id.expose().into();
-        value["id_token_expires_at"] = lifetime.and_then(|l| l.expires_at).map(rfc3339).into();
+        value["id_token_expires_at"] = lifetime.and_then(|l| l.refresh_point()).map(rfc3339).into();
     }
     value.to_string()
 }
@@ -264,10 +273,8 @@ pub async fn fresh(
     engine: &Engine,
     account: &str,
     target: Option<&Target>,
-    min_valid: u64,
+    min_valid: Option<u64>,
 ) -> Result<TokenSet, CliError> {
-    let fresh = engine
-        .fresh_for(account, target, Duration::from_secs(min_valid))
-        .await?;
+    let fresh = engine.fresh_for(account, target, wanted(min_valid)).await?;
     Ok(output::with_warnings(engine, fresh))
 }

@@ -43,7 +43,9 @@ impl Engine {
     pub(crate) async fn delete(&self, name: &str) -> Result<(), EngineError> {
         let owned = name.to_string();
         let _lock = self.lock(name).await?;
-        Ok(store::run_bounded(&self.store, move |s| s.delete(&owned)).await?)
+        store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
+        store::mark_changed(&self.paths.data_dir);
+        Ok(())
     }
 
     /// Revokes the refresh token, then the access token (RFC 7009), where the provider

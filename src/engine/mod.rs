@@ -188,12 +188,16 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let name = account.to_string();
         let what = format!("saving the new tokens of '{account}'");
-        Ok(store::run_to_completion(&self.store, move |s| s.save(&name, &record), &what).await?)
+        store::run_to_completion(&self.store, move |s| s.save(&name, &record), &what).await?;
+        store::mark_changed(&self.paths.data_dir);
+        Ok(())
     }
 
     pub(crate) async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {
         let name = account.to_string();
-        Ok(store::run_bounded(&self.store, move |s| s.save(&name, &record)).await?)
+        store::run_bounded(&self.store, move |s| s.save(&name, &record)).await?;
+        store::mark_changed(&self.paths.data_dir);
+        Ok(())
     }
 
     pub(crate) async fn endpoints(

@@ -147,6 +147,24 @@ fn joined<T>(
     })
 }
 
+/// A small file in the data directory rewritten after every save or delete of tokens by
+/// any tokdeck process: the dashboard looks at it (one `stat`) every second to follow
+/// what other processes changed, whatever the store.
+pub const CHANGED_FILE: &str = "store-changed";
+
+/// Says that tokens of the data directory `data_dir` changed (see [`CHANGED_FILE`]). A
+/// marker that cannot be written only delays the dashboard's reload to its next one.
+pub fn mark_changed(data_dir: &Path) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let _ = atomic_write(
+        &data_dir.join(CHANGED_FILE),
+        format!("{} {nanos}\n", std::process::id()).as_bytes(),
+    );
+}
+
 /// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
 /// renamed over the target, so readers and crashes see the old or the new content only.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

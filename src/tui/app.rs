@@ -32,6 +32,8 @@ pub(super) struct Runtime {
     engine: Option<Arc<Engine>>,
     /// The config file as it was when last loaded.
     config_stamp: FileStamp,
+    /// The store's change marker as it was when last looked at.
+    store_stamp: FileStamp,
     paths: Paths,
     tx: UnboundedSender<Msg>,
     login: Option<JoinHandle<()>>,
@@ -58,6 +60,7 @@ pub async fn run(
     spawn_ticks(tx.clone());
     let mut runtime = Runtime {
         config_stamp: file_stamp(&paths.config_file),
+        store_stamp: file_stamp(&paths.data_dir.join(crate::store::CHANGED_FILE)),
         engine,
         paths,
         tx,
@@ -176,7 +179,9 @@ impl Runtime {
                 clear_after,
             } => {
                 let result = self.clipboard.copy(&text, terminal).map(str::to_string);
-                if result.is_ok() {
+                // Only a clipboard that can be read back is cleared later (see
+                // `Clipboard::clear_if_unchanged`).
+                if result.as_deref() == Ok(crate::clipboard::VIA_SYSTEM) {
                     self.clear_at = clear_after.map(|d| (Instant::now() + d, text));
                 }
                 done(Outcome::Copied { what, result });
@@ -196,9 +201,14 @@ impl Runtime {
             Command::CheckConfig => {
                 if let Some(result) = self.reload_if_changed() {
                     done(Outcome::ConfigChanged(result));
+                } else if self.store_changed() {
+                    // Another process (or this one) saved or deleted tokens: read
+                    // every row again, so nothing stale is shown or copied.
+                    self.execute(Command::LoadAll, terminal);
                 }
             }
             Command::LoadAll
+            | Command::CopyStored { .. }
             | Command::Refresh { .. }
             | Command::RefreshApi { .. }
             | Command::Logout(_)
@@ -261,6 +271,15 @@ impl Runtime {
         }
         self.config_stamp = stamp;
         Some(self.load_config())
+    }
+
+    fn store_changed(&mut self) -> bool {
+        let stamp = file_stamp(&self.paths.data_dir.join(crate::store::CHANGED_FILE));
+        if stamp == self.store_stamp {
+            return false;
+        }
+        self.store_stamp = stamp;
+        true
     }
 
     fn load_config(&mut self) -> Result<Reloaded, String> {

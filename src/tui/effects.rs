@@ -47,6 +47,23 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
                 done.send(Outcome::Loaded { account, result });
             }
         }),
+        Command::CopyStored {
+            account,
+            what,
+            clear_after,
+        } => spawn(runtime, |engine, done| async move {
+            let result = engine
+                .load_bound(&account)
+                .await
+                .map(|r| r.map(Box::new))
+                .map_err(super::app::failure);
+            done.send(Outcome::ReadForCopy {
+                account,
+                what,
+                clear_after,
+                result,
+            });
+        }),
         Command::Refresh { account, seen } => spawn(runtime, |engine, done| async move {
             let want = seen.map_or(Want::Always, Want::Replace);
             let result = engine

@@ -52,6 +52,13 @@ pub enum Outcome {
         what: String,
         result: Result<String, String>,
     },
+    /// The record read again for a copy (see [`Command::CopyStored`]).
+    ReadForCopy {
+        account: String,
+        what: CopyWhat,
+        clear_after: Option<Duration>,
+        result: Result<Option<Box<TokenRecord>>, Failure>,
+    },
     BrowserFailed(String),
     Verified {
         account: String,
@@ -121,6 +128,14 @@ pub struct Reloaded {
     pub here: Option<crate::config::Chosen>,
 }
 
+/// Which of an account's tokens to copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    Access,
+    Id,
+    Header,
+}
+
 /// Why a refresh or login failed, and whether only a new login can help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -149,6 +164,13 @@ pub enum LoginProgress {
 pub enum Command {
     /// Re-read every account's tokens.
     LoadAll,
+    /// Read the account's record again, then copy `what` of it (the row may be a
+    /// moment behind another process's refresh).
+    CopyStored {
+        account: String,
+        what: CopyWhat,
+        clear_after: Option<Duration>,
+    },
     /// Load the config again if its file changed on disk (one `stat` when it did not).
     CheckConfig,
     /// Refresh unless the store already holds a token other than `seen` (another process

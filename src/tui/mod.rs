@@ -1,6 +1,7 @@
 //! The dashboard: Elm-style `Model` / `update` / `view` over the shared engine.
 
 mod app;
+mod copying;
 pub mod editor;
 mod effects;
 pub mod event;

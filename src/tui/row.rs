@@ -124,13 +124,14 @@ impl AccountRow {
         }
     }
 
-    /// A row for an account whose table cannot be used: it shows the reason, nothing more.
+    /// A row for an account whose table cannot be used: it shows the reason, nothing
+    /// more (no provider: the table's may be what is broken; its flow is not read).
     pub fn broken(name: &str, reason: String) -> Self {
         Self {
             loaded: true,
             last_error: Some(reason.clone()),
             config_error: Some(reason),
-            ..Self::new(name, "-", Flow::Browser)
+            ..Self::new(name, "", Flow::Browser)
         }
     }
 

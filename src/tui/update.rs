@@ -1,6 +1,6 @@
 //! `update(model, msg) -> commands`: all dashboard behaviour, with no IO and no clock.
 
-use super::event::{Command, ConfigPurpose, Msg};
+use super::event::{Command, ConfigPurpose, CopyWhat, Msg};
 use super::keys::{self, Action};
 use super::model::{Activity, Confirm, Inspector, LoginStage, Model, Popup, Setup, TokenChoice};
 use super::{outcomes, popup_keys, schedule};
@@ -44,9 +44,7 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
         }
         let due = match (&row.retry, &row.tokens) {
             (Some(retry), _) => now >= retry.at,
-            (None, Some(tokens)) => {
-                schedule::refresh_at(tokens, &row.name).is_some_and(|at| now >= at)
-            }
+            (None, Some(tokens)) => schedule::refresh_at(tokens).is_some_and(|at| now >= at),
             // A service account (or one by exchange) needs no login: it gets its first
             // token on its own, once the store has said it holds none.
             (None, None) => row.loaded && row.renews_alone(),
@@ -83,12 +81,10 @@ fn due_apis(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Comman
         for api in row.apis.iter_mut().filter(|a| !a.busy && a.error.is_none()) {
             let min_valid = match &api.tokens {
                 None => std::time::Duration::ZERO,
-                Some(tokens)
-                    if schedule::refresh_at(tokens, &api.resource).is_some_and(|at| now >= at) =>
-                {
-                    (tokens.remaining(now).unwrap_or_default() + chrono::Duration::seconds(1))
-                        .to_std()
-                        .unwrap_or_default()
+                // Past its refresh point nothing is fresh enough: a routine ask refreshes,
+                // unless another process already did (read again under the lock).
+                Some(tokens) if schedule::refresh_at(tokens).is_some_and(|at| now >= at) => {
+                    std::time::Duration::ZERO
                 }
                 Some(_) => continue,
             };
@@ -192,8 +188,13 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-/// Actions on the selected account.
+/// Actions on the selected account; none on an account whose table is broken, which
+/// the command line refuses too.
 fn on_account(model: &mut Model, action: Action, name: String) -> Vec<Command> {
+    if let Some(reason) = model.row_mut(&name).and_then(|r| r.config_error.clone()) {
+        model.error(unusable(&name, &reason));
+        return Vec::new();
+    }
     match action {
         Action::Login => start_login(model, name),
         Action::Refresh => refresh_now(model, name),
@@ -281,47 +282,32 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
     }]
 }
 
-#[derive(Clone, Copy)]
-enum CopyWhat {
-    Access,
-    Id,
-    Header,
+fn unusable(name: &str, reason: &str) -> String {
+    format!(
+        "'{name}' cannot be used until its table is fixed in config.toml (the dashboard reloads it): {reason}"
+    )
 }
 
+/// A copy starts with reading the record again (see [`Command::CopyStored`]).
 fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
-    let name = row.name.clone();
-    let Some(tokens) = &row.tokens else {
-        model.error(format!("'{name}' has no token to copy; press l to log in"));
+    if let Some(reason) = &row.config_error {
+        let text = unusable(&row.name, reason);
+        model.error(text);
         return Vec::new();
-    };
-    let (label, text) = match what {
-        CopyWhat::Access => (
-            "the access token",
-            Some(tokens.access_token.expose().to_string()),
-        ),
-        CopyWhat::Id => (
-            "the ID token",
-            tokens.id_token.as_ref().map(|t| t.expose().to_string()),
-        ),
-        CopyWhat::Header if tokens.is_dpop() => (
-            "the Authorization header (DPoP-bound: each request also needs a proof, from `tokdeck header --url`)",
-            Some(tokens.authorization_header()),
-        ),
-        CopyWhat::Header => (
-            "the Authorization header",
-            Some(tokens.authorization_header()),
-        ),
-    };
-    let Some(text) = text else {
-        model.error(format!("'{name}' holds no ID token"));
+    }
+    if row.tokens.is_none() {
+        model.error(format!(
+            "'{}' has no token to copy; press l to log in",
+            row.name
+        ));
         return Vec::new();
-    };
-    vec![Command::Copy {
-        what: format!("{label} of '{name}'"),
-        text: Secret::new(text),
+    }
+    vec![Command::CopyStored {
+        account: row.name.clone(),
+        what,
         clear_after: model.clipboard_clear,
     }]
 }

@@ -1,6 +1,6 @@
 //! The options of `token`, `header` and `export` (and the API options `exec` shares).
 
-use super::{DEFAULT_MIN_VALID, ExportFormat, Shell, TokenFormat};
+use super::{ExportFormat, Shell, TokenFormat};
 use crate::cli::complete;
 use clap_complete::engine::ArgValueCompleter;
 
@@ -13,10 +13,13 @@ pub struct TokenArgs {
     /// Print the ID token instead.
     #[arg(long)]
     pub id_token: bool,
-    /// Refresh when the token expires within this many seconds. When the provider
-    /// issues no token that long, the freshest one is printed with a warning.
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-    pub min_valid: u64,
+    /// Refresh first unless the token stays valid this many seconds (an explicit ask:
+    /// it may replace the token before the expiry tokdeck promised for it). Without it,
+    /// the token is served until tokdeck's refresh point, at least 60 s (half the
+    /// lifetime of shorter tokens) before it expires, the expiry tools are told. When
+    /// the provider issues no token that long, the freshest one is printed with a warning.
+    #[arg(long, value_name = "SECONDS")]
+    pub min_valid: Option<u64>,
     /// Fail (exit 4) instead of warning when the provider's tokens live shorter
     /// than --min-valid.
     #[arg(long)]
@@ -37,9 +40,9 @@ pub struct HeaderArgs {
     /// account whose `directories` hold the working directory, or `default_account`.
     #[arg(add = ArgValueCompleter::new(complete::accounts))]
     pub account: Option<String>,
-    /// Refresh when the token expires within this many seconds (see `token`).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-    pub min_valid: u64,
+    /// Refresh first unless the token stays valid this many seconds (see `token`).
+    #[arg(long, value_name = "SECONDS")]
+    pub min_valid: Option<u64>,
     /// Fail (exit 4) instead of warning when the provider's tokens live shorter
     /// than --min-valid.
     #[arg(long)]
@@ -67,8 +70,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = Shell::Posix)]
     pub shell: Shell,
     /// A token valid for at least this many seconds (see `token`).
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_MIN_VALID)]
-    pub min_valid: u64,
+    #[arg(long, value_name = "SECONDS")]
+    pub min_valid: Option<u64>,
     #[command(flatten)]
     pub api: ApiArgs,
 }

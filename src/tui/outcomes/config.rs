@@ -149,6 +149,9 @@ pub(in crate::tui) fn use_config(model: &mut Model, reloaded: Reloaded, select: 
         .rows
         .into_iter()
         .map(|fresh| match old.remove(&fresh.name) {
+            // A table broken now (or mended) starts afresh: nothing of a broken
+            // account's tokens may be shown, copied or refreshed.
+            Some(row) if row.config_error.is_some() || fresh.config_error.is_some() => fresh,
             Some(mut row) => {
                 row.provider = fresh.provider;
                 row.flow = fresh.flow;

@@ -18,6 +18,31 @@ pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
             source_ready(model, &account);
             commands
         }
+        Outcome::ReadForCopy {
+            account,
+            what,
+            clear_after,
+            result,
+        } => {
+            let tokens = match &result {
+                Ok(record) => record.as_ref().map(|r| r.tokens.clone()),
+                Err(_) => None,
+            };
+            let failed = result.as_ref().err().map(|f| f.message.clone());
+            let mut commands = loaded(model, &account, result);
+            let now = model.now;
+            match failed {
+                Some(message) => model.error(format!("Nothing copied: {message}")),
+                None => {
+                    match super::copying::command(&account, tokens.as_ref(), what, clear_after, now)
+                    {
+                        Ok(copy) => commands.push(copy),
+                        Err(why) => model.error(why),
+                    }
+                }
+            }
+            commands
+        }
         Outcome::Refreshed { account, result } => {
             let commands = refreshed(model, &account, result);
             source_ready(model, &account);
@@ -70,10 +95,14 @@ fn elsewhere(model: &mut Model, outcome: Outcome) {
     match outcome {
         Outcome::Copied { what, result } => match result {
             Ok(via) => {
-                let clear = model
-                    .clipboard_clear
-                    .map(|d| format!("; clears in {} s", d.as_secs()))
-                    .unwrap_or_default();
+                let clear = match model.clipboard_clear {
+                    None => String::new(),
+                    Some(d) if via == crate::clipboard::VIA_SYSTEM => {
+                        format!("; clears in {} s", d.as_secs())
+                    }
+                    // Said on every such copy: the setting promises something else.
+                    Some(_) => "; not cleared later: a terminal's clipboard cannot be read back to check it still holds the token, and the token stays in the terminal's history".to_string(),
+                };
                 model.info(format!("Copied {what} to the clipboard ({via}){clear}"));
             }
             Err(e) => model.error(format!("Could not copy {what}: {e}")),

@@ -74,6 +74,13 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         .skip(offset)
         .take(height)
         .map(|entry| match *entry {
+            // Broken account tables have no provider to group them by.
+            Entry::Provider(i) if model.accounts[i].config_error.is_some() => {
+                Line::from(Span::styled(
+                    "config errors",
+                    Style::new().add_modifier(Modifier::BOLD).fg(Color::Red),
+                ))
+            }
             Entry::Provider(i) => Line::from(Span::styled(
                 model.accounts[i].provider.clone(),
                 Style::new().add_modifier(Modifier::BOLD).fg(Color::Blue),

@@ -54,13 +54,17 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
                 Style::new().fg(urgency_color(status.urgency())),
             ),
         ]),
-        field(
-            "provider",
-            match &row.derived_from {
-                Some(_) => format!("{}  (tokens by exchange)", row.provider),
-                None => format!("{}  (flow: {})", row.provider, row.flow),
-            },
-        ),
+        match (&row.config_error, &row.derived_from) {
+            (Some(reason), _) => field("config error", reason.clone()),
+            (None, Some(_)) => field(
+                "provider",
+                format!("{}  (tokens by exchange)", row.provider),
+            ),
+            (None, None) => field(
+                "provider",
+                format!("{}  (flow: {})", row.provider, row.flow),
+            ),
+        },
     ];
     if let Some(identity) = &row.identity {
         lines.extend(who(identity));
