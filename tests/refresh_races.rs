@@ -307,3 +307,64 @@ fn logout_while_offline_keeps_the_tokens_unless_local() {
     assert!(run.stderr.contains("stays valid at the provider"), "{run}");
     assert!(!home.path().join("tokens/dev.json").exists());
 }
+
+/// A provider that stops answering in the middle of a refresh (SIGSTOP: connections
+/// queue, nothing is answered) and then resumes: the refresh it receives is answered
+/// late, and that answer is the only copy of the rotated refresh token. Callers get
+/// their timeout in time, nobody sends the old refresh token again, the worker that
+/// sent the request stores the late answer, and the grant survives.
+#[test]
+fn a_stalled_provider_costs_no_grant_and_callers_are_answered_in_time() {
+    let provider = Provider::start(&["--access-ttl", "600"]);
+    let mut home = logged_in(&provider);
+    home.set("TOKDECK_HTTP_TIMEOUT", "3");
+    let before = stored(&home, "refresh_token");
+    std::thread::sleep(Duration::from_secs(2));
+    provider.pause();
+    let start = Instant::now();
+    // An explicit ask beyond what the token has left (under 598 s of 600): a refresh,
+    // which stalls.
+    let first = home.run(&["token", "dev", "--min-valid", "599"]);
+    let first_took = start.elapsed();
+    let second_start = Instant::now();
+    let second = home.run(&["refresh", "dev"]);
+    let second_took = second_start.elapsed();
+    // TOKDECK_HTTP_TIMEOUT (3 s) bounds the whole wait, plus 2 s for lock and store.
+    assert!(
+        first_took < Duration::from_secs(8),
+        "{first_took:?}: {first}"
+    );
+    assert!(
+        second_took < Duration::from_secs(8),
+        "{second_took:?}: {second}"
+    );
+    // The cached token is still valid: served, with a warning that describes the stall.
+    assert_eq!(first.code, 0, "{first}");
+    assert!(
+        first.stderr.contains("has not finished") && !first.stderr.contains("less than"),
+        "{first}"
+    );
+    assert_ne!(
+        second.code, 0,
+        "a forced refresh cannot succeed yet: {second}"
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    provider.resume();
+    // The worker that sent the request is still waiting, and stores the late answer.
+    let saved = Instant::now();
+    while stored(&home, "refresh_token") == before {
+        assert!(
+            saved.elapsed() < Duration::from_secs(30),
+            "the late answer was never stored:\n{}",
+            provider.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The grant is alive: the next refresh works, and the provider saw no reuse.
+    home.ok(&["refresh", "dev"]);
+    home.ok(&["token", "dev"]);
+    assert_eq!(provider.log_count("invalid_grant"), 0, "{}", provider.log());
+    assert_eq!(provider.log_count("grant.revoked"), 0, "{}", provider.log());
+    let refresh = stored(&home, "refresh_token");
+    assert_eq!(provider.introspect(&refresh)["active"], true);
+}

@@ -223,11 +223,24 @@ pub fn lasting(
     let left = lifetime.remaining(now).unwrap_or_default();
     let length = lifetime.length().unwrap_or_default();
     let asked = format!("--min-valid {min_valid}");
-    let message = format!(
-        "'{account}': the provider issues {what} valid for {}, less than {asked}; this one is valid for {}",
-        humanize::duration(length),
-        humanize::duration(left)
-    );
+    let wanted = chrono::Duration::seconds(min_valid.min(i64::MAX as u64) as i64);
+    let message = if length >= wanted {
+        // The provider's tokens are long enough: this one could not be refreshed (a
+        // stall, said already), which is no statement about the provider's lifetimes.
+        if !strict {
+            return Ok(());
+        }
+        format!(
+            "'{account}': this token is valid for {}, less than {asked}, and could not be refreshed",
+            humanize::duration(left)
+        )
+    } else {
+        format!(
+            "'{account}': the provider issues {what} valid for {}, less than {asked}; this one is valid for {}",
+            humanize::duration(length),
+            humanize::duration(left)
+        )
+    };
     if strict {
         return Err(CliError::TooShort(format!(
             "{message} (--strict; without it the token is printed with a warning)"

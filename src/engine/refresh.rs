@@ -341,6 +341,7 @@ impl Engine {
                     tokens: tokens.clone(),
                     last_refresh: Some(tokens.issued_at),
                     login_needed: None,
+                    unanswered_refresh: None,
                     identity: record.identity.clone().or(found),
                     binding: Some(binding),
                     ..record
@@ -366,9 +367,32 @@ impl Engine {
                 }
             }
             Err(e) if e.is_invalid_grant() => {
-                let reason =
+                let mut reason =
                     format!("cannot be refreshed: the provider rejected the refresh token ({e})");
+                if let Some(at) = record.unanswered_refresh {
+                    reason.push_str(&format!(
+                        "; a refresh sent at {} got no answer: the provider most likely rotated the refresh token then, into an answer that never arrived",
+                        at.format("%Y-%m-%d %H:%M:%S UTC")
+                    ));
+                }
                 self.mark_login_needed(account, record, reason).await
+            }
+            Err(OAuthError::Transport(crate::oauth::http::TransportError::Timeout {
+                url,
+                secs,
+            })) => {
+                // Waited the whole REFRESH_ANSWER_WAIT: whatever the provider did with
+                // the request is unknown; remember it for the next refusal.
+                let mut marked = record;
+                marked.unanswered_refresh = Some(Utc::now());
+                self.save(&account.name, marked).await?;
+                Err(oauth_error(
+                    &account.name,
+                    OAuthError::Transport(crate::oauth::http::TransportError::Timeout {
+                        url,
+                        secs,
+                    }),
+                ))
             }
             Err(e) => {
                 self.keep_rotated(account, record, &e).await?;

@@ -12,6 +12,19 @@ pub type HttpResponse = http::Response<Vec<u8>>;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed for a whole request, body included (`TOKDECK_HTTP_TIMEOUT` seconds overrides).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a refresh-token grant's answer is waited for once the request may have
+/// reached the server: the answer carries the only copy of the new refresh token
+/// (rotation, RFC 6749 §10.4), and a client that gives up and tries again with the old
+/// one is a reuse that revokes the grant at servers with reuse detection. Callers stop
+/// waiting after `TOKDECK_HTTP_TIMEOUT`; the process that sent the request does not.
+pub const REFRESH_ANSWER_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// Marks a request whose answer must not be abandoned (see [`REFRESH_ANSWER_WAIT`]):
+/// connecting is bounded as always (a request that never connected never arrived),
+/// the answer is waited for that long.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerMatters;
+
 /// Env var with the whole-request timeout in seconds, for slow networks (or tests).
 pub const TIMEOUT_ENV: &str = "TOKDECK_HTTP_TIMEOUT";
 
@@ -146,11 +159,16 @@ impl ReqwestTransport {
 
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let url = request.uri().to_string();
+        let waited = if request.extensions().get::<AnswerMatters>().is_some() {
+            REFRESH_ANSWER_WAIT
+        } else {
+            request_timeout()
+        };
         let map = |e: reqwest::Error| {
             if e.is_timeout() {
                 TransportError::Timeout {
                     url: url.clone(),
-                    secs: request_timeout().as_secs(),
+                    secs: waited.as_secs(),
                 }
             } else if e.is_connect() {
                 TransportError::Connect {
@@ -165,7 +183,11 @@ impl ReqwestTransport {
             }
         };
         let client = self.client_for(&request)?;
-        let request = reqwest::Request::try_from(request).map_err(map)?;
+        let matters = request.extensions().get::<AnswerMatters>().is_some();
+        let mut request = reqwest::Request::try_from(request).map_err(map)?;
+        if matters {
+            *request.timeout_mut() = Some(REFRESH_ANSWER_WAIT);
+        }
         let mut response = client.execute(request).await.map_err(map)?;
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {

@@ -103,6 +103,10 @@ fn form_request(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
         );
+    // A refresh-token grant's answer is the only copy of a rotated refresh token.
+    if params.contains(&("grant_type", "refresh_token")) {
+        builder = builder.extension(super::http::AnswerMatters);
+    }
     if let Some(dpop) = &client.dpop {
         let proof = dpop.proof("POST", url, None).map_err(OAuthError::Other)?;
         builder = builder.header(dpop::HEADER, proof);

@@ -33,6 +33,11 @@ pub struct TokenRecord {
     /// token in them: those stay in `tokens`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub narrowed: BTreeMap<String, TokenSet>,
+    /// When a refresh was sent and no answer came even after
+    /// `oauth::http::REFRESH_ANSWER_WAIT`: the provider may have rotated the refresh
+    /// token into an answer nobody read. Said if the refresh token is refused later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered_refresh: Option<DateTime<Utc>>,
     /// The `resources` the login asked for (RFC 8707): the grant covers these only.
     /// `None` in records written before tokdeck kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +135,7 @@ impl TokenRecord {
             binding: None,
             identity: None,
             narrowed: BTreeMap::new(),
+            unanswered_refresh: None,
             login_resources: None,
         }
     }

@@ -36,6 +36,9 @@ pub struct Model {
     /// The account that commands started where the dashboard was would use, and why.
     pub here: Option<crate::config::Chosen>,
     pub quit: bool,
+    /// `q` was pressed while refreshes were in flight: quit when they are done (their
+    /// answers carry the new refresh tokens).
+    pub quit_when_idle: bool,
 }
 
 /// Whether there is a config to show.
@@ -160,6 +163,7 @@ impl Model {
             last_form: None,
             here: None,
             quit: false,
+            quit_when_idle: false,
         }
     }
 
@@ -182,6 +186,17 @@ impl Model {
         self.accounts
             .get(self.selected)
             .filter(|row| self.matches_filter(row))
+    }
+
+    /// Refreshes (of accounts or their APIs) whose answers have not come yet.
+    pub fn refreshes_in_flight(&self) -> usize {
+        self.accounts
+            .iter()
+            .map(|r| {
+                usize::from(r.activity == Activity::Refreshing)
+                    + r.apis.iter().filter(|a| a.busy).count()
+            })
+            .sum()
     }
 
     pub fn row_mut(&mut self, name: &str) -> Option<&mut AccountRow> {

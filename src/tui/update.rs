@@ -139,7 +139,17 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 fn perform(model: &mut Model, action: Action) -> Vec<Command> {
     let selected = model.selected_row().map(|r| r.name.clone());
     match action {
-        Action::Quit => model.quit = true,
+        Action::Quit => {
+            let busy = model.refreshes_in_flight();
+            if busy > 0 && !model.quit_when_idle {
+                model.quit_when_idle = true;
+                model.info(format!(
+                    "Quitting once {busy} refresh(es) in flight are answered and saved (each answer carries a new refresh token that would otherwise be lost); q again quits now"
+                ));
+            } else {
+                model.quit = true;
+            }
+        }
         Action::Help => model.popup = Some(Popup::Help),
         Action::Filter => {
             // A fresh filter each time: `/` does not append to the last one.

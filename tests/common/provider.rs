@@ -102,6 +102,16 @@ impl Provider {
         self.wait_log("online again (SIGUSR2)");
     }
 
+    /// Freezes the provider (SIGSTOP): connections are accepted by the kernel and
+    /// requests queue, unanswered, until [`Self::resume`] — a stalled server.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
     fn wait_log(&self, line: &str) {
         let start = std::time::Instant::now();
         while !self.log().contains(line) {

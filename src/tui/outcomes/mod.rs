@@ -12,6 +12,14 @@ use crate::store::TokenRecord;
 use chrono::Duration as ChronoDuration;
 
 pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
+    let commands = outcome_of(model, outcome);
+    if model.quit_when_idle && model.refreshes_in_flight() == 0 {
+        model.quit = true;
+    }
+    commands
+}
+
+fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     match outcome {
         Outcome::Loaded { account, result } => {
             let commands = loaded(model, &account, result);

@@ -1345,3 +1345,26 @@ fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
     );
     assert!(!m.accounts[find(&m, "api-b")].needs_login);
 }
+
+#[test]
+fn quitting_waits_for_refreshes_in_flight_unless_asked_twice() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    m.accounts[0].activity = crate::tui::model::Activity::Refreshing;
+    update(&mut m, ch('q'));
+    assert!(!m.quit, "the answer carries the new refresh token");
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("1 refresh(es) in flight")),
+        "{:?}",
+        m.status
+    );
+    update(&mut m, refreshed("a", Ok(tokens("t2", 10, 600, true))));
+    assert!(m.quit, "quits once it is saved");
+
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    m.accounts[0].activity = crate::tui::model::Activity::Refreshing;
+    update(&mut m, ch('q'));
+    update(&mut m, ch('q'));
+    assert!(m.quit, "q again quits now");
+}
