@@ -153,3 +153,67 @@ fn browser_login_with_pkce_on_any_loopback_port() {
     );
     assert_eq!(introspect(&dot, &access)["active"], false);
 }
+
+/// DOT revokes the previous access token when it issues a new one: an expiry tokdeck
+/// tells a tool must not be later than its own routine refreshes (the dashboard's
+/// schedule, callers without --min-valid). 60 s tokens, the dashboard running, a caller
+/// every second: the token handed to kubectl is introspected every second until the
+/// expiry it was told, and is active throughout; one routine refresh per half lifetime.
+#[test]
+fn a_token_stays_active_until_the_expiry_tokdeck_told() {
+    let dot = Dot::start(60);
+    let home = home(&dot);
+    home.ok(&["login", "dev"]);
+    let _dashboard = common::tmux::Tmux::start(&home, 120, 30);
+    let out = home.ok(&["token", "dev", "--format", "k8s"]);
+    let credential: Value = serde_json::from_str(&out.stdout).expect("ExecCredential");
+    let token = credential["status"]["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let told = credential["status"]["expirationTimestamp"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .expect("expirationTimestamp")
+        .with_timezone(&chrono::Utc);
+    let expires = chrono::DateTime::parse_from_rfc3339(&stored(&home, "dev", "expires_at"))
+        .expect("expires_at")
+        .with_timezone(&chrono::Utc);
+    let margin = (expires - told).num_seconds();
+    assert!(
+        (29..=31).contains(&margin),
+        "told {told}, expires {expires}"
+    );
+    let before = dot.log_count("POST /o/token/");
+    let mut checks = 0;
+    while chrono::Utc::now() < told - chrono::Duration::milliseconds(500) {
+        // A prompt's call: the routine ask, which must not replace the token early.
+        home.ok(&["token", "dev"]);
+        let answer = introspect(&dot, &token);
+        assert_eq!(
+            answer["active"],
+            true,
+            "inactive at {} although tokdeck told {told}:\n{}",
+            chrono::Utc::now(),
+            dot.log()
+        );
+        checks += 1;
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    assert!(checks >= 20, "{checks} checks");
+    assert_eq!(
+        dot.log_count("POST /o/token/"),
+        before,
+        "no refresh before the told expiry"
+    );
+    // At the refresh point the routine refreshes happen: one, whoever runs it.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    home.ok(&["token", "dev"]);
+    assert_eq!(
+        dot.log_count("POST /o/token/"),
+        before + 1,
+        "one refresh, by the dashboard or a caller:\n{}",
+        dot.log()
+    );
+    assert_ne!(home.ok(&["token", "dev"]).stdout.trim(), token);
+}

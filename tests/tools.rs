@@ -364,7 +364,8 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
     .expect("chmod");
     let token = home.ok(&["token", "svc"]).stdout.trim().to_string();
 
-    // setup docker: urls, credHelpers (every other key kept, in order), the helper link.
+    // setup docker: urls, credHelpers (every other key kept, in order), the helper (a
+    // script that carries this TOKDECK_HOME, since Docker passes none).
     let run = home.ok(&["setup", "docker", "svc", "registry.example.test"]);
     assert!(
         run.stdout
@@ -422,7 +423,12 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
     );
     let run = helper("list", "");
     let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    assert_eq!(list["https://registry.example.test"], "oauth2", "{list}");
+    // The registries Docker sends to tokdeck, by host; no git URL of any account.
+    assert_eq!(
+        list,
+        serde_json::json!({"registry.example.test": "oauth2"}),
+        "{list}"
+    );
     assert_eq!(
         helper(
             "store",
@@ -449,8 +455,8 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
         serde_json::from_str(&std::fs::read_to_string(docker.join("config.json")).expect("config"))
             .expect("JSON");
     assert!(
-        json["credHelpers"].get("registry.example.test").is_none(),
-        "{json}"
+        json.get("credHelpers").is_none(),
+        "the emptied credHelpers goes too: {json}"
     );
     assert_eq!(json["credsStore"], "desktop");
 }
@@ -480,11 +486,15 @@ fn kubectl_setup_writes_an_exec_user_and_keeps_the_rest() {
     let exec = &config["users"][1]["user"]["exec"];
     assert_eq!(config["users"][1]["name"], "tokdeck-svc");
     assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
-    assert_eq!(exec["command"], "tokdeck");
+    // By its absolute path, with this run's TOKDECK_HOME: kubectl's PATH and
+    // environment need not know tokdeck.
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_tokdeck")).expect("exe");
+    assert_eq!(exec["command"], exe.display().to_string());
     assert_eq!(
         exec["args"],
         serde_json::json!(["token", "svc", "--format", "k8s"])
     );
+    assert_eq!(exec["env"][0]["name"], "TOKDECK_HOME");
     assert_eq!(exec["interactiveMode"], "Never");
     assert_eq!(exec["provideClusterInfo"], false);
     // Twice changes nothing.
@@ -656,4 +666,109 @@ fn credential_helpers_refuse_a_dpop_bound_token_and_say_why() {
     assert_eq!(docker.code, 2, "{docker}");
     assert!(docker.stdout.contains("Docker cannot send one"), "{docker}");
     assert!(!docker.stdout.contains("dpop-bound-token"), "{docker}");
+}
+
+#[test]
+fn tool_setups_carry_the_config_and_home_they_were_made_with() {
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    home.set("HOME", &home.path().display().to_string());
+    home.ok(&["login", "dev"]);
+    let token = home.record("dev")["tokens"]["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    // The config elsewhere, named by --config: without it, nothing is found.
+    let custom = home.path().join("elsewhere").join("custom.toml");
+    std::fs::create_dir_all(custom.parent().expect("dir")).expect("mkdir");
+    std::fs::rename(home.path().join("config.toml"), &custom).expect("move");
+    let config = custom.display().to_string();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_tokdeck")).expect("exe");
+    let exe = exe.display().to_string();
+
+    home.ok(&[
+        "--config",
+        &config,
+        "setup",
+        "git",
+        "dev",
+        "http://git.example.test/acme/",
+    ]);
+    let gitconfig = std::fs::read_to_string(home.path().join(".gitconfig")).expect("gitconfig");
+    assert!(
+        gitconfig.contains(&format!("'{exe}' '--config' '{config}' git-credential"))
+            && gitconfig.contains("TOKDECK_HOME="),
+        "{gitconfig}"
+    );
+    // git as an IDE or cron runs it: no TOKDECK_HOME, no tokdeck on PATH.
+    let run = home.shell(
+        "sh",
+        "env -u TOKDECK_HOME PATH=/usr/local/bin:/usr/bin:/bin sh -c \"printf 'protocol=http\\nhost=git.example.test\\npath=acme/x.git\\n\\n' | git credential fill\"",
+    );
+    assert!(run.stdout.contains(&format!("password={token}")), "{run}");
+
+    let kubeconfig = home.path().join("kubeconfig");
+    let path = kubeconfig.display().to_string();
+    home.ok(&[
+        "--config",
+        &config,
+        "setup",
+        "kubectl",
+        "dev",
+        "--kubeconfig",
+        &path,
+    ]);
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&kubeconfig).expect("read"))
+            .expect("yaml");
+    let exec = &yaml["users"][0]["user"]["exec"];
+    assert_eq!(exec["command"].as_str(), Some(exe.as_str()), "{yaml:?}");
+    let args: Vec<&str> = exec["args"]
+        .as_sequence()
+        .expect("args")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert_eq!(
+        args,
+        ["--config", &config, "token", "dev", "--format", "k8s"]
+    );
+    assert_eq!(exec["env"][0]["name"].as_str(), Some("TOKDECK_HOME"));
+    // Run as kubectl runs it: the entry's command, args and env, nothing else.
+    let out = std::process::Command::new(&exe)
+        .args(&args)
+        .env_clear()
+        .env(
+            "TOKDECK_HOME",
+            exec["env"][0]["value"].as_str().expect("home"),
+        )
+        .env("TOKDECK_STORE", "file")
+        .output()
+        .expect("plugin");
+    let credential = String::from_utf8_lossy(&out.stdout);
+    assert!(credential.contains(&token), "{credential}");
+
+    // Removing warns about contexts left on the removed user.
+    let mut text = std::fs::read_to_string(&kubeconfig).expect("read");
+    text = text.replace(
+        "contexts: []",
+        "contexts:\n- name: prod\n  context:\n    cluster: c\n    user: tokdeck-dev",
+    );
+    std::fs::write(&kubeconfig, text).expect("write");
+    let run = home.ok(&[
+        "--config",
+        &config,
+        "setup",
+        "kubectl",
+        "dev",
+        "--kubeconfig",
+        &path,
+        "--remove",
+    ]);
+    assert!(
+        run.stderr.contains("context 'prod'")
+            && run.stderr.contains("still uses user 'tokdeck-dev'"),
+        "{run}"
+    );
 }

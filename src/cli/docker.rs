@@ -98,16 +98,27 @@ async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
     super::output::line(&answer.to_string())
 }
 
-/// The registries tokdeck answers for, with the user name it sends.
+/// The registries tokdeck answers for (those Docker's config sends to tokdeck, and an
+/// account claims), with the user name it sends; not the git URLs accounts also claim.
 fn list(config: &Config) -> Result<(), CliError> {
+    let docker: serde_json::Value = docker_config()
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
     let mut map = serde_json::Map::new();
-    for account in config.accounts.values() {
-        for url in &account.urls {
+    let helpers = docker.get("credHelpers").and_then(|h| h.as_object());
+    for (host, _) in helpers
+        .into_iter()
+        .flatten()
+        .filter(|(_, helper)| helper.as_str() == Some("tokdeck"))
+    {
+        if let Some(account) = account_for(config, host).and_then(|a| config.accounts.get(a)) {
             let user = account
                 .git_username
                 .clone()
                 .unwrap_or_else(|| "oauth2".into());
-            map.insert(url.trim_end_matches('/').to_string(), user.into());
+            map.insert(host.clone(), user.into());
         }
     }
     super::output::line(&serde_json::Value::Object(map).to_string())
@@ -124,7 +135,13 @@ async fn erase(engine: &Engine, server: &str) -> Result<(), CliError> {
 }
 
 /// `tokdeck setup docker ACCOUNT REGISTRY [--remove]`.
-pub fn setup(engine: &Engine, account: &str, registry: &str, remove: bool) -> Result<(), CliError> {
+pub fn setup(
+    engine: &Engine,
+    relaunch: &super::relaunch::Relaunch,
+    account: &str,
+    registry: &str,
+    remove: bool,
+) -> Result<(), CliError> {
     engine.account(account)?;
     let url = crate::config::tool_url(registry)
         .map_err(|m| CliError::Usage(format!("registry '{registry}' {m}")))?;
@@ -152,13 +169,60 @@ pub fn setup(engine: &Engine, account: &str, registry: &str, remove: bool) -> Re
             path.display()
         ))?;
     }
-    if !remove && let Some(link) = helper_link()? {
+    if !remove && let Some(link) = helper_link(relaunch)? {
         super::output::line(&format!(
-            "{}: a link to tokdeck, the helper Docker runs",
-            link.display()
+            "{}: {}, the helper Docker runs",
+            link.display(),
+            if relaunch.has_context() {
+                "a script that runs tokdeck with this config"
+            } else {
+                "a link to tokdeck"
+            }
         ))?;
     }
+    if remove && !names_tokdeck(&path)? {
+        // No registry asks tokdeck any more: the helper setup made goes too.
+        for helper in helper_places(&relaunch.exe) {
+            let helper = helper.join(HELPER_NAME);
+            if made_by_setup(&helper, relaunch) && std::fs::remove_file(&helper).is_ok() {
+                super::output::line(&format!("{}: removed", helper.display()))?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// Whether some registry in Docker's config still names tokdeck.
+fn names_tokdeck(path: &Path) -> Result<bool, CliError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(false);
+    };
+    let config: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    Ok(config
+        .get("credHelpers")
+        .and_then(|h| h.as_object())
+        .is_some_and(|h| h.values().any(|v| v.as_str() == Some("tokdeck"))))
+}
+
+/// The helper at `path` is this tokdeck's: a link to it, or the script setup writes.
+fn made_by_setup(path: &Path, relaunch: &super::relaunch::Relaunch) -> bool {
+    if std::fs::canonicalize(path).is_ok_and(|target| target == relaunch.exe) {
+        return true;
+    }
+    std::fs::read_to_string(path).is_ok_and(|text| text.starts_with(SCRIPT_MARK))
+}
+
+/// The first line of the script setup writes when the helper needs this run's config.
+const SCRIPT_MARK: &str =
+    "#!/bin/sh\n# docker-credential-tokdeck, written by `tokdeck setup docker`";
+
+/// The directories the helper is put in: beside tokdeck, else `~/.local/bin`.
+fn helper_places(exe: &Path) -> Vec<PathBuf> {
+    let mut places: Vec<PathBuf> = exe.parent().map(Path::to_path_buf).into_iter().collect();
+    if let Some(home) = directories::BaseDirs::new() {
+        places.push(home.home_dir().join(".local").join("bin"));
+    }
+    places
 }
 
 /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
@@ -212,6 +276,14 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
             helpers.shift_remove(host);
         }
     }
+    // An empty credHelpers is what setup added: it goes too.
+    if object
+        .get("credHelpers")
+        .and_then(|h| h.as_object())
+        .is_some_and(serde_json::Map::is_empty)
+    {
+        object.shift_remove("credHelpers");
+    }
     let mut bytes = serde_json::to_vec_pretty(&config).unwrap_or_default();
     bytes.push(b'\n');
     if let Some(dir) = path.parent() {
@@ -226,24 +298,34 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
     Ok(true)
 }
 
-/// `docker-credential-tokdeck` beside this tokdeck, else in `~/.local/bin`; `None` when
-/// one is there already.
-fn helper_link() -> Result<Option<PathBuf>, CliError> {
-    let exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| CliError::Failed(format!("cannot find the tokdeck program: {e}")))?;
-    let mut places: Vec<PathBuf> = exe.parent().map(Path::to_path_buf).into_iter().collect();
-    if let Some(home) = directories::BaseDirs::new() {
-        places.push(home.home_dir().join(".local").join("bin"));
-    }
+/// `docker-credential-tokdeck` beside this tokdeck, else in `~/.local/bin`: a link to
+/// tokdeck, or, when this run has a config or home of its own (Docker passes no
+/// arguments), a script that runs tokdeck with them. `None` when it is there already.
+fn helper_link(relaunch: &super::relaunch::Relaunch) -> Result<Option<PathBuf>, CliError> {
+    let script = if relaunch.has_context() {
+        Some(format!(
+            "{SCRIPT_MARK}\nexec {} \"$@\"\n",
+            relaunch.shell_line(&["docker-credential"])?
+        ))
+    } else {
+        None
+    };
     let mut last = None;
-    for dir in places {
+    for dir in helper_places(&relaunch.exe) {
         let link = dir.join(HELPER_NAME);
-        if std::fs::canonicalize(&link).is_ok_and(|target| target == exe) {
+        let current = match &script {
+            Some(text) => std::fs::read_to_string(&link).is_ok_and(|t| &t == text),
+            None => std::fs::canonicalize(&link).is_ok_and(|target| target == relaunch.exe),
+        };
+        if current {
             return Ok(None);
         }
         let _ = std::fs::create_dir_all(&dir);
-        match make_link(&exe, &link) {
+        let made = match &script {
+            Some(text) => write_script(&link, text),
+            None => make_link(&relaunch.exe, &link),
+        };
+        match made {
             Ok(()) => return Ok(Some(link)),
             Err(e) => last = Some((link, e)),
         }
@@ -253,6 +335,20 @@ fn helper_link() -> Result<Option<PathBuf>, CliError> {
         "cannot create '{}': {e}",
         link.display()
     )))
+}
+
+/// Writes the helper script (replacing a link or an older script of ours), executable.
+fn write_script(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        std::fs::remove_file(path)?;
+    }
+    crate::store::atomic_write(path, text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

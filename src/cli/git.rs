@@ -183,6 +183,7 @@ async fn erase(engine: &Engine, account: &str, request: &Request) -> Result<(), 
 /// `tokdeck setup git [ACCOUNT] URL [--local] [--remove]`.
 pub(super) async fn setup(
     engine: &Engine,
+    relaunch: &super::relaunch::Relaunch,
     words: &[String],
     local: bool,
     remove: bool,
@@ -221,7 +222,7 @@ pub(super) async fn setup(
     super::manage::edit_list(engine, &account, "urls", &url, remove)?;
     let key = url.trim_end_matches('/');
     let has_path = key.matches('/').count() > 2;
-    let helper = helper_command()?;
+    let helper = format!("!{}", relaunch.shell_line(&["git-credential"])?);
     if remove {
         if git.values(key, "helper")?.contains(&helper) {
             git.run(&["--unset-all", &format!("credential.{key}.helper")])?;
@@ -252,20 +253,6 @@ pub(super) async fn setup(
         super::output::line(&format!("git config: credential.{key}.useHttpPath = true"))?;
     }
     Ok(())
-}
-
-/// The helper as git runs it: this tokdeck, by its full path (quoted for git's shell).
-fn helper_command() -> Result<String, CliError> {
-    let exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| CliError::Failed(format!("cannot find the tokdeck program: {e}")))?;
-    let exe = exe.display().to_string();
-    if exe.contains('\'') {
-        return Err(CliError::Failed(format!(
-            "tokdeck's path '{exe}' holds a quote, which git's helper line cannot carry; install tokdeck elsewhere"
-        )));
-    }
-    Ok(format!("!'{exe}' git-credential"))
 }
 
 /// `git config`, global or of the repository here.

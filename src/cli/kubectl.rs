@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 pub fn setup(
     engine: &Engine,
+    relaunch: &super::relaunch::Relaunch,
     account: &str,
     kubeconfig: Option<&Path>,
     user: Option<&str>,
@@ -42,7 +43,7 @@ pub fn setup(
     let at = users
         .iter()
         .position(|u| u.get("name").and_then(Value::as_str) == Some(&user));
-    let entry = user_entry(&user, account)?;
+    let entry = user_entry(&user, account, relaunch)?;
     // A user of the file that is not tokdeck's exec plugin is never replaced or removed:
     // its credential would be lost.
     if let Some(i) = at
@@ -72,6 +73,14 @@ pub fn setup(
     if !changed {
         return Ok(());
     }
+    if remove {
+        for context in contexts_using(&config, &user) {
+            say!(
+                "tokdeck: warning: context '{context}' in '{}' still uses user '{user}', which is gone: `kubectl config set-context {context} --user OTHER`, or `kubectl config delete-context {context}`",
+                path.display()
+            );
+        }
+    }
     let yaml = serde_yaml_ng::to_string(&config)
         .map_err(|e| CliError::Failed(format!("cannot write the kubeconfig: {e}")))?;
     if let Some(dir) = path.parent() {
@@ -95,13 +104,31 @@ pub fn setup(
     ))
 }
 
-/// A `users[]` entry whose exec plugin is tokdeck.
+/// The contexts whose `user` is `user`.
+fn contexts_using(config: &Value, user: &str) -> Vec<String> {
+    config
+        .get("contexts")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c.get("context")
+                .and_then(|c| c.get("user"))
+                .and_then(Value::as_str)
+                == Some(user)
+        })
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+/// A `users[]` entry whose exec plugin is tokdeck (by name or by its path).
 fn is_ours(user: &Value) -> bool {
     user.get("user")
         .and_then(|u| u.get("exec"))
         .and_then(|e| e.get("command"))
         .and_then(Value::as_str)
-        == Some("tokdeck")
+        .and_then(|c| Path::new(c).file_stem())
+        .is_some_and(|stem| stem == "tokdeck")
 }
 
 /// `$KUBECONFIG`'s first file, else `~/.kube/config`.
@@ -141,12 +168,34 @@ fn users<'v>(config: &'v mut Value, path: &Path) -> Result<&'v mut Vec<Value>, C
     users.as_sequence_mut().ok_or_else(not_config)
 }
 
-/// The `users[]` entry: `tokdeck token ACCOUNT --format k8s` as the exec plugin.
-fn user_entry(user: &str, account: &str) -> Result<Value, CliError> {
-    let exec: Mapping = serde_yaml_ng::from_str(&format!(
-        "apiVersion: client.authentication.k8s.io/v1\ncommand: tokdeck\nargs: [token, {account}, --format, k8s]\ninteractiveMode: Never\nprovideClusterInfo: false\n"
-    ))
-    .map_err(|e| CliError::Failed(format!("cannot make the exec entry: {e}")))?;
+/// The `users[]` entry: `tokdeck token ACCOUNT --format k8s` as the exec plugin, by
+/// this tokdeck's absolute path, with this run's `--config` and `TOKDECK_HOME`.
+fn user_entry(
+    user: &str,
+    account: &str,
+    relaunch: &super::relaunch::Relaunch,
+) -> Result<Value, CliError> {
+    let mut exec = Mapping::new();
+    exec.insert(
+        "apiVersion".into(),
+        "client.authentication.k8s.io/v1".into(),
+    );
+    exec.insert("command".into(), relaunch.exe.display().to_string().into());
+    let mut args: Vec<Value> = relaunch
+        .leading_args()
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    args.extend(["token", account, "--format", "k8s"].map(Value::from));
+    exec.insert("args".into(), Value::Sequence(args));
+    if let Some(home) = &relaunch.home {
+        let mut var = Mapping::new();
+        var.insert("name".into(), crate::config::HOME_ENV.into());
+        var.insert("value".into(), home.display().to_string().into());
+        exec.insert("env".into(), Value::Sequence(vec![Value::Mapping(var)]));
+    }
+    exec.insert("interactiveMode".into(), "Never".into());
+    exec.insert("provideClusterInfo".into(), false.into());
     let mut inner = Mapping::new();
     inner.insert("exec".into(), Value::Mapping(exec));
     let mut entry = Mapping::new();

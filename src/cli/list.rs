@@ -127,14 +127,23 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
         ));
     }
     super::output::line(&out)?;
+    // Each reason once: a store that cannot be reached is one problem, not one per
+    // account (the accounts it concerns are named together).
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
     for r in &rows {
         let Some(reason) = r.error.as_deref().or(r.login_needed.as_deref()) else {
             continue;
         };
-        if reason.contains(&format!("'{}'", r.account)) {
-            say!("tokdeck: {reason}");
-        } else {
-            say!("tokdeck: '{}': {reason}", r.account);
+        match reasons.iter_mut().find(|(said, _)| *said == reason) {
+            Some((_, accounts)) => accounts.push(&r.account),
+            None => reasons.push((reason, vec![&r.account])),
+        }
+    }
+    for (reason, accounts) in reasons {
+        match accounts.as_slice() {
+            [one] if reason.contains(&format!("'{one}'")) => say!("tokdeck: {reason}"),
+            [one] => say!("tokdeck: '{one}': {reason}"),
+            many => say!("tokdeck: '{}': {reason}", many.join("', '")),
         }
     }
     Ok(())

@@ -31,6 +31,7 @@ mod manage;
 mod manual;
 mod meta;
 mod output;
+mod relaunch;
 mod setup;
 mod token;
 mod tools;

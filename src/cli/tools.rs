@@ -9,17 +9,25 @@ pub async fn setup(
     config: Option<std::path::PathBuf>,
     command: SetupCommand,
 ) -> Result<(), CliError> {
+    // The tools start this tokdeck again, with this run's config and home.
+    let relaunch = super::relaunch::Relaunch::here(config.as_deref())?;
     match command {
         SetupCommand::Git {
             words,
             local,
             remove,
-        } => super::git::setup(&super::engine(config)?, &words, local, remove).await,
+        } => {
+            let engine = super::engine(config)?;
+            super::git::setup(&engine, &relaunch, &words, local, remove).await
+        }
         SetupCommand::Docker {
             account,
             registry,
             remove,
-        } => super::docker::setup(&super::engine(config)?, &account, &registry, remove),
+        } => {
+            let engine = super::engine(config)?;
+            super::docker::setup(&engine, &relaunch, &account, &registry, remove)
+        }
         SetupCommand::Kubectl {
             account,
             kubeconfig,
@@ -28,7 +36,7 @@ pub async fn setup(
         } => {
             let engine = super::engine(config)?;
             let (path, user) = (kubeconfig.as_deref(), user.as_deref());
-            super::kubectl::setup(&engine, &account, path, user, remove)
+            super::kubectl::setup(&engine, &relaunch, &account, path, user, remove)
         }
     }
 }

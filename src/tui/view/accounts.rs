@@ -114,8 +114,10 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     if let Some(from) = &row.derived_from {
         mark.push_str(&format!(" ⇐ {from}"));
     }
+    // The who's two leading spaces and at least one before the badge: it never runs
+    // into the countdown (`bob@example.test52s`).
     let room = width.saturating_sub(
-        4 + name.chars().count() + mark.chars().count() + badge.chars().count() + 2,
+        4 + name.chars().count() + mark.chars().count() + badge.chars().count() + 3,
     );
     let who: String = match &row.identity {
         Some(identity) if room > 3 => {

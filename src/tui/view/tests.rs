@@ -339,3 +339,29 @@ fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
     // The pane grows to show every API line, the refused one too.
     find(&terminal, "urn:api:b: invalid_target");
 }
+
+#[test]
+fn who_never_runs_into_the_countdown_at_80_columns() {
+    let mut bob = row("dev2", "work-idp", Some(tokens(Some(52))));
+    bob.identity = Some(crate::store::Identity {
+        iss: "https://idp.example".into(),
+        sub: "bob".into(),
+        email: Some("bob.with.a.rather.long.address.for.a.narrow.list@example.test".into()),
+        preferred_username: None,
+        name: None,
+    });
+    let model = Model::new(Setup::Ready, vec![bob], t(0));
+    let terminal = render(&model, 80, 24);
+    let screen = terminal.backend().to_string();
+    assert!(!screen.contains("…52s"), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("dev2"))
+        .expect("the row");
+    assert!(line.contains("52s"), "{line}");
+    let before_badge = &line[..line.find("52s").expect("badge")];
+    assert!(
+        before_badge.ends_with(' '),
+        "a space before the countdown: {line}"
+    );
+}
