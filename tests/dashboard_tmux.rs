@@ -522,3 +522,26 @@ fn an_accounts_api_tokens_show_under_it_and_are_kept_fresh() {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+#[test]
+fn a_copy_one_second_after_a_cli_refresh_copies_the_new_token() {
+    let provider = Provider::start(&[]);
+    let home = home(&provider);
+    home.ok(&["login", "dev"]);
+    let old = stored_access_token(&home, "dev");
+    let tmux = Tmux::start(&home, 120, 40);
+    tmux.wait_for("dev's countdown", Duration::from_secs(10), |s| {
+        seconds_left(s, "dev").is_some()
+    });
+    // Another process refreshes; one second later the dashboard copies.
+    home.ok(&["refresh", "dev"]);
+    let new = stored_access_token(&home, "dev");
+    assert_ne!(new, old);
+    std::thread::sleep(Duration::from_secs(1));
+    tmux.send(&["/", "dev", "Enter"]);
+    tmux.send(&["c"]);
+    tmux.wait_for("the copy", Duration::from_secs(5), |s| {
+        s.contains("Copied the access token of 'dev'")
+    });
+    assert_eq!(tmux.buffer(), new, "the token the store holds now");
+}

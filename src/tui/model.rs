@@ -253,7 +253,9 @@ impl Confirm {
             title: " Log out ".into(),
             lines: vec![
                 format!("Log out of '{account}'?"),
-                "Revokes the tokens at the provider and deletes them here.".into(),
+                "Deletes the tokens here, and revokes them at the provider where it can:".into(),
+                "not when another account holds the same person's grant, which would end too."
+                    .into(),
             ],
             answers: vec![
                 ("Keep".into(), Answer::Keep),

@@ -34,6 +34,9 @@ pub struct AccountRow {
     pub derived_from: Option<String>,
     /// The APIs of `resources = [...]`, each with its own token.
     pub apis: Vec<ApiToken>,
+    /// Logged out (here or by another process): an account that renews alone is not
+    /// fetched again on its own, which would undo the logout; `r` fetches it.
+    pub logged_out: bool,
 }
 
 /// The token of one API (RFC 8707) an account's login asked for, kept fresh beside the
@@ -103,6 +106,7 @@ impl AccountRow {
             config_error: None,
             derived_from: None,
             apis: Vec::new(),
+            logged_out: false,
         }
     }
 

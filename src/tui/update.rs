@@ -47,7 +47,8 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
             (None, Some(tokens)) => schedule::refresh_at(tokens).is_some_and(|at| now >= at),
             // A service account (or one by exchange) needs no login: it gets its first
             // token on its own, once the store has said it holds none.
-            (None, None) => row.loaded && row.renews_alone(),
+            // Not after a logout, which that would undo.
+            (None, None) => row.loaded && row.renews_alone() && !row.logged_out,
         };
         if due {
             row.activity = Activity::Refreshing;
@@ -282,6 +283,7 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
     }
     row.activity = Activity::Refreshing;
     row.retry = None;
+    row.logged_out = false;
     model.info(format!("Refreshing '{name}'…"));
     if let Some(status) = &mut model.status {
         status.refreshing = Some(name.clone());

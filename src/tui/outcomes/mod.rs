@@ -164,6 +164,12 @@ fn loaded(
     row.unreadable = false;
     let changed = row.tokens.as_ref().map(|t| &t.access_token)
         != record.as_ref().map(|r| &r.tokens.access_token);
+    // Tokens gone from the store: another process logged out, which stands.
+    match (&row.tokens, &record) {
+        (Some(_), None) => row.logged_out = true,
+        (_, Some(_)) => row.logged_out = false,
+        (None, None) => {}
+    }
     if changed {
         // Another process logged in or refreshed: that clears our trouble.
         row.clear_trouble();
@@ -306,6 +312,7 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
         if result.is_ok() {
             row.tokens = None;
             row.identity = None;
+            row.logged_out = true;
             row.clear_trouble();
             for api in &mut row.apis {
                 api.tokens = None;

@@ -1368,3 +1368,30 @@ fn quitting_waits_for_refreshes_in_flight_unless_asked_twice() {
     update(&mut m, ch('q'));
     assert!(m.quit, "q again quits now");
 }
+
+#[test]
+fn a_logout_elsewhere_of_a_service_account_sticks() {
+    let mut r = row("svc", Some(tokens("t1", 0, 600, false)));
+    r.flow = Flow::ClientCredentials;
+    let mut m = model(vec![r]);
+    // Another process logged out: the store holds nothing for it now.
+    update(
+        &mut m,
+        Msg::Done(Outcome::Loaded {
+            account: "svc".into(),
+            result: Ok(None),
+        }),
+    );
+    assert!(
+        refreshes(&tick(&mut m, 10)).is_empty(),
+        "not fetched again on its own"
+    );
+    // Fetching it is the user's call.
+    let commands = update(&mut m, ch('r'));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Refresh { account, .. } if account == "svc")),
+        "{commands:?}"
+    );
+}
