@@ -389,6 +389,22 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
         !again.stdout.contains("credHelpers"),
         "twice changes nothing: {again}"
     );
+    // The helper setup wrote (a script: this home's TOKDECK_HOME, which Docker does not
+    // pass on), run as Docker runs it, from an environment without tokdeck's.
+    let written = std::fs::canonicalize(env!("CARGO_BIN_EXE_tokdeck"))
+        .expect("exe")
+        .with_file_name("docker-credential-tokdeck");
+    let script = std::fs::read_to_string(&written).expect("the helper script");
+    assert!(script.contains("exec '"), "{script}");
+    let run = home.shell(
+        "sh",
+        &format!(
+            "printf registry.example.test | env -u TOKDECK_HOME -u TOKDECK_STORE '{}' get",
+            written.display()
+        ),
+    );
+    assert_eq!(run.code, 0, "{run}\n{script}");
+    assert!(run.stdout.contains(&token), "{run}");
 
     // The helper as Docker runs it: by the name docker-credential-tokdeck.
     let link = home.path().join("bin");
@@ -458,6 +474,7 @@ fn docker_speaks_the_credential_helper_protocol_and_setup_keeps_the_config() {
         json.get("credHelpers").is_none(),
         "the emptied credHelpers goes too: {json}"
     );
+    assert!(!written.exists(), "and the helper setup wrote");
     assert_eq!(json["credsStore"], "desktop");
 }
 

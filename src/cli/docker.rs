@@ -304,8 +304,8 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
 fn helper_link(relaunch: &super::relaunch::Relaunch) -> Result<Option<PathBuf>, CliError> {
     let script = if relaunch.has_context() {
         Some(format!(
-            "{SCRIPT_MARK}\nexec {} \"$@\"\n",
-            relaunch.shell_line(&["docker-credential"])?
+            "{SCRIPT_MARK}\n{} \"$@\"\n",
+            relaunch.exec_line(&["docker-credential"])?
         ))
     } else {
         None

@@ -188,11 +188,18 @@ fn user_entry(
         .collect();
     args.extend(["token", account, "--format", "k8s"].map(Value::from));
     exec.insert("args".into(), Value::Sequence(args));
-    if let Some(home) = &relaunch.home {
-        let mut var = Mapping::new();
-        var.insert("name".into(), crate::config::HOME_ENV.into());
-        var.insert("value".into(), home.display().to_string().into());
-        exec.insert("env".into(), Value::Sequence(vec![Value::Mapping(var)]));
+    let env: Vec<Value> = relaunch
+        .env()
+        .into_iter()
+        .map(|(name, value)| {
+            let mut var = Mapping::new();
+            var.insert("name".into(), name.into());
+            var.insert("value".into(), value.into());
+            Value::Mapping(var)
+        })
+        .collect();
+    if !env.is_empty() {
+        exec.insert("env".into(), Value::Sequence(env));
     }
     exec.insert("interactiveMode".into(), "Never".into());
     exec.insert("provideClusterInfo".into(), false.into());

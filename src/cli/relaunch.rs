@@ -9,6 +9,8 @@ pub struct Relaunch {
     pub exe: PathBuf,
     /// `TOKDECK_HOME` of this run, absolute.
     pub home: Option<PathBuf>,
+    /// `TOKDECK_STORE` of this run (a store chosen by the environment only).
+    pub store: Option<String>,
     /// `--config` of this run, absolute.
     pub config: Option<PathBuf>,
 }
@@ -29,12 +31,32 @@ impl Relaunch {
             .map(|h| absolute(Path::new(&h)))
             .transpose()?;
         let config = config.map(absolute).transpose()?;
-        Ok(Self { exe, home, config })
+        let store = std::env::var(crate::config::STORE_ENV)
+            .ok()
+            .filter(|s| !s.is_empty());
+        Ok(Self {
+            exe,
+            home,
+            store,
+            config,
+        })
     }
 
     /// Whether more than the program itself must be passed on.
     pub fn has_context(&self) -> bool {
-        self.home.is_some() || self.config.is_some()
+        !self.env().is_empty() || self.config.is_some()
+    }
+
+    /// The environment this run's accounts depend on: `TOKDECK_HOME`, `TOKDECK_STORE`.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = Vec::new();
+        if let Some(home) = &self.home {
+            env.push((crate::config::HOME_ENV, home.display().to_string()));
+        }
+        if let Some(store) = &self.store {
+            env.push((crate::config::STORE_ENV, store.clone()));
+        }
+        env
     }
 
     /// The arguments that come before the subcommand (`--config PATH`).
@@ -46,8 +68,19 @@ impl Relaunch {
     }
 
     /// A shell command line that runs tokdeck with `args` after the context, for git's
-    /// `!` helpers and wrapper scripts; `Err` for a path a single-quoted word cannot hold.
+    /// `!` helpers; `Err` for a path a single-quoted word cannot hold.
     pub fn shell_line(&self, args: &[&str]) -> Result<String, CliError> {
+        self.line(args, false)
+    }
+
+    /// The same, for the last line of a script: the shell is replaced by tokdeck
+    /// (`VAR='…' exec '…' …`: the assignments go before `exec`, which would take them
+    /// for the command's name after it).
+    pub fn exec_line(&self, args: &[&str]) -> Result<String, CliError> {
+        self.line(args, true)
+    }
+
+    fn line(&self, args: &[&str], exec: bool) -> Result<String, CliError> {
         let quote = |text: &str| -> Result<String, CliError> {
             if text.contains('\'') || text.contains('\n') {
                 return Err(CliError::Failed(format!(
@@ -57,12 +90,11 @@ impl Relaunch {
             Ok(format!("'{text}'"))
         };
         let mut words = Vec::new();
-        if let Some(home) = &self.home {
-            words.push(format!(
-                "{}={}",
-                crate::config::HOME_ENV,
-                quote(&home.display().to_string())?
-            ));
+        for (name, value) in self.env() {
+            words.push(format!("{name}={}", quote(&value)?));
+        }
+        if exec {
+            words.push("exec".into());
         }
         words.push(quote(&self.exe.display().to_string())?);
         for arg in self.leading_args() {
@@ -70,5 +102,33 @@ impl Relaunch {
         }
         words.extend(args.iter().map(|a| a.to_string()));
         Ok(words.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignments_come_before_exec_and_every_word_is_quoted() {
+        let relaunch = Relaunch {
+            exe: "/opt/tokdeck".into(),
+            home: Some("/h".into()),
+            store: Some("file".into()),
+            config: Some("/c/t.toml".into()),
+        };
+        assert_eq!(
+            relaunch.exec_line(&["docker-credential"]).expect("line"),
+            "TOKDECK_HOME='/h' TOKDECK_STORE='file' exec '/opt/tokdeck' '--config' '/c/t.toml' docker-credential"
+        );
+        assert_eq!(
+            relaunch.shell_line(&["git-credential"]).expect("line"),
+            "TOKDECK_HOME='/h' TOKDECK_STORE='file' '/opt/tokdeck' '--config' '/c/t.toml' git-credential"
+        );
+        let quoted = Relaunch {
+            home: Some("/it's".into()),
+            ..relaunch
+        };
+        assert!(quoted.shell_line(&[]).is_err());
     }
 }

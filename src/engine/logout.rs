@@ -35,6 +35,7 @@ impl Engine {
     pub async fn forget(&self, name: &str) -> Result<(), EngineError> {
         self.account(name)?;
         self.delete(name).await?;
+        store::mark_logged_out(&self.paths.data_dir, name);
         log::info!("deleted the tokens of '{name}' without revoking them");
         Ok(())
     }
@@ -93,6 +94,7 @@ impl Engine {
             }
         }
         self.delete(name).await?;
+        store::mark_logged_out(&self.paths.data_dir, name);
         log::info!(
             "logged out of '{name}' (revoked: {})",
             if report.revoked.is_empty() {

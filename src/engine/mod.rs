@@ -189,8 +189,14 @@ impl Engine {
         let name = account.to_string();
         let what = format!("saving the new tokens of '{account}'");
         store::run_to_completion(&self.store, move |s| s.save(&name, &record), &what).await?;
+        store::clear_logged_out(&self.paths.data_dir, account);
         store::mark_changed(&self.paths.data_dir);
         Ok(())
+    }
+
+    /// The account was logged out on purpose (see [`store::mark_logged_out`]).
+    pub fn was_logged_out(&self, account: &str) -> bool {
+        store::was_logged_out(&self.paths.data_dir, account)
     }
 
     pub(crate) async fn save(&self, account: &str, record: TokenRecord) -> Result<(), EngineError> {

@@ -230,8 +230,11 @@ impl Engine {
     /// Refreshes now, whatever the expiry.
     pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
         match &self.detached {
-            Some(detached) => self.refresh_in_worker(detached, name, Want::Always).await,
-            None => self.refresh_with(name, Want::Always).await,
+            Some(detached) => {
+                self.refresh_in_worker(detached, name, Want::refresh_now())
+                    .await
+            }
+            None => self.refresh_with(name, Want::refresh_now()).await,
         }
     }
 

@@ -17,8 +17,10 @@ pub enum Want {
     IdValidFor(Duration),
     /// A newer token than `seen`: if the store already holds another one, use it.
     Replace(Secret),
-    /// A refresh now, whatever the expiry (`tokdeck refresh`).
-    Always,
+    /// A token issued after this moment, whatever the expiry (`tokdeck refresh`, asked
+    /// at that moment): a refresh that finished after the ask satisfies it, so callers
+    /// queued behind a slow one do not each replace the token again.
+    NewerThan(chrono::DateTime<Utc>),
     /// A token for this API or these scopes valid for this long (`token --resource`).
     Narrowed(Target, Duration),
 }
@@ -54,7 +56,44 @@ impl Want {
                 .id_token_lifetime()
                 .is_some_and(|l| l.fresh_enough(Utc::now(), *min_valid)),
             Self::Replace(seen) => tokens.access_token != *seen,
-            Self::Always => false,
+            Self::NewerThan(asked) => tokens.issued_at > *asked,
         }
+    }
+}
+
+impl Want {
+    /// A refresh asked for now (see [`Want::NewerThan`]).
+    pub fn refresh_now() -> Self {
+        Self::NewerThan(Utc::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issued(at: chrono::DateTime<Utc>) -> TokenSet {
+        TokenSet {
+            dpop_key: None,
+            access_token: Secret::new("a"),
+            token_type: "Bearer".into(),
+            refresh_token: None,
+            id_token: None,
+            scopes: vec![],
+            issued_at: at,
+            expires_at: Some(at + chrono::Duration::seconds(600)),
+        }
+    }
+
+    #[test]
+    fn a_refresh_that_finished_after_the_ask_answers_it() {
+        let asked = Utc::now();
+        let want = Want::NewerThan(asked);
+        assert!(want.satisfied_by(&issued(asked + chrono::Duration::milliseconds(5))));
+        assert!(!want.satisfied_by(&issued(asked - chrono::Duration::seconds(1))));
+        // The worker gets the moment of the ask, not its own.
+        let request = super::super::worker::Request::new("a", &want);
+        assert_eq!(request.asked_at, Some(asked));
+        assert!(matches!(request.want(), Want::NewerThan(at) if at == asked));
     }
 }

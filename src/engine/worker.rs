@@ -30,6 +30,9 @@ pub struct Request {
     /// `valid_for_secs` is about the token for this API or these scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<crate::oauth::Target>,
+    /// A refresh asked at this moment: one that finished after it is the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Request {
@@ -40,10 +43,14 @@ impl Request {
                 Want::ValidFor(d) | Want::IdValidFor(d) | Want::Narrowed(_, d) => Some(d.as_secs()),
                 // `Replace` is the dashboard's (which refreshes in its own process); in
                 // the worker it is a refresh now.
-                Want::Always | Want::Replace(_) => None,
+                Want::NewerThan(_) | Want::Replace(_) => None,
             },
             id_token: matches!(want, Want::IdValidFor(_)),
             target: want.target().cloned(),
+            asked_at: match want {
+                Want::NewerThan(at) => Some(*at),
+                _ => None,
+            },
         }
     }
 
@@ -52,7 +59,7 @@ impl Request {
         match self.valid_for_secs {
             Some(s) if self.id_token => Want::IdValidFor(secs(s)),
             Some(s) => Want::valid_for(self.target.as_ref(), secs(s)),
-            None => Want::Always,
+            None => Want::NewerThan(self.asked_at.unwrap_or_else(chrono::Utc::now)),
         }
     }
 

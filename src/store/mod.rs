@@ -165,6 +165,29 @@ pub fn mark_changed(data_dir: &Path) {
     );
 }
 
+/// An account logged out on purpose: a dashboard does not fetch the first tokens of an
+/// account that renews alone (client credentials, exchange) on its own then, which would
+/// undo the logout; any later save of tokens for it clears the mark.
+fn logged_out_mark(data_dir: &Path, account: &str) -> std::path::PathBuf {
+    data_dir.join("logged-out").join(account)
+}
+
+pub fn mark_logged_out(data_dir: &Path, account: &str) {
+    let path = logged_out_mark(data_dir, account);
+    let _ = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| crate::files::write_no_follow(&path, b""));
+}
+
+pub fn clear_logged_out(data_dir: &Path, account: &str) {
+    let _ = std::fs::remove_file(logged_out_mark(data_dir, account));
+}
+
+pub fn was_logged_out(data_dir: &Path, account: &str) -> bool {
+    logged_out_mark(data_dir, account).exists()
+}
+
 /// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
 /// renamed over the target, so readers and crashes see the old or the new content only.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -44,7 +44,12 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
                     .await
                     .map(|r| r.map(Box::new))
                     .map_err(super::app::failure);
-                done.send(Outcome::Loaded { account, result });
+                let logged_out = engine.was_logged_out(&account);
+                done.send(Outcome::Loaded {
+                    account,
+                    result,
+                    logged_out,
+                });
             }
         }),
         Command::CopyStored {
@@ -65,7 +70,7 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             });
         }),
         Command::Refresh { account, seen } => spawn(runtime, |engine, done| async move {
-            let want = seen.map_or(Want::Always, Want::Replace);
+            let want = seen.map_or(Want::refresh_now(), Want::Replace);
             let result = engine
                 .refresh_with(&account, want)
                 .await

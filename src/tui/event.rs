@@ -30,6 +30,8 @@ pub enum Outcome {
     Loaded {
         account: String,
         result: Result<Option<Box<TokenRecord>>, Failure>,
+        /// It holds nothing because it was logged out on purpose (by any process).
+        logged_out: bool,
     },
     Refreshed {
         account: String,

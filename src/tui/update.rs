@@ -29,6 +29,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
 /// store now and then.
 fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     model.now = now;
+    if model.quit_when_idle {
+        // Quitting: nothing new is started, and the wait stays said.
+        let busy = model.refreshes_in_flight();
+        model.info(quitting_notice(busy));
+        return Vec::new();
+    }
     // News fades; errors stay until the next key.
     if model.status.as_ref().is_some_and(|s| {
         s.level == super::model::Level::Info
@@ -144,9 +150,7 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
             let busy = model.refreshes_in_flight();
             if busy > 0 && !model.quit_when_idle {
                 model.quit_when_idle = true;
-                model.info(format!(
-                    "Quitting once {busy} refresh(es) in flight are answered and saved (each answer carries a new refresh token that would otherwise be lost); q again quits now"
-                ));
+                model.info(quitting_notice(busy));
             } else {
                 model.quit = true;
             }
@@ -292,6 +296,12 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
         account: name,
         seen: None,
     }]
+}
+
+fn quitting_notice(busy: usize) -> String {
+    format!(
+        "Quitting once {busy} refresh(es) in flight are answered and saved (each answer carries a new refresh token that would otherwise be lost); q again quits now"
+    )
 }
 
 fn unusable(name: &str, reason: &str) -> String {

@@ -21,8 +21,15 @@ pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
 
 fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     match outcome {
-        Outcome::Loaded { account, result } => {
+        Outcome::Loaded {
+            account,
+            result,
+            logged_out,
+        } => {
             let commands = loaded(model, &account, result);
+            if logged_out && let Some(row) = model.row_mut(&account) {
+                row.logged_out = true;
+            }
             source_ready(model, &account);
             commands
         }

@@ -238,6 +238,7 @@ fn invalid_grant_means_login_needed_and_no_more_retries() {
     update(
         &mut m,
         Msg::Done(Outcome::Loaded {
+            logged_out: false,
             account: "a".into(),
             result: Ok(Some(Box::new(crate::store::TokenRecord::new(tokens(
                 "t9", 3600, 600, true,
@@ -1337,6 +1338,7 @@ fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
     update(
         &mut m,
         Msg::Done(Outcome::Loaded {
+            logged_out: false,
             account: "work".into(),
             result: Ok(Some(Box::new(TokenRecord::new(tokens(
                 "at2", 10, 3600, true,
@@ -1352,6 +1354,9 @@ fn quitting_waits_for_refreshes_in_flight_unless_asked_twice() {
     m.accounts[0].activity = crate::tui::model::Activity::Refreshing;
     update(&mut m, ch('q'));
     assert!(!m.quit, "the answer carries the new refresh token");
+    // While it waits, ticks start nothing new and the notice stays.
+    m.accounts.push(row("b", Some(tokens("b1", 0, 60, true))));
+    assert!(tick(&mut m, 600).is_empty(), "no new refresh after q");
     assert!(
         m.status
             .as_ref()
@@ -1378,6 +1383,7 @@ fn a_logout_elsewhere_of_a_service_account_sticks() {
     update(
         &mut m,
         Msg::Done(Outcome::Loaded {
+            logged_out: false,
             account: "svc".into(),
             result: Ok(None),
         }),
@@ -1386,6 +1392,19 @@ fn a_logout_elsewhere_of_a_service_account_sticks() {
         refreshes(&tick(&mut m, 10)).is_empty(),
         "not fetched again on its own"
     );
+    // A dashboard started after the logout knows it too (the mark in the data dir).
+    let mut fresh = row("svc2", None);
+    fresh.flow = Flow::ClientCredentials;
+    let mut started = model(vec![fresh]);
+    update(
+        &mut started,
+        Msg::Done(Outcome::Loaded {
+            logged_out: true,
+            account: "svc2".into(),
+            result: Ok(None),
+        }),
+    );
+    assert!(refreshes(&tick(&mut started, 10)).is_empty());
     // Fetching it is the user's call.
     let commands = update(&mut m, ch('r'));
     assert!(

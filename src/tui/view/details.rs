@@ -82,6 +82,11 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         ));
     }
     match &row.tokens {
+        // Whatever the store holds for it is not read while its table is broken.
+        None if row.config_error.is_some() => lines.push(field(
+            "tokens",
+            "not read while the account's table is broken (fix it in config.toml)".into(),
+        )),
         None if row.derived_from.is_some() => lines.push(field("tokens", "none yet".into())),
         None => lines.push(field("tokens", "none: press l to log in".into())),
         Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
