@@ -57,7 +57,10 @@ fn eight_processes_and_the_dashboard_refresh_one_grant_without_losing_it() {
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
     let refreshes = provider.log_count("POST /token -> 200");
-    assert!(refreshes >= 4 * 14, "{refreshes} refreshes");
+    // Each `refresh` asks for a token newer than its ask: one refresh that finished
+    // after it answers every call queued behind it, so the four refreshing processes
+    // cause at least one refresh per round each of them waited for, not one per call.
+    assert!(refreshes >= 14, "{refreshes} refreshes");
     assert_eq!(provider.log_count("invalid_grant"), 0, "{}", provider.log());
     assert_eq!(provider.log_count("grant.revoked"), 0);
     // The grant is alive: a refresh works, and the stored refresh token is active.

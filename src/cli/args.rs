@@ -217,7 +217,7 @@ pub enum Command {
 /// `--min-valid` when not given: the token is served until its refresh point
 /// ([`crate::oauth::Lifetime::refresh_point`]), then refreshed; what it has left then is
 /// at least this (or half the lifetime of tokens that live shorter than twice this).
-pub const ROUTINE_MIN_LEFT: u64 = crate::oauth::tokens::REFRESH_MARGIN_MIN.as_secs();
+pub const ROUTINE_MIN_LEFT: u64 = crate::oauth::lifetime::REFRESH_MARGIN_MIN.as_secs();
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {

@@ -5,7 +5,7 @@ use crate::config::{Account, Config, Paths, StoreKind};
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
 use crate::oauth::discovery::Need;
 use crate::oauth::grants;
-use crate::oauth::{self, DiscoveryCache, Endpoints, Http, OAuthError, TokenSet};
+use crate::oauth::{self, DiscoveryCache, Http, OAuthError, TokenSet};
 use crate::store::{self, FileStore, KeyringStore, StoreError, TokenRecord, TokenStore};
 use chrono::Utc;
 use std::sync::{Arc, OnceLock};
@@ -206,96 +206,6 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) async fn endpoints(
-        &self,
-        account: &Account,
-        needs: &[Need],
-    ) -> Result<Endpoints, EngineError> {
-        let http = self.http(&account.name)?;
-        self.discovery
-            .resolve(
-                &http,
-                &account.provider.name,
-                &account.provider.endpoints,
-                needs,
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| oauth_error(&account.name, e))
-    }
-
-    /// `endpoints` of `account` for `needs`, refused unless each is where `record`'s
-    /// tokens were bound (see [`binding::check_endpoints`]): nothing is sent otherwise.
-    pub(crate) async fn bound_endpoints(
-        &self,
-        account: &Account,
-        record: &TokenRecord,
-        needs: &[Need],
-    ) -> Result<Endpoints, EngineError> {
-        binding::check(account, record)?;
-        let endpoints = self.endpoints(account, needs).await?;
-        self.check_bound(account, record, &endpoints, needs).await?;
-        Ok(endpoints)
-    }
-
-    /// [`binding::check_endpoints`], with the issuer's own metadata for records bound
-    /// before every endpoint was.
-    pub(crate) async fn check_bound(
-        &self,
-        account: &Account,
-        record: &TokenRecord,
-        resolved: &Endpoints,
-        needs: &[Need],
-    ) -> Result<(), EngineError> {
-        let legacy = record
-            .binding
-            .as_ref()
-            .is_some_and(|b| b.endpoints.is_none());
-        let metadata = if legacy && needs.iter().any(|n| *n != Need::Token) {
-            self.metadata(account).await
-        } else {
-            Endpoints::default()
-        };
-        binding::check_endpoints(account, record, resolved, needs, &metadata)
-    }
-
-    /// The issuer's own metadata (no config override), or nothing without an issuer or
-    /// a document.
-    pub(crate) async fn metadata(&self, account: &Account) -> Endpoints {
-        let Some(issuer) = account.provider.endpoints.issuer.clone() else {
-            return Endpoints::default();
-        };
-        let Ok(http) = self.http(&account.name) else {
-            return Endpoints::default();
-        };
-        let only_issuer = Endpoints {
-            issuer: Some(issuer),
-            ..Default::default()
-        };
-        self.discovery
-            .complete(&http, &only_issuer, Utc::now())
-            .await
-    }
-
-    /// Every endpoint of `account`'s server as known now (config, then the issuer's
-    /// metadata): what newly issued tokens are bound to.
-    pub(crate) async fn known_endpoints(
-        &self,
-        account: &Account,
-        resolved: &Endpoints,
-    ) -> Endpoints {
-        let Ok(http) = self.http(&account.name) else {
-            return resolved.clone();
-        };
-        let mut known = self
-            .discovery
-            .complete(&http, &account.provider.endpoints, Utc::now())
-            .await;
-        // What the flow resolved (and used) is what the tokens came from.
-        known.token_endpoint = resolved.token_endpoint.clone().or(known.token_endpoint);
-        known
-    }
-
     /// A service account's tokens, fetched again (with the DPoP key of the `previous`
     /// record, whose tokens per API stay).
     pub(crate) async fn client_credentials(
@@ -471,12 +381,14 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 
 mod binding;
 mod derived;
+mod endpoints;
 mod exchange;
 mod identity;
 mod inspect;
 mod login;
 mod logout;
 mod narrowed;
+mod plan;
 mod refresh;
 mod state;
 mod trust;

@@ -4,6 +4,7 @@
 //! is read again once the lock is held, so a token another process just refreshed is
 //! used instead of spending (and, with rotation, burning) the refresh token twice.
 
+use super::plan::{Plan, no_refresh, settle};
 use super::worker::{self, Detached};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
 use crate::config::{Account, Flow};
@@ -14,98 +15,6 @@ use chrono::Utc;
 use std::time::Duration;
 
 pub use super::want::Want;
-
-/// What to do about a request for tokens valid for some time, given the stored record.
-enum Plan {
-    Serve(TokenSet),
-    Refresh,
-    Fail(EngineError),
-}
-
-impl Plan {
-    fn of(
-        name: &str,
-        account: &Account,
-        record: Option<&TokenRecord>,
-        target: Option<&Target>,
-        min_valid: Duration,
-    ) -> Self {
-        if let Some(record) = record {
-            if let Err(e) = binding::check(account, record) {
-                // Tokens of another server: an account that renews alone just gets new
-                // ones (nothing of the old is sent); any other needs a login.
-                return if account.renews_alone() {
-                    Self::Refresh
-                } else {
-                    Self::Fail(e)
-                };
-            }
-            let selected = record.select(target);
-            let unusable = selected.and_then(TokenSet::unusable);
-            if let Some(tokens) = selected
-                && unusable.is_none()
-                && tokens.fresh_enough(Utc::now(), min_valid)
-            {
-                return Self::Serve(tokens.clone());
-            }
-            if let Some(reason) = unusable {
-                log::warn!("'{name}': the stored tokens are not served: {reason}");
-                if !(record.tokens.refresh_token.is_some() || account.renews_alone()) {
-                    return Self::Fail(EngineError::NeedsLogin {
-                        account: name.to_string(),
-                        reason: format!("holds tokens that cannot be handed out ({reason})"),
-                    });
-                }
-            }
-            if let Some(reason) = &record.login_needed {
-                return Self::Fail(EngineError::NeedsLogin {
-                    account: name.to_string(),
-                    reason: reason.clone(),
-                });
-            }
-        }
-        let refreshable =
-            record.is_some_and(|r| r.tokens.refresh_token.is_some()) || account.renews_alone();
-        if refreshable {
-            Self::Refresh
-        } else {
-            Self::Fail(no_refresh(name, record, min_valid))
-        }
-    }
-}
-
-/// A refresh's outcome as handed out: when the provider cannot be reached and the cached
-/// token is still valid, it is served with a warning.
-fn settle(
-    name: &str,
-    result: Result<TokenSet, EngineError>,
-    cached: Option<TokenSet>,
-) -> Result<Fresh, EngineError> {
-    match result {
-        Ok(tokens) => Ok(Fresh {
-            tokens,
-            warning: None,
-        }),
-        Err(EngineError::OAuth {
-            source: source @ OAuthError::Transport(_),
-            ..
-        }) => match cached {
-            Some(tokens)
-                if tokens.valid_for(Utc::now(), Duration::ZERO) && tokens.unusable().is_none() =>
-            {
-                Ok(Fresh {
-                    warning: Some(format!(
-                        "could not refresh '{name}' ({source}); using the cached token, valid for {}",
-                        crate::humanize::duration(tokens.remaining(Utc::now()).unwrap_or_default())
-                    )),
-                    tokens,
-                })
-            }
-            _ => Err(oauth_error(name, source)),
-        },
-        Err(e) => Err(e),
-    }
-}
 
 impl Engine {
     /// Tokens valid for at least `min_valid`: the cached ones without any network call or
@@ -485,23 +394,5 @@ impl Engine {
             Some(reply) => reply.into_result(name),
             None => self.refresh_with(name, want).await,
         }
-    }
-}
-
-fn no_refresh(name: &str, record: Option<&TokenRecord>, min_valid: Duration) -> EngineError {
-    let reason = match record.map(|r| r.tokens.remaining(Utc::now())) {
-        None => "has no token yet".to_string(),
-        Some(Some(left)) if left.num_seconds() <= 0 => format!(
-            "has a token that expired {} ago and no refresh token",
-            crate::humanize::duration(left)
-        ),
-        Some(_) => format!(
-            "has a token valid for less than {} s and no refresh token",
-            min_valid.as_secs()
-        ),
-    };
-    EngineError::NeedsLogin {
-        account: name.to_string(),
-        reason,
     }
 }

@@ -11,6 +11,7 @@ mod error;
 pub mod grants;
 pub mod http;
 pub mod jwks;
+pub mod lifetime;
 pub mod loopback;
 mod request;
 #[cfg(test)]
@@ -20,7 +21,8 @@ pub mod tokens;
 pub use discovery::{DiscoveryCache, Endpoints};
 pub use error::OAuthError;
 pub use http::Http;
-pub use tokens::{Lifetime, TokenResponse, TokenSet};
+pub use lifetime::Lifetime;
+pub use tokens::{TokenResponse, TokenSet};
 
 use crate::secret::Secret;
 use std::collections::BTreeMap;
