@@ -223,8 +223,12 @@ pub(super) async fn setup(
     let key = url.trim_end_matches('/');
     let has_path = key.matches('/').count() > 2;
     let helper = format!("!{}", relaunch.shell_line(&["git-credential"])?);
+    // Any tokdeck helper of this URL, whatever program path, config or home it names
+    // (written by another run or an older tokdeck).
+    let ours = |v: &String| v.contains("tokdeck") && v.ends_with(" git-credential");
+    let helpers = git.values(key, "helper")?;
     if remove {
-        if git.values(key, "helper")?.contains(&helper) {
+        if helpers.iter().any(ours) {
             git.run(&["--unset-all", &format!("credential.{key}.helper")])?;
             super::output::line(&format!(
                 "git config: removed the helper of credential.{key}"
@@ -235,9 +239,13 @@ pub(super) async fn setup(
         }
         return Ok(());
     }
-    if git.values(key, "helper")?.contains(&helper) {
+    if helpers.contains(&helper) {
         say!("tokdeck: git already asks tokdeck for {key}; nothing to change");
     } else {
+        if helpers.iter().any(ours) {
+            // Another tokdeck line (another path, config or home): replaced, not doubled.
+            git.run(&["--unset-all", &format!("credential.{key}.helper")])?;
+        }
         // The empty entry first: git then asks tokdeck alone for this URL, not also the
         // helpers configured for every URL (a store that would keep an old token).
         git.run(&["--add", &format!("credential.{key}.helper"), ""])?;

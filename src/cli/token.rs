@@ -223,7 +223,10 @@ pub fn lasting(
     let left = lifetime.remaining(now).unwrap_or_default();
     let length = lifetime.length().unwrap_or_default();
     let asked = format!("--min-valid {min_valid}");
-    let wanted = chrono::Duration::seconds(min_valid.min(i64::MAX as u64) as i64);
+    let wanted = i64::try_from(min_valid)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .unwrap_or(chrono::Duration::MAX);
     let message = if length >= wanted {
         // The provider's tokens are long enough: this one could not be refreshed (a
         // stall, said already), which is no statement about the provider's lifetimes.

@@ -118,6 +118,21 @@ pub(crate) fn widened(
     binding
 }
 
+/// `binding` with the endpoints the issuer's own `metadata` lists now and the binding
+/// lacks (a provider that starts offering revocation): never a changed one, never one
+/// from the config alone.
+pub(crate) fn grown(binding: &Binding, metadata: &Endpoints) -> Binding {
+    let mut grown = binding.clone();
+    if let Some(endpoints) = grown.endpoints.as_mut() {
+        for (key, url) in metadata.iter() {
+            endpoints
+                .entry(key.to_string())
+                .or_insert_with(|| url.to_string());
+        }
+    }
+    grown
+}
+
 fn origin(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
     Some(url.origin().ascii_serialization())
@@ -355,5 +370,34 @@ mod tests {
         assert!(check(&acc, &record(None, Some(&ours))).is_ok());
         // Nothing to judge by: accepted (and bound at its next save).
         assert!(check(&acc, &record(None, None)).is_ok());
+    }
+
+    #[test]
+    fn a_binding_grows_by_what_the_issuer_lists_and_never_changes() {
+        let mut binding =
+            bound(Some("https://a.example"), "https://a.example/t", "c").expect("binding");
+        binding.endpoints = Some(
+            [(
+                "revocation_endpoint".to_string(),
+                "https://a.example/r".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let metadata = Endpoints {
+            revocation_endpoint: Some("https://elsewhere.example/r".into()),
+            userinfo_endpoint: Some("https://a.example/me".into()),
+            ..Default::default()
+        };
+        let grown = grown(&binding, &metadata);
+        assert_eq!(
+            grown.allows("userinfo_endpoint", "https://a.example/me"),
+            Ok(())
+        );
+        assert_eq!(
+            grown.allows("revocation_endpoint", "https://elsewhere.example/r"),
+            Err(Some("https://a.example/r")),
+            "a bound endpoint is never moved"
+        );
     }
 }

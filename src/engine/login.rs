@@ -240,7 +240,7 @@ impl Engine {
         match identity::pinned(old, found.as_ref(), replace) {
             Pinned::Keep => {}
             Pinned::Refuse { pinned, got } => {
-                let report = self.revoke_tokens(account, &tokens, Some(&got)).await;
+                let report = self.revoke_tokens(account, &tokens, Some(&got), None).await;
                 log::info!(
                     "'{name}': the other person's new tokens: revoked {:?}; {:?}",
                     report.revoked,
@@ -250,7 +250,7 @@ impl Engine {
             }
             Pinned::Replace(old) => {
                 let report = self
-                    .revoke_tokens(account, &old.tokens, old.identity.as_ref())
+                    .revoke_tokens(account, &old.tokens, old.identity.as_ref(), Some(&old))
                     .await;
                 log::info!(
                     "'{name}': the previous person's tokens: revoked {:?}; {:?}",

@@ -42,8 +42,13 @@ impl Engine {
 
     /// Deletes the stored tokens (and with them the pinned person) under the lock.
     pub(crate) async fn delete(&self, name: &str) -> Result<(), EngineError> {
-        let owned = name.to_string();
         let _lock = self.lock(name).await?;
+        self.delete_locked(name).await
+    }
+
+    /// Deletes the stored tokens; the caller holds the account's lock.
+    async fn delete_locked(&self, name: &str) -> Result<(), EngineError> {
+        let owned = name.to_string();
         store::run_bounded(&self.store, move |s| s.delete(&owned)).await?;
         store::mark_changed(&self.paths.data_dir);
         Ok(())
@@ -62,6 +67,9 @@ impl Engine {
         options: LogoutOptions,
     ) -> Result<LogoutReport, EngineError> {
         let account = self.account(name)?;
+        // Held from the read to the delete: a refresh in between would save a rotated
+        // refresh token that the delete then drops unrevoked, its grant still live.
+        let _lock = self.lock(name).await?;
         let Some(record) = self.load(name).await? else {
             let mut report = LogoutReport::default();
             report
@@ -75,6 +83,7 @@ impl Engine {
                     account,
                     &record.tokens,
                     record.identity.as_ref(),
+                    Some(&record),
                     options.local,
                 )
                 .await?
@@ -93,7 +102,7 @@ impl Engine {
                 Err(note) => report.notes.push(note),
             }
         }
-        self.delete(name).await?;
+        self.delete_locked(name).await?;
         store::mark_logged_out(&self.paths.data_dir, name);
         log::info!(
             "logged out of '{name}' (revoked: {})",
@@ -126,13 +135,16 @@ impl Engine {
 
     /// Revokes `tokens` where the provider can, never failing: for tokens tokdeck does
     /// not keep (another person's, or the person an account is no longer).
+    /// `bound`: the record the tokens came from or with, whose binding decides where they
+    /// may go (`None`: tokens issued just now by the endpoints configured now).
     pub(crate) async fn revoke_tokens(
         &self,
         account: &Account,
         tokens: &TokenSet,
         person: Option<&Identity>,
+        bound: Option<&store::TokenRecord>,
     ) -> LogoutReport {
-        self.revoke(account, tokens, person, true)
+        self.revoke(account, tokens, person, bound, true)
             .await
             .unwrap_or_else(|e| LogoutReport {
                 notes: vec![e.to_string()],
@@ -172,11 +184,14 @@ impl Engine {
         sharing
     }
 
+    /// Revokes `tokens`; with `bound`, only at the revocation endpoint its record was
+    /// bound to (anything else is refused before it is sent, and said).
     async fn revoke(
         &self,
         account: &Account,
         tokens: &TokenSet,
         person: Option<&Identity>,
+        bound: Option<&store::TokenRecord>,
         local: bool,
     ) -> Result<LogoutReport, EngineError> {
         let name = account.name.as_str();
@@ -211,6 +226,16 @@ impl Engine {
                 return Ok(report);
             }
         };
+        if let Some(record) = bound
+            && let Err(e) = self
+                .check_bound(account, record, &endpoints, &[Need::Revocation])
+                .await
+        {
+            report
+                .notes
+                .push(format!("not revoked at the provider: {e}"));
+            return Ok(report);
+        }
         let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
         let http = self.http(name)?;
         let client = client(account).with_dpop(self.key_of(tokens));

@@ -170,6 +170,14 @@ impl Engine {
             log::debug!("'{name}': the stored token is fresh enough; no refresh");
             return Ok(tokens);
         }
+        // The dashboard's refresh of tokens that a logout (done while it waited for the
+        // lock) deleted: fetching new ones would undo the logout.
+        if record.is_none() && matches!(want, Want::Replace(_)) && self.was_logged_out(name) {
+            return Err(EngineError::NeedsLogin {
+                account: name.to_string(),
+                reason: "was logged out".into(),
+            });
+        }
         let result = match (record, want.target(), &account.derived) {
             (_, None, Some(derived)) => self.derive(account, derived).await,
             (Some(record), None, _) if record.tokens.refresh_token.is_some() => {
@@ -210,6 +218,18 @@ impl Engine {
         log::debug!("'{}': endpoints and HTTP client ready", account.name);
         let dpop = self.dpop_for(account, Some(&record.tokens))?;
         let client = client(account).with_dpop(dpop.clone());
+        // The binding the refreshed record keeps, worked out before the grant: after it,
+        // the rotated refresh token exists only in memory until it is saved.
+        let metadata = self.metadata(account).await;
+        let binding = match &record.binding {
+            Some(b) if b.endpoints.is_some() => binding::grown(b, &metadata),
+            _ => binding::widened(
+                account,
+                &record,
+                &self.known_endpoints(account, &endpoints).await,
+                &metadata,
+            ),
+        };
         match grants::refresh(
             &http,
             token_endpoint,
@@ -228,15 +248,6 @@ impl Engine {
                 if checked.is_err() {
                     tokens.id_token = None;
                 }
-                let binding = match &record.binding {
-                    Some(b) if b.endpoints.is_some() => b.clone(),
-                    _ => binding::widened(
-                        account,
-                        &record,
-                        &self.known_endpoints(account, &endpoints).await,
-                        &self.metadata(account).await,
-                    ),
-                };
                 // Only a new ID token tells who the refresh was for: an access token's `sub`
                 // may be another identifier of the same person (Entra's pairwise `sub`).
                 let found = (tokens.id_token != record.tokens.id_token)
@@ -352,7 +363,8 @@ impl Engine {
             got.who(),
             got.sub
         );
-        self.revoke_tokens(account, tokens, Some(got)).await;
+        self.revoke_tokens(account, tokens, Some(got), Some(&record))
+            .await;
         self.mark_login_needed(account, record, reason).await
     }
 

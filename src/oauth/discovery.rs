@@ -142,9 +142,10 @@ impl Endpoints {
 }
 
 /// Bumped when [`Endpoints`] learns a field or discovery learns a document (3: RFC 8414
-/// metadata merged in; 4: pushed authorization requests; 5: DPoP algorithms): older cached documents count as stale (and still serve when the
-/// provider cannot be reached).
-const CACHE_SCHEMA: u32 = 5;
+/// metadata merged in; 4: pushed authorization requests; 5: DPoP algorithms; 6: endpoints
+/// checked for https): older cached documents count as stale (and still serve when the
+/// provider cannot be reached, once they pass today's checks).
+const CACHE_SCHEMA: u32 = 6;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedDocument {
@@ -170,10 +171,28 @@ impl DiscoveryCache {
         cache_file(&self.dir, issuer)
     }
 
+    /// The cached document for `issuer`, if it names that issuer and passes the checks a
+    /// fetched one must pass (a cache written by an older tokdeck, or edited, is no
+    /// way around them).
     fn read(&self, issuer: &str) -> Option<CachedDocument> {
         let bytes = std::fs::read(self.path(issuer)).ok()?;
         let doc: CachedDocument = serde_json::from_slice(&bytes).ok()?;
-        (doc.issuer == issuer).then_some(doc)
+        let same_issuer = doc.issuer == issuer
+            && doc
+                .endpoints
+                .issuer
+                .as_deref()
+                .is_none_or(|i| i.trim_end_matches('/') == issuer.trim_end_matches('/'));
+        if !same_issuer {
+            return None;
+        }
+        match check_transport(issuer, doc.endpoints.clone()) {
+            Ok(_) => Some(doc),
+            Err(e) => {
+                log::warn!("ignoring the cached discovery document: {e}");
+                None
+            }
+        }
     }
 
     fn write(&self, issuer: &str, endpoints: &Endpoints, now: DateTime<Utc>) {

@@ -165,15 +165,17 @@ impl ReqwestTransport {
             request_timeout()
         };
         let map = |e: reqwest::Error| {
-            if e.is_timeout() {
-                TransportError::Timeout {
-                    url: url.clone(),
-                    secs: waited.as_secs(),
-                }
-            } else if e.is_connect() {
+            // A connection that never opened (a connect timeout is a timeout to reqwest
+            // too) carried no request: no answer can have been lost.
+            if e.is_connect() {
                 TransportError::Connect {
                     url: url.clone(),
                     reason: with_scheme_hint(&url, root_cause(&e)),
+                }
+            } else if e.is_timeout() {
+                TransportError::Timeout {
+                    url: url.clone(),
+                    secs: waited.as_secs(),
                 }
             } else {
                 TransportError::Other {

@@ -29,8 +29,9 @@ impl Lifetime {
     }
 
     pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
-        self.remaining(now)
-            .is_none_or(|left| left.num_milliseconds() > min_valid.as_millis() as i64)
+        self.remaining(now).is_none_or(|left| {
+            left.num_milliseconds() > i64::try_from(min_valid.as_millis()).unwrap_or(i64::MAX)
+        })
     }
 
     /// The one refresh point of tokdeck: the moment its routine refreshes (the
@@ -157,5 +158,13 @@ mod tests {
         assert!(!ten.fresh_enough(point, secs(1)));
         // No expiry: no refresh point, always fresh.
         assert_eq!(Lifetime::of(at(0), None).refresh_point(), None);
+    }
+
+    #[test]
+    fn a_huge_min_valid_is_never_satisfied_and_never_panics() {
+        let hour = Lifetime::of(at(1000), Some(at(4600)));
+        assert!(!hour.valid_for(at(1000), Duration::from_secs(u64::MAX)));
+        assert!(!hour.valid_for(at(1000), Duration::from_secs(10_000_000_000_000_000)));
+        assert!(!hour.fresh_enough(at(1500), Duration::from_secs(u64::MAX)));
     }
 }

@@ -223,7 +223,9 @@ impl TokenSet {
     pub fn valid_for(&self, now: DateTime<Utc>, min_valid: Duration) -> bool {
         match self.remaining(now) {
             None => true,
-            Some(left) => left.num_milliseconds() > min_valid.as_millis() as i64,
+            Some(left) => {
+                left.num_milliseconds() > i64::try_from(min_valid.as_millis()).unwrap_or(i64::MAX)
+            }
         }
     }
 

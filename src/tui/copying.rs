@@ -19,6 +19,9 @@ pub fn command(
     let Some(tokens) = tokens else {
         return Err(format!("'{name}' has no token to copy; press l to log in"));
     };
+    if let Some(reason) = tokens.unusable() {
+        return Err(format!("the tokens of '{name}' cannot be copied: {reason}"));
+    }
     if tokens
         .remaining(now)
         .is_some_and(|left| left <= chrono::Duration::zero())

@@ -116,7 +116,11 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         model.status = None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        model.quit = true;
+        // As q: refreshes in flight are waited for (a second Ctrl-C quits now).
+        request_quit(model);
+        if !model.quit {
+            return Vec::new();
+        }
         return cancel_login_if_any(model);
     }
     if model.popup.is_some() {
@@ -146,15 +150,7 @@ fn key_press(model: &mut Model, key: KeyEvent) -> Vec<Command> {
 fn perform(model: &mut Model, action: Action) -> Vec<Command> {
     let selected = model.selected_row().map(|r| r.name.clone());
     match action {
-        Action::Quit => {
-            let busy = model.refreshes_in_flight();
-            if busy > 0 && !model.quit_when_idle {
-                model.quit_when_idle = true;
-                model.info(quitting_notice(busy));
-            } else {
-                model.quit = true;
-            }
-        }
+        Action::Quit => request_quit(model),
         Action::Help => model.popup = Some(Popup::Help),
         Action::Filter => {
             // A fresh filter each time: `/` does not append to the last one.
@@ -296,6 +292,18 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
         account: name,
         seen: None,
     }]
+}
+
+/// `q` or Ctrl-C: quit, unless refreshes are in flight and this is the first ask (their
+/// answers carry new refresh tokens that would be lost).
+fn request_quit(model: &mut Model) {
+    let busy = model.refreshes_in_flight();
+    if busy > 0 && !model.quit_when_idle {
+        model.quit_when_idle = true;
+        model.info(quitting_notice(busy));
+    } else {
+        model.quit = true;
+    }
 }
 
 fn quitting_notice(busy: usize) -> String {

@@ -258,6 +258,10 @@ fn refreshed(model: &mut Model, account: &str, result: Result<TokenSet, Failure>
         return Vec::new();
     };
     row.activity = Activity::Idle;
+    if row.config_error.is_some() {
+        // Its table broke while it refreshed: nothing of it is shown (the store has it).
+        return Vec::new();
+    }
     let message = match result {
         Ok(tokens) => {
             row.last_refresh = Some(now);

@@ -587,6 +587,24 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
         "{:?}",
         m.status
     );
+    // A stored token with a line break (an edited store) is not copied either.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::ReadForCopy {
+            account: "a".into(),
+            what: CopyWhat::Access,
+            clear_after: None,
+            result: stored("good\nrm -rf ~", 10),
+        }),
+    );
+    assert!(commands.iter().all(|c| !matches!(c, Command::Copy { .. })));
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("cannot be copied")),
+        "{:?}",
+        m.status
+    );
     // No ID token: an error, no copy.
     let commands = update(
         &mut m,
@@ -1372,6 +1390,17 @@ fn quitting_waits_for_refreshes_in_flight_unless_asked_twice() {
     update(&mut m, ch('q'));
     update(&mut m, ch('q'));
     assert!(m.quit, "q again quits now");
+    // Ctrl-C asks the same way.
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    m.accounts[0].activity = crate::tui::model::Activity::Refreshing;
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(!m.quit && m.quit_when_idle);
+    update(&mut m, ctrl_c);
+    assert!(m.quit);
 }
 
 #[test]
