@@ -767,3 +767,62 @@ fn add_reads_a_scope_list_as_oauth_writes_it() {
         "three scopes: {table}"
     );
 }
+
+#[test]
+fn decode_checks_the_claims_it_is_asked_to_and_names_each_failure() {
+    use base64::Engine as _;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let token = format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b64(serde_json::json!({
+            "iss": "https://idp.example", "aud": ["api", "web"],
+            "iat": now - 600, "exp": now + 600, "sub": "alice"
+        }))
+    );
+    let home = Home::new("");
+    // What it holds: exit 0, the failures list empty.
+    let run = home.ok(&[
+        "decode",
+        &token,
+        "--aud",
+        "api",
+        "--iss",
+        "https://idp.example",
+    ]);
+    let out: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(out["claim_failures"], serde_json::json!([]), "{run}");
+    // Another audience, another issuer, too old: exit 3, each named on stderr and in JSON.
+    let run = home.run(&[
+        "decode",
+        &token,
+        "--aud",
+        "reports",
+        "--iss",
+        "https://evil.example",
+        "--max-age",
+        "60",
+    ]);
+    assert_eq!(run.code, 3, "{run}");
+    let out: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let claims: Vec<&str> = out["claim_failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .filter_map(|f| f["claim"].as_str())
+        .collect();
+    assert_eq!(claims, ["aud", "iss", "iat"], "{run}");
+    assert!(
+        run.stderr.contains("`iss` is \"https://idp.example\", expected \"https://evil.example\" (the token is another issuer's)"),
+        "{run}"
+    );
+    // A leeway forgives a clock that is a little off, not more.
+    let run = home.run(&["decode", &token, "--max-age", "590", "--leeway", "30"]);
+    assert_eq!(run.code, 0, "{run}");
+}

@@ -397,6 +397,18 @@ pub struct DecodeArgs {
     /// Verify with the JWK Set at this URL.
     #[arg(long, value_name = "URL")]
     pub jwks: Option<String>,
+    /// The token must be for this audience (`aud` holds it); exit 3 when not.
+    #[arg(long, value_name = "AUDIENCE")]
+    pub aud: Option<String>,
+    /// The token must be this issuer's (`iss`); exit 3 when not.
+    #[arg(long, value_name = "ISSUER")]
+    pub iss: Option<String>,
+    /// Seconds of clock skew allowed for `exp`, `nbf` and --max-age.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub leeway: u32,
+    /// The token must be at most this many seconds old (by `iat`); exit 3 when not.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]

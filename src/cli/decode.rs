@@ -2,6 +2,7 @@ use super::args::DecodeArgs;
 use super::error::CliError;
 use crate::config::Paths;
 use crate::engine::{KeySource, judge};
+use crate::jwt::expect::Expect;
 use crate::jwt::{self, Decoded};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -18,6 +19,10 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         account,
         issuer,
         jwks,
+        aud,
+        iss,
+        leeway,
+        max_age,
     } = args;
     let source = match (account, issuer, jwks) {
         (Some(a), _, _) => KeySource::Account(a),
@@ -25,7 +30,13 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         (_, _, Some(j)) => KeySource::JwksUri(j),
         _ => KeySource::None,
     };
-    if run(config, token, source).await? {
+    let expect = Expect {
+        audience: aud,
+        issuer: iss,
+        leeway: i64::from(leeway),
+        max_age: max_age.map(i64::from),
+    };
+    if run(config, token, source, &expect).await? {
         return Err(CliError::Unverified);
     }
     Ok(())
@@ -36,6 +47,7 @@ async fn run(
     config: Option<PathBuf>,
     token: Option<String>,
     source: KeySource,
+    expect: &Expect,
 ) -> Result<bool, CliError> {
     let token = match token {
         Some(t) => t,
@@ -91,7 +103,29 @@ async fn run(
     };
     let judgement = judge(engine.as_ref(), &paths, token, source, true).await?;
     let (verdict, risks) = (judgement.verdict.clone(), judgement.risks.clone());
-    let value = match decoded {
+    let failures = match &decoded {
+        _ if !expect.asks() => Vec::new(),
+        Decoded::Jwt { claims, .. } => claims
+            .as_object()
+            .map(|c| expect.check(c, Utc::now()))
+            .unwrap_or_default(),
+        // Claims asked of a token that has none readable: each check fails.
+        _ => vec![crate::jwt::expect::Failure {
+            claim: "claims",
+            expected: "a JWT whose claims can be checked".into(),
+            got: "no readable claims".into(),
+        }],
+    };
+    for failure in &failures {
+        say!("tokdeck: {}", failure.describe());
+    }
+    let checks = Value::Array(
+        failures
+            .iter()
+            .map(|f| json!({"claim": f.claim, "expected": f.expected, "got": f.got}))
+            .collect(),
+    );
+    let mut value = match decoded {
         Decoded::Jwt { header, claims } => json!({
             "format": "jwt",
             "header": header,
@@ -115,9 +149,13 @@ async fn run(
             "signature": verdict.word(),
         }),
     };
+    if expect.asks() {
+        value["claim_failures"] = checks;
+    }
     super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
-    // Asked "can I trust it?": anything but a valid signature on a current token is a no.
-    Ok(asked && !judgement.trusted())
+    // Asked "can I trust it?": anything but a valid signature on a current token is a no;
+    // so is a claim that fails what was asked of it (or an expired token, when asked).
+    Ok((asked && !judgement.trusted()) || (expect.asks() && !failures.is_empty()))
 }
 
 fn explained(claims: &Value) -> Map<String, Value> {
