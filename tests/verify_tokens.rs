@@ -298,3 +298,29 @@ fn decode_calls_a_damaged_jwt_damaged_not_opaque() {
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stdout.contains("\"opaque\""), "{run}");
 }
+
+#[test]
+fn a_token_of_another_issuer_is_said_to_be_so() {
+    use base64::Engine as _;
+    let provider = Provider::start(&[]);
+    let home = Home::new(&provider.config());
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let foreign = format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256", "kid": "theirs"})),
+        b64(serde_json::json!({"iss": "https://other.example", "sub": "x"}))
+    );
+    let run = home.run(&["decode", &foreign, "--account", "dev"]);
+    assert_eq!(run.code, 3, "{run}");
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let risks = out["risks"].as_array().expect("risks");
+    assert!(
+        risks.iter().any(|r| r["risk"] == "other_issuer"
+            && r["detail"].as_str().is_some_and(
+                |d| d.contains("https://other.example") && d.contains("the issuers differ")
+            )),
+        "{run}"
+    );
+}

@@ -35,10 +35,12 @@ impl Judgement {
     /// Trustworthy: a valid signature on a current token.
     pub fn trusted(&self) -> bool {
         matches!(self.verdict, Verdict::Valid { .. })
-            && !self
-                .risks
-                .iter()
-                .any(|r| matches!(r, Risk::Expired(_) | Risk::NotYetValid(_)))
+            && !self.risks.iter().any(|r| {
+                matches!(
+                    r,
+                    Risk::Expired(_) | Risk::NotYetValid(_) | Risk::OtherIssuer { .. }
+                )
+            })
     }
 }
 
@@ -60,6 +62,26 @@ pub async fn judge(
                 risks: Vec::new(),
             });
         }
+    };
+    // The issuer whose keys are asked for: a token of another says so, instead of only
+    // "unknown key".
+    let expected_issuer = match &source {
+        KeySource::Account(name) => engine
+            .and_then(|e| e.account(name).ok())
+            .and_then(|a| a.provider.endpoints.issuer.clone()),
+        KeySource::Issuer(issuer) => Some(issuer.clone()),
+        _ => None,
+    };
+    let other_issuer = match (expected_issuer, claims.get("iss").and_then(|v| v.as_str())) {
+        (Some(expected), Some(got))
+            if expected.trim_end_matches('/') != got.trim_end_matches('/') =>
+        {
+            Some(Risk::OtherIssuer {
+                token: got.to_string(),
+                expected,
+            })
+        }
+        _ => None,
     };
     let (verdict, jwks) = match source {
         KeySource::None => (verify(token, None), None),
@@ -88,6 +110,7 @@ pub async fn judge(
         }
     };
     let mut found = risks(&header, jwks.as_ref());
+    found.extend(other_issuer);
     found.extend(time_risks(&claims, Utc::now()));
     Ok(Judgement {
         verdict,

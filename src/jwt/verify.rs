@@ -229,6 +229,9 @@ pub enum Risk {
     Expired(String),
     /// `nbf` is in the future (the humanized time).
     NotYetValid(String),
+    /// `iss` names another issuer than the one whose keys were asked for (the token's,
+    /// the one expected): its keys cannot be these.
+    OtherIssuer { token: String, expected: String },
 }
 
 impl Risk {
@@ -249,6 +252,11 @@ impl Risk {
             Self::KidNotInJwks(kid) => format!("kid '{kid}' is not in the provider's JWKS"),
             Self::Expired(when) => format!("expired: exp {when}"),
             Self::NotYetValid(when) => format!("not valid yet: nbf {when}"),
+            Self::OtherIssuer { token, expected } => format!(
+                "issued by '{}', not by '{}' whose keys were asked for: the issuers differ",
+                crate::printable::printable(token),
+                expected
+            ),
         }
     }
 
@@ -262,6 +270,7 @@ impl Risk {
             Self::KidNotInJwks(_) => "kid_not_in_jwks",
             Self::Expired(_) => "expired",
             Self::NotYetValid(_) => "not_yet_valid",
+            Self::OtherIssuer { .. } => "other_issuer",
         }
     }
 }
