@@ -324,3 +324,47 @@ fn a_token_of_another_issuer_is_said_to_be_so() {
         "{run}"
     );
 }
+
+#[test]
+fn a_jwks_from_a_file_or_a_single_jwk_verifies_as_a_fetched_one_does() {
+    let made = signed(
+        &serde_json::json!({"iss": "https://idp.test", "sub": "alice", "aud": "api", "exp": now() + 300}),
+    );
+    let home = Home::new("");
+    let set = home.path().join("jwks.json");
+    std::fs::write(&set, made["jwks"].to_string()).expect("write");
+    let token = made["tokens"]["ES256"].as_str().expect("token");
+    for source in [
+        set.display().to_string(),
+        format!("file://{}", set.display()),
+    ] {
+        let (code, value) = decode(&home, &["--jwks", &source, token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{source}: {value}"
+        );
+    }
+    // One JWK alone, as key tools print it.
+    let key = made["jwks"]["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == "test-es256")
+        .expect("the ES256 key")
+        .clone();
+    let single = home.path().join("key.json");
+    std::fs::write(&single, key.to_string()).expect("write");
+    let (code, value) = decode(&home, &["--jwks", &single.display().to_string(), token]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    // A file that is no key says what it wants.
+    let bad = home.path().join("bad.json");
+    std::fs::write(&bad, "not json").expect("write");
+    let run = home.run(&["decode", "--jwks", &bad.display().to_string(), token]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("give a JWK Set"), "{run}");
+}

@@ -394,8 +394,9 @@ pub struct DecodeArgs {
     /// Verify with the keys of this issuer (OIDC discovery).
     #[arg(long, conflicts_with = "jwks", value_name = "URL")]
     pub issuer: Option<String>,
-    /// Verify with the JWK Set at this URL.
-    #[arg(long, value_name = "URL")]
+    /// Verify with the JWK Set at this URL, or in this file (a path or file://PATH; a
+    /// single JWK will do).
+    #[arg(long, value_name = "URL|FILE")]
     pub jwks: Option<String>,
     /// The token must be for this audience (`aud` holds it); exit 3 when not.
     #[arg(long, value_name = "AUDIENCE")]

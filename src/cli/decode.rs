@@ -27,7 +27,13 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
     let source = match (account, issuer, jwks) {
         (Some(a), _, _) => KeySource::Account(a),
         (_, Some(i), _) => KeySource::Issuer(i),
-        (_, _, Some(j)) => KeySource::JwksUri(j),
+        // A URL is fetched; anything else is a file (a path, or file://PATH).
+        (_, _, Some(j)) if j.starts_with("https://") || j.starts_with("http://") => {
+            KeySource::JwksUri(j)
+        }
+        (_, _, Some(j)) => KeySource::JwksFile(PathBuf::from(
+            j.strip_prefix("file://").unwrap_or(&j).to_string(),
+        )),
         _ => KeySource::None,
     };
     let expect = Expect {

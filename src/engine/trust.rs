@@ -22,6 +22,8 @@ pub enum KeySource {
     Issuer(String),
     /// The JWK Set at this URL.
     JwksUri(String),
+    /// The JWK Set (or a single JWK) in this file.
+    JwksFile(std::path::PathBuf),
 }
 
 /// What a token earned.
@@ -100,6 +102,10 @@ pub async fn judge(
                     .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
             (verdict, Some(jwks))
         }
+        KeySource::JwksFile(path) => {
+            let jwks = jwks_from_file(&path)?;
+            (verify(token, Some(&jwks)), Some(jwks))
+        }
         KeySource::JwksUri(uri) => {
             let http = real_http(&uri)?;
             let (verdict, jwks) = JwksCache::new(paths.cache_dir.join("jwks"))
@@ -116,6 +122,32 @@ pub async fn judge(
         verdict,
         risks: found,
     })
+}
+
+/// The largest key file read.
+const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A JWK Set from a file, or a single JWK (what key tools and jwt.io hand out).
+fn jwks_from_file(path: &std::path::Path) -> Result<Jwks, EngineError> {
+    use std::io::Read;
+    let failed = |why: String| {
+        EngineError::Keys(format!(
+            "cannot use '{}' as keys: {why}; give a JWK Set ({{\"keys\": [...]}}) or one JWK as JSON",
+            path.display()
+        ))
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
+        .map_err(|e| failed(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| failed(format!("not JSON (line {})", e.line())))?;
+    let set = if value.get("keys").is_some() {
+        value
+    } else {
+        serde_json::json!({ "keys": [value] })
+    };
+    serde_json::from_value(set).map_err(|_| failed("not a JWK Set or a JWK".into()))
 }
 
 fn real_http(what: &str) -> Result<Http, EngineError> {
