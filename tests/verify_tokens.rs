@@ -368,3 +368,86 @@ fn a_jwks_from_a_file_or_a_single_jwk_verifies_as_a_fetched_one_does() {
     assert_ne!(run.code, 0, "{run}");
     assert!(run.stderr.contains("give a JWK Set"), "{run}");
 }
+
+/// A compact JWS made by node:crypto (an independent implementation) with `alg` and
+/// the HMAC `secret`.
+fn hmac_token(alg: &str, secret: &str) -> String {
+    let script = format!(
+        "const c=require('crypto');const e=o=>Buffer.from(JSON.stringify(o)).toString('base64url');\
+         const m=e({{alg:'{alg}',typ:'JWT'}})+'.'+e({{sub:'alice',iss:'https://dev.local'}});\
+         process.stdout.write(m+'.'+c.createHmac('sha{bits}','{secret}').update(m).digest('base64url'))",
+        bits = &alg[2..]
+    );
+    let out = Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node");
+    String::from_utf8(out.stdout).expect("token")
+}
+
+#[test]
+fn a_shared_secret_verifies_hmac_tokens_only_and_never_from_argv() {
+    let home = Home::new("");
+    let secret = "s3cret-for-tests";
+    let file = home.path().join("secret");
+    std::fs::write(&file, format!("{secret}\n")).expect("write");
+    let file = file.display().to_string();
+    for alg in ["HS256", "HS384", "HS512"] {
+        let token = hmac_token(alg, secret);
+        let (code, value) = decode(&home, &["--secret-file", &file, &token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{alg}: {value}"
+        );
+        let wrong = hmac_token(alg, "another-secret");
+        let (code, value) = decode(&home, &["--secret-file", &file, &wrong]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (3, Some("invalid")),
+            "{alg}: {value}"
+        );
+    }
+    let token = hmac_token("HS256", secret);
+    // From the environment, and from stdin (the token then an argument).
+    let mut env_home = Home::new("");
+    env_home.set("JWT_SECRET", secret);
+    let (code, _) = decode(&env_home, &["--secret-env", "JWT_SECRET", &token]);
+    assert_eq!(code, 0);
+    let mut command = home.command(&["decode", "--secret-stdin", &token]);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        write!(stdin, "{secret}").expect("write");
+    }
+    let run = common::Run::from(child.wait_with_output().expect("wait"));
+    assert_eq!(run.code, 0, "{run}");
+    // The key decides the algorithms: an RS256 token, or alg none, is refused with a secret.
+    let made = signed(&serde_json::json!({"sub": "alice", "exp": now() + 300}));
+    let rs = made["tokens"]["RS256"].as_str().expect("token");
+    let (code, value) = decode(&home, &["--secret-file", &file, rs]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (3, Some("not_verifiable")),
+        "{value}"
+    );
+    assert!(
+        value["signature_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("verifies HS256, HS384 and HS512 only")),
+        "{value}"
+    );
+    let parts: Vec<&str> = token.split('.').collect();
+    let none = format!("{}.{}.", base64_url(br#"{"alg":"none"}"#), parts[1]);
+    let (code, value) = decode(&home, &["--secret-file", &file, &none]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (3, Some("alg_none")),
+        "{value}"
+    );
+}

@@ -398,6 +398,16 @@ pub struct DecodeArgs {
     /// single JWK will do).
     #[arg(long, value_name = "URL|FILE")]
     pub jwks: Option<String>,
+    /// Verify an HS256/384/512 token with the shared secret in this file (a trailing line
+    /// break is not part of it). Never give a secret on the command line.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["account", "issuer", "jwks", "secret_env", "secret_stdin"])]
+    pub secret_file: Option<PathBuf>,
+    /// Verify with the shared secret in this environment variable.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["account", "issuer", "jwks", "secret_stdin"])]
+    pub secret_env: Option<String>,
+    /// Verify with the shared secret read from stdin (the token is then an argument).
+    #[arg(long, conflicts_with_all = ["account", "issuer", "jwks"], requires = "token")]
+    pub secret_stdin: bool,
     /// The token must be for this audience (`aud` holds it); exit 3 when not.
     #[arg(long, value_name = "AUDIENCE")]
     pub aud: Option<String>,

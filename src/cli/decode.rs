@@ -23,15 +23,20 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         iss,
         leeway,
         max_age,
+        secret_file,
+        secret_env,
+        secret_stdin,
     } = args;
-    let source = match (account, issuer, jwks) {
-        (Some(a), _, _) => KeySource::Account(a),
-        (_, Some(i), _) => KeySource::Issuer(i),
+    let secret = shared_secret(secret_file, secret_env, secret_stdin)?;
+    let source = match (secret, account, issuer, jwks) {
+        (Some(secret), ..) => KeySource::Secret(secret),
+        (_, Some(a), _, _) => KeySource::Account(a),
+        (_, _, Some(i), _) => KeySource::Issuer(i),
         // A URL is fetched; anything else is a file (a path, or file://PATH).
-        (_, _, Some(j)) if j.starts_with("https://") || j.starts_with("http://") => {
+        (_, _, _, Some(j)) if j.starts_with("https://") || j.starts_with("http://") => {
             KeySource::JwksUri(j)
         }
-        (_, _, Some(j)) => KeySource::JwksFile(PathBuf::from(
+        (_, _, _, Some(j)) => KeySource::JwksFile(PathBuf::from(
             j.strip_prefix("file://").unwrap_or(&j).to_string(),
         )),
         _ => KeySource::None,
@@ -162,6 +167,53 @@ async fn run(
     // Asked "can I trust it?": anything but a valid signature on a current token is a no;
     // so is a claim that fails what was asked of it (or an expired token, when asked).
     Ok((asked && !judgement.trusted()) || (expect.asks() && !failures.is_empty()))
+}
+
+/// The shared secret from a file, an environment variable or stdin (never argv: a
+/// secret on a command line is in the process list and the shell's history).
+fn shared_secret(
+    file: Option<PathBuf>,
+    env: Option<String>,
+    stdin: bool,
+) -> Result<Option<crate::secret::Secret>, CliError> {
+    let text = match (file, env, stdin) {
+        (Some(path), _, _) => {
+            let mut text = String::new();
+            std::fs::File::open(&path)
+                .and_then(|f| f.take(MAX_TOKEN_BYTES).read_to_string(&mut text))
+                .map_err(|e| {
+                    CliError::Usage(format!(
+                        "cannot read the secret file '{}': {e}",
+                        path.display()
+                    ))
+                })?;
+            text
+        }
+        (_, Some(name), _) => std::env::var(&name).map_err(|_| {
+            CliError::Usage(format!(
+                "--secret-env {name}: the variable is not set (or not UTF-8); export it first"
+            ))
+        })?,
+        (_, _, true) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_TOKEN_BYTES)
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::Usage(format!("cannot read the secret from stdin: {e}")))?;
+            text
+        }
+        _ => return Ok(None),
+    };
+    let secret = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    if secret.is_empty() {
+        return Err(CliError::Usage(
+            "the shared secret is empty; HMAC with an empty key proves nothing".into(),
+        ));
+    }
+    Ok(Some(crate::secret::Secret::new(secret)))
 }
 
 fn explained(claims: &Value) -> Map<String, Value> {

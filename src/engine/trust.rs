@@ -24,6 +24,8 @@ pub enum KeySource {
     JwksUri(String),
     /// The JWK Set (or a single JWK) in this file.
     JwksFile(std::path::PathBuf),
+    /// A shared secret (HS256/384/512 only).
+    Secret(crate::secret::Secret),
 }
 
 /// What a token earned.
@@ -102,6 +104,10 @@ pub async fn judge(
                     .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
             (verdict, Some(jwks))
         }
+        KeySource::Secret(secret) => (
+            crate::jwt::verify::verify_hmac(token, secret.expose().as_bytes()),
+            None,
+        ),
         KeySource::JwksFile(path) => {
             let jwks = jwks_from_file(&path)?;
             (verify(token, Some(&jwks)), Some(jwks))

@@ -133,6 +133,48 @@ pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
     }
 }
 
+/// Verifies a compact JWS with a shared secret (RFC 7518 §3.2). The secret decides the
+/// algorithms: only HS256/384/512 verify with it; a token of any other `alg` is refused
+/// as not verifiable (with a secret, an RS or ES token is a key-confusion attempt).
+pub fn verify_hmac(token: &str, secret: &[u8]) -> Verdict {
+    let token = token.trim();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = match crate::jwt::decode(token) {
+        Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => header,
+        Ok(crate::jwt::Decoded::Encrypted { .. }) => {
+            return Verdict::NotVerifiable("encrypted token".into());
+        }
+        _ => return Verdict::NotVerifiable("opaque token".into()),
+    };
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    let algorithm = match alg {
+        "HS256" => ring::hmac::HMAC_SHA256,
+        "HS384" => ring::hmac::HMAC_SHA384,
+        "HS512" => ring::hmac::HMAC_SHA512,
+        a if a.eq_ignore_ascii_case("none") => return Verdict::AlgNone,
+        other => {
+            return Verdict::NotVerifiable(format!(
+                "alg '{}' with a shared secret: a secret verifies HS256, HS384 and HS512 only",
+                crate::printable::printable(other)
+            ));
+        }
+    };
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(parts[2]) else {
+        return Verdict::Invalid;
+    };
+    let message = &token.as_bytes()[..parts[0].len() + 1 + parts[1].len()];
+    let key = ring::hmac::Key::new(algorithm, secret);
+    match ring::hmac::verify(&key, message, &signature) {
+        Ok(()) => Verdict::Valid {
+            kid: header
+                .get("kid")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        },
+        Err(_) => Verdict::Invalid,
+    }
+}
+
 struct Algorithm {
     kty: &'static str,
     rsa: Option<&'static signature::RsaParameters>,
