@@ -451,3 +451,160 @@ fn a_shared_secret_verifies_hmac_tokens_only_and_never_from_argv() {
         "{value}"
     );
 }
+
+/// `jwk` exported by node:crypto as PEM of `kind` ("spki" or "pkcs1").
+fn pem_of(jwk: &Value, kind: &str) -> String {
+    let script = format!(
+        "process.stdout.write(require('crypto').createPublicKey({{key:{jwk},format:'jwk'}}).export({{type:'{kind}',format:'pem'}}))"
+    );
+    let out = Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("pem")
+}
+
+#[test]
+fn a_public_key_file_verifies_in_every_form_developers_have_it() {
+    let made = signed(&serde_json::json!({"sub": "alice", "exp": now() + 300}));
+    let home = Home::new("");
+    let key_of = |kid: &str| -> Value {
+        made["jwks"]["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .find(|k| k["kid"] == kid)
+            .expect("key")
+            .clone()
+    };
+    let write = |name: &str, text: &str| {
+        let path = home.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    for (alg, kid) in [
+        ("RS256", "test-rs256"),
+        ("PS384", "test-ps384"),
+        ("ES256", "test-es256"),
+        ("ES384", "test-es384"),
+        ("EdDSA", "test-eddsa"),
+    ] {
+        let token = made["tokens"][alg].as_str().expect("token");
+        let jwk = key_of(kid);
+        let spki = write(&format!("{alg}.pem"), &pem_of(&jwk, "spki"));
+        let (code, value) = decode(&home, &["--key", &spki, token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{alg} SPKI: {value}"
+        );
+        // A JWK without its kid is still the key given.
+        let mut bare = jwk.clone();
+        bare.as_object_mut().expect("object").remove("kid");
+        let jwk_file = write(&format!("{alg}.jwk"), &bare.to_string());
+        let (code, value) = decode(&home, &["--key", &jwk_file, token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{alg} JWK: {value}"
+        );
+    }
+    // PKCS#1 for RSA.
+    let rs = made["tokens"]["RS256"].as_str().expect("token");
+    let pkcs1 = write("rs.pkcs1.pem", &pem_of(&key_of("test-rs256"), "pkcs1"));
+    let (code, value) = decode(&home, &["--key", &pkcs1, rs]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    // The key's type decides: an ES256 token with the RSA key is said to need an EC key.
+    let es = made["tokens"]["ES256"].as_str().expect("token");
+    let (code, value) = decode(&home, &["--key", &pkcs1, es]);
+    assert_eq!(code, 3, "{value}");
+    assert!(
+        value["signature_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("needs a EC key; the key given is RSA")),
+        "{value}"
+    );
+    // Key confusion: an HS256 token whose HMAC key is the public key's PEM text (the
+    // classic forgery) is never verified with that key.
+    let script = format!(
+        "const c=require('crypto'),fs=require('fs');\
+         const e=o=>Buffer.from(JSON.stringify(o)).toString('base64url');\
+         const m=e({{alg:'HS256'}})+'.'+e({{sub:'mallory'}});\
+         process.stdout.write(m+'.'+c.createHmac('sha256',fs.readFileSync('{pkcs1}')).update(m).digest('base64url'))"
+    );
+    let out = Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node");
+    let forged = String::from_utf8(out.stdout).expect("token");
+    let (code, value) = decode(&home, &["--key", &pkcs1, &forged]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (3, Some("not_verifiable")),
+        "{value}"
+    );
+    // A certificate (openssl, an independent implementation): its subject key verifies.
+    let dir = home.path();
+    let ok = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "cert.key",
+            "-out",
+            "cert.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=dev",
+        ])
+        .output()
+        .expect("openssl");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let script = "const c=require('crypto'),fs=require('fs');\
+        const e=o=>Buffer.from(JSON.stringify(o)).toString('base64url');\
+        const m=e({alg:'ES256',kid:'whatever'})+'.'+e({sub:'alice'});\
+        const s=c.sign('sha256',Buffer.from(m),{key:fs.readFileSync('cert.key'),dsaEncoding:'ieee-p1363'});\
+        process.stdout.write(m+'.'+s.toString('base64url'))";
+    let out = Command::new("node")
+        .current_dir(dir)
+        .args(["-e", script])
+        .output()
+        .expect("node");
+    let token = String::from_utf8(out.stdout).expect("token");
+    let cert = dir.join("cert.pem").display().to_string();
+    let (code, value) = decode(&home, &["--key", &cert, &token]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    // A private key is refused with what to give instead.
+    let run = home.run(&[
+        "decode",
+        "--key",
+        &dir.join("cert.key").display().to_string(),
+        &token,
+    ]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("openssl pkey -pubout"), "{run}");
+}

@@ -398,6 +398,10 @@ pub struct DecodeArgs {
     /// single JWK will do).
     #[arg(long, value_name = "URL|FILE")]
     pub jwks: Option<String>,
+    /// Verify with this public key: PEM (PUBLIC KEY, RSA PUBLIC KEY, CERTIFICATE) or a
+    /// JWK / JWK Set; RSA, EC P-256/P-384, Ed25519. Its type decides the algorithms.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["account", "issuer", "jwks", "secret_file", "secret_env", "secret_stdin"])]
+    pub key: Option<PathBuf>,
     /// Verify an HS256/384/512 token with the shared secret in this file (a trailing line
     /// break is not part of it). Never give a secret on the command line.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["account", "issuer", "jwks", "secret_env", "secret_stdin"])]

@@ -26,17 +26,19 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         secret_file,
         secret_env,
         secret_stdin,
+        key,
     } = args;
     let secret = shared_secret(secret_file, secret_env, secret_stdin)?;
-    let source = match (secret, account, issuer, jwks) {
+    let source = match (secret, key, account, issuer, jwks) {
         (Some(secret), ..) => KeySource::Secret(secret),
-        (_, Some(a), _, _) => KeySource::Account(a),
-        (_, _, Some(i), _) => KeySource::Issuer(i),
+        (_, Some(key), ..) => KeySource::KeyFile(key),
+        (_, _, Some(a), _, _) => KeySource::Account(a),
+        (_, _, _, Some(i), _) => KeySource::Issuer(i),
         // A URL is fetched; anything else is a file (a path, or file://PATH).
-        (_, _, _, Some(j)) if j.starts_with("https://") || j.starts_with("http://") => {
+        (.., Some(j)) if j.starts_with("https://") || j.starts_with("http://") => {
             KeySource::JwksUri(j)
         }
-        (_, _, _, Some(j)) => KeySource::JwksFile(PathBuf::from(
+        (.., Some(j)) => KeySource::JwksFile(PathBuf::from(
             j.strip_prefix("file://").unwrap_or(&j).to_string(),
         )),
         _ => KeySource::None,

@@ -26,6 +26,8 @@ pub enum KeySource {
     JwksFile(std::path::PathBuf),
     /// A shared secret (HS256/384/512 only).
     Secret(crate::secret::Secret),
+    /// A public key file the user gave (PEM or JWK): the key, whatever `kid` the token names.
+    KeyFile(std::path::PathBuf),
 }
 
 /// What a token earned.
@@ -108,6 +110,15 @@ pub async fn judge(
             crate::jwt::verify::verify_hmac(token, secret.expose().as_bytes()),
             None,
         ),
+        KeySource::KeyFile(path) => {
+            let keys = crate::jwt::keyfile::parse(&read_key_file(&path)?).map_err(|why| {
+                EngineError::Keys(format!("cannot use '{}' as a key: {why}", path.display()))
+            })?;
+            (
+                crate::jwt::verify::verify_with_keys(token, &keys),
+                Some(keys),
+            )
+        }
         KeySource::JwksFile(path) => {
             let jwks = jwks_from_file(&path)?;
             (verify(token, Some(&jwks)), Some(jwks))
@@ -133,19 +144,25 @@ pub async fn judge(
 /// The largest key file read.
 const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
+/// A key file's text, at most [`MAX_KEY_FILE_BYTES`].
+fn read_key_file(path: &std::path::Path) -> Result<String, EngineError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
+        .map_err(|e| EngineError::Keys(format!("cannot read '{}': {e}", path.display())))?;
+    Ok(text)
+}
+
 /// A JWK Set from a file, or a single JWK (what key tools and jwt.io hand out).
 fn jwks_from_file(path: &std::path::Path) -> Result<Jwks, EngineError> {
-    use std::io::Read;
     let failed = |why: String| {
         EngineError::Keys(format!(
             "cannot use '{}' as keys: {why}; give a JWK Set ({{\"keys\": [...]}}) or one JWK as JSON",
             path.display()
         ))
     };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
-        .map_err(|e| failed(e.to_string()))?;
+    let text = read_key_file(path)?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| failed(format!("not JSON (line {})", e.line())))?;
     let set = if value.get("keys").is_some() {

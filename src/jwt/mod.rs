@@ -3,6 +3,7 @@
 
 pub mod expect;
 pub mod explain;
+pub mod keyfile;
 pub mod validate;
 pub mod verify;
 

@@ -80,6 +80,41 @@ impl Verdict {
 
 /// Verifies a compact JWS. `jwks` `None`: there is no key source.
 pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
+    verify_against(token, jwks, true)
+}
+
+/// Verifies a compact JWS with keys the user gave (`decode --key`): they are the keys
+/// whatever `kid` the token names, and their type decides the algorithms (an HS token
+/// with a public key is key confusion, refused; an RS token with an EC key is said so).
+pub fn verify_with_keys(token: &str, keys: &Jwks) -> Verdict {
+    let alg = match crate::jwt::decode(token.trim()) {
+        Ok(crate::jwt::Decoded::Jwt { header, .. }) => header
+            .get("alg")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        _ => return verify_against(token, Some(keys), false),
+    };
+    if let Some(algorithm) = algorithm(&alg)
+        && !keys.keys.iter().any(|k| k.kty == algorithm.kty)
+    {
+        let have: Vec<&str> = keys.keys.iter().map(|k| k.kty.as_str()).collect();
+        return Verdict::NotVerifiable(format!(
+            "alg {alg} needs a {} key; the key given is {}",
+            algorithm.kty,
+            have.join(", ")
+        ));
+    }
+    if alg == "ES512" {
+        return Verdict::NotVerifiable(
+            "ES512 (P-521) signatures cannot be checked by tokdeck's verifier (ring has no P-521)"
+                .into(),
+        );
+    }
+    verify_against(token, Some(keys), false)
+}
+
+fn verify_against(token: &str, jwks: Option<&Jwks>, match_kid: bool) -> Verdict {
     let token = token.trim();
     let parts: Vec<&str> = token.split('.').collect();
     let header = match crate::jwt::decode(token) {
@@ -114,8 +149,8 @@ pub fn verify(token: &str, jwks: Option<&Jwks>) -> Verdict {
         .keys
         .iter()
         .filter(|k| match &kid {
-            Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
-            None => true,
+            Some(kid) if match_kid => k.kid.as_deref() == Some(kid.as_str()),
+            _ => true,
         })
         .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
         .filter(|k| k.kty == algorithm.kty)
