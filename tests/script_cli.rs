@@ -825,4 +825,12 @@ fn decode_checks_the_claims_it_is_asked_to_and_names_each_failure() {
     // A leeway forgives a clock that is a little off, not more.
     let run = home.run(&["decode", &token, "--max-age", "590", "--leeway", "30"]);
     assert_eq!(run.code, 0, "{run}");
+    // On a terminal (script(1) gives it one), people get the readable view.
+    let run = home.shell(
+        "sh",
+        &format!("script -qec 'tokdeck decode {token} --aud reports' /dev/null"),
+    );
+    assert!(run.stdout.contains("JWT  not verifiable"), "{run}");
+    assert!(run.stdout.contains("Failed checks"), "{run}");
+    assert!(!run.stdout.contains("\"claims\":"), "not JSON: {run}");
 }

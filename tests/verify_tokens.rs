@@ -106,6 +106,21 @@ fn every_algorithm_verifies_and_risky_headers_are_flagged() {
         ],
     );
     assert_eq!((code, value["signature"].as_str()), (3, Some("alg_none")));
+    // A valid signature with a `crit` extension tokdeck does not understand is refused
+    // (RFC 7515 §4.1.11).
+    let (code, value) = decode(
+        &home,
+        &[
+            "--jwks",
+            &jwks,
+            made["risky"]["crit"].as_str().expect("crit"),
+        ],
+    );
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (3, Some("valid")),
+        "{value}"
+    );
     // Without a key source: decoded, risks from the header alone, exit 0.
     let (code, value) = decode(&home, &[made["risky"]["jku"].as_str().expect("jku")]);
     assert_eq!(

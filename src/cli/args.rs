@@ -412,6 +412,9 @@ pub struct DecodeArgs {
     /// Verify with the shared secret read from stdin (the token is then an argument).
     #[arg(long, conflicts_with_all = ["account", "issuer", "jwks"], requires = "token")]
     pub secret_stdin: bool,
+    /// JSON even on a terminal (it is always JSON when stdout is not a terminal).
+    #[arg(long)]
+    pub json: bool,
     /// The token must be for this audience (`aud` holds it); exit 3 when not.
     #[arg(long, value_name = "AUDIENCE")]
     pub aud: Option<String>,

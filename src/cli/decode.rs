@@ -27,7 +27,11 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         secret_env,
         secret_stdin,
         key,
+        json,
     } = args;
+    use std::io::IsTerminal;
+    // People on a terminal read; scripts (a pipe, a file) get JSON.
+    let human = !json && std::io::stdout().is_terminal();
     let secret = shared_secret(secret_file, secret_env, secret_stdin)?;
     let source = match (secret, key, account, issuer, jwks) {
         (Some(secret), ..) => KeySource::Secret(secret),
@@ -49,7 +53,7 @@ pub async fn command(config: Option<PathBuf>, args: DecodeArgs) -> Result<(), Cl
         leeway: i64::from(leeway),
         max_age: max_age.map(i64::from),
     };
-    if run(config, token, source, &expect).await? {
+    if run(config, token, source, &expect, human).await? {
         return Err(CliError::Unverified);
     }
     Ok(())
@@ -61,6 +65,7 @@ async fn run(
     token: Option<String>,
     source: KeySource,
     expect: &Expect,
+    human: bool,
 ) -> Result<bool, CliError> {
     let token = match token {
         Some(t) => t,
@@ -165,7 +170,11 @@ async fn run(
     if expect.asks() {
         value["claim_failures"] = checks;
     }
-    super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+    if human {
+        super::output::line(&readable(&value))?;
+    } else {
+        super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+    }
     // Asked "can I trust it?": anything but a valid signature on a current token is a no;
     // so is a claim that fails what was asked of it (or an expired token, when asked).
     Ok((asked && !judgement.trusted()) || (expect.asks() && !failures.is_empty()))
@@ -218,6 +227,62 @@ fn shared_secret(
     Ok(Some(crate::secret::Secret::new(secret)))
 }
 
+/// The decoded token for people (what `decode` prints on a terminal): the verdict first,
+/// then the header, the claims with their times and explanations, the risks and the
+/// failed checks. Server text in it is escaped by `output::line`.
+fn readable(value: &Value) -> String {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out = Vec::new();
+    let format = value["format"].as_str().unwrap_or("token");
+    let verdict = value["signature_detail"]
+        .as_str()
+        .or(value["signature"].as_str())
+        .unwrap_or("");
+    out.push(format!("{}  {verdict}", format.to_uppercase()));
+    if let Some(note) = value["note"].as_str() {
+        out.push(note.to_string());
+    }
+    for (title, key) in [("Header", "header"), ("Claims", "claims")] {
+        let Some(map) = value[key].as_object() else {
+            continue;
+        };
+        out.push(title.to_string());
+        let width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        for (name, v) in map {
+            let mut line = format!("  {name:width$}  {}", text(v));
+            if let Some(time) = value["times"][name.as_str()].as_str() {
+                line.push_str(&format!("  {time}"));
+            }
+            if let Some(what) = value["explained"][name.as_str()]
+                .as_str()
+                .filter(|_| key == "claims")
+            {
+                line.push_str(&format!("  ({what})"));
+            }
+            out.push(line);
+        }
+    }
+    if let Some(risks) = value["risks"].as_array().filter(|r| !r.is_empty()) {
+        out.push("Risks".into());
+        out.extend(risks.iter().map(|r| format!("  ! {}", text(&r["detail"]))));
+    }
+    if let Some(failures) = value["claim_failures"].as_array().filter(|f| !f.is_empty()) {
+        out.push("Failed checks".into());
+        out.extend(failures.iter().map(|f| {
+            format!(
+                "  x `{}` is {}, expected {}",
+                text(&f["claim"]),
+                text(&f["got"]),
+                text(&f["expected"])
+            )
+        }));
+    }
+    out.join("\n")
+}
+
 fn explained(claims: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     if let Value::Object(map) = claims {
@@ -228,4 +293,40 @@ fn explained(claims: &Value) -> Map<String, Value> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_read_the_verdict_the_claims_their_times_and_what_failed() {
+        let value = json!({
+            "format": "jwt",
+            "header": {"alg": "RS256", "kid": "k1"},
+            "claims": {"sub": "alice", "exp": 1_800_000_000, "aud": ["api"]},
+            "times": {"exp": "2027-01-15 08:00:00 UTC (in 5m)"},
+            "explained": {"sub": "subject"},
+            "signature": "valid",
+            "signature_detail": "signature valid (kid k1)",
+            "risks": [{"risk": "other_issuer", "detail": "issued by 'x': the issuers differ"}],
+            "claim_failures": [{"claim": "aud", "expected": "to hold \"web\"", "got": "[\"api\"]"}],
+        });
+        let text = readable(&value);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "JWT  signature valid (kid k1)");
+        assert!(text.contains("  sub  alice  (subject)"), "{text}");
+        assert!(
+            text.contains("1800000000  2027-01-15 08:00:00 UTC (in 5m)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  ! issued by 'x': the issuers differ"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  x `aud` is [\"api\"], expected to hold \"web\""),
+            "{text}"
+        );
+    }
 }

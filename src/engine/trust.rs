@@ -42,9 +42,14 @@ impl Judgement {
     pub fn trusted(&self) -> bool {
         matches!(self.verdict, Verdict::Valid { .. })
             && !self.risks.iter().any(|r| {
+                // RFC 7515 §4.1.11: a `crit` extension the recipient does not understand
+                // makes the JWS invalid, whatever the signature.
                 matches!(
                     r,
-                    Risk::Expired(_) | Risk::NotYetValid(_) | Risk::OtherIssuer { .. }
+                    Risk::Expired(_)
+                        | Risk::NotYetValid(_)
+                        | Risk::OtherIssuer { .. }
+                        | Risk::UnknownCritical(_)
                 )
             })
     }
