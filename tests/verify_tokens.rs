@@ -623,3 +623,158 @@ fn a_public_key_file_verifies_in_every_form_developers_have_it() {
     assert_ne!(run.code, 0, "{run}");
     assert!(run.stderr.contains("openssl pkey -pubout"), "{run}");
 }
+
+#[test]
+fn jwt_sign_makes_tokens_that_verify_here_and_elsewhere() {
+    let home = Home::new("");
+    let dir = home.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    use std::os::unix::fs::PermissionsExt;
+    for (name, algorithm, options, alg) in [
+        (
+            "ec",
+            "EC",
+            &["-pkeyopt", "ec_paramgen_curve:P-256"][..],
+            "ES256",
+        ),
+        (
+            "rsa",
+            "RSA",
+            &["-pkeyopt", "rsa_keygen_bits:2048"][..],
+            "RS256",
+        ),
+        ("ed", "ED25519", &[][..], "EdDSA"),
+    ] {
+        let key = format!("{name}.pem");
+        let public = format!("{name}.pub.pem");
+        openssl(
+            &[
+                &["genpkey", "-algorithm", algorithm],
+                options,
+                &["-out", &key],
+            ]
+            .concat(),
+        );
+        std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+        openssl(&["pkey", "-in", &key, "-pubout", "-out", &public]);
+        let key_path = dir.join(&key).display().to_string();
+        let run = home.ok(&[
+            "jwt",
+            "sign",
+            r#"{"role":"admin"}"#,
+            "--set",
+            "n=5",
+            "--set",
+            "ok=true",
+            "--set",
+            "team=dev ops",
+            "--exp",
+            "10m",
+            "--aud",
+            "api",
+            "--iss",
+            "https://dev.local",
+            "--key",
+            &key_path,
+        ]);
+        let token = run.stdout.trim().to_string();
+        let public_path = dir.join(&public).display().to_string();
+        let (code, value) = decode(
+            &home,
+            &[
+                "--key",
+                &public_path,
+                "--aud",
+                "api",
+                "--iss",
+                "https://dev.local",
+                &token,
+            ],
+        );
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{alg}: {value}"
+        );
+        assert_eq!(value["header"]["alg"], alg);
+        let claims = &value["claims"];
+        assert_eq!(
+            (
+                claims["role"].clone(),
+                claims["n"].clone(),
+                claims["ok"].clone(),
+                claims["team"].clone()
+            ),
+            ("admin".into(), 5.into(), true.into(), "dev ops".into()),
+            "{value}"
+        );
+        let left = claims["exp"].as_i64().expect("exp") - now();
+        assert!((590..=600).contains(&left), "{left}");
+        // node:crypto, an independent implementation, verifies it too.
+        let script = format!(
+            "const c=require('crypto'),fs=require('fs');const [h,p,s]=process.argv[1].split('.');\
+             const k=fs.readFileSync('{public}');\
+             const ok='{alg}'==='EdDSA'?c.verify(null,Buffer.from(h+'.'+p),k,Buffer.from(s,'base64url'))\
+             :c.verify('sha256',Buffer.from(h+'.'+p),{{key:k,dsaEncoding:'ieee-p1363'}},Buffer.from(s,'base64url'));\
+             process.exit(ok?0:1)"
+        );
+        let status = Command::new("node")
+            .current_dir(dir)
+            .args(["-e", &script, &token])
+            .status()
+            .expect("node");
+        assert!(status.success(), "node does not verify the {alg} token");
+    }
+    // A shared secret, never on the command line.
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "s3cret\n").expect("write");
+    let secret = secret.display().to_string();
+    let token = home
+        .ok(&[
+            "jwt",
+            "sign",
+            "--sub",
+            "alice",
+            "--alg",
+            "HS384",
+            "--secret-file",
+            &secret,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    let (code, value) = decode(&home, &["--secret-file", &secret, &token]);
+    assert_eq!(
+        (code, value["header"]["alg"].as_str()),
+        (0, Some("HS384")),
+        "{value}"
+    );
+    // Nothing to sign with, a key others can read, claims that are no object: refused.
+    let run = home.run(&["jwt", "sign"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("nothing to sign with"), "{run}");
+    std::fs::set_permissions(dir.join("ec.pem"), std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let run = home.run(&[
+        "jwt",
+        "sign",
+        "--key",
+        &dir.join("ec.pem").display().to_string(),
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("chmod 600"), "{run}");
+    let run = home.run(&["jwt", "sign", "[1]", "--secret-file", &secret]);
+    assert_eq!(run.code, 2, "{run}");
+}

@@ -170,6 +170,9 @@ pub enum Command {
     /// Decode a JWT (from the argument or stdin) into its header and claims, as JSON;
     /// with a key source, verify its signature (exit status 3 when it does not verify).
     Decode(DecodeArgs),
+    /// Make JWTs: `tokdeck jwt sign` signs test tokens with a key or a shared secret.
+    #[command(subcommand)]
+    Jwt(JwtCommand),
     /// Ask the provider about the access token (RFC 7662); prints its JSON.
     Introspect {
         /// Account name (an [accounts.NAME] table); when absent, TOKDECK_ACCOUNT, the
@@ -335,6 +338,62 @@ pub enum GitOperation {
     Store,
     /// git says the token was rejected: the next `get` gets a refreshed one.
     Erase,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JwtCommand {
+    /// Sign a JWT: claims from a JSON argument (`-`: stdin), plus --set and the claim
+    /// options; the key from --key (a PKCS#8 PEM private key: RS256, ES256/ES384, EdDSA)
+    /// or a shared secret (HS256/384/512, never on the command line). Prints the token.
+    Sign(JwtSignArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct JwtSignArgs {
+    /// The claims as a JSON object; `-` reads them from stdin; none: `{}`.
+    pub claims: Option<String>,
+    /// A claim NAME=VALUE (repeat for more): VALUE is JSON when it parses as JSON (numbers,
+    /// booleans, arrays), else a string.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// `exp` this long from now: 300, 90s, 10m, 2h, 1d.
+    #[arg(long, value_name = "DURATION")]
+    pub exp: Option<String>,
+    /// `nbf` this long from now.
+    #[arg(long, value_name = "DURATION")]
+    pub nbf: Option<String>,
+    /// Leave `iat` (now, by default) out.
+    #[arg(long)]
+    pub no_iat: bool,
+    #[arg(long)]
+    pub aud: Option<String>,
+    #[arg(long)]
+    pub iss: Option<String>,
+    #[arg(long)]
+    pub sub: Option<String>,
+    #[arg(long)]
+    pub jti: Option<String>,
+    /// The header's `kid` (a key file's default: its RFC 7638 thumbprint).
+    #[arg(long)]
+    pub kid: Option<String>,
+    /// The header's `typ` (default JWT).
+    #[arg(long, default_value = "JWT")]
+    pub typ: String,
+    /// The private key (PKCS#8 PEM, readable by its owner only).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_file", "secret_env", "secret_stdin"])]
+    pub key: Option<PathBuf>,
+    /// The shared secret in this file (a trailing line break is not part of it).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_env", "secret_stdin"])]
+    pub secret_file: Option<PathBuf>,
+    /// The shared secret in this environment variable.
+    #[arg(long, value_name = "NAME", conflicts_with = "secret_stdin")]
+    pub secret_env: Option<String>,
+    /// The shared secret from stdin (the claims then come as an argument).
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// The HMAC algorithm for a secret (HS256, HS384, HS512); a key's type decides its own.
+    #[arg(long, default_value = "HS256")]
+    pub alg: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -182,7 +182,7 @@ async fn run(
 
 /// The shared secret from a file, an environment variable or stdin (never argv: a
 /// secret on a command line is in the process list and the shell's history).
-fn shared_secret(
+pub(super) fn shared_secret(
     file: Option<PathBuf>,
     env: Option<String>,
     stdin: bool,

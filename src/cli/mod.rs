@@ -24,6 +24,7 @@ mod exec;
 mod export;
 mod fast;
 mod git;
+mod jwt;
 mod kubectl;
 mod list;
 mod login;
@@ -124,6 +125,7 @@ async fn run(
         Command::List { json } => list::run(&engine(config)?, json).await,
         Command::Which { json } => which::run(&engine(config)?, json),
         Command::Decode(args) => decode::command(config, args).await,
+        Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(args),
         Command::Add(add) => manage::add(config.as_deref(), add),
         Command::GitCredential { operation } => git::credential(config, operation).await,
         Command::DockerCredential { operation } => docker::credential(config, &operation).await,

@@ -4,6 +4,7 @@
 pub mod expect;
 pub mod explain;
 pub mod keyfile;
+pub mod sign;
 pub mod validate;
 pub mod verify;
 

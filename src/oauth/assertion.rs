@@ -98,7 +98,7 @@ impl PrivateKey {
         Err("holds no RSA, EC P-256/P-384 or Ed25519 private key".into())
     }
 
-    pub(crate) fn alg(&self) -> &'static str {
+    pub fn alg(&self) -> &'static str {
         match self {
             Self::Rsa(_) => "RS256",
             Self::Ec(_, alg) => alg,
@@ -151,7 +151,7 @@ impl PrivateKey {
         }
     }
 
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
         let rng = ring::rand::SystemRandom::new();
         match self {
             Self::Rsa(key) => {
@@ -199,24 +199,20 @@ impl SigningKey {
                 Some((key, kid.clone().unwrap_or_else(|| key.thumbprint())))
             }
         };
-        let header = match &private {
-            None => serde_json::json!({"alg": "HS256", "typ": "JWT"}),
-            Some((key, kid)) => serde_json::json!({"alg": key.alg(), "typ": "JWT", "kid": kid}),
-        };
-        let signed = format!(
-            "{}.{}",
-            B64.encode(header.to_string()),
-            B64.encode(claims.to_string())
-        );
-        let signature = match (self, private) {
-            (_, Some((key, _))) => key.sign(signed.as_bytes())?,
-            (Self::Secret(secret), None) => {
-                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
-                ring::hmac::sign(&key, signed.as_bytes()).as_ref().to_vec()
+        let mut header = serde_json::Map::new();
+        header.insert("typ".into(), "JWT".into());
+        let signer = match (self, &private) {
+            (_, Some((key, kid))) => {
+                header.insert("kid".into(), kid.clone().into());
+                crate::jwt::sign::Signer::Key(key)
             }
+            (Self::Secret(secret), None) => crate::jwt::sign::Signer::Secret(
+                secret.expose().as_bytes(),
+                crate::jwt::sign::Hmac::Hs256,
+            ),
             (Self::Private { .. }, None) => return Err("no key to sign with".into()),
         };
-        Ok(format!("{signed}.{}", B64.encode(signature)))
+        crate::jwt::sign::sign(header, &claims, &signer)
     }
 }
 

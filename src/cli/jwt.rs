@@ -1,0 +1,144 @@
+//! `tokdeck jwt sign`: test tokens for the APIs a developer builds, signed with a private
+//! key file or a shared secret through the one signing path (`jwt::sign`).
+
+use super::args::JwtSignArgs;
+use super::error::CliError;
+use crate::jwt::sign::{Hmac, Signer, sign as sign_jws};
+use serde_json::{Map, Value};
+use std::io::Read;
+
+pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
+    if args.secret_stdin && args.claims.as_deref() == Some("-") {
+        return Err(CliError::Usage(
+            "--secret-stdin reads the secret from stdin: give the claims as an argument".into(),
+        ));
+    }
+    let mut claims = claims_of(args.claims.as_deref())?;
+    for pair in &args.set {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            CliError::Usage(format!(
+                "--set '{pair}': write NAME=VALUE (`--set role=admin`)"
+            ))
+        })?;
+        // JSON when it is JSON (numbers, booleans, arrays, objects), else the text.
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
+        claims.insert(name.to_string(), value);
+    }
+    let now = chrono::Utc::now().timestamp();
+    if !args.no_iat {
+        claims.entry("iat").or_insert(now.into());
+    }
+    for (name, when) in [("exp", &args.exp), ("nbf", &args.nbf)] {
+        if let Some(when) = when {
+            claims.insert(name.into(), (now + seconds(name, when)?).into());
+        }
+    }
+    for (name, value) in [
+        ("aud", &args.aud),
+        ("iss", &args.iss),
+        ("sub", &args.sub),
+        ("jti", &args.jti),
+    ] {
+        if let Some(value) = value {
+            claims.insert(name.into(), value.clone().into());
+        }
+    }
+    let mut header = Map::new();
+    header.insert("typ".into(), args.typ.clone().into());
+    let secret = super::decode::shared_secret(
+        args.secret_file.clone(),
+        args.secret_env.clone(),
+        args.secret_stdin,
+    )?;
+    let token = match (&args.key, &secret) {
+        (Some(path), _) => {
+            let key = crate::oauth::assertion::read_key(path)
+                .map_err(|m| CliError::Usage(format!("--key '{}' {m}", path.display())))?;
+            let kid = args.kid.clone().unwrap_or_else(|| key.thumbprint());
+            header.insert("kid".into(), kid.into());
+            sign_jws(header, &Value::Object(claims), &Signer::Key(&key))
+        }
+        (None, Some(secret)) => {
+            let hmac = Hmac::parse(&args.alg).map_err(CliError::Usage)?;
+            if let Some(kid) = &args.kid {
+                header.insert("kid".into(), kid.clone().into());
+            }
+            sign_jws(
+                header,
+                &Value::Object(claims),
+                &Signer::Secret(secret.expose().as_bytes(), hmac),
+            )
+        }
+        (None, None) => {
+            return Err(CliError::Usage(
+                "nothing to sign with: give --key FILE (a PKCS#8 PEM private key) or a secret (--secret-file, --secret-env, --secret-stdin)".into(),
+            ));
+        }
+    }
+    .map_err(CliError::Failed)?;
+    super::output::line(&token)
+}
+
+/// The claims object from the argument, stdin (`-`), or nothing (`{}`).
+fn claims_of(arg: Option<&str>) -> Result<Map<String, Value>, CliError> {
+    let text = match arg {
+        None => return Ok(Map::new()),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(1024 * 1024)
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::Usage(format!("cannot read the claims from stdin: {e}")))?;
+            text
+        }
+        Some(text) => text.to_string(),
+    };
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(CliError::Usage(
+            "the claims are not a JSON object; write them as '{\"sub\":\"alice\"}'".into(),
+        )),
+    }
+}
+
+/// `300`, `90s`, `10m`, `2h`, `1d` in seconds.
+fn seconds(claim: &str, text: &str) -> Result<i64, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--{claim} '{text}' is not a duration; write 300, 90s, 10m, 2h or 1d"
+        ))
+    };
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let number: i64 = number.trim().parse().map_err(|_| bad())?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(factor)
+        .filter(|s| s.abs() <= 100 * 365 * 86_400)
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds("exp", "300").ok(), Some(300));
+        assert_eq!(seconds("exp", "90s").ok(), Some(90));
+        assert_eq!(seconds("exp", "10m").ok(), Some(600));
+        assert_eq!(seconds("exp", "2h").ok(), Some(7200));
+        assert_eq!(seconds("exp", "1d").ok(), Some(86_400));
+        for bad in ["", "m", "10y", "ten", "999999999999d"] {
+            assert!(seconds("exp", bad).is_err(), "{bad}");
+        }
+    }
+}
