@@ -778,3 +778,75 @@ fn jwt_sign_makes_tokens_that_verify_here_and_elsewhere() {
     let run = home.run(&["jwt", "sign", "[1]", "--secret-file", &secret]);
     assert_eq!(run.code, 2, "{run}");
 }
+
+#[test]
+fn a_generated_key_signs_and_a_local_issuer_serves_its_jwks() {
+    let home = Home::new("");
+    let key = home.path().join("dev.pem");
+    let key_path = key.display().to_string();
+    let run = home.ok(&["jwt", "keygen", "--alg", "ES256", "--out", &key_path]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,
+        0o600
+    );
+    let jwks: Value = serde_json::from_str(&run.stdout).expect("the public JWKS");
+    let kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_string();
+    assert_eq!(jwks["keys"][0]["crv"], "P-256");
+    assert!(
+        jwks["keys"][0].get("d").is_none(),
+        "no private part printed: {jwks}"
+    );
+    // Never over an existing file.
+    let again = home.run(&["jwt", "keygen", "--out", &key_path]);
+    assert_eq!(again.code, 2, "{again}");
+    let token = home
+        .ok(&[
+            "jwt", "sign", "--sub", "alice", "--exp", "5m", "--key", &key_path,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    // The local issuer: its JWKS and discovery document verify the token.
+    let mut serve = home.command(&["jwt", "serve", "--key", &key_path]);
+    serve
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = serve.spawn().expect("serve");
+    let mut line = String::new();
+    {
+        use std::io::BufRead;
+        let stderr = child.stderr.take().expect("stderr");
+        std::io::BufReader::new(stderr)
+            .read_line(&mut line)
+            .expect("the first line");
+    }
+    let issuer = line
+        .split("(issuer ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("the issuer in the first line")
+        .to_string();
+    assert!(issuer.starts_with("http://127.0.0.1:"), "{line}");
+    let (code, value) = decode(&home, &["--jwks", &format!("{issuer}/jwks"), &token]);
+    let (code2, value2) = decode(&home, &["--issuer", &issuer, &token]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    assert_eq!(
+        value["signature_detail"],
+        format!("signature valid (kid {kid})")
+    );
+    assert_eq!(
+        (code2, value2["signature"].as_str()),
+        (0, Some("valid")),
+        "{value2}"
+    );
+    // RSA keys are made by openssl: said so.
+    let rsa = home.run(&["jwt", "keygen", "--alg", "RS256", "--out", "x.pem"]);
+    assert!(rsa.stderr.contains("openssl genpkey"), "{rsa}");
+}

@@ -346,6 +346,28 @@ pub enum JwtCommand {
     /// options; the key from --key (a PKCS#8 PEM private key: RS256, ES256/ES384, EdDSA)
     /// or a shared secret (HS256/384/512, never on the command line). Prints the token.
     Sign(JwtSignArgs),
+    /// Write a new private key (PKCS#8 PEM, 0600) for `jwt sign` and print its public
+    /// JWKS, with the RFC 7638 thumbprint as `kid`.
+    Keygen {
+        /// ES256 (P-256), ES384 (P-384) or EdDSA (Ed25519). RSA keys: `openssl genpkey
+        /// -algorithm RSA` (tokdeck's crypto library does not generate them).
+        #[arg(long, default_value = "ES256")]
+        alg: String,
+        /// The file to write; refused when it exists.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Serve a key's JWKS and a minimal discovery document on 127.0.0.1, so a service under
+    /// development can verify tokens made by `jwt sign` (`--issuer` / `--jwks` point at
+    /// it). Runs until Ctrl-C.
+    Serve {
+        /// The private key whose public half is served (as for `jwt sign --key`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The port (0: any free one; it is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 #[derive(Debug, clap::Args)]

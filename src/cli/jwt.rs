@@ -142,3 +142,104 @@ mod tests {
         }
     }
 }
+
+/// `tokdeck jwt keygen`: a new private key written 0600 (never over an existing file),
+/// its public JWKS printed.
+pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
+    use base64::Engine as _;
+    let der = crate::oauth::assertion::PrivateKey::generate_pkcs8(alg).map_err(CliError::Usage)?;
+    let body = base64::engine::general_purpose::STANDARD.encode(&der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    let key = crate::oauth::assertion::PrivateKey::from_pem(&pem).map_err(CliError::Failed)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    {
+        use std::io::Write;
+        let mut file = crate::files::open_no_follow(&mut options, out).map_err(|e| {
+            CliError::Usage(format!(
+                "cannot write '{}': {e} (an existing file is never replaced)",
+                out.display()
+            ))
+        })?;
+        file.write_all(pem.as_bytes())
+            .map_err(|e| CliError::Failed(format!("cannot write '{}': {e}", out.display())))?;
+    }
+    say!(
+        "tokdeck: wrote the private key '{}' (0600); its public JWKS:",
+        out.display()
+    );
+    let jwks = serde_json::json!({ "keys": [key.public_jwk(&key.thumbprint())] });
+    super::output::line(&serde_json::to_string_pretty(&jwks).unwrap_or_default())
+}
+
+/// `tokdeck jwt serve`: the key's JWKS at `/jwks` and a discovery document naming it at
+/// `/.well-known/openid-configuration` (RFC 8414 too), on 127.0.0.1 only, until Ctrl-C.
+pub async fn serve(key_file: &std::path::Path, port: u16) -> Result<(), CliError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = crate::oauth::assertion::read_key(key_file)
+        .map_err(|m| CliError::Usage(format!("--key '{}' {m}", key_file.display())))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CliError::Failed(e.to_string()))?
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let jwks = serde_json::json!({ "keys": [key.public_jwk(&key.thumbprint())] }).to_string();
+    let discovery = serde_json::json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/jwks"),
+        "id_token_signing_alg_values_supported": [key.alg()],
+    })
+    .to_string();
+    say!(
+        "tokdeck: serving the public key of '{}' at {issuer}/jwks (issuer {issuer}); Ctrl-C stops",
+        key_file.display()
+    );
+    let documents = std::sync::Arc::new((jwks, discovery));
+    loop {
+        // Ctrl-C ends the process (SIGINT's default): nothing here needs closing.
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        // Each connection on its own: an idle one holds only itself.
+        let documents = documents.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            let read =
+                tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
+                    .await;
+            let Ok(Ok(n)) = read else {
+                return;
+            };
+            let head = String::from_utf8_lossy(&buf[..n]);
+            let path = head.split(' ').nth(1).unwrap_or("/");
+            let (jwks, discovery) = &*documents;
+            let (status, body) = match path.split('?').next().unwrap_or_default() {
+                "/jwks" | "/.well-known/jwks.json" => (200, jwks.as_str()),
+                "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server" => {
+                    (200, discovery.as_str())
+                }
+                _ => (404, r#"{"error":"not_found"}"#),
+            };
+            let reason = if status == 200 { "OK" } else { "Not Found" };
+            let response = format!(
+                "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}

@@ -126,6 +126,8 @@ async fn run(
         Command::Which { json } => which::run(&engine(config)?, json),
         Command::Decode(args) => decode::command(config, args).await,
         Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(args),
+        Command::Jwt(args::JwtCommand::Keygen { alg, out }) => jwt::keygen(&alg, &out),
+        Command::Jwt(args::JwtCommand::Serve { key, port }) => jwt::serve(&key, port).await,
         Command::Add(add) => manage::add(config.as_deref(), add),
         Command::GitCredential { operation } => git::credential(config, operation).await,
         Command::DockerCredential { operation } => docker::credential(config, &operation).await,

@@ -98,6 +98,35 @@ impl PrivateKey {
         Err("holds no RSA, EC P-256/P-384 or Ed25519 private key".into())
     }
 
+    /// A new key for `alg` (ES256, ES384, EdDSA) as PKCS#8 DER. RSA keys are not made here
+    /// (ring does not generate them).
+    pub fn generate_pkcs8(alg: &str) -> Result<Vec<u8>, String> {
+        let rng = ring::rand::SystemRandom::new();
+        let made = match alg {
+            "ES256" => signature::EcdsaKeyPair::generate_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &rng,
+            ),
+            "ES384" => signature::EcdsaKeyPair::generate_pkcs8(
+                &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+                &rng,
+            ),
+            "EdDSA" => signature::Ed25519KeyPair::generate_pkcs8(&rng),
+            "RS256" => {
+                return Err(
+                    "RSA keys are not generated here: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem`, then `chmod 600 key.pem`".into(),
+                );
+            }
+            other => {
+                return Err(format!(
+                    "'{other}' is not an algorithm tokdeck makes keys for; use ES256, ES384 or EdDSA"
+                ));
+            }
+        };
+        made.map(|doc| doc.as_ref().to_vec())
+            .map_err(|_| "the key could not be generated".to_string())
+    }
+
     pub fn alg(&self) -> &'static str {
         match self {
             Self::Rsa(_) => "RS256",
