@@ -126,23 +126,6 @@ fn seconds(claim: &str, text: &str) -> Result<i64, CliError> {
         .ok_or_else(bad)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_as_people_write_them() {
-        assert_eq!(seconds("exp", "300").ok(), Some(300));
-        assert_eq!(seconds("exp", "90s").ok(), Some(90));
-        assert_eq!(seconds("exp", "10m").ok(), Some(600));
-        assert_eq!(seconds("exp", "2h").ok(), Some(7200));
-        assert_eq!(seconds("exp", "1d").ok(), Some(86_400));
-        for bad in ["", "m", "10y", "ten", "999999999999d"] {
-            assert!(seconds("exp", bad).is_err(), "{bad}");
-        }
-    }
-}
-
 /// `tokdeck jwt keygen`: a new private key written 0600 (never over an existing file),
 /// its public JWKS printed.
 pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
@@ -241,5 +224,22 @@ pub async fn serve(key_file: &std::path::Path, port: u16) -> Result<(), CliError
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds("exp", "300").ok(), Some(300));
+        assert_eq!(seconds("exp", "90s").ok(), Some(90));
+        assert_eq!(seconds("exp", "10m").ok(), Some(600));
+        assert_eq!(seconds("exp", "2h").ok(), Some(7200));
+        assert_eq!(seconds("exp", "1d").ok(), Some(86_400));
+        for bad in ["", "m", "10y", "ten", "999999999999d"] {
+            assert!(seconds("exp", bad).is_err(), "{bad}");
+        }
     }
 }

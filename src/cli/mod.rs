@@ -125,7 +125,7 @@ async fn run(
         Command::List { json } => list::run(&engine(config)?, json).await,
         Command::Which { json } => which::run(&engine(config)?, json),
         Command::Decode(args) => decode::command(config, args).await,
-        Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(args),
+        Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(*args),
         Command::Jwt(args::JwtCommand::Keygen { alg, out }) => jwt::keygen(&alg, &out),
         Command::Jwt(args::JwtCommand::Serve { key, port }) => jwt::serve(&key, port).await,
         Command::Add(add) => manage::add(config.as_deref(), add),
