@@ -116,13 +116,9 @@ pub fn verify_with_keys(token: &str, keys: &Jwks) -> Verdict {
 
 fn verify_against(token: &str, jwks: Option<&Jwks>, match_kid: bool) -> Verdict {
     let token = token.trim();
-    let parts: Vec<&str> = token.split('.').collect();
-    let header = match crate::jwt::decode(token) {
-        Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => header,
-        Ok(crate::jwt::Decoded::Encrypted { .. }) => {
-            return Verdict::NotVerifiable("encrypted token".into());
-        }
-        _ => return Verdict::NotVerifiable("opaque token".into()),
+    let (header, parts) = match signed_parts(token) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     if alg.eq_ignore_ascii_case("none") {
@@ -168,18 +164,27 @@ fn verify_against(token: &str, jwks: Option<&Jwks>, match_kid: bool) -> Verdict 
     }
 }
 
+/// A compact JWS's header and its three parts; an encrypted or opaque token is not
+/// verifiable.
+fn signed_parts(token: &str) -> Result<(Value, Vec<&str>), Verdict> {
+    let parts: Vec<&str> = token.split('.').collect();
+    match crate::jwt::decode(token) {
+        Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => Ok((header, parts)),
+        Ok(crate::jwt::Decoded::Encrypted { .. }) => {
+            Err(Verdict::NotVerifiable("encrypted token".into()))
+        }
+        _ => Err(Verdict::NotVerifiable("opaque token".into())),
+    }
+}
+
 /// Verifies a compact JWS with a shared secret (RFC 7518 §3.2). The secret decides the
 /// algorithms: only HS256/384/512 verify with it; a token of any other `alg` is refused
 /// as not verifiable (with a secret, an RS or ES token is a key-confusion attempt).
 pub fn verify_hmac(token: &str, secret: &[u8]) -> Verdict {
     let token = token.trim();
-    let parts: Vec<&str> = token.split('.').collect();
-    let header = match crate::jwt::decode(token) {
-        Ok(crate::jwt::Decoded::Jwt { header, .. }) if parts.len() == 3 => header,
-        Ok(crate::jwt::Decoded::Encrypted { .. }) => {
-            return Verdict::NotVerifiable("encrypted token".into());
-        }
-        _ => return Verdict::NotVerifiable("opaque token".into()),
+    let (header, parts) = match signed_parts(token) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     let algorithm = match alg {
