@@ -737,6 +737,51 @@ fn jwt_sign_makes_tokens_that_verify_here_and_elsewhere() {
             .expect("node");
         assert!(status.success(), "node does not verify the {alg} token");
     }
+    // The "traditional" PEMs jwt-cli users trip over: PKCS#1 RSA and SEC1 EC keys.
+    for name in ["rsa", "ec"] {
+        let traditional = format!("{name}.trad.pem");
+        openssl(&[
+            "pkey",
+            "-in",
+            &format!("{name}.pem"),
+            "-traditional",
+            "-out",
+            &traditional,
+        ]);
+        let text = std::fs::read_to_string(dir.join(&traditional)).expect("read");
+        assert!(
+            text.starts_with(if name == "rsa" {
+                "-----BEGIN RSA PRIVATE KEY"
+            } else {
+                "-----BEGIN EC PRIVATE KEY"
+            }),
+            "{text}"
+        );
+        std::fs::set_permissions(
+            dir.join(&traditional),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+        let token = home
+            .ok(&[
+                "jwt",
+                "sign",
+                "--sub",
+                "a",
+                "--key",
+                &dir.join(&traditional).display().to_string(),
+            ])
+            .stdout
+            .trim()
+            .to_string();
+        let public = dir.join(format!("{name}.pub.pem")).display().to_string();
+        let (code, value) = decode(&home, &["--key", &public, &token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{name}: {value}"
+        );
+    }
     // A shared secret, never on the command line.
     let secret = dir.join("secret");
     std::fs::write(&secret, "s3cret\n").expect("write");

@@ -53,7 +53,7 @@ fn pem(text: &str) -> Result<Jwk, String> {
 }
 
 /// One DER element: its tag, its content, and what follows it.
-fn element(der: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
+pub(crate) fn element(der: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
     let malformed = || "malformed DER".to_string();
     let (&tag, rest) = der.split_first().ok_or_else(malformed)?;
     let (&first, rest) = rest.split_first().ok_or_else(malformed)?;
@@ -76,7 +76,7 @@ fn element(der: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
 }
 
 /// The content of the element tagged `tag` at the start of `der`, and what follows.
-fn expect(der: &[u8], tag: u8) -> Result<(&[u8], &[u8]), String> {
+pub(crate) fn expect(der: &[u8], tag: u8) -> Result<(&[u8], &[u8]), String> {
     let (found, content, rest) = element(der)?;
     if found != tag {
         return Err(format!(
@@ -95,8 +95,8 @@ const OID: u8 = 0x06;
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
-const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+pub(crate) const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+pub(crate) const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
 const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 
 /// SubjectPublicKeyInfo (RFC 5280 §4.1).

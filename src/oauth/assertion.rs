@@ -74,13 +74,25 @@ impl PrivateKey {
             .filter(|l| !l.starts_with("-----"))
             .collect::<Vec<_>>()
             .concat();
-        if !pem.contains("BEGIN PRIVATE KEY") {
-            return Err("is not a PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----); convert it with `openssl pkcs8 -topk8 -nocrypt`".into());
+        let pkcs8 = pem.contains("BEGIN PRIVATE KEY");
+        let pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
+        let sec1 = pem.contains("BEGIN EC PRIVATE KEY");
+        if !(pkcs8 || pkcs1 || sec1) {
+            return Err("is not a PEM private key (PKCS#8 -----BEGIN PRIVATE KEY-----, PKCS#1 RSA or SEC1 EC); convert it with `openssl pkcs8 -topk8 -nocrypt`".into());
         }
         let der = base64::engine::general_purpose::STANDARD
             .decode(body.trim())
             .map_err(|e| format!("is not valid PEM ({e})"))?;
         let rng = ring::rand::SystemRandom::new();
+        if pkcs1 {
+            // RFC 8017 §A.1.2 RSAPrivateKey.
+            return signature::RsaKeyPair::from_der(&der)
+                .map(Self::Rsa)
+                .map_err(|e| format!("is not a usable PKCS#1 RSA key ({e})"));
+        }
+        if sec1 {
+            return sec1_key(&der, &rng);
+        }
         if let Ok(key) = signature::RsaKeyPair::from_pkcs8(&der) {
             return Ok(Self::Rsa(key));
         }
@@ -258,6 +270,36 @@ fn read_source(source: &KeySource) -> Result<PrivateKey, String> {
             }
         }
     }
+}
+
+/// RFC 5915 ECPrivateKey: SEQUENCE { version 1, privateKey OCTET STRING, [0] curve OID,
+/// [1] publicKey BIT STRING }; the public key must be there (ring checks the pair).
+fn sec1_key(der: &[u8], rng: &ring::rand::SystemRandom) -> Result<PrivateKey, String> {
+    use crate::jwt::keyfile::{P256, P384, element, expect};
+    let (body, _) = expect(der, 0x30)?;
+    let (_, rest) = expect(body, 0x02)?;
+    let (private, mut rest) = expect(rest, 0x04)?;
+    let (mut curve, mut public) = (None, None);
+    while !rest.is_empty() {
+        let (tag, content, after) = element(rest)?;
+        match tag {
+            0xa0 => curve = Some(expect(content, 0x06)?.0),
+            0xa1 => public = Some(expect(content, 0x03)?.0),
+            _ => {}
+        }
+        rest = after;
+    }
+    let (alg, name) = match curve {
+        Some(P256) => (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, "ES256"),
+        Some(P384) => (&signature::ECDSA_P384_SHA384_FIXED_SIGNING, "ES384"),
+        _ => return Err("is a SEC1 EC key on a curve other than P-256 or P-384".into()),
+    };
+    let public = public.and_then(|p| p.strip_prefix(&[0])).ok_or(
+        "is a SEC1 EC key without its public key; convert it with `openssl pkcs8 -topk8 -nocrypt`",
+    )?;
+    signature::EcdsaKeyPair::from_private_key_and_public_key(alg, private, public, rng)
+        .map(|key| PrivateKey::Ec(key, name))
+        .map_err(|e| format!("is not a usable SEC1 EC key ({e})"))
 }
 
 /// A private key file: private to the user (as the token files are), then parsed.
