@@ -2,6 +2,7 @@
 //! outcomes: tokens (loaded, refreshed, verified, logged out), logins, the clipboard and
 //! the browser, provider answers; config reads and writes are in [`config`].
 
+mod answers;
 mod config;
 
 use super::event::{Command, Failure, LoginProgress, Outcome};
@@ -99,44 +100,9 @@ fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
         Outcome::ConfigSaved { write, result } => config::saved(model, write, result),
         Outcome::ConfigChanged(result) => config::changed(model, result),
         other => {
-            elsewhere(model, other);
+            answers::apply(model, other);
             Vec::new()
         }
-    }
-}
-
-/// The clipboard, the browser, the inspector and provider answers.
-fn elsewhere(model: &mut Model, outcome: Outcome) {
-    match outcome {
-        Outcome::Copied { what, result } => match result {
-            Ok(via) => {
-                let clear = match model.clipboard_clear {
-                    None => String::new(),
-                    Some(d) if via == crate::clipboard::VIA_SYSTEM => {
-                        format!("; clears in {} s", d.as_secs())
-                    }
-                    // Said on every such copy: the setting promises something else.
-                    Some(_) => "; not cleared later: a terminal's clipboard cannot be read back to check it still holds the token, and the token stays in the terminal's history".to_string(),
-                };
-                model.info(format!("Copied {what} to the clipboard ({via}){clear}"));
-            }
-            Err(e) => model.error(format!("Could not copy {what}: {e}")),
-        },
-        Outcome::BrowserFailed(e) => model.error(e),
-        Outcome::InspectorChecked(checked) => {
-            if let Some(Popup::Inspector(inspector)) = &mut model.popup {
-                inspector.checked = Some(checked);
-            }
-        }
-        Outcome::ProviderJson { title, result } => {
-            model.status = None;
-            model.popup = Some(Popup::Json {
-                title,
-                body: result,
-                scroll: 0,
-            });
-        }
-        _ => {}
     }
 }
 
