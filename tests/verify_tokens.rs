@@ -895,3 +895,87 @@ fn a_generated_key_signs_and_a_local_issuer_serves_its_jwks() {
     let rsa = home.run(&["jwt", "keygen", "--alg", "RS256", "--out", "x.pem"]);
     assert!(rsa.stderr.contains("openssl genpkey"), "{rsa}");
 }
+
+/// jwcrypto (Python, in the Django OAuth Toolkit venv): a third implementation, both ways.
+#[test]
+fn tokens_cross_check_with_jwcrypto_both_ways() {
+    let home = Home::new("");
+    let key = home.path().join("k.pem");
+    let key_path = key.display().to_string();
+    let jwks = home
+        .ok(&["jwt", "keygen", "--alg", "ES384", "--out", &key_path])
+        .stdout;
+    let token = home
+        .ok(&[
+            "jwt", "sign", "--sub", "alice", "--exp", "5m", "--key", &key_path,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+    // tokdeck's token, verified by jwcrypto with the JWKS keygen printed.
+    let verify = "import sys,json;from jwcrypto import jwk,jwt;\
+        keys=jwk.JWKSet.from_json(sys.argv[1]);\
+        t=jwt.JWT(jwt=sys.argv[2],key=keys,algs=['ES384']);\
+        print(json.loads(t.claims)['sub'])";
+    let out = Command::new(common::dot::python())
+        .args(["-c", verify, &jwks, &token])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "alice");
+    // jwcrypto's tokens (HS512 with a secret, RS256 with a new key), verified by tokdeck.
+    let make = "import sys,json;from jwcrypto import jwk,jwt;\
+        k=jwk.JWK.generate(kty='RSA',size=2048);\
+        r=jwt.JWT(header={'alg':'RS256'},claims={'sub':'bob'});r.make_signed_token(k);\
+        s=jwk.JWK(kty='oct',k=jwk.base64url_encode(b'py-secret-long-enough-for-hs512-py-secret-long-enough-for-hs512-py'));\
+        h=jwt.JWT(header={'alg':'HS512'},claims={'sub':'carol'});h.make_signed_token(s);\
+        print(json.dumps({'rs':r.serialize(),'pub':k.export_public(),'hs':h.serialize()}))";
+    let out = Command::new(common::dot::python())
+        .args(["-c", make])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let public = home.path().join("py.jwk");
+    std::fs::write(&public, made["pub"].as_str().expect("pub")).expect("write");
+    let (code, value) = decode(
+        &home,
+        &[
+            "--key",
+            &public.display().to_string(),
+            made["rs"].as_str().expect("rs"),
+        ],
+    );
+    assert_eq!(
+        (code, value["claims"]["sub"].as_str()),
+        (0, Some("bob")),
+        "{value}"
+    );
+    let secret = home.path().join("py-secret");
+    std::fs::write(
+        &secret,
+        "py-secret-long-enough-for-hs512-py-secret-long-enough-for-hs512-py",
+    )
+    .expect("write");
+    let (code, value) = decode(
+        &home,
+        &[
+            "--secret-file",
+            &secret.display().to_string(),
+            made["hs"].as_str().expect("hs"),
+        ],
+    );
+    assert_eq!(
+        (code, value["claims"]["sub"].as_str()),
+        (0, Some("carol")),
+        "{value}"
+    );
+}

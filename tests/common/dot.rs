@@ -20,7 +20,7 @@ pub struct Dot {
     child: Child,
 }
 
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     let python = repo().join("tests/dot/.venv/bin/python");
     assert!(
         python.exists(),
