@@ -254,7 +254,7 @@ fn readable(value: &Value) -> String {
         for (name, v) in map {
             let mut line = format!("  {name:width$}  {}", text(v));
             if let Some(time) = value["times"][name.as_str()].as_str() {
-                line.push_str(&format!("  {time}"));
+                line.push_str(&format!("  {}", local_time(v, time)));
             }
             if let Some(what) = value["explained"][name.as_str()]
                 .as_str()
@@ -281,6 +281,27 @@ fn readable(value: &Value) -> String {
         }));
     }
     out.join("\n")
+}
+
+/// A time claim for people: the local time with its offset, and how long ago or ahead
+/// (from `humanized`, "2026-11-25 23:10:00 UTC (in 4m 12s)"); the UTC form when the
+/// claim is no whole timestamp.
+fn local_time(claim: &Value, humanized: &str) -> String {
+    let Some(at) = claim
+        .as_i64()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+    else {
+        return humanized.to_string();
+    };
+    let relative = humanized
+        .find(" (")
+        .map(|i| &humanized[i..])
+        .unwrap_or_default();
+    format!(
+        "{}{relative}",
+        at.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+    )
 }
 
 fn explained(claims: &Value) -> Map<String, Value> {
@@ -316,8 +337,14 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "JWT  signature valid (kid k1)");
         assert!(text.contains("  sub  alice  (subject)"), "{text}");
+        // Local time with its offset, and how far away.
+        let local = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .expect("ts")
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string();
         assert!(
-            text.contains("1800000000  2027-01-15 08:00:00 UTC (in 5m)"),
+            text.contains(&format!("1800000000  {local} (in 5m)")),
             "{text}"
         );
         assert!(
