@@ -217,11 +217,6 @@ pub enum Command {
     Man,
 }
 
-/// `--min-valid` when not given: the token is served until its refresh point
-/// ([`crate::oauth::Lifetime::refresh_point`]), then refreshed; what it has left then is
-/// at least this (or half the lifetime of tokens that live shorter than twice this).
-pub const ROUTINE_MIN_LEFT: u64 = crate::oauth::lifetime::REFRESH_MARGIN_MIN.as_secs();
-
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
     /// The new account's name.

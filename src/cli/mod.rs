@@ -41,7 +41,7 @@ mod worker;
 
 use crate::config::Flow;
 use crate::engine::{Engine, LoginOptions, LogoutOptions};
-pub use args::{Cli, Command, ExportFormat, FlowArg, ROUTINE_MIN_LEFT, TokenFormat};
+pub use args::{Cli, Command, ExportFormat, FlowArg, TokenFormat};
 pub use error::{CliError, exit};
 use setup::{engine, refreshing_engine};
 use std::path::PathBuf;

@@ -87,15 +87,21 @@ impl Engine {
         account: &Account,
         resolved: &Endpoints,
     ) -> Endpoints {
-        let Ok(http) = self.http(&account.name) else {
+        if self.http(&account.name).is_err() {
             return resolved.clone();
-        };
-        let mut known = self
-            .discovery
-            .complete(&http, &account.provider.endpoints, Utc::now())
-            .await;
-        // What the flow resolved (and used) is what the tokens came from.
-        known.token_endpoint = resolved.token_endpoint.clone().or(known.token_endpoint);
-        known
+        }
+        known_from(account, resolved, self.metadata(account).await)
     }
+}
+
+/// Every endpoint of `account`'s server: the configured ones completed by the issuer's
+/// `metadata`, with the token endpoint the flow `resolved` (and used).
+pub(crate) fn known_from(
+    account: &Account,
+    resolved: &Endpoints,
+    metadata: Endpoints,
+) -> Endpoints {
+    let mut known = account.provider.endpoints.clone().or(metadata);
+    known.token_endpoint = resolved.token_endpoint.clone().or(known.token_endpoint);
+    known
 }

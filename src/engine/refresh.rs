@@ -223,10 +223,11 @@ impl Engine {
         let metadata = self.metadata(account).await;
         let binding = match &record.binding {
             Some(b) if b.endpoints.is_some() => binding::grown(b, &metadata),
+            // One reading of the metadata serves both (not a second cache read or fetch).
             _ => binding::widened(
                 account,
                 &record,
-                &self.known_endpoints(account, &endpoints).await,
+                &super::endpoints::known_from(account, &endpoints, metadata.clone()),
                 &metadata,
             ),
         };

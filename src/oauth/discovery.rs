@@ -114,7 +114,7 @@ impl Endpoints {
     }
 
     /// `self` wins; `other` fills the gaps.
-    fn or(mut self, other: Endpoints) -> Self {
+    pub fn or(mut self, other: Endpoints) -> Self {
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f; } )* };
         }
@@ -225,29 +225,14 @@ impl DiscoveryCache {
             (_, true) | (None, false) => return self.finish(provider, explicit.clone(), needs),
             (Some(issuer), false) => issuer.clone(),
         };
-        let cached = self.read(&issuer);
-        if let Some(doc) = &cached {
-            let age = (now - doc.fetched_at).to_std().unwrap_or(Duration::MAX);
-            if age < DISCOVERY_MAX_AGE && doc.schema >= CACHE_SCHEMA {
-                return self.finish(provider, explicit.clone().or(doc.endpoints.clone()), needs);
-            }
-        }
-        match fetch(http, &issuer).await {
-            Ok(found) => {
-                self.write(&issuer, &found, now);
-                self.finish(provider, explicit.clone().or(found), needs)
-            }
-            Err(e) => match cached {
-                Some(doc) => self.finish(provider, explicit.clone().or(doc.endpoints), needs),
-                None => Err(e),
-            },
-        }
+        let found = self.document(http, &issuer, now).await?;
+        self.finish(provider, explicit.clone().or(found), needs)
     }
 
     /// Every endpoint the provider has: the `explicit` ones completed by the issuer's
-    /// metadata (fresh cache, else fetched, else a stale cache) whenever an issuer is
-    /// known. Never fails: without metadata, the explicit endpoints are all there is.
-    /// What tokens are bound to when they are issued.
+    /// metadata (as [`Self::resolve`] finds it) whenever an issuer is known. Never fails:
+    /// without metadata, the explicit endpoints are all there is. What tokens are bound
+    /// to when they are issued.
     pub async fn complete(
         &self,
         http: &Http,
@@ -257,22 +242,33 @@ impl DiscoveryCache {
         let Some(issuer) = explicit.issuer.clone() else {
             return explicit.clone();
         };
-        let cached = self.read(&issuer);
+        match self.document(http, &issuer, now).await {
+            Ok(found) => explicit.clone().or(found),
+            Err(_) => explicit.clone(),
+        }
+    }
+
+    /// The issuer's metadata: a fresh cache entry without the network, else fetched (and
+    /// cached), else a stale cache entry when the provider cannot be reached.
+    async fn document(
+        &self,
+        http: &Http,
+        issuer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Endpoints, OAuthError> {
+        let cached = self.read(issuer);
         if let Some(doc) = &cached {
             let age = (now - doc.fetched_at).to_std().unwrap_or(Duration::MAX);
             if age < DISCOVERY_MAX_AGE && doc.schema >= CACHE_SCHEMA {
-                return explicit.clone().or(doc.endpoints.clone());
+                return Ok(doc.endpoints.clone());
             }
         }
-        match fetch(http, &issuer).await {
+        match fetch(http, issuer).await {
             Ok(found) => {
-                self.write(&issuer, &found, now);
-                explicit.clone().or(found)
+                self.write(issuer, &found, now);
+                Ok(found)
             }
-            Err(_) => match cached {
-                Some(doc) => explicit.clone().or(doc.endpoints),
-                None => explicit.clone(),
-            },
+            Err(e) => cached.map(|doc| doc.endpoints).ok_or(e),
         }
     }
 
