@@ -896,6 +896,22 @@ fn a_generated_key_signs_and_a_local_issuer_serves_its_jwks() {
     assert!(rsa.stderr.contains("openssl genpkey"), "{rsa}");
 }
 
+/// `python -c SCRIPT ARGS...` in the Django OAuth Toolkit venv (which has jwcrypto): its
+/// stdout, the run insisted on.
+fn python(script_and_args: &[&str]) -> String {
+    let out = Command::new(common::dot::python())
+        .arg("-c")
+        .args(script_and_args)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
 /// jwcrypto (Python, in the Django OAuth Toolkit venv): a third implementation, both ways.
 #[test]
 fn tokens_cross_check_with_jwcrypto_both_ways() {
@@ -917,16 +933,7 @@ fn tokens_cross_check_with_jwcrypto_both_ways() {
         keys=jwk.JWKSet.from_json(sys.argv[1]);\
         t=jwt.JWT(jwt=sys.argv[2],key=keys,algs=['ES384']);\
         print(json.loads(t.claims)['sub'])";
-    let out = Command::new(common::dot::python())
-        .args(["-c", verify, &jwks, &token])
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "alice");
+    assert_eq!(python(&[verify, &jwks, &token]).trim(), "alice");
     // jwcrypto's tokens (HS512 with a secret, RS256 with a new key), verified by tokdeck.
     let make = "import sys,json;from jwcrypto import jwk,jwt;\
         k=jwk.JWK.generate(kty='RSA',size=2048);\
@@ -934,16 +941,7 @@ fn tokens_cross_check_with_jwcrypto_both_ways() {
         s=jwk.JWK(kty='oct',k=jwk.base64url_encode(b'py-secret-long-enough-for-hs512-py-secret-long-enough-for-hs512-py'));\
         h=jwt.JWT(header={'alg':'HS512'},claims={'sub':'carol'});h.make_signed_token(s);\
         print(json.dumps({'rs':r.serialize(),'pub':k.export_public(),'hs':h.serialize()}))";
-    let out = Command::new(common::dot::python())
-        .args(["-c", make])
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let made: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let made: Value = serde_json::from_str(&python(&[make])).expect("JSON");
     let public = home.path().join("py.jwk");
     std::fs::write(&public, made["pub"].as_str().expect("pub")).expect("write");
     let (code, value) = decode(

@@ -2,6 +2,15 @@ use super::*;
 
 const STATE: &str = "s-123";
 
+/// `127.0.0.1:PORT` of the listener.
+fn address(loopback: &Loopback) -> String {
+    loopback
+        .redirect_uri()
+        .trim_start_matches("http://")
+        .trim_end_matches("/callback")
+        .to_string()
+}
+
 #[test]
 fn code_with_matching_state_finishes() {
     assert_eq!(
@@ -126,11 +135,7 @@ async fn listener_ignores_strays_then_takes_the_callback_and_closes() {
 #[tokio::test]
 async fn a_huge_request_is_refused_and_only_loopback_is_bound() {
     let loopback = Loopback::bind(0).await.expect("bind");
-    let addr = loopback
-        .redirect_uri()
-        .trim_start_matches("http://")
-        .trim_end_matches("/callback")
-        .to_string();
+    let addr = address(&loopback);
     let port = addr.rsplit(':').next().expect("port").to_string();
     let waiter =
         tokio::spawn(async move { loopback.wait(STATE, None, Duration::from_secs(10)).await });
@@ -165,11 +170,7 @@ async fn a_huge_request_is_refused_and_only_loopback_is_bound() {
 #[tokio::test]
 async fn idle_connections_do_not_hold_back_the_callback() {
     let loopback = Loopback::bind(0).await.expect("bind");
-    let addr = loopback
-        .redirect_uri()
-        .trim_start_matches("http://")
-        .trim_end_matches("/callback")
-        .to_string();
+    let addr = address(&loopback);
     let waiter =
         tokio::spawn(async move { loopback.wait(STATE, None, Duration::from_secs(30)).await });
     // Four connections that never send a byte, each held open.

@@ -507,6 +507,16 @@ fn logout_asks_first() {
     assert_eq!(m.accounts[0].status(m.now), TokenStatus::NoToken);
 }
 
+/// The record of account "a", read again for a copy of `what`.
+fn read_for_copy(what: CopyWhat, result: Result<Option<Box<TokenRecord>>, Failure>) -> Msg {
+    Msg::Done(Outcome::ReadForCopy {
+        account: "a".into(),
+        what,
+        clear_after: None,
+        result,
+    })
+}
+
 #[test]
 fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
     let mut m = model(vec![row(
@@ -526,12 +536,7 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
     };
     let commands = update(
         &mut m,
-        Msg::Done(Outcome::ReadForCopy {
-            account: "a".into(),
-            what: CopyWhat::Header,
-            clear_after: None,
-            result: stored("refreshed-elsewhere", 5),
-        }),
+        read_for_copy(CopyWhat::Header, stored("refreshed-elsewhere", 5)),
     );
     // The row's new tokens are checked (Verify) and the stored ones copied.
     let Some(Command::Copy { what, text, .. }) =
@@ -569,12 +574,7 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
     // A stored token that has expired is not copied.
     let commands = update(
         &mut m,
-        Msg::Done(Outcome::ReadForCopy {
-            account: "a".into(),
-            what: CopyWhat::Access,
-            clear_after: None,
-            result: stored("dead", -3600),
-        }),
+        read_for_copy(CopyWhat::Access, stored("dead", -3600)),
     );
     assert!(
         commands.iter().all(|c| !matches!(c, Command::Copy { .. })),
@@ -590,12 +590,7 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
     // A stored token with a line break (an edited store) is not copied either.
     let commands = update(
         &mut m,
-        Msg::Done(Outcome::ReadForCopy {
-            account: "a".into(),
-            what: CopyWhat::Access,
-            clear_after: None,
-            result: stored("good\nrm -rf ~", 10),
-        }),
+        read_for_copy(CopyWhat::Access, stored("good\nrm -rf ~", 10)),
     );
     assert!(commands.iter().all(|c| !matches!(c, Command::Copy { .. })));
     assert!(
@@ -606,15 +601,7 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
         m.status
     );
     // No ID token: an error, no copy.
-    let commands = update(
-        &mut m,
-        Msg::Done(Outcome::ReadForCopy {
-            account: "a".into(),
-            what: CopyWhat::Id,
-            clear_after: None,
-            result: stored("fine", 10),
-        }),
-    );
+    let commands = update(&mut m, read_for_copy(CopyWhat::Id, stored("fine", 10)));
     assert!(commands.iter().all(|c| !matches!(c, Command::Copy { .. })));
     assert!(
         m.status
