@@ -1,13 +1,16 @@
 //! One OS keyring entry per account (Secret Service, macOS Keychain, Windows Credential
 //! Manager), holding the account's record as JSON. A keyring set replaces the whole
-//! secret in one call, so a record is never half-written.
+//! secret in one call, so a record is never half-written; a record larger than the
+//! platform's entries (Windows: 2560 bytes) is kept in parts under a manifest, which
+//! readers see change at once ([`super::parts`]).
 //!
 //! Entries are filed under a service name that includes the data directory
 //! (`tokdeck:/home/me/.local/share/tokdeck`), so two configs (two `TOKDECK_HOME`s) with
 //! an account of the same name never share an entry. Entries of tokdeck before 0.2 (service
 //! `tokdeck`) are moved under the new name once per data directory.
 
-use super::{StoreError, TokenRecord, TokenStore};
+use super::parts::Parted;
+use super::{StoreError, TokenRecord, TokenStore, WriteLock};
 use std::path::{Path, PathBuf};
 
 #[cfg(target_os = "linux")]
@@ -21,7 +24,7 @@ pub const LEGACY_SERVICE: &str = "tokdeck";
 const MIGRATED_MARKER: &str = "keyring-migrated";
 
 pub struct KeyringStore {
-    backend: Backend,
+    backend: Parted<Backend>,
     service: String,
     data_dir: PathBuf,
     /// The config's accounts, whose legacy entries are migrated before the first call
@@ -36,7 +39,7 @@ pub struct KeyringStore {
 impl KeyringStore {
     pub fn new(data_dir: &Path, accounts: Vec<String>) -> Self {
         Self {
-            backend: Backend::new(),
+            backend: Parted::new(Backend::new()),
             service: service_for(data_dir),
             data_dir: data_dir.to_path_buf(),
             accounts,
@@ -52,7 +55,7 @@ impl KeyringStore {
     }
 
     fn get(&self, service: &str, account: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let Some(secret) = self.backend.get(service, account)? else {
+        let Some(secret) = self.backend.read(service, account)? else {
             return Ok(None);
         };
         let location = format!("keyring entry '{service}/{account}'");
@@ -97,6 +100,7 @@ impl KeyringStore {
         if self.get(&self.service, account)?.is_none() {
             self.put(account, &record)?;
         }
+        let _lock = self.write_lock(account)?;
         self.backend.delete(LEGACY_SERVICE, account)?;
         Ok(true)
     }
@@ -112,7 +116,7 @@ fn client_key_service(data_dir: &Path) -> String {
 /// The PEM of `provider`'s client key, as `tokdeck client-key import` stored it.
 pub fn client_key(data_dir: &Path, provider: &str) -> Result<Option<String>, StoreError> {
     let service = client_key_service(data_dir);
-    match Backend::new().get(&service, provider)? {
+    match Parted::new(Backend::new()).read(&service, provider)? {
         Some(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| StoreError::Corrupt {
@@ -125,12 +129,13 @@ pub fn client_key(data_dir: &Path, provider: &str) -> Result<Option<String>, Sto
 
 /// Stores (or replaces) `provider`'s client key.
 pub fn set_client_key(data_dir: &Path, provider: &str, pem: &str) -> Result<(), StoreError> {
-    Backend::new().set(&client_key_service(data_dir), provider, pem.as_bytes())
+    // An RSA-4096 key's PEM is over Windows' 2560 bytes: kept in parts there.
+    Parted::new(Backend::new()).write(&client_key_service(data_dir), provider, pem.as_bytes())
 }
 
 /// Deletes `provider`'s client key (nothing to delete is not an error).
 pub fn delete_client_key(data_dir: &Path, provider: &str) -> Result<(), StoreError> {
-    Backend::new().delete(&client_key_service(data_dir), provider)
+    Parted::new(Backend::new()).delete(&client_key_service(data_dir), provider)
 }
 
 /// The service name of a data directory's entries.
@@ -171,6 +176,7 @@ impl TokenStore for KeyringStore {
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.migrate_once();
         self.uncache(account);
+        let _lock = self.write_lock(account)?;
         self.backend.delete(&self.service, account)
     }
 }
@@ -194,6 +200,12 @@ impl KeyringStore {
 
     fn put(&self, account: &str, record: &TokenRecord) -> Result<(), StoreError> {
         let json = record.to_json()?;
-        self.backend.set(&self.service, account, json.as_bytes())
+        let _lock = self.write_lock(account)?;
+        self.backend.write(&self.service, account, json.as_bytes())
+    }
+
+    /// Writers of one account's entries, one at a time across processes.
+    fn write_lock(&self, account: &str) -> Result<WriteLock, StoreError> {
+        WriteLock::take(&self.data_dir.join("locks"), account)
     }
 }

@@ -80,6 +80,35 @@ impl Drop for AccountLock {
     }
 }
 
+/// Held by a keyring store while it writes or deletes an account's entries (a record in
+/// parts takes several calls): brief, so a taker simply waits. Distinct from the
+/// [`AccountLock`], which is held across a whole refresh and taken first.
+pub struct WriteLock {
+    _file: File,
+}
+
+impl WriteLock {
+    pub fn take(dir: &Path, account: &str) -> Result<Self, StoreError> {
+        let path = dir.join(format!("{account}.write.lock"));
+        let io = |e: std::io::Error| StoreError::Io {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let file = crate::files::open_no_follow(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            &path,
+        )
+        .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(Self { _file: file })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,14 @@ mod lock;
 mod memory;
 #[cfg(not(target_os = "linux"))]
 mod os_keyring;
+mod parts;
 mod record;
 #[cfg(target_os = "linux")]
 mod secret_service;
 
 pub use file::FileStore;
 pub use keyring::{KeyringStore, client_key, delete_client_key, set_client_key};
+use lock::WriteLock;
 pub use lock::{AccountLock, LOCK_WAIT};
 pub use memory::MemoryStore;
 pub use record::{Binding, Identity, TokenRecord};
@@ -50,6 +52,8 @@ pub enum StoreError {
         secs: u64,
         holder: String,
     },
+    #[error("the keyring refused a {what} of this size: the platform's limit is {limit} bytes")]
+    TooLong { what: String, limit: usize },
     #[error("cannot access '{path}': {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("{0}")]

@@ -3,6 +3,7 @@
 //! [`super::secret_service`] does on Linux.
 
 use super::StoreError;
+use super::parts::Entries;
 use keyring::{Entry, Error};
 
 pub struct OsKeyring;
@@ -18,8 +19,10 @@ impl OsKeyring {
         }
         Entry::new(service, user).map_err(map_error)
     }
+}
 
-    pub fn get(&self, service: &str, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
+impl Entries for OsKeyring {
+    fn get(&self, service: &str, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match Self::entry(service, user)?.get_secret() {
             Ok(secret) => Ok(Some(secret)),
             Err(Error::NoEntry) => Ok(None),
@@ -27,17 +30,23 @@ impl OsKeyring {
         }
     }
 
-    pub fn set(&self, service: &str, user: &str, secret: &[u8]) -> Result<(), StoreError> {
+    fn set(&self, service: &str, user: &str, secret: &[u8]) -> Result<(), StoreError> {
         Self::entry(service, user)?
             .set_secret(secret)
             .map_err(map_error)
     }
 
-    pub fn delete(&self, service: &str, user: &str) -> Result<(), StoreError> {
+    fn delete(&self, service: &str, user: &str) -> Result<bool, StoreError> {
         match Self::entry(service, user)?.delete_credential() {
-            Ok(()) | Err(Error::NoEntry) => Ok(()),
+            Ok(()) => Ok(true),
+            Err(Error::NoEntry) => Ok(false),
             Err(e) => Err(map_error(e)),
         }
+    }
+
+    /// Windows' `CRED_MAX_CREDENTIAL_BLOB_SIZE`; the macOS Keychain has no small limit.
+    fn limit(&self) -> Option<usize> {
+        cfg!(windows).then_some(2560)
     }
 }
 
@@ -48,6 +57,10 @@ fn map_error(error: Error) -> StoreError {
         Error::NoDefaultStore => {
             StoreError::KeyringUnavailable("no keyring store for this platform".into())
         }
+        Error::TooLong(what, limit) => StoreError::TooLong {
+            what,
+            limit: limit as usize,
+        },
         other => StoreError::Other(format!("keyring: {other}")),
     }
 }

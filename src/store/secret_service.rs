@@ -12,6 +12,7 @@
 //! here. SECURITY.md has the argument.
 
 use super::StoreError;
+use super::parts::Entries;
 use secret_service::blocking::{Item, SecretService};
 use secret_service::{EncryptionType, Error};
 use std::collections::HashMap;
@@ -48,9 +49,11 @@ impl SecretServiceClient {
             None => Err(StoreError::KeyringUnavailable("no connection".into())),
         }
     }
+}
 
+impl Entries for SecretServiceClient {
     /// The secret of the item with these attributes, `None` when there is none.
-    pub fn get(&self, service: &str, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    fn get(&self, service: &str, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.with(|ss| match find(ss, service, user)? {
             Found::One(item) => item.get_secret().map(|s| Ok(Some(s))),
             Found::None => Ok(Ok(None)),
@@ -59,7 +62,7 @@ impl SecretServiceClient {
     }
 
     /// Sets the item's secret, creating the item in the default collection if needed.
-    pub fn set(&self, service: &str, user: &str, secret: &[u8]) -> Result<(), StoreError> {
+    fn set(&self, service: &str, user: &str, secret: &[u8]) -> Result<(), StoreError> {
         self.with(|ss| {
             match find(ss, service, user)? {
                 Found::One(item) => return item.set_secret(secret, CONTENT_TYPE).map(Ok),
@@ -78,12 +81,17 @@ impl SecretServiceClient {
     }
 
     /// Deletes the item; no item is no error.
-    pub fn delete(&self, service: &str, user: &str) -> Result<(), StoreError> {
+    fn delete(&self, service: &str, user: &str) -> Result<bool, StoreError> {
         self.with(|ss| match find(ss, service, user)? {
-            Found::One(item) => item.delete().map(Ok),
-            Found::None => Ok(Ok(())),
+            Found::One(item) => item.delete().map(|()| Ok(true)),
+            Found::None => Ok(Ok(false)),
             Found::Many => Ok(Err(ambiguous())),
         })?
+    }
+
+    /// The Secret Service holds secrets of any size.
+    fn limit(&self) -> Option<usize> {
+        None
     }
 }
 
