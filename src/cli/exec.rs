@@ -85,13 +85,31 @@ fn start(mut command: Command, program: &str) -> i32 {
     }
 }
 
+/// Off Unix there is no `execvp`: the command runs as a child, and tokdeck waits to exit
+/// with its status. Ctrl-C reaches every process of a console: the command decides what
+/// it means, tokdeck ignores it and passes on the status the command then exits with.
 #[cfg(not(unix))]
 fn start(mut command: Command, program: &str) -> i32 {
+    #[cfg(windows)]
+    ignore_ctrl_c();
     match command.status() {
         Ok(status) => status.code().unwrap_or(exit::FAILURE),
         Err(error) => {
             say!("tokdeck: cannot run '{program}': {error}");
             exit::NOT_STARTED
         }
+    }
+}
+
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn ignore_ctrl_c() {
+    unsafe extern "system" fn handled(_event: u32) -> windows_sys::core::BOOL {
+        1
+    }
+    // SAFETY: registers, for this process only (handlers are not inherited, unlike
+    // `SetConsoleCtrlHandler(NULL, TRUE)`), a handler that touches nothing.
+    unsafe {
+        windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(handled), 1);
     }
 }

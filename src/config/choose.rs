@@ -155,9 +155,15 @@ mod tests {
 
     const BASE: &str = "[providers.p]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\n";
 
+    /// `path` made absolute on this platform (`C:/work` on Windows).
+    fn abs(path: &str) -> String {
+        format!("{}{path}", if cfg!(windows) { "C:" } else { "" })
+    }
+
     fn two_projects() -> Config {
+        let (acme, api, srv) = (abs("/work/acme"), abs("/work/acme/api"), abs("/srv"));
         config(&format!(
-            "default_account = \"b\"\n{BASE}[accounts.a]\nprovider = \"p\"\ndirectories = [\"/work/acme\"]\n[accounts.b]\nprovider = \"p\"\ndirectories = [\"/work/acme/api\", \"/srv\"]\n"
+            "default_account = \"b\"\n{BASE}[accounts.a]\nprovider = \"p\"\ndirectories = [\"{acme}\"]\n[accounts.b]\nprovider = \"p\"\ndirectories = [\"{api}\", \"{srv}\"]\n"
         ))
     }
 
@@ -173,17 +179,20 @@ mod tests {
     #[test]
     fn the_argument_then_the_env_then_the_longest_directory_then_the_default() {
         let c = two_projects();
-        let chosen = pick(&c, Some("a"), Some("b"), "/srv").expect("argument");
+        let chosen = pick(&c, Some("a"), Some("b"), &abs("/srv")).expect("argument");
         assert_eq!((chosen.name.as_str(), chosen.why), ("a", Why::Argument));
-        let chosen = pick(&c, None, Some("a"), "/srv").expect("env");
+        let chosen = pick(&c, None, Some("a"), &abs("/srv")).expect("env");
         assert_eq!((chosen.name.as_str(), chosen.why), ("a", Why::Env));
-        let chosen = pick(&c, None, None, "/work/acme/web").expect("dir");
+        let chosen = pick(&c, None, None, &abs("/work/acme/web")).expect("dir");
         assert_eq!(chosen.name, "a");
-        assert_eq!(chosen.why.to_string(), "directories: /work/acme");
-        let chosen = pick(&c, None, None, "/work/acme/api/src").expect("longest");
+        assert_eq!(
+            chosen.why.to_string(),
+            format!("directories: {}", abs("/work/acme"))
+        );
+        let chosen = pick(&c, None, None, &abs("/work/acme/api/src")).expect("longest");
         assert_eq!(chosen.name, "b");
         // `/work/acmefoo` is not under `/work/acme`.
-        let chosen = pick(&c, None, None, "/work/acmefoo").expect("default");
+        let chosen = pick(&c, None, None, &abs("/work/acmefoo")).expect("default");
         assert_eq!((chosen.name.as_str(), chosen.why), ("b", Why::Default));
     }
 
@@ -203,10 +212,11 @@ mod tests {
 
     #[test]
     fn two_accounts_on_one_directory_are_an_error_naming_both() {
+        let (w, w_slash) = (abs("/w"), abs("/w/"));
         let c = config(&format!(
-            "{BASE}[accounts.a]\nprovider = \"p\"\ndirectories = [\"/w\"]\n[accounts.b]\nprovider = \"p\"\ndirectories = [\"/w/\"]\n"
+            "{BASE}[accounts.a]\nprovider = \"p\"\ndirectories = [\"{w}\"]\n[accounts.b]\nprovider = \"p\"\ndirectories = [\"{w_slash}\"]\n"
         ));
-        let e = pick(&c, None, None, "/w/x").expect_err("tie");
+        let e = pick(&c, None, None, &abs("/w/x")).expect_err("tie");
         assert!(
             e.contains("accounts 'a' and 'b' both claim this directory"),
             "{e}"

@@ -2,7 +2,7 @@
 //! Toolkit 3.4 (tests/dot), with an issuer that has a path, revocation and introspection
 //! listed only in its RFC 8414 metadata, opaque access tokens and hashed client secrets.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::dot::{Dot, SERVICE_CLIENT, SERVICE_SECRET};

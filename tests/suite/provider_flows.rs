@@ -1,7 +1,7 @@
 //! Every flow of the real `tokdeck` binary against a real, certified provider
 //! (oidc-provider) with refresh-token rotation, played by a headless user as `$BROWSER`.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

@@ -1,6 +1,6 @@
 //! The modern extensions against oidc-provider: pushed authorization requests (RFC 9126).
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::{Provider, ec_key};

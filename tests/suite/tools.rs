@@ -1,7 +1,7 @@
 //! Tokens reaching the tools that use them, through the real binary and real clients:
 //! `exec`, git's credential helper protocol, Docker's, kubeconfig.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

@@ -1,7 +1,7 @@
 //! Hostile and broken provider responses: each gets a clear message and the store is
 //! left as it was.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::stub::{Stub, drip, html, json, redirect};

@@ -1,7 +1,7 @@
 //! One grant, many processes: concurrent refreshes against the real provider with
 //! refresh-token rotation (where reusing a rotated refresh token revokes the grant).
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

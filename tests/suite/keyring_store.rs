@@ -1,7 +1,7 @@
 //! The keyring store against a real Secret Service: gnome-keyring-daemon in a private
 //! D-Bus session (dbus-run-session), read back with `secret-tool`.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

@@ -1,7 +1,7 @@
 //! Signature verdicts and ID token checks, against the real provider and against keys
 //! and tokens made by node:crypto (tests/provider/sign.js).
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

@@ -1,7 +1,7 @@
 //! Output that cannot fail silently: a write error on stdout is exit 1 with the reason,
 //! a closed pipe (`tokdeck list | head -1`) ends quietly, for every command that prints.
 
-mod common;
+use crate::common;
 
 use common::{Home, Run};
 use std::process::Stdio;

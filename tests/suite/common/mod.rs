@@ -7,6 +7,7 @@ pub mod keyring;
 pub mod provider;
 pub mod stub;
 pub mod tmux;
+pub mod wine;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -42,6 +43,10 @@ impl Home {
         };
         home.set("TOKDECK_STORE", "file");
         home
+    }
+
+    pub fn unset(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
     }
 
     pub fn path(&self) -> &Path {

@@ -3,7 +3,7 @@
 //! cache, planted links): tokens go only where they were issued, and nothing a server
 //! sends steers the terminal, the browser or git (issue 24).
 
-mod common;
+use crate::common;
 
 use common::provider::Provider;
 use common::stub::{Stub, json};

@@ -1,6 +1,6 @@
 //! The dashboard end to end, in tmux, against the real provider.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

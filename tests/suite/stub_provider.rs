@@ -1,6 +1,6 @@
 //! The real binary against a stub provider, for answers a certified server never gives.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::stub::{Stub, html, json};

@@ -2,7 +2,7 @@
 //! tokens bound to their issuer and client, accounts picked from context. Against the
 //! real provider (oidc-provider), played by the headless user.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;

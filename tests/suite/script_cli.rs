@@ -1,7 +1,7 @@
 //! The command line as scripts use it, through the real binary and a real provider:
 //! partial configs, states, output formats, account management, completions.
 
-mod common;
+use crate::common;
 
 use common::Home;
 use common::provider::Provider;
