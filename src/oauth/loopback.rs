@@ -81,6 +81,10 @@ pub fn classify(target: &str, expected_state: &str, expected_issuer: Option<&str
 /// A bound listener waiting for the one redirect of one login.
 pub struct Loopback {
     listener: TcpListener,
+    /// The same port on `[::1]`, where the machine has IPv6 loopback: a browser that
+    /// resolves the redirect's host over IPv6 (WSL 2's forwarding, some proxies) lands
+    /// here. The redirect URI itself names 127.0.0.1 (RFC 8252 §7.3).
+    v6: Option<TcpListener>,
     port: u16,
 }
 
@@ -101,7 +105,22 @@ impl Loopback {
                 reason: e.to_string(),
             })?
             .port();
-        Ok(Self { listener, port })
+        // Best effort: a port taken on ::1 by someone else, or no IPv6, leaves 127.0.0.1.
+        let v6 = TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port))
+            .await
+            .ok();
+        Ok(Self { listener, v6, port })
+    }
+
+    /// The next connection on either address.
+    async fn accept(&self) -> std::io::Result<tokio::net::TcpStream> {
+        match &self.v6 {
+            Some(v6) => tokio::select! {
+                accepted = self.listener.accept() => accepted.map(|(s, _)| s),
+                accepted = v6.accept() => accepted.map(|(s, _)| s),
+            },
+            None => self.listener.accept().await.map(|(s, _)| s),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -128,10 +147,10 @@ impl Loopback {
             let mut open = FuturesUnordered::new();
             loop {
                 tokio::select! {
-                    accepted = self.listener.accept() => {
+                    accepted = self.accept() => {
                         // Beyond the limit a new connection is closed at once: a flood
                         // costs the flooder, and the real callback can come once it ends.
-                        if let Ok((stream, _)) = accepted
+                        if let Ok(stream) = accepted
                             && open.len() < MAX_CONNECTIONS
                         {
                             open.push(serve_one(stream, state, issuer));

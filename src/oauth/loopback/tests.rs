@@ -206,3 +206,21 @@ async fn listener_times_out() {
         .expect_err("timeout");
     assert!(matches!(err, OAuthError::CallbackTimeout(_)));
 }
+
+/// The redirect names 127.0.0.1, yet a browser that reaches the port over IPv6 loopback
+/// (WSL 2's forwarding does) is answered too, on the same port.
+#[tokio::test]
+async fn the_callback_also_arrives_over_ipv6_loopback() {
+    let loopback = Loopback::bind(0).await.expect("bind");
+    let port = loopback.port();
+    let waiter =
+        tokio::spawn(async move { loopback.wait(STATE, None, Duration::from_secs(10)).await });
+    let mut s = tokio::net::TcpStream::connect(("::1", port))
+        .await
+        .expect("[::1] is bound on the same port");
+    s.write_all(b"GET /callback?code=over-v6&state=s-123 HTTP/1.1\r\n\r\n")
+        .await
+        .expect("write");
+    let code = waiter.await.expect("join").expect("code");
+    assert_eq!(code.expose(), "over-v6");
+}
