@@ -19,7 +19,7 @@ const NOT_FOUND: &str = "credentials not found in native keychain";
 /// The exit status, when this program runs as `docker-credential-tokdeck OPERATION`.
 pub fn as_helper() -> Option<i32> {
     let argv0 = std::env::args_os().next()?;
-    if Path::new(&argv0).file_name()?.to_str()? != HELPER_NAME {
+    if Path::new(&argv0).file_name()?.to_str()? != link_name() {
         return None;
     }
     let operation = std::env::args().nth(1).unwrap_or_default();
@@ -182,10 +182,12 @@ pub fn setup(
     }
     if remove && !names_tokdeck(&path)? {
         // No registry asks tokdeck any more: the helper setup made goes too.
-        for helper in helper_places(&relaunch.exe) {
-            let helper = helper.join(HELPER_NAME);
-            if made_by_setup(&helper, relaunch) && std::fs::remove_file(&helper).is_ok() {
-                super::output::line(&format!("{}: removed", helper.display()))?;
+        for dir in helper_places(&relaunch.exe) {
+            for name in names() {
+                let helper = dir.join(name);
+                if made_by_setup(&helper, relaunch) && std::fs::remove_file(&helper).is_ok() {
+                    super::output::line(&format!("{}: removed", helper.display()))?;
+                }
             }
         }
     }
@@ -206,15 +208,68 @@ fn names_tokdeck(path: &Path) -> Result<bool, CliError> {
 
 /// The helper at `path` is this tokdeck's: a link to it, or the script setup writes.
 fn made_by_setup(path: &Path, relaunch: &super::relaunch::Relaunch) -> bool {
-    if std::fs::canonicalize(path).is_ok_and(|target| target == relaunch.exe) {
+    if is_program(path, &relaunch.exe) {
         return true;
     }
     std::fs::read_to_string(path).is_ok_and(|text| text.starts_with(SCRIPT_MARK))
 }
 
-/// The first line of the script setup writes when the helper needs this run's config.
+/// The first lines of the script setup writes when the helper needs this run's config.
+#[cfg(not(windows))]
 const SCRIPT_MARK: &str =
     "#!/bin/sh\n# docker-credential-tokdeck, written by `tokdeck setup docker`";
+#[cfg(windows)]
+const SCRIPT_MARK: &str =
+    "@echo off\r\nrem docker-credential-tokdeck, written by `tokdeck setup docker`";
+
+/// The helper as a link to tokdeck: the name Docker runs (`.exe` on Windows).
+fn link_name() -> String {
+    format!("{HELPER_NAME}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// The helper as a script: Docker finds a `.cmd` on Windows through `PATHEXT`.
+fn script_name() -> String {
+    if cfg!(windows) {
+        format!("{HELPER_NAME}.cmd")
+    } else {
+        HELPER_NAME.to_string()
+    }
+}
+
+/// Every file name the helper may have here (one on Unix).
+fn names() -> Vec<String> {
+    let mut names = vec![link_name(), script_name()];
+    names.dedup();
+    names
+}
+
+/// The script's text: the mark, then tokdeck with this run's config and home.
+fn script_text(relaunch: &super::relaunch::Relaunch) -> Result<String, CliError> {
+    if cfg!(windows) {
+        Ok(format!(
+            "{SCRIPT_MARK}\r\n{}\r\n",
+            relaunch.batch_lines(&["docker-credential"])?
+        ))
+    } else {
+        Ok(format!(
+            "{SCRIPT_MARK}\n{} \"$@\"\n",
+            relaunch.exec_line(&["docker-credential"])?
+        ))
+    }
+}
+
+/// `path` is this program: a link to it on Unix; on Windows, where the helper is a hard
+/// link or a copy, a file with the same bytes.
+fn is_program(path: &Path, exe: &Path) -> bool {
+    if cfg!(windows) {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
+        size(path).is_some()
+            && size(path) == size(exe)
+            && std::fs::read(path).ok() == std::fs::read(exe).ok()
+    } else {
+        std::fs::canonicalize(path).is_ok_and(|target| target == exe)
+    }
+}
 
 /// The directories the helper is put in: beside tokdeck, else `~/.local/bin`.
 fn helper_places(exe: &Path) -> Vec<PathBuf> {
@@ -303,24 +358,34 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
 /// arguments), a script that runs tokdeck with them. `None` when it is there already.
 fn helper_link(relaunch: &super::relaunch::Relaunch) -> Result<Option<PathBuf>, CliError> {
     let script = if relaunch.has_context() {
-        Some(format!(
-            "{SCRIPT_MARK}\n{} \"$@\"\n",
-            relaunch.exec_line(&["docker-credential"])?
-        ))
+        Some(script_text(relaunch)?)
     } else {
         None
     };
+    let name = if script.is_some() {
+        script_name()
+    } else {
+        link_name()
+    };
     let mut last = None;
     for dir in helper_places(&relaunch.exe) {
-        let link = dir.join(HELPER_NAME);
+        let link = dir.join(&name);
         let current = match &script {
             Some(text) => std::fs::read_to_string(&link).is_ok_and(|t| &t == text),
-            None => std::fs::canonicalize(&link).is_ok_and(|target| target == relaunch.exe),
+            None => is_program(&link, &relaunch.exe),
         };
         if current {
             return Ok(None);
         }
         let _ = std::fs::create_dir_all(&dir);
+        // On Windows the other form would be found first (`.exe` before `.cmd`) or stay
+        // behind: one of ours goes.
+        for other in names().into_iter().filter(|n| *n != name) {
+            let other = dir.join(other);
+            if made_by_setup(&other, relaunch) {
+                let _ = std::fs::remove_file(&other);
+            }
+        }
         let made = match &script {
             Some(text) => write_script(&link, text),
             None => make_link(&relaunch.exe, &link),
@@ -356,7 +421,12 @@ fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
     std::os::unix::fs::symlink(target, link)
 }
 
+/// A hard link (no symbolic links without privileges on Windows), else a copy (another
+/// volume); an older helper is replaced.
 #[cfg(not(unix))]
 fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
-    std::fs::hard_link(target, link)
+    if std::fs::symlink_metadata(link).is_ok() {
+        std::fs::remove_file(link)?;
+    }
+    std::fs::hard_link(target, link).or_else(|_| std::fs::copy(target, link).map(drop))
 }

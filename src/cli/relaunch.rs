@@ -20,6 +20,7 @@ impl Relaunch {
     pub fn here(config: Option<&Path>) -> Result<Self, CliError> {
         let exe = std::env::current_exe()
             .and_then(std::fs::canonicalize)
+            .map(|exe| plain_path(&exe))
             .map_err(|e| CliError::Failed(format!("cannot find the tokdeck program: {e}")))?;
         let absolute = |path: &Path| {
             std::path::absolute(path).map_err(|e| {
@@ -80,6 +81,33 @@ impl Relaunch {
         self.line(args, true)
     }
 
+    /// The lines of a Windows batch file (`.cmd`) that run tokdeck with `args` after the
+    /// context and the batch file's own arguments: `set "NAME=value"` for the
+    /// environment, then the quoted program. `Err` for a value cmd would expand or cut
+    /// (`%`, `!`, `"`, a line break).
+    pub fn batch_lines(&self, args: &[&str]) -> Result<String, CliError> {
+        let plain = |text: &str| -> Result<String, CliError> {
+            if text.contains(['%', '!', '"', '\n', '\r']) {
+                return Err(CliError::Failed(format!(
+                    "the path '{text}' holds %, !, a quote or a line break, which a batch file cannot carry; move it elsewhere"
+                )));
+            }
+            Ok(text.to_string())
+        };
+        let mut lines = vec!["setlocal".to_string()];
+        for (name, value) in self.env() {
+            lines.push(format!("set \"{name}={}\"", plain(&value)?));
+        }
+        let mut words = vec![format!("\"{}\"", plain(&self.exe.display().to_string())?)];
+        for arg in self.leading_args() {
+            words.push(format!("\"{}\"", plain(&arg)?));
+        }
+        words.extend(args.iter().map(|a| a.to_string()));
+        words.push("%*".into());
+        lines.push(words.join(" "));
+        Ok(lines.join("\r\n"))
+    }
+
     fn line(&self, args: &[&str], exec: bool) -> Result<String, CliError> {
         let quote = |text: &str| -> Result<String, CliError> {
             if text.contains('\'') || text.contains('\n') {
@@ -102,6 +130,22 @@ impl Relaunch {
         }
         words.extend(args.iter().map(|a| a.to_string()));
         Ok(words.join(" "))
+    }
+}
+
+/// `path` without the `\\?\` of a canonical Windows path, which cmd, git's shell and
+/// kubectl cannot run (`\\?\C:\x` is `C:\x`, `\\?\UNC\host\share` is
+/// `\\host\share`). Other paths are unchanged.
+fn plain_path(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    if let Some(unc) = text.strip_prefix(r"\\?\UNC\") {
+        PathBuf::from(format!(r"\\{unc}"))
+    } else if let Some(rest) = text.strip_prefix(r"\\?\")
+        && rest.as_bytes().get(1) == Some(&b':')
+    {
+        PathBuf::from(rest)
+    } else {
+        path.to_path_buf()
     }
 }
 
@@ -130,5 +174,41 @@ mod tests {
             ..relaunch
         };
         assert!(quoted.shell_line(&[]).is_err());
+    }
+
+    #[test]
+    fn a_batch_file_sets_the_environment_then_runs_tokdeck_with_its_arguments() {
+        let relaunch = Relaunch {
+            exe: r"C:\Program Files\tokdeck\tokdeck.exe".into(),
+            home: Some(r"C:\Users\me\td".into()),
+            store: None,
+            config: Some(r"C:\Users\me\t.toml".into()),
+        };
+        assert_eq!(
+            relaunch.batch_lines(&["docker-credential"]).expect("lines"),
+            "setlocal\r\nset \"TOKDECK_HOME=C:\\Users\\me\\td\"\r\n\"C:\\Program Files\\tokdeck\\tokdeck.exe\" \"--config\" \"C:\\Users\\me\\t.toml\" docker-credential %*"
+        );
+        let expanding = Relaunch {
+            home: Some(r"C:\%USERNAME%".into()),
+            ..relaunch
+        };
+        let e = expanding.batch_lines(&[]).expect_err("%").to_string();
+        assert!(e.contains("%USERNAME%"), "{e}");
+    }
+
+    #[test]
+    fn canonical_windows_paths_lose_their_verbatim_prefix() {
+        assert_eq!(
+            plain_path(Path::new(r"\\?\C:\Tools\tokdeck.exe")),
+            PathBuf::from(r"C:\Tools\tokdeck.exe")
+        );
+        assert_eq!(
+            plain_path(Path::new(r"\\?\UNC\srv\share\tokdeck.exe")),
+            PathBuf::from(r"\\srv\share\tokdeck.exe")
+        );
+        assert_eq!(
+            plain_path(Path::new("/usr/bin/tokdeck")),
+            PathBuf::from("/usr/bin/tokdeck")
+        );
     }
 }

@@ -168,7 +168,12 @@ fn the_platform_directories_are_under_appdata() {
     }
     let _cleanup = Cleanup(root.clone());
     std::fs::create_dir_all(config_file.parent().expect("dir")).expect("mkdir");
-    std::fs::write(&config_file, provider.config()).expect("config");
+    // The store in the config, not in TOKDECK_STORE: setup then has nothing to carry.
+    std::fs::write(
+        &config_file,
+        format!("store = \"file\"\n{}", provider.config()),
+    )
+    .expect("config");
 
     let mut login = wine.bare(&["login", "dev"]);
     let mut browser = Home::new("");
@@ -192,6 +197,45 @@ fn the_platform_directories_are_under_appdata() {
     );
     assert_eq!(token.code, 0, "{token}");
     assert_eq!(token.stdout.trim(), record["tokens"]["access_token"]);
+
+    // With no config or home of its own to carry, Docker's helper is tokdeck.exe itself
+    // under the name Docker runs: a hard link beside it.
+    let bin = tempfile::tempdir().expect("bin");
+    let exe = bin.path().join("tokdeck.exe");
+    std::fs::copy(std::env::var_os("TOKDECK_WINE_EXE").expect("exe"), &exe).expect("copy");
+    let docker = tempfile::tempdir().expect("docker");
+    let setup = Run::from(
+        wine.with_exe(&exe)
+            .bare(&["setup", "docker", "dev", "registry.tokdeck.test"])
+            .env("DOCKER_CONFIG", windows_path(docker.path()))
+            .output()
+            .expect("wine"),
+    );
+    assert_eq!(setup.code, 0, "{setup}");
+    let helper = bin.path().join("docker-credential-tokdeck.exe");
+    assert!(helper.exists() && !bin.path().join("docker-credential-tokdeck.cmd").exists());
+    let mut env_free = wine.with_exe(&helper).bare(&["get"]);
+    let answer = {
+        use std::io::Write;
+        let mut child = env_free
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("helper");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"registry.tokdeck.test\n")
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    assert_eq!(
+        answer["Secret"], record["tokens"]["access_token"],
+        "{answer}"
+    );
 }
 
 /// Processes that all want a fresher token than they have: each starts the refresh
@@ -263,4 +307,70 @@ fn exec_runs_the_command_and_exits_with_its_status() {
     );
     assert_eq!(run.code, 7, "{run}");
     assert_eq!(run.stdout.trim(), token.trim(), "{run}");
+}
+
+/// `setup docker` on Windows: with a home of its own the helper is a `.cmd` that runs
+/// tokdeck.exe with it; without, a hard link (or copy) named
+/// `docker-credential-tokdeck.exe`. Both answer the credential-helpers protocol as
+/// Docker runs them (cmd finds the `.cmd` through PATHEXT).
+#[test]
+#[ignore = "needs Wine and tokdeck.exe: scripts/test runs it"]
+fn the_docker_helper_is_a_cmd_script_or_an_exe_link() {
+    let wine = Wine::get();
+    let provider = Provider::start(&[]);
+    let mut home = Home::new(&provider.config());
+    home.with_headless_user();
+    // tokdeck.exe in a folder of the test's own: setup puts the helper beside it.
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let exe = bin.join("tokdeck.exe");
+    std::fs::copy(std::env::var_os("TOKDECK_WINE_EXE").expect("exe"), &exe).expect("copy exe");
+    let wine = wine.with_exe(&exe);
+    home.set("DOCKER_CONFIG", &windows_path(&home.path().join("docker")));
+    wine.ok(&home, &["login", "dev"]);
+    let token = wine.ok(&home, &["token", "dev"]).stdout;
+    let setup = wine.ok(&home, &["setup", "docker", "dev", "registry.tokdeck.test"]);
+    let script = bin.join("docker-credential-tokdeck.cmd");
+    assert!(script.exists(), "{setup}");
+    let text = std::fs::read_to_string(&script).expect("script");
+    assert!(text.contains("set \"TOKDECK_HOME="), "{text}");
+
+    let answer = helper_get(&wine, &script);
+    // The script carries TOKDECK_HOME itself: Docker passes no environment of ours.
+    assert_eq!(answer["Secret"].as_str(), Some(token.trim()), "{answer}");
+    assert_eq!(answer["ServerURL"], "registry.tokdeck.test");
+
+    // --remove takes the helper away again.
+    wine.ok(
+        &home,
+        &[
+            "setup",
+            "docker",
+            "dev",
+            "registry.tokdeck.test",
+            "--remove",
+        ],
+    );
+    assert!(!script.exists(), "the script outlived --remove");
+}
+
+/// What the Docker helper at `helper` answers for registry.tokdeck.test, run by `cmd`
+/// as Docker would, with none of tokdeck's variables.
+fn helper_get(wine: &Wine, helper: &std::path::Path) -> serde_json::Value {
+    use std::io::Write;
+    let mut child = wine
+        .raw(&["cmd", "/c", &windows_path(helper), "get"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("helper");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"registry.tokdeck.test\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }

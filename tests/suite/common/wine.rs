@@ -38,11 +38,25 @@ impl Wine {
         cmd
     }
 
+    /// The same Wine with another copy of tokdeck.exe.
+    pub fn with_exe(&self, exe: &Path) -> Self {
+        Self {
+            exe: exe.to_path_buf(),
+            runner: self.runner.clone(),
+        }
+    }
+
     /// `tokdeck.exe ARGS` with no `TOKDECK_HOME`: the platform's own directories.
     pub fn bare(&self, args: &[&str]) -> Command {
+        let mut cmd = self.raw(&[]);
+        cmd.arg(&self.exe).args(args);
+        cmd
+    }
+
+    /// Any Windows program under Wine (`cmd`, `reg`), with no variables of tokdeck's.
+    pub fn raw(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.runner);
-        cmd.arg(&self.exe)
-            .args(args)
+        cmd.args(args)
             .env("WINEDEBUG", "-all")
             .env_remove("TOKDECK_HOME")
             .env_remove("TOKDECK_STORE")
@@ -69,9 +83,8 @@ impl Wine {
     /// The names of the generic credentials in Wine's Credential Manager (its registry
     /// keys, where Wine writes `\` as `_`).
     pub fn credentials(&self) -> Vec<String> {
-        let out = Command::new(&self.runner)
-            .args(["reg", "query", r"HKCU\Software\Wine\Credential Manager"])
-            .env("WINEDEBUG", "-all")
+        let out = self
+            .raw(&["reg", "query", r"HKCU\Software\Wine\Credential Manager"])
             .output()
             .expect("reg query");
         String::from_utf8_lossy(&out.stdout)
