@@ -30,16 +30,7 @@ impl AccountLock {
             path: path.clone(),
             reason: e.to_string(),
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut file = crate::files::open_no_follow(
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false),
-            &path,
-        )
-        .map_err(io)?;
+        let mut file = lock_file(dir, &path).map_err(io)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -94,19 +85,23 @@ impl WriteLock {
             path: path.clone(),
             reason: e.to_string(),
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let file = crate::files::open_no_follow(
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false),
-            &path,
-        )
-        .map_err(io)?;
+        let file = lock_file(dir, &path).map_err(io)?;
         file.lock().map_err(io)?;
         Ok(Self { _file: file })
     }
+}
+
+/// Opens (creating it and its directory) a lock file, never through a link.
+fn lock_file(dir: &Path, path: &Path) -> std::io::Result<File> {
+    std::fs::create_dir_all(dir)?;
+    crate::files::open_no_follow(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+        path,
+    )
 }
 
 #[cfg(test)]

@@ -214,24 +214,7 @@ fn the_platform_directories_are_under_appdata() {
     assert_eq!(setup.code, 0, "{setup}");
     let helper = bin.path().join("docker-credential-tokdeck.exe");
     assert!(helper.exists() && !bin.path().join("docker-credential-tokdeck.cmd").exists());
-    let mut env_free = wine.with_exe(&helper).bare(&["get"]);
-    let answer = {
-        use std::io::Write;
-        let mut child = env_free
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("helper");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"registry.tokdeck.test\n")
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
-        serde_json::from_slice::<serde_json::Value>(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-    };
+    let answer = helper_get(&wine, &helper);
     assert_eq!(
         answer["Secret"], record["tokens"]["access_token"],
         "{answer}"
