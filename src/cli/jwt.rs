@@ -103,27 +103,11 @@ fn claims_of(arg: Option<&str>) -> Result<Map<String, Value>, CliError> {
 
 /// `300`, `90s`, `10m`, `2h`, `1d` in seconds.
 fn seconds(claim: &str, text: &str) -> Result<i64, CliError> {
-    let bad = || {
+    crate::jwt::edit::seconds(text).ok_or_else(|| {
         CliError::Usage(format!(
             "--{claim} '{text}' is not a duration; write 300, 90s, 10m, 2h or 1d"
         ))
-    };
-    let (number, unit) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
-        _ => (text, 's'),
-    };
-    let number: i64 = number.trim().parse().map_err(|_| bad())?;
-    let factor = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return Err(bad()),
-    };
-    number
-        .checked_mul(factor)
-        .filter(|s| s.abs() <= 100 * 365 * 86_400)
-        .ok_or_else(bad)
+    })
 }
 
 /// `tokdeck jwt keygen`: a new private key written 0600 (never over an existing file),

@@ -28,6 +28,8 @@ pub enum KeySource {
     Secret(crate::secret::Secret),
     /// A public key file the user gave (PEM or JWK): the key, whatever `kid` the token names.
     KeyFile(std::path::PathBuf),
+    /// Public keys at hand (those of the private key that just signed the token).
+    Keys(crate::jwt::verify::Jwks),
 }
 
 /// What a token earned.
@@ -124,6 +126,10 @@ pub async fn judge(
                 Some(keys),
             )
         }
+        KeySource::Keys(keys) => (
+            crate::jwt::verify::verify_with_keys(token, &keys),
+            Some(keys),
+        ),
         KeySource::JwksFile(path) => {
             let jwks = jwks_from_file(&path)?;
             (verify(token, Some(&jwks)), Some(jwks))

@@ -1,6 +1,8 @@
 //! JWTs (RFC 7519): decoding for display, and — separately, in [`verify`] — checking
 //! signatures against a provider's JWKS. Decoding alone never trusts a token.
 
+pub mod compare;
+pub mod edit;
 pub mod expect;
 pub mod explain;
 pub mod keyfile;

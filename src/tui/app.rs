@@ -214,6 +214,7 @@ impl Runtime {
             | Command::Logout(_)
             | Command::Verify { .. }
             | Command::VerifyPasted { .. }
+            | Command::SignDraft { .. }
             | Command::Introspect(_)
             | Command::Userinfo(_)
             | Command::LogoutThenWrite { .. } => super::effects::run(self, command),

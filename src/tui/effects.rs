@@ -2,8 +2,8 @@
 //! [`spawn`] and reports its outcome on the one event channel.
 
 use super::app::Runtime;
-use super::event::{Command, Msg, Outcome, VerifyAgainst};
-use super::model::{Checked, Trust};
+use super::event::{Command, Msg, Outcome, SignWith, VerifyAgainst};
+use super::model::{Checked, Draft, Trust};
 use crate::engine::{Engine, EngineError, Judgement, KeySource, LogoutOptions, Want, judge};
 use crate::oauth::TokenSet;
 use crate::secret::Secret;
@@ -115,7 +115,21 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             let done = Done(runtime.sender());
             tokio::spawn(async move {
                 let checked = verify_pasted(engine, &paths, &token, against).await;
-                done.send(Outcome::InspectorChecked(checked));
+                done.send(Outcome::InspectorChecked { token, checked });
+            });
+        }
+        Command::SignDraft { draft, with } => {
+            let paths = runtime.paths().clone();
+            let done = Done(runtime.sender());
+            tokio::spawn(async move {
+                let signed = match sign_draft(draft, with) {
+                    Ok((token, keys)) => {
+                        let judged = judge(None, &paths, token.expose(), keys, true).await;
+                        Ok((token, checked(judged)))
+                    }
+                    Err(e) => Err(e),
+                };
+                done.send(Outcome::InspectorSigned(signed));
             });
         }
         other => provider_work(runtime, other),
@@ -205,6 +219,38 @@ async fn verify_pasted(
     let source = match against {
         VerifyAgainst::Account(account) => KeySource::Account(account),
         VerifyAgainst::Issuer(issuer) => KeySource::Issuer(issuer),
+        VerifyAgainst::Secret(secret) => KeySource::Secret(secret),
+        VerifyAgainst::KeyFile(path) => KeySource::KeyFile(path),
     };
     checked(judge(engine.as_deref(), paths, token.expose(), source, true).await)
+}
+
+/// The inspector's draft signed with a private key file (its thumbprint as `kid`) or the
+/// typed secret, through the one signing path (`jwt::sign`); with the keys that verify
+/// it.
+fn sign_draft(draft: Draft, with: SignWith) -> Result<(Secret, KeySource), String> {
+    use crate::jwt::sign::{Hmac, Signer, sign};
+    let mut header = draft.header;
+    let claims = serde_json::Value::Object(draft.claims);
+    match with {
+        SignWith::KeyFile(path) => {
+            let key = crate::oauth::assertion::read_key(&path)
+                .map_err(|m| format!("'{}' {m}", path.display()))?;
+            let kid = key.thumbprint();
+            header.insert("kid".into(), kid.clone().into());
+            let token = sign(header, &claims, &Signer::Key(&key))?;
+            let jwks = serde_json::json!({ "keys": [key.public_jwk(&kid)] }).to_string();
+            let keys = crate::jwt::keyfile::parse(&jwks)?;
+            Ok((Secret::new(token), KeySource::Keys(keys)))
+        }
+        SignWith::Secret(secret, alg) => {
+            let hmac = Hmac::parse(&alg)?;
+            let token = sign(
+                header,
+                &claims,
+                &Signer::Secret(secret.expose().as_bytes(), hmac),
+            )?;
+            Ok((Secret::new(token), KeySource::Secret(secret)))
+        }
+    }
 }

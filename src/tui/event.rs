@@ -8,6 +8,7 @@ use crate::secret::Secret;
 use crate::store::TokenRecord;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
+use std::path::PathBuf;
 use std::time::Duration;
 
 // A message is moved once, through the channel, and dropped after `update`: 240 bytes
@@ -68,7 +69,14 @@ pub enum Outcome {
         access_token: Secret,
         trust: Trust,
     },
-    InspectorChecked(Checked),
+    /// The verdict on `token` (applied only while the inspector still shows it).
+    InspectorChecked {
+        token: Secret,
+        checked: Checked,
+    },
+    /// The inspector's draft signed (`Ok`: the new token and its verdict with the key
+    /// that signed it), or why not.
+    InspectorSigned(Result<(Secret, Checked), String>),
     ProviderJson {
         title: String,
         result: Result<serde_json::Value, String>,
@@ -206,10 +214,16 @@ pub enum Command {
         account: String,
         tokens: Box<TokenSet>,
     },
-    /// Check a pasted token against an account's provider or a typed issuer.
+    /// Check a pasted token against an account's provider, a typed issuer, a secret or
+    /// a key file.
     VerifyPasted {
         token: Secret,
         against: VerifyAgainst,
+    },
+    /// Sign the inspector's edited header and claims.
+    SignDraft {
+        draft: crate::tui::model::Draft,
+        with: SignWith,
     },
     Introspect(String),
     Userinfo(String),
@@ -229,4 +243,15 @@ pub enum Command {
 pub enum VerifyAgainst {
     Account(String),
     Issuer(String),
+    Secret(Secret),
+    KeyFile(PathBuf),
+}
+
+/// What signs the inspector's draft.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignWith {
+    /// A private key file (PEM or a private JWK): its type decides the algorithm.
+    KeyFile(PathBuf),
+    /// The secret typed in the inspector, with this HMAC algorithm.
+    Secret(Secret, String),
 }

@@ -6,6 +6,7 @@ pub mod editor;
 mod effects;
 pub mod event;
 mod input;
+mod inspector_keys;
 pub mod keys;
 pub mod model;
 mod outcomes;

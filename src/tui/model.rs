@@ -77,7 +77,7 @@ pub enum Popup {
     },
     /// A question whose answers are chosen with the arrows and Enter, never a letter.
     Confirm(Confirm),
-    Inspector(Inspector),
+    Inspector(Box<Inspector>),
     /// Adding or changing an account.
     Editor(Box<Editor>),
     /// A change to config.toml waiting for a yes.
@@ -104,18 +104,54 @@ pub enum LoginStage {
     },
 }
 
-/// A pasted token, decoded.
-#[derive(Debug, Clone)]
+/// A pasted token, decoded: a workbench that verifies it with a provider, an issuer, a
+/// secret or a key file, edits its claims and signs it again, and compares it with
+/// another token.
+#[derive(Debug, Clone, Default)]
 pub struct Inspector {
     pub token: Option<Secret>,
     pub decoded: Option<Result<Decoded, String>>,
     pub scroll: u16,
     pub checked: Option<Checked>,
-    /// The issuer URL being typed (`u`), when verifying against a typed issuer.
-    pub issuer_input: Option<TextInput>,
-    /// A note about the last key (a character the issuer field does not take).
+    /// The line being typed, and what it is for.
+    pub input: Option<(Field, TextInput)>,
+    /// A note about the last key or action (a refused character, an edit that failed).
     pub note: Option<String>,
+    /// Claims changed since the token was signed (`e`), shown until it is signed again.
+    pub draft: Option<Draft>,
+    /// The secret typed to verify (`s`), kept to sign again with it; never shown.
+    pub secret: Option<Secret>,
+    /// The comparison with a second token (`d`), shown instead of the claims.
+    pub compare: Option<Vec<crate::jwt::compare::Row>>,
 }
+
+/// What the inspector's input line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// An issuer URL to verify against (`u`).
+    Issuer,
+    /// A shared secret to verify with (`s`), masked.
+    Secret,
+    /// A key file (PEM or JWK, public or private) to verify with (`f`).
+    KeyFile,
+    /// A claim edit: `name=value`, `-name`, `exp+=10m` (`e`).
+    Edit,
+    /// The private key file to sign with (`S`); empty: the secret typed with `s`.
+    SignKey,
+    /// A second token to compare with (`d`).
+    Compare,
+}
+
+/// A token's header and claims as edited, not signed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub header: serde_json::Map<String, serde_json::Value>,
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// JSON values compare as equal or not (no NaN in JSON): the commands that carry a
+/// draft compare whole.
+impl Eq for Draft {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

@@ -4,9 +4,8 @@
 //! letter: a pasted token cannot answer them.
 
 use super::editor::{self, Review, ReviewAction, ReviewAnswer};
-use super::event::{Command, ConfigWrite, VerifyAgainst};
-use super::model::{Activity, Answer, Confirm, Inspector, LoginStage, Model, Popup, Setup};
-use super::text_input::Edit;
+use super::event::{Command, ConfigWrite};
+use super::model::{Activity, Answer, Confirm, LoginStage, Model, Popup};
 use crate::secret::Secret;
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -22,7 +21,7 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             Vec::new()
         }
         Popup::Confirm(_) => confirm_key(model, key),
-        Popup::Inspector(_) => inspector_key(model, key),
+        Popup::Inspector(_) => super::inspector_keys::key(model, key),
         Popup::Editor(_) => editor_key(model, key),
         Popup::Review(_) => review_key(model, key),
         Popup::Json { scroll, .. } => {
@@ -107,64 +106,6 @@ fn is_about_form(confirm: &Confirm) -> bool {
         .answers
         .iter()
         .any(|(_, a)| *a == Answer::BackToForm)
-}
-
-fn inspector_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
-    let selected = model
-        .accounts
-        .get(model.selected)
-        .filter(|_| model.setup == Setup::Ready)
-        .map(|r| r.name.clone());
-    let Some(Popup::Inspector(inspector)) = &mut model.popup else {
-        return Vec::new();
-    };
-    if inspector.issuer_input.is_some() {
-        return issuer_key(inspector, key);
-    }
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
-        KeyCode::Down | KeyCode::Char('j') => inspector.scroll = inspector.scroll.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => inspector.scroll = inspector.scroll.saturating_sub(1),
-        KeyCode::Char('u') if inspector.token.is_some() => {
-            inspector.issuer_input = Some(Default::default())
-        }
-        KeyCode::Char('a') => {
-            if let (Some(token), Some(account)) = (inspector.token.clone(), selected) {
-                return vec![Command::VerifyPasted {
-                    token,
-                    against: VerifyAgainst::Account(account),
-                }];
-            }
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// The issuer URL typed in the inspector.
-fn issuer_key(inspector: &mut Inspector, key: KeyEvent) -> Vec<Command> {
-    let Some(input) = &mut inspector.issuer_input else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => inspector.issuer_input = None,
-        KeyCode::Enter => {
-            let issuer = input.text().trim().to_string();
-            inspector.issuer_input = None;
-            if let Some(token) = inspector.token.clone() {
-                return vec![Command::VerifyPasted {
-                    token,
-                    against: VerifyAgainst::Issuer(issuer),
-                }];
-            }
-        }
-        _ => {
-            if let Edit::Refused(c) = input.key(key, |c| !c.is_whitespace()) {
-                inspector.note = Some(format!("'{c}' is not part of a URL; type the issuer URL"));
-            }
-        }
-    }
-    Vec::new()
 }
 
 fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {

@@ -352,10 +352,8 @@ fn paste(model: &mut Model, text: String) {
     }
     match &mut model.popup {
         Some(Popup::Editor(form)) => form.paste(&text),
-        Some(Popup::Inspector(inspector)) if inspector.issuer_input.is_some() => {
-            if let Some(input) = &mut inspector.issuer_input {
-                input.insert_str(text.trim(), |c| !c.is_whitespace());
-            }
+        Some(Popup::Inspector(inspector)) if inspector.input.is_some() => {
+            super::inspector_keys::paste(inspector, &text)
         }
         // A question or a login in progress: a paste answers nothing.
         Some(Popup::Confirm(_) | Popup::Review(_) | Popup::Login { .. }) => {}
@@ -365,39 +363,25 @@ fn paste(model: &mut Model, text: String) {
 
 fn open_inspector(model: &mut Model, pasted: Option<String>) {
     let inspector = match pasted {
-        None => Inspector {
-            token: None,
-            decoded: None,
-            scroll: 0,
-            checked: None,
-            issuer_input: None,
-            note: None,
-        },
+        None => Inspector::default(),
         Some(text) if text.len() > MAX_PASTE_BYTES => Inspector {
-            token: None,
             decoded: Some(Err(format!(
                 "the paste is {} KiB; a token is at most {} KiB",
                 text.len() / 1024,
                 MAX_PASTE_BYTES / 1024
             ))),
-            scroll: 0,
-            checked: None,
-            issuer_input: None,
-            note: None,
+            ..Inspector::default()
         },
         Some(text) => {
             let token = text.trim().to_string();
             Inspector {
                 decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
                 token: Some(Secret::new(token)),
-                scroll: 0,
-                checked: None,
-                issuer_input: None,
-                note: None,
+                ..Inspector::default()
             }
         }
     };
-    model.popup = Some(Popup::Inspector(inspector));
+    model.popup = Some(Popup::Inspector(Box::new(inspector)));
 }
 
 fn move_selection(model: &mut Model, delta: isize) {

@@ -545,3 +545,89 @@ fn a_copy_one_second_after_a_cli_refresh_copies_the_new_token() {
     });
     assert_eq!(tmux.buffer(), new, "the token the store holds now");
 }
+
+/// The inspector as a workbench, as a developer uses it: a test token pasted, a claim
+/// changed, signed again with a key file, copied (OSC 52), verified outside the
+/// dashboard, and compared with the first.
+#[test]
+fn the_inspector_edits_a_token_signs_it_with_a_key_file_and_compares_it() {
+    let home = Home::new(
+        "[providers.p]\nissuer = \"https://idp.tokdeck.test\"\nclient_id = \"c\"\n[accounts.a]\nprovider = \"p\"\n",
+    );
+    let key = home.path().join("dev.pem");
+    let key_path = key.display().to_string();
+    let jwks = home
+        .ok(&["jwt", "keygen", "--alg", "ES256", "--out", &key_path])
+        .stdout;
+    let jwks_path = home.path().join("dev.jwks");
+    std::fs::write(&jwks_path, jwks).expect("jwks");
+    let first = home
+        .ok(&[
+            "jwt",
+            "sign",
+            "--key",
+            &key_path,
+            "--sub",
+            "alice",
+            "--exp",
+            "1h",
+            r#"{"role":"user"}"#,
+        ])
+        .stdout
+        .trim()
+        .to_string();
+
+    let tmux = Tmux::start(&home, 150, 45);
+    tmux.wait_for("the list", Duration::from_secs(10), |s| {
+        s.contains("Accounts (1)")
+    });
+    tmux.paste(&first);
+    tmux.wait_for("the inspector", Duration::from_secs(5), |s| {
+        s.contains("e edit claim")
+    });
+    typed(&tmux, &["e", "role=admin", "Enter"]);
+    tmux.wait_for("the draft", Duration::from_secs(5), |s| {
+        s.contains("edited, not signed")
+    });
+    typed(&tmux, &["S", &key_path, "Enter"]);
+    let screen = tmux.wait_for("the signed token", Duration::from_secs(5), |s| {
+        s.contains("signed: c copies")
+    });
+    assert!(screen.contains("signature valid"), "{screen}");
+    typed(&tmux, &["c"]);
+    tmux.wait_for("the copy", Duration::from_secs(5), |s| {
+        s.contains("Copied the inspector's token")
+    });
+    let second = tmux.buffer();
+    assert_ne!(second, first);
+    let jwks_arg = jwks_path.display().to_string();
+    let decoded: serde_json::Value = serde_json::from_str(
+        &home
+            .ok(&["decode", "--json", "--jwks", &jwks_arg, &second])
+            .stdout,
+    )
+    .expect("decode json");
+    assert_eq!(decoded["claims"]["role"], "admin", "{decoded}");
+    assert_eq!(decoded["claims"]["sub"], "alice", "{decoded}");
+
+    typed(&tmux, &["d"]);
+    tmux.paste(&first);
+    typed(&tmux, &["Enter"]);
+    let screen = tmux.wait_for("the comparison", Duration::from_secs(5), |s| {
+        s.contains("fields differ")
+    });
+    assert!(
+        screen.contains(r#"~ claims role: "admin" → "user""#),
+        "{screen}"
+    );
+}
+
+/// Keys as a person types them: apart, so that no two sends arrive as one burst (which
+/// the dashboard takes for an unbracketed paste).
+fn typed(tmux: &Tmux, keys: &[&str]) {
+    for key in keys {
+        std::thread::sleep(Duration::from_millis(150));
+        tmux.send(&[key]);
+    }
+    std::thread::sleep(Duration::from_millis(150));
+}

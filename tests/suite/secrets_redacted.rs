@@ -90,14 +90,16 @@ fn debug_output_never_contains_secrets() {
     let mut row = AccountRow::new("a", "p", Flow::Device);
     row.tokens = Some(set);
     let mut model = Model::new(Setup::Ready, vec![row], chrono::Utc::now());
-    model.popup = Some(Popup::Inspector(Inspector {
+    // A secret typed into the inspector (to verify or sign with) redacts too.
+    model.popup = Some(Popup::Inspector(Box::new(Inspector {
         token: Some(Secret::new(ACCESS)),
-        decoded: None,
-        scroll: 0,
-        checked: None,
-        issuer_input: None,
-        note: None,
-    }));
+        input: Some((
+            tokdeck::tui::model::Field::Secret,
+            tokdeck::tui::text_input::TextInput::masked(ACCESS),
+        )),
+        secret: Some(Secret::new(ACCESS)),
+        ..Default::default()
+    })));
     assert_redacted("Model", format!("{model:?}"));
 }
 

@@ -22,9 +22,29 @@ pub(super) fn apply(model: &mut Model, outcome: Outcome) {
             Err(e) => model.error(format!("Could not copy {what}: {e}")),
         },
         Outcome::BrowserFailed(e) => model.error(e),
-        Outcome::InspectorChecked(checked) => {
-            if let Some(Popup::Inspector(inspector)) = &mut model.popup {
+        Outcome::InspectorChecked { token, checked } => {
+            if let Some(Popup::Inspector(inspector)) = &mut model.popup
+                && inspector.token.as_ref() == Some(&token)
+            {
                 inspector.checked = Some(checked);
+            }
+        }
+        Outcome::InspectorSigned(result) => {
+            if let Some(Popup::Inspector(inspector)) = &mut model.popup {
+                match result {
+                    Ok((token, checked)) => {
+                        inspector.decoded =
+                            Some(crate::jwt::decode(token.expose()).map_err(|e| e.to_string()));
+                        inspector.token = Some(token);
+                        inspector.checked = Some(checked);
+                        inspector.draft = None;
+                        inspector.compare = None;
+                        inspector.note = Some(
+                            "signed: c copies the new token, d compares it with another".into(),
+                        );
+                    }
+                    Err(e) => inspector.note = Some(format!("not signed: {e}")),
+                }
             }
         }
         Outcome::ProviderJson { title, result } => {

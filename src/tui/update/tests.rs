@@ -741,13 +741,22 @@ fn the_inspector_verifies_against_a_typed_issuer_or_the_selected_account() {
     assert!(
         matches!(&commands[..], [Command::VerifyPasted { against: crate::tui::event::VerifyAgainst::Account(a), .. }] if a == "a")
     );
-    update(
-        &mut m,
-        Msg::Done(Outcome::InspectorChecked(crate::tui::model::Checked {
-            verdict: Ok(crate::jwt::verify::Verdict::AlgNone),
-            risks: vec![],
-        })),
-    );
+    let verdict = |token: &str| {
+        Msg::Done(Outcome::InspectorChecked {
+            token: Secret::new(token),
+            checked: crate::tui::model::Checked {
+                verdict: Ok(crate::jwt::verify::Verdict::AlgNone),
+                risks: vec![],
+            },
+        })
+    };
+    // A verdict on a token the inspector no longer shows is dropped.
+    update(&mut m, verdict("e30.e30.other"));
+    let Some(Popup::Inspector(inspector)) = &m.popup else {
+        panic!("inspector")
+    };
+    assert!(inspector.checked.is_none());
+    update(&mut m, verdict("e30.e30.sig"));
     let Some(Popup::Inspector(inspector)) = &m.popup else {
         panic!("inspector")
     };

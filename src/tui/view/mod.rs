@@ -5,6 +5,7 @@ pub mod bigtext;
 pub mod claims;
 mod details;
 mod editor;
+mod inspector;
 mod popups;
 mod welcome;
 

@@ -1,11 +1,11 @@
 //! Help, login progress (device code in large type with a QR code), logout confirmation,
 //! and the token inspector, drawn over the panes.
 
-use super::{bigtext, centered, claims};
+use super::{bigtext, centered};
 use crate::humanize;
 use crate::tui::keys;
 use crate::tui::model::Confirm;
-use crate::tui::model::{Inspector, LoginStage, Model, Popup};
+use crate::tui::model::{LoginStage, Model, Popup};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -61,7 +61,9 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                 *scroll,
             );
         }
-        Some(Popup::Inspector(inspector)) => inspect(frame, model, area, inspector),
+        Some(Popup::Inspector(inspector)) => {
+            super::inspector::inspect(frame, model, area, inspector)
+        }
     }
 }
 
@@ -90,50 +92,14 @@ fn help(frame: &mut Frame, area: Rect) {
     );
 }
 
-fn inspect(frame: &mut Frame, model: &Model, area: Rect, inspector: &Inspector) {
-    let mut lines = match &inspector.decoded {
-        None => vec![Line::raw(
-            "Paste a JWT (your terminal's paste key) to decode it.",
-        )],
-        Some(decoded) => {
-            let hint = match decoded {
-                Ok(crate::jwt::Decoded::Jwt { .. }) => "a or u to verify",
-                _ => "not a signed JWT: nothing to verify",
-            };
-            let mut lines = claims::trust_lines(inspector.checked.as_ref(), hint);
-            // The scrolling popup's width inside its borders.
-            let columns = area.width.saturating_sub(8).max(20).saturating_sub(2);
-            lines.extend(claims::lines(decoded, model.now, columns));
-            lines
-        }
-    };
-    lines.push(Line::raw(""));
-    if let Some(input) = &inspector.issuer_input {
-        let yellow = Style::new().fg(Color::Yellow);
-        let mut spans = vec![Span::styled("issuer URL: ", yellow)];
-        spans.extend(super::with_cursor(input.text(), input.cursor(), yellow));
-        spans.push(Span::styled("   (Enter verifies, Esc cancels)", yellow));
-        lines.push(Line::from(spans));
-    }
-    if let Some(note) = &inspector.note {
-        lines.push(Line::styled(note.clone(), Style::new().fg(Color::Red)));
-    }
-    lines.push(Line::styled(
-        "a: verify with the selected account's provider   u: verify with an issuer URL   j/k scroll, Esc closes",
-        Style::new().fg(Color::DarkGray),
-    ));
-    let title = match &inspector.checked {
-        Some(crate::tui::model::Checked {
-            verdict: Ok(v @ crate::jwt::verify::Verdict::Valid { .. }),
-            ..
-        }) => format!(" Inspector: {} ", v.describe()),
-        _ => " Inspector: decoded, not verified ".to_string(),
-    };
-    scrolling(frame, area, title, lines, inspector.scroll);
-}
-
 /// A large popup whose text scrolls (inspector, provider JSON).
-fn scrolling(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, scroll: u16) {
+pub(super) fn scrolling(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line>,
+    scroll: u16,
+) {
     let rect = centered(
         area,
         area.width.saturating_sub(8).max(20),

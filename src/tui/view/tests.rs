@@ -224,14 +224,11 @@ fn hostile_claims_render_without_panicking() {
     let not_utf8 = format!("{header}.{}.sig", enc(b"{\"a\":\"\xff\xfe\"}"));
     for token in [huge, not_utf8] {
         let mut model = every_state();
-        model.popup = Some(Popup::Inspector(crate::tui::model::Inspector {
+        model.popup = Some(Popup::Inspector(Box::new(crate::tui::model::Inspector {
             decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
             token: Some(Secret::new(token)),
-            scroll: 0,
-            checked: None,
-            issuer_input: None,
-            note: None,
-        }));
+            ..Default::default()
+        })));
         render(&model, 80, 24);
         render(&model, 20, 5);
     }
@@ -364,4 +361,48 @@ fn who_never_runs_into_the_countdown_at_80_columns() {
         before_badge.ends_with(' '),
         "a space before the countdown: {line}"
     );
+}
+
+#[test]
+fn the_inspector_masks_a_typed_secret_and_shows_a_comparison() {
+    use crate::jwt::compare::{Change, Row};
+    use crate::tui::model::{Field, Inspector};
+    use crate::tui::text_input::TextInput;
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.sig";
+    let mut model = every_state();
+    model.popup = Some(Popup::Inspector(Box::new(Inspector {
+        decoded: Some(crate::jwt::decode(token).map_err(|e| e.to_string())),
+        token: Some(Secret::new(token)),
+        input: Some((Field::Secret, TextInput::masked("topsecret"))),
+        ..Default::default()
+    })));
+    let terminal = render(&model, 140, 40);
+    let screen = terminal.backend().to_string();
+    assert!(!screen.contains("topsecret"), "{screen}");
+    find(&terminal, "secret: •••••••••");
+    find(
+        &terminal,
+        "s secret  f key file   e edit claim  S sign  d compare",
+    );
+
+    let Some(Popup::Inspector(inspector)) = &mut model.popup else {
+        panic!("inspector")
+    };
+    inspector.input = None;
+    inspector.compare = Some(vec![
+        Row {
+            part: "claims",
+            name: "sub".into(),
+            change: Change::Changed("alice".into(), "bob".into()),
+        },
+        Row {
+            part: "claims",
+            name: "iss".into(),
+            change: Change::Same("https://idp".into()),
+        },
+    ]);
+    let terminal = render(&model, 140, 40);
+    find(&terminal, "1 of 2 fields differ");
+    find(&terminal, "~ claims sub: \"alice\" → \"bob\"");
+    find(&terminal, "Esc: back to the token");
 }
