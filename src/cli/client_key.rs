@@ -5,7 +5,7 @@ use super::args::ClientKeyCommand;
 use super::error::CliError;
 use super::output;
 use crate::config::{Config, Paths};
-use crate::oauth::assertion::{PrivateKey, check_private};
+use crate::jwt::private_key::{PrivateKey, check_private};
 use std::path::Path;
 
 pub fn run(config: Option<&Path>, command: ClientKeyCommand) -> Result<(), CliError> {
@@ -23,7 +23,7 @@ pub fn run(config: Option<&Path>, command: ClientKeyCommand) -> Result<(), CliEr
                 ));
             }
             check_private(&path).map_err(bad)?;
-            let key = PrivateKey::from_pem(&pem).map_err(bad)?;
+            let key = PrivateKey::from_text(&pem).map_err(bad)?;
             crate::store::set_client_key(data_dir, &provider, &pem)
                 .map_err(|e| keyring_error(&provider, e))?;
             let next = if configured.keyring {
@@ -46,7 +46,7 @@ pub fn run(config: Option<&Path>, command: ClientKeyCommand) -> Result<(), CliEr
                         "no key of provider '{provider}' in the keyring; store one with `tokdeck client-key import {provider} PATH`"
                     ))
                 })?;
-            let key = PrivateKey::from_pem(&pem).map_err(|m| {
+            let key = PrivateKey::from_text(&pem).map_err(|m| {
                 CliError::Failed(format!("the stored key of provider '{provider}' {m}"))
             })?;
             output::line(&jwks(&key, configured.kid.as_deref()))

@@ -52,7 +52,7 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
     )?;
     let token = match (&args.key, &secret) {
         (Some(path), _) => {
-            let key = crate::oauth::assertion::read_key(path)
+            let key = crate::jwt::private_key::read_key(path)
                 .map_err(|m| CliError::Usage(format!("--key '{}' {m}", path.display())))?;
             let kid = args.kid.clone().unwrap_or_else(|| key.thumbprint());
             header.insert("kid".into(), kid.into());
@@ -71,7 +71,7 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
         }
         (None, None) => {
             return Err(CliError::Usage(
-                "nothing to sign with: give --key FILE (a PKCS#8 PEM private key) or a secret (--secret-file, --secret-env, --secret-stdin)".into(),
+                "nothing to sign with: give --key FILE (a PEM private key or a private JWK) or a secret (--secret-file, --secret-env, --secret-stdin)".into(),
             ));
         }
     }
@@ -114,7 +114,7 @@ fn seconds(claim: &str, text: &str) -> Result<i64, CliError> {
 /// its public JWKS printed.
 pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
     use base64::Engine as _;
-    let der = crate::oauth::assertion::PrivateKey::generate_pkcs8(alg).map_err(CliError::Usage)?;
+    let der = crate::jwt::private_key::PrivateKey::generate_pkcs8(alg).map_err(CliError::Usage)?;
     let body = base64::engine::general_purpose::STANDARD.encode(&der);
     let lines: Vec<&str> = body
         .as_bytes()
@@ -125,7 +125,7 @@ pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
         "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
         lines.join("\n")
     );
-    let key = crate::oauth::assertion::PrivateKey::from_pem(&pem).map_err(CliError::Failed)?;
+    let key = crate::jwt::private_key::PrivateKey::from_pem(&pem).map_err(CliError::Failed)?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -153,7 +153,7 @@ pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
 /// `/.well-known/openid-configuration` (RFC 8414 too), on 127.0.0.1 only, until Ctrl-C.
 pub async fn serve(key_file: &std::path::Path, port: u16) -> Result<(), CliError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let key = crate::oauth::assertion::read_key(key_file)
+    let key = crate::jwt::private_key::read_key(key_file)
         .map_err(|m| CliError::Usage(format!("--key '{}' {m}", key_file.display())))?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -6,6 +6,7 @@ pub mod edit;
 pub mod expect;
 pub mod explain;
 pub mod keyfile;
+pub mod private_key;
 pub mod sign;
 pub mod validate;
 pub mod verify;

@@ -2,7 +2,7 @@
 //! `tokdeck jwt sign` and the client assertions of `private_key_jwt` / `client_secret_jwt`
 //! (RFC 7523), with the keys `oauth::assertion` reads.
 
-use crate::oauth::assertion::PrivateKey;
+use crate::jwt::private_key::PrivateKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::{Map, Value};

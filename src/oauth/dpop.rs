@@ -4,7 +4,7 @@
 //! token's hash when one is presented). The key is an ES256 (P-256) pair, kept with the
 //! tokens in the store; `Debug` never shows it.
 
-use super::assertion::PrivateKey;
+use crate::jwt::private_key::PrivateKey;
 use crate::secret::Secret;
 use base64::Engine;
 use ring::signature;

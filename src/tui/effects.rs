@@ -234,7 +234,7 @@ fn sign_draft(draft: Draft, with: SignWith) -> Result<(Secret, KeySource), Strin
     let claims = serde_json::Value::Object(draft.claims);
     match with {
         SignWith::KeyFile(path) => {
-            let key = crate::oauth::assertion::read_key(&path)
+            let key = crate::jwt::private_key::read_key(&path)
                 .map_err(|m| format!("'{}' {m}", path.display()))?;
             let kid = key.thumbprint();
             header.insert("kid".into(), kid.clone().into());

@@ -736,6 +736,46 @@ fn jwt_sign_makes_tokens_that_verify_here_and_elsewhere() {
             .status()
             .expect("node");
         assert!(status.success(), "node does not verify the {alg} token");
+
+        // The same key as a private JWK, as node:crypto exports it (and inside a JWK
+        // Set): it signs the same way.
+        let out = Command::new("node")
+            .current_dir(dir)
+            .args([
+                "-e",
+                &format!(
+                    "const c=require('crypto'),fs=require('fs');\
+                     process.stdout.write(JSON.stringify(c.createPrivateKey(fs.readFileSync('{key}')).export({{format:'jwk'}})))"
+                ),
+            ])
+            .output()
+            .expect("node");
+        let jwk = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(jwk.contains("\"d\""), "{jwk}");
+        for (file, text) in [
+            (format!("{name}.jwk"), jwk.clone()),
+            (format!("{name}.jwks"), format!(r#"{{"keys":[{jwk}]}}"#)),
+        ] {
+            std::fs::write(dir.join(&file), text).expect("jwk");
+            std::fs::set_permissions(dir.join(&file), std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+            let path = dir.join(&file).display().to_string();
+            let token = home
+                .ok(&["jwt", "sign", "--sub", "bob", "--key", &path])
+                .stdout
+                .trim()
+                .to_string();
+            let (code, value) = decode(&home, &["--key", &public_path, &token]);
+            assert_eq!(
+                (
+                    code,
+                    value["signature"].as_str(),
+                    value["header"]["alg"].as_str()
+                ),
+                (0, Some("valid"), Some(alg)),
+                "{file}: {value}"
+            );
+        }
     }
     // The "traditional" PEMs jwt-cli users trip over: PKCS#1 RSA and SEC1 EC keys.
     for name in ["rsa", "ec"] {

@@ -54,7 +54,7 @@ pub struct DecodeArgs {
 #[derive(Debug, Subcommand)]
 pub enum JwtCommand {
     /// Sign a JWT: claims from a JSON argument (`-`: stdin), plus --set and the claim
-    /// options; the key from --key (a PKCS#8 PEM private key: RS256, ES256/ES384, EdDSA)
+    /// options; the key from --key (a PEM private key, PKCS#8, PKCS#1 or SEC1, or a private JWK: RS256, ES256/ES384, EdDSA)
     /// or a shared secret (HS256/384/512, never on the command line). Prints the token.
     Sign(Box<JwtSignArgs>),
     /// Write a new private key (PKCS#8 PEM, 0600) for `jwt sign` and print its public

@@ -195,7 +195,7 @@ fn client_auth(
         Some("private_key_jwt") => {
             let Some(written) = section.client_key.as_deref() else {
                 return Err(format!(
-                    "provider '{name}': client_auth = \"private_key_jwt\" needs `client_key = \"PATH\"` (a PKCS#8 PEM key)"
+                    "provider '{name}': client_auth = \"private_key_jwt\" needs `client_key = \"PATH\"` (a PEM private key or a private JWK)"
                 ));
             };
             if written == "keyring" {
@@ -213,7 +213,7 @@ fn client_auth(
             }
             let path = directory(written).map(|d| d.path)?;
             // A stat only: the key is read and parsed when a request first needs it.
-            crate::oauth::assertion::check_private(&path)
+            crate::jwt::private_key::check_private(&path)
                 .map_err(|m| format!("provider '{name}': client_key '{written}' {m}"))?;
             Ok(Some(SigningKey::private(
                 KeySource::File(path),
