@@ -220,6 +220,38 @@ fn compare(inspector: &mut Inspector, other: &str) {
     }
 }
 
+/// The selected account's access token in the inspector, compared with the one it held
+/// before its last refresh (`d` on the list).
+pub fn compare_refresh(model: &mut Model) {
+    let Some(row) = model.selected_row() else {
+        return;
+    };
+    let (Some(now), Some(before)) = (
+        row.tokens.as_ref().map(|t| t.access_token.clone()),
+        row.previous_access.clone(),
+    ) else {
+        let text = format!(
+            "'{}' has no earlier access token in this session to compare with: r refreshes it, then d compares",
+            row.name
+        );
+        model.error(text);
+        return;
+    };
+    let mut inspector = Inspector {
+        decoded: Some(crate::jwt::decode(now.expose()).map_err(|e| e.to_string())),
+        token: Some(now),
+        ..Inspector::default()
+    };
+    compare(&mut inspector, before.expose());
+    if inspector.compare.is_some() {
+        inspector.note = Some(format!(
+            "'{}': this token is the access token now, the second the one before its last refresh",
+            row.name
+        ));
+    }
+    model.popup = Some(Popup::Inspector(Box::new(inspector)));
+}
+
 /// A typed file name, `~/` being the home directory.
 fn path(text: &str) -> PathBuf {
     let text = text.trim();

@@ -31,6 +31,7 @@ pub enum Action {
     Introspect,
     Userinfo,
     Inspect,
+    CompareRefresh,
     Help,
     Quit,
 }
@@ -173,9 +174,16 @@ pub const KEYS: &[Binding] = &[
     bind(
         &[Char('I')],
         "I / paste",
-        "inspect any JWT; there a/u verify it",
+        "inspect any JWT: verify it (a, u, s, f), edit and sign it (e, S), compare (d)",
         None,
         Inspect,
+    ),
+    bind(
+        &[Char('d')],
+        "d",
+        "compare the access token with the one before its last refresh",
+        None,
+        CompareRefresh,
     ),
     bind(&[Char('?')], "?", "this help", Some("keys"), Help),
     bind(&[Char('q')], "q / Ctrl-C", "quit", Some("quit"), Quit),

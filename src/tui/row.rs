@@ -37,6 +37,9 @@ pub struct AccountRow {
     /// Logged out (here or by another process): an account that renews alone is not
     /// fetched again on its own, which would undo the logout; `r` fetches it.
     pub logged_out: bool,
+    /// The access token this row held before its tokens last changed (a refresh, here or
+    /// by another process), to compare with the new one (`d`).
+    pub previous_access: Option<crate::secret::Secret>,
 }
 
 /// The token of one API (RFC 8707) an account's login asked for, kept fresh beside the
@@ -107,6 +110,7 @@ impl AccountRow {
             derived_from: None,
             apis: Vec::new(),
             logged_out: false,
+            previous_access: None,
         }
     }
 

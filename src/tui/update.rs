@@ -180,6 +180,7 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
         Action::ClaimsUp => model.claims.scroll = model.claims.scroll.saturating_sub(1),
         Action::Reveal => model.reveal = !model.reveal,
         Action::Inspect => open_inspector(model, None),
+        Action::CompareRefresh => super::inspector_keys::compare_refresh(model),
         Action::Add => {
             if let Setup::Broken { .. } = model.setup {
                 model.error("The config has an error; fix it by hand first (tokdeck never edits a file it cannot parse)");

@@ -150,3 +150,52 @@ fn signing_needs_a_key_file_or_a_secret_and_bad_edits_say_why() {
     typed(&mut m, "opaque-reference-token");
     assert!(inspector(&m).compare.is_none());
 }
+
+/// `d` on the list: the account's access token now against the one before its last
+/// refresh, claim by claim.
+#[test]
+fn d_compares_an_accounts_token_with_the_one_before_its_refresh() {
+    use crate::config::Flow;
+    use crate::oauth::TokenSet;
+    use crate::tui::event::Failure;
+    use crate::tui::model::AccountRow;
+    let set = |access: String| TokenSet {
+        dpop_key: None,
+        access_token: Secret::new(access),
+        token_type: "Bearer".into(),
+        refresh_token: Some(Secret::new("rt")),
+        id_token: None,
+        scopes: vec![],
+        issued_at: chrono::Utc::now(),
+        expires_at: None,
+    };
+    let before = hs256(json!({"sub": "alice", "scope": "read"}), b"k");
+    let after = hs256(json!({"sub": "alice", "scope": "read write"}), b"k");
+    let mut row = AccountRow::new("work", "idp", Flow::Device);
+    row.loaded = true;
+    row.tokens = Some(set(before));
+    let mut m = Model::new(Setup::Ready, vec![row], chrono::Utc::now());
+
+    update(&mut m, key(KeyCode::Char('d')));
+    assert!(m.popup.is_none(), "nothing to compare before a refresh");
+
+    let refreshed: Result<TokenSet, Failure> = Ok(set(after));
+    update(
+        &mut m,
+        Msg::Done(Outcome::Refreshed {
+            account: "work".into(),
+            result: refreshed,
+        }),
+    );
+    update(&mut m, key(KeyCode::Char('d')));
+    let rows = inspector(&m).compare.clone().expect("compared");
+    let scope = rows.iter().find(|r| r.name == "scope").expect("scope");
+    assert_eq!(
+        scope.change,
+        Change::Changed(json!("read write"), json!("read"))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.name == "sub" && matches!(r.change, Change::Same(_)))
+    );
+}

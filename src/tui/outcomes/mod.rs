@@ -320,6 +320,11 @@ pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::oauth::TokenSet
     for api in &mut row.apis {
         api.error = None;
     }
+    if let Some(old) = &row.tokens
+        && old.access_token != tokens.access_token
+    {
+        row.previous_access = Some(old.access_token.clone());
+    }
     row.tokens = Some(tokens);
     row.loaded = true;
     row.needs_login = false;
