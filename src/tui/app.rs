@@ -74,13 +74,27 @@ pub async fn run(
         if let Err(e) = terminal.draw(|frame| view::draw(frame, &model)) {
             break Err(e);
         }
+        let drawn_at = Instant::now();
         let Some(msg) = rx.recv().await else {
             break Ok(());
         };
         let mut commands = update(&mut model, msg);
-        // Apply whatever else is already queued before drawing again.
-        while let Ok(msg) = rx.try_recv() {
-            commands.extend(update(&mut model, msg));
+        // Apply whatever else arrives within a frame of the last drawing before drawing
+        // again: a burst of outcomes (every account's tokens read at start: a thousand
+        // of them) costs a few frames, not one each.
+        loop {
+            if let Ok(msg) = rx.try_recv() {
+                commands.extend(update(&mut model, msg));
+                continue;
+            }
+            let left = FRAME.saturating_sub(drawn_at.elapsed());
+            if left.is_zero() || model.quit {
+                break;
+            }
+            match tokio::time::timeout(left, rx.recv()).await {
+                Ok(Some(msg)) => commands.extend(update(&mut model, msg)),
+                _ => break,
+            }
         }
         for command in commands {
             runtime.execute(command, terminal.backend_mut());
@@ -97,6 +111,9 @@ pub async fn run(
     ratatui::restore();
     result
 }
+
+/// The shortest time between two drawings while messages keep coming.
+const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
 
 fn spawn_ticks(tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {

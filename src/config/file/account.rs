@@ -86,8 +86,13 @@ impl Source<'_> {
         name: &str,
         section: &AccountSection,
     ) -> Result<(Vec<crate::config::Directory>, Vec<String>), ConfigError> {
-        let line = line_of_table(self.text, "accounts", name);
-        let invalid = |m: String| self.invalid(line, format!("account '{name}': {m}"));
+        // Looked up only for an error: a scan of the file per account is quadratic.
+        let invalid = |m: String| {
+            self.invalid(
+                line_of_table(self.text, "accounts", name),
+                format!("account '{name}': {m}"),
+            )
+        };
         let directories = section
             .directories
             .iter()
