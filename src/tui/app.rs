@@ -70,9 +70,15 @@ pub async fn run(
     };
     runtime.execute(Command::LoadAll, terminal.backend_mut());
 
+    spawn_hangup(runtime.tx.clone());
+    // Drawing stops when the terminal is gone; the loop goes on until the refreshes in
+    // flight are saved (a refresh token they carry would otherwise be lost).
+    let mut drawing = true;
     let result = loop {
-        if let Err(e) = terminal.draw(|frame| view::draw(frame, &model)) {
-            break Err(e);
+        drawing &= !model.terminal_gone;
+        if drawing && terminal.draw(|frame| view::draw(frame, &model)).is_err() {
+            drawing = false;
+            let _ = runtime.tx.send(Msg::TerminalGone);
         }
         let drawn_at = Instant::now();
         let Some(msg) = rx.recv().await else {
@@ -107,9 +113,32 @@ pub async fn run(
     if let Some(login) = runtime.login.take() {
         login.abort();
     }
-    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    if drawing && !model.terminal_gone {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        // Not `ratatui::restore`, which prints a failure with `eprintln!`.
+        let _ = ratatui::try_restore();
+    } else {
+        // Nothing to restore. ratatui's `Terminal` would print its failure to show the
+        // cursor when dropped, and with the terminal gone that print panics and aborts.
+        std::mem::forget(terminal);
+    }
     result
+}
+
+/// SIGHUP (the terminal closed) is [`Msg::TerminalGone`], not the end of the process.
+fn spawn_hangup(tx: UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    if let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                if tx.send(Msg::TerminalGone).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = tx;
 }
 
 /// The shortest time between two drawings while messages keep coming.

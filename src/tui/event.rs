@@ -16,6 +16,9 @@ use std::time::Duration;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
+    /// The terminal is gone (closed, the SSH connection dropped, SIGHUP): nothing more is
+    /// drawn, and tokdeck quits once the refreshes in flight are answered and saved.
+    TerminalGone,
     Key(KeyEvent),
     /// Bracketed paste.
     Paste(String),

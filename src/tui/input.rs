@@ -36,6 +36,8 @@ pub fn spawn(tx: UnboundedSender<Msg>) {
                 }
             }
         }
+        // The terminal's input ended or failed: it is gone.
+        let _ = tx.send(Msg::TerminalGone);
     });
 }
 

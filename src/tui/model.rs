@@ -39,6 +39,8 @@ pub struct Model {
     /// `q` was pressed while refreshes were in flight: quit when they are done (their
     /// answers carry the new refresh tokens).
     pub quit_when_idle: bool,
+    /// The terminal is gone ([`super::event::Msg::TerminalGone`]): nothing is drawn.
+    pub terminal_gone: bool,
 }
 
 /// Whether there is a config to show.
@@ -200,6 +202,7 @@ impl Model {
             here: None,
             quit: false,
             quit_when_idle: false,
+            terminal_gone: false,
         }
     }
 

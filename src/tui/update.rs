@@ -22,6 +22,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Done(outcome) => outcomes::done(model, outcome),
+        Msg::TerminalGone => {
+            // No one to ask: quit as soon as the refreshes in flight are saved.
+            model.terminal_gone = true;
+            model.quit_when_idle = true;
+            model.quit = model.refreshes_in_flight() == 0;
+            Vec::new()
+        }
     }
 }
 

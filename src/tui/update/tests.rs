@@ -1399,6 +1399,23 @@ fn quitting_waits_for_refreshes_in_flight_unless_asked_twice() {
     assert!(m.quit);
 }
 
+/// The terminal closed (SSH dropped, SIGHUP) during a refresh: nothing more is drawn,
+/// and tokdeck quits once the refresh is answered and saved, never before.
+#[test]
+fn a_terminal_gone_during_a_refresh_quits_once_it_is_saved() {
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    m.accounts[0].activity = crate::tui::model::Activity::Refreshing;
+    update(&mut m, Msg::TerminalGone);
+    assert!(m.terminal_gone && !m.quit, "the refresh is waited for");
+    assert!(tick(&mut m, 600).is_empty(), "nothing new is started");
+    update(&mut m, refreshed("a", Ok(tokens("t2", 10, 600, true))));
+    assert!(m.quit);
+    // With nothing in flight it quits at once.
+    let mut m = model(vec![row("a", Some(tokens("t1", 0, 600, true)))]);
+    update(&mut m, Msg::TerminalGone);
+    assert!(m.quit);
+}
+
 #[test]
 fn a_logout_elsewhere_of_a_service_account_sticks() {
     let mut r = row("svc", Some(tokens("t1", 0, 600, false)));
