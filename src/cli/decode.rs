@@ -121,12 +121,14 @@ async fn run(
     };
     let judgement = judge(engine.as_ref(), &paths, token, source, true).await?;
     let (verdict, risks) = (judgement.verdict.clone(), judgement.risks.clone());
+    // The times are checked with the leeway asked for (the judgement's own report of
+    // them allows none) whenever anything is asked of the token.
     let failures = match &decoded {
-        _ if !expect.asks() => Vec::new(),
-        Decoded::Jwt { claims, .. } => claims
+        Decoded::Jwt { claims, .. } if asked || expect.asks() => claims
             .as_object()
             .map(|c| expect.check(c, Utc::now()))
             .unwrap_or_default(),
+        _ if !expect.asks() => Vec::new(),
         // Claims asked of a token that has none readable: each check fails.
         _ => vec![crate::jwt::expect::Failure {
             claim: "claims",
@@ -150,7 +152,7 @@ async fn run(
             "claims": claims,
             "times": Value::Object(jwt::humanized_times(&claims, Utc::now())),
             "explained": Value::Object(explained(&claims)),
-            "signature": verdict.word(),
+            "signature": judgement.signature_word(),
             "signature_detail": verdict.describe(),
             "risks": risks.iter().map(|r| json!({"risk": r.code(), "detail": r.describe()})).collect::<Vec<_>>(),
         }),
@@ -167,7 +169,7 @@ async fn run(
             "signature": verdict.word(),
         }),
     };
-    if expect.asks() {
+    if expect.asks() || !failures.is_empty() {
         value["claim_failures"] = checks;
     }
     if human {
@@ -177,7 +179,7 @@ async fn run(
     }
     // Asked "can I trust it?": anything but a valid signature on a current token is a no;
     // so is a claim that fails what was asked of it (or an expired token, when asked).
-    Ok((asked && !judgement.trusted()) || (expect.asks() && !failures.is_empty()))
+    Ok((asked && !judgement.signed()) || !failures.is_empty())
 }
 
 /// The shared secret from a file, an environment variable or stdin (never argv: a

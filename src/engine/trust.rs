@@ -42,18 +42,37 @@ pub struct Judgement {
 impl Judgement {
     /// Trustworthy: a valid signature on a current token.
     pub fn trusted(&self) -> bool {
+        self.signed()
+            && !self
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::Expired(_) | Risk::NotYetValid(_)))
+    }
+
+    /// A valid signature the recipient may accept, whatever the time: by the issuer
+    /// asked for, and without a `crit` extension tokdeck does not understand (RFC 7515
+    /// §4.1.11: such a JWS is invalid, whatever the signature).
+    pub fn signed(&self) -> bool {
         matches!(self.verdict, Verdict::Valid { .. })
-            && !self.risks.iter().any(|r| {
-                // RFC 7515 §4.1.11: a `crit` extension the recipient does not understand
-                // makes the JWS invalid, whatever the signature.
-                matches!(
-                    r,
-                    Risk::Expired(_)
-                        | Risk::NotYetValid(_)
-                        | Risk::OtherIssuer { .. }
-                        | Risk::UnknownCritical(_)
-                )
-            })
+            && !self
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::OtherIssuer { .. } | Risk::UnknownCritical(_)))
+    }
+
+    /// The signature's one word for scripts: the verdict's, except `refused` for a valid
+    /// signature that must not be accepted (an unknown `crit` extension).
+    pub fn signature_word(&self) -> &'static str {
+        if matches!(self.verdict, Verdict::Valid { .. })
+            && self
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::UnknownCritical(_)))
+        {
+            "refused"
+        } else {
+            self.verdict.word()
+        }
     }
 }
 
@@ -117,19 +136,15 @@ pub async fn judge(
             crate::jwt::verify::verify_hmac(token, secret.expose().as_bytes()),
             None,
         ),
+        // The keys the user gave are the keys whatever `kid` the token names: no risk
+        // of a `kid` missing from them.
         KeySource::KeyFile(path) => {
             let keys = crate::jwt::keyfile::parse(&read_key_file(&path)?).map_err(|why| {
                 EngineError::Keys(format!("cannot use '{}' as a key: {why}", path.display()))
             })?;
-            (
-                crate::jwt::verify::verify_with_keys(token, &keys),
-                Some(keys),
-            )
+            (crate::jwt::verify::verify_with_keys(token, &keys), None)
         }
-        KeySource::Keys(keys) => (
-            crate::jwt::verify::verify_with_keys(token, &keys),
-            Some(keys),
-        ),
+        KeySource::Keys(keys) => (crate::jwt::verify::verify_with_keys(token, &keys), None),
         KeySource::JwksFile(path) => {
             let jwks = jwks_from_file(&path)?;
             (verify(token, Some(&jwks)), Some(jwks))

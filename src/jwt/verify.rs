@@ -28,8 +28,12 @@ pub struct Jwks {
 }
 
 impl Jwks {
+    /// A key of the set may be the one `kid` names: it carries that `kid`, or none
+    /// (RFC 7517 §4.5: `kid` is optional; a single exported JWK often has none).
     pub fn has_kid(&self, kid: &str) -> bool {
-        self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+        self.keys
+            .iter()
+            .any(|k| k.kid.as_deref().is_none_or(|k| k == kid))
     }
 
     /// True when the set holds asymmetric keys (so an HMAC-signed token is out of place).
@@ -145,7 +149,7 @@ fn verify_against(token: &str, jwks: Option<&Jwks>, match_kid: bool) -> Verdict 
         .keys
         .iter()
         .filter(|k| match &kid {
-            Some(kid) if match_kid => k.kid.as_deref() == Some(kid.as_str()),
+            Some(kid) if match_kid => k.kid.as_deref().is_none_or(|k| k == kid),
             _ => true,
         })
         .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))

@@ -116,9 +116,10 @@ fn every_algorithm_verifies_and_risky_headers_are_flagged() {
             made["risky"]["crit"].as_str().expect("crit"),
         ],
     );
+    // The word scripts read says so too (a trial found `"signature": "valid"` here).
     assert_eq!(
         (code, value["signature"].as_str()),
-        (3, Some("valid")),
+        (3, Some("refused")),
         "{value}"
     );
     // Without a key source: decoded, risks from the header alone, exit 0.
@@ -1014,6 +1015,53 @@ fn tokens_cross_check_with_jwcrypto_both_ways() {
     assert_eq!(
         (code, value["claims"]["sub"].as_str()),
         (0, Some("carol")),
+        "{value}"
+    );
+}
+
+/// From a trial: the leeway covers `exp` and `nbf` (and a refusal names the claim); a
+/// single JWK without `kid` verifies through `--jwks`; a key given with `--key` draws no
+/// warning that the token's `kid` is missing from it.
+#[test]
+fn leeway_kidless_jwks_and_given_keys_behave_as_developers_expect() {
+    let home = Home::new("");
+    let dir = home.path();
+    let key = dir.join("k.pem").display().to_string();
+    let jwks = home
+        .ok(&["jwt", "keygen", "--alg", "ES256", "--out", &key])
+        .stdout;
+    let mut jwk: Value = serde_json::from_str::<Value>(&jwks).expect("jwks")["keys"][0].clone();
+    jwk.as_object_mut().expect("jwk").remove("kid");
+    let jwk_path = dir.join("k.jwk");
+    std::fs::write(&jwk_path, jwk.to_string()).expect("jwk");
+    let jwk_arg = jwk_path.display().to_string();
+    let sign = |exp: &str| {
+        home.ok(&["jwt", "sign", "--key", &key, &format!("--exp={exp}")])
+            .stdout
+            .trim()
+            .to_string()
+    };
+    // Expired 30 s ago: refused, saying why; accepted with two minutes of leeway.
+    let expired = sign("-30s");
+    let run = home.run(&["decode", "--jwks", &jwk_arg, &expired]);
+    assert_eq!(run.code, 3, "{run}");
+    assert!(run.stderr.contains("`exp` is"), "{run}");
+    let (code, value) = decode(&home, &["--jwks", &jwk_arg, "--leeway", "120", &expired]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    // The same kid-less JWK through --key: valid, and no risk about the kid.
+    let current = sign("10m");
+    let (code, value) = decode(&home, &["--key", &jwk_arg, &current]);
+    assert_eq!(
+        (code, value["signature"].as_str()),
+        (0, Some("valid")),
+        "{value}"
+    );
+    assert!(
+        value["risks"].as_array().is_some_and(|r| r.is_empty()),
         "{value}"
     );
 }
