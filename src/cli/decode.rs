@@ -85,16 +85,7 @@ async fn run(
         )));
     }
     // Accept what `tokdeck header` prints and what people copy from requests.
-    let token = token.trim();
-    let token = token
-        .strip_prefix("Authorization:")
-        .map(str::trim_start)
-        .unwrap_or(token);
-    let token = token
-        .strip_prefix("Bearer ")
-        .or_else(|| token.strip_prefix("bearer "))
-        .map(str::trim_start)
-        .unwrap_or(token);
+    let token = jwt::presented(&token);
     if token.is_empty() {
         return Err(CliError::Usage(
             "no token given: pass it as an argument or on stdin".into(),

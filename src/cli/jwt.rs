@@ -54,12 +54,25 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
         (Some(path), _) => {
             let key = crate::jwt::private_key::read_key(path)
                 .map_err(|m| CliError::Usage(format!("--key '{}' {m}", path.display())))?;
+            if let Some(alg) = &args.alg
+                && !alg.eq_ignore_ascii_case(key.alg())
+            {
+                return Err(CliError::Usage(format!(
+                    "--alg {alg} does not go with --key '{}', which signs {}: drop --alg, or give a key for {alg}",
+                    path.display(),
+                    key.alg()
+                )));
+            }
             let kid = args.kid.clone().unwrap_or_else(|| key.thumbprint());
             header.insert("kid".into(), kid.into());
             sign_jws(header, &Value::Object(claims), &Signer::Key(&key))
         }
         (None, Some(secret)) => {
-            let hmac = Hmac::parse(&args.alg).map_err(CliError::Usage)?;
+            let hmac = Hmac::parse(args.alg.as_deref().unwrap_or("HS256"))
+                .map_err(CliError::Usage)?;
+            if let Some(warning) = hmac.weak_secret(secret.expose().as_bytes()) {
+                say!("tokdeck: warning: {warning}");
+            }
             if let Some(kid) = &args.kid {
                 header.insert("kid".into(), kid.clone().into());
             }

@@ -36,6 +36,21 @@ pub enum JwtError {
     BadSegment { part: &'static str, reason: String },
 }
 
+/// The token in what people copy: `tokdeck header`'s line, a request's
+/// `Authorization: Bearer …`, or `Bearer …` (and DPoP's scheme), trimmed.
+pub fn presented(text: &str) -> &str {
+    let text = text.trim();
+    let text = text
+        .strip_prefix("Authorization:")
+        .map(str::trim_start)
+        .unwrap_or(text);
+    ["Bearer ", "bearer ", "DPoP ", "dpop "]
+        .iter()
+        .find_map(|scheme| text.strip_prefix(scheme))
+        .map(str::trim_start)
+        .unwrap_or(text)
+}
+
 /// Decodes without verifying. A string that does not look like a JWT at all is `Opaque`,
 /// not an error; a JWT whose claims cannot be read is an error.
 pub fn decode(token: &str) -> Result<Decoded, JwtError> {

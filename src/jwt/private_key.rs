@@ -172,7 +172,14 @@ impl PrivateKey {
                 &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
                 &rng,
             ),
-            "EdDSA" => signature::Ed25519KeyPair::generate_pkcs8(&rng),
+            "EdDSA" => {
+                // ring writes PKCS#8 v2 (RFC 5958, with the public key), which OpenSSL 3.0,
+                // node and Python's cryptography do not read: the v1 form holds the seed.
+                return signature::Ed25519KeyPair::generate_pkcs8(&rng)
+                    .ok()
+                    .and_then(|v2| ed25519_v1(v2.as_ref()))
+                    .ok_or_else(|| "the key could not be generated".to_string());
+            }
             "RS256" => {
                 return Err(
                     "RSA keys are not generated here: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem`, then `chmod 600 key.pem`".into(),
@@ -287,6 +294,19 @@ fn sec1_key(der: &[u8], rng: &ring::rand::SystemRandom) -> Result<PrivateKey, St
     signature::EcdsaKeyPair::from_private_key_and_public_key(alg, private, public, rng)
         .map(|key| PrivateKey::Ec(key, name))
         .map_err(|e| format!("is not a usable SEC1 EC key ({e})"))
+}
+
+/// The PKCS#8 v1 form of an Ed25519 key from ring's v2 document: the same
+/// `privateKey` (the 32-byte seed in an OCTET STRING), without the public key.
+fn ed25519_v1(v2: &[u8]) -> Option<Vec<u8>> {
+    // ring's v2 document: SEQUENCE { INTEGER 1, AlgorithmIdentifier(Ed25519),
+    // OCTET STRING { OCTET STRING seed }, [1] publicKey }: the seed at bytes 16..48.
+    const V1_PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let seed = v2.get(16..48)?;
+    (v2.get(5..16)? == &V1_PREFIX[5..]).then(|| [&V1_PREFIX[..], seed].concat())
 }
 
 /// A private key file: private to the user (as the token files are), then parsed.

@@ -24,7 +24,7 @@ pub enum Hmac {
 
 impl Hmac {
     pub fn parse(alg: &str) -> Result<Self, String> {
-        match alg {
+        match alg.to_ascii_uppercase().as_str() {
             "HS256" => Ok(Self::Hs256),
             "HS384" => Ok(Self::Hs384),
             "HS512" => Ok(Self::Hs512),
@@ -40,6 +40,23 @@ impl Hmac {
             Self::Hs384 => "HS384",
             Self::Hs512 => "HS512",
         }
+    }
+
+    /// A warning when `secret` is shorter than the hash's output, the least RFC 7518 §3.2
+    /// allows for this algorithm (a short secret can be guessed offline from one token).
+    pub fn weak_secret(self, secret: &[u8]) -> Option<String> {
+        let least = match self {
+            Self::Hs256 => 32,
+            Self::Hs384 => 48,
+            Self::Hs512 => 64,
+        };
+        (secret.len() < least).then(|| {
+            format!(
+                "the secret is {} bytes; {} needs at least {least} (RFC 7518 §3.2): a shorter one can be guessed from a single token",
+                secret.len(),
+                self.name()
+            )
+        })
     }
 
     fn ring(self) -> ring::hmac::Algorithm {

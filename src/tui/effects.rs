@@ -245,12 +245,57 @@ fn sign_draft(draft: Draft, with: SignWith) -> Result<(Secret, KeySource), Strin
         }
         SignWith::Secret(secret, alg) => {
             let hmac = Hmac::parse(&alg)?;
+            // A key's `kid` does not name a secret: a token with both is the shape of a
+            // key-confusion attack.
+            if !header
+                .get("alg")
+                .and_then(|a| a.as_str())
+                .is_some_and(|a| a.starts_with("HS"))
+            {
+                header.remove("kid");
+            }
             let token = sign(
                 header,
                 &claims,
                 &Signer::Secret(secret.expose().as_bytes(), hmac),
             )?;
             Ok((Secret::new(token), KeySource::Secret(secret)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// From a trial: a token re-signed with a secret loses the `kid` of the key that
+    /// signed it before (an HS token naming a public key's `kid` is the shape of a
+    /// key-confusion attack); an HS token keeps its own.
+    #[test]
+    fn signing_with_a_secret_drops_a_keys_kid() {
+        let header = |alg: &str| {
+            serde_json::json!({"alg": alg, "kid": "k1"})
+                .as_object()
+                .cloned()
+                .expect("object")
+        };
+        for (alg, kept) in [("ES256", false), ("HS384", true)] {
+            let draft = Draft {
+                header: header(alg),
+                claims: serde_json::Map::new(),
+            };
+            let hs = if kept { "HS384" } else { "HS256" };
+            let (token, _) = sign_draft(
+                draft,
+                SignWith::Secret(Secret::new("s".repeat(64)), hs.into()),
+            )
+            .expect("signed");
+            let Ok(crate::jwt::Decoded::Jwt { header, .. }) = crate::jwt::decode(token.expose())
+            else {
+                panic!("a JWT")
+            };
+            assert_eq!(header["alg"], hs);
+            assert_eq!(header.get("kid").is_some(), kept, "{alg}: {header}");
         }
     }
 }

@@ -99,7 +99,11 @@ fn input_key(inspector: &mut Inspector, key: KeyEvent) -> Vec<Command> {
 /// Text pasted while the input line has the keyboard.
 pub fn paste(inspector: &mut Inspector, text: &str) {
     if let Some((field, input)) = &mut inspector.input {
-        input.insert_str(text.trim(), accepts(*field));
+        let text = match field {
+            Field::Compare => crate::jwt::presented(text),
+            _ => text.trim(),
+        };
+        input.insert_str(text, accepts(*field));
     }
 }
 
@@ -143,7 +147,7 @@ fn submit(inspector: &mut Inspector, field: Field, text: String) -> Vec<Command>
         }
         Field::Edit => edit(inspector, &text),
         Field::SignKey => return sign(inspector, text.trim()),
-        Field::Compare => compare(inspector, text.trim()),
+        Field::Compare => compare(inspector, crate::jwt::presented(&text)),
     }
     Vec::new()
 }
@@ -184,14 +188,25 @@ fn sign(inspector: &mut Inspector, file: &str) -> Vec<Command> {
     };
     let with = if !file.is_empty() {
         SignWith::KeyFile(path(file))
-    } else if let Some(secret) = &inspector.secret {
+    } else if let Some(secret) = inspector.secret.clone() {
         let alg = draft
             .header
             .get("alg")
             .and_then(|a| a.as_str())
             .filter(|a| a.starts_with("HS"))
-            .unwrap_or("HS256");
-        SignWith::Secret(secret.clone(), alg.to_string())
+            .unwrap_or("HS256")
+            .to_string();
+        let weak = crate::jwt::sign::Hmac::parse(&alg)
+            .ok()
+            .and_then(|hmac| hmac.weak_secret(secret.expose().as_bytes()));
+        if let Some(weak) = weak {
+            inspector.note = Some(format!("warning: {weak}"));
+            return vec![Command::SignDraft {
+                draft,
+                with: SignWith::Secret(secret, alg),
+            }];
+        }
+        SignWith::Secret(secret, alg)
     } else {
         inspector.note = Some(
             "type a private key file (PEM or JWK), or give a secret with s first to sign with it"

@@ -381,7 +381,7 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
             ..Inspector::default()
         },
         Some(text) => {
-            let token = text.trim().to_string();
+            let token = crate::jwt::presented(&text).to_string();
             Inspector {
                 decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
                 token: Some(Secret::new(token)),

@@ -935,6 +935,22 @@ fn a_generated_key_signs_and_a_local_issuer_serves_its_jwks() {
     // RSA keys are made by openssl: said so.
     let rsa = home.run(&["jwt", "keygen", "--alg", "RS256", "--out", "x.pem"]);
     assert!(rsa.stderr.contains("openssl genpkey"), "{rsa}");
+    // An Ed25519 key other tools read (PKCS#8 v1: OpenSSL 3.0 refuses ring's v2 form).
+    let ed = home.path().join("ed.pem").display().to_string();
+    home.ok(&["jwt", "keygen", "--alg", "EdDSA", "--out", &ed]);
+    let read = Command::new("openssl")
+        .args(["pkey", "-noout", "-in", &ed])
+        .output()
+        .expect("openssl");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    // A key decides its algorithm: another --alg is refused, not ignored.
+    let run = home.run(&["jwt", "sign", "--key", &ed, "--alg", "RS256"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("signs EdDSA"), "{run}");
 }
 
 /// `python -c SCRIPT ARGS...` in the Django OAuth Toolkit venv (which has jwcrypto): its

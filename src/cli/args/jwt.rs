@@ -124,7 +124,8 @@ pub struct JwtSignArgs {
     /// The shared secret from stdin (the claims then come as an argument).
     #[arg(long)]
     pub secret_stdin: bool,
-    /// The HMAC algorithm for a secret (HS256, HS384, HS512); a key's type decides its own.
-    #[arg(long, default_value = "HS256")]
-    pub alg: String,
+    /// The HMAC algorithm for a secret (HS256, the default, HS384, HS512); a key's type
+    /// decides its own, and a different --alg with a key is refused.
+    #[arg(long)]
+    pub alg: Option<String>,
 }

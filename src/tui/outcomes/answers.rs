@@ -39,9 +39,13 @@ pub(super) fn apply(model: &mut Model, outcome: Outcome) {
                         inspector.checked = Some(checked);
                         inspector.draft = None;
                         inspector.compare = None;
-                        inspector.note = Some(
-                            "signed: c copies the new token, d compares it with another".into(),
-                        );
+                        let signed = "signed: c copies the new token, d compares it with another";
+                        inspector.note = Some(match inspector.note.take() {
+                            Some(warning) if warning.starts_with("warning:") => {
+                                format!("{signed} ({warning})")
+                            }
+                            _ => signed.to_string(),
+                        });
                     }
                     Err(e) => inspector.note = Some(format!("not signed: {e}")),
                 }

@@ -70,6 +70,9 @@ pub(super) fn inspect(frame: &mut Frame, model: &Model, area: Rect, inspector: &
     lines.push(Line::styled(keys, Style::new().fg(Color::DarkGray)));
     let title = if inspector.compare.is_some() {
         " Inspector: this token against the second ".to_string()
+    } else if inspector.draft.is_some() {
+        // No verdict applies to claims nobody signed.
+        " Inspector: edited claims, not signed ".to_string()
     } else {
         match &inspector.checked {
             Some(Checked {
