@@ -191,6 +191,13 @@ pub(super) fn shared_secret(
                         path.display()
                     ))
                 })?;
+            // As with key files, but a warning: the secret may be shared on purpose.
+            if let Err(why) = crate::jwt::private_key::check_private(&path) {
+                say!(
+                    "tokdeck: warning: the secret file '{}' {why}",
+                    path.display()
+                );
+            }
             text
         }
         (_, Some(name), _) => std::env::var(&name).map_err(|_| {

@@ -316,9 +316,39 @@ pub fn read_key(path: &std::path::Path) -> Result<PrivateKey, String> {
     PrivateKey::from_text(&text)
 }
 
-/// The key file exists and only its owner may read it.
+/// What a PEM that holds no usable private key is, and what to do: a public key or a
+/// certificate (signing needs the private key), an encrypted key (decrypt it first).
+fn not_private(text: &str) -> Option<&'static str> {
+    let label = text
+        .trim_start()
+        .strip_prefix("-----BEGIN ")?
+        .split("-----")
+        .next()?;
+    Some(match label {
+        "PUBLIC KEY" | "RSA PUBLIC KEY" | "CERTIFICATE" => {
+            "holds a public key or a certificate; signing needs the private key"
+        }
+        "ENCRYPTED PRIVATE KEY" => {
+            "is encrypted; write a decrypted copy (`openssl pkey -in KEY -out PLAIN`, then chmod 600) and give that"
+        }
+        _ => return None,
+    })
+}
+
+/// The key file exists, is a file, holds a private key (a public one is said so first),
+/// and only its owner may read it.
 pub fn check_private(path: &std::path::Path) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a key file".into());
+    }
+    if let Some(why) = std::fs::read_to_string(path)
+        .ok()
+        .as_deref()
+        .and_then(not_private)
+    {
+        return Err(why.into());
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

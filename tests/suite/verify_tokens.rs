@@ -947,6 +947,32 @@ fn a_generated_key_signs_and_a_local_issuer_serves_its_jwks() {
         "{}",
         String::from_utf8_lossy(&read.stderr)
     );
+    // A public key, a directory, a loose secret file: each said for what it is.
+    let public = home.path().join("ed.pub").display().to_string();
+    let out = Command::new("openssl")
+        .args(["pkey", "-in", &ed, "-pubout", "-out", &public])
+        .output()
+        .expect("openssl");
+    assert!(out.status.success());
+    let run = home.run(&["jwt", "sign", "--key", &public]);
+    assert!(
+        run.stderr.contains("signing needs the private key"),
+        "{run}"
+    );
+    let dir = home.path().display().to_string();
+    let run = home.run(&["jwt", "sign", "--key", &dir]);
+    assert!(run.stderr.contains("is a directory"), "{run}");
+    let secret = home.path().join("secret");
+    std::fs::write(&secret, "short").expect("secret");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let run = home.ok(&[
+        "jwt",
+        "sign",
+        "--secret-file",
+        &secret.display().to_string(),
+    ]);
+    assert!(run.stderr.contains("open to other users"), "{run}");
+    assert!(run.stderr.contains("needs at least 32"), "{run}");
     // A key decides its algorithm: another --alg is refused, not ignored.
     let run = home.run(&["jwt", "sign", "--key", &ed, "--alg", "RS256"]);
     assert_eq!(run.code, 2, "{run}");
