@@ -72,7 +72,10 @@ pub struct ClaimsView {
 
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help,
+    /// The keys; scrolled when the terminal is too short for all of them.
+    Help {
+        scroll: u16,
+    },
     Login {
         account: String,
         stage: LoginStage,

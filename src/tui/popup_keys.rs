@@ -14,9 +14,14 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     };
     match popup {
-        Popup::Help => {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-                model.popup = None;
+        Popup::Help { scroll } => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('?' | 'q') => model.popup = None,
+                KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ => {}
             }
             Vec::new()
         }

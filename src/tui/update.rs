@@ -158,7 +158,7 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
     let selected = model.selected_row().map(|r| r.name.clone());
     match action {
         Action::Quit => request_quit(model),
-        Action::Help => model.popup = Some(Popup::Help),
+        Action::Help => model.popup = Some(Popup::Help { scroll: 0 }),
         Action::Filter => {
             // A fresh filter each time: `/` does not append to the last one.
             model.filter.set("");

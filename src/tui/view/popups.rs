@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     let area = frame.area();
     match &model.popup {
         None => {}
-        Some(Popup::Help) => help(frame, area),
+        Some(Popup::Help { scroll }) => help(frame, area, *scroll),
         Some(Popup::Confirm(confirm)) => question(frame, area, confirm),
         Some(Popup::Login { account, stage }) => login(frame, model, area, account, stage),
         Some(Popup::Editor(editor)) => super::editor::form(frame, area, editor),
@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
 }
 
 /// Every key: the account list's from the key table, then the popups'.
-fn help(frame: &mut Frame, area: Rect) {
+fn help(frame: &mut Frame, area: Rect, scroll: u16) {
     let help: Vec<(&str, &str)> = keys::KEYS
         .iter()
         .map(|b| (b.shown, b.help))
@@ -84,12 +84,25 @@ fn help(frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    show(
-        frame,
-        centered(area, 76, height),
-        " Keys (Esc closes) ",
-        lines,
-    );
+    if height <= area.height {
+        show(
+            frame,
+            centered(area, 76, height),
+            " Keys (Esc closes) ",
+            lines,
+        );
+    } else {
+        // A short terminal: the list scrolls, and the title says how.
+        let rect = centered(area, 76, area.height);
+        let scroll = scroll.min(height.saturating_sub(area.height));
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(" Keys (j/k scroll, Esc closes) "))
+                .scroll((scroll, 0)),
+            rect,
+        );
+    }
 }
 
 /// A large popup whose text scrolls (inspector, provider JSON).

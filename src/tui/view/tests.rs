@@ -207,7 +207,7 @@ fn a_thousand_accounts_scroll_to_the_selection() {
 #[test]
 fn tiny_terminals_do_not_panic() {
     let mut model = every_state();
-    model.popup = Some(Popup::Help);
+    model.popup = Some(Popup::Help { scroll: 0 });
     for (w, h) in [(20, 5), (1, 1), (10, 40), (200, 3)] {
         render(&model, w, h);
     }
@@ -405,4 +405,22 @@ fn the_inspector_masks_a_typed_secret_and_shows_a_comparison() {
     find(&terminal, "1 of 2 fields differ");
     find(&terminal, "~ claims sub: \"alice\" → \"bob\"");
     find(&terminal, "Esc: back to the token");
+}
+
+/// From a trial: at 80x24 the help lost its last keys; it scrolls now, and says so.
+#[test]
+fn the_help_scrolls_in_a_short_terminal() {
+    let mut model = every_state();
+    model.popup = Some(Popup::Help { scroll: 0 });
+    let terminal = render(&model, 80, 24);
+    find(&terminal, "Keys (j/k scroll, Esc closes)");
+    let screen = terminal.backend().to_string();
+    assert!(!screen.contains("this help"), "the last keys are below");
+    model.popup = Some(Popup::Help { scroll: 40 });
+    let terminal = render(&model, 80, 24);
+    find(&terminal, "this help");
+    // Tall enough: all of it, no scrolling said.
+    let terminal = render(&model, 100, 60);
+    find(&terminal, "Keys (Esc closes)");
+    find(&terminal, "this help");
 }
