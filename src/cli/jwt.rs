@@ -20,6 +20,11 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
                 "--set '{pair}': write NAME=VALUE (`--set role=admin`)"
             ))
         })?;
+        if name.trim().is_empty() {
+            return Err(CliError::Usage(format!(
+                "--set '{pair}': the claim needs a name (`--set role=admin`)"
+            )));
+        }
         // JSON when it is JSON (numbers, booleans, arrays, objects), else the text.
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
         claims.insert(name.to_string(), value);

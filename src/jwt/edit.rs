@@ -44,6 +44,11 @@ impl Edit {
     pub fn apply(&self, claims: &mut Map<String, Value>) -> Result<(), String> {
         match self {
             Self::Set(name, value) => {
+                if matches!(name.as_str(), "exp" | "nbf" | "iat") && !value.is_i64() {
+                    return Err(format!(
+                        "'{name}' is a time in seconds since 1970: write {name}=1767225600, or move it with {name}+=10m"
+                    ));
+                }
                 claims.insert(name.clone(), value.clone());
             }
             Self::Remove(name) => {
@@ -129,6 +134,8 @@ mod tests {
         );
         assert!(edited(claims.clone(), &["role+=1m"]).is_err());
         assert!(edited(claims.clone(), &["exp+=soon"]).is_err());
-        assert!(edited(claims, &["just text"]).is_err());
+        assert!(edited(claims.clone(), &["just text"]).is_err());
+        let e = edited(claims, &["nbf=tomorrow"]).expect_err("a time is a number");
+        assert!(e.contains("seconds since 1970"), "{e}");
     }
 }

@@ -67,6 +67,8 @@ impl Expect {
             });
         }
         let time = |name: &str| super::time_claim(claims, name);
+        // Whole seconds, as the claims are.
+        let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let leeway = chrono::Duration::seconds(self.leeway);
         if let Some(exp) = time("exp")
             && now >= exp + leeway

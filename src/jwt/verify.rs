@@ -104,7 +104,12 @@ pub fn verify_with_keys(token: &str, keys: &Jwks) -> Verdict {
     {
         let have: Vec<&str> = keys.keys.iter().map(|k| k.kty.as_str()).collect();
         return Verdict::NotVerifiable(format!(
-            "alg {alg} needs a {} key; the key given is {}",
+            "alg {alg} needs {} {} key; the key given is {}",
+            if algorithm.kty.starts_with(['E', 'O']) {
+                "an"
+            } else {
+                "a"
+            },
             algorithm.kty,
             have.join(", ")
         ));

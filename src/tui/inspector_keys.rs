@@ -38,6 +38,14 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         KeyCode::Esc | KeyCode::Char('q') if inspector.compare.is_some() => {
             inspector.compare = None
         }
+        // Unsigned edits go first (back to the token as it was), then the inspector.
+        KeyCode::Esc | KeyCode::Char('q') if inspector.draft.is_some() => {
+            inspector.draft = None;
+            inspector.note = Some("edits dropped: the token as it was".into());
+        }
+        KeyCode::Char('u' | 's' | 'f' | 'e' | 'S' | 'd' | 'c' | 'a') if !has_token => {
+            inspector.note = Some("paste a JWT first (your terminal's paste key)".into())
+        }
         KeyCode::Esc | KeyCode::Char('q') => model.popup = None,
         KeyCode::Down | KeyCode::Char('j') => inspector.scroll = inspector.scroll.saturating_add(1),
         KeyCode::Up | KeyCode::Char('k') => inspector.scroll = inspector.scroll.saturating_sub(1),

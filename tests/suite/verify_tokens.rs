@@ -546,7 +546,7 @@ fn a_public_key_file_verifies_in_every_form_developers_have_it() {
     assert!(
         value["signature_detail"]
             .as_str()
-            .is_some_and(|d| d.contains("needs a EC key; the key given is RSA")),
+            .is_some_and(|d| d.contains("needs an EC key; the key given is RSA")),
         "{value}"
     );
     // Key confusion: an HS256 token whose HMAC key is the public key's PEM text (the

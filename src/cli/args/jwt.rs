@@ -98,12 +98,16 @@ pub struct JwtSignArgs {
     /// Leave `iat` (now, by default) out.
     #[arg(long)]
     pub no_iat: bool,
+    /// The audience (`aud`): who the token is for.
     #[arg(long)]
     pub aud: Option<String>,
+    /// The issuer (`iss`): who made it.
     #[arg(long)]
     pub iss: Option<String>,
+    /// The subject (`sub`): who or what it is about.
     #[arg(long)]
     pub sub: Option<String>,
+    /// A unique id (`jti`).
     #[arg(long)]
     pub jti: Option<String>,
     /// The header's `kid` (a key file's default: its RFC 7638 thumbprint).

@@ -199,3 +199,26 @@ fn d_compares_an_accounts_token_with_the_one_before_its_refresh() {
             .any(|r| r.name == "sub" && matches!(r.change, Change::Same(_)))
     );
 }
+
+/// From a trial: Esc with unsigned edits drops them and keeps the token (a second Esc
+/// closes); the letters of an empty inspector say to paste first.
+#[test]
+fn esc_drops_edits_before_closing_and_an_empty_inspector_says_to_paste() {
+    let mut m = Model::new(Setup::Ready, Vec::new(), chrono::Utc::now());
+    update(&mut m, Msg::Paste(hs256(json!({"role": "user"}), b"k")));
+    update(&mut m, key(KeyCode::Char('e')));
+    typed(&mut m, "role=admin");
+    assert!(inspector(&m).draft.is_some());
+    update(&mut m, key(KeyCode::Esc));
+    assert!(inspector(&m).draft.is_none(), "the edits went");
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.popup.is_none());
+
+    update(&mut m, key(KeyCode::Char('I')));
+    update(&mut m, key(KeyCode::Char('s')));
+    assert_eq!(
+        inspector(&m).note.as_deref(),
+        Some("paste a JWT first (your terminal's paste key)")
+    );
+    assert!(inspector(&m).input.is_none());
+}
