@@ -194,6 +194,7 @@ fn sign(inspector: &mut Inspector, file: &str) -> Vec<Command> {
     let Some(draft) = draft_of(inspector) else {
         return Vec::new();
     };
+    let mut weak = None;
     let with = if !file.is_empty() {
         SignWith::KeyFile(path(file))
     } else if let Some(secret) = inspector.secret.clone() {
@@ -204,16 +205,9 @@ fn sign(inspector: &mut Inspector, file: &str) -> Vec<Command> {
             .filter(|a| a.starts_with("HS"))
             .unwrap_or("HS256")
             .to_string();
-        let weak = crate::jwt::sign::Hmac::parse(&alg)
+        weak = crate::jwt::sign::Hmac::parse(&alg)
             .ok()
             .and_then(|hmac| hmac.weak_secret(secret.expose().as_bytes()));
-        if let Some(weak) = weak {
-            inspector.note = Some(format!("warning: {weak}"));
-            return vec![Command::SignDraft {
-                draft,
-                with: SignWith::Secret(secret, alg),
-            }];
-        }
         SignWith::Secret(secret, alg)
     } else {
         inspector.note = Some(
@@ -222,7 +216,8 @@ fn sign(inspector: &mut Inspector, file: &str) -> Vec<Command> {
         );
         return Vec::new();
     };
-    inspector.note = Some("signing…".into());
+    // A weak secret's warning stays said with the outcome (see `InspectorSigned`).
+    inspector.note = Some(weak.map_or_else(|| "signing…".into(), |w| format!("warning: {w}")));
     vec![Command::SignDraft { draft, with }]
 }
 
@@ -260,11 +255,7 @@ pub fn compare_refresh(model: &mut Model) {
         model.error(text);
         return;
     };
-    let mut inspector = Inspector {
-        decoded: Some(crate::jwt::decode(now.expose()).map_err(|e| e.to_string())),
-        token: Some(now),
-        ..Inspector::default()
-    };
+    let mut inspector = Inspector::showing(now);
     compare(&mut inspector, before.expose());
     if inspector.compare.is_some() {
         inspector.note = Some(format!(

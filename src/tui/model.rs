@@ -130,6 +130,21 @@ pub struct Inspector {
     pub compare: Option<Vec<crate::jwt::compare::Row>>,
 }
 
+impl Inspector {
+    /// An inspector on `token`, decoded.
+    pub fn showing(token: Secret) -> Self {
+        let mut inspector = Self::default();
+        inspector.load(token);
+        inspector
+    }
+
+    /// Shows `token` (decoded: a paste that is not a JWT shows as such).
+    pub fn load(&mut self, token: Secret) {
+        self.decoded = Some(crate::jwt::decode(token.expose()).map_err(|e| e.to_string()));
+        self.token = Some(token);
+    }
+}
+
 /// What the inspector's input line is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

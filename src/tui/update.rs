@@ -380,14 +380,7 @@ fn open_inspector(model: &mut Model, pasted: Option<String>) {
             ))),
             ..Inspector::default()
         },
-        Some(text) => {
-            let token = crate::jwt::presented(&text).to_string();
-            Inspector {
-                decoded: Some(crate::jwt::decode(&token).map_err(|e| e.to_string())),
-                token: Some(Secret::new(token)),
-                ..Inspector::default()
-            }
-        }
+        Some(text) => Inspector::showing(Secret::new(crate::jwt::presented(&text))),
     };
     model.popup = Some(Popup::Inspector(Box::new(inspector)));
 }

@@ -33,9 +33,7 @@ pub(super) fn apply(model: &mut Model, outcome: Outcome) {
             if let Some(Popup::Inspector(inspector)) = &mut model.popup {
                 match result {
                     Ok((token, checked)) => {
-                        inspector.decoded =
-                            Some(crate::jwt::decode(token.expose()).map_err(|e| e.to_string()));
-                        inspector.token = Some(token);
+                        inspector.load(token);
                         inspector.checked = Some(checked);
                         inspector.draft = None;
                         inspector.compare = None;
