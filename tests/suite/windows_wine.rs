@@ -240,13 +240,14 @@ fn refresh_workers_of_several_processes_take_turns_under_the_lock() {
                 &["token", "dev", "--min-valid", "3600"]
             };
             let mut command = wine.command(&home, args);
+            let wine = Wine::get();
             std::thread::spawn(move || {
                 (0..3)
-                    .filter_map(|_| {
-                        let out = command.output().expect("run");
-                        (!out.status.success())
-                            .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+                    .map(|_| {
+                        wine.retrying_silent(|| Run::from(command.output().expect("run")), args)
                     })
+                    .filter(|run| run.code != 0)
+                    .map(|run| run.to_string())
                     .collect::<Vec<_>>()
             })
         })
