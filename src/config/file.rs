@@ -240,10 +240,10 @@ impl Source<'_> {
     pub(super) fn providers(
         &self,
         sections: Vec<(String, Spanned<DeValue<'_>>)>,
-    ) -> Resolved<Provider> {
+    ) -> Resolved<std::sync::Arc<Provider>> {
         let mut resolved = Resolved::new();
         for (name, value) in sections {
-            let provider = self.provider(&name, value);
+            let provider = self.provider(&name, value).map(std::sync::Arc::new);
             resolved.add(name, provider);
         }
         resolved
@@ -262,7 +262,7 @@ impl Source<'_> {
     pub(super) fn accounts(
         &self,
         sections: Vec<(String, Spanned<DeValue<'_>>)>,
-        providers: &Resolved<Provider>,
+        providers: &Resolved<std::sync::Arc<Provider>>,
     ) -> Resolved<Account> {
         let mut resolved = Resolved::new();
         let mut derived = Vec::new();

@@ -129,7 +129,8 @@ pub struct Provider {
 #[derive(Debug, Clone)]
 pub struct Account {
     pub name: String,
-    pub provider: Provider,
+    /// Shared by the provider's accounts: a config of 1,000 accounts holds one copy.
+    pub provider: std::sync::Arc<Provider>,
     pub scopes: Vec<String>,
     pub flow: Flow,
     pub params: BTreeMap<String, String>,
@@ -166,7 +167,7 @@ pub struct Config {
     pub default_account: Option<String>,
     pub dashboard: Dashboard,
     /// Every provider table, used by accounts or not.
-    pub providers: BTreeMap<String, Provider>,
+    pub providers: BTreeMap<String, std::sync::Arc<Provider>>,
     pub accounts: BTreeMap<String, Account>,
     /// Account tables that are in the file but cannot be used, with why (the line and
     /// the problem). The other accounts work; a command naming one of these fails.

@@ -10,7 +10,7 @@ impl Source<'_> {
         &self,
         name: &str,
         section: AccountSection,
-        providers: &Resolved<Provider>,
+        providers: &Resolved<std::sync::Arc<Provider>>,
     ) -> Result<Account, ConfigError> {
         let line = || line_of_table(self.text, "accounts", name);
         check_name(name).map_err(|m| self.invalid(line(), format!("account name '{name}' {m}")))?;
@@ -114,8 +114,8 @@ impl Source<'_> {
         &self,
         name: &str,
         provider_key: &Spanned<String>,
-        providers: &'p Resolved<Provider>,
-    ) -> Result<&'p Provider, ConfigError> {
+        providers: &'p Resolved<std::sync::Arc<Provider>>,
+    ) -> Result<&'p std::sync::Arc<Provider>, ConfigError> {
         let provider_name = provider_key.get_ref();
         if let Some(ConfigError::Invalid { line, message, .. }) =
             providers.broken.get(provider_name)
