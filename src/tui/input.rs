@@ -6,8 +6,7 @@
 //! `y` in the token) or remove one.
 
 use super::event::Msg;
-use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures_util::StreamExt;
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -17,28 +16,45 @@ pub const PASTE_MIN_KEYS: usize = 8;
 /// above the gaps between the reads of one paste.
 const QUIET: Duration = Duration::from_millis(10);
 
-/// Reads the terminal until the channel closes; each batch of ready events is sent as
-/// the messages [`messages`] makes of it.
+/// Reads the terminal on a thread of its own until the channel closes; each batch of
+/// ready events is sent as the messages [`messages`] makes of it.
+///
+/// Not on the runtime's thread: crossterm retries a read that returns nothing without
+/// end, and a closed terminal returns nothing at once, forever. On a thread of its own
+/// that spin cannot stop the dashboard from noticing (a SIGHUP, a drawing that fails)
+/// and ending the process; on the runtime's one thread it would hang the dashboard at
+/// full CPU for good.
 pub fn spawn(tx: UnboundedSender<Msg>) {
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(Ok(first)) = events.next().await {
-            let mut batch = vec![first];
-            // Everything the terminal sends without a pause belongs to this batch (a
-            // paste comes in several reads). The wait is on the task's own waker: the
-            // stream wakes it later, never a throw-away one.
-            while let Ok(Some(Ok(next))) = tokio::time::timeout(QUIET, events.next()).await {
-                batch.push(next);
-            }
-            for msg in messages(batch) {
-                if tx.send(msg).is_err() {
-                    return;
-                }
+    let reader = std::thread::Builder::new()
+        .name("terminal input".into())
+        .spawn({
+            let tx = tx.clone();
+            move || read(&tx)
+        });
+    if reader.is_err() {
+        let _ = tx.send(Msg::TerminalGone);
+    }
+}
+
+fn read(tx: &UnboundedSender<Msg>) {
+    while let Ok(first) = event::read() {
+        let mut batch = vec![first];
+        // Everything the terminal sends without a pause belongs to this batch (a paste
+        // comes in several reads).
+        while matches!(event::poll(QUIET), Ok(true)) {
+            match event::read() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
-        // The terminal's input ended or failed: it is gone.
-        let _ = tx.send(Msg::TerminalGone);
-    });
+        for msg in messages(batch) {
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    }
+    // The terminal's input failed: it is gone.
+    let _ = tx.send(Msg::TerminalGone);
 }
 
 /// The messages of one batch of terminal events. A run of at least

@@ -631,3 +631,54 @@ fn typed(tmux: &Tmux, keys: &[&str]) {
     }
     std::thread::sleep(Duration::from_millis(150));
 }
+
+/// Whether process `pid` still runs, and the CPU time it has used (clock ticks).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// A terminal that closes under the dashboard ends it, also when no SIGHUP comes (the
+/// dashboard in a session of its own, as `setsid` runs it) and with a key still waiting:
+/// reads from a closed terminal return nothing at once, forever, and crossterm's reader
+/// retries them without end, so the dashboard has to notice by its own means (a SIGHUP,
+/// a drawing that fails) on a thread that reader cannot hold. Stopping tokdeck makes the
+/// order certain: a key is waiting and the terminal is gone when it goes on.
+#[test]
+fn a_terminal_that_closes_ends_the_dashboard_with_or_without_a_hangup_signal() {
+    let home = Home::new(
+        "[providers.p]\nissuer = \"https://127.0.0.1:9\"\nclient_id = \"c\"\n\n[accounts.a]\nprovider = \"p\"\n",
+    );
+    let signal = |name: &str, pid: u32| {
+        let status = std::process::Command::new("kill")
+            .args([name, &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {name} {pid}");
+    };
+    for wrapper in [&[][..], &["setsid"][..]] {
+        let tmux = Tmux::start_wrapped(&home, 100, 30, wrapper);
+        tmux.wait_for("the dashboard", Duration::from_secs(10), |s| {
+            s.contains("Accounts")
+        });
+        let pid = tmux.pid().expect("tokdeck's pid");
+        signal("-STOP", pid);
+        tmux.send(&["j"]);
+        std::thread::sleep(Duration::from_millis(200));
+        tmux.kill_server();
+        signal("-CONT", pid);
+        let start = Instant::now();
+        while let Some(ticks) = cpu_ticks(pid) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "tokdeck {wrapper:?} still runs 10 s after its terminal closed, having used {ticks} ticks of CPU"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -9,17 +9,28 @@ pub struct Tmux {
     socket: String,
     /// Where the shell running tokdeck writes its exit status.
     status_file: std::path::PathBuf,
+    /// Where tokdeck's process ID is written.
+    pid_file: std::path::PathBuf,
 }
 
 impl Tmux {
     /// Starts `tokdeck` (no arguments: the dashboard) in a `width` × `height` pane.
     pub fn start(home: &Home, width: u16, height: u16) -> Self {
+        Self::start_wrapped(home, width, height, &[])
+    }
+
+    /// The same, with `wrapper` (a program and its arguments, such as `setsid`) before
+    /// tokdeck; tokdeck's process ID is written to [`Tmux::pid`]'s file.
+    pub fn start_wrapped(home: &Home, width: u16, height: u16, wrapper: &[&str]) -> Self {
         let socket = format!("tokdeck-test-{}-{}", std::process::id(), rand_suffix());
         let status_file = home.path().join("tmux-exit-status");
         let _ = std::fs::remove_file(&status_file);
+        let pid_file = home.path().join("tmux-tokdeck-pid");
+        let _ = std::fs::remove_file(&pid_file);
         let tmux = Self {
             socket,
             status_file,
+            pid_file,
         };
         let mut env = vec![(
             "TOKDECK_HOME".to_string(),
@@ -28,17 +39,25 @@ impl Tmux {
         env.extend(home.env.iter().cloned());
         // tmux 3.3a sometimes marks the pane dead (pty closed) without the exit status, so a
         // shell writes it to a file: `exit_status` reads it.
+        // The inner shell execs what follows, so its $$ ends as tokdeck's process ID.
         let mut command = vec![
             "sh".to_string(),
             "-c".into(),
             format!("\"$@\"; echo $? > '{}'", tmux.status_file.display()),
             "sh".into(),
+            "sh".into(),
+            "-c".into(),
+            format!("echo $$ > '{}'; exec \"$@\"", tmux.pid_file.display()),
+            "sh".into(),
+        ];
+        command.extend(wrapper.iter().map(|w| w.to_string()));
+        command.extend([
             "env".into(),
             "-u".into(),
             "DISPLAY".into(),
             "-u".into(),
             "WAYLAND_DISPLAY".into(),
-        ];
+        ]);
         command.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         command.push(env!("CARGO_BIN_EXE_tokdeck").to_string());
         let (w, h) = (width.to_string(), height.to_string());
@@ -143,6 +162,20 @@ impl Tmux {
 
     pub fn buffer(&self) -> String {
         String::from_utf8_lossy(&self.run(&["show-buffer"]).stdout).into_owned()
+    }
+
+    /// tokdeck's process ID, once it has started.
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(&self.pid_file)
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Ends the tmux server: every pane's terminal is closed (hung up).
+    pub fn kill_server(&self) {
+        self.run(&["kill-server"]);
     }
 
     /// tokdeck's exit status once it has ended (written by the shell that ran it).
