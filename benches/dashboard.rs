@@ -10,8 +10,8 @@ use ratatui::backend::TestBackend;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tokdeck::config::Flow;
-use tokdeck::oauth::TokenSet;
 use tokdeck::secret::Secret;
+use tokdeck::token::TokenSet;
 use tokdeck::tui::event::Msg;
 use tokdeck::tui::model::{AccountRow, Model, Setup};
 

@@ -1,11 +1,12 @@
-//! Files tokdeck creates or truncates (locks, the log, markers): opened without
-//! following a symbolic link, so a link planted where tokdeck writes cannot make it
-//! truncate or append to another file. (Token files and caches are written by
-//! `store::atomic_write`: a new temporary file renamed over the old name, which replaces
-//! a link instead of writing through it.)
+//! How tokdeck writes files. Files it creates or truncates (locks, the log, markers) are
+//! opened without following a symbolic link, so a link planted where tokdeck writes
+//! cannot make it truncate or append to another file. Files it replaces (token files,
+//! caches, the config, other tools' files) are written by [`atomic_write`]: a new
+//! temporary file renamed over the old name, which replaces a link instead of writing
+//! through it.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 /// Opens `path` with `options`, refusing a symbolic link at `path` itself (on Unix by
@@ -68,4 +69,22 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep me");
         write_no_follow(&dir.path().join("plain"), b"ok").expect("a plain file is written");
     }
+}
+
+/// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
+/// renamed over the target, so readers and crashes see the old or the new content only.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tokdeck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }

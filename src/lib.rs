@@ -19,4 +19,5 @@ pub mod oauth;
 pub mod printable;
 pub mod secret;
 pub mod store;
+pub mod token;
 pub mod tui;

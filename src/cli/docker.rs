@@ -346,7 +346,7 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
     }
     // Written atomically, and with the mode the file had (the tool's choice, not ours).
     let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    crate::store::atomic_write(path, &bytes).map_err(failed)?;
+    crate::files::atomic_write(path, &bytes).map_err(failed)?;
     if let Some(mode) = mode {
         std::fs::set_permissions(path, mode).map_err(failed)?;
     }
@@ -407,7 +407,7 @@ fn write_script(path: &Path, text: &str) -> std::io::Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
         std::fs::remove_file(path)?;
     }
-    crate::store::atomic_write(path, text.as_bytes())?;
+    crate::files::atomic_write(path, text.as_bytes())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

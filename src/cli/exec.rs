@@ -55,7 +55,7 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
     // No usable token: exit 4 before anything is started.
     let target = super::token::target(&args.api)?;
     let tokens = super::token::fresh(engine, &account, target.as_ref(), args.min_valid).await?;
-    let lifetime = crate::oauth::Lifetime::of(tokens.issued_at, tokens.expires_at);
+    let lifetime = crate::token::Lifetime::of(tokens.issued_at, tokens.expires_at);
     super::token::lasting(&account, "tokens", lifetime, args.min_valid, args.strict)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::Usage("no command given after --".into()));

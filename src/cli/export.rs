@@ -3,8 +3,8 @@
 //! "Export formats").
 
 use super::args::{ExportFormat, Shell};
-use crate::oauth::TokenSet;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 

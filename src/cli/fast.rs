@@ -6,7 +6,7 @@ use super::args::{ApiArgs, Cli, Command, HeaderArgs, TokenArgs, TokenFormat};
 use super::error::{CliError, exit_code};
 use super::{output, which};
 use crate::engine::Engine;
-use crate::oauth::Lifetime;
+use crate::token::Lifetime;
 use std::path::PathBuf;
 
 /// `tokdeck token [NAME]` and `tokdeck header [NAME]`, exactly so (no option), are the

@@ -88,7 +88,7 @@ pub fn setup(
     }
     // Written atomically, and with the mode the file had (new ones 0600, as kubectl).
     let mode = std::fs::metadata(&path).map(|m| m.permissions()).ok();
-    crate::store::atomic_write(&path, yaml.as_bytes()).map_err(failed)?;
+    crate::files::atomic_write(&path, yaml.as_bytes()).map_err(failed)?;
     if let Some(mode) = mode {
         std::fs::set_permissions(&path, mode).map_err(failed)?;
     }

@@ -2,7 +2,7 @@ use super::error::CliError;
 use crate::config::Account;
 use crate::engine::{Engine, EngineError, TokenState};
 use crate::humanize;
-use crate::store::Identity;
+use crate::token::Identity;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 

@@ -2,8 +2,8 @@ use super::error::CliError;
 use crate::config::Flow;
 use crate::engine::{Engine, EngineError, LoginObserver, LoginOptions, LogoutOptions};
 use crate::humanize;
-use crate::oauth::TokenSet;
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
+use crate::token::TokenSet;
 use chrono::Utc;
 
 /// Talks to the person at the terminal, on stderr.

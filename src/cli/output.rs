@@ -50,7 +50,7 @@ pub fn token(
 }
 
 /// The tokens, after the store's and the refresh's warnings went to stderr.
-pub fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::oauth::TokenSet {
+pub fn with_warnings(engine: &Engine, fresh: Fresh) -> crate::token::TokenSet {
     warn_store(engine);
     if let Some(warning) = &fresh.warning {
         say!("tokdeck: {warning}");

@@ -6,7 +6,7 @@ use super::error::CliError;
 use super::{output, which};
 use crate::engine::Engine;
 use crate::humanize;
-use crate::oauth::{Lifetime, Target, TokenSet};
+use crate::token::{Lifetime, Target, TokenSet};
 use chrono::{SecondsFormat, Utc};
 use std::time::Duration;
 

@@ -257,7 +257,7 @@ pub fn save(path: &Path, expected: Option<&str>, text: &str) -> Result<(), EditE
     if let Some(dir) = target.parent() {
         create_private_dir(dir).map_err(write_error)?;
     }
-    crate::store::atomic_write(&target, text.as_bytes()).map_err(write_error)?;
+    crate::files::atomic_write(&target, text.as_bytes()).map_err(write_error)?;
     if let Some(permissions) = permissions {
         std::fs::set_permissions(&target, permissions).map_err(write_error)?;
     }

@@ -54,4 +54,9 @@ impl Paths {
     pub fn discovery_cache_dir(&self) -> PathBuf {
         self.cache_dir.join("discovery")
     }
+
+    /// Where providers' signing keys (JWKS) are cached.
+    pub fn jwks_cache_dir(&self) -> PathBuf {
+        self.cache_dir.join("jwks")
+    }
 }

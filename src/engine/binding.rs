@@ -7,7 +7,7 @@ use super::EngineError;
 use crate::config::Account;
 use crate::oauth::Endpoints;
 use crate::oauth::discovery::Need;
-use crate::store::{Binding, TokenRecord};
+use crate::token::{Binding, TokenRecord};
 
 /// The binding of tokens issued now for `account` by the server whose endpoints are
 /// `known` (as configured, completed by the issuer's own metadata): the token endpoint
@@ -265,8 +265,8 @@ fn trim(issuer: &str) -> &str {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::oauth::TokenSet;
     use crate::secret::Secret;
+    use crate::token::TokenSet;
 
     fn account(provider_lines: &str) -> Account {
         let text = format!(

@@ -6,8 +6,9 @@
 use super::{Engine, EngineError, binding, oauth_error};
 use crate::config::{Account, Derived};
 use crate::oauth::discovery::Need;
-use crate::oauth::{OAuthError, TokenResponse, TokenSet};
-use crate::store::TokenRecord;
+use crate::oauth::{OAuthError, TokenResponse};
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 use chrono::Utc;
 
 impl Engine {

@@ -5,7 +5,7 @@ use super::{Engine, EngineError, binding, oauth_error};
 use crate::config::Account;
 use crate::oauth::Endpoints;
 use crate::oauth::discovery::Need;
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
 use chrono::Utc;
 
 impl Engine {

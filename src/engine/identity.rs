@@ -4,9 +4,9 @@
 
 use super::{Engine, EngineError};
 use crate::config::{Account, Flow};
-use crate::oauth::TokenSet;
 use crate::oauth::discovery::Need;
-use crate::store::{Binding, Identity, TokenRecord};
+use crate::token::TokenSet;
+use crate::token::{Binding, Identity, TokenRecord};
 use serde_json::{Map, Value};
 
 impl Engine {

@@ -4,8 +4,9 @@ use super::{Engine, EngineError, client, oauth_error};
 use crate::config::Account;
 use crate::jwt::validate::{self, Expected};
 use crate::jwt::verify::Verdict;
+use crate::oauth::OAuthError;
 use crate::oauth::discovery::Need;
-use crate::oauth::{OAuthError, TokenSet};
+use crate::token::TokenSet;
 use chrono::Utc;
 use serde_json::Value;
 

@@ -5,9 +5,10 @@
 use super::identity::{self, Pinned};
 use super::{Engine, EngineError, LoginObserver, binding, client, oauth_error, request};
 use crate::config::{Account, Flow};
+use crate::oauth;
 use crate::oauth::discovery::Need;
-use crate::oauth::{self, TokenSet};
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 
 /// How to log in.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,13 +3,14 @@
 
 use super::{Engine, EngineError, binding, client};
 use crate::config::Account;
+use crate::oauth::OAuthError;
 use crate::oauth::discovery::Need;
 use crate::oauth::end_session::EndSession;
 use crate::oauth::grants::{self, TokenKind};
-use crate::oauth::{OAuthError, TokenSet};
 use crate::secret::Secret;
 use crate::store;
-use crate::store::Identity;
+use crate::token::Identity;
+use crate::token::TokenSet;
 use chrono::Utc;
 
 /// What logout did at the provider.
@@ -121,7 +122,7 @@ impl Engine {
     async fn revocation_allowed(
         &self,
         account: &Account,
-        record: &store::TokenRecord,
+        record: &crate::token::TokenRecord,
     ) -> Result<(), EngineError> {
         binding::check(account, record)?;
         match self.endpoints(account, &[Need::Revocation]).await {
@@ -142,7 +143,7 @@ impl Engine {
         account: &Account,
         tokens: &TokenSet,
         person: Option<&Identity>,
-        bound: Option<&store::TokenRecord>,
+        bound: Option<&crate::token::TokenRecord>,
     ) -> LogoutReport {
         self.revoke(account, tokens, person, bound, true)
             .await
@@ -191,7 +192,7 @@ impl Engine {
         account: &Account,
         tokens: &TokenSet,
         person: Option<&Identity>,
-        bound: Option<&store::TokenRecord>,
+        bound: Option<&crate::token::TokenRecord>,
         local: bool,
     ) -> Result<LogoutReport, EngineError> {
         let name = account.name.as_str();
@@ -286,7 +287,7 @@ impl Engine {
     async fn end_session(
         &self,
         account: &Account,
-        record: &store::TokenRecord,
+        record: &crate::token::TokenRecord,
     ) -> Result<EndSession, String> {
         let tokens = &record.tokens;
         let provider = &account.provider.name;

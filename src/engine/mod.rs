@@ -5,8 +5,10 @@ use crate::config::{Account, Config, Paths, StoreKind};
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
 use crate::oauth::discovery::Need;
 use crate::oauth::grants;
-use crate::oauth::{self, DiscoveryCache, Http, OAuthError, TokenSet};
-use crate::store::{self, FileStore, KeyringStore, StoreError, TokenRecord, TokenStore};
+use crate::oauth::{self, DiscoveryCache, Http, OAuthError};
+use crate::store::{self, FileStore, KeyringStore, StoreError, TokenStore};
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 use chrono::Utc;
 use std::sync::{Arc, OnceLock};
 
@@ -108,7 +110,7 @@ impl Engine {
 
     pub fn with_store(config: Config, paths: Paths, store: Arc<dyn TokenStore>) -> Self {
         let discovery = DiscoveryCache::new(paths.discovery_cache_dir());
-        let paths_jwks = paths.cache_dir.join("jwks");
+        let paths_jwks = paths.jwks_cache_dir();
         Self {
             config,
             paths,
@@ -302,7 +304,11 @@ pub(crate) fn client(account: &Account) -> oauth::Client {
         assertion: provider
             .client_auth
             .clone()
-            .map(|key| (key, provider.endpoints.issuer.clone())),
+            .map(|key| oauth::assertion::ClientAssertion {
+                key,
+                audience: provider.endpoints.issuer.clone(),
+                read: client_key::read,
+            }),
         dpop: None,
     }
 }
@@ -380,6 +386,7 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 }
 
 mod binding;
+mod client_key;
 mod derived;
 mod endpoints;
 mod exchange;

@@ -7,8 +7,9 @@
 use super::{Engine, EngineError, client, oauth_error, request};
 use crate::config::{Account, Flow};
 use crate::oauth::discovery::Need;
-use crate::oauth::{OAuthError, Target, TokenSet, grants};
-use crate::store::TokenRecord;
+use crate::oauth::{OAuthError, grants};
+use crate::token::TokenRecord;
+use crate::token::{Target, TokenSet};
 
 impl Engine {
     /// Gets and saves the token for `target`; the caller holds the account's lock.

@@ -3,8 +3,9 @@
 
 use super::{EngineError, Fresh, binding, oauth_error};
 use crate::config::Account;
-use crate::oauth::{OAuthError, Target, TokenSet};
-use crate::store::TokenRecord;
+use crate::oauth::OAuthError;
+use crate::token::TokenRecord;
+use crate::token::{Target, TokenSet};
 use chrono::Utc;
 use std::time::Duration;
 

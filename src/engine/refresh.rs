@@ -9,8 +9,9 @@ use super::worker::{self, Detached};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
 use crate::config::{Account, Flow};
 use crate::oauth::discovery::Need;
-use crate::oauth::{OAuthError, Target, TokenSet, grants};
-use crate::store::TokenRecord;
+use crate::oauth::{OAuthError, grants};
+use crate::token::TokenRecord;
+use crate::token::{Target, TokenSet};
 use chrono::Utc;
 use std::time::Duration;
 
@@ -352,7 +353,7 @@ impl Engine {
         account: &Account,
         record: TokenRecord,
         tokens: &TokenSet,
-        got: &crate::store::Identity,
+        got: &crate::token::Identity,
     ) -> Result<TokenSet, EngineError> {
         let pinned = record
             .identity

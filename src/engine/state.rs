@@ -2,7 +2,7 @@
 //! share, so that a script and a person see the same thing.
 
 use crate::config::Renewal;
-use crate::oauth::TokenSet;
+use crate::token::TokenSet;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 

@@ -293,7 +293,7 @@ async fn a_service_account_holding_another_servers_tokens_gets_new_ones() {
         _home,
     } = fixture(&script);
     let mut old = record("elsewhere", 3600);
-    old.binding = Some(crate::store::Binding {
+    old.binding = Some(crate::token::Binding {
         issuer: None,
         token_endpoint: "https://old-idp.example/token".into(),
         client_id: "svc".into(),

@@ -126,10 +126,15 @@ pub async fn judge(
         }
         KeySource::Issuer(issuer) => {
             let http = real_http(&issuer)?;
-            let (verdict, jwks) =
-                crate::oauth::jwks::verify_with_issuer(&http, paths, &issuer, token)
-                    .await
-                    .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
+            let (verdict, jwks) = crate::oauth::jwks::verify_with_issuer(
+                &http,
+                crate::oauth::DiscoveryCache::new(paths.discovery_cache_dir()),
+                JwksCache::new(paths.jwks_cache_dir()),
+                &issuer,
+                token,
+            )
+            .await
+            .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
             (verdict, Some(jwks))
         }
         KeySource::Secret(secret) => (
@@ -151,7 +156,7 @@ pub async fn judge(
         }
         KeySource::JwksUri(uri) => {
             let http = real_http(&uri)?;
-            let (verdict, jwks) = JwksCache::new(paths.cache_dir.join("jwks"))
+            let (verdict, jwks) = JwksCache::new(paths.jwks_cache_dir())
                 .verify(&http, &uri, token, Utc::now(), true)
                 .await
                 .map_err(|e| unreachable_keys(&format!("'{uri}'"), e))?;

@@ -1,9 +1,9 @@
 //! What a refresh must achieve, checked again under the account's lock (another process
 //! may have refreshed meanwhile).
 
-use crate::oauth::{Target, TokenSet};
 use crate::secret::Secret;
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
+use crate::token::{Target, TokenSet};
 use chrono::Utc;
 use std::time::Duration;
 

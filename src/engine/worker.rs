@@ -9,8 +9,9 @@
 //! read; any other caller runs `tokdeck __refresh`.
 
 use super::{Engine, EngineError, oauth_error};
+use crate::oauth::OAuthError;
 use crate::oauth::http::TransportError;
-use crate::oauth::{OAuthError, TokenSet};
+use crate::token::TokenSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ pub struct Request {
     pub id_token: bool,
     /// `valid_for_secs` is about the token for this API or these scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<crate::oauth::Target>,
+    pub target: Option<crate::token::Target>,
     /// A refresh asked at this moment: one that finished after it is the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asked_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -3,7 +3,7 @@
 //! as such, signed with a [`PrivateKey`] (`jwt::private_key`). `Debug` never shows key
 //! material.
 
-use crate::jwt::private_key::{PrivateKey, read_key};
+use crate::jwt::private_key::PrivateKey;
 use crate::secret::Secret;
 use base64::Engine;
 use std::sync::Arc;
@@ -23,6 +23,19 @@ pub enum SigningKey {
         kid: Option<String>,
         key: Arc<std::sync::OnceLock<Result<PrivateKey, String>>>,
     },
+}
+
+/// Reads the key a [`KeySource`] names: the caller's (the engine's), since the protocol
+/// layer reads neither the keyring nor files the config names.
+pub type KeyReader = fn(&KeySource) -> Result<PrivateKey, String>;
+
+/// How a client authenticates with a signed assertion: the key, the audience (the
+/// issuer; the endpoint called when there is none) and how a private key is read.
+#[derive(Debug, Clone)]
+pub struct ClientAssertion {
+    pub key: SigningKey,
+    pub audience: Option<String>,
+    pub read: KeyReader,
 }
 
 /// Where a `private_key_jwt` key is kept.
@@ -71,8 +84,13 @@ impl SigningKey {
     }
 
     /// The assertion for `client_id` at `audience`: `iss` = `sub` = the client, a unique
-    /// `jti`, valid for 60 s.
-    pub fn assertion(&self, client_id: &str, audience: &str) -> Result<String, String> {
+    /// `jti`, valid for 60 s. A private key is read with `read` at the first signature.
+    pub fn assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        read: KeyReader,
+    ) -> Result<String, String> {
         let now = chrono::Utc::now().timestamp();
         let random = ring::rand::generate::<[u8; 16]>(&ring::rand::SystemRandom::new())
             .map_err(|_| "no randomness for the assertion's jti".to_string())?;
@@ -84,7 +102,7 @@ impl SigningKey {
             Self::Secret(_) => None,
             Self::Private { source, kid, key } => {
                 let key = key
-                    .get_or_init(|| read_source(source))
+                    .get_or_init(|| read(source))
                     .as_ref()
                     .map_err(|m| format!("{source} {m}"))?;
                 Some((key, kid.clone().unwrap_or_else(|| key.thumbprint())))
@@ -104,20 +122,5 @@ impl SigningKey {
             (Self::Private { .. }, None) => return Err("no key to sign with".into()),
         };
         crate::jwt::sign::sign(header, &claims, &signer)
-    }
-}
-
-fn read_source(source: &KeySource) -> Result<PrivateKey, String> {
-    match source {
-        KeySource::File(path) => read_key(path),
-        KeySource::Keyring { data_dir, provider } => {
-            match crate::store::client_key(data_dir, provider) {
-                Ok(Some(text)) => PrivateKey::from_text(&text),
-                Ok(None) => Err(format!(
-                    "is not there; store it with `tokdeck client-key import {provider} PATH`"
-                )),
-                Err(e) => Err(format!("cannot be read ({e})")),
-            }
-        }
     }
 }

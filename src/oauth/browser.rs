@@ -2,7 +2,8 @@
 
 use super::grants::{token_params, token_request};
 use super::loopback::Loopback;
-use super::{Client, Http, OAuthError, Request, TokenSet};
+use super::{Client, Http, OAuthError, Request};
+use crate::token::TokenSet;
 use chrono::Utc;
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
 use std::time::Duration;

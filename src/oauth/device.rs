@@ -2,8 +2,9 @@
 
 use super::grants::{token_params, token_request};
 use super::request::post_form;
-use super::{Client, Http, OAuthError, Request, TokenSet};
+use super::{Client, Http, OAuthError, Request};
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use chrono::Utc;
 use serde::Deserialize;
 use std::time::Duration;

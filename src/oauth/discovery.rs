@@ -205,7 +205,7 @@ impl DiscoveryCache {
         // A cache that cannot be written only costs a later network call.
         let _ = std::fs::create_dir_all(&self.dir).and_then(|()| {
             let json = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
-            crate::store::atomic_write(&self.path(issuer), &json)
+            crate::files::atomic_write(&self.path(issuer), &json)
         });
     }
 

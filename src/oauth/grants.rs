@@ -2,7 +2,8 @@
 //! and token revocation (RFC 7009).
 
 use super::request::{post_form, read_json, send_form};
-use super::{Client, Http, OAuthError, Request, TokenResponse, TokenSet};
+use super::{Client, Http, OAuthError, Request, TokenResponse};
+use crate::token::TokenSet;
 use chrono::Utc;
 
 /// OIDC parameters that only mean something at the authorization endpoint.
@@ -57,7 +58,7 @@ pub(crate) async fn token_request(
     let rotated = answer
         .get("refresh_token")
         .and_then(|v| v.as_str())
-        .filter(|t| super::tokens::check_token("refresh_token", t).is_ok())
+        .filter(|t| crate::token::check_token("refresh_token", t).is_ok())
         .map(crate::secret::Secret::new);
     check_answer(answer, token_endpoint, client).map_err(|error| match rotated {
         Some(refresh_token) => OAuthError::Rotated {
@@ -70,7 +71,7 @@ pub(crate) async fn token_request(
 
 /// The `refresh_token` string of a JSON object that does not parse as a whole: the
 /// first `"refresh_token"` key followed by a plain string (no escapes) that passes
-/// [`super::tokens::check_token`]. Anything less clear gives nothing.
+/// [`crate::token::check_token`]. Anything less clear gives nothing.
 fn salvage_refresh_token(body: &[u8]) -> Option<crate::secret::Secret> {
     let text = std::str::from_utf8(body).ok()?;
     let key = "\"refresh_token\"";
@@ -78,7 +79,7 @@ fn salvage_refresh_token(body: &[u8]) -> Option<crate::secret::Secret> {
     let after = after.trim_start().strip_prefix(':')?.trim_start();
     let value = after.strip_prefix('"')?;
     let value = &value[..value.find('"')?];
-    (!value.contains('\\') && super::tokens::check_token("refresh_token", value).is_ok())
+    (!value.contains('\\') && crate::token::check_token("refresh_token", value).is_ok())
         .then(|| crate::secret::Secret::new(value))
 }
 

@@ -47,7 +47,7 @@ impl JwksCache {
         };
         let _ = std::fs::create_dir_all(&self.dir).and_then(|()| {
             let json = serde_json::to_vec(&cached).map_err(std::io::Error::other)?;
-            crate::store::atomic_write(&self.path(uri), &json)
+            crate::files::atomic_write(&self.path(uri), &json)
         });
         Ok(jwks)
     }
@@ -102,11 +102,12 @@ impl JwksCache {
     }
 }
 
-/// Verifies `token` against the keys of `issuer` (OIDC discovery, cached), for tokens that
-/// belong to no configured account.
+/// Verifies `token` against the keys of `issuer` (OIDC discovery, cached in `discovery`;
+/// its keys in `keys`), for tokens that belong to no configured account.
 pub async fn verify_with_issuer(
     http: &Http,
-    paths: &crate::config::Paths,
+    discovery: super::DiscoveryCache,
+    keys: JwksCache,
     issuer: &str,
     token: &str,
 ) -> Result<(Verdict, Jwks), OAuthError> {
@@ -114,7 +115,7 @@ pub async fn verify_with_issuer(
         issuer: Some(issuer.to_string()),
         ..super::Endpoints::default()
     };
-    let endpoints = super::DiscoveryCache::new(paths.discovery_cache_dir())
+    let endpoints = discovery
         .resolve(
             http,
             issuer,
@@ -124,7 +125,5 @@ pub async fn verify_with_issuer(
         )
         .await?;
     let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
-    JwksCache::new(paths.cache_dir.join("jwks"))
-        .verify(http, uri, token, Utc::now(), true)
-        .await
+    keys.verify(http, uri, token, Utc::now(), true).await
 }

@@ -111,9 +111,11 @@ fn form_request(
         let proof = dpop.proof("POST", url, None).map_err(OAuthError::Other)?;
         builder = builder.header(dpop::HEADER, proof);
     }
-    if let Some((key, audience)) = &client.assertion {
-        let assertion = key
-            .assertion(&client.client_id, audience.as_deref().unwrap_or(url))
+    if let Some(signed) = &client.assertion {
+        let audience = signed.audience.as_deref().unwrap_or(url);
+        let assertion = signed
+            .key
+            .assertion(&client.client_id, audience, signed.read)
             .map_err(OAuthError::Other)?;
         form.append_pair("client_id", &client.client_id);
         form.append_pair(

@@ -1,7 +1,9 @@
 //! Tokens in plain files, only when the user chose `store = "file"`: one 0600 JSON file
 //! per account in a 0700 directory, each written atomically (temp file + rename).
 
-use super::{StoreError, TokenRecord, TokenStore, atomic_write};
+use super::{StoreError, TokenStore};
+use crate::files::atomic_write;
+use crate::token::TokenRecord;
 use std::path::{Path, PathBuf};
 
 pub struct FileStore {
@@ -126,8 +128,8 @@ impl TokenStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::TokenSet;
     use crate::secret::Secret;
+    use crate::token::TokenSet;
 
     fn record(token: &str) -> TokenRecord {
         TokenRecord::new(TokenSet {

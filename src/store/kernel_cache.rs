@@ -10,7 +10,7 @@
 //! (login, refresh) replaces it; a logout or a delete invalidates it. SECURITY.md has
 //! the argument.
 
-use super::TokenRecord;
+use crate::token::TokenRecord;
 use linux_keyutils::{KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
 use std::path::Path;
 

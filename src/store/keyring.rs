@@ -10,7 +10,8 @@
 //! `tokdeck`) are moved under the new name once per data directory.
 
 use super::parts::Parted;
-use super::{StoreError, TokenRecord, TokenStore, WriteLock};
+use super::{StoreError, TokenStore, WriteLock};
+use crate::token::TokenRecord;
 use std::path::{Path, PathBuf};
 
 #[cfg(target_os = "linux")]

@@ -1,4 +1,5 @@
-use super::{StoreError, TokenRecord, TokenStore};
+use super::{StoreError, TokenStore};
+use crate::token::TokenRecord;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

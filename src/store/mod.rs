@@ -3,6 +3,7 @@
 //! Store calls block (D-Bus, disk). Async code goes through [`run_bounded`], which runs them
 //! off the async workers and gives up after a timeout, so a hung keyring never hangs tokdeck.
 
+mod encoding;
 mod file;
 #[cfg(target_os = "linux")]
 mod kernel_cache;
@@ -12,7 +13,6 @@ mod memory;
 #[cfg(not(target_os = "linux"))]
 mod os_keyring;
 mod parts;
-mod record;
 #[cfg(target_os = "linux")]
 mod secret_service;
 
@@ -21,9 +21,8 @@ pub use keyring::{KeyringStore, client_key, delete_client_key, set_client_key};
 use lock::WriteLock;
 pub use lock::{AccountLock, LOCK_WAIT};
 pub use memory::MemoryStore;
-pub use record::{Binding, Identity, TokenRecord};
 
-use std::io::Write;
+use crate::token::TokenRecord;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -163,7 +162,7 @@ pub fn mark_changed(data_dir: &Path) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    let _ = atomic_write(
+    let _ = crate::files::atomic_write(
         &data_dir.join(CHANGED_FILE),
         format!("{} {nanos}\n", std::process::id()).as_bytes(),
     );
@@ -192,29 +191,11 @@ pub fn was_logged_out(data_dir: &Path, account: &str) -> bool {
     logged_out_mark(data_dir, account).exists()
 }
 
-/// Writes `bytes` to `path` through a 0600 temp file in the same directory, flushed and
-/// renamed over the target, so readers and crashes see the old or the new content only.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".tokdeck-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::TokenSet;
     use crate::secret::Secret;
+    use crate::token::TokenSet;
 
     /// A store whose saves take 300 ms of real time, while the test moves tokio's paused
     /// clock past [`STORE_TIMEOUT`].

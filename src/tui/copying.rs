@@ -3,8 +3,8 @@
 //! and never a token that has expired.
 
 use super::event::{Command, CopyWhat};
-use crate::oauth::TokenSet;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 

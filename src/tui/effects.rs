@@ -5,8 +5,8 @@ use super::app::Runtime;
 use super::event::{Command, Msg, Outcome, SignWith, VerifyAgainst};
 use super::model::{Checked, Draft, Trust};
 use crate::engine::{Engine, EngineError, Judgement, KeySource, LogoutOptions, Want, judge};
-use crate::oauth::TokenSet;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -82,7 +82,7 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             resource,
             min_valid,
         } => spawn(runtime, |engine, done| async move {
-            let target = crate::oauth::Target::resource(&resource);
+            let target = crate::token::Target::resource(&resource);
             let result = engine
                 .refresh_with(&account, Want::Narrowed(target, min_valid))
                 .await

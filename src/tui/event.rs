@@ -3,9 +3,9 @@
 
 use super::model::{Checked, Trust};
 use crate::config::edit::ConfigText;
-use crate::oauth::TokenSet;
 use crate::secret::Secret;
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use std::path::PathBuf;

@@ -4,8 +4,8 @@
 use crate::config::Flow;
 use crate::engine::{EXPIRING_WITHIN, TokenState};
 use crate::jwt::verify::{Risk, Verdict};
-use crate::oauth::TokenSet;
-use crate::store::Identity;
+use crate::token::Identity;
+use crate::token::TokenSet;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -72,8 +72,8 @@ impl ApiToken {
         }
     }
 
-    pub fn target(&self) -> crate::oauth::Target {
-        crate::oauth::Target::resource(&self.resource)
+    pub fn target(&self) -> crate::token::Target {
+        crate::token::Target::resource(&self.resource)
     }
 }
 

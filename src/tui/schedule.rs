@@ -1,6 +1,6 @@
 //! When to refresh, and how long to wait after a failure. Pure functions of time.
 
-use crate::oauth::TokenSet;
+use crate::token::TokenSet;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 pub const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// When to refresh `tokens`: their refresh point ([`crate::oauth::Lifetime::refresh_point`]),
+/// When to refresh `tokens`: their refresh point ([`crate::token::Lifetime::refresh_point`]),
 /// the one the CLI and the helpers keep too, and the expiry tools were promised.
 pub fn refresh_at(tokens: &TokenSet) -> Option<DateTime<Utc>> {
     tokens.promised_expiry()

@@ -4,9 +4,10 @@
 use std::time::Duration;
 use tokdeck::config::{Config, Flow};
 use tokdeck::oauth::device::DeviceAuthorization;
-use tokdeck::oauth::{Client, TokenResponse, TokenSet};
+use tokdeck::oauth::{Client, TokenResponse};
 use tokdeck::secret::Secret;
-use tokdeck::store::TokenRecord;
+use tokdeck::token::TokenRecord;
+use tokdeck::token::TokenSet;
 use tokdeck::tui::event::{Command, LoginProgress, Outcome};
 use tokdeck::tui::model::{AccountRow, Inspector, Model, Popup, Setup};
 
@@ -53,10 +54,11 @@ fn debug_output_never_contains_secrets() {
         Client {
             client_id: "c".into(),
             client_secret: Some(Secret::new(CLIENT_SECRET)),
-            assertion: Some((
-                tokdeck::oauth::assertion::SigningKey::Secret(Secret::new(CLIENT_SECRET)),
-                None
-            )),
+            assertion: Some(tokdeck::oauth::assertion::ClientAssertion {
+                key: tokdeck::oauth::assertion::SigningKey::Secret(Secret::new(CLIENT_SECRET)),
+                audience: None,
+                read: |_| Err("no key file in this test".into()),
+            }),
             dpop: Some(dpop.clone()),
         }
     );
@@ -82,7 +84,7 @@ fn debug_output_never_contains_secrets() {
     assert_redacted("Command::Copy", format!("{copy:?}"));
     let outcome = Outcome::Login {
         account: "a".into(),
-        progress: LoginProgress::Finished(Ok(Box::new(tokdeck::store::TokenRecord::new(
+        progress: LoginProgress::Finished(Ok(Box::new(tokdeck::token::TokenRecord::new(
             set.clone(),
         )))),
     };

@@ -90,7 +90,7 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
-    pub fn target(&self) -> Result<Option<crate::oauth::Target>, String> {
+    pub fn target(&self) -> Result<Option<crate::token::Target>, String> {
         if self.scope.as_deref().is_some_and(|s| s.trim().is_empty()) {
             return Err(
                 "--scope '' names no scope; give one or more (\"a b\") or leave it out".into(),
@@ -100,7 +100,7 @@ impl ApiArgs {
             crate::config::check_resource(resource)
                 .map_err(|m| format!("--resource '{resource}' {m}"))?;
         }
-        Ok(crate::oauth::Target::new(
+        Ok(crate::token::Target::new(
             self.resource.as_deref(),
             self.scope.as_deref(),
         ))

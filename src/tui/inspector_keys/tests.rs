@@ -156,7 +156,7 @@ fn signing_needs_a_key_file_or_a_secret_and_bad_edits_say_why() {
 #[test]
 fn d_compares_an_accounts_token_with_the_one_before_its_refresh() {
     use crate::config::Flow;
-    use crate::oauth::TokenSet;
+    use crate::token::TokenSet;
     use crate::tui::event::Failure;
     use crate::tui::model::AccountRow;
     let set = |access: String| TokenSet {

@@ -8,8 +8,8 @@ mod config;
 use super::event::{Command, Failure, LoginProgress, Outcome};
 use super::model::{AccountRow, Activity, Confirm, LoginStage, Model, Popup, Retry};
 use super::schedule;
-use crate::oauth::TokenSet;
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 use chrono::Duration as ChronoDuration;
 
 pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
@@ -315,7 +315,7 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
 }
 
 /// Fresh tokens from a refresh or a login clear the row's trouble.
-pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::oauth::TokenSet) -> Vec<Command> {
+pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::token::TokenSet) -> Vec<Command> {
     // New tokens of the account: its APIs may be asked again.
     for api in &mut row.apis {
         api.error = None;

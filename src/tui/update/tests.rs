@@ -1,8 +1,8 @@
 use super::*;
 use crate::config::Flow;
 use crate::config::edit::ConfigText;
-use crate::oauth::TokenSet;
-use crate::store::TokenRecord;
+use crate::token::TokenRecord;
+use crate::token::TokenSet;
 use crate::tui::editor::ReviewAction;
 use crate::tui::event::CopyWhat;
 use crate::tui::event::{ConfigWrite, Failure, LoginProgress, Outcome};
@@ -240,7 +240,7 @@ fn invalid_grant_means_login_needed_and_no_more_retries() {
         Msg::Done(Outcome::Loaded {
             logged_out: false,
             account: "a".into(),
-            result: Ok(Some(Box::new(crate::store::TokenRecord::new(tokens(
+            result: Ok(Some(Box::new(crate::token::TokenRecord::new(tokens(
                 "t9", 3600, 600, true,
             ))))),
         }),
@@ -530,7 +530,7 @@ fn copy_commands_carry_the_secret_and_the_status_never_shows_it() {
     };
     assert_eq!((account.as_str(), *what), ("a", CopyWhat::Header));
     let stored = |access: &str, issued: i64| {
-        Ok(Some(Box::new(crate::store::TokenRecord::new(tokens(
+        Ok(Some(Box::new(crate::token::TokenRecord::new(tokens(
             access, issued, 600, true,
         )))))
     };

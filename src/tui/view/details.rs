@@ -3,8 +3,8 @@
 
 use super::urgency_color;
 use crate::humanize;
-use crate::oauth::TokenSet;
-use crate::store::Identity;
+use crate::token::Identity;
+use crate::token::TokenSet;
 use crate::tui::model::{AccountRow, Model};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;

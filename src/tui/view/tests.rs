@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::Flow;
-use crate::oauth::TokenSet;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use crate::tui::model::{AccountRow, Activity, LoginStage, Model, Popup, Setup};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -340,7 +340,7 @@ fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
 #[test]
 fn who_never_runs_into_the_countdown_at_80_columns() {
     let mut bob = row("dev2", "work-idp", Some(tokens(Some(52))));
-    bob.identity = Some(crate::store::Identity {
+    bob.identity = Some(crate::token::Identity {
         iss: "https://idp.example".into(),
         sub: "bob".into(),
         email: Some("bob.with.a.rather.long.address.for.a.narrow.list@example.test".into()),

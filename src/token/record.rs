@@ -1,8 +1,7 @@
 //! What is kept per account: the tokens, who issued them to which client, and whose
 //! they are.
 
-use super::StoreError;
-use crate::oauth::TokenSet;
+use super::{Target, TokenSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,7 +28,7 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// Access tokens for one API or fewer scopes (`token --resource/--scope`), got with
-    /// the refresh token of `tokens`, by [`crate::oauth::Target::key`]. No refresh or ID
+    /// the refresh token of `tokens`, by [`Target::key`]. No refresh or ID
     /// token in them: those stay in `tokens`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub narrowed: BTreeMap<String, TokenSet>,
@@ -141,7 +140,7 @@ impl TokenRecord {
     }
 
     /// The account's tokens, or its token for `target`.
-    pub fn select(&self, target: Option<&crate::oauth::Target>) -> Option<&TokenSet> {
+    pub fn select(&self, target: Option<&Target>) -> Option<&TokenSet> {
         match target {
             None => Some(&self.tokens),
             Some(target) => self.narrowed.get(&target.key()),
@@ -156,23 +155,6 @@ impl TokenRecord {
             ..Self::new(tokens)
         }
     }
-
-    pub(super) fn to_json(&self) -> Result<String, StoreError> {
-        serde_json::to_string(self)
-            .map_err(|e| StoreError::Other(format!("cannot encode tokens: {e}")))
-    }
-
-    pub(super) fn from_json(text: &str, location: &str) -> Result<Self, StoreError> {
-        serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-            location: location.to_string(),
-            // Line and column only: serde's message could quote a token.
-            reason: format!(
-                "not a tokdeck token record (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -182,7 +164,7 @@ mod tests {
     #[test]
     fn a_version_1_record_reads_as_unbound_and_anonymous() {
         let v1 = r#"{"version":1,"tokens":{"access_token":"at","token_type":"Bearer","refresh_token":null,"id_token":null,"scopes":[],"issued_at":"2026-01-01T00:00:00Z","expires_at":null},"last_refresh":null}"#;
-        let record = TokenRecord::from_json(v1, "test").expect("reads");
+        let record: TokenRecord = serde_json::from_str(v1).expect("reads");
         assert_eq!(record.binding, None);
         assert_eq!(record.identity, None);
     }
