@@ -10,9 +10,14 @@
 //! Needs the test provider (scripts/test installs it) and gnome-keyring + dbus.
 //! Run: `cargo bench --bench token`
 
+// The bench uses a few of the suite's helpers; the suite uses them all.
 #[cfg(unix)]
+#[allow(dead_code)]
 #[path = "../tests/suite/common/mod.rs"]
 mod common;
+#[cfg(unix)]
+#[path = "token/keyring.rs"]
+mod keyring;
 #[cfg(unix)]
 #[path = "token/measure.rs"]
 mod measure;

@@ -2,8 +2,8 @@
 
 use crate::common;
 use crate::common::Home;
-use crate::common::keyring::KeyringSession;
 use crate::common::provider::Provider;
+use crate::keyring::KeyringSession;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

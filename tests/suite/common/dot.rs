@@ -13,7 +13,6 @@ pub const SERVICE_CLIENT: &str = "tokdeck-service";
 pub const SERVICE_SECRET: &str = "tokdeck-service-secret";
 
 pub struct Dot {
-    pub base: String,
     /// `http://127.0.0.1:PORT/o`: an issuer with a path.
     pub issuer: String,
     state: tempfile::TempDir,
@@ -71,7 +70,6 @@ impl Dot {
         }
         Self {
             issuer: format!("{base}/o"),
-            base,
             state,
             child,
         }

@@ -1,9 +1,7 @@
 //! Shared test harness: a tokdeck home, the real binary, the real provider, a stub server.
-#![allow(dead_code)]
 
 pub mod dot;
 pub mod git_server;
-pub mod keyring;
 pub mod provider;
 pub mod stub;
 pub mod tmux;

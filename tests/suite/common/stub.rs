@@ -69,8 +69,6 @@ type Seen = Arc<Mutex<Vec<Request>>>;
 #[derive(Clone, Debug)]
 pub struct Request {
     pub path: String,
-    /// The header lines, as sent.
-    pub headers: String,
     pub body: String,
 }
 
@@ -124,7 +122,7 @@ impl Stub {
             .collect()
     }
 
-    /// Every request so far, headers included.
+    /// Every request so far.
     pub fn seen(&self) -> Vec<Request> {
         self.requests.lock().expect("lock").clone()
     }
@@ -145,13 +143,11 @@ fn serve(stream: TcpStream, script: &Script, requests: &Seen) {
         .unwrap_or("/")
         .to_string();
     let mut length = 0usize;
-    let mut headers = String::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
             break;
         }
-        headers.push_str(&header);
         if let Some((k, v)) = header.split_once(':')
             && k.eq_ignore_ascii_case("content-length")
         {
@@ -162,7 +158,6 @@ fn serve(stream: TcpStream, script: &Script, requests: &Seen) {
     let _ = reader.read_exact(&mut body);
     requests.lock().expect("lock").push(Request {
         path: path.clone(),
-        headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let reply = {

@@ -9,7 +9,8 @@ pub struct KeyringSession {
     dbus: Child,
     keyring: Child,
     pub address: String,
-    pub dir: tempfile::TempDir,
+    /// The bus socket and the keyring live here until the session is dropped.
+    _dir: tempfile::TempDir,
 }
 
 impl KeyringSession {
@@ -45,7 +46,7 @@ impl KeyringSession {
             dbus,
             keyring,
             address,
-            dir,
+            _dir: dir,
         };
         session.wait_for_secrets();
         session
