@@ -10,7 +10,6 @@ use ratatui::backend::TestBackend;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tokdeck::config::Flow;
-use tokdeck::secret::Secret;
 use tokdeck::token::TokenSet;
 use tokdeck::tui::event::Msg;
 use tokdeck::tui::model::{AccountRow, Model, Setup};
@@ -40,21 +39,18 @@ fn token(now: DateTime<Utc>, i: i64) -> TokenSet {
     );
     use base64::Engine;
     let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    TokenSet {
-        dpop_key: None,
-        access_token: Secret::new(format!(
+    TokenSet::bearer(
+        format!(
             "{}.{}.{}",
             enc(r#"{"alg":"RS256","kid":"k1"}"#),
             enc(&claims),
             "c2ln".repeat(64)
-        )),
-        token_type: "Bearer".into(),
-        refresh_token: Some(Secret::new("rt")),
-        id_token: None,
-        scopes: vec!["openid".into()],
-        issued_at: now,
-        expires_at: Some(now + chrono::Duration::seconds(60 + i * 7)),
-    }
+        ),
+        now,
+    )
+    .with_refresh_token("rt")
+    .with_scopes(&["openid"])
+    .expiring_at(now + chrono::Duration::seconds(60 + i * 7))
 }
 
 fn model(accounts: usize, now: DateTime<Utc>) -> Model {

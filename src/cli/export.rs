@@ -125,16 +125,11 @@ mod tests {
 
     fn tokens() -> TokenSet {
         let at = DateTime::from_timestamp(1_800_000_000, 0).expect("ts");
-        TokenSet {
-            dpop_key: None,
-            access_token: Secret::new("at-1"),
-            token_type: "Bearer".into(),
-            refresh_token: Some(Secret::new("rt-1")),
-            id_token: Some(Secret::new("id'1")),
-            scopes: vec!["openid".into()],
-            issued_at: at,
-            expires_at: Some(at + chrono::Duration::seconds(300)),
-        }
+        TokenSet::bearer("at-1", at)
+            .with_refresh_token("rt-1")
+            .with_id_token("id'1")
+            .with_scopes(&["openid"])
+            .expiring_at(at + chrono::Duration::seconds(300))
     }
 
     #[test]
@@ -170,10 +165,8 @@ mod tests {
             "header = \"Authorization: Bearer at-1\""
         );
         assert_eq!(curl_quote(r#"a"b\c"#), r#""a\"b\\c""#);
-        let without_id = TokenSet {
-            id_token: None,
-            ..tokens()
-        };
+        let mut without_id = tokens();
+        without_id.id_token = None;
         let env = super::render("a", "p", &without_id, ExportFormat::Env, Shell::Posix);
         assert!(env.ends_with("\nunset ID_TOKEN"), "{env}");
         let fish = super::render("a", "p", &without_id, ExportFormat::Env, Shell::Fish);

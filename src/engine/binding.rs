@@ -265,7 +265,6 @@ fn trim(issuer: &str) -> &str {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::secret::Secret;
     use crate::token::TokenSet;
 
     fn account(provider_lines: &str) -> Account {
@@ -277,17 +276,13 @@ mod tests {
     }
 
     fn record(binding: Option<Binding>, id_token: Option<&str>) -> TokenRecord {
+        let set = TokenSet::bearer("at", chrono::DateTime::from_timestamp(0, 0).expect("ts"))
+            .with_refresh_token("rt");
         TokenRecord {
             binding,
-            ..TokenRecord::new(TokenSet {
-                dpop_key: None,
-                access_token: Secret::new("at"),
-                token_type: "Bearer".into(),
-                refresh_token: Some(Secret::new("rt")),
-                id_token: id_token.map(Secret::new),
-                scopes: vec![],
-                issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
-                expires_at: None,
+            ..TokenRecord::new(match id_token {
+                Some(id) => set.with_id_token(id),
+                None => set,
             })
         }
     }

@@ -215,16 +215,10 @@ mod tests {
 
     #[test]
     fn another_person_is_refused_unless_replaced() {
-        let mut old = TokenRecord::new(TokenSet {
-            dpop_key: None,
-            access_token: crate::secret::Secret::new("at"),
-            token_type: "Bearer".into(),
-            refresh_token: None,
-            id_token: None,
-            scopes: vec![],
-            issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
-            expires_at: None,
-        });
+        let mut old = TokenRecord::new(TokenSet::bearer(
+            "at",
+            chrono::DateTime::from_timestamp(0, 0).expect("ts"),
+        ));
         old.identity = Some(id("bob", "bob@example.test"));
         let carol = id("carol", "carol@example.test");
         assert!(matches!(

@@ -67,12 +67,9 @@ impl Engine {
         // filtered them out): not kept, and said.
         let granted_none =
             !target.scopes.is_empty() && !got.scopes.iter().any(|s| target.scopes.contains(s));
-        let narrowed = TokenSet {
-            refresh_token: None,
-            id_token: None,
-            dpop_key: updated.tokens.dpop_key.clone(),
-            ..got
-        };
+        let narrowed = got
+            .access_only()
+            .with_dpop_key(updated.tokens.dpop_key.clone());
         if !granted_none {
             updated.narrowed.insert(target.key(), narrowed.clone());
         }

@@ -96,29 +96,23 @@ impl TokenState {
 mod tests {
     use super::*;
     use crate::config::Flow;
-    use crate::secret::Secret;
 
     fn set(now: DateTime<Utc>, left: Option<i64>, refresh: bool) -> TokenSet {
-        TokenSet {
-            dpop_key: None,
-            access_token: Secret::new("a"),
-            refresh_token: refresh.then(|| Secret::new("r")),
-            id_token: None,
-            token_type: "Bearer".into(),
-            scopes: Vec::new(),
-            issued_at: now - chrono::Duration::seconds(3600),
-            expires_at: left.map(|s| now + chrono::Duration::seconds(s)),
+        let set = TokenSet::bearer("a", now - chrono::Duration::seconds(3600))
+            .expiring_at(left.map(|s| now + chrono::Duration::seconds(s)));
+        if refresh {
+            set.with_refresh_token("r")
+        } else {
+            set
         }
     }
 
     #[test]
     fn a_fresh_short_lived_token_is_not_expiring() {
         let now = Utc::now();
-        let five_minutes = TokenSet {
-            issued_at: now,
-            expires_at: Some(now + chrono::Duration::seconds(300)),
-            ..set(now, None, true)
-        };
+        let five_minutes = TokenSet::bearer("a", now)
+            .with_refresh_token("r")
+            .expiring_at(now + chrono::Duration::seconds(300));
         assert_eq!(TokenState::of(Some(&five_minutes), now), TokenState::Valid);
         let later = now + chrono::Duration::seconds(250);
         assert_eq!(

@@ -52,17 +52,13 @@ fn fixture(script: &Scripted) -> Fixture {
 
 fn record(access: &str, expires_in_secs: i64) -> TokenRecord {
     let now = Utc::now();
-    TokenRecord::new(TokenSet {
-        dpop_key: None,
-        access_token: Secret::new(access),
-        token_type: "Bearer".into(),
-        refresh_token: Some(Secret::new("rt-1")),
-        id_token: None,
-        scopes: vec!["openid".into()],
-        // An hour-long token, not brand new (see `Lifetime::fresh_enough`).
-        issued_at: now - chrono::Duration::seconds(3600),
-        expires_at: Some(now + chrono::Duration::seconds(expires_in_secs)),
-    })
+    // An hour-long token, not brand new (see `Lifetime::fresh_enough`).
+    TokenRecord::new(
+        TokenSet::bearer(access, now - chrono::Duration::seconds(3600))
+            .with_refresh_token("rt-1")
+            .with_scopes(&["openid"])
+            .expiring_at(now + chrono::Duration::seconds(expires_in_secs)),
+    )
 }
 
 #[tokio::test]

@@ -73,16 +73,7 @@ mod tests {
     use super::*;
 
     fn issued(at: chrono::DateTime<Utc>) -> TokenSet {
-        TokenSet {
-            dpop_key: None,
-            access_token: Secret::new("a"),
-            token_type: "Bearer".into(),
-            refresh_token: None,
-            id_token: None,
-            scopes: vec![],
-            issued_at: at,
-            expires_at: Some(at + chrono::Duration::seconds(600)),
-        }
+        TokenSet::bearer("a", at).expiring_at(at + chrono::Duration::seconds(600))
     }
 
     #[test]

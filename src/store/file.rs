@@ -128,20 +128,14 @@ impl TokenStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
     use crate::token::TokenSet;
 
     fn record(token: &str) -> TokenRecord {
-        TokenRecord::new(TokenSet {
-            dpop_key: None,
-            access_token: Secret::new(token),
-            token_type: "Bearer".into(),
-            refresh_token: Some(Secret::new("rt")),
-            id_token: None,
-            scopes: vec!["openid".into()],
-            issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
-            expires_at: None,
-        })
+        TokenRecord::new(
+            TokenSet::bearer(token, chrono::DateTime::from_timestamp(0, 0).expect("ts"))
+                .with_refresh_token("rt")
+                .with_scopes(&["openid"]),
+        )
     }
 
     #[test]

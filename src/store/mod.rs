@@ -215,16 +215,10 @@ mod tests {
     }
 
     fn record() -> TokenRecord {
-        TokenRecord::new(TokenSet {
-            dpop_key: None,
-            access_token: Secret::new("at"),
-            token_type: "Bearer".into(),
-            refresh_token: Some(Secret::new("rotated")),
-            id_token: None,
-            scopes: vec![],
-            issued_at: chrono::DateTime::from_timestamp(0, 0).expect("ts"),
-            expires_at: None,
-        })
+        TokenRecord::new(
+            TokenSet::bearer("at", chrono::DateTime::from_timestamp(0, 0).expect("ts"))
+                .with_refresh_token("rotated"),
+        )
     }
 
     /// Runs `call` on `store` while the clock jumps past the timeout.

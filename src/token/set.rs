@@ -142,3 +142,64 @@ impl TokenSet {
         (skew.num_seconds().abs() > SKEW_WARNING.num_seconds()).then_some(skew.num_seconds())
     }
 }
+
+impl TokenSet {
+    /// The access token alone, as a token per API is kept: its refresh and ID tokens
+    /// belong to the account's own set.
+    pub fn access_only(self) -> Self {
+        Self {
+            refresh_token: None,
+            id_token: None,
+            ..self
+        }
+    }
+
+    /// The set bound to this DPoP key (`None`: to none).
+    pub fn with_dpop_key(mut self, key: Option<Secret>) -> Self {
+        self.dpop_key = key;
+        self
+    }
+}
+
+/// Sets made by hand (tests, benches, examples): start with [`TokenSet::bearer`] and add
+/// what the set holds. Sets from a provider are made by `oauth` from its response.
+impl TokenSet {
+    /// A Bearer access token issued at `issued_at`, with no refresh or ID token, no
+    /// scopes, no expiry and no DPoP key.
+    pub fn bearer(access_token: impl Into<String>, issued_at: DateTime<Utc>) -> Self {
+        Self {
+            access_token: Secret::new(access_token),
+            token_type: "Bearer".to_string(),
+            refresh_token: None,
+            id_token: None,
+            scopes: Vec::new(),
+            issued_at,
+            expires_at: None,
+            dpop_key: None,
+        }
+    }
+
+    /// The set with this refresh token.
+    pub fn with_refresh_token(mut self, token: impl Into<String>) -> Self {
+        self.refresh_token = Some(Secret::new(token));
+        self
+    }
+
+    /// The set with this ID token.
+    pub fn with_id_token(mut self, token: impl Into<String>) -> Self {
+        self.id_token = Some(Secret::new(token));
+        self
+    }
+
+    /// The set with these granted scopes.
+    pub fn with_scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// The set expiring at `at` (`None`: no lifetime given).
+    pub fn expiring_at(mut self, at: impl Into<Option<DateTime<Utc>>>) -> Self {
+        self.expires_at = at.into();
+        self
+    }
+}

@@ -23,20 +23,12 @@ pub fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
 
     fn tokens(lifetime_secs: i64) -> TokenSet {
         let issued = DateTime::from_timestamp(1_000_000, 0).expect("ts");
-        TokenSet {
-            dpop_key: None,
-            access_token: Secret::new("a"),
-            token_type: "Bearer".into(),
-            refresh_token: Some(Secret::new("r")),
-            id_token: None,
-            scopes: vec![],
-            issued_at: issued,
-            expires_at: Some(issued + chrono::Duration::seconds(lifetime_secs)),
-        }
+        TokenSet::bearer("a", issued)
+            .with_refresh_token("r")
+            .expiring_at(issued + chrono::Duration::seconds(lifetime_secs))
     }
 
     fn margin_of(t: &TokenSet) -> i64 {

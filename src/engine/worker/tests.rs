@@ -1,17 +1,13 @@
 use super::*;
-use crate::secret::Secret;
 
 fn tokens() -> TokenSet {
-    TokenSet {
-        dpop_key: None,
-        access_token: Secret::new("at-1"),
-        token_type: "Bearer".into(),
-        refresh_token: Some(Secret::new("rt-2")),
-        id_token: None,
-        scopes: vec!["openid".into()],
-        issued_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("ts"),
-        expires_at: chrono::DateTime::from_timestamp(1_700_003_600, 0),
-    }
+    TokenSet::bearer(
+        "at-1",
+        chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("ts"),
+    )
+    .with_refresh_token("rt-2")
+    .with_scopes(&["openid"])
+    .expiring_at(chrono::DateTime::from_timestamp(1_700_003_600, 0))
 }
 
 #[test]

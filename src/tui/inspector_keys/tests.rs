@@ -159,16 +159,8 @@ fn d_compares_an_accounts_token_with_the_one_before_its_refresh() {
     use crate::token::TokenSet;
     use crate::tui::event::Failure;
     use crate::tui::model::AccountRow;
-    let set = |access: String| TokenSet {
-        dpop_key: None,
-        access_token: Secret::new(access),
-        token_type: "Bearer".into(),
-        refresh_token: Some(Secret::new("rt")),
-        id_token: None,
-        scopes: vec![],
-        issued_at: chrono::Utc::now(),
-        expires_at: None,
-    };
+    let set =
+        |access: String| TokenSet::bearer(access, chrono::Utc::now()).with_refresh_token("rt");
     let before = hs256(json!({"sub": "alice", "scope": "read"}), b"k");
     let after = hs256(json!({"sub": "alice", "scope": "read write"}), b"k");
     let mut row = AccountRow::new("work", "idp", Flow::Device);

@@ -16,15 +16,13 @@ fn t(secs: i64) -> DateTime<Utc> {
 }
 
 fn tokens(access: &str, issued: i64, lifetime: i64, refresh: bool) -> TokenSet {
-    TokenSet {
-        dpop_key: None,
-        access_token: Secret::new(access),
-        token_type: "Bearer".into(),
-        refresh_token: refresh.then(|| Secret::new("rt")),
-        id_token: None,
-        scopes: vec!["openid".into()],
-        issued_at: t(issued),
-        expires_at: Some(t(issued + lifetime)),
+    let set = TokenSet::bearer(access, t(issued))
+        .with_scopes(&["openid"])
+        .expiring_at(t(issued + lifetime));
+    if refresh {
+        set.with_refresh_token("rt")
+    } else {
+        set
     }
 }
 

@@ -26,9 +26,8 @@ fn jwt(claims: serde_json::Value) -> String {
 }
 
 fn tokens(lifetime_left: Option<i64>) -> TokenSet {
-    TokenSet {
-        dpop_key: None,
-        access_token: Secret::new(jwt(serde_json::json!({
+    TokenSet::bearer(
+        jwt(serde_json::json!({
             "iss": "https://idp.example",
             "sub": "alice",
             "aud": "https://api.example",
@@ -36,16 +35,15 @@ fn tokens(lifetime_left: Option<i64>) -> TokenSet {
             "iat": 1_800_000_000 - 60,
             "scope": "openid profile api:read",
             "groups": ["dev", "ops"],
-        }))),
-        token_type: "Bearer".into(),
-        refresh_token: Some(Secret::new("rt")),
-        id_token: Some(Secret::new(jwt(
-            serde_json::json!({"iss": "https://idp.example", "sub": "alice", "nonce": "n-1"}),
-        ))),
-        scopes: vec!["openid".into(), "profile".into(), "api:read".into()],
-        issued_at: t(-3600),
-        expires_at: lifetime_left.map(t),
-    }
+        })),
+        t(-3600),
+    )
+    .with_refresh_token("rt")
+    .with_id_token(jwt(
+        serde_json::json!({"iss": "https://idp.example", "sub": "alice", "nonce": "n-1"}),
+    ))
+    .with_scopes(&["openid", "profile", "api:read"])
+    .expiring_at(lifetime_left.map(t))
 }
 
 fn row(name: &str, provider: &str, tokens: Option<TokenSet>) -> AccountRow {
