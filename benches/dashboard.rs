@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokdeck::config::Flow;
 use tokdeck::token::TokenSet;
 use tokdeck::tui::event::Msg;
-use tokdeck::tui::model::{AccountRow, Model, Setup};
+use tokdeck::tui::model::{AccountRow, Health, Model, Setup};
 
 const SAMPLES: usize = 200;
 
@@ -61,7 +61,7 @@ fn model(accounts: usize, now: DateTime<Utc>) -> Model {
                 &format!("provider-{}", i / 50),
                 Flow::Device,
             );
-            row.loaded = true;
+            row.health = Health::Fine;
             row.tokens = (i % 5 != 0).then(|| token(now, i as i64));
             row
         })

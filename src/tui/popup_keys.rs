@@ -269,7 +269,7 @@ fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -
     );
     let holds_tokens = model
         .row_mut(&account)
-        .is_some_and(|row| row.tokens.is_some() || !row.loaded);
+        .is_some_and(|row| row.tokens.is_some() || !row.health.loaded());
     if tokens_go && holds_tokens {
         if let Some(row) = model.row_mut(&account) {
             row.activity = Activity::LoggingOut;

@@ -13,23 +13,15 @@ pub struct AccountRow {
     pub name: String,
     pub provider: String,
     pub flow: Flow,
-    /// `false` until the store has been read for this account.
-    pub loaded: bool,
+    /// Whether the store has been read, and what went wrong since.
+    pub health: Health,
     pub tokens: Option<TokenSet>,
     pub last_refresh: Option<DateTime<Utc>>,
     pub activity: Activity,
-    /// The provider refused the refresh token: only a login helps; no more retries.
-    pub needs_login: bool,
-    pub last_error: Option<String>,
-    pub retry: Option<Retry>,
     /// Signature verdicts of the current tokens, once checked in the background.
     pub trust: Option<Trust>,
     /// Who the account is logged in as.
     pub identity: Option<Identity>,
-    /// The store could not be read (the row holds no tokens then).
-    pub unreadable: bool,
-    /// The account's table in config.toml is invalid: why.
-    pub config_error: Option<String>,
     /// `exchange_from`: the account its tokens are exchanged from.
     pub derived_from: Option<String>,
     /// The APIs of `resources = [...]`, each with its own token.
@@ -96,17 +88,12 @@ impl AccountRow {
             name: name.to_string(),
             provider: provider.to_string(),
             flow,
-            loaded: false,
+            health: Health::Loading,
             tokens: None,
             last_refresh: None,
             activity: Activity::Idle,
-            needs_login: false,
-            last_error: None,
-            retry: None,
             trust: None,
             identity: None,
-            unreadable: false,
-            config_error: None,
             derived_from: None,
             apis: Vec::new(),
             logged_out: false,
@@ -136,18 +123,9 @@ impl AccountRow {
     /// more (no provider: the table's may be what is broken; its flow is not read).
     pub fn broken(name: &str, reason: String) -> Self {
         Self {
-            loaded: true,
-            last_error: Some(reason.clone()),
-            config_error: Some(reason),
+            health: Health::BrokenConfig { reason },
             ..Self::new(name, "", Flow::Browser)
         }
-    }
-
-    /// Fresh tokens, or another process's login: the row's trouble is over.
-    pub fn clear_trouble(&mut self) {
-        self.needs_login = false;
-        self.retry = None;
-        self.last_error = None;
     }
 
     /// The dashboard refreshes this account on its own.
@@ -175,18 +153,19 @@ impl AccountRow {
             Activity::LoggingOut => return TokenStatus::LoggingOut,
             Activity::Idle => {}
         }
-        if self.config_error.is_some() {
-            return TokenStatus::ConfigError;
-        }
-        if !self.loaded {
-            return TokenStatus::Loading;
-        }
-        if self.unreadable {
-            return TokenStatus::Error;
+        match self.health {
+            Health::BrokenConfig { .. } => return TokenStatus::ConfigError,
+            Health::Loading => return TokenStatus::Loading,
+            Health::Unreadable { .. } => return TokenStatus::Error,
+            Health::Fine
+            | Health::Failed { .. }
+            | Health::Retrying { .. }
+            | Health::NeedsLogin { .. } => {}
         }
         let tokens = self.tokens.as_ref();
         let left = tokens.and_then(|t| t.remaining(now));
-        match TokenState::judge(tokens, self.needs_login, self.renewal(), now) {
+        let needs_login = self.health.needs_login();
+        match TokenState::judge(tokens, needs_login, self.renewal(), now) {
             TokenState::LoginNeeded => TokenStatus::NeedsLogin,
             TokenState::NoToken => TokenStatus::NoToken,
             TokenState::Error => TokenStatus::Error,
@@ -209,6 +188,98 @@ pub enum Activity {
     Refreshing,
     LoggingIn,
     LoggingOut,
+}
+
+/// An account's standing apart from its tokens and the work in flight: whether its
+/// tokens have been read, and what went wrong since (the details pane says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// The store has not been read for it yet.
+    Loading,
+    /// Nothing is wrong.
+    Fine,
+    /// Something failed that nothing waits on (a login, a refresh whose retry the user
+    /// replaced with one of their own, tokens the account cannot use).
+    Failed { error: String },
+    /// A refresh failed for a reason that may pass: it is tried again at `retry.at`.
+    Retrying { retry: Retry, error: String },
+    /// The provider refused the refresh token, or the tokens are gone: only a login
+    /// helps, and nothing is retried.
+    NeedsLogin { reason: String },
+    /// The store could not be read: the row holds no tokens.
+    Unreadable { error: String },
+    /// The account's table in config.toml is invalid: why. It stays so until the
+    /// config changes.
+    BrokenConfig { reason: String },
+}
+
+impl Health {
+    /// The store has been read (or there is nothing to read).
+    pub fn loaded(&self) -> bool {
+        !matches!(self, Self::Loading)
+    }
+
+    pub fn needs_login(&self) -> bool {
+        matches!(self, Self::NeedsLogin { .. })
+    }
+
+    /// The next automatic try of a failed refresh.
+    pub fn retry(&self) -> Option<Retry> {
+        match self {
+            Self::Retrying { retry, .. } => Some(*retry),
+            _ => None,
+        }
+    }
+
+    /// What went wrong last, for the details pane.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Loading | Self::Fine => None,
+            Self::Failed { error } | Self::Retrying { error, .. } | Self::Unreadable { error } => {
+                Some(error)
+            }
+            Self::NeedsLogin { reason } | Self::BrokenConfig { reason } => Some(reason),
+        }
+    }
+
+    pub fn config_error(&self) -> Option<&str> {
+        match self {
+            Self::BrokenConfig { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Fresh tokens, or another process's login: the trouble is over (a broken table
+    /// stays broken; a row not read yet stays so).
+    pub fn clear(&mut self) {
+        if !matches!(self, Self::Loading | Self::BrokenConfig { .. }) {
+            *self = Self::Fine;
+        }
+    }
+
+    /// `error` happened: said in place of the last one, in the same standing (a row
+    /// that needs a login still does; a retry stays due), or as a failure of its own.
+    pub fn failed(&mut self, error: String) {
+        match self {
+            Self::Failed { error: e }
+            | Self::Retrying { error: e, .. }
+            | Self::Unreadable { error: e } => {
+                *e = error;
+            }
+            Self::NeedsLogin { reason } => *reason = error,
+            Self::BrokenConfig { .. } => {}
+            Self::Loading | Self::Fine => *self = Self::Failed { error },
+        }
+    }
+
+    /// The user asked for a refresh: a scheduled retry gives way to it.
+    pub fn retry_now(&mut self) {
+        if let Self::Retrying { error, .. } = self {
+            *self = Self::Failed {
+                error: std::mem::take(error),
+            };
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,5 +350,74 @@ impl TokenStatus {
             Self::NoToken | Self::Loading => Urgency::None,
             Self::Refreshing | Self::LoggingIn | Self::LoggingOut => Urgency::Busy,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retrying() -> Health {
+        Health::Retrying {
+            retry: Retry {
+                attempt: 2,
+                at: DateTime::from_timestamp(1_800_000_000, 0).expect("ts"),
+            },
+            error: "connection refused".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_failure_is_said_in_the_standing_the_row_has() {
+        let mut needs = Health::NeedsLogin {
+            reason: "invalid_grant".into(),
+        };
+        needs.failed("the login was denied".into());
+        assert_eq!(
+            needs,
+            Health::NeedsLogin {
+                reason: "the login was denied".into()
+            }
+        );
+        let mut retry = retrying();
+        retry.failed("timeout".into());
+        assert_eq!(retry.retry().map(|r| r.attempt), Some(2));
+        assert_eq!(retry.error(), Some("timeout"));
+        let mut fine = Health::Fine;
+        fine.failed("denied".into());
+        assert_eq!(fine.error(), Some("denied"));
+        assert!(!fine.needs_login() && fine.retry().is_none());
+    }
+
+    #[test]
+    fn fresh_tokens_clear_trouble_but_not_a_broken_table() {
+        let mut broken = Health::BrokenConfig {
+            reason: "line 4: unknown key".into(),
+        };
+        broken.clear();
+        assert_eq!(broken.config_error(), Some("line 4: unknown key"));
+        for mut trouble in [
+            retrying(),
+            Health::NeedsLogin { reason: "x".into() },
+            Health::Unreadable { error: "x".into() },
+        ] {
+            trouble.clear();
+            assert_eq!(trouble, Health::Fine);
+        }
+        let mut loading = Health::Loading;
+        loading.clear();
+        assert!(!loading.loaded());
+    }
+
+    #[test]
+    fn a_refresh_asked_for_replaces_the_scheduled_retry_and_keeps_the_error() {
+        let mut health = retrying();
+        health.retry_now();
+        assert_eq!(
+            health,
+            Health::Failed {
+                error: "connection refused".into()
+            }
+        );
     }
 }

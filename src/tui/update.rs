@@ -52,16 +52,16 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     }
     let mut commands = Vec::new();
     for row in &mut model.accounts {
-        if row.activity != Activity::Idle || row.needs_login || !row.auto_refreshes() {
+        if row.activity != Activity::Idle || row.health.needs_login() || !row.auto_refreshes() {
             continue;
         }
-        let due = match (&row.retry, &row.tokens) {
+        let due = match (row.health.retry(), &row.tokens) {
             (Some(retry), _) => now >= retry.at,
             (None, Some(tokens)) => schedule::refresh_at(tokens).is_some_and(|at| now >= at),
             // A service account (or one by exchange) needs no login: it gets its first
             // token on its own, once the store has said it holds none.
             // Not after a logout, which that would undo.
-            (None, None) => row.loaded && row.renews_alone() && !row.logged_out,
+            (None, None) => row.health.loaded() && row.renews_alone() && !row.logged_out,
         };
         if due {
             row.activity = Activity::Refreshing;
@@ -88,7 +88,7 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
 fn due_apis(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
     let mut commands = Vec::new();
     for row in &mut model.accounts {
-        let renewable = row.auto_refreshes() && !row.needs_login && row.tokens.is_some();
+        let renewable = row.auto_refreshes() && !row.health.needs_login() && row.tokens.is_some();
         if !renewable || row.activity != Activity::Idle {
             continue;
         }
@@ -210,7 +210,10 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
 /// Actions on the selected account; none on an account whose table is broken, which
 /// the command line refuses too.
 fn on_account(model: &mut Model, action: Action, name: String) -> Vec<Command> {
-    if let Some(reason) = model.row_mut(&name).and_then(|r| r.config_error.clone()) {
+    if let Some(reason) = model
+        .row_mut(&name)
+        .and_then(|r| r.health.config_error().map(str::to_string))
+    {
         model.error(unusable(&name, &reason));
         return Vec::new();
     }
@@ -290,7 +293,7 @@ fn refresh_now(model: &mut Model, name: String) -> Vec<Command> {
         return Vec::new();
     }
     row.activity = Activity::Refreshing;
-    row.retry = None;
+    row.health.retry_now();
     row.logged_out = false;
     model.info(format!("Refreshing '{name}'…"));
     if let Some(status) = &mut model.status {
@@ -331,7 +334,7 @@ fn copy(model: &mut Model, what: CopyWhat) -> Vec<Command> {
     let Some(row) = model.selected_row() else {
         return Vec::new();
     };
-    if let Some(reason) = &row.config_error {
+    if let Some(reason) = row.health.config_error() {
         let text = unusable(&row.name, reason);
         model.error(text);
         return Vec::new();

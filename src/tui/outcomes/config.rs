@@ -151,7 +151,9 @@ pub(in crate::tui) fn use_config(model: &mut Model, reloaded: Reloaded, select: 
         .map(|fresh| match old.remove(&fresh.name) {
             // A table broken now (or mended) starts afresh: nothing of a broken
             // account's tokens may be shown, copied or refreshed.
-            Some(row) if row.config_error.is_some() || fresh.config_error.is_some() => {
+            Some(row)
+                if row.health.config_error().is_some() || fresh.health.config_error().is_some() =>
+            {
                 // Work in flight still reports (and is still waited for at quit).
                 let mut fresh = fresh;
                 fresh.activity = row.activity;

@@ -6,7 +6,7 @@ mod answers;
 mod config;
 
 use super::event::{Command, Failure, LoginProgress, Outcome};
-use super::model::{AccountRow, Activity, Confirm, LoginStage, Model, Popup, Retry};
+use super::model::{AccountRow, Activity, Confirm, Health, LoginStage, Model, Popup, Retry};
 use super::schedule;
 use crate::token::TokenRecord;
 use crate::token::TokenSet;
@@ -119,7 +119,6 @@ fn loaded(
     if row.activity != Activity::Idle {
         return Vec::new();
     }
-    row.loaded = true;
     let record = match result {
         Ok(record) => record,
         Err(failure) => {
@@ -127,14 +126,23 @@ fn loaded(
             // nothing of it may be shown, copied or refreshed.
             row.tokens = None;
             row.identity = None;
-            // An account that renews alone gets new tokens instead (see `refresh_with`).
-            row.needs_login = failure.needs_login && !row.renews_alone();
-            row.unreadable = !failure.needs_login;
-            row.last_error = Some(failure.message);
+            let message = failure.message;
+            row.health = match (failure.needs_login, row.renews_alone()) {
+                (false, _) => Health::Unreadable { error: message },
+                (true, false) => Health::NeedsLogin { reason: message },
+                // An account that renews alone gets new tokens instead (see
+                // `refresh_with`).
+                (true, true) => Health::Failed { error: message },
+            };
             return Vec::new();
         }
     };
-    row.unreadable = false;
+    row.health = match std::mem::replace(&mut row.health, Health::Fine) {
+        Health::Loading => Health::Fine,
+        // Read now; what went wrong before is still said.
+        Health::Unreadable { error } => Health::Failed { error },
+        other => other,
+    };
     let changed = row.tokens.as_ref().map(|t| &t.access_token)
         != record.as_ref().map(|r| &r.tokens.access_token);
     // Tokens gone from the store: another process logged out, which stands.
@@ -145,12 +153,11 @@ fn loaded(
     }
     if changed {
         // Another process logged in or refreshed: that clears our trouble.
-        row.clear_trouble();
+        row.health.clear();
     }
     row.last_refresh = record.as_ref().and_then(|r| r.last_refresh);
     if let Some(reason) = record.as_ref().and_then(|r| r.login_needed.clone()) {
-        row.needs_login = true;
-        row.last_error = Some(reason);
+        row.health = Health::NeedsLogin { reason };
     }
     row.identity = record.as_ref().and_then(|r| r.identity.clone());
     for api in row.apis.iter_mut().filter(|a| !a.busy) {
@@ -172,13 +179,13 @@ fn loaded(
 fn source_ready(model: &mut Model, account: &str) {
     let ready = model
         .row_mut(account)
-        .is_some_and(|r| r.tokens.is_some() && !r.needs_login);
+        .is_some_and(|r| r.tokens.is_some() && !r.health.needs_login());
     if !ready {
         return;
     }
     for row in &mut model.accounts {
-        if row.derived_from.as_deref() == Some(account) && row.needs_login {
-            row.clear_trouble();
+        if row.derived_from.as_deref() == Some(account) && row.health.needs_login() {
+            row.health.clear();
         }
     }
 }
@@ -205,8 +212,9 @@ fn api_refreshed(
         }
         Err(failure) if failure.needs_login => {
             api.error = Some(failure.message.clone());
-            row.needs_login = true;
-            row.last_error = Some(failure.message);
+            row.health = Health::NeedsLogin {
+                reason: failure.message,
+            };
         }
         Err(failure) => api.error = Some(failure.message),
     }
@@ -224,7 +232,7 @@ fn refreshed(model: &mut Model, account: &str, result: Result<TokenSet, Failure>
         return Vec::new();
     };
     row.activity = Activity::Idle;
-    if row.config_error.is_some() {
+    if row.health.config_error().is_some() {
         // Its table broke while it refreshed: nothing of it is shown (the store has it).
         return Vec::new();
     }
@@ -246,9 +254,9 @@ fn refreshed(model: &mut Model, account: &str, result: Result<TokenSet, Failure>
             needs_login: true,
             ..
         }) => {
-            row.needs_login = true;
-            row.retry = None;
-            row.last_error = Some(message.clone());
+            row.health = Health::NeedsLogin {
+                reason: message.clone(),
+            };
             if asked {
                 model.error(format!("Refresh of '{account}' failed: {message}"));
             }
@@ -256,18 +264,20 @@ fn refreshed(model: &mut Model, account: &str, result: Result<TokenSet, Failure>
         }
         Err(Failure { message, .. }) => message,
     };
-    let attempt = row.retry.map_or(1, |r| r.attempt + 1);
+    let attempt = row.health.retry().map_or(1, |r| r.attempt + 1);
     let wait = schedule::backoff(attempt);
-    row.retry = Some(Retry {
-        attempt,
-        at: now + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::zero()),
-    });
+    row.health = Health::Retrying {
+        retry: Retry {
+            attempt,
+            at: now + ChronoDuration::from_std(wait).unwrap_or(ChronoDuration::zero()),
+        },
+        error: message.clone(),
+    };
     let left = row
         .tokens
         .as_ref()
         .and_then(|t| t.remaining(now))
         .filter(|l| l.num_seconds() > 0);
-    row.last_error = Some(message.clone());
     match left {
         // Still valid: worth knowing, not alarming.
         Some(left) => model.info(format!(
@@ -290,7 +300,7 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
             row.tokens = None;
             row.identity = None;
             row.logged_out = true;
-            row.clear_trouble();
+            row.health.clear();
             for api in &mut row.apis {
                 api.tokens = None;
                 api.error = None;
@@ -300,10 +310,11 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
     if result.is_ok() {
         for row in &mut model.accounts {
             if row.derived_from.as_deref() == Some(account) {
-                row.needs_login = true;
-                row.last_error = Some(format!(
-                    "exchanged from '{account}', which was logged out: log in to '{account}'"
-                ));
+                row.health = Health::NeedsLogin {
+                    reason: format!(
+                        "exchanged from '{account}', which was logged out: log in to '{account}'"
+                    ),
+                };
             }
         }
     }
@@ -326,10 +337,10 @@ pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::token::TokenSet
         row.previous_access = Some(old.access_token.clone());
     }
     row.tokens = Some(tokens);
-    row.loaded = true;
-    row.needs_login = false;
-    row.retry = None;
-    row.last_error = None;
+    if row.health == Health::Loading {
+        row.health = Health::Fine;
+    }
+    row.health.clear();
     tokens_changed(row)
 }
 
@@ -406,14 +417,14 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                     return commands;
                 }
                 Err(failure) if failure.other_person => {
-                    row.last_error = Some(failure.message.clone());
+                    row.health.failed(failure.message.clone());
                     model.popup = Some(Popup::Confirm(Confirm::replace_user(
                         &account,
                         &failure.message,
                     )));
                 }
                 Err(failure) => {
-                    row.last_error = Some(failure.message.clone());
+                    row.health.failed(failure.message.clone());
                     model.error(format!("Login to '{account}' failed: {}", failure.message));
                 }
             }

@@ -6,7 +6,7 @@ use crate::token::TokenSet;
 use crate::tui::editor::ReviewAction;
 use crate::tui::event::CopyWhat;
 use crate::tui::event::{ConfigWrite, Failure, LoginProgress, Outcome};
-use crate::tui::model::{AccountRow, LoginStage, Popup, TokenStatus};
+use crate::tui::model::{AccountRow, Health, LoginStage, Popup, TokenStatus};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
@@ -28,7 +28,7 @@ fn tokens(access: &str, issued: i64, lifetime: i64, refresh: bool) -> TokenSet {
 
 fn row(name: &str, tokens: Option<TokenSet>) -> AccountRow {
     let mut row = AccountRow::new(name, "idp", Flow::Device);
-    row.loaded = true;
+    row.health = Health::Fine;
     row.tokens = tokens;
     row
 }
@@ -154,11 +154,7 @@ fn a_broken_account_row_says_config_error_and_why() {
     let row = m.accounts.iter().find(|r| r.name == "bad").expect("row");
     assert_eq!(row.status(m.now), TokenStatus::ConfigError);
     assert_eq!(row.status(m.now).label(), "config error");
-    assert!(
-        row.last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("line 4"))
-    );
+    assert!(row.health.error().is_some_and(|e| e.contains("line 4")));
 }
 
 #[test]
@@ -177,9 +173,9 @@ fn failures_back_off_exponentially() {
         &mut m,
         refreshed("a", Err(fail("connection refused", false))),
     );
-    let retry = m.accounts[0].retry.expect("retry scheduled");
+    let retry = m.accounts[0].health.retry().expect("retry scheduled");
     assert_eq!((retry.attempt, retry.at), (1, t(575)));
-    assert!(m.accounts[0].last_error.as_deref() == Some("connection refused"));
+    assert!(m.accounts[0].health.error() == Some("connection refused"));
     let status = m.status.clone().expect("status");
     assert!(
         status.text.contains("stays valid for") && status.text.contains("retrying in 5 s"),
@@ -197,13 +193,13 @@ fn failures_back_off_exponentially() {
         refreshed("a", Err(fail("connection refused", false))),
     );
     assert_eq!(
-        m.accounts[0].retry.map(|r| (r.attempt, r.at)),
+        m.accounts[0].health.retry().map(|r| (r.attempt, r.at)),
         Some((2, t(585)))
     );
     tick(&mut m, 585);
     update(&mut m, refreshed("a", Err(fail("timeout", false))));
     assert_eq!(
-        m.accounts[0].retry.map(|r| (r.attempt, r.at)),
+        m.accounts[0].health.retry().map(|r| (r.attempt, r.at)),
         Some((3, t(605)))
     );
     // Once the token has expired, failing refreshes are alarming.
@@ -215,8 +211,8 @@ fn failures_back_off_exponentially() {
     // Success clears the trouble.
     tick(&mut m, 645);
     update(&mut m, refreshed("a", Ok(tokens("t2", 645, 600, true))));
-    assert_eq!(m.accounts[0].retry, None);
-    assert_eq!(m.accounts[0].last_error, None);
+    assert_eq!(m.accounts[0].health.retry(), None);
+    assert_eq!(m.accounts[0].health.error(), None);
 }
 
 #[test]
@@ -399,7 +395,7 @@ fn a_denied_login_shows_in_the_row() {
     assert!(m.popup.is_none());
     assert_eq!(m.accounts[0].status(m.now), TokenStatus::NoToken);
     assert_eq!(
-        m.accounts[0].last_error.as_deref(),
+        m.accounts[0].health.error(),
         Some("the login was denied: End-User aborted")
     );
     assert!(m.status.as_ref().is_some_and(|s| s.text.contains("denied")));
@@ -855,7 +851,7 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
 
     // The runtime wrote and loaded it: the new row shows up, selected, and its login starts.
     let mut b = AccountRow::new("bq", "idp", Flow::Device);
-    b.loaded = false;
+    b.health = Health::Loading;
     let commands = update(
         &mut m,
         Msg::Done(Outcome::ConfigSaved {
@@ -880,7 +876,11 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
     assert_eq!(m.accounts.len(), 2);
     assert_eq!(m.selected_row().map(|r| r.name.as_str()), Some("bq"));
     // The row that existed keeps what the dashboard knew about it.
-    assert!(m.accounts.iter().any(|r| r.name == "a" && r.loaded));
+    assert!(
+        m.accounts
+            .iter()
+            .any(|r| r.name == "a" && r.health.loaded())
+    );
     assert!(matches!(m.popup, Some(Popup::Login { .. })));
 }
 
@@ -1162,9 +1162,9 @@ fn removing_the_last_account_of_a_provider_offers_its_table_too() {
 #[test]
 fn service_accounts_get_their_first_token_without_a_login() {
     let mut svc = AccountRow::new("svc", "idp", Flow::ClientCredentials);
-    svc.loaded = true;
+    svc.health = Health::Fine;
     let mut unread = AccountRow::new("svc2", "idp", Flow::ClientCredentials);
-    unread.loaded = false;
+    unread.health = Health::Loading;
     let mut m = model(vec![svc, unread, row("user", None)]);
     let commands = tick(&mut m, 0);
     assert_eq!(
@@ -1178,8 +1178,8 @@ fn service_accounts_get_their_first_token_without_a_login() {
     // It fails: the row says so, and the next try waits for the backoff.
     update(&mut m, refreshed("svc", Err(fail("invalid_client", false))));
     let svc = m.row_mut("svc").expect("row");
-    assert_eq!(svc.last_error.as_deref(), Some("invalid_client"));
-    assert!(svc.retry.is_some());
+    assert_eq!(svc.health.error(), Some("invalid_client"));
+    assert!(svc.health.retry().is_some());
     assert!(tick(&mut m, 1).is_empty(), "not before the backoff");
     assert_eq!(tick(&mut m, 6).len(), 1, "retried");
 }
@@ -1329,11 +1329,11 @@ fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
         }),
     );
     let d = find(&m, "api-b");
-    assert!(m.accounts[d].needs_login);
+    assert!(m.accounts[d].health.needs_login());
     assert!(
         m.accounts[d]
-            .last_error
-            .as_deref()
+            .health
+            .error()
             .unwrap_or_default()
             .contains("log in to 'work'")
     );
@@ -1357,7 +1357,7 @@ fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
             ))))),
         }),
     );
-    assert!(!m.accounts[find(&m, "api-b")].needs_login);
+    assert!(!m.accounts[find(&m, "api-b")].health.needs_login());
 }
 
 #[test]

@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         .take(height)
         .map(|entry| match *entry {
             // Broken account tables have no provider to group them by.
-            Entry::Provider(i) if model.accounts[i].config_error.is_some() => {
+            Entry::Provider(i) if model.accounts[i].health.config_error().is_some() => {
                 Line::from(Span::styled(
                     "config errors",
                     Style::new().add_modifier(Modifier::BOLD).fg(Color::Red),
@@ -99,7 +99,7 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     let badge = status.label();
     let name_width = width.saturating_sub(badge.chars().count() + 5).max(1);
     let mut name: String = row.name.chars().take(name_width).collect();
-    if row.last_error.is_some() {
+    if row.health.error().is_some() {
         name.push('!');
     }
     // The account commands started here would use.

@@ -54,8 +54,8 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
                 Style::new().fg(urgency_color(status.urgency())),
             ),
         ]),
-        match (&row.config_error, &row.derived_from) {
-            (Some(reason), _) => field("config error", reason.clone()),
+        match (row.health.config_error(), &row.derived_from) {
+            (Some(reason), _) => field("config error", reason.to_string()),
             (None, Some(_)) => field(
                 "provider",
                 format!("{}  (tokens by exchange)", row.provider),
@@ -83,7 +83,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
     }
     match &row.tokens {
         // Whatever the store holds for it is not read while its table is broken.
-        None if row.config_error.is_some() => lines.push(field(
+        None if row.health.config_error().is_some() => lines.push(field(
             "tokens",
             "not read while the account's table is broken (fix it in config.toml)".into(),
         )),
@@ -105,7 +105,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         };
         lines.push(field("API", format!("{}: {state}", api.resource)));
     }
-    if let Some(retry) = row.retry {
+    if let Some(retry) = row.health.retry() {
         lines.push(field(
             "next retry",
             format!(
@@ -115,10 +115,10 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             ),
         ));
     }
-    if let Some(error) = &row.last_error {
+    if let Some(error) = row.health.error() {
         lines.push(Line::from(vec![
             label("last error"),
-            Span::styled(error.clone(), Style::new().fg(Color::Red)),
+            Span::styled(error.to_string(), Style::new().fg(Color::Red)),
         ]));
     }
     lines

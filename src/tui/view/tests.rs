@@ -2,7 +2,7 @@ use super::*;
 use crate::config::Flow;
 use crate::secret::Secret;
 use crate::token::TokenSet;
-use crate::tui::model::{AccountRow, Activity, LoginStage, Model, Popup, Setup};
+use crate::tui::model::{AccountRow, Activity, Health, LoginStage, Model, Popup, Setup};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use ratatui::Terminal;
@@ -48,7 +48,7 @@ fn tokens(lifetime_left: Option<i64>) -> TokenSet {
 
 fn row(name: &str, provider: &str, tokens: Option<TokenSet>) -> AccountRow {
     let mut row = AccountRow::new(name, provider, Flow::Device);
-    row.loaded = true;
+    row.health = Health::Fine;
     row.tokens = tokens;
     row
 }
@@ -57,8 +57,9 @@ fn every_state() -> Model {
     let mut refreshing = row("refreshing", "work-idp", Some(tokens(Some(40))));
     refreshing.activity = Activity::Refreshing;
     let mut needs_login = row("revoked", "work-idp", Some(tokens(Some(-600))));
-    needs_login.needs_login = true;
-    needs_login.last_error = Some("the provider rejected the refresh token (invalid_grant)".into());
+    needs_login.health = Health::NeedsLogin {
+        reason: "the provider rejected the refresh token (invalid_grant)".into(),
+    };
     let mut logging_in = row("new-hire", "google", None);
     logging_in.activity = Activity::LoggingIn;
     let rows = vec![
