@@ -7,6 +7,7 @@ pub mod expect;
 pub mod explain;
 pub mod keyfile;
 pub mod private_key;
+pub mod rsa_keygen;
 pub mod sign;
 pub mod validate;
 pub mod verify;

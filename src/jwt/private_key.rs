@@ -159,8 +159,7 @@ impl PrivateKey {
         Err("holds no RSA, EC P-256/P-384 or Ed25519 private key".into())
     }
 
-    /// A new key for `alg` (ES256, ES384, EdDSA) as PKCS#8 DER. RSA keys are not made here
-    /// (ring does not generate them).
+    /// A new key for `alg` (ES256, ES384, RS256: 2048 bits, EdDSA) as PKCS#8 DER.
     pub fn generate_pkcs8(alg: &str) -> Result<Vec<u8>, String> {
         let rng = ring::rand::SystemRandom::new();
         let made = match alg {
@@ -180,14 +179,10 @@ impl PrivateKey {
                     .and_then(|v2| ed25519_v1(v2.as_ref()))
                     .ok_or_else(|| "the key could not be generated".to_string());
             }
-            "RS256" => {
-                return Err(
-                    "RSA keys are not generated here: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem`, then `chmod 600 key.pem`".into(),
-                );
-            }
+            "RS256" => return super::rsa_keygen::generate(&rng),
             other => {
                 return Err(format!(
-                    "'{other}' is not an algorithm tokdeck makes keys for; use ES256, ES384 or EdDSA"
+                    "'{other}' is not an algorithm tokdeck makes keys for; use ES256, ES384, RS256 or EdDSA"
                 ));
             }
         };

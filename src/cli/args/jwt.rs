@@ -60,8 +60,7 @@ pub enum JwtCommand {
     /// Write a new private key (PKCS#8 PEM, 0600) for `jwt sign` and print its public
     /// JWKS, with the RFC 7638 thumbprint as `kid`.
     Keygen {
-        /// ES256 (P-256), ES384 (P-384) or EdDSA (Ed25519). RSA keys: `openssl genpkey
-        /// -algorithm RSA` (tokdeck's crypto library does not generate them).
+        /// ES256 (P-256), ES384 (P-384), RS256 (RSA, 2048 bits) or EdDSA (Ed25519).
         #[arg(long, default_value = "ES256")]
         alg: String,
         /// The file to write; refused when it exists.
