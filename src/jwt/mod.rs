@@ -67,7 +67,13 @@ pub fn decode(token: &str) -> Result<Decoded, JwtError> {
         return Ok(Decoded::Opaque);
     }
     if parts.len() == 5 {
-        return Ok(Decoded::Encrypted { header });
+        return match jwe_header_problem(&header) {
+            None => Ok(Decoded::Encrypted { header }),
+            Some(reason) => Err(JwtError::BadSegment {
+                part: "header",
+                reason,
+            }),
+        };
     }
     let claims = segment_json(parts[1], "payload")?;
     Ok(Decoded::Jwt { header, claims })
@@ -105,7 +111,10 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
                 Ok(_) => None,
             }
         }
-        5 => None,
+        5 => segment_json(parts[0], "header")
+            .ok()
+            .and_then(|h| jwe_header_problem(&h))
+            .map(|reason| ("header", reason)),
         1 => Some((
             "payload",
             "only a header: the payload and signature parts are missing (cut off?)".into(),
@@ -119,6 +128,13 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
             format!("{n} parts: a signed JWT has 3 (header.payload.signature), an encrypted one 5"),
         )),
     }
+}
+
+/// Why a five-part token's header is no JWE header: RFC 7516 §4.1.2 requires `enc`.
+fn jwe_header_problem(header: &Value) -> Option<String> {
+    (!header.get("enc").is_some_and(Value::is_string)).then(|| {
+        "5 parts, as an encrypted token (JWE) has, but its header has no \"enc\" (RFC 7516 §4.1.2): neither a JWE nor a signed JWT (3 parts); was it changed or two tokens joined?".to_string()
+    })
 }
 
 /// A string with no `.` whose base64url reads as the start of a JWT header
@@ -266,6 +282,19 @@ mod tests {
             encode(&json!({"alg":"RSA-OAEP","enc":"A256GCM"}))
         );
         assert!(matches!(decode(&token), Ok(Decoded::Encrypted { .. })));
+        assert_eq!(damage(&token), None);
+    }
+
+    #[test]
+    fn five_parts_without_enc_are_damaged_not_a_jwe() {
+        let token = format!("{}.e30.e30.e30.e30", encode(&json!({"alg":"HS256"})));
+        assert!(matches!(
+            decode(&token),
+            Err(JwtError::BadSegment { part: "header", .. })
+        ));
+        let (part, why) = damage(&token).expect("damaged");
+        assert_eq!(part, "header");
+        assert!(why.contains("no \"enc\""), "{why}");
     }
 
     #[test]

@@ -297,6 +297,8 @@ fn decode_calls_a_damaged_jwt_damaged_not_opaque() {
             format!("{header}.{}.c2ln", &payload[..payload.len() - 5]),
             "payload",
         ),
+        // Five parts but a signed token's header (no "enc"): no JWE.
+        (format!("{header}.{payload}.c2ln.c2ln.c2ln"), "header"),
     ];
     for (token, part) in cases {
         let run = home.run(&["decode", &token]);
