@@ -62,12 +62,6 @@ pub(super) fn inspect(frame: &mut Frame, model: &Model, area: Rect, inspector: &
     if let Some(note) = &inspector.note {
         lines.push(Line::styled(note.clone(), Style::new().fg(Color::Red)));
     }
-    let keys = if inspector.compare.is_some() {
-        "Esc: back to the token   j/k scroll"
-    } else {
-        "verify: a account  u issuer  s secret  f key file   e edit claim  S sign  d compare  c copy   j/k scroll  Esc closes"
-    };
-    lines.push(Line::styled(keys, Style::new().fg(Color::DarkGray)));
     let title = if inspector.compare.is_some() {
         " Inspector: this token against the second ".to_string()
     } else if inspector.draft.is_some() {
@@ -130,4 +124,13 @@ fn comparison(rows: &[Row]) -> Vec<Line<'static>> {
         lines.push(Line::styled(text, style));
     }
     lines
+}
+
+/// The inspector's keys, for the status line while it is open.
+pub fn keys(inspector: &Inspector) -> &'static str {
+    if inspector.compare.is_some() {
+        "Esc: back to the token   j/k scroll"
+    } else {
+        "verify: a account  u issuer  s secret  f key file   e edit claim  S sign  d compare  c copy   j/k scroll  Esc closes"
+    }
 }

@@ -86,10 +86,16 @@ fn status_line(frame: &mut Frame, model: &Model, area: Rect) {
         };
         Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
     } else {
-        Line::from(Span::styled(
-            crate::tui::keys::hint(),
-            Style::new().fg(Color::DarkGray),
-        ))
+        // The list's keys do nothing while a popup is open; each popup says its own
+        // (the inspector's, many, here).
+        let keys = match &model.popup {
+            None => crate::tui::keys::hint(),
+            Some(crate::tui::model::Popup::Inspector(inspector)) => {
+                inspector::keys(inspector).to_string()
+            }
+            Some(_) => String::new(),
+        };
+        Line::from(Span::styled(keys, Style::new().fg(Color::DarkGray)))
     };
     let paragraph = Paragraph::new(line);
     let paragraph = if model.status.is_some() && !model.filtering {

@@ -383,6 +383,8 @@ fn the_inspector_masks_a_typed_secret_and_shows_a_comparison() {
         &terminal,
         "s secret  f key file   e edit claim  S sign  d compare",
     );
+    // On the status line, in place of the list's keys, which do nothing here.
+    assert!(!screen.contains("l login"), "{screen}");
 
     let Some(Popup::Inspector(inspector)) = &mut model.popup else {
         panic!("inspector")
