@@ -6,6 +6,7 @@ pub mod edit;
 pub mod expect;
 pub mod explain;
 pub mod keyfile;
+pub mod p521;
 pub mod private_key;
 pub mod rsa_keygen;
 pub mod sign;

@@ -114,12 +114,6 @@ pub fn verify_with_keys(token: &str, keys: &Jwks) -> Verdict {
             have.join(", ")
         ));
     }
-    if alg == "ES512" {
-        return Verdict::NotVerifiable(
-            "ES512 (P-521) signatures cannot be checked by tokdeck's verifier (ring has no P-521)"
-                .into(),
-        );
-    }
     verify_against(token, Some(keys), false)
 }
 
@@ -226,23 +220,29 @@ pub fn verify_hmac(token: &str, secret: &[u8]) -> Verdict {
 
 struct Algorithm {
     kty: &'static str,
-    rsa: Option<&'static signature::RsaParameters>,
-    other: Option<&'static dyn signature::VerificationAlgorithm>,
     crv: Option<&'static str>,
+    check: Check,
+}
+
+/// What checks a signature of an algorithm.
+enum Check {
+    Rsa(&'static signature::RsaParameters),
+    /// ring's ECDSA (P-256, P-384) and Ed25519.
+    Ring(&'static dyn signature::VerificationAlgorithm),
+    /// ES512: tokdeck's own, as ring has no P-521 (`jwt::p521`).
+    P521,
 }
 
 fn algorithm(alg: &str) -> Option<Algorithm> {
     let rsa = |p: &'static signature::RsaParameters| Algorithm {
         kty: "RSA",
-        rsa: Some(p),
-        other: None,
         crv: None,
+        check: Check::Rsa(p),
     };
     let curve = |kty, crv, a: &'static dyn signature::VerificationAlgorithm| Algorithm {
         kty,
-        rsa: None,
-        other: Some(a),
         crv: Some(crv),
+        check: Check::Ring(a),
     };
     Some(match alg {
         "RS256" => rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
@@ -253,6 +253,11 @@ fn algorithm(alg: &str) -> Option<Algorithm> {
         "PS512" => rsa(&signature::RSA_PSS_2048_8192_SHA512),
         "ES256" => curve("EC", "P-256", &signature::ECDSA_P256_SHA256_FIXED),
         "ES384" => curve("EC", "P-384", &signature::ECDSA_P384_SHA384_FIXED),
+        "ES512" => Algorithm {
+            kty: "EC",
+            crv: Some("P-521"),
+            check: Check::P521,
+        },
         "EdDSA" | "Ed25519" => curve("OKP", "Ed25519", &signature::ED25519),
         _ => return None,
     })
@@ -265,23 +270,16 @@ fn b64(field: &Option<String>) -> Option<Vec<u8>> {
 }
 
 fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> bool {
-    if let Some(params) = algorithm.rsa {
-        let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else {
-            return false;
-        };
-        let strip = |v: &[u8]| {
-            v.iter()
-                .position(|&b| b != 0)
-                .map_or(Vec::new(), |i| v[i..].to_vec())
-        };
-        let components = RsaPublicKeyComponents {
-            n: strip(&n),
-            e: strip(&e),
-        };
-        return components.verify(params, message, signature).is_ok();
-    }
-    let Some(verifier) = algorithm.other else {
-        return false;
+    let verifier = match algorithm.check {
+        Check::Rsa(params) => return check_rsa(params, key, message, signature),
+        Check::P521 => {
+            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else {
+                return false;
+            };
+            return key.crv.as_deref() == algorithm.crv
+                && super::p521::verify(&x, &y, message, signature);
+        }
+        Check::Ring(verifier) => verifier,
     };
     if key.crv.as_deref() != algorithm.crv {
         return false;
@@ -301,6 +299,27 @@ fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> 
     UnparsedPublicKey::new(verifier, point)
         .verify(message, signature)
         .is_ok()
+}
+
+fn check_rsa(
+    params: &'static signature::RsaParameters,
+    key: &Jwk,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else {
+        return false;
+    };
+    let strip = |v: &[u8]| {
+        v.iter()
+            .position(|&b| b != 0)
+            .map_or(Vec::new(), |i| v[i..].to_vec())
+    };
+    let components = RsaPublicKeyComponents {
+        n: strip(&n),
+        e: strip(&e),
+    };
+    components.verify(params, message, signature).is_ok()
 }
 
 /// Header fields that deserve a warning whatever the signature says.

@@ -1067,7 +1067,10 @@ fn tokens_cross_check_with_jwcrypto_both_ways() {
         r=jwt.JWT(header={'alg':'RS256'},claims={'sub':'bob'});r.make_signed_token(k);\
         s=jwk.JWK(kty='oct',k=jwk.base64url_encode(b'py-secret-long-enough-for-hs512-py-secret-long-enough-for-hs512-py'));\
         h=jwt.JWT(header={'alg':'HS512'},claims={'sub':'carol'});h.make_signed_token(s);\
-        print(json.dumps({'rs':r.serialize(),'pub':k.export_public(),'hs':h.serialize()}))";
+        e=jwk.JWK.generate(kty='EC',crv='P-521');\
+        x=jwt.JWT(header={'alg':'ES512'},claims={'sub':'dave'});x.make_signed_token(e);\
+        print(json.dumps({'rs':r.serialize(),'pub':k.export_public(),'hs':h.serialize(),\
+        'es':x.serialize(),'es_jwk':e.export_public(),'es_pem':e.export_to_pem().decode()}))";
     let made: Value = serde_json::from_str(&python(&[make])).expect("JSON");
     let public = home.path().join("py.jwk");
     std::fs::write(&public, made["pub"].as_str().expect("pub")).expect("write");
@@ -1103,6 +1106,35 @@ fn tokens_cross_check_with_jwcrypto_both_ways() {
         (0, Some("carol")),
         "{value}"
     );
+    // ES512 (P-521, which ring lacks): the key as a JWK and as a PEM; a changed
+    // signature fails.
+    let es = made["es"].as_str().expect("es");
+    for (name, text) in [("es.jwk", "es_jwk"), ("es.pem", "es_pem")] {
+        let file = home.path().join(name);
+        std::fs::write(&file, made[text].as_str().expect("key")).expect("write");
+        let file = file.display().to_string();
+        let (code, value) = decode(&home, &["--key", &file, es]);
+        assert_eq!(
+            (
+                code,
+                value["claims"]["sub"].as_str(),
+                value["signature"].as_str()
+            ),
+            (0, Some("dave"), Some("valid")),
+            "{name}: {value}"
+        );
+        let tampered = format!(
+            "{}{}",
+            &es[..es.len() - 4],
+            if es.ends_with("AAAA") { "BBBB" } else { "AAAA" }
+        );
+        let (code, value) = decode(&home, &["--key", &file, &tampered]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (3, Some("invalid")),
+            "{name}: {value}"
+        );
+    }
 }
 
 /// From a trial: the leeway covers `exp` and `nbf` (and a refusal names the claim); a
