@@ -78,7 +78,9 @@ pub fn exit_code(result: Result<(), CliError>) -> i32 {
     match e {
         CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. })
         | CliError::TooShort(_) => exit::NEEDS_LOGIN,
-        CliError::Engine(EngineError::Config(_)) | CliError::Usage(_) => exit::USAGE,
+        CliError::Engine(EngineError::Config(_) | EngineError::Refused(_)) | CliError::Usage(_) => {
+            exit::USAGE
+        }
         _ => exit::FAILURE,
     }
 }

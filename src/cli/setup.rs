@@ -97,11 +97,10 @@ pub(super) fn engine(config_override: Option<PathBuf>) -> Result<Engine, EngineE
     if let Ok(value) = std::env::var(crate::oauth::http::TIMEOUT_ENV)
         && !value.trim().parse::<u64>().is_ok_and(|s| s > 0)
     {
-        return Err(crate::config::ConfigError::Choose(format!(
+        return Err(EngineError::Refused(format!(
             "{}='{value}' is not a number of seconds; set it to a whole number above 0 (default 30), or unset it",
             crate::oauth::http::TIMEOUT_ENV
-        ))
-        .into());
+        )));
     }
     let paths =
         Paths::resolve(config_override.as_deref()).map_err(crate::config::ConfigError::Paths)?;

@@ -97,8 +97,8 @@ impl Engine {
 
 /// A login of an account that has none of its own.
 pub(super) fn no_login(account: &Account, derived: &Derived) -> EngineError {
-    EngineError::Config(crate::config::ConfigError::Choose(format!(
+    EngineError::Refused(format!(
         "account '{}' gets its tokens by exchange from '{}' and has no login of its own; run `tokdeck login {}`",
         account.name, derived.from, derived.from
-    )))
+    ))
 }

@@ -99,13 +99,11 @@ impl Engine {
                     .or_else(|| e.token_endpoint.clone())
                     .unwrap_or_default()
             };
-            return Err(EngineError::Config(crate::config::ConfigError::Choose(
-                format!(
-                    "--actor '{actor}' is an account of another server ({}) than '{}' ({}); its token is sent only to the server that issued it",
-                    server(actor_account),
-                    subject.name,
-                    server(subject)
-                ),
+            return Err(EngineError::Refused(format!(
+                "--actor '{actor}' is an account of another server ({}) than '{}' ({}); its token is sent only to the server that issued it",
+                server(actor_account),
+                subject.name,
+                server(subject)
             )));
         }
         Ok(self

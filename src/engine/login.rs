@@ -331,11 +331,9 @@ fn par_endpoint<'e>(
     }
     match endpoints.pushed_authorization_request_endpoint.as_deref() {
         Some(endpoint) => Ok(Some(endpoint)),
-        None => Err(EngineError::Config(crate::config::ConfigError::Choose(
-            format!(
-                "provider '{}' must push its authorization requests (RFC 9126), and its metadata names no pushed_authorization_request_endpoint; set one in [providers.{}]",
-                account.provider.name, account.provider.name
-            ),
+        None => Err(EngineError::Refused(format!(
+            "provider '{}' must push its authorization requests (RFC 9126), and its metadata names no pushed_authorization_request_endpoint; set one in [providers.{}]",
+            account.provider.name, account.provider.name
         ))),
     }
 }

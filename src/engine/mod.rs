@@ -16,6 +16,11 @@ use std::sync::{Arc, OnceLock};
 pub enum EngineError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// What was asked cannot be done with this account or provider as configured (a
+    /// login of an account by exchange, a resource it does not list, a provider without
+    /// the endpoint a setting needs): said with what to do instead.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("account '{account}': {source}")]

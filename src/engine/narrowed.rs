@@ -75,13 +75,11 @@ impl Engine {
         }
         self.save_issued(&account.name, updated).await?;
         if granted_none {
-            return Err(EngineError::Config(crate::config::ConfigError::Choose(
-                format!(
-                    "the provider granted none of the scopes asked ({}) for {} (it granted '{}'); ask for scopes of that API",
-                    target.scopes.join(" "),
-                    target.describe(),
-                    narrowed.scopes.join(" ")
-                ),
+            return Err(EngineError::Refused(format!(
+                "the provider granted none of the scopes asked ({}) for {} (it granted '{}'); ask for scopes of that API",
+                target.scopes.join(" "),
+                target.describe(),
+                narrowed.scopes.join(" ")
             )));
         }
         log::info!(
@@ -177,11 +175,7 @@ fn granted(
         return Ok(());
     }
     let name = &account.name;
-    let refuse = |why: String| {
-        Err(EngineError::Config(crate::config::ConfigError::Choose(
-            format!("resource '{resource}' {why}"),
-        )))
-    };
+    let refuse = |why: String| Err(EngineError::Refused(format!("resource '{resource}' {why}")));
     if !account.resources.iter().any(|r| r == resource) {
         let listed = if account.resources.is_empty() {
             "it lists no `resources`".to_string()

@@ -39,11 +39,9 @@ impl Engine {
     ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
         if let (Some(derived), Some(_)) = (&account.derived, target) {
-            return Err(EngineError::Config(crate::config::ConfigError::Choose(
-                format!(
-                    "account '{name}' is exchanged from '{}' and holds no refresh token to get tokens per API with; use --resource and --scope on '{}', or its own `resource` and `scopes`",
-                    derived.from, derived.from
-                ),
+            return Err(EngineError::Refused(format!(
+                "account '{name}' is exchanged from '{}' and holds no refresh token to get tokens per API with; use --resource and --scope on '{}', or its own `resource` and `scopes`",
+                derived.from, derived.from
             )));
         }
         let record = self.load(name).await?;

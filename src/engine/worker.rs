@@ -123,7 +123,9 @@ impl Reply {
                 source: OAuthError::Transport(e),
                 ..
             }) => Self::Unreachable(e.to_string()),
-            Err(e @ EngineError::Config(_)) => Self::Refused(e.to_string()),
+            Err(e @ (EngineError::Config(_) | EngineError::Refused(_))) => {
+                Self::Refused(e.to_string())
+            }
             Err(e) => Self::Failed(e.to_string()),
         }
     }
@@ -152,9 +154,7 @@ impl Reply {
                 name,
                 OAuthError::Transport(TransportError::Relayed(message)),
             )),
-            Self::Refused(message) => Err(EngineError::Config(crate::config::ConfigError::Choose(
-                message,
-            ))),
+            Self::Refused(message) => Err(EngineError::Refused(message)),
             Self::Failed(message) => Err(EngineError::Worker(message)),
         }
     }
