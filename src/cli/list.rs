@@ -57,10 +57,16 @@ pub async fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
 async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
     let now = Utc::now();
     let config = engine.config();
-    let mut rows = Vec::new();
-    for (name, account) in &config.accounts {
-        rows.push(row(engine, name, account, now).await);
-    }
+    let names: Vec<String> = config.accounts.keys().cloned().collect();
+    let mut rows: Vec<Row> = engine
+        .load_many(names)
+        .await
+        .into_iter()
+        .filter_map(|(name, loaded)| {
+            let account = config.accounts.get(&name)?;
+            Some(row(&name, account, loaded, now))
+        })
+        .collect();
     for (name, error) in &config.broken_accounts {
         rows.push(Row::broken(name, error.to_string()));
     }
@@ -150,8 +156,13 @@ async fn rows_out(engine: &Engine, json: bool) -> Result<(), CliError> {
 }
 
 /// One account's row; one unreadable entry must not hide the others.
-async fn row(engine: &Engine, name: &str, account: &Account, now: DateTime<Utc>) -> Row {
-    let (record, trouble) = match engine.load_bound(name).await {
+fn row(
+    name: &str,
+    account: &Account,
+    loaded: Result<Option<crate::token::TokenRecord>, EngineError>,
+    now: DateTime<Utc>,
+) -> Row {
+    let (record, trouble) = match loaded {
         Ok(r) => (r, None),
         Err(e) => (None, Some(e)),
     };

@@ -186,6 +186,43 @@ impl Engine {
         Ok(record)
     }
 
+    /// The stored records of `names`, each as [`Self::load_bound`] gives it, read
+    /// [`LOAD_BATCH`] at a time in one call to the store each (one trip to its thread,
+    /// not one per account). An account the store cannot read is an error of its own; a
+    /// store that does not answer is the error of every account of the batch.
+    pub async fn load_many(
+        &self,
+        names: Vec<String>,
+    ) -> Vec<(String, Result<Option<TokenRecord>, EngineError>)> {
+        let mut out = Vec::with_capacity(names.len());
+        for batch in names.chunks(LOAD_BATCH) {
+            let read = batch.to_vec();
+            let loaded = store::run_bounded(&self.store, move |s| {
+                Ok(read.iter().map(|name| s.load(name)).collect::<Vec<_>>())
+            })
+            .await;
+            match loaded {
+                Ok(records) => {
+                    for (name, record) in batch.iter().zip(records) {
+                        let bound = record.map_err(EngineError::from).and_then(|record| {
+                            if let Some(record) = &record {
+                                binding::check(self.account(name)?, record)?;
+                            }
+                            Ok(record)
+                        });
+                        out.push((name.clone(), bound));
+                    }
+                }
+                Err(e) => out.extend(
+                    batch
+                        .iter()
+                        .map(|name| (name.clone(), Err(EngineError::from(e.clone())))),
+                ),
+            }
+        }
+        out
+    }
+
     /// Saves newly issued tokens (a rotated refresh token among them): never given up on,
     /// however slow the store; see [`store::run_to_completion`].
     pub(crate) async fn save_issued(
@@ -300,6 +337,10 @@ pub(crate) fn oauth_error(account: &str, source: OAuthError) -> EngineError {
         source,
     }
 }
+
+/// Accounts read in one call to the store by [`Engine::load_many`]: few enough that a
+/// slow keyring answers them within [`store::STORE_TIMEOUT`].
+pub const LOAD_BATCH: usize = 64;
 
 pub(crate) fn client(account: &Account) -> oauth::Client {
     let provider = &account.provider;

@@ -38,18 +38,17 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
     match command {
         Command::LoadAll => spawn(runtime, |engine, done| async move {
             let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
-            for account in names {
-                let result = engine
-                    .load_bound(&account)
-                    .await
-                    .map(|r| r.map(Box::new))
-                    .map_err(super::app::failure);
-                let logged_out = engine.was_logged_out(&account);
-                done.send(Outcome::Loaded {
-                    account,
-                    result,
-                    logged_out,
-                });
+            // A batch at a time, so that rows fill in as their batch is read.
+            for batch in names.chunks(crate::engine::LOAD_BATCH) {
+                for (account, loaded) in engine.load_many(batch.to_vec()).await {
+                    let result = loaded.map(|r| r.map(Box::new)).map_err(super::app::failure);
+                    let logged_out = engine.was_logged_out(&account);
+                    done.send(Outcome::Loaded {
+                        account,
+                        result,
+                        logged_out,
+                    });
+                }
             }
         }),
         Command::CopyStored {
