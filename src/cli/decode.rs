@@ -167,6 +167,19 @@ async fn run(
         super::output::line(&readable(&value))?;
     } else {
         super::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
+        // The JSON goes to a script; the person running it reads stderr.
+        if asked && !judgement.signed() {
+            let why = match verdict {
+                // Valid, but refused for one of its risks: say those.
+                jwt::verify::Verdict::Valid { .. } => risks
+                    .iter()
+                    .map(|r| r.describe())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                _ => verdict.describe(),
+            };
+            say!("tokdeck: not trusted: {why}");
+        }
     }
     // Asked "can I trust it?": anything but a valid signature on a current token is a no;
     // so is a claim that fails what was asked of it (or an expired token, when asked).

@@ -97,7 +97,8 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
     super::output::line(&token)
 }
 
-/// The claims object from the argument, stdin (`-`), or nothing (`{}`).
+/// The claims object from the argument, a file (`@PATH`, as jwt-cli and curl write it),
+/// stdin (`-`), or nothing (`{}`).
 fn claims_of(arg: Option<&str>) -> Result<Map<String, Value>, CliError> {
     let text = match arg {
         None => return Ok(Map::new()),
@@ -109,13 +110,46 @@ fn claims_of(arg: Option<&str>) -> Result<Map<String, Value>, CliError> {
                 .map_err(|e| CliError::Usage(format!("cannot read the claims from stdin: {e}")))?;
             text
         }
+        Some(path) if path.starts_with('@') => {
+            let path = &path[1..];
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(1024 * 1024).read_to_string(&mut text))
+                .map_err(|e| {
+                    CliError::Usage(format!("cannot read the claims file '{path}': {e}"))
+                })?;
+            text
+        }
         Some(text) => text.to_string(),
     };
     match serde_json::from_str(&text) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(CliError::Usage(
-            "the claims are not a JSON object; write them as '{\"sub\":\"alice\"}'".into(),
+        Ok(_) => Err(CliError::Usage(
+            "the claims are JSON but not an object; write them as '{\"sub\":\"alice\"}'".into(),
         )),
+        Err(_) if arg.is_some_and(|a| std::path::Path::new(a).is_file()) => {
+            Err(CliError::Usage(format!(
+                "the claims '{}' are the name of a file; to read claims from it, write @{}",
+                arg.unwrap_or_default(),
+                arg.unwrap_or_default()
+            )))
+        }
+        Err(e) => Err(CliError::Usage(format!(
+            "the claims are not JSON (line {}, column {}: {}); write them as '{{\"sub\":\"alice\"}}', @FILE or - for stdin",
+            e.line(),
+            e.column(),
+            json_problem(&e)
+        ))),
+    }
+}
+
+/// What went wrong in a JSON text, without quoting it.
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "it ends too early",
+        serde_json::error::Category::Syntax => "a syntax error",
+        serde_json::error::Category::Data => "an unexpected value",
+        serde_json::error::Category::Io => "it could not be read",
     }
 }
 
@@ -132,7 +166,12 @@ fn seconds(claim: &str, text: &str) -> Result<i64, CliError> {
 /// its public JWKS printed.
 pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
     use base64::Engine as _;
-    let der = crate::jwt::private_key::PrivateKey::generate_pkcs8(alg).map_err(CliError::Usage)?;
+    // As written in JOSE (RFC 7518, RFC 8037), whatever the case typed.
+    let alg = match alg.to_ascii_uppercase().as_str() {
+        "EDDSA" | "ED25519" => "EdDSA".to_string(),
+        upper => upper.to_string(),
+    };
+    let der = crate::jwt::private_key::PrivateKey::generate_pkcs8(&alg).map_err(CliError::Usage)?;
     let body = base64::engine::general_purpose::STANDARD.encode(&der);
     let lines: Vec<&str> = body
         .as_bytes()
@@ -151,10 +190,12 @@ pub fn keygen(alg: &str, out: &std::path::Path) -> Result<(), CliError> {
     {
         use std::io::Write;
         let mut file = crate::files::open_no_follow(&mut options, out).map_err(|e| {
-            CliError::Usage(format!(
-                "cannot write '{}': {e} (an existing file is never replaced)",
-                out.display()
-            ))
+            let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                " (an existing file is never replaced: choose another name)"
+            } else {
+                ""
+            };
+            CliError::Usage(format!("cannot write '{}': {e}{why}", out.display()))
         })?;
         file.write_all(pem.as_bytes())
             .map_err(|e| CliError::Failed(format!("cannot write '{}': {e}", out.display())))?;

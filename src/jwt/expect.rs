@@ -67,6 +67,15 @@ impl Expect {
             });
         }
         let time = |name: &str| super::time_claim(claims, name);
+        for claim in ["exp", "nbf", "iat"] {
+            if let Err(value) = super::numeric_date(claims, claim) {
+                failures.push(Failure {
+                    claim,
+                    expected: "a NumericDate (seconds since 1970, RFC 7519 §2)".into(),
+                    got: value,
+                });
+            }
+        }
         // Whole seconds, as the claims are.
         let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let leeway = chrono::Duration::seconds(self.leeway);
@@ -91,7 +100,15 @@ impl Expect {
         if let Some(max_age) = self.max_age {
             let oldest = now - chrono::Duration::seconds(max_age) - leeway;
             match time("iat") {
+                // Issued in the future is no age at all.
+                Some(iat) if iat > now + leeway => failures.push(Failure {
+                    claim: "iat",
+                    expected: format!("at or before {now} (leeway {} s)", self.leeway),
+                    got: iat.to_string(),
+                }),
                 Some(iat) if iat >= oldest => {}
+                // Malformed: said above.
+                None if claims.contains_key("iat") => {}
                 got => failures.push(Failure {
                     claim: "iat",
                     expected: format!("at most {max_age} s old (issued after {oldest})"),
@@ -151,5 +168,51 @@ mod tests {
         let bare = claims(json!({"aud": "api"}));
         let named: Vec<&str> = expect.check(&bare, at(0)).iter().map(|f| f.claim).collect();
         assert_eq!(named, ["aud", "iat"]);
+    }
+
+    #[test]
+    fn a_time_claim_that_is_no_date_fails_instead_of_passing_as_absent() {
+        for bad in [json!("tomorrow"), json!(true), json!(1e300), json!(null)] {
+            let token = claims(json!({ "exp": bad }));
+            let failures = Expect::default().check(&token, at(1000));
+            assert_eq!(failures.len(), 1, "{bad}: {failures:?}");
+            assert_eq!(failures[0].claim, "exp");
+            assert!(
+                failures[0].describe().contains("NumericDate"),
+                "{failures:?}"
+            );
+        }
+        let token = claims(json!({"nbf": "x", "iat": [1]}));
+        let named: Vec<&str> = Expect::default()
+            .check(&token, at(1000))
+            .iter()
+            .map(|f| f.claim)
+            .collect();
+        assert_eq!(named, ["nbf", "iat"]);
+        // A fractional NumericDate is a date (RFC 7519 §2).
+        let fine = claims(json!({"exp": 2000.5}));
+        assert!(Expect::default().check(&fine, at(1000)).is_empty());
+    }
+
+    #[test]
+    fn an_iat_in_the_future_has_no_age() {
+        let token = claims(json!({"iat": 1500}));
+        let expect = Expect {
+            max_age: Some(600),
+            leeway: 30,
+            ..Expect::default()
+        };
+        let failures = expect.check(&token, at(1000));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(
+            failures[0].expected.contains("at or before"),
+            "{failures:?}"
+        );
+        // Within the leeway, it is not.
+        assert!(
+            expect
+                .check(&claims(json!({"iat": 1020})), at(1000))
+                .is_empty()
+        );
     }
 }

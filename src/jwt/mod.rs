@@ -46,10 +46,15 @@ pub fn presented(text: &str) -> &str {
         .strip_prefix("Authorization:")
         .map(str::trim_start)
         .unwrap_or(text);
-    ["Bearer ", "bearer ", "DPoP ", "dpop "]
+    let text = ["Bearer ", "bearer ", "DPoP ", "dpop "]
         .iter()
         .find_map(|scheme| text.strip_prefix(scheme))
         .map(str::trim_start)
+        .unwrap_or(text);
+    // Copied with its quotes (from JSON, a shell line): the token is inside.
+    ['"', '\'']
+        .iter()
+        .find_map(|q| text.strip_prefix(*q)?.strip_suffix(*q))
         .unwrap_or(text)
 }
 
@@ -76,7 +81,7 @@ pub fn decode(token: &str) -> Result<Decoded, JwtError> {
             }),
         };
     }
-    let claims = segment_json(parts[1], "payload")?;
+    let claims = claims_json(parts[1])?;
     Ok(Decoded::Jwt { header, claims })
 }
 
@@ -109,7 +114,10 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
                     "payload",
                     format!("the payload is not base64url JSON ({reason}); was the token cut off or changed?"),
                 )),
-                Ok(_) => None,
+                Ok(_) => match claims_json(parts[1]) {
+                    Err(JwtError::BadSegment { reason, .. }) => Some(("payload", reason)),
+                    Ok(_) => None,
+                },
             }
         }
         5 => segment_json(parts[0], "header")
@@ -129,6 +137,26 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
             format!("{n} parts: a signed JWT has 3 (header.payload.signature), an encrypted one 5"),
         )),
     }
+}
+
+/// A JWT's payload: a JSON object (RFC 7519 §7.2 step 10), else damaged.
+fn claims_json(segment: &str) -> Result<Value, JwtError> {
+    let claims = segment_json(segment, "payload")?;
+    if claims.is_object() {
+        return Ok(claims);
+    }
+    let kind = match claims {
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Object(_) => "an object",
+    };
+    Err(JwtError::BadSegment {
+        part: "payload",
+        reason: format!("the claims are {kind}, not a JSON object (RFC 7519 §7.2)"),
+    })
 }
 
 /// Why a five-part token's header is no JWE header: RFC 7516 §4.1.2 requires `enc`.
@@ -178,8 +206,27 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
 
 /// A NumericDate claim as an instant.
 pub fn time_claim(claims: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
-    let secs = claims.get(name)?.as_f64()?;
-    DateTime::from_timestamp(secs as i64, 0)
+    numeric_date(claims, name).ok().flatten()
+}
+
+/// A time claim as RFC 7519 §2 defines it, a NumericDate (a JSON number of seconds since
+/// 1970): `Ok(None)` when absent; `Err` with the value as written when it is present but
+/// no date (a string, a boolean, a number past any calendar), which a check must take as
+/// a failure, never as "absent" (a token whose `exp` is "tomorrow" must not pass as one
+/// that never expires).
+pub fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let Some(value) = claims.get(name) else {
+        return Ok(None);
+    };
+    value
+        .as_f64()
+        .filter(|secs| secs.is_finite())
+        .and_then(|secs| DateTime::from_timestamp(secs.floor() as i64, 0))
+        .map(Some)
+        .ok_or_else(|| crate::printable::printable(&value.to_string()).into_owned())
 }
 
 /// The time claims present, each humanized (`2026-11-25 23:10:00 UTC (in 4m 12s)`).
@@ -284,6 +331,25 @@ mod tests {
         );
         assert!(matches!(decode(&token), Ok(Decoded::Encrypted { .. })));
         assert_eq!(damage(&token), None);
+    }
+
+    #[test]
+    fn claims_that_are_no_json_object_are_damaged() {
+        let token = format!(
+            "{}.{}.c2ln",
+            encode(&json!({"alg":"HS256"})),
+            encode(&json!([1, 2]))
+        );
+        assert!(matches!(
+            decode(&token),
+            Err(JwtError::BadSegment {
+                part: "payload",
+                ..
+            })
+        ));
+        let (part, why) = damage(&token).expect("damaged");
+        assert_eq!(part, "payload");
+        assert!(why.contains("an array, not a JSON object"), "{why}");
     }
 
     #[test]

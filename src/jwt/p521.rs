@@ -146,6 +146,23 @@ fn combination(u1: &BigUint, g: &Point, u2: &BigUint, q: &Point, f: &Field) -> P
     acc
 }
 
+/// Whether (`x`, `y`) is a point of P-521 (y² = x³ − 3x + b mod p): a key that is not
+/// checks nothing.
+pub fn on_curve(x: &[u8], y: &[u8]) -> Result<(), String> {
+    let f = Field {
+        p: (BigUint::from(1u32) << 521u32) - 1u32,
+    };
+    let (qx, qy) = (BigUint::from_bytes_be(x), BigUint::from_bytes_be(y));
+    let rhs = f.add(
+        &f.sub(&f.mul(&f.mul(&qx, &qx), &qx), &f.times(3, &qx)),
+        &hex(B),
+    );
+    if qx >= f.p || qy >= f.p || f.mul(&qy, &qy) != rhs {
+        return Err("the P-521 key is not a point of the curve".into());
+    }
+    Ok(())
+}
+
 /// Whether `signature` (r ‖ s, 66 bytes each) is an ES512 signature of `message` by the
 /// public key (`x`, `y`), each coordinate big-endian (up to 66 bytes).
 pub fn verify(x: &[u8], y: &[u8], message: &[u8], signature: &[u8]) -> bool {
@@ -156,18 +173,10 @@ pub fn verify(x: &[u8], y: &[u8], message: &[u8], signature: &[u8]) -> bool {
         p: (BigUint::from(1u32) << 521u32) - 1u32,
     };
     let n = hex(N);
+    if on_curve(x, y).is_err() {
+        return false;
+    }
     let (qx, qy) = (BigUint::from_bytes_be(x), BigUint::from_bytes_be(y));
-    // The key must be a point of the curve: y² = x³ − 3x + b (mod p).
-    if qx >= f.p || qy >= f.p {
-        return false;
-    }
-    let rhs = f.add(
-        &f.sub(&f.mul(&f.mul(&qx, &qx), &qx), &f.times(3, &qx)),
-        &hex(B),
-    );
-    if f.mul(&qy, &qy) != rhs {
-        return false;
-    }
     let r = BigUint::from_bytes_be(&signature[..SIZE]);
     let s = BigUint::from_bytes_be(&signature[SIZE..]);
     let in_range = |v: &BigUint| *v != BigUint::ZERO && *v < n;

@@ -69,6 +69,11 @@ pub fn id_token(
             ));
         }
     }
+    for claim in ["exp", "iat", "nbf"] {
+        if let Err(value) = crate::jwt::numeric_date(claims, claim) {
+            return Err(fail(claim, "a NumericDate (seconds since 1970)", value));
+        }
+    }
     let time = |name: &str| crate::jwt::time_claim(claims, name);
     let leeway = chrono::Duration::seconds(LEEWAY_SECS);
     let show = |at: DateTime<Utc>| crate::humanize::instant(at, now);

@@ -144,27 +144,75 @@ fn verify_against(token: &str, jwks: Option<&Jwks>, match_kid: bool) -> Verdict 
         .get("kid")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let candidates: Vec<&Jwk> = jwks
+    let named: Vec<&Jwk> = jwks
         .keys
         .iter()
         .filter(|k| match &kid {
             Some(kid) if match_kid => k.kid.as_deref().is_none_or(|k| k == kid),
             _ => true,
         })
-        .filter(|k| k.use_.as_deref().is_none_or(|u| u == "sig"))
-        .filter(|k| k.kty == algorithm.kty)
+        .collect();
+    // Keys for signatures of this algorithm (RFC 7517 §4.2 `use`, §4.4 `alg`).
+    let candidates: Vec<&Jwk> = named
+        .iter()
+        .copied()
+        .filter(|k| unfit(k, alg, &algorithm).is_none())
         .collect();
     if candidates.is_empty() {
-        return Verdict::UnknownKey { kid };
+        return match named.first() {
+            None => Verdict::UnknownKey { kid },
+            // The key the token names (or the one given) is not for this token: say why.
+            Some(key) => Verdict::NotVerifiable(unfit(key, alg, &algorithm).unwrap_or_default()),
+        };
     }
-    if candidates
-        .iter()
-        .any(|key| check(&algorithm, key, message, &signature))
-    {
-        Verdict::Valid { kid }
-    } else {
+    let mut unusable = Vec::new();
+    let mut refused = false;
+    for key in candidates {
+        match check(&algorithm, key, message, &signature) {
+            Ok(true) => return Verdict::Valid { kid },
+            Ok(false) => refused = true,
+            Err(why) => unusable.push(why),
+        }
+    }
+    if refused || unusable.is_empty() {
         Verdict::Invalid
+    } else {
+        // No key that could have been it can check signatures: that, not "invalid".
+        unusable.dedup();
+        Verdict::NotVerifiable(unusable.join("; "))
     }
+}
+
+/// Why `key` is not one for a signature of `alg`; `None` when it may be.
+fn unfit(key: &Jwk, alg: &str, algorithm: &Algorithm) -> Option<String> {
+    let name = key.kid.as_deref().map_or("the key".to_string(), |k| {
+        format!("the key '{}'", crate::printable::printable(k))
+    });
+    if let Some(purpose) = key.use_.as_deref().filter(|u| *u != "sig") {
+        return Some(format!(
+            "{name} is for use '{}' (RFC 7517 §4.2), not signatures",
+            crate::printable::printable(purpose)
+        ));
+    }
+    if let Some(meant) = key.alg.as_deref().filter(|a| *a != alg) {
+        return Some(format!(
+            "{name} is for alg {} (RFC 7517 §4.4); the token says {alg}",
+            crate::printable::printable(meant)
+        ));
+    }
+    if key.kty != algorithm.kty {
+        let article = if algorithm.kty.starts_with(['E', 'O']) {
+            "an"
+        } else {
+            "a"
+        };
+        return Some(format!(
+            "alg {alg} needs {article} {} key; {name} is {}",
+            algorithm.kty,
+            crate::printable::printable(&key.kty)
+        ));
+    }
+    None
 }
 
 /// A compact JWS's header and its three parts; an encrypted or opaque token is not
@@ -269,36 +317,55 @@ fn b64(field: &Option<String>) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn check(algorithm: &Algorithm, key: &Jwk, message: &[u8], signature: &[u8]) -> bool {
-    let verifier = match algorithm.check {
-        Check::Rsa(params) => return check_rsa(params, key, message, signature),
-        Check::P521 => {
-            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else {
-                return false;
-            };
-            return key.crv.as_deref() == algorithm.crv
-                && super::p521::verify(&x, &y, message, signature);
-        }
-        Check::Ring(verifier) => verifier,
-    };
-    if key.crv.as_deref() != algorithm.crv {
-        return false;
+/// Whether `signature` is `key`'s over `message`; `Err` when the key cannot check
+/// signatures of this algorithm at all (its curve, its size, a missing or malformed
+/// part), which is no verdict on the token.
+fn check(
+    algorithm: &Algorithm,
+    key: &Jwk,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, String> {
+    if let Check::Rsa(params) = algorithm.check {
+        return check_rsa(params, key, message, signature);
     }
-    let point = match algorithm.kty {
-        "EC" => {
-            let (Some(x), Some(y)) = (b64(&key.x), b64(&key.y)) else {
-                return false;
-            };
-            [&[4u8][..], &x, &y].concat()
-        }
-        _ => match b64(&key.x) {
-            Some(x) => x,
-            None => return false,
-        },
+    let crv = key.crv.as_deref().unwrap_or("none");
+    let wanted = algorithm.crv.unwrap_or_default();
+    if crv != wanted {
+        return Err(format!(
+            "the token's alg needs a key on curve {wanted}; the key's curve is {}",
+            crate::printable::printable(crv)
+        ));
+    }
+    // Coordinates of the curve's size (RFC 7518 §6.2.1.2, RFC 8037 §2).
+    let size = match wanted {
+        "P-256" => 32,
+        "P-384" => 48,
+        "P-521" => super::p521::SIZE,
+        _ => 32,
     };
-    UnparsedPublicKey::new(verifier, point)
+    let coordinate = |field: &Option<String>, name: &str| {
+        b64(field)
+            .filter(|v| v.len() == size)
+            .ok_or_else(|| format!("the {crv} key's `{name}` is not {size} bytes of base64url"))
+    };
+    let x = coordinate(&key.x, "x")?;
+    let verifier = match algorithm.check {
+        Check::Ring(verifier) => verifier,
+        Check::P521 => {
+            let y = coordinate(&key.y, "y")?;
+            super::p521::on_curve(&x, &y)?;
+            return Ok(super::p521::verify(&x, &y, message, signature));
+        }
+        Check::Rsa(_) => return Ok(false),
+    };
+    let point = match algorithm.kty {
+        "EC" => [&[4u8][..], &x, &coordinate(&key.y, "y")?].concat(),
+        _ => x,
+    };
+    Ok(UnparsedPublicKey::new(verifier, point)
         .verify(message, signature)
-        .is_ok()
+        .is_ok())
 }
 
 fn check_rsa(
@@ -306,20 +373,24 @@ fn check_rsa(
     key: &Jwk,
     message: &[u8],
     signature: &[u8],
-) -> bool {
+) -> Result<bool, String> {
     let (Some(n), Some(e)) = (b64(&key.n), b64(&key.e)) else {
-        return false;
+        return Err("the RSA key has no `n` or `e` (base64url)".into());
     };
     let strip = |v: &[u8]| {
         v.iter()
             .position(|&b| b != 0)
             .map_or(Vec::new(), |i| v[i..].to_vec())
     };
-    let components = RsaPublicKeyComponents {
-        n: strip(&n),
-        e: strip(&e),
-    };
-    components.verify(params, message, signature).is_ok()
+    let n = strip(&n);
+    let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    if !(2048..=8192).contains(&bits) {
+        return Err(format!(
+            "the RSA key has {bits} bits; tokdeck checks RSA signatures of 2048 to 8192 bits (keys under 2048 bits are breakable)"
+        ));
+    }
+    let components = RsaPublicKeyComponents { n, e: strip(&e) };
+    Ok(components.verify(params, message, signature).is_ok())
 }
 
 /// Header fields that deserve a warning whatever the signature says.
@@ -337,6 +408,8 @@ pub enum Risk {
     KidNotInJwks(String),
     /// `exp` is in the past (the humanized time).
     Expired(String),
+    /// A time claim that is no NumericDate (the claim, its value as written).
+    MalformedTime(&'static str, String),
     /// `nbf` is in the future (the humanized time).
     NotYetValid(String),
     /// `iss` names another issuer than the one whose keys were asked for (the token's,
@@ -361,6 +434,9 @@ impl Risk {
             }
             Self::KidNotInJwks(kid) => format!("kid '{kid}' is not in the provider's JWKS"),
             Self::Expired(when) => format!("expired: exp {when}"),
+            Self::MalformedTime(claim, value) => format!(
+                "{claim} is {value}, not a NumericDate (seconds since 1970, RFC 7519 §2): when the token is valid cannot be known"
+            ),
             Self::NotYetValid(when) => format!("not valid yet: nbf {when}"),
             Self::OtherIssuer { token, expected } => format!(
                 "issued by '{}', not by '{}' whose keys were asked for: the issuers differ",
@@ -379,6 +455,7 @@ impl Risk {
             Self::UnknownCritical(_) => "unknown_crit",
             Self::KidNotInJwks(_) => "kid_not_in_jwks",
             Self::Expired(_) => "expired",
+            Self::MalformedTime(..) => "malformed_time",
             Self::NotYetValid(_) => "not_yet_valid",
             Self::OtherIssuer { .. } => "other_issuer",
         }
@@ -426,7 +503,14 @@ pub fn time_risks(claims: &Value, now: chrono::DateTime<chrono::Utc>) -> Vec<Ris
     let Value::Object(map) = claims else {
         return Vec::new();
     };
-    let mut found = Vec::new();
+    let mut found: Vec<Risk> = ["exp", "nbf", "iat"]
+        .into_iter()
+        .filter_map(|claim| {
+            crate::jwt::numeric_date(map, claim)
+                .err()
+                .map(|value| Risk::MalformedTime(claim, value))
+        })
+        .collect();
     if let Some(exp) = crate::jwt::time_claim(map, "exp")
         && exp <= now
     {

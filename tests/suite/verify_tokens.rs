@@ -1183,3 +1183,78 @@ fn leeway_kidless_jwks_and_given_keys_behave_as_developers_expect() {
         "{value}"
     );
 }
+
+/// From the second trial: a time claim that is no date fails the checks (a token whose
+/// `exp` is "tomorrow" is not one that never expires); claims come from `@FILE`; an
+/// expired test token is made with `--exp -5m`; a token copied with its quotes decodes;
+/// a script that gets `invalid` also gets the reason on stderr.
+#[test]
+fn malformed_times_fail_and_the_workbench_takes_what_people_paste() {
+    let home = Home::new("");
+    let secret = home.path().join("secret");
+    std::fs::write(&secret, "a-secret-of-thirty-two-bytes-or-more!!").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let secret = secret.display().to_string();
+    let sign = |args: &[&str]| {
+        home.ok(&[&["jwt", "sign", "--secret-file", &secret][..], args].concat())
+            .stdout
+            .trim()
+            .to_string()
+    };
+    for bad in [
+        r#"{"exp":"tomorrow"}"#,
+        r#"{"exp":1e300}"#,
+        r#"{"nbf":true}"#,
+    ] {
+        let token = sign(&["--no-iat", bad]);
+        let run = home.run(&["decode", "--secret-file", &secret, &token]);
+        assert_eq!(run.code, 3, "{bad}: {run}");
+        assert!(run.stderr.contains("NumericDate"), "{bad}: {run}");
+        let value: Value = serde_json::from_str(&run.stdout).expect("json");
+        assert_eq!(value["risks"][0]["risk"], "malformed_time", "{value}");
+    }
+    let claims = home.path().join("claims.json");
+    std::fs::write(&claims, r#"{"sub":"from-a-file"}"#).expect("write");
+    let from_file = sign(&[&format!("@{}", claims.display())]);
+    let (code, value) = decode(&home, &["--secret-file", &secret, &from_file]);
+    assert_eq!(
+        (code, value["claims"]["sub"].as_str()),
+        (0, Some("from-a-file"))
+    );
+    let named = home.run(&[
+        "jwt",
+        "sign",
+        "--secret-file",
+        &secret,
+        &claims.display().to_string(),
+    ]);
+    assert!(named.stderr.contains("write @"), "{named}");
+    let expired = sign(&["--exp", "-5m"]);
+    let run = home.run(&["decode", "--secret-file", &secret, &expired]);
+    assert_eq!(run.code, 3, "{run}");
+    assert!(run.stderr.contains("`exp`"), "{run}");
+    let (code, value) = decode(
+        &home,
+        &["--secret-file", &secret, &format!("\"{from_file}\"")],
+    );
+    assert_eq!(
+        (code, value["format"].as_str()),
+        (0, Some("jwt")),
+        "{value}"
+    );
+    let last = if from_file.ends_with('A') { "B" } else { "A" };
+    let forged = format!("{}{last}", &from_file[..from_file.len() - 1]);
+    let run = home.run(&["decode", "--secret-file", &secret, &forged]);
+    assert_eq!(run.code, 3, "{run}");
+    assert!(
+        run.stderr.contains("not trusted: signature INVALID"),
+        "{run}"
+    );
+    // keygen takes the algorithm in any case.
+    let key = home.path().join("k.pem").display().to_string();
+    home.ok(&["jwt", "keygen", "--alg", "eddsa", "--out", &key]);
+}

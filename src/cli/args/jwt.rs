@@ -21,7 +21,7 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "URL|FILE")]
     pub jwks: Option<String>,
     /// Verify with this public key: PEM (PUBLIC KEY, RSA PUBLIC KEY, CERTIFICATE) or a
-    /// JWK / JWK Set; RSA, EC P-256/P-384, Ed25519. Its type decides the algorithms.
+    /// JWK / JWK Set; RSA, EC P-256/P-384/P-521, Ed25519. Its type decides the algorithms.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["account", "issuer", "jwks", "secret_file", "secret_env", "secret_stdin"])]
     pub key: Option<PathBuf>,
     /// Verify an HS256/384/512 token with the shared secret in this file (a trailing line
@@ -82,17 +82,18 @@ pub enum JwtCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct JwtSignArgs {
-    /// The claims as a JSON object; `-` reads them from stdin; none: `{}`.
+    /// The claims as a JSON object; `@FILE` reads them from a file, `-` from stdin;
+    /// none: `{}`.
     pub claims: Option<String>,
     /// A claim NAME=VALUE (repeat for more): VALUE is JSON when it parses as JSON (numbers,
     /// booleans, arrays), else a string.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
-    /// `exp` this long from now: 300, 90s, 10m, 2h, 1d.
-    #[arg(long, value_name = "DURATION")]
+    /// `exp` this long from now: 300, 90s, 10m, 2h, 1d (`-5m`: an expired token).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub exp: Option<String>,
-    /// `nbf` this long from now.
-    #[arg(long, value_name = "DURATION")]
+    /// `nbf` this long from now (`-1h`: an hour ago).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub nbf: Option<String>,
     /// Leave `iat` (now, by default) out.
     #[arg(long)]

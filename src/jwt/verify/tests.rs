@@ -209,3 +209,77 @@ fn risky_headers_are_flagged() {
     let text = Risk::KeyFromToken("jku".into()).describe();
     assert!(text.contains("jku"), "{text}");
 }
+
+/// From a trial: a key that cannot check the token is said to be the trouble, never the
+/// token's signature (`invalid` blames the token).
+#[test]
+fn a_key_unfit_for_the_token_is_not_verifiable_with_the_reason() {
+    let claims = json!({"sub": "x"});
+    let p256 = ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "k");
+    let p384 = ec(&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", "k");
+    let es256 = token(&p256, json!({"alg": "ES256", "kid": "k"}), &claims);
+    let not_verifiable = |jwk: Jwk, needle: &str| {
+        let keys = Jwks { keys: vec![jwk] };
+        match verify_with_keys(&es256, &keys) {
+            Verdict::NotVerifiable(why) => assert!(why.contains(needle), "{why}"),
+            other => panic!("{needle}: {other:?}"),
+        }
+    };
+    not_verifiable(p384.jwk.clone(), "curve P-256");
+    not_verifiable(
+        Jwk {
+            alg: Some("ES384".into()),
+            ..p256.jwk.clone()
+        },
+        "is for alg ES384",
+    );
+    not_verifiable(
+        Jwk {
+            use_: Some("enc".into()),
+            ..p256.jwk.clone()
+        },
+        "for use 'enc'",
+    );
+    not_verifiable(
+        Jwk {
+            x: Some("AAAA".into()),
+            ..p256.jwk.clone()
+        },
+        "not 32 bytes",
+    );
+    // An RSA key under 2048 bits (any signature bytes: the size decides first).
+    let rs256 = format!(
+        "{}.{}",
+        signing_input(&json!({"alg": "RS256"}), &claims),
+        enc(&[1; 128])
+    );
+    let small = Jwk {
+        kty: "RSA".into(),
+        kid: None,
+        alg: None,
+        use_: None,
+        n: Some(enc(&[0xc5; 128])),
+        e: Some(enc(&[1, 0, 1])),
+        crv: None,
+        x: None,
+        y: None,
+    };
+    match verify_with_keys(&rs256, &Jwks { keys: vec![small] }) {
+        Verdict::NotVerifiable(why) => assert!(why.contains("1024 bits"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // The right key still verifies, and a wrong signature with it is invalid.
+    let keys = Jwks {
+        keys: vec![p256.jwk.clone()],
+    };
+    assert!(matches!(
+        verify_with_keys(&es256, &keys),
+        Verdict::Valid { .. }
+    ));
+    let other = token(
+        &ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "k"),
+        json!({"alg": "ES256", "kid": "k"}),
+        &claims,
+    );
+    assert_eq!(verify_with_keys(&other, &keys), Verdict::Invalid);
+}
