@@ -144,7 +144,12 @@ pub async fn judge(
         // The keys the user gave are the keys whatever `kid` the token names: no risk
         // of a `kid` missing from them.
         KeySource::KeyFile(path) => {
-            let keys = crate::jwt::keyfile::parse(&read_key_file(&path)?).map_err(|why| {
+            let bytes = read_key_bytes(&path)?;
+            let keys = match std::str::from_utf8(&bytes) {
+                Ok(text) => crate::jwt::keyfile::parse(text),
+                Err(_) => crate::jwt::keyfile::parse_der(&bytes),
+            }
+            .map_err(|why| {
                 EngineError::Keys(format!("cannot use '{}' as a key: {why}", path.display()))
             })?;
             (crate::jwt::verify::verify_with_keys(token, &keys), None)
@@ -175,14 +180,24 @@ pub async fn judge(
 /// The largest key file read.
 const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
-/// A key file's text, at most [`MAX_KEY_FILE_BYTES`].
-fn read_key_file(path: &std::path::Path) -> Result<String, EngineError> {
+/// A key file's bytes, at most [`MAX_KEY_FILE_BYTES`].
+fn read_key_bytes(path: &std::path::Path) -> Result<Vec<u8>, EngineError> {
     use std::io::Read;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_string(&mut text))
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES).read_to_end(&mut bytes))
         .map_err(|e| EngineError::Keys(format!("cannot read '{}': {e}", path.display())))?;
-    Ok(text)
+    Ok(bytes)
+}
+
+/// A key file's text.
+fn read_key_file(path: &std::path::Path) -> Result<String, EngineError> {
+    String::from_utf8(read_key_bytes(path)?).map_err(|_| {
+        EngineError::Keys(format!(
+            "'{}' is a binary file; give a JWK Set or a JWK as JSON",
+            path.display()
+        ))
+    })
 }
 
 /// A JWK Set from a file, or a single JWK (what key tools and jwt.io hand out).

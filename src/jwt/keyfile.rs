@@ -7,11 +7,31 @@ use super::verify::{Jwk, Jwks};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
-/// The keys in `text` (a file's contents), or what is wrong with it.
+/// The keys in `text` (a file's contents), or what is wrong with it. PEM blocks are
+/// found wherever they are (after `openssl x509 -text`'s dump, after comments), and each
+/// is a key (a certificate chain, several keys: each may be the one).
 pub fn parse(text: &str) -> Result<Jwks, String> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with("-----BEGIN") {
-        return pem(trimmed).map(|key| Jwks { keys: vec![key] });
+    let blocks: Vec<&str> = text
+        .match_indices("-----BEGIN ")
+        .map(|(at, _)| &text[at..])
+        .collect();
+    if !blocks.is_empty() {
+        let mut keys = Vec::new();
+        let mut first_error = None;
+        for block in blocks {
+            match pem(block) {
+                Ok(key) => keys.push(key),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        // A private key among them is refused whatever else the file holds.
+        return match (keys.is_empty(), first_error) {
+            (_, Some(e)) if e.starts_with("a private key") => Err(e),
+            (false, _) => Ok(Jwks { keys }),
+            (true, e) => Err(e.unwrap_or_default()),
+        };
     }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| format!("neither PEM nor JSON (line {})", e.line()))?;
@@ -21,6 +41,18 @@ pub fn parse(text: &str) -> Result<Jwks, String> {
         serde_json::json!({ "keys": [value] })
     };
     serde_json::from_value(set).map_err(|_| "JSON, but not a JWK or a JWK Set".to_string())
+}
+
+/// The key of a binary file: DER of a `PUBLIC KEY`, a `CERTIFICATE` or an `RSA PUBLIC
+/// KEY`, as `openssl … -outform DER` writes them.
+pub fn parse_der(der: &[u8]) -> Result<Jwks, String> {
+    spki(der)
+        .or_else(|_| certificate(der))
+        .or_else(|_| rsa_public_key(der))
+        .map(|key| Jwks { keys: vec![key] })
+        .map_err(|_| {
+            "a binary file that is no DER public key or certificate; give a PEM or JWK (`openssl pkey -pubin -inform DER -in FILE -out key.pem`)".into()
+        })
 }
 
 fn pem(text: &str) -> Result<Jwk, String> {

@@ -1258,3 +1258,96 @@ fn malformed_times_fail_and_the_workbench_takes_what_people_paste() {
     let key = home.path().join("k.pem").display().to_string();
     home.ok(&["jwt", "keygen", "--alg", "eddsa", "--out", &key]);
 }
+
+/// From the second trial: key files as OpenSSL leaves them: a certificate after its text
+/// dump, a chain of several certificates, DER.
+#[test]
+fn key_files_with_text_chains_and_der_verify() {
+    let home = Home::new("");
+    let dir = home.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "ec.pem",
+    ]);
+    openssl(&[
+        "req", "-x509", "-new", "-key", "ec.pem", "-subj", "/CN=ec", "-days", "1", "-out", "ec.crt",
+    ]);
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        "rsa.pem",
+    ]);
+    openssl(&[
+        "req", "-x509", "-new", "-key", "rsa.pem", "-subj", "/CN=rsa", "-days", "1", "-out",
+        "rsa.crt",
+    ]);
+    std::fs::write(
+        dir.join("dump.pem"),
+        openssl(&["x509", "-in", "ec.crt", "-text"]),
+    )
+    .expect("write");
+    let chain = [
+        std::fs::read(dir.join("rsa.crt")).expect("read"),
+        std::fs::read(dir.join("ec.crt")).expect("read"),
+    ]
+    .concat();
+    std::fs::write(dir.join("chain.pem"), chain).expect("write");
+    openssl(&["x509", "-in", "ec.crt", "-outform", "DER", "-out", "ec.der"]);
+    openssl(&[
+        "pkey", "-in", "ec.pem", "-pubout", "-outform", "DER", "-out", "pub.der",
+    ]);
+    let key = dir.join("ec.pem").display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let token = home
+        .ok(&["jwt", "sign", "--sub", "x", "--key", &key])
+        .stdout
+        .trim()
+        .to_string();
+    for file in ["dump.pem", "chain.pem", "ec.der", "pub.der"] {
+        let path = dir.join(file).display().to_string();
+        let (code, value) = decode(&home, &["--key", &path, &token]);
+        assert_eq!(
+            (code, value["signature"].as_str()),
+            (0, Some("valid")),
+            "{file}: {value}"
+        );
+    }
+    // Binary that is no key: said so, with the way to convert.
+    std::fs::write(dir.join("junk.der"), [0x30u8, 0x03, 0x02, 0x01, 0x00, 0xff]).expect("write");
+    let run = home.run(&[
+        "decode",
+        "--key",
+        &dir.join("junk.der").display().to_string(),
+        &token,
+    ]);
+    assert!(
+        run.stderr.contains("openssl pkey -pubin -inform DER"),
+        "{run}"
+    );
+}
