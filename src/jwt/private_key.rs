@@ -137,13 +137,24 @@ impl PrivateKey {
             // RFC 8017 §A.1.2 RSAPrivateKey.
             return signature::RsaKeyPair::from_der(&der)
                 .map(Self::Rsa)
-                .map_err(|e| format!("is not a usable PKCS#1 RSA key ({e})"));
+                .map_err(rsa_refused);
         }
         if sec1 {
             return sec1_key(&der, &rng);
         }
-        if let Ok(key) = signature::RsaKeyPair::from_pkcs8(&der) {
-            return Ok(Self::Rsa(key));
+        // The key's algorithm (PKCS#8 AlgorithmIdentifier) says why one is refused.
+        let head = &der[..der.len().min(40)];
+        let names = |oid: &[u8]| head.windows(oid.len()).any(|w| w == oid);
+        if names(&RSA_ENCRYPTION) {
+            return signature::RsaKeyPair::from_pkcs8(&der)
+                .map(Self::Rsa)
+                .map_err(rsa_refused);
+        }
+        if names(&SECP521R1) {
+            return Err("is a P-521 key: tokdeck verifies ES512 but does not sign with it; make an ES256 or ES384 key with `tokdeck jwt keygen`".into());
+        }
+        if names(&ED448) {
+            return Err("is an Ed448 key: tokdeck signs EdDSA with Ed25519 keys; make one with `tokdeck jwt keygen --alg EdDSA`".into());
         }
         for (alg, name) in [
             (&signature::ECDSA_P256_SHA256_FIXED_SIGNING, "ES256"),
@@ -378,5 +389,23 @@ mod tests {
         assert!(e.contains("as a secret"), "{e}");
         let e = PrivateKey::from_jwk(r#"{"keys":[]}"#).expect_err("empty set");
         assert!(e.contains("without a private key"), "{e}");
+    }
+}
+
+/// Algorithm identifiers of PKCS#8 keys (DER of the OIDs): rsaEncryption (RFC 8017),
+/// secp521r1 (SEC 2), Ed448 (RFC 8410).
+const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const SECP521R1: [u8; 5] = [0x2b, 0x81, 0x04, 0x00, 0x23];
+const ED448: [u8; 5] = [0x06, 0x03, 0x2b, 0x65, 0x71];
+
+/// Why ring will not sign with an RSA key, in words.
+fn rsa_refused(e: ring::error::KeyRejected) -> String {
+    match e.to_string().as_str() {
+        // ring says this of the modulus (under 2048 bits) and of the exponent (under 65537).
+        "TooSmall" => "is an RSA key too weak to sign with: its modulus is under 2048 bits or its public exponent under 65537; make one with `tokdeck jwt keygen --alg RS256`".into(),
+        "TooLarge" => "is an RSA key over 8192 bits, more than tokdeck signs with".into(),
+        other => format!(
+            "is an RSA key that cannot be used ({other}): tokdeck signs with RSA keys of 2048 to 8192 bits whose public exponent is 65537 or more"
+        ),
     }
 }

@@ -1351,3 +1351,44 @@ fn key_files_with_text_chains_and_der_verify() {
         "{run}"
     );
 }
+
+/// From the second trial: a private key tokdeck will not sign with is named for what it
+/// is, with what to do.
+#[test]
+fn keys_tokdeck_does_not_sign_with_are_named() {
+    let home = Home::new("");
+    for (file, args, said) in [
+        (
+            "rsa1024.pem",
+            &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"][..],
+            "too weak to sign with",
+        ),
+        (
+            "p521.pem",
+            &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"][..],
+            "P-521 key",
+        ),
+        ("ed448.pem", &["-algorithm", "ED448"][..], "Ed448 key"),
+    ] {
+        let path = home.path().join(file).display().to_string();
+        let out = Command::new("openssl")
+            .arg("genpkey")
+            .args(args)
+            .args(["-out", &path])
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        let run = home.run(&["jwt", "sign", "--key", &path, "--sub", "x"]);
+        assert_eq!(run.code, 2, "{file}: {run}");
+        assert!(run.stderr.contains(said), "{file}: {run}");
+    }
+}
