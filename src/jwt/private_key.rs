@@ -370,6 +370,24 @@ pub fn check_private(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Algorithm identifiers of PKCS#8 keys (DER of the OIDs): rsaEncryption (RFC 8017),
+/// secp521r1 (SEC 2), Ed448 (RFC 8410).
+const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const SECP521R1: [u8; 5] = [0x2b, 0x81, 0x04, 0x00, 0x23];
+const ED448: [u8; 5] = [0x06, 0x03, 0x2b, 0x65, 0x71];
+
+/// Why ring will not sign with an RSA key, in words.
+fn rsa_refused(e: ring::error::KeyRejected) -> String {
+    match e.to_string().as_str() {
+        // ring says this of the modulus (under 2048 bits) and of the exponent (under 65537).
+        "TooSmall" => "is an RSA key too weak to sign with: its modulus is under 2048 bits or its public exponent under 65537; make one with `tokdeck jwt keygen --alg RS256`".into(),
+        "TooLarge" => "is an RSA key over 8192 bits, more than tokdeck signs with".into(),
+        other => format!(
+            "is an RSA key that cannot be used ({other}): tokdeck signs with RSA keys of 2048 to 8192 bits whose public exponent is 65537 or more"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,23 +407,5 @@ mod tests {
         assert!(e.contains("as a secret"), "{e}");
         let e = PrivateKey::from_jwk(r#"{"keys":[]}"#).expect_err("empty set");
         assert!(e.contains("without a private key"), "{e}");
-    }
-}
-
-/// Algorithm identifiers of PKCS#8 keys (DER of the OIDs): rsaEncryption (RFC 8017),
-/// secp521r1 (SEC 2), Ed448 (RFC 8410).
-const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const SECP521R1: [u8; 5] = [0x2b, 0x81, 0x04, 0x00, 0x23];
-const ED448: [u8; 5] = [0x06, 0x03, 0x2b, 0x65, 0x71];
-
-/// Why ring will not sign with an RSA key, in words.
-fn rsa_refused(e: ring::error::KeyRejected) -> String {
-    match e.to_string().as_str() {
-        // ring says this of the modulus (under 2048 bits) and of the exponent (under 65537).
-        "TooSmall" => "is an RSA key too weak to sign with: its modulus is under 2048 bits or its public exponent under 65537; make one with `tokdeck jwt keygen --alg RS256`".into(),
-        "TooLarge" => "is an RSA key over 8192 bits, more than tokdeck signs with".into(),
-        other => format!(
-            "is an RSA key that cannot be used ({other}): tokdeck signs with RSA keys of 2048 to 8192 bits whose public exponent is 65537 or more"
-        ),
     }
 }
