@@ -190,7 +190,7 @@ fn row(
     Row {
         account: name.to_string(),
         provider: Some(account.provider.name.clone()),
-        flow: Some(match &account.derived {
+        flow: Some(match &account.by_exchange {
             Some(_) => "exchange".to_string(),
             None => account.flow.to_string(),
         }),
@@ -203,7 +203,7 @@ fn row(
             .map(|d| d.num_seconds()),
         refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
         token_type: tokens.map(|t| t.token_type.clone()),
-        exchange_from: account.derived.as_ref().map(|d| d.from.clone()),
+        exchange_from: account.by_exchange.as_ref().map(|d| d.from.clone()),
         scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
         exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
         login_needed,

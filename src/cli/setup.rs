@@ -4,7 +4,7 @@
 use super::args::Cli;
 use super::error::exit;
 use crate::config::{Config, Paths};
-use crate::engine::{Detached, Engine, EngineError};
+use crate::engine::{Engine, EngineError, WorkerSetup};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -88,7 +88,7 @@ pub(super) fn block_on(work: impl std::future::Future<Output = i32>) -> i32 {
 /// The engine for commands that may refresh: refreshes run in a detached worker.
 pub(super) fn refreshing_engine(config_override: Option<PathBuf>) -> Result<Engine, EngineError> {
     let engine = engine(config_override.clone())?;
-    Ok(engine.with_detached_refresh(Detached {
+    Ok(engine.with_refresh_worker(WorkerSetup {
         config: config_override,
     }))
 }

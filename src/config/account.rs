@@ -27,7 +27,7 @@ impl Renewal {
 
 impl Account {
     pub fn renewal(&self) -> Renewal {
-        Renewal::of(self.derived.is_some(), self.flow)
+        Renewal::of(self.by_exchange.is_some(), self.flow)
     }
 
     /// New tokens come without a refresh token or a login of its own: client
@@ -39,7 +39,7 @@ impl Account {
 
 /// How an account defined by token exchange gets its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Derived {
+pub struct ByExchange {
     /// The account whose access token is exchanged.
     pub from: String,
     pub audience: Option<String>,

@@ -265,10 +265,10 @@ impl Source<'_> {
         providers: &Resolved<std::sync::Arc<Provider>>,
     ) -> Resolved<Account> {
         let mut resolved = Resolved::new();
-        let mut derived = Vec::new();
+        let mut by_exchange = Vec::new();
         for (name, value) in sections {
             match self.section::<AccountSection>(value) {
-                Ok(section) if section.exchange_from.is_some() => derived.push((name, section)),
+                Ok(section) if section.exchange_from.is_some() => by_exchange.push((name, section)),
                 Ok(section) => {
                     let account = self.account(&name, section, providers);
                     resolved.add(name, account);
@@ -277,8 +277,8 @@ impl Source<'_> {
             }
         }
         // Accounts defined by exchange, once the accounts they come from are known.
-        for (name, section) in derived {
-            let account = self.derived(&name, section, &resolved);
+        for (name, section) in by_exchange {
+            let account = self.by_exchange(&name, section, &resolved);
             resolved.add(name, account);
         }
         resolved
@@ -334,6 +334,6 @@ fn line_of_table(text: &str, section: &str, name: &str) -> usize {
 }
 
 mod account;
-mod derived;
+mod by_exchange;
 mod resolve;
 use resolve::{directory, resolve_provider};

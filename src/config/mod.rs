@@ -11,7 +11,7 @@ mod paths;
 mod presets;
 
 mod account;
-pub use account::{Derived, Renewal, check_resource};
+pub use account::{ByExchange, Renewal, check_resource};
 pub use choose::{ACCOUNT_ENV, Chosen, Why, choose, working_directories};
 pub use paths::{HOME_ENV, Paths};
 pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
@@ -150,7 +150,7 @@ pub struct Account {
     pub resources: Vec<String>,
     /// `exchange_from = "ACCOUNT"`: tokens come from that account's by token exchange
     /// (RFC 8693), at its provider, with no login of this account's own.
-    pub derived: Option<Derived>,
+    pub by_exchange: Option<ByExchange>,
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

@@ -57,8 +57,8 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenRecord, EngineError> {
         let name = account.name.as_str();
-        if let Some(derived) = &account.derived {
-            return Err(super::derived::no_login(account, derived));
+        if let Some(by_exchange) = &account.by_exchange {
+            return Err(super::by_exchange::no_login(account, by_exchange));
         }
         // Fail before the user approves anything if the tokens could not be kept.
         let stored = self.load(name).await?;

@@ -96,7 +96,7 @@ pub struct Engine {
     http: OnceLock<Http>,
     discovery: DiscoveryCache,
     jwks: crate::oauth::jwks::JwksCache,
-    detached: Option<Detached>,
+    worker_setup: Option<WorkerSetup>,
     /// The accounts' DPoP keys in use, with the nonces their servers gave.
     dpop_keys: std::sync::Mutex<std::collections::HashMap<[u8; 32], oauth::dpop::Dpop>>,
 }
@@ -123,7 +123,7 @@ impl Engine {
             http: OnceLock::new(),
             discovery,
             jwks: crate::oauth::jwks::JwksCache::new(paths_jwks),
-            detached: None,
+            worker_setup: None,
             dpop_keys: Default::default(),
         }
     }
@@ -134,9 +134,9 @@ impl Engine {
         self
     }
 
-    /// Run CLI refreshes in a detached worker process (see [`Detached`]).
-    pub fn with_detached_refresh(mut self, detached: Detached) -> Self {
-        self.detached = Some(detached);
+    /// Run CLI refreshes in a detached worker process (see [`WorkerSetup`]).
+    pub fn with_refresh_worker(mut self, worker_setup: WorkerSetup) -> Self {
+        self.worker_setup = Some(worker_setup);
         self
     }
 
@@ -272,7 +272,7 @@ impl Engine {
         let identity = identity::identity_without_network(account, &tokens, &binding);
         let mut record = TokenRecord::issued(tokens, binding, identity);
         if let Some(previous) = previous {
-            record.narrowed = previous.narrowed.clone();
+            record.per_api = previous.per_api.clone();
         }
         self.save_issued(&account.name, record.clone()).await?;
         Ok(record)
@@ -432,15 +432,15 @@ pub(crate) fn request(account: &Account) -> oauth::Request {
 }
 
 mod binding;
+mod by_exchange;
 mod client_key;
-mod derived;
 mod endpoints;
 mod exchange;
 mod identity;
 mod inspect;
 mod login;
 mod logout;
-mod narrowed;
+mod per_api;
 mod plan;
 mod refresh;
 mod state;
@@ -453,7 +453,7 @@ pub use refresh::Want;
 pub use state::{EXPIRING_WITHIN, TokenState};
 pub use trust::{Judgement, KeySource, judge};
 mod worker;
-pub use worker::{Detached, Reply, Request as WorkerRequest};
+pub use worker::{Reply, Request as WorkerRequest, WorkerSetup};
 
 #[cfg(test)]
 mod tests;

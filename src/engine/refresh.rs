@@ -5,7 +5,7 @@
 //! used instead of spending (and, with rotation, burning) the refresh token twice.
 
 use super::plan::{Plan, no_refresh, settle};
-use super::worker::{self, Detached};
+use super::worker::{self, WorkerSetup};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
 use crate::config::{Account, Flow};
 use crate::oauth::discovery::Need;
@@ -38,10 +38,10 @@ impl Engine {
         min_valid: Duration,
     ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
-        if let (Some(derived), Some(_)) = (&account.derived, target) {
+        if let (Some(by_exchange), Some(_)) = (&account.by_exchange, target) {
             return Err(EngineError::Refused(format!(
                 "account '{name}' is exchanged from '{}' and holds no refresh token to get tokens per API with; use --resource and --scope on '{}', or its own `resource` and `scopes`",
-                derived.from, derived.from
+                by_exchange.from, by_exchange.from
             )));
         }
         let record = self.load(name).await?;
@@ -53,8 +53,8 @@ impl Engine {
             Plan::Fail(e) => Err(e),
             Plan::Refresh => {
                 let want = Want::valid_for(target, min_valid);
-                let result = match &self.detached {
-                    Some(detached) => self.refresh_in_worker(detached, name, want).await,
+                let result = match &self.worker_setup {
+                    Some(worker_setup) => self.refresh_in_worker(worker_setup, name, want).await,
                     None => self.refresh_with(name, want).await,
                 };
                 let cached = record.and_then(|r| r.select(target).cloned());
@@ -95,8 +95,8 @@ impl Engine {
             // record under the lock, and serves or refreshes (one keyring session, not two).
             _ => {}
         }
-        let detached = self.detached.as_ref()?;
-        let reply = worker::start(Some(self), detached, name, &Want::ValidFor(min_valid))?;
+        let worker_setup = self.worker_setup.as_ref()?;
+        let reply = worker::start(Some(self), worker_setup, name, &Want::ValidFor(min_valid))?;
         Some(settle(
             name,
             reply.into_result(name),
@@ -116,8 +116,8 @@ impl Engine {
         let mut tokens = self.fresh_tokens(name, min_valid).await?.tokens;
         let want = Want::IdValidFor(min_valid);
         if !want.satisfied_by(&tokens) && tokens.refresh_token.is_some() {
-            tokens = match &self.detached {
-                Some(detached) => self.refresh_in_worker(detached, name, want).await,
+            tokens = match &self.worker_setup {
+                Some(worker_setup) => self.refresh_in_worker(worker_setup, name, want).await,
                 None => self.refresh_with(name, want).await,
             }?;
         }
@@ -137,9 +137,9 @@ impl Engine {
 
     /// Refreshes now, whatever the expiry.
     pub async fn refresh(&self, name: &str) -> Result<TokenSet, EngineError> {
-        match &self.detached {
-            Some(detached) => {
-                self.refresh_in_worker(detached, name, Want::refresh_now())
+        match &self.worker_setup {
+            Some(worker_setup) => {
+                self.refresh_in_worker(worker_setup, name, Want::refresh_now())
                     .await
             }
             None => self.refresh_with(name, Want::refresh_now()).await,
@@ -177,8 +177,8 @@ impl Engine {
                 reason: "was logged out".into(),
             });
         }
-        let result = match (record, want.target(), &account.derived) {
-            (_, None, Some(derived)) => self.derive(account, derived).await,
+        let result = match (record, want.target(), &account.by_exchange) {
+            (_, None, Some(by_exchange)) => self.derive(account, by_exchange).await,
             (Some(record), None, _) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
@@ -391,14 +391,15 @@ impl Engine {
     /// its own; refreshes here when no worker can be started.
     async fn refresh_in_worker(
         &self,
-        detached: &Detached,
+        worker_setup: &WorkerSetup,
         name: &str,
         want: Want,
     ) -> Result<TokenSet, EngineError> {
-        let (detached, owned_name, owned_want) = (detached.clone(), name.to_string(), want.clone());
+        let (worker_setup, owned_name, owned_want) =
+            (worker_setup.clone(), name.to_string(), want.clone());
         // This process has threads (the runtime's): the worker is a program, never a fork.
         let reply = tokio::task::spawn_blocking(move || {
-            worker::start(None, &detached, &owned_name, &owned_want)
+            worker::start(None, &worker_setup, &owned_name, &owned_want)
         })
         .await
         .map_err(|e| EngineError::Worker(format!("the refresh worker's waiter failed: {e}")))?;

@@ -85,7 +85,7 @@ impl Request {
 /// program of its own it is this executable, found only when it is started (a cached
 /// token never needs it).
 #[derive(Debug, Clone)]
-pub struct Detached {
+pub struct WorkerSetup {
     pub config: Option<PathBuf>,
 }
 
@@ -229,7 +229,7 @@ impl Engine {
 /// executable cannot be found): the caller refreshes in its own process.
 pub(super) fn start(
     engine: Option<&Engine>,
-    detached: &Detached,
+    worker_setup: &WorkerSetup,
     name: &str,
     want: &Want,
 ) -> Option<Reply> {
@@ -242,14 +242,14 @@ pub(super) fn start(
     #[cfg(not(target_os = "linux"))]
     let _ = engine;
     let exe = std::env::current_exe().ok()?;
-    Some(exec(&exe, detached, name, want))
+    Some(exec(&exe, worker_setup, name, want))
 }
 
 /// Runs `exe __refresh NAME` (`exe` being this tokdeck) and waits for its reply (not for
 /// its exit).
-fn exec(exe: &Path, detached: &Detached, name: &str, want: &Want) -> Reply {
+fn exec(exe: &Path, worker_setup: &WorkerSetup, name: &str, want: &Want) -> Reply {
     let mut command = std::process::Command::new(exe);
-    if let Some(config) = &detached.config {
+    if let Some(config) = &worker_setup.config {
         command.arg("--config").arg(config);
     }
     command.arg("__refresh");

@@ -64,7 +64,7 @@ impl KernelCache {
         // A DPoP key outlives its access tokens: it stays in the Secret Service only.
         copy.tokens.dpop_key = None;
         copy.identity = None;
-        copy.narrowed.clear();
+        copy.per_api.clear();
         let Ok(json) = serde_json::to_vec(&copy) else {
             return;
         };

@@ -30,8 +30,13 @@ pub struct TokenRecord {
     /// Access tokens for one API or fewer scopes (`token --resource/--scope`), got with
     /// the refresh token of `tokens`, by [`Target::key`]. No refresh or ID
     /// token in them: those stay in `tokens`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub narrowed: BTreeMap<String, TokenSet>,
+    /// Stored as `narrowed`, its name in records written before the rename.
+    #[serde(
+        default,
+        rename = "narrowed",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub per_api: BTreeMap<String, TokenSet>,
     /// When a refresh was sent and no answer came even after
     /// `oauth::http::REFRESH_ANSWER_WAIT`: the provider may have rotated the refresh
     /// token into an answer nobody read. Said if the refresh token is refused later.
@@ -133,7 +138,7 @@ impl TokenRecord {
             login_needed: None,
             binding: None,
             identity: None,
-            narrowed: BTreeMap::new(),
+            per_api: BTreeMap::new(),
             unanswered_refresh: None,
             login_resources: None,
         }
@@ -143,7 +148,7 @@ impl TokenRecord {
     pub fn select(&self, target: Option<&Target>) -> Option<&TokenSet> {
         match target {
             None => Some(&self.tokens),
-            Some(target) => self.narrowed.get(&target.key()),
+            Some(target) => self.per_api.get(&target.key()),
         }
     }
 

@@ -23,7 +23,7 @@ pub struct AccountRow {
     /// Who the account is logged in as.
     pub identity: Option<Identity>,
     /// `exchange_from`: the account its tokens are exchanged from.
-    pub derived_from: Option<String>,
+    pub exchanged_from: Option<String>,
     /// The APIs of `resources = [...]`, each with its own token.
     pub apis: Vec<ApiToken>,
     /// Logged out (here or by another process): an account that renews alone is not
@@ -94,7 +94,7 @@ impl AccountRow {
             activity: Activity::Idle,
             trust: None,
             identity: None,
-            derived_from: None,
+            exchanged_from: None,
             apis: Vec::new(),
             logged_out: false,
             previous_access: None,
@@ -104,7 +104,7 @@ impl AccountRow {
     /// The row of a configured account: its APIs and where its tokens come from.
     pub fn of(account: &crate::config::Account) -> Self {
         Self {
-            derived_from: account.derived.as_ref().map(|d| d.from.clone()),
+            exchanged_from: account.by_exchange.as_ref().map(|d| d.from.clone()),
             apis: account
                 .resources
                 .iter()
@@ -138,7 +138,7 @@ impl AccountRow {
     }
 
     pub fn renewal(&self) -> crate::config::Renewal {
-        crate::config::Renewal::of(self.derived_from.is_some(), self.flow)
+        crate::config::Renewal::of(self.exchanged_from.is_some(), self.flow)
     }
 
     /// New tokens come without a refresh token (client credentials, token exchange).

@@ -171,9 +171,9 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
 
     // An account defined by exchange: no login of its own, cached like any, re-exchanged.
     let posts = provider.log_count("POST /token ");
-    let derived = home.ok(&["token", "api-b"]).stdout;
-    assert_eq!(claims(&home, &derived)["aud"], "https://other.api.test");
-    assert_eq!(home.ok(&["token", "api-b"]).stdout, derived);
+    let by_exchange = home.ok(&["token", "api-b"]).stdout;
+    assert_eq!(claims(&home, &by_exchange)["aud"], "https://other.api.test");
+    assert_eq!(home.ok(&["token", "api-b"]).stdout, by_exchange);
     assert_eq!(provider.log_count("POST /token "), posts + 1, "cached");
     assert_eq!(
         home.record("api-b")["identity"],
@@ -182,7 +182,7 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
     home.ok(&["refresh", "api-b"]);
     assert_ne!(
         home.ok(&["token", "api-b"]).stdout,
-        derived,
+        by_exchange,
         "exchanged again"
     );
     let list = home.ok(&["list", "--json"]).stdout;

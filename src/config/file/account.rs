@@ -75,7 +75,7 @@ impl Source<'_> {
                         .map(|()| r)
                 })
                 .collect::<Result<_, _>>()?,
-            derived: None,
+            by_exchange: None,
         })
     }
 

@@ -44,7 +44,7 @@ fn failures_keep_their_kind_on_the_caller_side() {
     assert_eq!(line.matches('\n').count(), 1, "{line}");
     // The account to log in is the one the worker named (the source of an account
     // by exchange), not the caller's.
-    match Reply::parse(line.as_bytes(), "test").into_result("derived") {
+    match Reply::parse(line.as_bytes(), "test").into_result("by_exchange") {
         Err(EngineError::NeedsLogin { account, reason }) => {
             assert_eq!(
                 (account.as_str(), reason.as_str()),

@@ -162,7 +162,7 @@ pub(in crate::tui) fn use_config(model: &mut Model, reloaded: Reloaded, select: 
             Some(mut row) => {
                 row.provider = fresh.provider;
                 row.flow = fresh.flow;
-                row.derived_from = fresh.derived_from;
+                row.exchanged_from = fresh.exchanged_from;
                 // The APIs as configured now, keeping the tokens of those still there.
                 let mut apis = fresh.apis;
                 for api in &mut apis {

@@ -1316,9 +1316,9 @@ fn the_tokens_of_an_accounts_apis_are_fetched_then_kept_fresh() {
 #[test]
 fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
     let source = row("work", Some(tokens("at", 0, 3600, true)));
-    let mut derived = row("api-b", Some(tokens("xt", 0, 3600, false)));
-    derived.derived_from = Some("work".into());
-    let mut m = model(vec![source, derived]);
+    let mut by_exchange = row("api-b", Some(tokens("xt", 0, 3600, false)));
+    by_exchange.exchanged_from = Some("work".into());
+    let mut m = model(vec![source, by_exchange]);
     let find = |m: &Model, name: &str| m.accounts.iter().position(|r| r.name == name).expect("row");
     // Its source is logged out: it needs the source's login, and says so.
     update(

@@ -54,7 +54,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
                 Style::new().fg(urgency_color(status.urgency())),
             ),
         ]),
-        match (row.health.config_error(), &row.derived_from) {
+        match (row.health.config_error(), &row.exchanged_from) {
             (Some(reason), _) => field("config error", reason.to_string()),
             (None, Some(_)) => field(
                 "provider",
@@ -75,7 +75,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             format!("commands here use this account ({})", here.why),
         ));
     }
-    if let Some(from) = &row.derived_from {
+    if let Some(from) = &row.exchanged_from {
         lines.push(field(
             "source",
             format!("tokens exchanged from '{from}' (RFC 8693); log in there"),
@@ -87,7 +87,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             "tokens",
             "not read while the account's table is broken (fix it in config.toml)".into(),
         )),
-        None if row.derived_from.is_some() => lines.push(field("tokens", "none yet".into())),
+        None if row.exchanged_from.is_some() => lines.push(field("tokens", "none yet".into())),
         None => lines.push(field("tokens", "none: press l to log in".into())),
         Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
     }

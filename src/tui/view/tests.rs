@@ -313,9 +313,9 @@ fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
             error: Some("invalid_target".into()),
         },
     ];
-    let mut derived = row("api-b", "work-idp", Some(tokens(Some(300))));
-    derived.derived_from = Some("multi".into());
-    let mut model = Model::new(Setup::Ready, vec![multi, derived], t(0));
+    let mut by_exchange = row("api-b", "work-idp", Some(tokens(Some(300))));
+    by_exchange.exchanged_from = Some("multi".into());
+    let mut model = Model::new(Setup::Ready, vec![multi, by_exchange], t(0));
     model.selected = model
         .accounts
         .iter()

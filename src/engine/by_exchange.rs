@@ -4,7 +4,7 @@
 //! no refresh token and need no login of their own.
 
 use super::{Engine, EngineError, binding, oauth_error};
-use crate::config::{Account, Derived};
+use crate::config::{Account, ByExchange};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, TokenResponse};
 use crate::token::TokenRecord;
@@ -17,22 +17,22 @@ impl Engine {
     pub(super) async fn derive(
         &self,
         account: &Account,
-        derived: &Derived,
+        by_exchange: &ByExchange,
     ) -> Result<TokenSet, EngineError> {
         let ask = super::Exchange {
-            audience: derived.audience.clone(),
-            resource: derived.resource.clone(),
-            scope: derived.scope.clone(),
+            audience: by_exchange.audience.clone(),
+            resource: by_exchange.resource.clone(),
+            scope: by_exchange.scope.clone(),
             ..Default::default()
         };
         // Boxed: the exchange may refresh the source, which is this same path.
-        let answer = Box::pin(self.exchange(&derived.from, &ask))
+        let answer = Box::pin(self.exchange(&by_exchange.from, &ask))
             .await
             .map_err(|e| match e {
                 EngineError::NeedsLogin {
                     account: from,
                     reason,
-                } if from == derived.from => EngineError::NeedsLogin {
+                } if from == by_exchange.from => EngineError::NeedsLogin {
                     reason: format!("{reason} (account '{}' is exchanged from it)", account.name),
                     account: from,
                 },
@@ -56,7 +56,7 @@ impl Engine {
         // The source's record: its DPoP key and who it is (the exchange read its tokens,
         // not the identity beside them).
         crate::oauth::tokens::check_response(&response).map_err(&malformed)?;
-        let source = self.load_bound(&derived.from).await?;
+        let source = self.load_bound(&by_exchange.from).await?;
         let mut tokens = TokenSet::from_response(response, &[], Utc::now());
         match tokens.token_type.to_ascii_lowercase().as_str() {
             "bearer" => {}
@@ -88,7 +88,7 @@ impl Engine {
         log::info!(
             "'{}': exchanged from '{}'{}",
             account.name,
-            derived.from,
+            by_exchange.from,
             super::expiry_for_log(&tokens)
         );
         Ok(tokens)
@@ -96,9 +96,9 @@ impl Engine {
 }
 
 /// A login of an account that has none of its own.
-pub(super) fn no_login(account: &Account, derived: &Derived) -> EngineError {
+pub(super) fn no_login(account: &Account, by_exchange: &ByExchange) -> EngineError {
     EngineError::Refused(format!(
         "account '{}' gets its tokens by exchange from '{}' and has no login of its own; run `tokdeck login {}`",
-        account.name, derived.from, derived.from
+        account.name, by_exchange.from, by_exchange.from
     ))
 }

@@ -2,11 +2,11 @@
 //! provider, and what the exchanged token is for.
 
 use super::{AccountSection, Resolved, Source, line_of_offset, line_of_table};
-use crate::config::{Account, ConfigError, Derived, check_name};
+use crate::config::{Account, ByExchange, ConfigError, check_name};
 
 impl Source<'_> {
     /// `[accounts.NAME] exchange_from = "ACCOUNT"`, resolved once `ACCOUNT` is.
-    pub(super) fn derived(
+    pub(super) fn by_exchange(
         &self,
         name: &str,
         section: AccountSection,
@@ -37,7 +37,7 @@ impl Source<'_> {
                 ));
             }
         };
-        if source.derived.is_some() {
+        if source.by_exchange.is_some() {
             return Err(self.invalid(
                 from_line,
                 format!(
@@ -89,7 +89,7 @@ impl Source<'_> {
             git_username: section.git_username,
             dpop: false,
             resources: Vec::new(),
-            derived: Some(Derived {
+            by_exchange: Some(ByExchange {
                 from: from.to_string(),
                 audience: section.audience,
                 resource: section.resource,

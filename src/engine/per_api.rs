@@ -67,11 +67,11 @@ impl Engine {
         // filtered them out): not kept, and said.
         let granted_none =
             !target.scopes.is_empty() && !got.scopes.iter().any(|s| target.scopes.contains(s));
-        let narrowed = got
+        let api_token = got
             .access_only()
             .with_dpop_key(updated.tokens.dpop_key.clone());
         if !granted_none {
-            updated.narrowed.insert(target.key(), narrowed.clone());
+            updated.per_api.insert(target.key(), api_token.clone());
         }
         self.save_issued(&account.name, updated).await?;
         if granted_none {
@@ -79,16 +79,16 @@ impl Engine {
                 "the provider granted none of the scopes asked ({}) for {} (it granted '{}'); ask for scopes of that API",
                 target.scopes.join(" "),
                 target.describe(),
-                narrowed.scopes.join(" ")
+                api_token.scopes.join(" ")
             )));
         }
         log::info!(
             "'{}': got a token for {}{}",
             account.name,
             target.describe(),
-            super::expiry_for_log(&narrowed)
+            super::expiry_for_log(&api_token)
         );
-        Ok(narrowed)
+        Ok(api_token)
     }
 }
 
