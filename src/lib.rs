@@ -20,4 +20,5 @@ pub mod printable;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod tools;
 pub mod tui;

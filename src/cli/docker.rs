@@ -92,7 +92,7 @@ async fn get(engine: &Engine, server: &str) -> Result<(), CliError> {
     }
     let answer = serde_json::json!({
         "ServerURL": server,
-        "Username": super::git::username(engine.account(&account)?),
+        "Username": crate::tools::git::username(engine.account(&account)?),
         "Secret": tokens.access_token.expose(),
     });
     super::output::line(&answer.to_string())

@@ -1,114 +1,13 @@
-//! `tokdeck git-credential get|store|erase`: git's credential-helper protocol
-//! (gitcredentials(7), git-credential(1)). The account is the one whose `urls` holds the
-//! longest prefix of the URL git asks about; a URL no account claims gets no answer, so
-//! git asks its next helper. The token is always fresh; a dead one is never replaced by
-//! a login here (git may run in the background): the message says to log in.
+//! `tokdeck git-credential get|store|erase` (the protocol is `tools::git`) and `tokdeck
+//! setup git`. A URL no account claims gets no answer, so git asks its next helper. The
+//! token is always fresh; a dead one is never replaced by a login here (git may run in
+//! the background): the message says to log in.
 
 use super::args::GitOperation;
 use super::error::CliError;
-use crate::config::Config;
 use crate::engine::Engine;
-use std::collections::BTreeMap;
-use std::io::{BufRead, Read};
+use crate::tools::git::{Request, account_for, answer, rejects, username};
 use std::time::Duration;
-
-/// What git tells a helper: `key=value` lines, `capability[]` collected.
-#[derive(Debug, Default)]
-pub struct Request {
-    pub fields: BTreeMap<String, String>,
-    pub capabilities: Vec<String>,
-}
-
-impl Request {
-    /// Reads the request from `input` up to a blank line or the end (at most 64 KiB).
-    pub fn read(input: impl Read) -> Result<Self, CliError> {
-        let mut request = Self::default();
-        for line in std::io::BufReader::new(input.take(64 * 1024)).lines() {
-            let line =
-                line.map_err(|e| CliError::Failed(format!("cannot read git's request: {e}")))?;
-            if line.is_empty() {
-                break;
-            }
-            let Some((key, value)) = line.split_once('=') else {
-                continue;
-            };
-            if key == "capability[]" {
-                request.capabilities.push(value.to_string());
-            } else {
-                request.fields.insert(key.to_string(), value.to_string());
-            }
-        }
-        Ok(request)
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).map(String::as_str)
-    }
-
-    /// `protocol://host/path/` as the accounts' `urls` are written, and whether git
-    /// gave a path (with `credential.useHttpPath`).
-    pub fn url(&self) -> Option<(String, bool)> {
-        let protocol = self.get("protocol")?;
-        let host = self.get("host")?;
-        let path = self
-            .get("path")
-            .map(|p| p.trim_matches('/'))
-            .filter(|p| !p.is_empty());
-        let url = match path {
-            Some(path) => format!("{protocol}://{}/{path}/", host.to_ascii_lowercase()),
-            None => format!("{protocol}://{}/", host.to_ascii_lowercase()),
-        };
-        Some((url, path.is_some()))
-    }
-}
-
-/// The account whose `urls` holds the longest prefix of `url`; without a path from git
-/// only host-wide entries match. Two accounts with the same longest entry are an error.
-pub fn account_for<'c>(
-    config: &'c Config,
-    url: &str,
-    has_path: bool,
-) -> Result<Option<&'c str>, String> {
-    let mut best: Option<(usize, &str)> = None;
-    let mut tie: Option<&str> = None;
-    for account in config.accounts.values() {
-        for prefix in &account.urls {
-            let host_wide = prefix.matches('/').count() == 3;
-            if !url.starts_with(prefix.as_str()) || (!has_path && !host_wide) {
-                continue;
-            }
-            match best {
-                Some((len, _)) if len > prefix.len() => {}
-                Some((len, other)) if len == prefix.len() && other != account.name => {
-                    tie = Some(account.name.as_str());
-                }
-                _ => {
-                    best = Some((prefix.len(), &account.name));
-                    tie = None;
-                }
-            }
-        }
-    }
-    match (best, tie) {
-        (Some((_, a)), Some(b)) => Err(format!(
-            "accounts '{a}' and '{b}' both claim {url} in their `urls`; make one entry longer"
-        )),
-        (best, _) => Ok(best.map(|(_, name)| name)),
-    }
-}
-
-/// The user name git and Docker send with the token: the account's `git_username`,
-/// else the host's convention.
-pub(super) fn username(account: &crate::config::Account) -> String {
-    if let Some(name) = &account.git_username {
-        return name.clone();
-    }
-    match account.provider.preset.as_deref() {
-        Some("github") => "x-access-token",
-        _ => "oauth2",
-    }
-    .to_string()
-}
 
 /// `tokdeck git-credential OPERATION`.
 pub async fn credential(
@@ -119,7 +18,7 @@ pub async fn credential(
 }
 
 async fn run(engine: &Engine, operation: GitOperation) -> Result<(), CliError> {
-    let request = Request::read(std::io::stdin())?;
+    let request = Request::read(std::io::stdin()).map_err(CliError::Failed)?;
     let Some((url, has_path)) = request.url() else {
         return Ok(());
     };
@@ -140,35 +39,18 @@ async fn get(engine: &Engine, account: &str, request: &Request) -> Result<(), Cl
     let fresh = engine.fresh_tokens(account, Duration::ZERO).await?;
     let tokens = super::output::with_warnings(engine, fresh);
     super::token::refuse_dpop_for("git", account, &tokens)?;
-    let mut answer = Vec::new();
-    if request.capabilities.iter().any(|c| c == "authtype") {
-        answer.push("capability[]=authtype".to_string());
-        // Token responses of other types are refused at the token endpoint.
-        answer.push("authtype=Bearer".to_string());
-        answer.push(format!("credential={}", tokens.access_token.expose()));
-        // git must not hand this to storing helpers: tokdeck keeps it fresh itself.
-        answer.push("ephemeral=1".to_string());
-    } else {
-        answer.push(format!("username={}", username(engine.account(account)?)));
-        answer.push(format!("password={}", tokens.access_token.expose()));
-    }
-    // The promised expiry: no routine refresh replaces the token before it.
-    if let Some(at) = tokens.promised_expiry() {
-        answer.push(format!("password_expiry_utc={}", at.timestamp()));
-    }
+    let username = username(engine.account(account)?);
+    let answer = answer(request, &username, &tokens);
     super::output::line(&answer.join("\n"))
 }
 
 /// git says the credential was rejected: when it is the stored token, refresh now so
 /// that the next `get` hands out another.
 async fn erase(engine: &Engine, account: &str, request: &Request) -> Result<(), CliError> {
-    let rejected = request
-        .get("credential")
-        .or_else(|| request.get("password"));
     let Ok(Some(record)) = engine.load_bound(account).await else {
         return Ok(());
     };
-    if rejected != Some(record.tokens.access_token.expose()) {
+    if !rejects(request, &record.tokens) {
         return Ok(());
     }
     match engine.refresh(account).await {

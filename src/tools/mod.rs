@@ -1,0 +1,4 @@
+//! Other tools' formats: what tokdeck speaks to git, Docker and kubectl, apart from the
+//! command line that runs it (`cli/`).
+
+pub mod git;
