@@ -290,8 +290,9 @@ fn docker_config() -> Result<PathBuf, CliError> {
     Ok(home.home_dir().join(".docker").join("config.json"))
 }
 
-/// Sets (or removes) `credHelpers[host] = "tokdeck"`, keeping every other key and their
-/// order; written atomically, 0600 when new. `false`: nothing to change.
+/// Sets (or removes) `credHelpers[host] = "tokdeck"` in Docker's config.json (see
+/// [`crate::tools::docker::with_cred_helper`]); written atomically, 0600 when new, with
+/// the mode it had otherwise. `false`: nothing to change.
 fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> {
     let failed =
         |e: std::io::Error| CliError::Failed(format!("cannot write '{}': {e}", path.display()));
@@ -300,53 +301,17 @@ fn cred_helper(path: &Path, host: &str, remove: bool) -> Result<bool, CliError> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => "{}".to_string(),
         Err(e) => return Err(failed(e)),
     };
-    let mut config: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        CliError::Usage(format!(
-            "'{}' is not JSON ({e}); fix it first, tokdeck does not write over it",
-            path.display()
-        ))
-    })?;
-    let Some(object) = config.as_object_mut() else {
-        return Err(CliError::Usage(format!(
-            "'{}' is not a JSON object",
-            path.display()
-        )));
+    let Some(bytes) = crate::tools::docker::with_cred_helper(&text, host, remove)
+        .map_err(|why| CliError::Usage(format!("'{}' {why}", path.display())))?
+    else {
+        return Ok(false);
     };
-    let helpers = object
-        .entry("credHelpers")
-        .or_insert_with(|| serde_json::json!({}));
-    let Some(helpers) = helpers.as_object_mut() else {
-        return Err(CliError::Usage(format!(
-            "credHelpers in '{}' is not an object",
-            path.display()
-        )));
-    };
-    let ours = helpers.get(host).and_then(|v| v.as_str()) == Some("tokdeck");
-    match (remove, ours) {
-        (false, true) | (true, false) => return Ok(false),
-        (false, false) => {
-            helpers.insert(host.to_string(), "tokdeck".into());
-        }
-        (true, true) => {
-            helpers.shift_remove(host);
-        }
-    }
-    // An empty credHelpers is what setup added: it goes too.
-    if object
-        .get("credHelpers")
-        .and_then(|h| h.as_object())
-        .is_some_and(serde_json::Map::is_empty)
-    {
-        object.shift_remove("credHelpers");
-    }
-    let mut bytes = serde_json::to_vec_pretty(&config).unwrap_or_default();
-    bytes.push(b'\n');
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(failed)?;
     }
     // Written atomically, and with the mode the file had (the tool's choice, not ours).
     let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    crate::files::atomic_write(path, &bytes).map_err(failed)?;
+    crate::files::atomic_write(path, bytes.as_bytes()).map_err(failed)?;
     if let Some(mode) = mode {
         std::fs::set_permissions(path, mode).map_err(failed)?;
     }
