@@ -190,10 +190,11 @@ fn row(
     Row {
         account: name.to_string(),
         provider: Some(account.provider.name.clone()),
-        flow: Some(match &account.by_exchange {
-            Some(_) => "exchange".to_string(),
-            None => account.flow.to_string(),
-        }),
+        flow: Some(
+            account
+                .flow()
+                .map_or_else(|| "exchange".to_string(), |f| f.to_string()),
+        ),
         state,
         expires_at: tokens
             .and_then(|t| t.expires_at)
@@ -203,7 +204,7 @@ fn row(
             .map(|d| d.num_seconds()),
         refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
         token_type: tokens.map(|t| t.token_type.clone()),
-        exchange_from: account.by_exchange.as_ref().map(|d| d.from.clone()),
+        exchange_from: account.by_exchange().map(|d| d.from.clone()),
         scopes: tokens.map(|t| t.scopes.clone()).unwrap_or_default(),
         exp_skew_seconds: tokens.and_then(|t| t.exp_skew()),
         login_needed,

@@ -118,7 +118,10 @@ pub async fn command(
 ) -> Result<(), CliError> {
     super::output::warn_config(engine.config(), account);
     let configured = engine.account(account)?;
-    let used = options.flow.unwrap_or(configured.flow);
+    // An account by exchange has no flow: the engine refuses its login and says why.
+    let Some(used) = options.flow.or(configured.flow()) else {
+        return run(engine, account, options, no_browser, paste).await;
+    };
     if used == Flow::ClientCredentials && !configured.provider.authenticates() {
         return Err(CliError::Usage(format!(
             "the client_credentials flow needs the client's secret: set `client_secret` in [providers.{}]",
@@ -152,7 +155,7 @@ pub async fn run(
         .map(|i| format!(" as {}", i.who()))
         .unwrap_or_default();
     say!("Logged in to '{account}'{who}: {}", summary(&record.tokens));
-    if engine.account(account)?.dpop && !record.tokens.is_dpop() {
+    if engine.account(account)?.dpop() && !record.tokens.is_dpop() {
         say!(
             "tokdeck: warning: '{account}' has `dpop = true`, but the provider issued a {} token, not a DPoP-bound one: it does not do DPoP for this client",
             record.tokens.token_type

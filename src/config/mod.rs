@@ -11,7 +11,7 @@ mod paths;
 mod presets;
 
 mod account;
-pub use account::{ByExchange, Renewal, check_resource};
+pub use account::{ByExchange, Grant, Kind, Renewal, check_resource};
 pub use choose::{ACCOUNT_ENV, Chosen, Why, choose, working_directories};
 pub use paths::{HOME_ENV, Paths};
 pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
@@ -132,9 +132,8 @@ pub struct Account {
     /// Shared by the provider's accounts: a config of 1,000 accounts holds one copy.
     pub provider: std::sync::Arc<Provider>,
     pub scopes: Vec<String>,
-    pub flow: Flow,
-    pub params: BTreeMap<String, String>,
-    pub login_hint: Option<String>,
+    /// How it gets its tokens: a login, client credentials, or an exchange.
+    pub kind: Kind,
     /// `directories = [...]`, `~` expanded.
     pub directories: Vec<Directory>,
     /// `env = [...]`: the variables `tokdeck exec` sets (empty: `ACCESS_TOKEN`).
@@ -143,14 +142,6 @@ pub struct Account {
     pub urls: Vec<String>,
     /// `git_username`: the user name git sends with the token.
     pub git_username: Option<String>,
-    /// `dpop = true`: tokens bound to a key of the account's (RFC 9449).
-    pub dpop: bool,
-    /// `resources = [...]`: the APIs the login asks for (RFC 8707), each with its own
-    /// token beside the account's.
-    pub resources: Vec<String>,
-    /// `exchange_from = "ACCOUNT"`: tokens come from that account's by token exchange
-    /// (RFC 8693), at its provider, with no login of this account's own.
-    pub by_exchange: Option<ByExchange>,
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

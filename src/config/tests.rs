@@ -61,10 +61,14 @@ fn accounts_inherit_and_override_their_provider() {
         Config::parse(&path, &std::fs::read_to_string(&path).expect("read"), None).expect("parse");
     assert_eq!(config.store, StoreKind::File);
     let work = config.account("alice-work").expect("alice-work");
-    assert_eq!(work.flow, Flow::Device);
+    assert_eq!(work.flow(), Some(Flow::Device));
     assert_eq!(work.scopes, vec!["openid", "profile", "offline_access"]);
     assert_eq!(
-        work.params.get("audience").map(String::as_str),
+        work.grant()
+            .expect("a grant")
+            .params
+            .get("audience")
+            .map(String::as_str),
         Some("api://work")
     );
     assert_eq!(work.provider.redirect_port, 8765);
@@ -73,10 +77,10 @@ fn accounts_inherit_and_override_their_provider() {
         Some("s3cret")
     );
     let admin = config.account("alice-admin").expect("alice-admin");
-    assert_eq!(admin.flow, Flow::Browser);
+    assert_eq!(admin.flow(), Some(Flow::Browser));
     assert_eq!(admin.scopes, vec!["openid", "admin"]);
     assert_eq!(
-        admin.params.len(),
+        admin.grant().expect("a grant").params.len(),
         2,
         "provider params plus the account's own"
     );
@@ -85,10 +89,10 @@ fn accounts_inherit_and_override_their_provider() {
         google.provider.endpoints.issuer.as_deref(),
         Some("https://accounts.google.com")
     );
-    assert_eq!(google.flow, Flow::Browser);
+    assert_eq!(google.flow(), Some(Flow::Browser));
     assert_eq!(
-        config.account("svc").expect("svc").flow,
-        Flow::ClientCredentials
+        config.account("svc").expect("svc").flow(),
+        Some(Flow::ClientCredentials)
     );
     let err = config.account("nobody").expect_err("unknown").to_string();
     assert!(

@@ -3,7 +3,7 @@
 //! silently becomes somebody else.
 
 use super::{Engine, EngineError};
-use crate::config::{Account, Flow};
+use crate::config::{Account, Kind};
 use crate::oauth::discovery::Need;
 use crate::token::TokenSet;
 use crate::token::{Binding, Identity, TokenRecord};
@@ -59,7 +59,7 @@ impl Engine {
         tokens: &TokenSet,
         binding: &Binding,
     ) -> Option<Identity> {
-        if account.flow == Flow::ClientCredentials {
+        if matches!(account.kind, Kind::Service { .. }) {
             return None;
         }
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
@@ -91,7 +91,7 @@ pub(crate) fn identity_without_network(
     binding: &Binding,
 ) -> Option<Identity> {
     let claims_of = |token: &crate::secret::Secret| crate::jwt::claims(token.expose());
-    if account.flow == Flow::ClientCredentials {
+    if matches!(account.kind, Kind::Service { .. }) {
         let sub = claims_of(&tokens.access_token)
             .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| binding.client_id.clone());

@@ -173,10 +173,7 @@ fn jwt_hint(account: &Account, token: &str, error: OAuthError) -> EngineError {
         return error;
     }
     // An account by exchange holds no ID token: its source's says who the user is.
-    let id_from = account
-        .by_exchange
-        .as_ref()
-        .map_or(name, |d| d.from.as_str());
+    let id_from = account.by_exchange().map_or(name, |d| d.from.as_str());
     EngineError::Hinted {
         error: Box::new(error),
         hint: format!(

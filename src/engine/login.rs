@@ -4,7 +4,7 @@
 
 use super::identity::{self, Pinned};
 use super::{Engine, EngineError, LoginObserver, binding, client, oauth_error, request};
-use crate::config::{Account, Flow};
+use crate::config::{Account, Flow, Kind};
 use crate::oauth;
 use crate::oauth::discovery::Need;
 use crate::token::TokenRecord;
@@ -30,10 +30,9 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenRecord, EngineError> {
         let account = self.account(name)?;
-        log::info!(
-            "login to '{name}' with the {} flow",
-            options.flow.unwrap_or(account.flow)
-        );
+        if let Some(flow) = options.flow.or(account.flow()) {
+            log::info!("login to '{name}' with the {flow} flow");
+        }
         let result = match self.login_inner(account, options, observer).await {
             Ok(record) => Ok(record),
             Err(e) => Err(self
@@ -57,12 +56,16 @@ impl Engine {
         observer: &dyn LoginObserver,
     ) -> Result<TokenRecord, EngineError> {
         let name = account.name.as_str();
-        if let Some(by_exchange) = &account.by_exchange {
-            return Err(super::by_exchange::no_login(account, by_exchange));
-        }
+        let configured = match &account.kind {
+            Kind::Exchange(by_exchange) => {
+                return Err(super::by_exchange::no_login(account, by_exchange));
+            }
+            Kind::Login { flow, .. } => *flow,
+            Kind::Service { .. } => Flow::ClientCredentials,
+        };
         // Fail before the user approves anything if the tokens could not be kept.
         let stored = self.load(name).await?;
-        let flow = options.flow.unwrap_or(account.flow);
+        let flow = options.flow.unwrap_or(configured);
         // One key per account: a new login keeps the key of the tokens it replaces.
         let previous = stored
             .as_ref()
@@ -175,10 +178,18 @@ impl Engine {
     /// `login_hint` for the authorization request: the account's own, else the person
     /// it holds (so that the provider asks for them again).
     fn login_hint(&self, account: &Account, stored: Option<&TokenRecord>) -> Option<String> {
-        if account.params.contains_key("login_hint") {
-            return None;
-        }
-        account.login_hint.clone().or_else(|| {
+        let own = match &account.kind {
+            Kind::Login {
+                login_hint, grant, ..
+            } => {
+                if grant.params.contains_key("login_hint") {
+                    return None;
+                }
+                login_hint.clone()
+            }
+            Kind::Service { .. } | Kind::Exchange(_) => None,
+        };
+        own.or_else(|| {
             stored
                 .filter(|r| binding::check(account, r).is_ok())
                 .and_then(|r| r.identity.as_ref())
@@ -198,7 +209,10 @@ impl Engine {
             .filter(|a| binding::same_server(a, account))
             .count()
             > 1;
-        if !shared || account.params.contains_key("prompt") {
+        let sets_prompt = account
+            .grant()
+            .is_some_and(|g| g.params.contains_key("prompt"));
+        if !shared || sets_prompt {
             return false;
         }
         self.endpoints(account, &[Need::Authorization])
@@ -261,7 +275,7 @@ impl Engine {
             }
         }
         let mut record = TokenRecord::issued(tokens, binding, found);
-        record.login_resources = Some(account.resources.clone());
+        record.login_resources = Some(account.resources().to_vec());
         self.save_issued(name, record.clone()).await?;
         Ok(record)
     }
@@ -301,7 +315,7 @@ impl Engine {
                 ..
             } if matches!(error.as_str(), "invalid_grant" | "invalid_request" | "invalid_dpop_proof")
         );
-        if account.dpop || !refused_grant {
+        if account.dpop() || !refused_grant {
             return e;
         }
         let Ok(endpoints) = self.endpoints(account, &[Need::Token]).await else {

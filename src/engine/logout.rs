@@ -158,13 +158,13 @@ impl Engine {
     /// revoking a refresh token ends the whole grant, theirs too.
     async fn sharing_grant(&self, account: &Account, person: Option<&Identity>) -> Vec<String> {
         // Exchanged tokens are a grant of their own (RFC 8693): nothing to share.
-        let Some(person) = person.filter(|_| account.by_exchange.is_none()) else {
+        let Some(person) = person.filter(|_| account.by_exchange().is_none()) else {
             return Vec::new();
         };
         let mut sharing = Vec::new();
         for other in self.config.accounts.values() {
             if other.name == account.name
-                || other.by_exchange.is_some()
+                || other.by_exchange().is_some()
                 || !super::binding::same_server(other, account)
                 || other.provider.client_id != account.provider.client_id
             {

@@ -386,7 +386,7 @@ impl Engine {
     ) -> Result<Option<oauth::dpop::Dpop>, EngineError> {
         let made = match tokens.and_then(|t| t.dpop_key.as_ref()) {
             Some(stored) => self.dpop_key(stored),
-            None if account.dpop => oauth::dpop::Dpop::generate().inspect(|d| self.keep_dpop(d)),
+            None if account.dpop() => oauth::dpop::Dpop::generate().inspect(|d| self.keep_dpop(d)),
             None => return Ok(None),
         };
         made.map(Some)
@@ -422,12 +422,14 @@ fn dpop_cache_key(stored: &crate::secret::Secret) -> [u8; 32] {
     sha2::Sha256::digest(stored.expose().as_bytes()).into()
 }
 
+/// What the account's own grant asks (an account by exchange asks its scopes only).
 pub(crate) fn request(account: &Account) -> oauth::Request {
+    let grant = account.grant().cloned().unwrap_or_default();
     oauth::Request {
         scopes: account.scopes.clone(),
-        params: account.params.clone(),
+        params: grant.params,
         select_account: false,
-        resources: account.resources.clone(),
+        resources: grant.resources,
     }
 }
 

@@ -5,7 +5,7 @@
 //! while valid. A rotated refresh token replaces the account's under the same lock.
 
 use super::{Engine, EngineError, client, oauth_error, request};
-use crate::config::{Account, Flow};
+use crate::config::{Account, Kind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, grants};
 use crate::token::TokenRecord;
@@ -40,7 +40,7 @@ impl Engine {
         if let Some(resource) = &target.resource {
             ask.params.insert("resource".into(), resource.clone());
         }
-        let result = if account.flow == Flow::ClientCredentials {
+        let result = if matches!(account.kind, Kind::Service { .. }) {
             if !target.scopes.is_empty() {
                 ask.scopes = target.scopes.clone();
             }
@@ -144,7 +144,8 @@ impl Engine {
         }
         // A service account has no refresh token to lose; a failure of the network
         // spent nothing.
-        if account.flow == Flow::ClientCredentials || !matches!(e, OAuthError::Provider { .. }) {
+        if matches!(account.kind, Kind::Service { .. }) || !matches!(e, OAuthError::Provider { .. })
+        {
             return Err(refused(account, target, e, String::new()));
         }
         let after = match self.refresh_record(account, record).await {
@@ -176,11 +177,11 @@ fn granted(
     }
     let name = &account.name;
     let refuse = |why: String| Err(EngineError::Refused(format!("resource '{resource}' {why}")));
-    if !account.resources.iter().any(|r| r == resource) {
-        let listed = if account.resources.is_empty() {
+    if !account.resources().iter().any(|r| r == resource) {
+        let listed = if account.resources().is_empty() {
             "it lists no `resources`".to_string()
         } else {
-            format!("its `resources` are {}", account.resources.join(", "))
+            format!("its `resources` are {}", account.resources().join(", "))
         };
         return refuse(format!(
             "is not one account '{name}' logged in for ({listed}); add it to `resources` in [accounts.{name}] and run `tokdeck login {name}`"
@@ -198,7 +199,7 @@ fn granted(
 /// The provider's refusal with what was asked, what to do about the usual ones, and
 /// `after`: what became of the account's own refresh token.
 fn refused(account: &Account, target: &Target, e: OAuthError, after: String) -> EngineError {
-    let service = account.flow == Flow::ClientCredentials;
+    let service = matches!(account.kind, Kind::Service { .. });
     let hint = match &e {
         OAuthError::Provider { error, .. } if error == "invalid_target" && service => format!(
             "tokdeck asked for {}; the provider gives client '{}' no tokens for it (check the API's permissions at the provider)",

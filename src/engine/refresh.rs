@@ -7,7 +7,7 @@
 use super::plan::{Plan, no_refresh, settle};
 use super::worker::{self, WorkerSetup};
 use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
-use crate::config::{Account, Flow};
+use crate::config::{Account, Kind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, grants};
 use crate::token::TokenRecord;
@@ -38,7 +38,7 @@ impl Engine {
         min_valid: Duration,
     ) -> Result<Fresh, EngineError> {
         let account = self.account(name)?;
-        if let (Some(by_exchange), Some(_)) = (&account.by_exchange, target) {
+        if let (Some(by_exchange), Some(_)) = (account.by_exchange(), target) {
             return Err(EngineError::Refused(format!(
                 "account '{name}' is exchanged from '{}' and holds no refresh token to get tokens per API with; use --resource and --scope on '{}', or its own `resource` and `scopes`",
                 by_exchange.from, by_exchange.from
@@ -177,20 +177,20 @@ impl Engine {
                 reason: "was logged out".into(),
             });
         }
-        let result = match (record, want.target(), &account.by_exchange) {
+        let result = match (record, want.target(), account.by_exchange()) {
             (_, None, Some(by_exchange)) => self.derive(account, by_exchange).await,
             (Some(record), None, _) if record.tokens.refresh_token.is_some() => {
                 self.refresh_record(account, record).await
             }
             (record, Some(target), _)
-                if account.flow == Flow::ClientCredentials
+                if matches!(account.kind, Kind::Service { .. })
                     || record
                         .as_ref()
                         .is_some_and(|r| r.tokens.refresh_token.is_some()) =>
             {
                 self.narrow(account, record, target).await
             }
-            (other, _, _) if account.flow == Flow::ClientCredentials => self
+            (other, _, _) if matches!(account.kind, Kind::Service { .. }) => self
                 .client_credentials(account, other.as_ref())
                 .await
                 .map(|r| r.tokens),

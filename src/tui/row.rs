@@ -104,9 +104,9 @@ impl AccountRow {
     /// The row of a configured account: its APIs and where its tokens come from.
     pub fn of(account: &crate::config::Account) -> Self {
         Self {
-            exchanged_from: account.by_exchange.as_ref().map(|d| d.from.clone()),
+            exchanged_from: account.by_exchange().map(|d| d.from.clone()),
             apis: account
-                .resources
+                .resources()
                 .iter()
                 .map(|resource| ApiToken {
                     resource: resource.clone(),
@@ -115,7 +115,11 @@ impl AccountRow {
                     error: None,
                 })
                 .collect(),
-            ..Self::new(&account.name, &account.provider.name, account.flow)
+            ..Self::new(
+                &account.name,
+                &account.provider.name,
+                account.flow().unwrap_or(Flow::Browser),
+            )
         }
     }
 

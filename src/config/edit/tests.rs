@@ -54,7 +54,7 @@ fn adding_an_account_keeps_comments_and_layout() {
     let after = add_account(&path(), BEFORE, &new).expect("added");
     insta::assert_snapshot!(after);
     let config = Config::parse(&path(), &after, None).expect("still a config");
-    assert_eq!(config.accounts["bob"].flow, Flow::Browser);
+    assert_eq!(config.accounts["bob"].flow(), Some(Flow::Browser));
     assert_eq!(config.accounts["bob"].scopes, ["openid", "email"]);
     assert_eq!(config.accounts.len(), 2);
 }
@@ -91,7 +91,7 @@ fn changing_an_account_touches_only_the_keys_that_change() {
     let after = change_account(&path(), BEFORE, &changed).expect("changed");
     insta::assert_snapshot!(after);
     let config = Config::parse(&path(), &after, None).expect("still a config");
-    assert_eq!(config.accounts["alice-work"].flow, Flow::Browser);
+    assert_eq!(config.accounts["alice-work"].flow(), Some(Flow::Browser));
 
     // Clearing the scopes goes back to the provider's.
     changed.scopes = None;

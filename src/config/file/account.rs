@@ -2,7 +2,7 @@
 //! (`directories`, `urls`) and variables (`env`) tools use it by.
 
 use super::{AccountSection, Resolved, Source, directory, line_of_offset, line_of_table};
-use crate::config::{Account, ConfigError, Flow, Provider, check_name};
+use crate::config::{Account, ConfigError, Flow, Grant, Kind, Provider, check_name};
 use toml::Spanned;
 
 impl Source<'_> {
@@ -54,17 +54,8 @@ impl Source<'_> {
         let mut params = provider.params.clone();
         params.extend(section.params);
         let invalid = |m: String| self.invalid(line(), format!("account '{name}': {m}"));
-        Ok(Account {
-            name: name.to_string(),
-            provider: provider.clone(),
-            scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),
-            flow,
+        let grant = Grant {
             params,
-            login_hint: section.login_hint.filter(|h| !h.is_empty()),
-            directories,
-            env: section.env,
-            urls,
-            git_username: section.git_username.filter(|u| !u.is_empty()),
             dpop: section.dpop.unwrap_or(provider.dpop),
             resources: section
                 .resources
@@ -75,7 +66,24 @@ impl Source<'_> {
                         .map(|()| r)
                 })
                 .collect::<Result<_, _>>()?,
-            by_exchange: None,
+        };
+        let kind = match flow {
+            Flow::ClientCredentials => Kind::Service { grant },
+            Flow::Device | Flow::Browser => Kind::Login {
+                flow,
+                login_hint: section.login_hint.filter(|h| !h.is_empty()),
+                grant,
+            },
+        };
+        Ok(Account {
+            name: name.to_string(),
+            provider: provider.clone(),
+            scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),
+            kind,
+            directories,
+            env: section.env,
+            urls,
+            git_username: section.git_username.filter(|u| !u.is_empty()),
         })
     }
 

@@ -2,7 +2,7 @@
 //! provider, and what the exchanged token is for.
 
 use super::{AccountSection, Resolved, Source, line_of_offset, line_of_table};
-use crate::config::{Account, ByExchange, ConfigError, check_name};
+use crate::config::{Account, ByExchange, ConfigError, Kind, check_name};
 
 impl Source<'_> {
     /// `[accounts.NAME] exchange_from = "ACCOUNT"`, resolved once `ACCOUNT` is.
@@ -37,7 +37,7 @@ impl Source<'_> {
                 ));
             }
         };
-        if source.by_exchange.is_some() {
+        if source.by_exchange().is_some() {
             return Err(self.invalid(
                 from_line,
                 format!(
@@ -80,16 +80,11 @@ impl Source<'_> {
             name: name.to_string(),
             provider: source.provider.clone(),
             scopes: section.scopes.clone().unwrap_or_default(),
-            flow: source.flow,
-            params: Default::default(),
-            login_hint: None,
             directories,
             env: section.env,
             urls,
             git_username: section.git_username,
-            dpop: false,
-            resources: Vec::new(),
-            by_exchange: Some(ByExchange {
+            kind: Kind::Exchange(ByExchange {
                 from: from.to_string(),
                 audience: section.audience,
                 resource: section.resource,
