@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokdeck::config::Flow;
 use tokdeck::token::TokenSet;
 use tokdeck::tui::event::Msg;
-use tokdeck::tui::model::{AccountRow, Health, Model, Setup};
+use tokdeck::tui::model::{AccountRow, Health, Model, Setup, Source};
 
 const SAMPLES: usize = 200;
 
@@ -59,7 +59,7 @@ fn model(accounts: usize, now: DateTime<Utc>) -> Model {
             let mut row = AccountRow::new(
                 &format!("account-{i:04}"),
                 &format!("provider-{}", i / 50),
-                Flow::Device,
+                Source::Login(Flow::Device),
             );
             row.health = Health::Fine;
             row.tokens = (i % 5 != 0).then(|| token(now, i as i64));

@@ -14,17 +14,6 @@ pub enum Renewal {
     Exchange,
 }
 
-impl Renewal {
-    /// An account by exchange, else by its flow.
-    pub fn of(exchanged: bool, flow: Flow) -> Self {
-        match (exchanged, flow) {
-            (true, _) => Self::Exchange,
-            (false, Flow::ClientCredentials) => Self::ClientCredentials,
-            (false, _) => Self::Login,
-        }
-    }
-}
-
 /// How an account gets its tokens: each kind with what it needs, nothing made up for the
 /// others.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! Everything the dashboard shows, as plain data. Views read it; only `update` changes it.
 
 use super::editor::{Editor, Review};
-pub use super::row::{AccountRow, Activity, Checked, Health, Retry, TokenStatus, Trust, Urgency};
+pub use super::row::{
+    AccountRow, Activity, Checked, Health, Retry, Source, TokenStatus, Trust, Urgency,
+};
 use crate::jwt::Decoded;
 use crate::secret::Secret;
 use crate::tui::text_input::TextInput;

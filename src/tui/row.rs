@@ -1,7 +1,7 @@
 //! One account as the dashboard holds it: its tokens, what is being done to it, and the
 //! status its badge shows (in the words of [`TokenState`]).
 
-use crate::config::Flow;
+use crate::config::{Flow, Kind, Renewal};
 use crate::engine::{EXPIRING_WITHIN, TokenState};
 use crate::jwt::verify::{Risk, Verdict};
 use crate::token::Identity;
@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 pub struct AccountRow {
     pub name: String,
     pub provider: String,
-    pub flow: Flow,
+    /// Where its tokens come from.
+    pub source: Source,
     /// Whether the store has been read, and what went wrong since.
     pub health: Health,
     pub tokens: Option<TokenSet>,
@@ -22,8 +23,6 @@ pub struct AccountRow {
     pub trust: Option<Trust>,
     /// Who the account is logged in as.
     pub identity: Option<Identity>,
-    /// `exchange_from`: the account its tokens are exchanged from.
-    pub exchanged_from: Option<String>,
     /// The APIs of `resources = [...]`, each with its own token.
     pub apis: Vec<ApiToken>,
     /// Logged out (here or by another process): an account that renews alone is not
@@ -83,18 +82,17 @@ pub struct Trust {
 }
 
 impl AccountRow {
-    pub fn new(name: &str, provider: &str, flow: Flow) -> Self {
+    pub fn new(name: &str, provider: &str, source: Source) -> Self {
         Self {
             name: name.to_string(),
             provider: provider.to_string(),
-            flow,
+            source,
             health: Health::Loading,
             tokens: None,
             last_refresh: None,
             activity: Activity::Idle,
             trust: None,
             identity: None,
-            exchanged_from: None,
             apis: Vec::new(),
             logged_out: false,
             previous_access: None,
@@ -104,7 +102,6 @@ impl AccountRow {
     /// The row of a configured account: its APIs and where its tokens come from.
     pub fn of(account: &crate::config::Account) -> Self {
         Self {
-            exchanged_from: account.by_exchange().map(|d| d.from.clone()),
             apis: account
                 .resources()
                 .iter()
@@ -115,20 +112,16 @@ impl AccountRow {
                     error: None,
                 })
                 .collect(),
-            ..Self::new(
-                &account.name,
-                &account.provider.name,
-                account.flow().unwrap_or(Flow::Browser),
-            )
+            ..Self::new(&account.name, &account.provider.name, Source::of(account))
         }
     }
 
     /// A row for an account whose table cannot be used: it shows the reason, nothing
-    /// more (no provider: the table's may be what is broken; its flow is not read).
+    /// more (no provider: the table's may be what is broken; its kind is not read).
     pub fn broken(name: &str, reason: String) -> Self {
         Self {
             health: Health::BrokenConfig { reason },
-            ..Self::new(name, "", Flow::Browser)
+            ..Self::new(name, "", Source::Unknown)
         }
     }
 
@@ -141,13 +134,17 @@ impl AccountRow {
                 .is_some_and(|t| t.refresh_token.is_some())
     }
 
-    pub fn renewal(&self) -> crate::config::Renewal {
-        crate::config::Renewal::of(self.exchanged_from.is_some(), self.flow)
+    pub fn renewal(&self) -> Renewal {
+        match self.source {
+            Source::Login(_) | Source::Unknown => Renewal::Login,
+            Source::Service => Renewal::ClientCredentials,
+            Source::Exchange { .. } => Renewal::Exchange,
+        }
     }
 
     /// New tokens come without a refresh token (client credentials, token exchange).
     pub fn renews_alone(&self) -> bool {
-        self.renewal() != crate::config::Renewal::Login
+        self.renewal() != Renewal::Login
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
@@ -182,6 +179,39 @@ impl AccountRow {
                 }
                 Some(left) => TokenStatus::Valid { left },
             },
+        }
+    }
+}
+
+/// Where a row's account gets its tokens, as the dashboard shows and schedules it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A person logs in with this flow (device or browser).
+    Login(Flow),
+    /// Client credentials.
+    Service,
+    /// Exchanged from that account's tokens.
+    Exchange { from: String },
+    /// Its table is broken: nothing of it is read.
+    Unknown,
+}
+
+impl Source {
+    pub fn of(account: &crate::config::Account) -> Self {
+        match &account.kind {
+            Kind::Login { flow, .. } => Self::Login(*flow),
+            Kind::Service { .. } => Self::Service,
+            Kind::Exchange(by) => Self::Exchange {
+                from: by.from.clone(),
+            },
+        }
+    }
+
+    /// The account its tokens are exchanged from.
+    pub fn exchanged_from(&self) -> Option<&str> {
+        match self {
+            Self::Exchange { from } => Some(from),
+            _ => None,
         }
     }
 }

@@ -234,7 +234,10 @@ fn on_account(model: &mut Model, action: Action, name: String) -> Vec<Command> {
         }
         Action::Change => {
             // The form edits a login's keys; an account by exchange has none of them.
-            if let Some(from) = model.row_mut(&name).and_then(|r| r.exchanged_from.clone()) {
+            if let Some(from) = model
+                .row_mut(&name)
+                .and_then(|r| r.source.exchanged_from().map(str::to_string))
+            {
                 model.error(format!(
                     "'{name}' gets its tokens by exchange from '{from}': change its audience, resource or scopes in config.toml (the dashboard reloads it)"
                 ));
@@ -262,7 +265,7 @@ pub(super) fn start_login(model: &mut Model, name: String) -> Vec<Command> {
     if row.activity != Activity::Idle {
         return Vec::new();
     }
-    if let Some(from) = row.exchanged_from.clone() {
+    if let Some(from) = row.source.exchanged_from().map(str::to_string) {
         model.error(format!(
             "'{name}' gets its tokens by exchange from '{from}' and has no login of its own: select '{from}' and press l"
         ));

@@ -9,7 +9,7 @@ use tokdeck::secret::Secret;
 use tokdeck::token::TokenRecord;
 use tokdeck::token::TokenSet;
 use tokdeck::tui::event::{Command, LoginProgress, Outcome};
-use tokdeck::tui::model::{AccountRow, Inspector, Model, Popup, Setup};
+use tokdeck::tui::model::{AccountRow, Inspector, Model, Popup, Setup, Source};
 
 const ACCESS: &str = "ACCESS-7f3a9c";
 const REFRESH: &str = "REFRESH-51d0e2";
@@ -89,7 +89,7 @@ fn debug_output_never_contains_secrets() {
         )))),
     };
     assert_redacted("Outcome", format!("{outcome:?}"));
-    let mut row = AccountRow::new("a", "p", Flow::Device);
+    let mut row = AccountRow::new("a", "p", Source::Login(Flow::Device));
     row.tokens = Some(set);
     let mut model = Model::new(Setup::Ready, vec![row], chrono::Utc::now());
     // A secret typed into the inspector (to verify or sign with) redacts too.

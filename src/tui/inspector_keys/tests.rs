@@ -2,7 +2,7 @@ use crate::jwt::compare::Change;
 use crate::jwt::sign::{Hmac, Signer, sign};
 use crate::secret::Secret;
 use crate::tui::event::{Command, Msg, Outcome, SignWith, VerifyAgainst};
-use crate::tui::model::{Checked, Health, Model, Popup, Setup};
+use crate::tui::model::{Checked, Health, Model, Popup, Setup, Source};
 use crate::tui::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Map, Value, json};
@@ -163,7 +163,7 @@ fn d_compares_an_accounts_token_with_the_one_before_its_refresh() {
         |access: String| TokenSet::bearer(access, chrono::Utc::now()).with_refresh_token("rt");
     let before = hs256(json!({"sub": "alice", "scope": "read"}), b"k");
     let after = hs256(json!({"sub": "alice", "scope": "read write"}), b"k");
-    let mut row = AccountRow::new("work", "idp", Flow::Device);
+    let mut row = AccountRow::new("work", "idp", Source::Login(Flow::Device));
     row.health = Health::Fine;
     row.tokens = Some(set(before));
     let mut m = Model::new(Setup::Ready, vec![row], chrono::Utc::now());

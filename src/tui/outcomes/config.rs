@@ -161,8 +161,7 @@ pub(in crate::tui) fn use_config(model: &mut Model, reloaded: Reloaded, select: 
             }
             Some(mut row) => {
                 row.provider = fresh.provider;
-                row.flow = fresh.flow;
-                row.exchanged_from = fresh.exchanged_from;
+                row.source = fresh.source;
                 // The APIs as configured now, keeping the tokens of those still there.
                 let mut apis = fresh.apis;
                 for api in &mut apis {

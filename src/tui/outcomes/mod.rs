@@ -184,7 +184,7 @@ fn source_ready(model: &mut Model, account: &str) {
         return;
     }
     for row in &mut model.accounts {
-        if row.exchanged_from.as_deref() == Some(account) && row.health.needs_login() {
+        if row.source.exchanged_from() == Some(account) && row.health.needs_login() {
             row.health.clear();
         }
     }
@@ -309,7 +309,7 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
     }
     if result.is_ok() {
         for row in &mut model.accounts {
-            if row.exchanged_from.as_deref() == Some(account) {
+            if row.source.exchanged_from() == Some(account) {
                 row.health = Health::NeedsLogin {
                     reason: format!(
                         "exchanged from '{account}', which was logged out: log in to '{account}'"

@@ -111,7 +111,7 @@ fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     if row.tokens.as_ref().is_some_and(|t| t.is_dpop()) {
         mark.push_str(" DPoP");
     }
-    if let Some(from) = &row.exchanged_from {
+    if let Some(from) = row.source.exchanged_from() {
         mark.push_str(&format!(" ⇐ {from}"));
     }
     // The who's two leading spaces and at least one before the badge: it never runs

@@ -2,10 +2,11 @@
 //! error.
 
 use super::urgency_color;
+use crate::config::Flow;
 use crate::humanize;
 use crate::token::Identity;
 use crate::token::TokenSet;
-use crate::tui::model::{AccountRow, Model};
+use crate::tui::model::{AccountRow, Model, Source};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -54,16 +55,20 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
                 Style::new().fg(urgency_color(status.urgency())),
             ),
         ]),
-        match (row.health.config_error(), &row.exchanged_from) {
+        match (row.health.config_error(), &row.source) {
             (Some(reason), _) => field("config error", reason.to_string()),
-            (None, Some(_)) => field(
+            (None, Source::Exchange { .. }) => field(
                 "provider",
                 format!("{}  (tokens by exchange)", row.provider),
             ),
-            (None, None) => field(
+            (None, Source::Login(flow)) => {
+                field("provider", format!("{}  (flow: {flow})", row.provider))
+            }
+            (None, Source::Service) => field(
                 "provider",
-                format!("{}  (flow: {})", row.provider, row.flow),
+                format!("{}  (flow: {})", row.provider, Flow::ClientCredentials),
             ),
+            (None, Source::Unknown) => field("provider", row.provider.clone()),
         },
     ];
     if let Some(identity) = &row.identity {
@@ -75,7 +80,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             format!("commands here use this account ({})", here.why),
         ));
     }
-    if let Some(from) = &row.exchanged_from {
+    if let Some(from) = row.source.exchanged_from() {
         lines.push(field(
             "source",
             format!("tokens exchanged from '{from}' (RFC 8693); log in there"),
@@ -87,7 +92,9 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             "tokens",
             "not read while the account's table is broken (fix it in config.toml)".into(),
         )),
-        None if row.exchanged_from.is_some() => lines.push(field("tokens", "none yet".into())),
+        None if row.source.exchanged_from().is_some() => {
+            lines.push(field("tokens", "none yet".into()))
+        }
         None => lines.push(field("tokens", "none: press l to log in".into())),
         Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
     }

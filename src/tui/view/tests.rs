@@ -2,7 +2,7 @@ use super::*;
 use crate::config::Flow;
 use crate::secret::Secret;
 use crate::token::TokenSet;
-use crate::tui::model::{AccountRow, Activity, Health, LoginStage, Model, Popup, Setup};
+use crate::tui::model::{AccountRow, Activity, Health, LoginStage, Model, Popup, Setup, Source};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use ratatui::Terminal;
@@ -47,7 +47,7 @@ fn tokens(lifetime_left: Option<i64>) -> TokenSet {
 }
 
 fn row(name: &str, provider: &str, tokens: Option<TokenSet>) -> AccountRow {
-    let mut row = AccountRow::new(name, provider, Flow::Device);
+    let mut row = AccountRow::new(name, provider, Source::Login(Flow::Device));
     row.health = Health::Fine;
     row.tokens = tokens;
     row
@@ -314,7 +314,9 @@ fn api_tokens_sit_under_their_account_and_derived_accounts_say_where_from() {
         },
     ];
     let mut by_exchange = row("api-b", "work-idp", Some(tokens(Some(300))));
-    by_exchange.exchanged_from = Some("multi".into());
+    by_exchange.source = Source::Exchange {
+        from: "multi".into(),
+    };
     let mut model = Model::new(Setup::Ready, vec![multi, by_exchange], t(0));
     model.selected = model
         .accounts

@@ -26,7 +26,7 @@ fn a_config_changed_by_hand_is_followed_or_its_error_shown() {
         Msg::Done(Outcome::ConfigChanged(Ok(crate::tui::event::Reloaded {
             rows: names
                 .iter()
-                .map(|n| AccountRow::new(n, "idp", Flow::Browser))
+                .map(|n| AccountRow::new(n, "idp", Source::Login(Flow::Browser)))
                 .collect(),
             clipboard_clear: None,
             here: None,
@@ -39,7 +39,11 @@ fn a_config_changed_by_hand_is_followed_or_its_error_shown() {
     assert_eq!(m.accounts.len(), 2);
     let a = m.accounts.iter().find(|r| r.name == "a").expect("a");
     assert!(a.tokens.is_some(), "what was known of 'a' stays");
-    assert_eq!(a.flow, Flow::Browser, "its settings follow the file");
+    assert_eq!(
+        a.source,
+        Source::Login(Flow::Browser),
+        "its settings follow the file"
+    );
 
     // A broken save keeps the dashboard on the last good config.
     let commands = update(
@@ -145,14 +149,14 @@ fn adding_an_account_reads_edits_reviews_writes_and_logs_in() {
     assert!(m.popup.is_none());
 
     // The runtime wrote and loaded it: the new row shows up, selected, and its login starts.
-    let mut b = AccountRow::new("bq", "idp", Flow::Device);
+    let mut b = AccountRow::new("bq", "idp", Source::Login(Flow::Device));
     b.health = Health::Loading;
     let commands = update(
         &mut m,
         Msg::Done(Outcome::ConfigSaved {
             write: write.clone(),
             result: Ok(crate::tui::event::Reloaded {
-                rows: vec![AccountRow::new("a", "idp", Flow::Device), b],
+                rows: vec![AccountRow::new("a", "idp", Source::Login(Flow::Device)), b],
                 clipboard_clear: None,
                 here: None,
             }),
@@ -378,8 +382,8 @@ fn a_reload_keeps_the_selected_account() {
         &mut m,
         Msg::Done(Outcome::ConfigChanged(Ok(crate::tui::event::Reloaded {
             rows: vec![
-                AccountRow::new("a", "idp", Flow::Device),
-                AccountRow::new("b", "idp", Flow::Device),
+                AccountRow::new("a", "idp", Source::Login(Flow::Device)),
+                AccountRow::new("b", "idp", Source::Login(Flow::Device)),
             ],
             clipboard_clear: None,
             here: None,

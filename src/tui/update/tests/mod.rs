@@ -9,7 +9,7 @@ use crate::token::TokenSet;
 use crate::tui::editor::ReviewAction;
 use crate::tui::event::CopyWhat;
 use crate::tui::event::{ConfigWrite, Failure, LoginProgress, Outcome};
-use crate::tui::model::{AccountRow, Health, LoginStage, Popup, TokenStatus};
+use crate::tui::model::{AccountRow, Health, LoginStage, Popup, Source, TokenStatus};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
@@ -36,7 +36,7 @@ pub(super) fn tokens(access: &str, issued: i64, lifetime: i64, refresh: bool) ->
 }
 
 pub(super) fn row(name: &str, tokens: Option<TokenSet>) -> AccountRow {
-    let mut row = AccountRow::new(name, "idp", Flow::Device);
+    let mut row = AccountRow::new(name, "idp", Source::Login(Flow::Device));
     row.health = Health::Fine;
     row.tokens = tokens;
     row

@@ -33,7 +33,7 @@ fn tokens_without_refresh_token_are_left_alone() {
 #[test]
 fn client_credentials_accounts_are_fetched_again() {
     let mut r = row("svc", Some(tokens("t1", 0, 600, false)));
-    r.flow = Flow::ClientCredentials;
+    r.source = Source::Service;
     let mut m = model(vec![r]);
     assert_eq!(refreshes(&tick(&mut m, 580)), vec!["svc"]);
 }
@@ -132,9 +132,9 @@ fn the_store_is_read_again_every_30_seconds() {
 
 #[test]
 fn service_accounts_get_their_first_token_without_a_login() {
-    let mut svc = AccountRow::new("svc", "idp", Flow::ClientCredentials);
+    let mut svc = AccountRow::new("svc", "idp", Source::Service);
     svc.health = Health::Fine;
-    let mut unread = AccountRow::new("svc2", "idp", Flow::ClientCredentials);
+    let mut unread = AccountRow::new("svc2", "idp", Source::Service);
     unread.health = Health::Loading;
     let mut m = model(vec![svc, unread, row("user", None)]);
     let commands = tick(&mut m, 0);
@@ -237,7 +237,9 @@ fn the_tokens_of_an_accounts_apis_are_fetched_then_kept_fresh() {
 fn an_account_by_exchange_follows_its_source_and_has_no_login_or_form() {
     let source = row("work", Some(tokens("at", 0, 3600, true)));
     let mut by_exchange = row("api-b", Some(tokens("xt", 0, 3600, false)));
-    by_exchange.exchanged_from = Some("work".into());
+    by_exchange.source = Source::Exchange {
+        from: "work".into(),
+    };
     let mut m = model(vec![source, by_exchange]);
     let find = |m: &Model, name: &str| m.accounts.iter().position(|r| r.name == name).expect("row");
     // Its source is logged out: it needs the source's login, and says so.
@@ -337,7 +339,7 @@ fn a_terminal_gone_during_a_refresh_quits_once_it_is_saved() {
 #[test]
 fn a_logout_elsewhere_of_a_service_account_sticks() {
     let mut r = row("svc", Some(tokens("t1", 0, 600, false)));
-    r.flow = Flow::ClientCredentials;
+    r.source = Source::Service;
     let mut m = model(vec![r]);
     // Another process logged out: the store holds nothing for it now.
     update(
@@ -354,7 +356,7 @@ fn a_logout_elsewhere_of_a_service_account_sticks() {
     );
     // A dashboard started after the logout knows it too (the mark in the data dir).
     let mut fresh = row("svc2", None);
-    fresh.flow = Flow::ClientCredentials;
+    fresh.source = Source::Service;
     let mut started = model(vec![fresh]);
     update(
         &mut started,
