@@ -13,6 +13,13 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
             "--secret-stdin reads the secret from stdin: give the claims as an argument".into(),
         ));
     }
+    for (flag, value) in [("--kid", &args.kid), ("--typ", &Some(args.typ.clone()))] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(CliError::Usage(format!(
+                "{flag} is empty; leave it out (the key's thumbprint is the kid, JWT the typ)"
+            )));
+        }
+    }
     let mut claims = claims_of(args.claims.as_deref())?;
     for pair in &args.set {
         let (name, value) = pair.split_once('=').ok_or_else(|| {
@@ -45,6 +52,16 @@ pub fn sign(args: JwtSignArgs) -> Result<(), CliError> {
         ("jti", &args.jti),
     ] {
         if let Some(value) = value {
+            // Two values for one claim: say so rather than keep one silently.
+            if args
+                .set
+                .iter()
+                .any(|p| p.split_once('=').is_some_and(|(n, _)| n == name))
+            {
+                return Err(CliError::Usage(format!(
+                    "--{name} and --set {name}=… both set `{name}`; give one"
+                )));
+            }
             claims.insert(name.into(), value.clone().into());
         }
     }

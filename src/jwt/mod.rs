@@ -116,6 +116,11 @@ pub fn damage(token: &str) -> Option<(&'static str, String)> {
                 )),
                 Ok(_) => match claims_json(parts[1]) {
                     Err(JwtError::BadSegment { reason, .. }) => Some(("payload", reason)),
+                    // Compact JWS is base64url without padding (RFC 7515 §2, §7.1).
+                    Ok(_) if parts[2].contains('=') => Some((
+                        "signature",
+                        "the signature part ends in '=' padding, which a compact JWS never has (RFC 7515 §2): was the token re-encoded?".into(),
+                    )),
                     Ok(_) => None,
                 },
             }
@@ -331,6 +336,16 @@ mod tests {
         );
         assert!(matches!(decode(&token), Ok(Decoded::Encrypted { .. })));
         assert_eq!(damage(&token), None);
+    }
+
+    #[test]
+    fn a_padded_signature_is_damaged() {
+        let token = format!(
+            "{}.{}.c2ln=",
+            encode(&json!({"alg":"HS256"})),
+            encode(&json!({}))
+        );
+        assert_eq!(damage(&token).map(|(part, _)| part), Some("signature"));
     }
 
     #[test]

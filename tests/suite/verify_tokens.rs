@@ -1254,6 +1254,23 @@ fn malformed_times_fail_and_the_workbench_takes_what_people_paste() {
         run.stderr.contains("not trusted: signature INVALID"),
         "{run}"
     );
+    // An empty --kid, and a claim given twice, are refused.
+    let run = home.run(&["jwt", "sign", "--secret-file", &secret, "--kid="]);
+    assert!(
+        run.code == 2 && run.stderr.contains("--kid is empty"),
+        "{run}"
+    );
+    let run = home.run(&[
+        "jwt",
+        "sign",
+        "--secret-file",
+        &secret,
+        "--sub",
+        "a",
+        "--set",
+        "sub=b",
+    ]);
+    assert!(run.code == 2 && run.stderr.contains("give one"), "{run}");
     // keygen takes the algorithm in any case.
     let key = home.path().join("k.pem").display().to_string();
     home.ok(&["jwt", "keygen", "--alg", "eddsa", "--out", &key]);
