@@ -23,6 +23,30 @@ fn signed(claims: &Value) -> Value {
     serde_json::from_slice(&out.stdout).expect("sign.js JSON")
 }
 
+/// `openssl ARGS` in `dir`, which must succeed; its stdout.
+fn openssl(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Makes `path` readable by its owner only, as tokdeck wants secrets and private keys.
+fn owner_only(path: impl AsRef<std::path::Path>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+}
+
 fn decode(home: &Home, args: &[&str]) -> (i32, Value) {
     let run = home.run(&[&["decode"], args].concat());
     let value = serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("decode JSON: {run}"));
@@ -632,16 +656,7 @@ fn jwt_sign_makes_tokens_that_verify_here_and_elsewhere() {
     let home = Home::new("");
     let dir = home.path();
     let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        openssl(dir, args);
     };
     use std::os::unix::fs::PermissionsExt;
     for (name, algorithm, options, alg) in [
@@ -1193,11 +1208,7 @@ fn malformed_times_fail_and_the_workbench_takes_what_people_paste() {
     let home = Home::new("");
     let secret = home.path().join("secret");
     std::fs::write(&secret, "a-secret-of-thirty-two-bytes-or-more!!").expect("write");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    }
+    owner_only(&secret);
     let secret = secret.display().to_string();
     let sign = |args: &[&str]| {
         home.ok(&[&["jwt", "sign", "--secret-file", &secret][..], args].concat())
@@ -1282,19 +1293,7 @@ fn malformed_times_fail_and_the_workbench_takes_what_people_paste() {
 fn key_files_with_text_chains_and_der_verify() {
     let home = Home::new("");
     let dir = home.path();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let openssl = |args: &[&str]| openssl(dir, args);
     openssl(&[
         "ecparam",
         "-name",
@@ -1336,11 +1335,7 @@ fn key_files_with_text_chains_and_der_verify() {
         "pkey", "-in", "ec.pem", "-pubout", "-outform", "DER", "-out", "pub.der",
     ]);
     let key = dir.join("ec.pem").display().to_string();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    }
+    owner_only(&key);
     let token = home
         .ok(&["jwt", "sign", "--sub", "x", "--key", &key])
         .stdout
@@ -1388,22 +1383,11 @@ fn keys_tokdeck_does_not_sign_with_are_named() {
         ("ed448.pem", &["-algorithm", "ED448"][..], "Ed448 key"),
     ] {
         let path = home.path().join(file).display().to_string();
-        let out = Command::new("openssl")
-            .arg("genpkey")
-            .args(args)
-            .args(["-out", &path])
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        openssl(
+            home.path(),
+            &[&["genpkey"][..], args, &["-out", &path]].concat(),
         );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        }
+        owner_only(&path);
         let run = home.run(&["jwt", "sign", "--key", &path, "--sub", "x"]);
         assert_eq!(run.code, 2, "{file}: {run}");
         assert!(run.stderr.contains(said), "{file}: {run}");
