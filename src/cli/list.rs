@@ -225,9 +225,8 @@ fn follow_sources(rows: &mut [Row], config: &crate::config::Config) {
         let Some(from) = row.exchange_from.clone() else {
             continue;
         };
-        if matches!(row.state, TokenState::Expired | TokenState::NoToken)
-            && (dead.contains(&from) || !config.accounts.contains_key(&from))
-        {
+        // Whatever it holds, it cannot be renewed (as the dashboard says it).
+        if dead.contains(&from) || !config.accounts.contains_key(&from) {
             row.state = TokenState::LoginNeeded;
             row.login_needed = Some(format!(
                 "'{}' is exchanged from '{from}', which needs a login; run `tokdeck login {from}`",

@@ -23,8 +23,9 @@ pub struct Model {
     /// The filter line has the keyboard.
     pub filtering: bool,
     pub claims: ClaimsView,
-    /// Show token text instead of the mask.
-    pub reveal: bool,
+    /// The account whose token text shows instead of the mask (`v`): that one only, so
+    /// that moving on never shows another account's token.
+    pub reveal: Option<String>,
     pub popup: Option<Popup>,
     pub status: Option<Status>,
     pub clipboard_clear: Option<Duration>,
@@ -211,7 +212,7 @@ impl Model {
                 source: TokenChoice::Access,
                 scroll: 0,
             },
-            reveal: false,
+            reveal: None,
             popup: None,
             status: None,
             clipboard_clear: None,
@@ -256,6 +257,37 @@ impl Model {
                     + r.apis.iter().filter(|a| a.busy).count()
             })
             .sum()
+    }
+
+    /// A row's badge: its own status, except that an account by exchange whose source
+    /// needs a login (or holds nothing) needs that login too, whatever it still holds: it
+    /// cannot be renewed (as `tokdeck list` says it).
+    pub fn status_of(&self, row: &AccountRow) -> TokenStatus {
+        let own = row.status(self.now);
+        let Some(from) = row.source.exchanged_from() else {
+            return own;
+        };
+        if matches!(
+            own,
+            TokenStatus::Refreshing | TokenStatus::LoggingIn | TokenStatus::LoggingOut
+        ) {
+            return own;
+        }
+        let source_dead = self
+            .accounts
+            .iter()
+            .find(|r| r.name == from)
+            .is_none_or(|source| {
+                matches!(
+                    source.status(self.now),
+                    TokenStatus::NeedsLogin | TokenStatus::NoToken
+                )
+            });
+        if source_dead {
+            TokenStatus::NeedsLogin
+        } else {
+            own
+        }
     }
 
     pub fn row_mut(&mut self, name: &str) -> Option<&mut AccountRow> {

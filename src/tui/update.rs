@@ -185,7 +185,14 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::ClaimsDown => model.claims.scroll = model.claims.scroll.saturating_add(1),
         Action::ClaimsUp => model.claims.scroll = model.claims.scroll.saturating_sub(1),
-        Action::Reveal => model.reveal = !model.reveal,
+        Action::Reveal => {
+            let selected = model.selected_row().map(|r| r.name.clone());
+            model.reveal = if model.reveal == selected {
+                None
+            } else {
+                selected
+            };
+        }
         Action::Inspect => open_inspector(model, None),
         Action::CompareRefresh => super::inspector_keys::compare_refresh(model),
         Action::Add => {

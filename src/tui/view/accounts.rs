@@ -94,7 +94,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
 
 fn account_line(model: &Model, i: usize, width: usize) -> Line<'static> {
     let row = &model.accounts[i];
-    let status = row.status(model.now);
+    let status = model.status_of(row);
     let color = urgency_color(status.urgency());
     let badge = status.label();
     let name_width = width.saturating_sub(badge.chars().count() + 5).max(1);

@@ -6,7 +6,7 @@ use crate::config::Flow;
 use crate::humanize;
 use crate::token::Identity;
 use crate::token::TokenSet;
-use crate::tui::model::{AccountRow, Model, Source};
+use crate::tui::model::{AccountRow, Model, Source, TokenStatus};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -45,7 +45,7 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         return Vec::new();
     };
     let now = model.now;
-    let status = row.status(now);
+    let status = model.status_of(row);
     let mut lines = vec![
         Line::from(vec![
             label("account"),
@@ -81,10 +81,14 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         ));
     }
     if let Some(from) = row.source.exchanged_from() {
-        lines.push(field(
-            "source",
-            format!("tokens exchanged from '{from}' (RFC 8693); log in there"),
-        ));
+        let text = if status == TokenStatus::NeedsLogin && row.status(now) != status {
+            format!(
+                "tokens exchanged from '{from}' (RFC 8693), which needs a login: select '{from}' and press l"
+            )
+        } else {
+            format!("tokens exchanged from '{from}' (RFC 8693); log in there")
+        };
+        lines.push(field("source", text));
     }
     match &row.tokens {
         // Whatever the store holds for it is not read while its table is broken.
@@ -96,7 +100,12 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             lines.push(field("tokens", "none yet".into()))
         }
         None => lines.push(field("tokens", "none: press l to log in".into())),
-        Some(tokens) => lines.extend(token_lines(row, tokens, now, model.reveal)),
+        Some(tokens) => lines.extend(token_lines(
+            row,
+            tokens,
+            now,
+            model.reveal.as_deref() == Some(row.name.as_str()),
+        )),
     }
     for api in &row.apis {
         let state = match (&api.error, &api.tokens) {
@@ -115,9 +124,10 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
     if let Some(retry) = row.health.retry() {
         lines.push(field(
             "next retry",
+            // Counted as the status line counts it.
             format!(
-                "attempt {} {}",
-                retry.attempt + 1,
+                "retry {} {}",
+                retry.attempt,
                 humanize::relative(retry.at, now)
             ),
         ));

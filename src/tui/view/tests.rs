@@ -187,9 +187,24 @@ fn tokens_are_masked_until_revealed() {
     let screen = masked.backend().to_string();
     assert!(!screen.contains(&secret[..40]), "masked by default");
     find(&masked, "v reveals");
-    model.reveal = true;
+    model.reveal = Some(model.accounts[model.selected].name.clone());
     let shown = render(&model, 200, 30).backend().to_string();
     assert!(shown.contains(&secret[..40]), "revealed on request");
+    // Another account selected: its token stays masked (from a trial: it showed).
+    let other = (0..model.accounts.len())
+        .find(|&i| i != model.selected && model.accounts[i].tokens.is_some())
+        .expect("another account with tokens");
+    let other_secret = model.accounts[other]
+        .tokens
+        .as_ref()
+        .map(|t| t.access_token.expose().to_string())
+        .expect("token");
+    model.selected = other;
+    let moved = render(&model, 200, 30).backend().to_string();
+    assert!(
+        !moved.contains(&other_secret[..40]),
+        "another account's token stays masked"
+    );
 }
 
 #[test]

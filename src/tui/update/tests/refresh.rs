@@ -376,3 +376,28 @@ fn a_logout_elsewhere_of_a_service_account_sticks() {
         "{commands:?}"
     );
 }
+
+/// From a trial: an account by exchange whose source needs a login needs it too, as
+/// `tokdeck list` says, whatever its own row held (it cannot be renewed).
+#[test]
+fn an_account_by_exchange_shows_its_sources_login_needed() {
+    let mut source = row("work", Some(tokens("at", 0, 3600, true)));
+    let mut by_exchange = row("api-b", None);
+    by_exchange.source = Source::Exchange {
+        from: "work".into(),
+    };
+    let fine = model(vec![source.clone(), by_exchange.clone()]);
+    let own = fine
+        .accounts
+        .iter()
+        .find(|r| r.name == "api-b")
+        .expect("row");
+    assert_eq!(fine.status_of(own), TokenStatus::NoToken);
+    source.health = Health::NeedsLogin {
+        reason: "invalid_grant".into(),
+    };
+    let m = model(vec![source, by_exchange]);
+    let row = m.accounts.iter().find(|r| r.name == "api-b").expect("row");
+    assert_eq!(row.status(m.now), TokenStatus::NoToken);
+    assert_eq!(m.status_of(row), TokenStatus::NeedsLogin);
+}
