@@ -5,6 +5,7 @@ mod copying;
 pub mod editor;
 mod effects;
 pub mod event;
+mod health;
 mod input;
 mod inspector_keys;
 pub mod keys;

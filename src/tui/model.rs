@@ -1,9 +1,8 @@
 //! Everything the dashboard shows, as plain data. Views read it; only `update` changes it.
 
 use super::editor::{Editor, Review};
-pub use super::row::{
-    AccountRow, Activity, Checked, Health, Retry, Source, TokenStatus, Trust, Urgency,
-};
+pub use super::health::{Health, Retry};
+pub use super::row::{AccountRow, Activity, Checked, Source, TokenStatus, Trust, Urgency};
 use crate::jwt::Decoded;
 use crate::secret::Secret;
 use crate::tui::text_input::TextInput;
