@@ -47,7 +47,7 @@ fn device_login_token_refresh_list_and_logout_in_the_credential_manager() {
         "tokens went to files, not to the Credential Manager"
     );
     assert!(
-        wine.credentials().contains(&entry(&home, "dev")),
+        wine.has_credential(&entry(&home, "dev"), true),
         "{:?}",
         wine.credentials()
     );
@@ -75,7 +75,7 @@ fn device_login_token_refresh_list_and_logout_in_the_credential_manager() {
 
     wine.ok(&home, &["logout", "dev"]);
     assert!(
-        !wine.credentials().contains(&entry(&home, "dev")),
+        wine.has_credential(&entry(&home, "dev"), false),
         "the entry outlived the logout"
     );
     let after = wine.run(&home, &["token", "dev"]);

@@ -109,6 +109,22 @@ impl Wine {
             .collect()
     }
 
+    /// Whether the Credential Manager holds `name` (`present`) or not, waiting up to 5 s
+    /// for it to say so: one CI run listed another test's entry but not this one's right
+    /// after a login that had stored it (not seen in any run here).
+    pub fn has_credential(&self, name: &str, present: bool) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if self.credentials().iter().any(|c| c == name) == present {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    }
+
     /// A Windows path's place on this machine: `C:\…` is under the prefix's `drive_c`.
     pub fn unix_path(&self, windows: &str) -> PathBuf {
         let prefix = PathBuf::from(std::env::var_os("WINEPREFIX").expect("WINEPREFIX"));
