@@ -81,7 +81,26 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
+    // Windows refuses to replace a file another process is opening at that moment
+    // (ERROR_ACCESS_DENIED, a sharing violation): a moment later it can. A save that
+    // gave up would lose a rotated refresh token.
+    let mut temp = temp;
+    let mut tries = 0;
+    loop {
+        match temp.persist(path) {
+            Ok(_) => break,
+            Err(e)
+                if cfg!(windows)
+                    && e.error.kind() == io::ErrorKind::PermissionDenied
+                    && tries < 20 =>
+            {
+                tries += 1;
+                temp = e.file;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
     // Make the rename itself durable.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
