@@ -6,6 +6,7 @@
 // The one `unsafe` is the refresh worker's fork (engine/worker.rs, module `fork`).
 #![deny(unsafe_code)]
 
+pub mod agent;
 pub mod browser;
 pub mod cli;
 pub mod clipboard;

@@ -215,6 +215,14 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// The agent: one process that holds the tokens and answers `token`, `header`,
+    /// `export`, `exec` and the git, Docker and kubectl helpers over a socket only you
+    /// can reach, asking you before it hands a token to a coding agent or a container.
+    Agent(AgentArgs),
+    /// Answer the agent's waiting requests: who asks, from where, for what.
+    Approve(ApproveArgs),
+    /// Print the agent's record of who got which token (never the token).
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -415,7 +423,9 @@ pub struct ExchangeArgs {
     pub actor: Option<String>,
 }
 
+mod agent;
 mod jwt;
 mod token;
+pub use agent::{AgentArgs, AgentCommand, ApproveArgs, AuditArgs};
 pub use jwt::{DecodeArgs, JwtCommand, JwtSignArgs};
 pub use token::{ApiArgs, ExportArgs, HeaderArgs, TokenArgs};

@@ -46,6 +46,9 @@ pub enum CliError {
     /// Something else went wrong, worded for the user.
     #[error("{0}")]
     Failed(String),
+    /// The agent refused (its message says what a person must do).
+    #[error("agent: {0}")]
+    Agent(crate::agent::protocol::Failure),
 }
 
 impl From<std::io::Error> for CliError {
@@ -78,6 +81,14 @@ pub fn exit_code(result: Result<(), CliError>) -> i32 {
     match e {
         CliError::Engine(EngineError::NeedsLogin { .. } | EngineError::Rebound { .. })
         | CliError::TooShort(_) => exit::NEEDS_LOGIN,
+        CliError::Agent(failure) => {
+            use crate::agent::protocol::Code;
+            match failure.code {
+                Code::NeedsLogin => exit::NEEDS_LOGIN,
+                Code::BadRequest | Code::Account | Code::Policy | Code::Version => exit::USAGE,
+                _ => exit::FAILURE,
+            }
+        }
         CliError::Engine(EngineError::Config(_) | EngineError::Refused(_)) | CliError::Usage(_) => {
             exit::USAGE
         }

@@ -36,6 +36,16 @@ pub const DEFAULT_ENV: &str = "ACCESS_TOKEN";
 /// as [`CliError::Status`].
 pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
     let account = which::pick(engine, args.account.as_deref())?;
+    let names = names(&args, &engine.account(&account)?.env)?;
+    // No usable token: exit 4 before anything is started.
+    let target = super::token::target(&args.api)?;
+    let tokens = super::token::fresh(engine, &account, target.as_ref(), args.min_valid).await?;
+    launch(&account, &tokens, &names, &args)
+}
+
+/// The variables the token goes in: each `--env`, else the account's `env`, else
+/// `ACCESS_TOKEN`; a name the command needs to start is refused.
+pub fn names(args: &ExecArgs, account_env: &[String]) -> Result<Vec<String>, CliError> {
     for name in &args.env {
         crate::config::check_env_name(name)
             .map_err(|m| CliError::Usage(format!("--env '{name}' {m}")))?;
@@ -45,30 +55,36 @@ pub async fn run(engine: &Engine, args: ExecArgs) -> Result<(), CliError> {
             )));
         }
     }
-    let names = if !args.env.is_empty() {
+    Ok(if !args.env.is_empty() {
         args.env.clone()
-    } else if !engine.account(&account)?.env.is_empty() {
-        engine.account(&account)?.env.clone()
+    } else if !account_env.is_empty() {
+        account_env.to_vec()
     } else {
         vec![DEFAULT_ENV.to_string()]
-    };
-    // No usable token: exit 4 before anything is started.
-    let target = super::token::target(&args.api)?;
-    let tokens = super::token::fresh(engine, &account, target.as_ref(), args.min_valid).await?;
+    })
+}
+
+/// Starts `args.command` with `tokens` in `names` (after the `--min-valid` check).
+pub fn launch(
+    account: &str,
+    tokens: &crate::token::TokenSet,
+    names: &[String],
+    args: &ExecArgs,
+) -> Result<(), CliError> {
     let lifetime = crate::token::Lifetime::of(tokens.issued_at, tokens.expires_at);
-    super::token::lasting(&account, "tokens", lifetime, args.min_valid, args.strict)?;
+    super::token::lasting(account, "tokens", lifetime, args.min_valid, args.strict)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::Usage("no command given after --".into()));
     };
     let mut command = Command::new(program);
-    command.args(rest).env(ACCOUNT_ENV, &account);
+    command.args(rest).env(ACCOUNT_ENV, account);
     // The command must send the token with a proof: `tokdeck header --url` makes one.
     if tokens.is_dpop() {
         command.env(DPOP_ENV, "1");
     } else {
         command.env_remove(DPOP_ENV);
     }
-    for name in &names {
+    for name in names {
         command.env(name, tokens.access_token.expose());
     }
     Err(CliError::Status(start(command, &program.to_string_lossy())))

@@ -3,6 +3,7 @@
 //! "Export formats").
 
 use super::args::{ExportFormat, Shell};
+use super::error::CliError;
 use crate::secret::Secret;
 use crate::token::TokenSet;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -50,6 +51,35 @@ pub fn line_break_in(tokens: &TokenSet) -> Option<&'static str> {
         .into_iter()
         .find(|(_, v)| v.contains(['\n', '\r']))
         .map(|(name, _)| name)
+}
+
+/// `--shell` goes with `--format env` only.
+pub fn check_shell(format: ExportFormat, shell: Shell) -> Result<(), CliError> {
+    if shell != Shell::Posix && format != ExportFormat::Env {
+        return Err(CliError::Usage(
+            "--shell goes with --format env (the other formats are the same for every shell)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What a format cannot carry: a DPoP-bound token in a curl config (it needs a proof per
+/// request), a line break in an env file.
+pub fn check(account: &str, tokens: &TokenSet, format: ExportFormat) -> Result<(), CliError> {
+    if format == ExportFormat::Curl && tokens.is_dpop() {
+        return Err(CliError::Usage(format!(
+            "'{account}' holds a DPoP-bound token, which needs a proof per request that a curl config cannot hold; use `curl -H @<(tokdeck header {account} --method GET --url URL) URL`"
+        )));
+    }
+    if format == ExportFormat::Dotenv
+        && let Some(name) = line_break_in(tokens)
+    {
+        return Err(CliError::Failed(format!(
+            "{name} of '{account}' holds a line break, which an env file cannot carry; use --format env or --format json"
+        )));
+    }
+    Ok(())
 }
 
 pub fn render(

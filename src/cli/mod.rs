@@ -14,7 +14,10 @@ macro_rules! say {
 }
 
 mod account;
+mod agent;
+mod approve;
 mod args;
+mod audit;
 mod client_key;
 mod complete;
 mod decode;
@@ -36,6 +39,7 @@ mod relaunch;
 mod setup;
 mod token;
 mod tools;
+mod via_agent;
 mod which;
 mod worker;
 
@@ -57,6 +61,9 @@ pub fn main() -> i32 {
         Err(code) => return code,
     };
     if let Err(code) = setup::start_log(&cli) {
+        return code;
+    }
+    if let Some(code) = via_agent::answer(&cli) {
         return code;
     }
     let prepared = match &cli.command {
@@ -137,5 +144,8 @@ async fn run(
         Command::Providers { json } => meta::providers(json),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
+        Command::Agent(args) => agent::run(config, args).await,
+        Command::Approve(args) => approve::run(config, args),
+        Command::Audit(args) => audit::run(config, args),
     }
 }

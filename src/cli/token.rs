@@ -1,7 +1,7 @@
 //! `tokdeck token`, `header` and `export`: a valid token for scripts, refreshed first
 //! when it expires soon.
 
-use super::args::{ApiArgs, ExportArgs, ExportFormat, HeaderArgs, TokenArgs, TokenFormat};
+use super::args::{ApiArgs, ExportArgs, HeaderArgs, TokenArgs, TokenFormat};
 use super::error::CliError;
 use super::{output, which};
 use crate::engine::Engine;
@@ -118,14 +118,7 @@ pub fn header_lines(
             "'{account}' holds a DPoP-bound token, which needs a proof for each request: pass the request, e.g. `tokdeck header {account} --method GET --url https://api.example/x`"
         )));
     };
-    let method = method.to_ascii_uppercase();
-    // RFC 9110 §9.1: a method is a token (letters, digits and !#$%&'*+-.^_`|~).
-    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if method.is_empty() || !method.bytes().all(tchar) {
-        return Err(CliError::Usage(format!(
-            "--method '{method}' is not an HTTP method (GET, POST, ...)"
-        )));
-    }
+    let method = method_of(method)?;
     let dpop = tokens
         .dpop_key
         .as_ref()
@@ -146,6 +139,19 @@ pub fn header_lines(
         tokens.authorization_header(),
         crate::oauth::dpop::HEADER
     ))
+}
+
+/// `--method` as a proof names it: upper case, an RFC 9110 §9.1 token (letters, digits
+/// and !#$%&'*+-.^_`|~).
+pub fn method_of(method: &str) -> Result<String, CliError> {
+    let method = method.to_ascii_uppercase();
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || !method.bytes().all(tchar) {
+        return Err(CliError::Usage(format!(
+            "--method '{method}' is not an HTTP method (GET, POST, ...)"
+        )));
+    }
+    Ok(method)
 }
 
 /// A DPoP-bound token alone is refused by servers: say how to get the proof too.
@@ -171,28 +177,12 @@ pub fn warn_dpop(account: &str, tokens: &TokenSet) {
 
 pub async fn export(engine: &Engine, args: ExportArgs) -> Result<(), CliError> {
     let (format, shell) = (args.format, args.shell);
-    if shell != super::args::Shell::Posix && format != ExportFormat::Env {
-        return Err(CliError::Usage(
-            "--shell goes with --format env (the other formats are the same for every shell)"
-                .into(),
-        ));
-    }
+    super::export::check_shell(format, shell)?;
     let account = which::pick(engine, args.account.as_deref())?;
     let target = target(&args.api)?;
     let tokens = fresh(engine, &account, target.as_ref(), args.min_valid).await?;
     let provider = engine.account(&account)?.provider.name.clone();
-    if format == ExportFormat::Curl && tokens.is_dpop() {
-        return Err(CliError::Usage(format!(
-            "'{account}' holds a DPoP-bound token, which needs a proof per request that a curl config cannot hold; use `curl -H @<(tokdeck header {account} --method GET --url URL) URL`"
-        )));
-    }
-    if format == ExportFormat::Dotenv
-        && let Some(name) = super::export::line_break_in(&tokens)
-    {
-        return Err(CliError::Failed(format!(
-            "{name} of '{account}' holds a line break, which an env file cannot carry; use --format env or --format json"
-        )));
-    }
+    super::export::check(&account, &tokens, format)?;
     let text = super::export::render(&account, &provider, &tokens, format, shell);
     output::line(&text)
 }

@@ -141,6 +141,9 @@ pub(super) struct AccountSection {
     audience: Option<String>,
     /// `exchange_from`: the resource the exchanged token is for (RFC 8707).
     resource: Option<String>,
+    /// `[accounts.NAME.agent]`: what `tokdeck agent` hands out, and to whom unasked.
+    #[serde(default)]
+    agent: super::agent::AgentSection,
 }
 
 /// The text of a config file and where it came from, for messages.

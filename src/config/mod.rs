@@ -11,7 +11,9 @@ mod paths;
 mod presets;
 
 mod account;
+mod agent;
 pub use account::{ByExchange, Grant, Kind, Renewal, check_resource};
+pub use agent::{AgentPolicy, Approve};
 pub use choose::{ACCOUNT_ENV, Chosen, Why, choose, working_directories};
 pub use paths::{HOME_ENV, Paths};
 pub use presets::{Preset, TEMPLATE_KEYS, preset, preset_names, presets};
@@ -142,6 +144,8 @@ pub struct Account {
     pub urls: Vec<String>,
     /// `git_username`: the user name git sends with the token.
     pub git_username: Option<String>,
+    /// `[accounts.NAME.agent]`: what the agent hands out, and to whom unasked.
+    pub agent: AgentPolicy,
 }
 
 /// A directory as written in config.toml and as tokdeck compares it.

@@ -91,7 +91,6 @@ impl Dpop {
         url: &str,
         access_token: Option<&str>,
     ) -> Result<String, String> {
-        use sha2::Digest;
         let htu = htu(url)?;
         let random = ring::rand::generate::<[u8; 16]>(&ring::rand::SystemRandom::new())
             .map_err(|_| "no randomness for the DPoP proof's jti".to_string())?;
@@ -105,7 +104,7 @@ impl Dpop {
             claims["nonce"] = nonce.into();
         }
         if let Some(token) = access_token {
-            claims["ath"] = B64.encode(sha2::Sha256::digest(token.as_bytes())).into();
+            claims["ath"] = ath(token).into();
         }
         let header =
             serde_json::json!({"typ": "dpop+jwt", "alg": self.inner.key.alg(), "jwk": self.jwk()});
@@ -177,6 +176,12 @@ fn origin(url: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()
         .map(|u| u.origin().ascii_serialization())
+}
+
+/// `ath` (RFC 9449 §4.2): the base64url SHA-256 of the access token a proof goes with.
+pub fn ath(access_token: &str) -> String {
+    use sha2::Digest;
+    B64.encode(sha2::Sha256::digest(access_token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 /// A token for one API or a narrower set of scopes than the account's (RFC 8707 §2.2,
 /// RFC 6749 §6 `scope`), obtained with the account's refresh token.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,

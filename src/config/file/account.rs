@@ -75,7 +75,14 @@ impl Source<'_> {
                 grant,
             },
         };
+        let agent = section.agent.policy().map_err(|m| {
+            self.invalid(
+                line_of_table(self.text, "accounts", name),
+                format!("account '{name}': {m}"),
+            )
+        })?;
         Ok(Account {
+            agent,
             name: name.to_string(),
             provider: provider.clone(),
             scopes: section.scopes.unwrap_or_else(|| provider.scopes.clone()),

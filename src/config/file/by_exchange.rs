@@ -76,7 +76,14 @@ impl Source<'_> {
                 .map_err(|m| invalid(format!("resource '{resource}' {m}")))?;
         }
         let (directories, urls) = self.places(name, &section)?;
+        let agent = section.agent.policy().map_err(|m| {
+            self.invalid(
+                line_of_table(self.text, "accounts", name),
+                format!("account '{name}': {m}"),
+            )
+        })?;
         Ok(Account {
+            agent,
             name: name.to_string(),
             provider: source.provider.clone(),
             scopes: section.scopes.clone().unwrap_or_default(),

@@ -1,0 +1,119 @@
+//! Asking the agent: a blocking client (a request and its answer are one line each way;
+//! no async runtime is needed to ask for a token).
+
+use super::protocol::{self as p, Code, Failure, Request};
+use super::socket::{SOCK_ENV, Where, where_to_look};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long an answer may take: a request may wait for a person (the agent's timeout,
+/// a minute by default) and a refresh.
+const READ_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Client {
+    stream: UnixStream,
+    reader: BufReader<UnixStream>,
+    pub path: PathBuf,
+    pub hello: p::Hello,
+}
+
+impl Client {
+    /// The agent clients of `data_dir` use, when one runs: `Ok(None)` means direct
+    /// mode (none at the fixed path, or `TOKDECK_AGENT=off`); an agent named by
+    /// `TOKDECK_AGENT_SOCK` that does not answer is an error.
+    pub fn find(data_dir: &Path) -> Result<Option<Self>, Failure> {
+        match where_to_look(data_dir) {
+            Where::Off => Ok(None),
+            Where::Default(path) => match Self::connect(&path) {
+                Ok(client) => Ok(Some(client)),
+                Err(Reach::Absent(_)) => Ok(None),
+                Err(Reach::Refused(failure)) => Err(failure),
+            },
+            Where::Named(path) => match Self::connect(&path) {
+                Ok(client) => Ok(Some(client)),
+                Err(Reach::Absent(e)) => Err(Failure::new(
+                    Code::Failed,
+                    format!(
+                        "no tokdeck agent answers at {SOCK_ENV}='{}' ({e}): start one with `tokdeck agent`, or unset {SOCK_ENV}",
+                        path.display()
+                    ),
+                )),
+                Err(Reach::Refused(failure)) => Err(failure),
+            },
+        }
+    }
+
+    /// Connects and says hello.
+    pub fn connect(path: &Path) -> Result<Self, Reach> {
+        let stream = UnixStream::connect(path).map_err(|e| Reach::Absent(e.to_string()))?;
+        let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        let reader = BufReader::new(
+            stream
+                .try_clone()
+                .map_err(|e| Reach::Absent(e.to_string()))?,
+        );
+        let mut client = Self {
+            stream,
+            reader,
+            path: path.to_path_buf(),
+            hello: p::Hello {
+                v: p::VERSION,
+                agent: String::new(),
+                ops: Vec::new(),
+                locked: false,
+            },
+        };
+        let hello = client
+            .call::<p::Hello>(&Request::Hello {
+                v: p::VERSION,
+                client: Some(format!("tokdeck {}", env!("CARGO_PKG_VERSION"))),
+            })
+            .map_err(Reach::Refused)?;
+        client.hello = hello;
+        Ok(client)
+    }
+
+    /// Sends `request` and reads its answer.
+    pub fn call<T: for<'de> serde::Deserialize<'de>>(
+        &mut self,
+        request: &Request,
+    ) -> Result<T, Failure> {
+        let lost = |e: std::io::Error| {
+            Failure::new(
+                Code::Failed,
+                format!("lost the tokdeck agent at '{}': {e}", self.path.display()),
+            )
+        };
+        let mut line = serde_json::to_string(request)
+            .map_err(|e| Failure::new(Code::BadRequest, e.to_string()))?;
+        line.push('\n');
+        self.stream.write_all(line.as_bytes()).map_err(lost)?;
+        let mut answer = String::new();
+        let read = (&mut self.reader)
+            .take(p::MAX_LINE as u64 * 4)
+            .read_line(&mut answer)
+            .map_err(lost)?;
+        if read == 0 {
+            return Err(lost(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "it closed the connection",
+            )));
+        }
+        p::read_answer(&answer)
+    }
+}
+
+/// Why an agent could not be used.
+#[derive(Debug)]
+pub enum Reach {
+    /// Nothing listens there.
+    Absent(String),
+    /// It answered, and refused (another user's agent, another version).
+    Refused(Failure),
+}
+
+use std::io::Read as _;
