@@ -356,6 +356,25 @@ pub fn read_request(line: &str) -> Result<Request, Failure> {
                 OPERATIONS.join(", ")
             ),
         )),
+        // serde lets fields past an operation without any through: refused here.
+        Some(op)
+            if ["list", "status", "lock", "unlock", "pending", "stop"].contains(&op.as_str()) =>
+        {
+            match value
+                .as_object()
+                .and_then(|o| o.keys().find(|k| k.as_str() != "op"))
+            {
+                Some(field) => Err(Failure::new(
+                    Code::BadRequest,
+                    format!(
+                        "'{op}': unknown field `{}`, it takes none",
+                        crate::printable::printable(field)
+                    ),
+                )),
+                None => serde_json::from_value(value)
+                    .map_err(|e| Failure::new(Code::BadRequest, format!("'{op}': {e}"))),
+            }
+        }
         Some(op) => serde_json::from_value(value).map_err(|e| {
             Failure::new(
                 Code::BadRequest,

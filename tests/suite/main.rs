@@ -4,6 +4,7 @@
 //! the Windows build under Wine (windows_wine.rs), so on Windows the suite is empty.
 #![cfg(unix)]
 
+mod agent;
 mod common;
 mod dashboard_tmux;
 mod faults;

@@ -1,0 +1,562 @@
+//! `tokdeck agent` with real processes: the agent started by the test, tokdeck commands
+//! asking it, the real provider behind it.
+
+#![cfg(unix)]
+
+use crate::common;
+
+use common::Home;
+use common::provider::Provider;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// An agent in the foreground, owned (and killed) by the test.
+struct Agent {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Agent {
+    fn start(home: &Home, flags: &[&str]) -> Self {
+        let mut args = vec!["agent", "--foreground"];
+        args.extend_from_slice(flags);
+        let child = home
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the agent");
+        let socket = home.path().join("agent/agent.sock");
+        let start = Instant::now();
+        while UnixStream::connect(&socket).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the agent never listened"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, socket }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn logged_in(provider: &Provider, extra: &str) -> Home {
+    let mut home = Home::new(&format!("{}{extra}", provider.config()));
+    home.with_headless_user();
+    home.ok(&["login", "dev"]);
+    home
+}
+
+fn stored(home: &Home, account: &str) -> String {
+    home.record(account)["tokens"]["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
+}
+
+fn audit(home: &Home) -> Vec<serde_json::Value> {
+    home.ok(&["audit", "--json"])
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit JSON"))
+        .collect()
+}
+
+fn sha256(text: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sha256sum");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("sha256sum output");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The requests waiting for a person, once `count` of them wait.
+fn waiting(home: &Home, count: usize) -> Vec<serde_json::Value> {
+    let start = Instant::now();
+    loop {
+        let run = home.ok(&["approve", "--list", "--json"]);
+        let requests: Vec<serde_json::Value> = run
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("pending JSON"))
+            .collect();
+        if requests.len() >= count {
+            return requests;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no request waited"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn token_comes_through_the_agent_and_the_audit_names_the_caller_never_the_token() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let agent = Agent::start(&home, &[]);
+    let token = stored(&home, "dev");
+
+    let run = home.ok(&["token", "dev"]);
+    assert_eq!(run.stdout.trim(), token);
+    let json: serde_json::Value =
+        serde_json::from_str(home.ok(&["token", "dev", "--json"]).stdout.trim()).expect("json");
+    assert_eq!(json["via"], "agent", "{json}");
+    assert_eq!(json["access_token"], token.as_str());
+    let header = home.ok(&["header", "dev"]);
+    assert_eq!(
+        header.stdout.trim(),
+        format!("Authorization: Bearer {token}")
+    );
+    let exec = home.ok(&[
+        "exec",
+        "dev",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$ACCESS_TOKEN\"",
+    ]);
+    assert_eq!(exec.stdout, token);
+    // The account chosen by the caller's directory, as `tokdeck which` does.
+    let mut chosen = home.command(&["token"]);
+    chosen.env("TOKDECK_ACCOUNT", "dev");
+    let out = chosen.output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+
+    let entries = audit(&home);
+    let granted: Vec<_> = entries
+        .iter()
+        .filter(|e| e["decision"] == "granted" && e["op"] == "token")
+        .collect();
+    assert_eq!(granted.len(), 5, "{entries:#?}");
+    let first = granted[0];
+    assert_eq!(first["account"], "dev");
+    assert_eq!(first["decided_by"], "policy");
+    assert_eq!(first["token_sha256"], sha256(&token).as_str());
+    assert!(
+        first["caller"]["pid"].as_u64().is_some_and(|p| p > 1),
+        "{first}"
+    );
+    assert_eq!(
+        first["caller"]["exe"],
+        std::fs::canonicalize(env!("CARGO_BIN_EXE_tokdeck"))
+            .expect("exe")
+            .display()
+            .to_string()
+    );
+    assert_eq!(first["class"], "a program of the user's (no terminal)");
+    let text = std::fs::read_to_string(home.path().join("agent-audit.jsonl")).expect("audit");
+    assert!(!text.contains(&token), "the audit holds the token");
+    let refresh = home.record("dev")["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    assert!(!text.contains(&refresh));
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&home.path().join("agent-audit.jsonl")), 0o600);
+    assert_eq!(mode(&home.path().join("agent")), 0o700);
+
+    // `list` through the socket names the person and never a secret.
+    let list = raw(&agent, &[r#"{"op":"hello","v":1}"#, r#"{"op":"list"}"#]);
+    assert!(list[1].contains("\"name\":\"dev\""), "{list:?}");
+    assert!(!list[1].contains(&token) && !list[1].contains(&refresh));
+
+    // Starting another is a no-op that says so; `stop` ends it and removes the socket.
+    let again = home.ok(&["agent"]);
+    assert!(again.stderr.contains("already running"), "{again}");
+    home.ok(&["agent", "stop"]);
+    let start = Instant::now();
+    while agent.socket.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the socket stayed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Without an agent, direct mode as before.
+    assert_eq!(home.ok(&["token", "dev"]).stdout.trim(), token);
+}
+
+/// Sends `lines` on one connection; the answers.
+fn raw(agent: &Agent, lines: &[&str]) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = UnixStream::connect(&agent.socket).expect("connect");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    lines
+        .iter()
+        .map(|line| {
+            stream
+                .write_all(format!("{line}\n").as_bytes())
+                .expect("write");
+            let mut answer = String::new();
+            reader.read_line(&mut answer).expect("read");
+            answer
+        })
+        .collect()
+}
+
+#[test]
+fn no_request_can_get_a_refresh_token_and_unknown_operations_are_refused() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let agent = Agent::start(&home, &[]);
+    let refresh = home.record("dev")["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let answers = raw(
+        &agent,
+        &[
+            r#"{"op":"hello","v":1}"#,
+            r#"{"op":"refresh_token","account":"dev"}"#,
+            r#"{"op":"token","account":"dev","refresh_token":true}"#,
+            r#"{"op":"token","account":"dev","kind":"refresh_token"}"#,
+            r#"{"op":"export","account":"dev","format":"json"}"#,
+            r#"{"op":"list","secrets":true}"#,
+            r#"{"op":"hello","v":99}"#,
+            "not json",
+            r#"{"op":"token","account":"dev"}"#,
+        ],
+    );
+    for answer in &answers {
+        assert!(
+            !answer.contains(&refresh),
+            "a refresh token left the agent: {answer}"
+        );
+    }
+    let code = |a: &str| {
+        serde_json::from_str::<serde_json::Value>(a).expect("answer JSON")["error"]["code"]
+            .as_str()
+            .unwrap_or("ok")
+            .to_string()
+    };
+    let codes: Vec<String> = answers.iter().map(|a| code(a)).collect();
+    assert_eq!(
+        codes,
+        [
+            "ok",
+            "unknown_op",
+            "bad_request",
+            "bad_request",
+            "unknown_op",
+            "bad_request",
+            "version",
+            "bad_request",
+            "ok"
+        ],
+        "{answers:#?}"
+    );
+    // A line longer than the protocol allows ends the connection with an error.
+    let long = format!(r#"{{"op":"token","account":"{}"}}"#, "x".repeat(70_000));
+    let answers = raw(&agent, &[&long]);
+    assert_eq!(code(&answers[0]), "bad_request", "{answers:?}");
+}
+
+#[test]
+fn a_caller_of_another_uid_is_refused_even_when_it_reaches_the_socket() {
+    let is_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if !is_root {
+        eprintln!("skipped: running as another user needs root (CI runs as root)");
+        return;
+    }
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let agent = Agent::start(&home, &[]);
+    // The directory's 0700 is the first wall; opened here, the uid check must hold.
+    use std::os::unix::fs::PermissionsExt;
+    for (path, mode) in [
+        (home.path().to_path_buf(), 0o755),
+        (home.path().join("agent"), 0o755),
+        (agent.socket.clone(), 0o777),
+    ] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_tokdeck"))
+        .args(["token", "dev"])
+        .env("TOKDECK_AGENT_SOCK", &agent.socket)
+        .env("TOKDECK_HOME", "/nonexistent")
+        .stdin(Stdio::null())
+        .output()
+        .expect("setpriv");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("belongs to uid 0, and you are uid"),
+        "{stderr}"
+    );
+    let entries = audit(&home);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["op"] == "connect" && e["decision"] == "refused" && e["caller"]["uid"] != 0),
+        "{entries:#?}"
+    );
+}
+
+#[test]
+fn a_coding_agent_waits_for_the_person_who_allows_denies_or_lets_it_time_out() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let _agent = Agent::start(&home, &["--ask-timeout", "3s"]);
+    let token = stored(&home, "dev");
+    let coding_agent = || {
+        let mut command = home.command(&["token", "dev"]);
+        command
+            .env("CLAUDECODE", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.spawn().expect("spawn")
+    };
+
+    // Held until a person allows it once.
+    let asking = coding_agent();
+    let request = waiting(&home, 1).remove(0);
+    assert_eq!(request["account"], "dev");
+    assert!(
+        request["caller"]
+            .as_str()
+            .unwrap_or("")
+            .contains("coding agent: Claude Code"),
+        "{request}"
+    );
+    let facts = request["facts"].as_array().expect("facts");
+    let fact = |name: &str| {
+        facts
+            .iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(fact("environment")["value"], "CLAUDECODE");
+    assert_eq!(fact("environment")["verified"], false);
+    assert_eq!(fact("executable")["verified"], true);
+    let id = request["id"].to_string();
+    // The coding agent cannot answer its own request.
+    let mut own = home.command(&["approve", &id, "once"]);
+    own.env("CLAUDECODE", "1");
+    let own = common::Run::from(own.output().expect("run"));
+    assert_eq!(own.code, 1, "{own}");
+    assert!(
+        own.stderr.contains("only the person at this machine"),
+        "{own}"
+    );
+    home.ok(&["approve", &id, "once"]);
+    let out = asking.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+
+    // Denied: an error that says not to retry, exit 1, nothing on stdout.
+    let asking = coding_agent();
+    let id = waiting(&home, 1)[0]["id"].to_string();
+    home.ok(&["approve", &id, "deny"]);
+    let out = asking.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("denied") && stderr.contains("do not retry"),
+        "{stderr}"
+    );
+
+    // Nobody answers: denied after the timeout, with the command a person must run.
+    let out = coding_agent().wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("within 3 s") && stderr.contains("`tokdeck approve`"),
+        "{stderr}"
+    );
+
+    // Allowed for the session: the next request of the same session is not asked about.
+    let asking = coding_agent();
+    let id = waiting(&home, 1)[0]["id"].to_string();
+    home.ok(&["approve", &id, "session"]);
+    assert!(asking.wait_with_output().expect("wait").status.success());
+    let out = coding_agent().wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let decisions: Vec<(String, String)> = audit(&home)
+        .iter()
+        .filter(|e| e["op"] == "token")
+        .map(|e| {
+            (
+                e["decision"].as_str().unwrap_or("").to_string(),
+                e["decided_by"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("granted", "person"),
+        ("denied", "agent"),
+        ("timed_out", "agent"),
+        ("granted", "person"),
+        ("granted", "approval"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+    .collect();
+    assert_eq!(decisions, expected);
+}
+
+#[test]
+fn a_locked_agent_refuses_until_the_person_unlocks_it() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let _agent = Agent::start(&home, &[]);
+    let token = stored(&home, "dev");
+    home.ok(&["token", "dev"]);
+    home.ok(&["agent", "lock"]);
+    let status = home.ok(&["agent", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(status.stdout.trim()).expect("json");
+    assert_eq!(status["locked"], true);
+    assert_eq!(status["held"], 0, "a locked agent holds no token");
+    let run = home.run(&["token", "dev"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("`tokdeck agent unlock`"), "{run}");
+    let mut by_agent = home.command(&["agent", "unlock"]);
+    by_agent.env("CODEX_SANDBOX", "seatbelt");
+    assert_eq!(common::Run::from(by_agent.output().expect("run")).code, 1);
+    home.ok(&["agent", "unlock"]);
+    assert_eq!(home.ok(&["token", "dev"]).stdout.trim(), token);
+}
+
+#[test]
+fn sixteen_callers_through_the_agent_cause_one_refresh() {
+    let provider = Provider::start(&["--access-ttl", "6"]);
+    let home = logged_in(&provider, "");
+    let _agent = Agent::start(&home, &[]);
+    let old = stored(&home, "dev");
+    // Past the refresh point of a 6 s token (half its life).
+    std::thread::sleep(Duration::from_millis(3500));
+    let before = provider.log_count("POST /token -> 200");
+    let callers: Vec<_> = (0..16)
+        .map(|_| {
+            home.command(&["token", "dev"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let tokens: Vec<String> = callers
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        })
+        .collect();
+    assert_eq!(
+        provider.log_count("POST /token -> 200") - before,
+        1,
+        "{}",
+        provider.log()
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "different tokens");
+    assert_ne!(tokens[0], old, "no refresh happened");
+    assert_eq!(
+        tokens[0],
+        stored(&home, "dev"),
+        "the refreshed token was not stored"
+    );
+}
+
+#[test]
+fn kill_9_of_the_agent_in_the_middle_of_a_refresh_loses_no_grant() {
+    let provider = Provider::start(&["--access-ttl", "4"]);
+    let home = logged_in(&provider, "");
+    let agent = Agent::start(&home, &[]);
+    std::thread::sleep(Duration::from_millis(2500));
+    provider.pause();
+    let asking = home
+        .command(&["token", "dev"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &agent.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    provider.resume();
+    let out = asking.wait_with_output().expect("wait");
+    assert!(
+        !out.status.success(),
+        "the caller of a killed agent succeeded?"
+    );
+    // The refresh the agent started goes on in its worker and is stored; the grant lives.
+    let start = Instant::now();
+    loop {
+        let mut direct = home.command(&["token", "dev"]);
+        direct.env("TOKDECK_AGENT", "off");
+        let run = common::Run::from(direct.output().expect("run"));
+        if run.code == 0 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{run}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut forced = home.command(&["refresh", "dev"]);
+    forced.env("TOKDECK_AGENT", "off");
+    assert_eq!(common::Run::from(forced.output().expect("run")).code, 0);
+    assert_eq!(provider.log_count("invalid_grant"), 0, "{}", provider.log());
+    let refresh = home.record("dev")["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    assert_eq!(provider.introspect(&refresh)["active"], true);
+}
