@@ -290,7 +290,7 @@ impl Caller {
             .map(|e| e.display().to_string())
             .or_else(|| self.cmdline.first().cloned())
             .unwrap_or_else(|| "an unknown program".into());
-        let mut line = format!("{program}");
+        let mut line = program;
         if let Some(pid) = self.pid {
             line.push_str(&format!(" (pid {pid})"));
         }

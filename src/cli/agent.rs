@@ -1,7 +1,7 @@
 //! `tokdeck agent`: start it (in the background, or `--foreground` for a service
 //! manager), and `status`, `lock`, `unlock`, `stop`.
 
-use super::args::{AgentArgs, AgentCommand};
+use super::args::AgentArgs;
 use super::error::CliError;
 use std::path::PathBuf;
 
@@ -14,6 +14,7 @@ pub async fn run(_config: Option<PathBuf>, _args: AgentArgs) -> Result<(), CliEr
 
 #[cfg(unix)]
 pub async fn run(config: Option<PathBuf>, args: AgentArgs) -> Result<(), CliError> {
+    use super::args::AgentCommand;
     use crate::agent::protocol::{Done, Request};
     let paths = crate::config::Paths::resolve(config.as_deref())
         .map_err(|e| CliError::Usage(e.to_string()))?;

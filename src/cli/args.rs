@@ -426,6 +426,8 @@ pub struct ExchangeArgs {
 mod agent;
 mod jwt;
 mod token;
-pub use agent::{AgentArgs, AgentCommand, ApproveArgs, AuditArgs};
+#[cfg(unix)]
+pub use agent::AgentCommand;
+pub use agent::{AgentArgs, ApproveArgs, AuditArgs};
 pub use jwt::{DecodeArgs, JwtCommand, JwtSignArgs};
 pub use token::{ApiArgs, ExportArgs, HeaderArgs, TokenArgs};

@@ -39,6 +39,7 @@ mod relaunch;
 mod setup;
 mod token;
 mod tools;
+#[cfg(unix)]
 mod via_agent;
 mod which;
 mod worker;
@@ -63,6 +64,7 @@ pub fn main() -> i32 {
     if let Err(code) = setup::start_log(&cli) {
         return code;
     }
+    #[cfg(unix)]
     if let Some(code) = via_agent::answer(&cli) {
         return code;
     }

@@ -1,7 +1,8 @@
 //! `token`, `header`, `export` and `exec` answered by the agent when one runs: the
 //! command asks it over its socket (no config, store or keyring read here) and prints
 //! what it gives as direct mode would. Without an agent (or with `--config`, or
-//! `TOKDECK_AGENT=off`) the commands work directly, as before.
+//! `TOKDECK_AGENT=off`) the commands work directly, as before. Unix only: on Windows
+//! there is no agent yet.
 
 use super::args::{ApiArgs, Cli, Command, TokenFormat};
 use super::error::{CliError, exit_code};
@@ -9,7 +10,6 @@ use crate::agent::protocol::{self as p, Request, TokenAsk};
 use crate::token::{Lifetime, TokenSet};
 
 /// The command's exit status when the agent answered it; `None`: direct mode.
-#[cfg(unix)]
 pub fn answer(cli: &Cli) -> Option<i32> {
     let command = cli.command.as_ref()?;
     if !matches!(
@@ -29,12 +29,6 @@ pub fn answer(cli: &Cli) -> Option<i32> {
     Some(exit_code(run(&mut client, command)))
 }
 
-#[cfg(not(unix))]
-pub fn answer(_cli: &Cli) -> Option<i32> {
-    None
-}
-
-#[cfg(unix)]
 fn run(client: &mut crate::agent::client::Client, command: &Command) -> Result<(), CliError> {
     match command {
         Command::Token(args) => {
@@ -147,7 +141,6 @@ fn ask(
 
 /// The agent's token as the token set the printing code takes (no refresh token: the
 /// agent never gives one), its warnings on stderr.
-#[cfg(unix)]
 fn get(
     client: &mut crate::agent::client::Client,
     ask: TokenAsk,
