@@ -102,6 +102,19 @@ pub struct TokenAsk {
     /// The ID token instead of the access token (the account's policy must allow it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub id_token: bool,
+    /// A credential helper's request: the account is the one whose `urls` claim it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<ForTool>,
+}
+
+/// A credential helper's request for a URL, answered with the account that claims it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "tool", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ForTool {
+    /// git's `protocol://host/path/`, and whether git gave the path (`useHttpPath`).
+    Git { url: String, has_path: bool },
+    /// A registry host or URL, as Docker sends it.
+    Docker { server: String },
 }
 
 /// A person's answer to a waiting request.
@@ -166,6 +179,8 @@ pub enum Code {
     Account,
     /// Only a login by a person helps (`tokdeck login NAME`).
     NeedsLogin,
+    /// No account claims the URL a credential helper asked about.
+    Unclaimed,
     /// The provider, the network or the store failed.
     Failed,
 }
@@ -233,6 +248,9 @@ pub struct Token {
     /// Who the account is logged in as.
     #[serde(default)]
     pub person: Option<String>,
+    /// For a credential helper's request: the user name to send with the token.
+    #[serde(default)]
+    pub username: Option<String>,
     /// What the caller's user should know (a refresh that failed for a passing reason).
     #[serde(default)]
     pub warnings: Vec<String>,

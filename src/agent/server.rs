@@ -513,14 +513,36 @@ impl Agent {
             .or_else(|| ask.cwd.clone())
             .into_iter()
             .collect();
-        let chosen = crate::config::choose(
-            engine.config(),
-            ask.account.as_deref(),
-            ask.account_env.as_deref(),
-            &cwd,
-        )
-        .map_err(|e| Failure::new(Code::Account, e.to_string()))?;
-        let name = chosen.name;
+        let config = engine.config();
+        let unclaimed = |url: &str| {
+            Failure::new(
+                Code::Unclaimed,
+                format!("no account claims {url} in its `urls`"),
+            )
+        };
+        let name = match &ask.tool {
+            Some(p::ForTool::Git { url, has_path }) => {
+                crate::tools::git::account_for(config, url, *has_path)
+                    .map_err(|m| Failure::new(Code::Account, m))?
+                    .ok_or_else(|| unclaimed(url))?
+                    .to_string()
+            }
+            Some(p::ForTool::Docker { server }) => {
+                crate::tools::docker::account_for(config, server)
+                    .ok_or_else(|| unclaimed(server))?
+                    .to_string()
+            }
+            None => {
+                crate::config::choose(
+                    config,
+                    ask.account.as_deref(),
+                    ask.account_env.as_deref(),
+                    &cwd,
+                )
+                .map_err(|e| Failure::new(Code::Account, e.to_string()))?
+                .name
+            }
+        };
         entry.account = Some(name.clone());
         let account = engine
             .account(&name)
@@ -597,6 +619,10 @@ impl Agent {
             env: account.env.clone(),
             person,
             warnings,
+            username: ask
+                .tool
+                .as_ref()
+                .map(|_| crate::tools::git::username(account)),
             account: name,
         })
     }

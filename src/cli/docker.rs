@@ -6,6 +6,7 @@
 use super::error::CliError;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::tools::docker::account_for;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use std::time::Duration;
 pub const HELPER_NAME: &str = "docker-credential-tokdeck";
 
 /// What Docker expects for a registry the helper does not know (with exit status 1).
-const NOT_FOUND: &str = "credentials not found in native keychain";
+pub(super) const NOT_FOUND: &str = "credentials not found in native keychain";
 
 /// The exit status, when this program runs as `docker-credential-tokdeck OPERATION`.
 pub fn as_helper() -> Option<i32> {
@@ -28,20 +29,12 @@ pub fn as_helper() -> Option<i32> {
     }))
 }
 
-/// The account whose `urls` holds `server` (a registry host or URL), longest first.
-fn account_for<'c>(config: &'c Config, server: &str) -> Option<&'c str> {
-    let url = crate::config::tool_url(server.trim()).ok()?;
-    config
-        .accounts
-        .values()
-        .flat_map(|a| a.urls.iter().map(move |u| (u, a.name.as_str())))
-        .filter(|(u, _)| url.starts_with(u.as_str()))
-        .max_by_key(|(u, _)| u.len())
-        .map(|(_, name)| name)
-}
-
 /// `tokdeck docker-credential OPERATION`.
 pub async fn credential(config: Option<PathBuf>, operation: &str) -> Result<(), CliError> {
+    #[cfg(unix)]
+    if let Some(result) = super::via_agent::docker(config.as_deref(), operation) {
+        return result;
+    }
     run(&super::refreshing_engine(config)?, operation).await
 }
 
@@ -62,7 +55,7 @@ async fn run(engine: &Engine, operation: &str) -> Result<(), CliError> {
     }
 }
 
-fn read_stdin() -> Result<String, CliError> {
+pub(super) fn read_stdin() -> Result<String, CliError> {
     let mut text = String::new();
     std::io::stdin()
         .take(64 * 1024)

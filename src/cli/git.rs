@@ -14,6 +14,10 @@ pub async fn credential(
     config: Option<std::path::PathBuf>,
     operation: GitOperation,
 ) -> Result<(), CliError> {
+    #[cfg(unix)]
+    if let Some(result) = super::via_agent::git(config.as_deref(), operation) {
+        return result;
+    }
     run(&super::refreshing_engine(config)?, operation).await
 }
 

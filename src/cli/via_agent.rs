@@ -4,8 +4,9 @@
 //! `TOKDECK_AGENT=off`) the commands work directly, as before. Unix only: on Windows
 //! there is no agent yet.
 
-use super::args::{ApiArgs, Cli, Command, TokenFormat};
+use super::args::{ApiArgs, Cli, Command, GitOperation, TokenFormat};
 use super::error::{CliError, exit_code};
+use crate::agent::client::Client;
 use crate::agent::protocol::{self as p, Request, TokenAsk};
 use crate::token::{Lifetime, TokenSet};
 
@@ -19,17 +20,98 @@ pub fn answer(cli: &Cli) -> Option<i32> {
     {
         return None;
     }
-    let paths = crate::config::Paths::resolve(None).ok()?;
-    let mut client = match crate::agent::client::Client::find(&paths.data_dir) {
-        Ok(Some(client)) => client,
-        Ok(None) => return None,
-        Err(failure) => return Some(exit_code(Err(CliError::Agent(failure)))),
-    };
-    log::debug!("asking the agent at '{}'", client.path.display());
-    Some(exit_code(run(&mut client, command)))
+    Some(exit_code(client()?.and_then(|mut c| run(&mut c, command))))
 }
 
-fn run(client: &mut crate::agent::client::Client, command: &Command) -> Result<(), CliError> {
+/// The agent, when one runs (`None`: direct mode).
+fn client() -> Option<Result<Client, CliError>> {
+    let paths = crate::config::Paths::resolve(None).ok()?;
+    match Client::find(&paths.data_dir) {
+        Ok(Some(client)) => {
+            log::debug!("asking the agent at '{}'", client.path.display());
+            Some(Ok(client))
+        }
+        Ok(None) => None,
+        Err(failure) => Some(Err(CliError::Agent(failure))),
+    }
+}
+
+/// `git-credential get` through the agent (`store` and `erase` change nothing there);
+/// a URL no account claims gets no answer, so git asks its next helper.
+pub fn git(
+    config: Option<&std::path::Path>,
+    operation: GitOperation,
+) -> Option<Result<(), CliError>> {
+    if config.is_some() {
+        return None;
+    }
+    let mut client = match client()? {
+        Ok(client) => client,
+        Err(e) => return Some(Err(e)),
+    };
+    Some((|| {
+        let request =
+            crate::tools::git::Request::read(std::io::stdin()).map_err(CliError::Failed)?;
+        let (Some((url, has_path)), GitOperation::Get) = (request.url(), operation) else {
+            return Ok(());
+        };
+        let ask = TokenAsk {
+            tool: Some(p::ForTool::Git { url, has_path }),
+            ..TokenAsk::default()
+        };
+        let (given, tokens) = match get(&mut client, ask) {
+            Err(CliError::Agent(f)) if f.code == p::Code::Unclaimed => return Ok(()),
+            other => other?,
+        };
+        super::token::refuse_dpop_for("git", &given.account, &tokens)?;
+        let username = given.username.clone().unwrap_or_default();
+        let answer = crate::tools::git::answer(&request, &username, &tokens);
+        super::output::line(&answer.join("\n"))
+    })())
+}
+
+/// `docker-credential get` through the agent; Docker shows what a helper prints on
+/// stdout, so refusals go there.
+pub fn docker(config: Option<&std::path::Path>, operation: &str) -> Option<Result<(), CliError>> {
+    if config.is_some() || operation != "get" {
+        return None;
+    }
+    let mut client = match client()? {
+        Ok(client) => client,
+        Err(e) => return Some(Err(e)),
+    };
+    Some((|| {
+        let server = super::docker::read_stdin()?;
+        let ask = TokenAsk {
+            tool: Some(p::ForTool::Docker {
+                server: server.clone(),
+            }),
+            ..TokenAsk::default()
+        };
+        let refused = |text: String, code: i32| {
+            super::output::line(&text)?;
+            Err(CliError::Status(code))
+        };
+        let (given, tokens) = match get(&mut client, ask) {
+            Ok(got) => got,
+            Err(CliError::Agent(f)) if f.code == p::Code::Unclaimed => {
+                return refused(super::docker::NOT_FOUND.into(), super::error::exit::FAILURE);
+            }
+            Err(e) => return refused(format!("tokdeck: {e}"), super::error::exit::FAILURE),
+        };
+        if let Err(e) = super::token::refuse_dpop_for("Docker", &given.account, &tokens) {
+            return refused(format!("tokdeck: {e}"), super::error::exit::USAGE);
+        }
+        let answer = serde_json::json!({
+            "ServerURL": server,
+            "Username": given.username,
+            "Secret": tokens.access_token.expose(),
+        });
+        super::output::line(&answer.to_string())
+    })())
+}
+
+fn run(client: &mut Client, command: &Command) -> Result<(), CliError> {
     match command {
         Command::Token(args) => {
             let ask = ask(&args.account, args.min_valid, &args.api, args.id_token)?;
@@ -136,15 +218,13 @@ fn ask(
         resource: api.resource.clone(),
         scope: api.scope.clone(),
         id_token,
+        tool: None,
     })
 }
 
 /// The agent's token as the token set the printing code takes (no refresh token: the
 /// agent never gives one), its warnings on stderr.
-fn get(
-    client: &mut crate::agent::client::Client,
-    ask: TokenAsk,
-) -> Result<(p::Token, TokenSet), CliError> {
+fn get(client: &mut Client, ask: TokenAsk) -> Result<(p::Token, TokenSet), CliError> {
     let given: p::Token = client
         .call(&Request::Token { ask })
         .map_err(CliError::Agent)?;

@@ -39,6 +39,18 @@ pub fn with_cred_helper(text: &str, host: &str, remove: bool) -> Result<Option<S
     Ok(Some(out))
 }
 
+/// The account whose `urls` holds `server` (a registry host or URL), longest first.
+pub fn account_for<'c>(config: &'c crate::config::Config, server: &str) -> Option<&'c str> {
+    let url = crate::config::tool_url(server.trim()).ok()?;
+    config
+        .accounts
+        .values()
+        .flat_map(|a| a.urls.iter().map(move |u| (u, a.name.as_str())))
+        .filter(|(u, _)| url.starts_with(u.as_str()))
+        .max_by_key(|(u, _)| u.len())
+        .map(|(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -560,3 +560,101 @@ fn kill_9_of_the_agent_in_the_middle_of_a_refresh_loses_no_grant() {
         .to_string();
     assert_eq!(provider.introspect(&refresh)["active"], true);
 }
+
+#[test]
+fn the_agent_signs_dpop_proofs_that_the_resource_server_accepts() {
+    use common::provider::Resource;
+    let provider = Provider::start(&[]);
+    let resource = Resource::start(&provider.issuer);
+    let mut home = Home::new(&crate::modern_oauth::dpop_config(&provider));
+    home.with_headless_user();
+    home.ok(&["login", "bound"]);
+    let key_before = home.record("bound")["tokens"]["dpop_key"].clone();
+    let _agent = Agent::start(&home, &[]);
+    let url = format!("{}/items?page=2", resource.url);
+    let headers = home
+        .ok(&["header", "bound", "--method", "get", "--url", &url])
+        .stdout;
+    let token = stored(&home, "bound");
+    assert!(
+        headers.starts_with(&format!("Authorization: DPoP {token}\nDPoP: ")),
+        "{headers}"
+    );
+    let (status, body) = resource.get("/items?page=2", &headers);
+    assert_eq!(status, 200, "{body}");
+    // The key stayed in the agent: nothing the caller got holds it.
+    let key = key_before.as_str().expect("dpop key");
+    assert!(!headers.contains(key));
+    let entries = audit(&home);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["op"] == "dpop_proof" && e["decision"] == "granted"),
+        "{entries:#?}"
+    );
+    // A proof for a token the agent did not hand out is refused.
+    let answers = raw(
+        &_agent,
+        &[
+            r#"{"op":"hello","v":1}"#,
+            r#"{"op":"dpop_proof","account":"bound","method":"GET","url":"http://127.0.0.1/x","ath":"bm90LXRoZS10b2tlbg"}"#,
+        ],
+    );
+    assert!(
+        answers[1].contains("\"ok\":false") && answers[1].contains("handed out"),
+        "{answers:?}"
+    );
+}
+
+#[test]
+fn git_and_docker_get_their_tokens_through_the_agent() {
+    let provider = Provider::start(&[]);
+    let home = crate::tools::two_people(&provider);
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = crate::tools::git_server(&provider, root.path());
+    let alice = format!("{}/alice.git", server.url);
+    home.ok(&["setup", "git", "dev", &alice]);
+    let _agent = Agent::start(&home, &[]);
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let run = home.shell(
+        "sh",
+        &format!(
+            "cd '{}' && git clone -q {alice} a && cat a/README",
+            work.display()
+        ),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.stdout, "alice.git\n");
+    let entries = audit(&home);
+    let by_git = entries
+        .iter()
+        .find(|e| e["decision"] == "granted" && e["account"] == "dev")
+        .unwrap_or_else(|| panic!("no grant to git: {entries:#?}"));
+    let parents = by_git["caller"]["ancestors"].to_string();
+    assert!(
+        parents.contains("git"),
+        "the helper's parents name git: {parents}"
+    );
+
+    let token = stored(&home, "dev");
+    let run = home.shell(
+        "sh",
+        &format!("printf '{alice}' | tokdeck docker-credential get"),
+    );
+    assert_eq!(run.code, 0, "{run}");
+    let answer: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+    assert_eq!(answer["Secret"], token.as_str());
+    assert_eq!(answer["ServerURL"], alice.as_str());
+    let run = home.shell(
+        "sh",
+        "printf nothere.example.test | tokdeck docker-credential get",
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("credentials not found"), "{run}");
+    let granted = audit(&home)
+        .iter()
+        .filter(|e| e["decision"] == "granted")
+        .count();
+    assert!(granted >= 2, "git and Docker went through the agent");
+}

@@ -237,7 +237,7 @@ fn token_exchange_trades_the_accounts_token_for_another_audience() {
     assert!(run.stderr.contains("tokdeck login web"), "{run}");
 }
 
-fn dpop_config(provider: &Provider) -> String {
+pub(crate) fn dpop_config(provider: &Provider) -> String {
     format!(
         "{}\n[providers.bound]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-dpop\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"api:read\"]\nflow = \"browser\"\ndpop = true\n\n[providers.nonced]\nissuer = \"{issuer}\"\nclient_id = \"tokdeck-dpop-nonce\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"api:read\"]\nflow = \"device\"\ndpop = true\n\n[accounts.bound]\nprovider = \"bound\"\n\n[accounts.unbound]\nprovider = \"bound\"\ndpop = false\n\n[accounts.nonced]\nprovider = \"nonced\"\n\n[accounts.svc-bound]\nprovider = \"service\"\ndpop = true\n",
         provider.config(),

@@ -102,7 +102,7 @@ fn exec_puts_the_token_in_the_environment_only_and_passes_the_status_on() {
 
 /// A home whose `dev` account is alice and `web-public` is bob, with git's global config
 /// in the home too.
-fn two_people(provider: &Provider) -> Home {
+pub(crate) fn two_people(provider: &Provider) -> Home {
     let mut home = Home::new(&provider.config());
     home.set("HOME", &home.path().display().to_string());
     home.set("GIT_CONFIG_NOSYSTEM", "1");
@@ -115,7 +115,10 @@ fn two_people(provider: &Provider) -> Home {
     home
 }
 
-fn git_server(provider: &Provider, root: &std::path::Path) -> common::git_server::GitServer {
+pub(crate) fn git_server(
+    provider: &Provider,
+    root: &std::path::Path,
+) -> common::git_server::GitServer {
     common::git_server::bare_repo(root, "alice.git");
     common::git_server::bare_repo(root, "bob.git");
     let issuer = provider.issuer.clone();
