@@ -58,6 +58,7 @@ pub async fn run(
     let (tx, mut rx) = unbounded_channel();
     super::input::spawn(tx.clone());
     spawn_ticks(tx.clone());
+    super::agent_link::spawn_watch(tx.clone(), paths.data_dir.clone());
     let mut runtime = Runtime {
         config_stamp: file_stamp(&paths.config_file),
         store_stamp: file_stamp(&paths.data_dir.join(crate::store::CHANGED_FILE)),
@@ -219,6 +220,9 @@ impl Runtime {
             let _ = tx.send(Msg::Done(outcome));
         };
         match command {
+            Command::AnswerAgent { id, answer } => {
+                super::agent_link::answer(self.tx.clone(), self.paths.data_dir.clone(), id, answer);
+            }
             Command::Copy {
                 what,
                 text,

@@ -31,6 +31,16 @@ pub enum Msg {
 /// A finished (or progressing) piece of background work.
 #[derive(Debug)]
 pub enum Outcome {
+    /// The agent's waiting requests changed (`None`: no agent answers).
+    AgentPending(Option<Vec<crate::agent::protocol::Waiting>>),
+    /// New lines of the agent's audit.
+    AgentActivity(Vec<crate::agent::audit::Entry>),
+    /// The agent took (or refused) the person's answer.
+    AgentAnswered {
+        id: u64,
+        answer: crate::agent::protocol::Answer,
+        result: Result<(), String>,
+    },
     Loaded {
         account: String,
         result: Result<Option<Box<TokenRecord>>, Failure>,
@@ -177,6 +187,11 @@ pub enum LoginProgress {
 pub enum Command {
     /// Re-read every account's tokens.
     LoadAll,
+    /// Tell the agent the person's answer to a waiting request.
+    AnswerAgent {
+        id: u64,
+        answer: crate::agent::protocol::Answer,
+    },
     /// Read the account's record again, then copy `what` of it (the row may be a
     /// moment behind another process's refresh).
     CopyStored {

@@ -1,5 +1,7 @@
 //! The dashboard: Elm-style `Model` / `update` / `view` over the shared engine.
 
+pub mod agent;
+mod agent_link;
 mod app;
 mod copying;
 pub mod editor;

@@ -43,6 +43,8 @@ pub struct Model {
     pub quit_when_idle: bool,
     /// The terminal is gone ([`super::event::Msg::TerminalGone`]): nothing is drawn.
     pub terminal_gone: bool,
+    /// The agent's waiting requests and activity.
+    pub agent: super::agent::AgentState,
 }
 
 /// Whether there is a config to show.
@@ -223,6 +225,7 @@ impl Model {
             quit: false,
             quit_when_idle: false,
             terminal_gone: false,
+            agent: super::agent::AgentState::default(),
         }
     }
 
@@ -335,6 +338,11 @@ pub enum Answer {
     BackToForm,
     /// Throw away the filled form.
     DiscardForm,
+    /// The person's answer to the agent's waiting request.
+    Agent {
+        id: u64,
+        answer: crate::agent::protocol::Answer,
+    },
 }
 
 impl Confirm {

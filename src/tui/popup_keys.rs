@@ -74,8 +74,9 @@ fn confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
         Pick::Cancelled => Answer::Keep,
     };
     model.popup = None;
-    match answer {
+    let commands = match answer {
         Answer::Keep => Vec::new(),
+        Answer::Agent { id, answer } => super::agent::answer(model, id, answer),
         Answer::BackToForm => {
             model.popup = model.last_form.take().map(Popup::Editor);
             Vec::new()
@@ -103,7 +104,10 @@ fn confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
                 replace_user: true,
             }]
         }
-    }
+    };
+    // The agent's next waiting request, once this question is closed.
+    super::agent::ask_next(model);
+    commands
 }
 
 fn is_about_form(confirm: &Confirm) -> bool {

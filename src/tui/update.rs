@@ -72,6 +72,8 @@ fn tick(model: &mut Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Command> {
         }
     }
     commands.extend(due_apis(model, now));
+    // A request of the agent's that came while another popup was open.
+    super::agent::ask_next(model);
     // A config edited by hand shows up within a second.
     commands.push(Command::CheckConfig);
     if model.setup == Setup::Ready
@@ -195,6 +197,8 @@ fn perform(model: &mut Model, action: Action) -> Vec<Command> {
         }
         Action::Inspect => open_inspector(model, None),
         Action::CompareRefresh => super::inspector_keys::compare_refresh(model),
+        Action::Waiting => super::agent::ask_again(model),
+        Action::ActivityPane => super::agent::cycle_pane(model),
         Action::Add => {
             if let Setup::Broken { .. } = model.setup {
                 model.error("The config has an error; fix it by hand first (tokdeck never edits a file it cannot parse)");

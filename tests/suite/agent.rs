@@ -658,3 +658,68 @@ fn git_and_docker_get_their_tokens_through_the_agent() {
         .count();
     assert!(granted >= 2, "git and Docker went through the agent");
 }
+
+#[test]
+fn the_dashboard_puts_the_request_to_the_person_and_shows_the_activity() {
+    use common::tmux::Tmux;
+    let provider = Provider::start(&[]);
+    let home = logged_in(&provider, "");
+    let _agent = Agent::start(&home, &["--ask-timeout", "30s"]);
+    let token = stored(&home, "dev");
+    let tmux = Tmux::start(&home, 130, 45);
+    tmux.wait_for("the dashboard", Duration::from_secs(10), |s| {
+        s.contains("dev")
+    });
+    let asking = home
+        .command(&["token", "dev"])
+        .env("CLAUDECODE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let screen = tmux.wait_for("the agent's question", Duration::from_secs(10), |s| {
+        s.contains("tokdeck agent: request")
+    });
+    assert!(screen.contains("Claude Code"), "{screen}");
+    assert!(
+        screen.contains("verified") && screen.contains("claimed"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Allow once") && screen.contains("Deny"),
+        "{screen}"
+    );
+    for _ in 0..3 {
+        tmux.send(&["Left"]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.send(&["Enter"]);
+    let out = asking.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+    let granted = audit(&home);
+    let by_person = granted
+        .iter()
+        .find(|e| e["decision"] == "granted")
+        .expect("a grant");
+    assert!(
+        by_person["decided_by"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("person (tokdeck pid"),
+        "{by_person}"
+    );
+    // The selected account's activity (the first row, 'web': none), then everyone's.
+    tmux.send(&["L"]);
+    std::thread::sleep(Duration::from_millis(100));
+    tmux.send(&["L"]);
+    let screen = tmux.wait_for("the activity pane", Duration::from_secs(10), |s| {
+        s.contains("Agent activity: every account") && s.contains("granted")
+    });
+    assert!(screen.contains("coding agent"), "{screen}");
+    tmux.send(&["q"]);
+}

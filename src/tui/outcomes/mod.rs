@@ -22,6 +22,18 @@ pub fn done(model: &mut Model, outcome: Outcome) -> Vec<Command> {
 
 fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
     match outcome {
+        Outcome::AgentPending(pending) => {
+            super::agent::pending(model, pending);
+            Vec::new()
+        }
+        Outcome::AgentActivity(entries) => {
+            super::agent::activity(model, entries);
+            Vec::new()
+        }
+        Outcome::AgentAnswered { id, answer, result } => {
+            super::agent::answered(model, id, answer, result);
+            Vec::new()
+        }
         Outcome::Loaded {
             account,
             result,

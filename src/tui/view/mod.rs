@@ -1,6 +1,7 @@
 //! Drawing the model. Each pane is a function of `&Model`; nothing here does IO.
 
 mod accounts;
+mod activity;
 pub mod bigtext;
 pub mod claims;
 mod details;
@@ -42,7 +43,11 @@ pub fn draw(frame: &mut Frame, model: &Model) {
                 Layout::vertical([Constraint::Length(wanted), Constraint::Fill(1)]).areas(right);
             accounts::draw(frame, model, left);
             details::draw(frame, details, top);
-            claims::draw(frame, model, rest);
+            if model.agent.pane == crate::tui::agent::ActivityPane::Off {
+                claims::draw(frame, model, rest);
+            } else {
+                activity::draw(frame, model, rest);
+            }
         }
         Setup::FirstRun { .. } | Setup::Broken { .. } => welcome::draw(frame, model, main),
     }

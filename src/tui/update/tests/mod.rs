@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
+mod agent;
 mod config;
 mod keys;
 mod login;
