@@ -190,7 +190,7 @@ pub fn cycle_pane(model: &mut Model) {
 }
 
 /// The entries the pane shows, newest first.
-pub fn shown<'m>(model: &'m Model) -> Vec<&'m Entry> {
+pub fn shown(model: &Model) -> Vec<&Entry> {
     let selected = model.selected_row().map(|r| r.name.as_str());
     model
         .agent
