@@ -209,11 +209,13 @@ fn answer_refused(message: &str) -> String {
     p::answer_line::<p::Done>(Err(Failure::new(Code::NotAllowed, message)))
 }
 
-/// Renews held tokens before they expire, forgets idle ones, locks after `lock_after`.
+/// Renews held tokens before they expire, forgets idle ones, locks after `lock_after`,
+/// and revokes grants nobody used for their account's `forget_after`.
 async fn tick(agent: Arc<Agent>) {
     let mut interval = tokio::time::interval(TICK);
     loop {
         interval.tick().await;
+        agent.forget_unused().await;
         let idle = agent.idle();
         if agent.options.lock_after.is_some_and(|after| idle >= after) && !agent.locked() {
             log::info!("agent: locked after {} s without a request", idle.as_secs());
@@ -246,6 +248,72 @@ async fn tick(agent: Arc<Agent>) {
 }
 
 impl Agent {
+    /// `forget_after`: an account whose grant nobody used for that long (no token handed
+    /// out by the agent, no token issued to any tokdeck) is logged out: its refresh
+    /// token revoked, its tokens deleted; said in the log and the audit.
+    async fn forget_unused(&self) {
+        let Ok(engine) = self.engine() else {
+            return;
+        };
+        let due: Vec<(String, Duration)> = engine
+            .config()
+            .accounts
+            .values()
+            .filter_map(|a| a.agent.forget_after.map(|after| (a.name.clone(), after)))
+            .collect();
+        if due.is_empty() || self.locked() {
+            return;
+        }
+        let entries = audit::read(&self.place.audit)
+            .map(|(e, _)| e)
+            .unwrap_or_default();
+        let now = Utc::now();
+        for (name, after) in due {
+            let Ok(Some(record)) = engine.load(&name).await else {
+                continue;
+            };
+            let handed_out = entries
+                .iter()
+                .filter(|e| {
+                    e.account.as_deref() == Some(name.as_str()) && e.decision == Decision::Granted
+                })
+                .map(|e| e.at)
+                .max();
+            let used = handed_out.map_or(record.tokens.issued_at, |at| {
+                at.max(record.tokens.issued_at)
+            });
+            let unused = (now - used).to_std().unwrap_or_default();
+            if unused < after {
+                continue;
+            }
+            let options = crate::engine::LogoutOptions {
+                local: false,
+                end_session: false,
+            };
+            let reason = format!(
+                "unused for {} (forget_after {})",
+                crate::humanize::duration(now - used),
+                crate::humanize::duration(chrono::Duration::from_std(after).unwrap_or_default())
+            );
+            let (decision, said) = match engine.logout(&name, options).await {
+                Ok(_) => (Decision::Granted, format!("revoked and deleted: {reason}")),
+                Err(e) => (
+                    Decision::Refused,
+                    format!("could not forget it ({e}): {reason}"),
+                ),
+            };
+            log::info!("agent: '{name}': {said}");
+            if let Ok(mut state) = self.state.lock() {
+                state.held.retain(|(account, _), _| *account != name);
+            }
+            self.audit(Entry {
+                reason: Some(said),
+                class: "the agent itself (forget_after)".into(),
+                ..self.entry(&Caller::default(), "forget", Some(&name), decision, "agent")
+            });
+        }
+    }
+
     fn idle(&self) -> Duration {
         self.last_request
             .lock()

@@ -723,3 +723,51 @@ fn the_dashboard_puts_the_request_to_the_person_and_shows_the_activity() {
     assert!(screen.contains("coding agent"), "{screen}");
     tmux.send(&["q"]);
 }
+
+#[test]
+fn a_grant_unused_for_forget_after_is_revoked_and_deleted_and_said() {
+    let provider = Provider::start(&[]);
+    let home = logged_in(
+        &provider,
+        "\n[accounts.dev.agent]\nforget_after = \"2s\"\n\n[accounts.web.agent]\nforget_after = \"14d\"\n",
+    );
+    let refresh = home.record("dev")["tokens"]["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    std::thread::sleep(Duration::from_millis(2500));
+    let _agent = Agent::start(&home, &[]);
+    let start = Instant::now();
+    while home.path().join("tokens/dev.json").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "dev was not forgotten"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        provider.introspect(&refresh)["active"],
+        false,
+        "not revoked"
+    );
+    assert!(
+        provider.log_count("/token/revocation") >= 1,
+        "{}",
+        provider.log()
+    );
+    let entries = audit(&home);
+    let forgot = entries
+        .iter()
+        .find(|e| e["op"] == "forget")
+        .unwrap_or_else(|| panic!("{entries:#?}"));
+    assert_eq!(forgot["account"], "dev");
+    assert!(
+        forgot["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("forget_after"),
+        "{forgot}"
+    );
+    let run = home.run(&["token", "dev"]);
+    assert_eq!(run.code, 4, "{run}");
+}
