@@ -137,6 +137,8 @@ mod label {
     pub const DIRECTORIES: &str = "token, cached, no account named (directories)";
     pub const KEYRING: &str = "token, cached, keyring store";
     pub const SECRET_TOOL: &str = "secret-tool lookup (libsecret)";
+    pub const AGENT_FILE: &str = "token, cached, through the agent (file store)";
+    pub const AGENT_KEYRING: &str = "token, cached, through the agent (keyring store)";
     pub const GH: &str = "gh auth token";
     pub const OIDC_TOKEN: &str = "oidc-token (oidc-agent)";
     pub const ALT: &str = "token, cached, file store (TOKDECK_ALT_BIN)";
@@ -241,6 +243,9 @@ pub fn main() {
         (label::DIRECTORIES, label::PRESET),
         (label::KEYRING, label::FLOOR),
         (label::KEYRING, label::SECRET_TOOL),
+        (label::AGENT_FILE, label::FILE),
+        (label::AGENT_KEYRING, label::KEYRING),
+        (label::AGENT_FILE, label::FLOOR),
         (label::FILE, label::OIDC_TOKEN),
         (label::KEYRING, label::OIDC_TOKEN),
         (label::FILE, label::GH),
@@ -337,8 +342,43 @@ fn oidc_agent(scratch: &std::path::Path, provider: &Provider) -> Option<Vec<(Str
 }
 
 /// 1. Start-up with a valid cached token, every process interleaved.
+/// An agent over `home` listening at `socket` (the commands that set
+/// `TOKDECK_AGENT_SOCK` to it ask the agent; the others work directly).
+fn agent(home: &Home, socket: &std::path::Path) -> std::process::Child {
+    let log = socket.with_extension("log");
+    let mut child = home
+        .command(&["agent", "--foreground"])
+        .env("TOKDECK_AGENT_SOCK", socket)
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("start the agent");
+    let start = Instant::now();
+    while std::os::unix::net::UnixStream::connect(socket).is_err() {
+        if start.elapsed() > Duration::from_secs(10) || child.try_wait().ok().flatten().is_some() {
+            panic!(
+                "the agent never listened at {}: {}",
+                socket.display(),
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
 fn startup(lab: &Lab, results: &mut Results) {
     let service = format!("tokdeck:{}", lab.keyring_home.path().display());
+    let sockets = tempfile::tempdir().expect("tempdir");
+    // The agent listens only in a directory nobody else may enter.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(sockets.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod");
+    let (file_socket, keyring_socket) =
+        (sockets.path().join("f.sock"), sockets.path().join("k.sock"));
+    let mut agents = [
+        agent(&lab.file_home, &file_socket),
+        agent(&lab.keyring_home, &keyring_socket),
+    ];
     let mut runs: Vec<Run> = vec![
         (
             label::FLOOR,
@@ -366,6 +406,26 @@ fn startup(lab: &Lab, results: &mut Results) {
         (
             label::KEYRING,
             Box::new(|| succeed(&mut lab.keyring_home.command(&["token", "dev"]))),
+        ),
+        (
+            label::AGENT_FILE,
+            Box::new(|| {
+                succeed(
+                    lab.file_home
+                        .command(&["token", "dev"])
+                        .env("TOKDECK_AGENT_SOCK", &file_socket),
+                )
+            }),
+        ),
+        (
+            label::AGENT_KEYRING,
+            Box::new(|| {
+                succeed(
+                    lab.keyring_home
+                        .command(&["token", "dev"])
+                        .env("TOKDECK_AGENT_SOCK", &keyring_socket),
+                )
+            }),
         ),
         (
             label::SECRET_TOOL,
@@ -414,6 +474,11 @@ fn startup(lab: &Lab, results: &mut Results) {
     // Start-up times are short and noisy: three times the rounds.
     let times = interleaved(3 * RUNS, &mut runs);
     results.extend(&runs, times);
+    drop(runs);
+    for agent in &mut agents {
+        let _ = agent.kill();
+        let _ = agent.wait();
+    }
 }
 
 /// 2. A forced refresh, beside the provider's own time for the same refresh (raw HTTP

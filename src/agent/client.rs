@@ -17,7 +17,9 @@ pub struct Client {
     stream: UnixStream,
     reader: BufReader<UnixStream>,
     pub path: PathBuf,
-    pub hello: p::Hello,
+    /// The agent's answer to the hello sent on connecting, read with the first answer
+    /// (one round trip for a token, not two).
+    hello: Option<p::Hello>,
 }
 
 impl Client {
@@ -46,35 +48,37 @@ impl Client {
         }
     }
 
-    /// Connects and says hello.
+    /// Connects and sends hello (its answer is read with the next one).
     pub fn connect(path: &Path) -> Result<Self, Reach> {
-        let stream = UnixStream::connect(path).map_err(|e| Reach::Absent(e.to_string()))?;
+        let absent = |e: std::io::Error| Reach::Absent(e.to_string());
+        let stream = UnixStream::connect(path).map_err(absent)?;
         let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
         let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-        let reader = BufReader::new(
-            stream
-                .try_clone()
-                .map_err(|e| Reach::Absent(e.to_string()))?,
-        );
+        let reader = BufReader::new(stream.try_clone().map_err(absent)?);
         let mut client = Self {
             stream,
             reader,
             path: path.to_path_buf(),
-            hello: p::Hello {
-                v: p::VERSION,
-                agent: String::new(),
-                ops: Vec::new(),
-                locked: false,
-            },
+            hello: None,
         };
-        let hello = client
-            .call::<p::Hello>(&Request::Hello {
+        client
+            .send(&Request::Hello {
                 v: p::VERSION,
                 client: Some(format!("tokdeck {}", env!("CARGO_PKG_VERSION"))),
             })
             .map_err(Reach::Refused)?;
-        client.hello = hello;
         Ok(client)
+    }
+
+    /// The agent's hello (read now if no answer was read yet).
+    pub fn hello(&mut self) -> Result<&p::Hello, Failure> {
+        if self.hello.is_none() {
+            let line = self.read_line()?;
+            self.hello = Some(p::read_answer(&line)?);
+        }
+        self.hello
+            .as_ref()
+            .ok_or_else(|| Failure::new(Code::Failed, "the agent said no hello"))
     }
 
     /// Sends `request` and reads its answer.
@@ -82,28 +86,48 @@ impl Client {
         &mut self,
         request: &Request,
     ) -> Result<T, Failure> {
-        let lost = |e: std::io::Error| {
-            Failure::new(
-                Code::Failed,
-                format!("lost the tokdeck agent at '{}': {e}", self.path.display()),
-            )
-        };
+        self.send(request)?;
+        self.hello()?;
+        p::read_answer(&self.read_line()?)
+    }
+
+    fn lost(&self, e: std::io::Error) -> Failure {
+        Failure::new(
+            Code::Failed,
+            format!("lost the tokdeck agent at '{}': {e}", self.path.display()),
+        )
+    }
+
+    fn send(&mut self, request: &Request) -> Result<(), Failure> {
         let mut line = serde_json::to_string(request)
             .map_err(|e| Failure::new(Code::BadRequest, e.to_string()))?;
         line.push('\n');
-        self.stream.write_all(line.as_bytes()).map_err(lost)?;
+        self.stream
+            .write_all(line.as_bytes())
+            .map_err(|e| self.lost(e))
+    }
+
+    fn read_line(&mut self) -> Result<String, Failure> {
         let mut answer = String::new();
         let read = (&mut self.reader)
             .take(p::MAX_LINE as u64 * 4)
             .read_line(&mut answer)
-            .map_err(lost)?;
+            .map_err(|e| self.lost(e))?;
         if read == 0 {
-            return Err(lost(std::io::Error::new(
+            return Err(self.lost(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "it closed the connection",
             )));
         }
-        p::read_answer(&answer)
+        Ok(answer)
+    }
+
+    /// What the agent says it is (`tokdeck 0.1.0`), or why it could not say.
+    pub fn agent(&mut self) -> String {
+        match self.hello() {
+            Ok(hello) => hello.agent.clone(),
+            Err(e) => e.message,
+        }
     }
 }
 

@@ -134,11 +134,11 @@ mod unix {
     ) -> Result<(), CliError> {
         options(args)?;
         let path = socket_path(paths);
-        if let Ok(client) = Client::connect(&path) {
+        if let Ok(mut client) = Client::connect(&path) {
             say!(
                 "tokdeck agent: already running at '{}' ({})",
                 path.display(),
-                client.hello.agent
+                client.agent()
             );
             return Ok(());
         }
@@ -166,12 +166,12 @@ mod unix {
             .map_err(|e| CliError::Failed(format!("cannot start the agent: {e}")))?;
         let started = std::time::Instant::now();
         while started.elapsed() < START_WAIT {
-            if let Ok(client) = Client::connect(&path) {
+            if let Ok(mut client) = Client::connect(&path) {
                 say!(
                     "tokdeck agent: running (pid {}), socket '{}' ({})",
                     child.id(),
                     path.display(),
-                    client.hello.agent
+                    client.agent()
                 );
                 return Ok(());
             }
@@ -249,10 +249,10 @@ mod unix {
             return Ok(());
         };
         match Client::connect(path) {
-            Ok(client) => Err(CliError::Failed(format!(
+            Ok(mut client) => Err(CliError::Failed(format!(
                 "an agent already runs at '{}' ({}); `tokdeck agent stop` ends it",
                 path.display(),
-                client.hello.agent
+                client.agent()
             ))),
             Err(Reach::Refused(failure)) => Err(CliError::Agent(failure)),
             Err(Reach::Absent(_)) if meta.file_type().is_socket() => std::fs::remove_file(path)
