@@ -341,7 +341,6 @@ fn oidc_agent(scratch: &std::path::Path, provider: &Provider) -> Option<Vec<(Str
     )
 }
 
-/// 1. Start-up with a valid cached token, every process interleaved.
 /// An agent over `home` listening at `socket` (the commands that set
 /// `TOKDECK_AGENT_SOCK` to it ask the agent; the others work directly).
 fn agent(home: &Home, socket: &std::path::Path) -> std::process::Child {
@@ -366,6 +365,7 @@ fn agent(home: &Home, socket: &std::path::Path) -> std::process::Child {
     child
 }
 
+/// 1. Start-up with a valid cached token, every process interleaved.
 fn startup(lab: &Lab, results: &mut Results) {
     let service = format!("tokdeck:{}", lab.keyring_home.path().display());
     let sockets = tempfile::tempdir().expect("tempdir");

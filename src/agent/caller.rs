@@ -145,6 +145,9 @@ pub struct Caller {
     pub client: Option<String>,
     /// The host of a forwarded connection (`tokdeck ssh HOST`: the listener says it).
     pub forwarded: Option<String>,
+    /// Which forward (one per `tokdeck ssh` connection) it came through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<u64>,
 }
 
 impl Caller {
@@ -181,7 +184,7 @@ impl Caller {
             (Ok(theirs), Ok(ours)) => Some(theirs != ours),
             _ => None,
         };
-        if let Ok(environ) = std::fs::read(dir.join("environ")) {
+        if let Some(environ) = slurp(&dir.join("environ")) {
             self.markers = markers_in(&environ);
         }
     }
@@ -351,12 +354,28 @@ pub fn parse_stat(text: &str) -> Option<(String, Stat)> {
     ))
 }
 
+/// A `/proc` file whole: they say size 0, so a read sized by the file's length (as
+/// `fs::read` does, after a `statx`) goes in many small reads; these go in one or two.
+fn slurp(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    std::fs::File::open(path)
+        .ok()?
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
+}
+
+fn slurp_text(path: &Path) -> Option<String> {
+    slurp(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
 fn read_stat(path: &Path) -> Option<Stat> {
-    parse_stat(&std::fs::read_to_string(path).ok()?).map(|(_, stat)| stat)
+    parse_stat(&slurp_text(path)?).map(|(_, stat)| stat)
 }
 
 fn read_cmdline(path: &Path, most: usize) -> Vec<String> {
-    std::fs::read(path)
+    slurp(path)
         .map(|bytes| {
             bytes
                 .split(|b| *b == 0)
@@ -368,21 +387,29 @@ fn read_cmdline(path: &Path, most: usize) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Interpreters whose first argument names the program they run (`node …/codex`).
+const INTERPRETERS: &[&str] = &["node", "bun", "deno", "python", "python3", "ruby", "perl"];
+
+/// The caller's ancestors by name, up to the first process of the namespace. Only the
+/// name (`stat`) is read of each, and the command line of an interpreter: every file
+/// read here is on the path of every request (a new connection costs what this reads).
 fn ancestors(proc: &Path, mut pid: u32) -> Vec<Ancestor> {
     let mut chain = Vec::new();
     while pid > 1 && chain.len() < 32 {
         let dir = proc.join(pid.to_string());
-        let Some((name, stat)) = std::fs::read_to_string(dir.join("stat"))
-            .ok()
-            .and_then(|t| parse_stat(&t))
-        else {
+        let Some((name, stat)) = slurp_text(&dir.join("stat")).and_then(|t| parse_stat(&t)) else {
             break;
+        };
+        let args = if INTERPRETERS.contains(&name.as_str()) {
+            read_cmdline(&dir.join("cmdline"), 2)
+        } else {
+            Vec::new()
         };
         chain.push(Ancestor {
             pid,
             name,
-            exe: std::fs::read_link(dir.join("exe")).ok(),
-            args: read_cmdline(&dir.join("cmdline"), 2),
+            exe: None,
+            args,
         });
         pid = stat.ppid;
     }

@@ -26,15 +26,26 @@ impl Client {
     /// The agent clients of `data_dir` use, when one runs: `Ok(None)` means direct
     /// mode (none at the fixed path, or `TOKDECK_AGENT=off`); an agent named by
     /// `TOKDECK_AGENT_SOCK` that does not answer is an error.
-    pub fn find(data_dir: &Path) -> Result<Option<Self>, Failure> {
-        match where_to_look(data_dir) {
+    ///
+    /// Where there is no config (a remote host reached by `tokdeck ssh`), a forwarded
+    /// agent's socket in /tmp is used when `TOKDECK_AGENT_SOCK` is not set.
+    pub fn find(paths: &crate::config::Paths) -> Result<Option<Self>, Failure> {
+        match where_to_look(&paths.data_dir) {
             Where::Off => Ok(None),
             Where::Default(path) => match Self::connect(&path) {
                 Ok(client) => Ok(Some(client)),
+                Err(Reach::Absent(_)) if !paths.config_file.exists() => {
+                    Ok(super::socket::forwarded_sockets()
+                        .iter()
+                        .find_map(|p| Self::connect(p).ok()))
+                }
                 Err(Reach::Absent(_)) => Ok(None),
                 Err(Reach::Refused(failure)) => Err(failure),
             },
-            Where::Named(path) => match Self::connect(&path) {
+            Where::Named(path) => match super::socket::check_socket(&path)
+                .map_err(|why| Reach::Absent(format!("not used: {why}")))
+                .and_then(|()| Self::connect(&path))
+            {
                 Ok(client) => Ok(Some(client)),
                 Err(Reach::Absent(e)) => Err(Failure::new(
                     Code::Failed,

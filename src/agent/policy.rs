@@ -103,8 +103,9 @@ impl Grantee {
 pub struct Approval {
     pub account: String,
     pub grantee: Grantee,
-    /// Forwarded connections are approved per host.
+    /// Forwarded connections are approved per host and forward (one `tokdeck ssh`).
     pub forwarded: Option<String>,
+    pub link: Option<u64>,
     pub until: DateTime<Utc>,
 }
 
@@ -120,6 +121,7 @@ impl Approvals {
             a.account == account
                 && a.until > now
                 && a.forwarded == caller.forwarded
+                && a.link == caller.link
                 && a.grantee.covers(caller)
         })
     }
@@ -159,6 +161,7 @@ impl Approvals {
             account: account.to_string(),
             grantee,
             forwarded: caller.forwarded.clone(),
+            link: caller.link,
             until: now + APPROVAL_TTL,
         });
         Some(said)
@@ -174,6 +177,11 @@ impl Approvals {
 
     pub fn clear(&mut self) {
         self.list.clear();
+    }
+
+    /// Drops the approvals given through forward `link` (its ssh connection ended).
+    pub fn end_link(&mut self, link: u64) {
+        self.list.retain(|a| a.link != Some(link));
     }
 }
 

@@ -29,8 +29,12 @@ pub const OPERATIONS: &[&str] = &[
     "unlock",
     "pending",
     "decide",
+    "forward",
     "stop",
 ];
+
+/// What a forwarded connection (`tokdeck ssh`) may ask: nothing that changes the agent.
+pub const FORWARDED_OPERATIONS: &[&str] = &["hello", "list", "token", "dpop_proof"];
 
 /// A request, as read from its line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +74,12 @@ pub enum Request {
     Decide {
         id: u64,
         answer: Answer,
+    },
+    /// A listener for one ssh connection to `host` (`tokdeck ssh`): it serves only
+    /// [`FORWARDED_OPERATIONS`], tags its callers `forwarded: HOST`, and ends, with every
+    /// connection through it, when the connection that asked for it closes.
+    Forward {
+        host: String,
     },
     /// Ends the agent.
     Stop,
@@ -209,6 +219,16 @@ pub struct Hello {
     pub agent: String,
     pub ops: Vec<String>,
     pub locked: bool,
+    /// On a forwarded connection: the host it was forwarded to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_to: Option<String>,
+}
+
+/// `forward`'s answer: the local socket ssh forwards to the remote host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Forwarding {
+    pub id: u64,
+    pub socket: PathBuf,
 }
 
 /// One account in `list`'s answer: nothing secret.

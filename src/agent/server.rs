@@ -130,7 +130,25 @@ pub async fn serve(
     Ok(())
 }
 
-async fn connection(agent: Arc<Agent>, stream: UnixStream, forwarded: Option<String>) {
+/// What a forwarded connection carries: the host, the forward's id, and the signal that
+/// its ssh connection ended.
+#[derive(Clone)]
+struct Link {
+    host: String,
+    id: u64,
+    ended: tokio::sync::watch::Receiver<bool>,
+}
+
+/// A forward opened on a connection: ended (listener and connections through it) when
+/// that connection closes.
+struct Forward {
+    id: u64,
+    socket: PathBuf,
+    end: tokio::sync::watch::Sender<bool>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+async fn connection(agent: Arc<Agent>, stream: UnixStream, link: Option<Link>) {
     let cred = stream.peer_cred();
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
@@ -142,7 +160,8 @@ async fn connection(agent: Arc<Agent>, stream: UnixStream, forwarded: Option<Str
     };
     let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
     let mut caller = Caller::of(cred.uid(), pid);
-    caller.forwarded = forwarded;
+    caller.forwarded = link.as_ref().map(|l| l.host.clone());
+    caller.link = link.as_ref().map(|l| l.id);
     if cred.uid() != agent.uid {
         agent.audit(Entry {
             reason: Some(format!(
@@ -164,15 +183,27 @@ async fn connection(agent: Arc<Agent>, stream: UnixStream, forwarded: Option<Str
             .await;
         return;
     }
+    let mut ended = link.as_ref().map(|l| l.ended.clone());
+    let mut forwards: Vec<Forward> = Vec::new();
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = (&mut reader)
-            .take(p::MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await;
+        let read = async {
+            (&mut reader)
+                .take(p::MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .await
+        };
+        let read = match &mut ended {
+            // Through a forward: ends when its ssh connection does.
+            Some(ended) => tokio::select! {
+                read = read => read,
+                _ = ended.wait_for(|e| *e) => break,
+            },
+            None => read.await,
+        };
         match read {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
         if line.len() > p::MAX_LINE && line.last() != Some(&b'\n') {
@@ -183,13 +214,23 @@ async fn connection(agent: Arc<Agent>, stream: UnixStream, forwarded: Option<Str
             let _ = write
                 .write_all(p::answer_line::<p::Done>(Err(failure)).as_bytes())
                 .await;
-            return;
+            break;
         }
         let text = String::from_utf8_lossy(&line);
         if text.trim().is_empty() {
             continue;
         }
         let answer = match p::read_request(&text) {
+            Ok(Request::Forward { host }) if caller.forwarded.is_none() => {
+                p::answer_line(agent.clone().forward(&caller, &host).map(|forward| {
+                    let answer = p::Forwarding {
+                        id: forward.id,
+                        socket: forward.socket.clone(),
+                    };
+                    forwards.push(forward);
+                    answer
+                }))
+            }
             Ok(request) => agent.answer(&mut caller, request).await,
             Err(failure) => {
                 agent.audit(Entry {
@@ -200,8 +241,11 @@ async fn connection(agent: Arc<Agent>, stream: UnixStream, forwarded: Option<Str
             }
         };
         if write.write_all(answer.as_bytes()).await.is_err() {
-            return;
+            break;
         }
+    }
+    for forward in forwards {
+        agent.end_forward(forward);
     }
 }
 
@@ -314,6 +358,85 @@ impl Agent {
         }
     }
 
+    /// Opens a listener for one ssh connection to `host` (see [`Request::Forward`]).
+    fn forward(self: Arc<Self>, caller: &Caller, host: &str) -> Result<Forward, Failure> {
+        self.person(caller, "forward the agent to another host")?;
+        self.refuse_locked()?;
+        let host: String = host.chars().take(255).collect();
+        if host.is_empty() || host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(Failure::new(
+                Code::BadRequest,
+                "forward: a host name without spaces",
+            ));
+        }
+        let random = ring::rand::generate::<[u8; 8]>(&ring::rand::SystemRandom::new())
+            .map_err(|_| Failure::new(Code::Failed, "no randomness for the forward's name"))?
+            .expose();
+        let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let dir = self
+            .place
+            .socket
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let socket = dir.join(format!("forward-{name}.sock"));
+        let failed = |e: std::io::Error| {
+            Failure::new(
+                Code::Failed,
+                format!("cannot listen at '{}': {e}", socket.display()),
+            )
+        };
+        let listener = UnixListener::bind(&socket).map_err(failed)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
+                .map_err(failed)?;
+        }
+        let id = {
+            let mut state = self.state.lock().map_err(|_| {
+                Failure::new(Code::Failed, "the agent's state is broken; restart it")
+            })?;
+            state.next_id += 1;
+            state.next_id
+        };
+        let (end, ended) = tokio::sync::watch::channel(false);
+        let link = Link {
+            host: host.clone(),
+            id,
+            ended,
+        };
+        let agent = self.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                if let Ok((stream, _)) = listener.accept().await {
+                    tokio::spawn(connection(agent.clone(), stream, Some(link.clone())));
+                }
+            }
+        });
+        log::info!(
+            "agent: forward {id} to '{host}' at {} for {}",
+            socket.display(),
+            caller.summary()
+        );
+        Ok(Forward {
+            id,
+            socket,
+            end,
+            listener: task,
+        })
+    }
+
+    /// The ssh connection of a forward ended: its listener goes, every connection
+    /// through it ends, its approvals are dropped.
+    fn end_forward(&self, forward: Forward) {
+        let _ = forward.end.send(true);
+        forward.listener.abort();
+        let _ = std::fs::remove_file(&forward.socket);
+        if let Ok(mut state) = self.state.lock() {
+            state.approvals.end_link(forward.id);
+        }
+        log::info!("agent: forward {} ended", forward.id);
+    }
+
     fn idle(&self) -> Duration {
         self.last_request
             .lock()
@@ -400,13 +523,40 @@ impl Agent {
         if let Ok(mut at) = self.last_request.lock() {
             *at = Instant::now();
         }
+        let op = serde_json::to_value(&request)
+            .ok()
+            .and_then(|v| v.get("op").and_then(|o| o.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        if let Some(host) = &caller.forwarded
+            && !p::FORWARDED_OPERATIONS.contains(&op.as_str())
+        {
+            let failure = Failure::new(
+                Code::NotAllowed,
+                format!(
+                    "'{op}' is not answered over the connection forwarded to {host}: it answers {} only",
+                    p::FORWARDED_OPERATIONS.join(", ")
+                ),
+            );
+            self.audit(Entry {
+                reason: Some(failure.message.clone()),
+                ..self.entry(caller, &op, None, Decision::Refused, "agent")
+            });
+            return p::answer_line::<p::Done>(Err(failure));
+        }
         match request {
             Request::Hello { v, client } => {
                 caller.client = client.map(|c| c.chars().take(100).collect());
-                p::answer_line(self.hello(v))
+                p::answer_line(self.hello(v).map(|mut hello| {
+                    hello.forwarded_to = caller.forwarded.clone();
+                    hello
+                }))
             }
+            Request::Forward { .. } => p::answer_line::<p::Done>(Err(Failure::new(
+                Code::NotAllowed,
+                "a forwarded connection cannot forward again",
+            ))),
             Request::Status => p::answer_line(Ok(self.status())),
-            Request::List => p::answer_line(self.list().await),
+            Request::List => p::answer_line(self.list(caller).await),
             Request::Token { ask } => p::answer_line(self.token(caller, ask).await),
             Request::DpopProof {
                 account,
@@ -450,6 +600,7 @@ impl Agent {
             agent: format!("tokdeck {}", env!("CARGO_PKG_VERSION")),
             ops: p::OPERATIONS.iter().map(|o| (*o).to_string()).collect(),
             locked: self.locked(),
+            forwarded_to: None,
         })
     }
 
@@ -496,10 +647,17 @@ impl Agent {
         ))
     }
 
-    async fn list(&self) -> Result<p::List, Failure> {
+    async fn list(&self, caller: &Caller) -> Result<p::List, Failure> {
         self.refuse_locked()?;
         let engine = self.engine()?;
-        let names: Vec<String> = engine.config().accounts.keys().cloned().collect();
+        // Over a forward: the forwardable accounts only.
+        let names: Vec<String> = engine
+            .config()
+            .accounts
+            .values()
+            .filter(|a| caller.forwarded.is_none() || a.agent.forwardable)
+            .map(|a| a.name.clone())
+            .collect();
         let now = Utc::now();
         let accounts = engine
             .load_many(names)
@@ -575,12 +733,16 @@ impl Agent {
         self.refuse_locked()?;
         let engine = self.engine()?;
         // The kernel's working directory where it could be read; else what the caller says.
-        let cwd: Vec<PathBuf> = caller
-            .cwd
-            .clone()
-            .or_else(|| ask.cwd.clone())
-            .into_iter()
-            .collect();
+        // Over a forward the directory is the remote one: it chooses nothing here.
+        let cwd: Vec<PathBuf> = match &caller.forwarded {
+            Some(_) => Vec::new(),
+            None => caller
+                .cwd
+                .clone()
+                .or_else(|| ask.cwd.clone())
+                .into_iter()
+                .collect(),
+        };
         let config = engine.config();
         let unclaimed = |url: &str| {
             Failure::new(
@@ -615,6 +777,16 @@ impl Agent {
         let account = engine
             .account(&name)
             .map_err(|e| Failure::new(Code::Account, e.to_string()))?;
+        if let Some(host) = &caller.forwarded
+            && !account.agent.forwardable
+        {
+            return Err(Failure::new(
+                Code::Policy,
+                format!(
+                    "account '{name}' is not forwardable to {host}: on the machine where the agent runs, set `forwardable = true` in [accounts.{name}.agent] to allow it"
+                ),
+            ));
+        }
         if let Some(resource) = &ask.resource {
             crate::config::check_resource(resource).map_err(|m| {
                 Failure::new(Code::BadRequest, format!("resource '{resource}' {m}"))

@@ -90,6 +90,77 @@ pub fn guard_dir(dir: &Path, uid: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// Where `tokdeck ssh` asks sshd to put the forwarded socket on the remote host:
+/// `/tmp/tokdeck-RANDOM.sock`. No private directory is known there before the connection
+/// (no runtime directory without a PAM session; homes differ): sshd creates the socket
+/// 0600 (`StreamLocalBindMask` 0177) under an unguessable name in the sticky /tmp, and
+/// the remote tokdeck connects only to a socket of its own uid that no one else may use.
+pub const REMOTE_PREFIX: &str = "/tmp/tokdeck-";
+
+/// This process's uid, where the system says it without a call (`/proc/self`).
+pub fn own_uid() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// A socket the client may talk to: a socket (not a link), this user's, usable by no
+/// one else. Checked for sockets named by `TOKDECK_AGENT_SOCK` or found in /tmp, so
+/// another user's planted socket is never asked for anything.
+#[cfg(unix)]
+pub fn check_socket(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+    let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if !meta.file_type().is_socket() {
+        return Err("it is not a socket".into());
+    }
+    if let Some(uid) = own_uid()
+        && meta.uid() != uid
+    {
+        return Err(format!(
+            "it belongs to uid {}, not to you (uid {uid})",
+            meta.uid()
+        ));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!(
+            "others may use it (mode {:o})",
+            meta.permissions().mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
+/// Forwarded agents' sockets in /tmp that pass [`check_socket`], newest first: where
+/// a remote tokdeck with no config and no `TOKDECK_AGENT_SOCK` looks.
+#[cfg(unix)]
+pub fn forwarded_sockets() -> Vec<PathBuf> {
+    let Some((dir, prefix)) = REMOTE_PREFIX.rsplit_once('/') else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(".sock")
+        })
+        .map(|e| e.path())
+        .filter(|p| check_socket(p).is_ok())
+        .filter_map(|p| Some((std::fs::symlink_metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
 /// A socket path the kernel takes, or why not.
 pub fn check_length(path: &Path) -> Result<(), String> {
     if path.as_os_str().len() > MAX_SOCKET_PATH {

@@ -44,7 +44,7 @@ pub async fn run(config: Option<PathBuf>, args: AgentArgs) -> Result<(), CliErro
 pub(super) fn running(
     paths: &crate::config::Paths,
 ) -> Result<crate::agent::client::Client, CliError> {
-    crate::agent::client::Client::find(&paths.data_dir)
+    crate::agent::client::Client::find(paths)
         .map_err(CliError::Agent)?
         .ok_or_else(|| {
             CliError::Failed(format!(

@@ -223,6 +223,20 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Print the agent's record of who got which token (never the token).
     Audit(AuditArgs),
+    /// Run ssh with the agent forwarded for this connection: on HOST, `tokdeck token
+    /// NAME` (and header, export, exec, the git and Docker helpers) get tokens of the
+    /// accounts with `forwardable = true`, each request asked about here; no refresh token
+    /// leaves this machine.
+    Ssh {
+        /// ssh's options, HOST and the command, as for ssh.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required = true,
+            value_name = "SSH ARGS"
+        )]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -37,6 +37,7 @@ mod meta;
 mod output;
 mod relaunch;
 mod setup;
+mod ssh;
 mod token;
 mod tools;
 #[cfg(unix)]
@@ -132,7 +133,12 @@ async fn run(
             login::logout(&engine(config)?, &account, options).await
         }
         Command::List { json } => list::run(&engine(config)?, json).await,
-        Command::Which { json } => which::run(&engine(config)?, json),
+        Command::Which { json } => match engine(config.clone()) {
+            Ok(engine) => which::run(&engine, json),
+            #[cfg(unix)]
+            Err(e) if config.is_none() => which::agent_instead(json).unwrap_or(Err(e.into())),
+            Err(e) => Err(e.into()),
+        },
         Command::Decode(args) => decode::command(config, args).await,
         Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(*args),
         Command::Jwt(args::JwtCommand::Keygen { alg, out }) => jwt::keygen(&alg, &out),
@@ -149,5 +155,6 @@ async fn run(
         Command::Agent(args) => agent::run(config, args).await,
         Command::Approve(args) => approve::run(config, args),
         Command::Audit(args) => audit::run(config, args),
+        Command::Ssh { args } => ssh::run(config, args),
     }
 }

@@ -26,7 +26,7 @@ pub fn answer(cli: &Cli) -> Option<i32> {
 /// The agent, when one runs (`None`: direct mode).
 fn client() -> Option<Result<Client, CliError>> {
     let paths = crate::config::Paths::resolve(None).ok()?;
-    match Client::find(&paths.data_dir) {
+    match Client::find(&paths) {
         Ok(Some(client)) => {
             log::debug!("asking the agent at '{}'", client.path.display());
             Some(Ok(client))

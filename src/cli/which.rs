@@ -43,3 +43,41 @@ pub(super) fn run(engine: &Engine, json: bool) -> Result<(), CliError> {
     }
     super::output::line(&format!("{} ({})", chosen.name, chosen.why))
 }
+
+/// Where there is no config (a remote host reached by `tokdeck ssh`): the agent that
+/// answers instead, forwarded or not, and the accounts it offers. `None`: none answers.
+#[cfg(unix)]
+pub(super) fn agent_instead(json: bool) -> Option<Result<(), CliError>> {
+    use crate::agent::protocol::{List, Request};
+    let paths = crate::config::Paths::resolve(None).ok()?;
+    let mut client = crate::agent::client::Client::find(&paths).ok()??;
+    let hello = client.hello().ok()?.clone();
+    let list: List = match client.call(&Request::List) {
+        Ok(list) => list,
+        Err(e) => return Some(Err(CliError::Agent(e))),
+    };
+    let names: Vec<&str> = list.accounts.iter().map(|a| a.name.as_str()).collect();
+    let from = match &hello.forwarded_to {
+        Some(host) => format!("forwarded to this host as '{host}' by `tokdeck ssh`"),
+        None => "on this machine".into(),
+    };
+    if json {
+        let value = serde_json::json!({
+            "account": null,
+            "from": "agent",
+            "agent": client.path,
+            "forwarded_to": hello.forwarded_to,
+            "accounts": names,
+        });
+        return Some(super::output::line(&value.to_string()));
+    }
+    Some(super::output::line(&format!(
+        "no config here: tokens come from the tokdeck agent at {} ({from}); name the account: {}",
+        client.path.display(),
+        if names.is_empty() {
+            "none is offered".to_string()
+        } else {
+            names.join(", ")
+        }
+    )))
+}

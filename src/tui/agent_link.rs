@@ -2,7 +2,6 @@
 //! its audit and sends what changed into the one channel, and the person's answers.
 
 use super::event::{Msg, Outcome};
-use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How often the agent is asked what waits, and the audit looked at.
@@ -11,10 +10,10 @@ const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Starts the watcher; it ends when the dashboard does.
 #[cfg(unix)]
-pub fn spawn_watch(tx: UnboundedSender<Msg>, data_dir: PathBuf) {
+pub fn spawn_watch(tx: UnboundedSender<Msg>, paths: crate::config::Paths) {
     use crate::agent::client::Client;
     use crate::agent::protocol::{Pending, Request};
-    let audit = crate::agent::audit::path(&data_dir);
+    let audit = crate::agent::audit::path(&paths.data_dir);
     let _ = std::thread::Builder::new()
         .name("agent-watch".into())
         .spawn(move || {
@@ -23,7 +22,7 @@ pub fn spawn_watch(tx: UnboundedSender<Msg>, data_dir: PathBuf) {
             let mut read_to = Audit::starting(&audit);
             loop {
                 if client.is_none() {
-                    client = Client::find(&data_dir).ok().flatten();
+                    client = Client::find(&paths).ok().flatten();
                 }
                 let pending = client.as_mut().and_then(|c| {
                     c.call::<Pending>(&Request::Pending)
@@ -55,7 +54,7 @@ pub fn spawn_watch(tx: UnboundedSender<Msg>, data_dir: PathBuf) {
 }
 
 #[cfg(not(unix))]
-pub fn spawn_watch(_tx: UnboundedSender<Msg>, _data_dir: PathBuf) {}
+pub fn spawn_watch(_tx: UnboundedSender<Msg>, _paths: crate::config::Paths) {}
 
 /// Where the dashboard is in the audit file: entries appended after it are news.
 #[cfg(unix)]
@@ -109,26 +108,26 @@ impl Audit {
 /// Sends the person's answer; the outcome says whether the agent took it.
 pub fn answer(
     tx: UnboundedSender<Msg>,
-    data_dir: PathBuf,
+    paths: crate::config::Paths,
     id: u64,
     answer: crate::agent::protocol::Answer,
 ) {
     let _ = std::thread::Builder::new()
         .name("agent-answer".into())
         .spawn(move || {
-            let result = decide(&data_dir, id, answer);
+            let result = decide(&paths, id, answer);
             let _ = tx.send(Msg::Done(Outcome::AgentAnswered { id, answer, result }));
         });
 }
 
 #[cfg(unix)]
 fn decide(
-    data_dir: &std::path::Path,
+    paths: &crate::config::Paths,
     id: u64,
     answer: crate::agent::protocol::Answer,
 ) -> Result<(), String> {
     use crate::agent::protocol::{Done, Request};
-    let mut client = crate::agent::client::Client::find(data_dir)
+    let mut client = crate::agent::client::Client::find(paths)
         .map_err(|f| f.message)?
         .ok_or("the agent is gone")?;
     client
@@ -139,7 +138,7 @@ fn decide(
 
 #[cfg(not(unix))]
 fn decide(
-    _data_dir: &std::path::Path,
+    _paths: &crate::config::Paths,
     _id: u64,
     _answer: crate::agent::protocol::Answer,
 ) -> Result<(), String> {

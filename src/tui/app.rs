@@ -58,7 +58,7 @@ pub async fn run(
     let (tx, mut rx) = unbounded_channel();
     super::input::spawn(tx.clone());
     spawn_ticks(tx.clone());
-    super::agent_link::spawn_watch(tx.clone(), paths.data_dir.clone());
+    super::agent_link::spawn_watch(tx.clone(), paths.clone());
     let mut runtime = Runtime {
         config_stamp: file_stamp(&paths.config_file),
         store_stamp: file_stamp(&paths.data_dir.join(crate::store::CHANGED_FILE)),
@@ -221,7 +221,7 @@ impl Runtime {
         };
         match command {
             Command::AnswerAgent { id, answer } => {
-                super::agent_link::answer(self.tx.clone(), self.paths.data_dir.clone(), id, answer);
+                super::agent_link::answer(self.tx.clone(), self.paths.clone(), id, answer);
             }
             Command::Copy {
                 what,

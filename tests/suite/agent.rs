@@ -6,67 +6,27 @@
 use crate::common;
 
 use common::Home;
+use common::agent::Agent;
 use common::provider::Provider;
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// An agent in the foreground, owned (and killed) by the test.
-struct Agent {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Agent {
-    fn start(home: &Home, flags: &[&str]) -> Self {
-        let mut args = vec!["agent", "--foreground"];
-        args.extend_from_slice(flags);
-        let child = home
-            .command(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the agent");
-        let socket = home.path().join("agent/agent.sock");
-        let start = Instant::now();
-        while UnixStream::connect(&socket).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "the agent never listened"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, socket }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn logged_in(provider: &Provider, extra: &str) -> Home {
+pub(crate) fn logged_in(provider: &Provider, extra: &str) -> Home {
     let mut home = Home::new(&format!("{}{extra}", provider.config()));
     home.with_headless_user();
     home.ok(&["login", "dev"]);
     home
 }
 
-fn stored(home: &Home, account: &str) -> String {
+pub(crate) fn stored(home: &Home, account: &str) -> String {
     home.record(account)["tokens"]["access_token"]
         .as_str()
         .expect("access token")
         .to_string()
 }
 
-fn audit(home: &Home) -> Vec<serde_json::Value> {
+pub(crate) fn audit(home: &Home) -> Vec<serde_json::Value> {
     home.ok(&["audit", "--json"])
         .stdout
         .lines()
@@ -96,7 +56,7 @@ fn sha256(text: &str) -> String {
 }
 
 /// The requests waiting for a person, once `count` of them wait.
-fn waiting(home: &Home, count: usize) -> Vec<serde_json::Value> {
+pub(crate) fn waiting(home: &Home, count: usize) -> Vec<serde_json::Value> {
     let start = Instant::now();
     loop {
         let run = home.ok(&["approve", "--list", "--json"]);
@@ -206,7 +166,7 @@ fn token_comes_through_the_agent_and_the_audit_names_the_caller_never_the_token(
 }
 
 /// Sends `lines` on one connection; the answers.
-fn raw(agent: &Agent, lines: &[&str]) -> Vec<String> {
+pub(crate) fn raw(agent: &Agent, lines: &[&str]) -> Vec<String> {
     use std::io::{BufRead, BufReader, Write};
     let mut stream = UnixStream::connect(&agent.socket).expect("connect");
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
@@ -301,21 +261,42 @@ fn a_caller_of_another_uid_is_refused_even_when_it_reaches_the_socket() {
     ] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-        .arg(env!("CARGO_BIN_EXE_tokdeck"))
-        .args(["token", "dev"])
-        .env("TOKDECK_AGENT_SOCK", &agent.socket)
-        .env("TOKDECK_HOME", "/nonexistent")
-        .stdin(Stdio::null())
-        .output()
-        .expect("setpriv");
+    let as_nobody = |program: &str, args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args([
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                "--",
+                program,
+            ])
+            .args(args)
+            .env("TOKDECK_AGENT_SOCK", &agent.socket)
+            .env("TOKDECK_HOME", "/nonexistent")
+            .stdin(Stdio::null())
+            .output()
+            .expect("setpriv")
+    };
+    // tokdeck itself will not talk to a socket that is not its user's.
+    let out = as_nobody(env!("CARGO_BIN_EXE_tokdeck"), &["token", "dev"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(out.stdout.is_empty());
+    assert!(stderr.contains("belongs to uid 0, not to you"), "{stderr}");
+    // A client of its own: the agent refuses it by its uid.
+    // It answers before any request, and closes.
+    let script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\nprint(s.makefile().read())";
+    let socket = agent.socket.display().to_string();
+    let out = as_nobody("/usr/bin/python3", &["-c", script, &socket]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("belongs to uid 0, and you are uid"),
-        "{stderr}"
+        stdout.contains("not_allowed") && stdout.contains("belongs to uid 0, and you are uid"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.contains("eyJ"),
+        "a token went to another user: {stdout}"
     );
     let entries = audit(&home);
     assert!(

@@ -15,6 +15,7 @@ mod modern_oauth;
 mod output_errors;
 mod provider_flows;
 mod refresh_races;
+mod remote_hosts;
 mod script_cli;
 mod second_server;
 mod secrets_redacted;

@@ -1,8 +1,12 @@
 //! Shared test harness: a tokdeck home, the real binary, the real provider, a stub server.
 
+#[cfg(unix)]
+pub mod agent;
 pub mod dot;
 pub mod git_server;
 pub mod provider;
+#[cfg(unix)]
+pub mod sshd;
 pub mod stub;
 pub mod tmux;
 pub mod wine;
