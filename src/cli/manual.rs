@@ -221,6 +221,41 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "git_username",
         "the user name git sends with the token (default: the preset's, e.g. oauth2 for GitLab, x-access-token for GitHub)",
     ),
+    (
+        "[accounts.NAME]",
+        "agent",
+        "the table [accounts.NAME.agent]: what tokdeck agent hands out of the account, and to whom without asking (the keys below)",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "approve",
+        "when the agent asks you before it hands out a token: \"never\", \"session\" (once per caller's session) or \"always\"; unset: never for your own shells and programs, once per session for coding agents, containers and forwarded connections (these are always asked about)",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "id_token",
+        "true: the agent may hand out the ID token (default false)",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "scopes",
+        "a ceiling: the scopes a caller of the agent may get at most",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "resources",
+        "a ceiling: the APIs (RFC 8707) a caller of the agent may get a token for",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "forget_after",
+        "a duration (\"14d\"): the agent revokes and deletes the grant when nobody used it that long",
+    ),
+    (
+        "[accounts.NAME.agent]",
+        "forwardable",
+        "true: the account is offered on hosts reached by tokdeck ssh (default false)",
+    ),
 ];
 
 const ENVIRONMENT: &[(&str, &str)] = &[
@@ -250,6 +285,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "the program that opens URLs for the browser flow",
     ),
     ("NO_COLOR", "the dashboard uses no colour"),
+    (
+        "TOKDECK_AGENT_SOCK",
+        "the agent's socket for commands (set on remote hosts by tokdeck ssh); an agent that does not answer there is an error",
+    ),
+    (
+        "TOKDECK_AGENT",
+        "off: commands never ask the agent (direct mode)",
+    ),
 ];
 
 const FILES: &[(&str, &str)] = &[
@@ -272,6 +315,14 @@ const FILES: &[(&str, &str)] = &[
     (
         "discovery/",
         "cached provider metadata, in the cache directory (~/.cache/tokdeck)",
+    ),
+    (
+        "agent.sock",
+        "the agent's socket: $XDG_RUNTIME_DIR/tokdeck/agent.sock, else agent/agent.sock in the data directory (a 0700 directory)",
+    ),
+    (
+        "agent-audit.jsonl",
+        "the agent's audit: who got which token (its SHA-256, never the token), in the data directory (0600)",
     ),
 ];
 
