@@ -109,6 +109,17 @@ impl Class {
         matches!(self, Self::Shell | Self::Program)
     }
 
+    /// The kind without how it was found: what an approval is kept for (one coding
+    /// agent's approval does not cover another, nor a container).
+    pub fn key(&self) -> String {
+        match self {
+            Self::CodingAgent(name) => {
+                format!("coding agent: {}", name.split(" (").next().unwrap_or(name))
+            }
+            other => other.label(),
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             Self::Shell => "the user's shell".into(),
@@ -287,6 +298,12 @@ impl Caller {
 
     /// One line: the class, the program and where it runs.
     pub fn summary(&self) -> String {
+        let line = format!("{}: {}", self.class().label(), self.program());
+        crate::printable::printable(&line).into_owned()
+    }
+
+    /// The program and where it runs (`/usr/bin/curl (pid 42) on pts/1 in /src`).
+    pub fn program(&self) -> String {
         let program = self
             .exe
             .as_deref()
@@ -303,7 +320,6 @@ impl Caller {
         if let Some(cwd) = &self.cwd {
             line.push_str(&format!(" in {}", cwd.display()));
         }
-        let line = format!("{}: {line}", self.class().label());
         crate::printable::printable(&line).into_owned()
     }
 }

@@ -47,6 +47,20 @@ impl Client {
                 .and_then(|()| Self::connect(&path))
             {
                 Ok(client) => Ok(Some(client)),
+                // A forwarded socket left behind: its ssh connection ended.
+                Err(Reach::Absent(e))
+                    if path
+                        .to_string_lossy()
+                        .starts_with(super::socket::REMOTE_PREFIX) =>
+                {
+                    Err(Failure::new(
+                        Code::Failed,
+                        format!(
+                            "no tokdeck agent answers at {SOCK_ENV}='{}' ({e}): the `tokdeck ssh` connection that forwarded it has ended; connect again with `tokdeck ssh` from the machine where the agent runs",
+                            path.display()
+                        ),
+                    ))
+                }
                 Err(Reach::Absent(e)) => Err(Failure::new(
                     Code::Failed,
                     format!(

@@ -34,11 +34,11 @@ pub fn asking(policy: &AgentPolicy, class: &Class) -> Asking {
     }
 }
 
-/// What the account's policy refuses of a request, said with what to change.
+/// What the account's policy refuses of a request before anything is fetched, said with
+/// what to change: the ID token, an API or scopes over the ceilings.
 pub fn refuses(
     account: &str,
     policy: &AgentPolicy,
-    granted: &[String],
     target: Option<&Target>,
     id_token: bool,
 ) -> Option<String> {
@@ -50,22 +50,27 @@ pub fn refuses(
     if let (Some(ceiling), Some(resource)) = (
         &policy.resources,
         target.and_then(|t| t.resource.as_deref()),
-    ) && !ceiling.iter().any(|r| r == resource)
+    ) && !ceiling
+        .iter()
+        .any(|r| r.trim_end_matches('/') == resource.trim_end_matches('/'))
     {
         return Some(format!(
             "resource '{resource}' is not in agent.resources of '{account}' ({}); add it there to allow it",
             ceiling.join(", ")
         ));
     }
-    let Some(ceiling) = &policy.scopes else {
-        return None;
-    };
-    let asked: Vec<&String> = match target {
-        Some(t) if !t.scopes.is_empty() => t.scopes.iter().collect(),
-        _ => granted.iter().collect(),
-    };
-    let over: Vec<&str> = asked
-        .into_iter()
+    match target {
+        Some(t) if !t.scopes.is_empty() => over_ceiling(account, policy, &t.scopes),
+        _ => None,
+    }
+}
+
+/// Scopes of an access token (asked for, or as the server granted them) over the
+/// account's `agent.scopes`. The ID token is not judged by it: it is for no API.
+pub fn over_ceiling(account: &str, policy: &AgentPolicy, scopes: &[String]) -> Option<String> {
+    let ceiling = policy.scopes.as_ref()?;
+    let over: Vec<&str> = scopes
+        .iter()
         .filter(|s| !ceiling.contains(s))
         .map(String::as_str)
         .collect();
@@ -82,19 +87,31 @@ pub fn refuses(
 /// Who an approval covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grantee {
-    /// The caller's session (its terminal, else its process session).
-    Session { uid: u32, session: Session },
-    /// The program (its executable as the kernel says).
-    Program { uid: u32, exe: PathBuf },
+    /// The caller's session (its terminal, else its process session), for callers of
+    /// the same kind.
+    Session {
+        uid: u32,
+        session: Session,
+        kind: String,
+    },
+    /// The program (its executable as the kernel says), for callers of the same kind:
+    /// `tokdeck token` run by one coding agent is not the same program as by another.
+    Program { uid: u32, exe: PathBuf, kind: String },
 }
 
 impl Grantee {
     fn covers(&self, caller: &Caller) -> bool {
         match self {
-            Self::Session { uid, session } => {
-                *uid == caller.uid && caller.session.as_ref() == Some(session)
+            Self::Session { uid, session, kind } => {
+                *uid == caller.uid
+                    && caller.session.as_ref() == Some(session)
+                    && *kind == caller.class().key()
             }
-            Self::Program { uid, exe } => *uid == caller.uid && caller.exe.as_ref() == Some(exe),
+            Self::Program { uid, exe, kind } => {
+                *uid == caller.uid
+                    && caller.exe.as_ref() == Some(exe)
+                    && *kind == caller.class().key()
+            }
         }
     }
 }
@@ -138,23 +155,25 @@ impl Approvals {
             Answer::Session => Grantee::Session {
                 uid: caller.uid,
                 session: caller.session?,
+                kind: caller.class().key(),
             },
             Answer::Program => Grantee::Program {
                 uid: caller.uid,
                 exe: caller.exe.clone()?,
+                kind: caller.class().key(),
             },
             Answer::Once | Answer::Deny => return None,
         };
         let said = match &grantee {
-            Grantee::Session { session, .. } => format!(
-                "session {}{}",
+            Grantee::Session { session, kind, .. } => format!(
+                "session {}{}, {kind}",
                 session.sid,
                 session
                     .terminal()
                     .map(|t| format!(" ({t})"))
                     .unwrap_or_default()
             ),
-            Grantee::Program { exe, .. } => exe.display().to_string(),
+            Grantee::Program { exe, kind, .. } => format!("{}, {kind}", exe.display()),
         };
         self.list.retain(|a| now < a.until);
         self.list.push(Approval {
@@ -237,7 +256,17 @@ mod tests {
         assert_eq!(approvals.keep(Answer::Once, "work", &asker, now), None);
         assert!(!approvals.covers("work", &asker, now));
         let kept = approvals.keep(Answer::Session, "work", &asker, now);
-        assert_eq!(kept.as_deref(), Some("session 7 (pts/1)"));
+        assert_eq!(
+            kept.as_deref(),
+            Some("session 7 (pts/1), coding agent: Claude Code")
+        );
+        // Another kind of caller in the same session is not covered.
+        let mut other = asker.clone();
+        other.markers = vec!["CODEX_SANDBOX".into()];
+        assert!(!approvals.covers("work", &other, now));
+        other.markers.clear();
+        other.other_pid_namespace = Some(true);
+        assert!(!approvals.covers("work", &other, now));
         assert!(approvals.covers("work", &asker, now));
         assert!(!approvals.covers("other", &asker, now));
         let mut elsewhere = asker.clone();

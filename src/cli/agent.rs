@@ -97,15 +97,18 @@ mod unix {
     const START_WAIT: Duration = Duration::from_secs(10);
 
     fn options(args: &AgentArgs) -> Result<Options, CliError> {
-        let duration = |flag: &str, text: &str| {
-            crate::jwt::edit::seconds(text)
-                .filter(|s| *s > 0)
-                .map(|s| Duration::from_secs(s.unsigned_abs()))
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "{flag} '{text}' is not a duration; write e.g. 60s, 15m or 8h"
-                    ))
-                })
+        let duration = |flag: &str, text: &str| match crate::jwt::edit::seconds(text) {
+            None => Err(CliError::Usage(format!(
+                "{flag} '{text}' is not a duration; write e.g. 60s, 15m or 8h"
+            ))),
+            Some(s) if s <= 0 => Err(CliError::Usage(format!(
+                "{flag} '{text}' must be longer than 0 (e.g. 60s, 15m or 8h)"
+            ))),
+            // A year is far beyond any use, and far below what a clock can add.
+            Some(s) if s > 366 * 86_400 => Err(CliError::Usage(format!(
+                "{flag} '{text}' is over a year; give at most 366d"
+            ))),
+            Some(s) => Ok(Duration::from_secs(s.unsigned_abs())),
         };
         Ok(Options {
             ask_timeout: duration("--ask-timeout", &args.ask_timeout)?,

@@ -19,11 +19,22 @@ pub fn run(config: Option<PathBuf>, args: Vec<String>) -> Result<(), CliError> {
     let invocation = Invocation::read(&args).map_err(CliError::Usage)?;
     let paths = crate::config::Paths::resolve(config.as_deref())
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut agent = super::agent::running(&paths).map_err(|_| {
-        CliError::Failed(
-            "tokdeck ssh forwards the agent, and none runs here: start it with `tokdeck agent`, then run this again".into(),
-        )
-    })?;
+    use crate::agent::socket::{AGENT_ENV, SOCK_ENV, Where, where_to_look};
+    let mut agent = match where_to_look(&paths.data_dir) {
+        Where::Off => {
+            return Err(CliError::Usage(format!(
+                "tokdeck ssh forwards the agent, and {AGENT_ENV}=off says not to use it: unset {AGENT_ENV}"
+            )));
+        }
+        Where::Named(_) => super::agent::running(&paths).map_err(|e| {
+            CliError::Failed(format!("tokdeck ssh forwards the agent named by {SOCK_ENV}: {e}"))
+        })?,
+        Where::Default(_) => super::agent::running(&paths).map_err(|_| {
+            CliError::Failed(
+                "tokdeck ssh forwards the agent, and none runs here: start it with `tokdeck agent`, then run this again".into(),
+            )
+        })?,
+    };
     let host = invocation.host();
     // The connection that asked for the forward is its life: when this process ends,
     // however, the agent removes the listener and ends every connection through it.

@@ -287,10 +287,16 @@ fn exec(exe: &Path, worker_setup: &WorkerSetup, name: &str, want: &Want) -> Repl
                     "cannot hand the request to the refresh worker ({worker})"
                 ));
             }
-            match child.stdout.take() {
+            let reply = match child.stdout.take() {
                 Some(stdout) => Reply::read(stdout, &worker),
                 None => Reply::Failed(format!("the refresh worker ({worker}) has no pipe")),
-            }
+            };
+            // Reaped when it ends (it may still be saving): a long-lived caller (the
+            // agent, the dashboard) must not collect zombies.
+            let _ = std::thread::Builder::new()
+                .name("worker-reaper".into())
+                .spawn(move || child.wait());
+            reply
         }
         Err(e) => Reply::Failed(format!("cannot start the refresh worker '{worker}': {e}")),
     }

@@ -7,21 +7,43 @@ use crate::agent::protocol::{self as p, Answer, Code, Failure, TokenAsk};
 use chrono::Utc;
 use tokio::sync::oneshot;
 
+/// Withdraws a waiting request when its wait ends any way, also when the caller's
+/// connection closed and the wait was dropped: nobody is asked about a caller that is gone.
+struct Withdraw<'a> {
+    agent: &'a Agent,
+    id: u64,
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.agent.state.lock()
+            && state.pending.remove(&self.id).is_some()
+        {
+            log::info!("agent: request {} withdrawn (its caller is gone)", self.id);
+        }
+    }
+}
+
 impl Agent {
-    /// Waits for a person's answer (`tokdeck approve`, the dashboard) up to the timeout.
+    /// Waits for a person's answer (`tokdeck approve`, the dashboard) up to the timeout:
+    /// who decided, or the refusal and who decided it.
     pub(super) async fn ask_person(
         &self,
         caller: &Caller,
         name: &str,
         ask: &TokenAsk,
-    ) -> Result<String, Failure> {
+    ) -> Result<String, (Failure, String)> {
+        let broken = || {
+            (
+                Failure::new(Code::Failed, "the agent's state is broken; restart it"),
+                "agent".to_string(),
+            )
+        };
         let (send, answer) = oneshot::channel();
         let now = Utc::now();
         let timeout = self.options.ask_timeout;
         let id = {
-            let mut state = self.state.lock().map_err(|_| {
-                Failure::new(Code::Failed, "the agent's state is broken; restart it")
-            })?;
+            let mut state = self.state.lock().map_err(|_| broken())?;
             state.next_id += 1;
             let id = state.next_id;
             let info = p::Waiting {
@@ -46,6 +68,7 @@ impl Agent {
             );
             id
         };
+        let _withdraw = Withdraw { agent: self, id };
         log::info!(
             "agent: request {id} for '{name}' waits for a person: {}",
             caller.summary()
@@ -60,38 +83,45 @@ impl Agent {
                 }
                 Ok(format!("person ({who}, {})", answer.key()))
             }
-            Ok(Ok((_, who))) => Err(Failure::new(
-                Code::Denied,
-                format!(
-                    "the person at this machine denied this request for a token of '{name}' ({who}); do not retry it, ask them"
+            Ok(Ok((_, who))) => Err((
+                Failure::new(
+                    Code::Denied,
+                    format!(
+                        "the person at this machine denied this request for a token of '{name}'; do not retry it, ask them"
+                    ),
                 ),
+                format!("person ({who}, deny)"),
             )),
             // Withdrawn: the agent locked, or the forward it came through ended.
-            Ok(Err(_)) if caller.link.is_some() => Err(Failure::new(
-                Code::Failed,
-                "the connection this request came through ended while it waited",
+            Ok(Err(_)) if caller.link.is_some() => Err((
+                Failure::new(
+                    Code::Failed,
+                    "the connection this request came through ended while it waited",
+                ),
+                "agent".into(),
             )),
-            Ok(Err(_)) => Err(Failure::new(
-                Code::Locked,
-                "the tokdeck agent was locked while this request waited: the person at this machine must run `tokdeck agent unlock`, then try again",
+            Ok(Err(_)) => Err((
+                Failure::new(
+                    Code::Locked,
+                    "the tokdeck agent was locked while this request waited: the person at this machine must run `tokdeck agent unlock`, then try again",
+                ),
+                "agent".into(),
             )),
-            Err(_) => {
-                if let Ok(mut state) = self.state.lock() {
-                    state.pending.remove(&id);
-                }
-                Err(Failure::new(
+            Err(_) => Err((
+                Failure::new(
                     Code::TimedOut,
                     format!(
                         "nobody answered this request for a token of '{name}' within {} s; {how_to_answer}",
                         timeout.as_secs()
                     ),
-                ))
-            }
+                ),
+                "agent".into(),
+            )),
         }
     }
 
     pub(super) fn pending(&self, caller: &Caller) -> Result<p::Pending, Failure> {
-        self.person(caller, "see or answer waiting requests")?;
+        self.person(caller, "pending", "see or answer waiting requests")?;
         let state = self
             .state
             .lock()
@@ -107,7 +137,7 @@ impl Agent {
         id: u64,
         answer: Answer,
     ) -> Result<p::Done, Failure> {
-        self.person(caller, "answer a waiting request")?;
+        self.person(caller, "decide", "answer a waiting request")?;
         let waiter = self
             .state
             .lock()

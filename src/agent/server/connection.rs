@@ -177,7 +177,7 @@ impl Agent {
                 log::info!("agent: locked by {}", caller.summary());
                 p::answer_line(Ok(p::Done {}))
             }
-            Request::Unlock => p::answer_line(self.person(caller, "unlock the agent").map(|()| {
+            Request::Unlock => p::answer_line(self.person(caller, "unlock", "unlock the agent").map(|()| {
                 if let Ok(mut state) = self.state.lock() {
                     state.locked = false;
                 }
@@ -186,7 +186,7 @@ impl Agent {
             })),
             Request::Pending => p::answer_line(self.pending(caller)),
             Request::Decide { id, answer } => p::answer_line(self.decide(caller, id, answer)),
-            Request::Stop => p::answer_line(self.person(caller, "stop the agent").map(|()| {
+            Request::Stop => p::answer_line(self.person(caller, "stop", "stop the agent").map(|()| {
                 self.stop.notify_one();
                 p::Done {}
             })),

@@ -25,7 +25,7 @@ impl Agent {
         caller: &Caller,
         host: &str,
     ) -> Result<Forward, Failure> {
-        self.person(caller, "forward the agent to another host")?;
+        self.person(caller, "forward", "forward the agent to another host")?;
         self.refuse_locked()?;
         let host: String = host.chars().take(255).collect();
         if host.is_empty() || host.chars().any(|c| c.is_control() || c.is_whitespace()) {

@@ -176,17 +176,23 @@ impl Agent {
 
     /// Only a person's own process may answer requests, unlock or stop the agent: a
     /// coding agent or a container must not approve itself.
-    pub(super) fn person(&self, caller: &Caller, what: &str) -> Result<(), Failure> {
+    /// Refuses (and records) `op` from a caller that is not the person's own process.
+    pub(super) fn person(&self, caller: &Caller, op: &str, what: &str) -> Result<(), Failure> {
         let class = caller.class();
         if class.is_the_person() {
             return Ok(());
         }
-        Err(Failure::new(
+        let failure = Failure::new(
             Code::NotAllowed,
             format!(
                 "only the person at this machine may {what}, not {}; ask them to run it in a terminal of their own",
                 class.label()
             ),
-        ))
+        );
+        self.audit(Entry {
+            reason: Some(failure.message.clone()),
+            ..self.entry(caller, op, None, Decision::Refused, "agent")
+        });
+        Err(failure)
     }
 }

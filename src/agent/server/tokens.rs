@@ -43,7 +43,11 @@ impl Agent {
                         .key()
                         .to_string(),
                         r.tokens.promised_expiry(),
-                        r.identity.as_ref().map(|i| i.who().into_owned()),
+                        // Who the person is goes to the person's own processes only.
+                        r.identity
+                            .as_ref()
+                            .filter(|_| caller.class().is_the_person())
+                            .map(|i| i.who().into_owned()),
                     ),
                     (Ok(None), _) => ("no_token".to_string(), None, None),
                     _ => ("error".to_string(), None, None),
@@ -134,6 +138,33 @@ impl Agent {
                     .ok_or_else(|| unclaimed(server))?
                     .to_string()
             }
+            // Over a forward: only forwardable accounts exist, and nothing of the config
+            // is told (its path, the other accounts).
+            None if caller.forwarded.is_some() => {
+                let offered: Vec<&str> = config
+                    .accounts
+                    .values()
+                    .filter(|a| a.agent.forwardable)
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let host = caller.forwarded.as_deref().unwrap_or_default();
+                match ask.account.as_deref().or(ask.account_env.as_deref()) {
+                    Some(name) if offered.contains(&name) => name.to_string(),
+                    named => {
+                        return Err(Failure::new(
+                            Code::Account,
+                            format!(
+                                "{} offered to {host} ({}); to offer an account, set `forwardable = true` in its [accounts.NAME.agent] on the machine where the agent runs",
+                                named.map_or("name the account:".to_string(), |n| format!(
+                                    "account '{}' is not",
+                                    crate::printable::printable(n)
+                                )),
+                                if offered.is_empty() { "none is".to_string() } else { format!("offered: {}", offered.join(", ")) }
+                            ),
+                        ));
+                    }
+                }
+            }
             None => {
                 crate::config::choose(
                     config,
@@ -165,13 +196,7 @@ impl Agent {
             })?;
         }
         let target = Target::new(ask.resource.as_deref(), ask.scope.as_deref());
-        if let Some(why) = policy::refuses(
-            &name,
-            &account.agent,
-            &account.scopes,
-            target.as_ref(),
-            ask.id_token,
-        ) {
+        if let Some(why) = policy::refuses(&name, &account.agent, target.as_ref(), ask.id_token) {
             return Err(Failure::new(Code::Policy, why));
         }
         let class = caller.class();
@@ -185,7 +210,13 @@ impl Agent {
             {
                 "approval".into()
             }
-            Asking::Unless | Asking::Every => self.ask_person(caller, &name, ask).await?,
+            Asking::Unless | Asking::Every => match self.ask_person(caller, &name, ask).await {
+                Ok(who) => who,
+                Err((failure, who)) => {
+                    entry.decided_by = who;
+                    return Err(failure);
+                }
+            },
         };
         let min_valid = Duration::from_secs(ask.min_valid.unwrap_or(0));
         let (tokens, person, warnings) = if ask.id_token {
@@ -197,6 +228,20 @@ impl Agent {
         } else {
             self.fetch(&name, target.as_ref(), min_valid, false).await?
         };
+        // The ceiling on scopes judges the access token as granted (when the server did
+        // not say, as asked for), but OpenID Connect's own scopes, which are about the
+        // login (userinfo, a refresh token), not an API.
+        if !ask.id_token && target.as_ref().is_none_or(|t| t.scopes.is_empty()) {
+            const OIDC: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
+            let granted: Vec<String> = if tokens.scopes.is_empty() { &account.scopes } else { &tokens.scopes }
+                .iter()
+                .filter(|s| !OIDC.contains(&s.as_str()))
+                .cloned()
+                .collect();
+            if let Some(why) = policy::over_ceiling(&name, &account.agent, &granted) {
+                return Err(Failure::new(Code::Policy, why));
+            }
+        }
         let (token, issued_at, expires_at) = match (&tokens.id_token, ask.id_token) {
             (Some(id), true) => {
                 let lifetime = tokens.id_token_lifetime();
