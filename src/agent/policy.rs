@@ -96,7 +96,11 @@ pub enum Grantee {
     },
     /// The program (its executable as the kernel says), for callers of the same kind:
     /// `tokdeck token` run by one coding agent is not the same program as by another.
-    Program { uid: u32, exe: PathBuf, kind: String },
+    Program {
+        uid: u32,
+        exe: PathBuf,
+        kind: String,
+    },
 }
 
 impl Grantee {
@@ -289,20 +293,27 @@ mod tests {
             ..AgentPolicy::default()
         };
         let granted = vec!["read".to_string(), "write".to_string()];
-        let e = refuses("w", &policy, &granted, None, false).expect("over");
+        let e = over_ceiling("w", &policy, &granted).expect("over");
         assert!(
             e.contains("scope write") && e.contains("--scope \"read\""),
             "{e}"
         );
-        let narrow = Target::new(None, Some("read"));
+        assert_eq!(over_ceiling("w", &policy, &granted[..1]), None);
         assert_eq!(
-            refuses("w", &policy, &granted, narrow.as_ref(), false),
-            None
+            refuses("w", &policy, None, false),
+            None,
+            "judged by what is granted"
         );
+        let narrow = Target::new(None, Some("read"));
+        assert_eq!(refuses("w", &policy, narrow.as_ref(), false), None);
+        let wide = Target::new(None, Some("read write"));
+        assert!(refuses("w", &policy, wide.as_ref(), false).is_some());
         let other = Target::new(Some("https://other.example/"), Some("read"));
-        let e = refuses("w", &policy, &granted, other.as_ref(), false).expect("resource");
+        let e = refuses("w", &policy, other.as_ref(), false).expect("resource");
         assert!(e.contains("'https://other.example/'"), "{e}");
-        let e = refuses("w", &AgentPolicy::default(), &granted, None, true).expect("id");
+        let slashless = Target::new(Some("https://api.example"), None);
+        assert_eq!(refuses("w", &policy, slashless.as_ref(), false), None);
+        let e = refuses("w", &AgentPolicy::default(), None, true).expect("id");
         assert!(e.contains("id_token = true"), "{e}");
     }
 }

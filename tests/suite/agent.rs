@@ -397,6 +397,54 @@ fn a_coding_agent_waits_for_the_person_who_allows_denies_or_lets_it_time_out() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // Another kind of caller in the same session is asked about, not covered by it.
+    let mut codex = home
+        .command(&["token", "dev"])
+        .env("CODEX_SANDBOX", "seatbelt")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let request = waiting(&home, 1).remove(0);
+    assert!(
+        request["caller"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Codex CLI"),
+        "{request}"
+    );
+    // It goes away before anyone answers: its request is withdrawn.
+    codex.kill().expect("kill");
+    codex.wait().expect("wait");
+    let start = Instant::now();
+    while !home
+        .ok(&["approve", "--list", "--json"])
+        .stdout
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the request stayed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let entries = audit(&home);
+    let withdrawn = entries.last().expect("the withdrawn request's line");
+    assert!(
+        withdrawn["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("went away"),
+        "{withdrawn}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["op"] == "decide" && e["decision"] == "refused"),
+        "the coding agent's try to answer itself is not in the audit"
+    );
     let decisions: Vec<(String, String)> = audit(&home)
         .iter()
         .filter(|e| e["op"] == "token")
@@ -415,10 +463,11 @@ fn a_coding_agent_waits_for_the_person_who_allows_denies_or_lets_it_time_out() {
         .collect();
     let expected: Vec<(String, String)> = [
         ("granted", "person"),
-        ("denied", "agent"),
+        ("denied", "person"),
         ("timed_out", "agent"),
         ("granted", "person"),
         ("granted", "approval"),
+        ("refused", "agent"),
     ]
     .iter()
     .map(|(a, b)| ((*a).to_string(), (*b).to_string()))

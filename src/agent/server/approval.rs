@@ -32,6 +32,7 @@ impl Agent {
         caller: &Caller,
         name: &str,
         ask: &TokenAsk,
+        mut gone: tokio::sync::watch::Receiver<bool>,
     ) -> Result<String, (Failure, String)> {
         let broken = || {
             (
@@ -74,7 +75,19 @@ impl Agent {
             caller.summary()
         );
         let how_to_answer = "the person at this machine must allow it: ask them to run `tokdeck approve` in a terminal (or to answer in the tokdeck dashboard), then run this command again";
-        match tokio::time::timeout(timeout, answer).await {
+        let answer = async {
+            tokio::select! {
+                answer = tokio::time::timeout(timeout, answer) => Some(answer),
+                _ = gone.wait_for(|g| *g) => None,
+            }
+        };
+        let Some(answer) = answer.await else {
+            return Err((
+                Failure::new(Code::Failed, "the caller went away before anyone answered"),
+                "agent".into(),
+            ));
+        };
+        match answer {
             Ok(Ok((answer, who))) if answer.allows() => {
                 if let Ok(mut state) = self.state.lock()
                     && let Some(kept) = state.approvals.keep(answer, name, caller, Utc::now())

@@ -104,7 +104,30 @@ pub(super) async fn connection(agent: Arc<Agent>, stream: UnixStream, link: Opti
                     answer
                 }))
             }
-            Ok(request) => agent.answer(&mut caller, request).await,
+            Ok(request) => {
+                let (left, gone) = tokio::sync::watch::channel(false);
+                let answering = agent.answer(&mut caller, request, gone);
+                tokio::pin!(answering);
+                // While it is answered (a person may be asked), a caller that goes away
+                // withdraws a request still waiting for the person; one past that is
+                // finished (a refresh is never abandoned half-way).
+                let mut watching = true;
+                let answer = loop {
+                    tokio::select! {
+                        answer = &mut answering => break answer,
+                        more = reader.fill_buf(), if watching => {
+                            watching = false;
+                            if !matches!(more, Ok(bytes) if !bytes.is_empty()) {
+                                let _ = left.send(true);
+                            }
+                        }
+                    }
+                };
+                if *left.borrow() {
+                    break;
+                }
+                answer
+            }
             Err(failure) => {
                 agent.audit(Entry {
                     reason: Some(failure.message.clone()),
@@ -127,7 +150,14 @@ fn answer_refused(message: &str) -> String {
 }
 
 impl Agent {
-    pub(super) async fn answer(&self, caller: &mut Caller, request: Request) -> String {
+    /// The answer to `request`; `gone` says that the caller went away (a request
+    /// waiting for the person is then withdrawn).
+    pub(super) async fn answer(
+        &self,
+        caller: &mut Caller,
+        request: Request,
+        gone: tokio::sync::watch::Receiver<bool>,
+    ) -> String {
         if let Ok(mut at) = self.last_request.lock() {
             *at = Instant::now();
         }
@@ -165,7 +195,7 @@ impl Agent {
             ))),
             Request::Status => p::answer_line(Ok(self.status())),
             Request::List => p::answer_line(self.list(caller).await),
-            Request::Token { ask } => p::answer_line(self.token(caller, ask).await),
+            Request::Token { ask } => p::answer_line(self.token(caller, ask, gone).await),
             Request::DpopProof {
                 account,
                 method,
@@ -177,19 +207,23 @@ impl Agent {
                 log::info!("agent: locked by {}", caller.summary());
                 p::answer_line(Ok(p::Done {}))
             }
-            Request::Unlock => p::answer_line(self.person(caller, "unlock", "unlock the agent").map(|()| {
-                if let Ok(mut state) = self.state.lock() {
-                    state.locked = false;
-                }
-                log::info!("agent: unlocked by {}", caller.summary());
-                p::Done {}
-            })),
+            Request::Unlock => {
+                p::answer_line(self.person(caller, "unlock", "unlock the agent").map(|()| {
+                    if let Ok(mut state) = self.state.lock() {
+                        state.locked = false;
+                    }
+                    log::info!("agent: unlocked by {}", caller.summary());
+                    p::Done {}
+                }))
+            }
             Request::Pending => p::answer_line(self.pending(caller)),
             Request::Decide { id, answer } => p::answer_line(self.decide(caller, id, answer)),
-            Request::Stop => p::answer_line(self.person(caller, "stop", "stop the agent").map(|()| {
-                self.stop.notify_one();
-                p::Done {}
-            })),
+            Request::Stop => {
+                p::answer_line(self.person(caller, "stop", "stop the agent").map(|()| {
+                    self.stop.notify_one();
+                    p::Done {}
+                }))
+            }
         }
     }
 

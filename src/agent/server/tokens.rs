@@ -65,7 +65,12 @@ impl Agent {
         Ok(p::List { accounts })
     }
 
-    pub(super) async fn token(&self, caller: &Caller, ask: TokenAsk) -> Result<p::Token, Failure> {
+    pub(super) async fn token(
+        &self,
+        caller: &Caller,
+        ask: TokenAsk,
+        gone: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<p::Token, Failure> {
         let mut entry = self.entry(
             caller,
             "token",
@@ -75,7 +80,7 @@ impl Agent {
         );
         entry.resource = ask.resource.clone();
         entry.scope = ask.scope.clone();
-        let result = self.token_for(caller, &ask, &mut entry).await;
+        let result = self.token_for(caller, &ask, &mut entry, gone).await;
         match &result {
             Ok(token) => {
                 entry.decision = Decision::Granted;
@@ -105,6 +110,7 @@ impl Agent {
         caller: &Caller,
         ask: &TokenAsk,
         entry: &mut Entry,
+        gone: tokio::sync::watch::Receiver<bool>,
     ) -> Result<p::Token, Failure> {
         self.refuse_locked()?;
         let engine = self.engine()?;
@@ -159,7 +165,11 @@ impl Agent {
                                     "account '{}' is not",
                                     crate::printable::printable(n)
                                 )),
-                                if offered.is_empty() { "none is".to_string() } else { format!("offered: {}", offered.join(", ")) }
+                                if offered.is_empty() {
+                                    "none is".to_string()
+                                } else {
+                                    format!("offered: {}", offered.join(", "))
+                                }
                             ),
                         ));
                     }
@@ -210,7 +220,8 @@ impl Agent {
             {
                 "approval".into()
             }
-            Asking::Unless | Asking::Every => match self.ask_person(caller, &name, ask).await {
+            Asking::Unless | Asking::Every => match self.ask_person(caller, &name, ask, gone).await
+            {
                 Ok(who) => who,
                 Err((failure, who)) => {
                     entry.decided_by = who;
@@ -232,12 +243,23 @@ impl Agent {
         // not say, as asked for), but OpenID Connect's own scopes, which are about the
         // login (userinfo, a refresh token), not an API.
         if !ask.id_token && target.as_ref().is_none_or(|t| t.scopes.is_empty()) {
-            const OIDC: &[&str] = &["openid", "profile", "email", "address", "phone", "offline_access"];
-            let granted: Vec<String> = if tokens.scopes.is_empty() { &account.scopes } else { &tokens.scopes }
-                .iter()
-                .filter(|s| !OIDC.contains(&s.as_str()))
-                .cloned()
-                .collect();
+            const OIDC: &[&str] = &[
+                "openid",
+                "profile",
+                "email",
+                "address",
+                "phone",
+                "offline_access",
+            ];
+            let granted: Vec<String> = if tokens.scopes.is_empty() {
+                &account.scopes
+            } else {
+                &tokens.scopes
+            }
+            .iter()
+            .filter(|s| !OIDC.contains(&s.as_str()))
+            .cloned()
+            .collect();
             if let Some(why) = policy::over_ceiling(&name, &account.agent, &granted) {
                 return Err(Failure::new(Code::Policy, why));
             }
