@@ -538,11 +538,9 @@ mod tests {
         assert!(!get("command").value.contains('\u{1b}'));
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn this_process_is_read_from_proc() {
-        if !Path::new("/proc/self/stat").exists() {
-            return;
-        }
         let caller = Caller::of(0, Some(std::process::id()));
         assert_eq!(caller.exe, std::env::current_exe().ok());
         assert_eq!(caller.other_pid_namespace, Some(false));
