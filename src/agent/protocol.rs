@@ -319,6 +319,38 @@ pub struct Waiting {
     pub expires_at: DateTime<Utc>,
 }
 
+impl Waiting {
+    /// What it asks for, as people read it: `a token of 'work' for API (scope s)`.
+    pub fn what(&self) -> String {
+        let mut what = format!("a token of '{}'", self.account);
+        if let Some(resource) = &self.resource {
+            what.push_str(&format!(" for {resource}"));
+        }
+        if let Some(scope) = &self.scope {
+            what.push_str(&format!(" (scope {scope})"));
+        }
+        if self.id_token {
+            what.push_str(", its ID token");
+        }
+        what
+    }
+
+    /// One line per fact: `verified  executable      /usr/bin/curl`.
+    pub fn fact_lines(&self) -> Vec<String> {
+        self.facts
+            .iter()
+            .map(|fact| {
+                let mark = if fact.verified {
+                    "verified"
+                } else {
+                    "claimed "
+                };
+                format!("{mark}  {:<15} {}", fact.name, fact.value)
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pending {
     pub requests: Vec<Waiting>,

@@ -109,30 +109,17 @@ fn ask_each(client: &mut crate::agent::client::Client) -> Result<(), CliError> {
 /// A waiting request as people read it: what, who, and each fact verified or claimed.
 #[cfg(unix)]
 fn describe(request: &crate::agent::protocol::Waiting) -> String {
-    let mut what = format!("account '{}'", request.account);
-    if let Some(resource) = &request.resource {
-        what.push_str(&format!(" for {resource}"));
-    }
-    if let Some(scope) = &request.scope {
-        what.push_str(&format!(" (scope {scope})"));
-    }
-    if request.id_token {
-        what.push_str(", its ID token");
-    }
     let left = (request.expires_at - chrono::Utc::now())
         .num_seconds()
         .max(0);
     let mut text = format!(
-        "request {}: a token of {what}, asked by {} (denied in {left} s without an answer)",
-        request.id, request.caller
+        "request {}: {}, asked by {} (denied in {left} s without an answer)",
+        request.id,
+        request.what(),
+        request.caller
     );
-    for fact in &request.facts {
-        let mark = if fact.verified {
-            "verified"
-        } else {
-            "claimed "
-        };
-        text.push_str(&format!("\n  {mark}  {:<15} {}", fact.name, fact.value));
+    for line in request.fact_lines() {
+        text.push_str(&format!("\n  {line}"));
     }
     crate::printable::printable_lines(&text).into_owned()
 }

@@ -42,28 +42,11 @@ impl Confirm {
     /// The agent's question about a waiting request: who asks, from where, for what,
     /// and which of it the kernel verified.
     pub fn agent(request: &Waiting) -> Self {
-        let mut what = format!("a token of '{}'", request.account);
-        if let Some(resource) = &request.resource {
-            what.push_str(&format!(" for {resource}"));
-        }
-        if let Some(scope) = &request.scope {
-            what.push_str(&format!(" (scope {scope})"));
-        }
-        if request.id_token {
-            what.push_str(", its ID token");
-        }
         let mut lines = vec![
-            format!("{} asks for {what}.", request.caller),
+            format!("{} asks for {}.", request.caller, request.what()),
             String::new(),
         ];
-        for fact in &request.facts {
-            let mark = if fact.verified {
-                "verified"
-            } else {
-                "claimed "
-            };
-            lines.push(format!("{mark}  {:<15} {}", fact.name, fact.value));
-        }
+        lines.extend(request.fact_lines());
         lines.push(String::new());
         lines.push(format!(
             "Unanswered, it is denied at {}.",

@@ -12,6 +12,17 @@ use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+/// What a caller that must succeed printed, trimmed.
+pub(crate) fn printed(child: std::process::Child) -> String {
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 pub(crate) fn logged_in(provider: &Provider, extra: &str) -> Home {
     let mut home = Home::new(&format!("{}{extra}", provider.config()));
     home.with_headless_user();
@@ -355,13 +366,7 @@ fn a_coding_agent_waits_for_the_person_who_allows_denies_or_lets_it_time_out() {
         "{own}"
     );
     home.ok(&["approve", &id, "once"]);
-    let out = asking.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+    assert_eq!(printed(asking), token);
 
     // Denied: an error that says not to retry, exit 1, nothing on stdout.
     let asking = coding_agent();
@@ -724,13 +729,7 @@ fn the_dashboard_puts_the_request_to_the_person_and_shows_the_activity() {
         std::thread::sleep(Duration::from_millis(50));
     }
     tmux.send(&["Enter"]);
-    let out = asking.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+    assert_eq!(printed(asking), token);
     let granted = audit(&home);
     let by_person = granted
         .iter()
