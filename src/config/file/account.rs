@@ -75,12 +75,7 @@ impl Source<'_> {
                 grant,
             },
         };
-        let agent = section.agent.policy().map_err(|m| {
-            self.invalid(
-                line_of_table(self.text, "accounts", name),
-                format!("account '{name}': {m}"),
-            )
-        })?;
+        let agent = self.agent_policy(name, section.agent)?;
         Ok(Account {
             agent,
             name: name.to_string(),
@@ -91,6 +86,20 @@ impl Source<'_> {
             env: section.env,
             urls,
             git_username: section.git_username.filter(|u| !u.is_empty()),
+        })
+    }
+
+    /// The account's `[accounts.NAME.agent]` table as a policy; errors name the table.
+    pub(super) fn agent_policy(
+        &self,
+        name: &str,
+        section: crate::config::agent::AgentSection,
+    ) -> Result<crate::config::AgentPolicy, ConfigError> {
+        section.policy().map_err(|m| {
+            self.invalid(
+                line_of_table(self.text, "accounts", name),
+                format!("account '{name}': {m}"),
+            )
         })
     }
 

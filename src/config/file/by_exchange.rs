@@ -76,12 +76,7 @@ impl Source<'_> {
                 .map_err(|m| invalid(format!("resource '{resource}' {m}")))?;
         }
         let (directories, urls) = self.places(name, &section)?;
-        let agent = section.agent.policy().map_err(|m| {
-            self.invalid(
-                line_of_table(self.text, "accounts", name),
-                format!("account '{name}': {m}"),
-            )
-        })?;
+        let agent = self.agent_policy(name, section.agent)?;
         Ok(Account {
             agent,
             name: name.to_string(),
