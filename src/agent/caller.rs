@@ -6,6 +6,10 @@
 //! is read would lend its facts to another: the facts label a request for the person and
 //! the audit, the uid check is what refuses.
 
+mod proc;
+
+pub use proc::{Stat, parse_stat};
+use proc::{ancestors, read_cmdline, read_stat, slurp};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -186,7 +190,15 @@ impl Caller {
                 sid: stat.session,
                 tty: (stat.tty != 0).then_some(stat.tty),
             });
-            self.ancestors = ancestors(proc, stat.ppid);
+            self.ancestors = ancestors(proc, stat.ppid)
+                .into_iter()
+                .map(|(pid, name, args)| Ancestor {
+                    pid,
+                    name,
+                    exe: None,
+                    args,
+                })
+                .collect();
         }
         self.other_pid_namespace = match (
             std::fs::read_link(dir.join("ns/pid")),
@@ -338,98 +350,6 @@ fn agent_program(ancestor: &Ancestor) -> Option<&'static str> {
         .iter()
         .find(|(program, _)| names.iter().any(|n| n == program))
         .map(|(_, name)| *name)
-}
-
-/// The fields of `/proc/PID/stat` used here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stat {
-    pub ppid: u32,
-    pub session: u32,
-    pub tty: u32,
-}
-
-/// Reads `pid (comm) state ppid pgrp session tty_nr ...`; the name may hold spaces and
-/// parentheses, so the fields are counted from the last `)`.
-pub fn parse_stat(text: &str) -> Option<(String, Stat)> {
-    let open = text.find('(')?;
-    let close = text.rfind(')')?;
-    let name = text.get(open + 1..close)?.to_string();
-    let mut fields = text.get(close + 1..)?.split_whitespace();
-    let _state = fields.next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let _pgrp = fields.next()?;
-    let session = fields.next()?.parse().ok()?;
-    let tty: i64 = fields.next()?.parse().ok()?;
-    Some((
-        name,
-        Stat {
-            ppid,
-            session,
-            tty: u32::try_from(tty).unwrap_or(0),
-        },
-    ))
-}
-
-/// A `/proc` file whole: they say size 0, so a read sized by the file's length (as
-/// `fs::read` does, after a `statx`) goes in many small reads; these go in one or two.
-fn slurp(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::with_capacity(16 * 1024);
-    std::fs::File::open(path)
-        .ok()?
-        .read_to_end(&mut bytes)
-        .ok()?;
-    Some(bytes)
-}
-
-fn slurp_text(path: &Path) -> Option<String> {
-    slurp(path).map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
-fn read_stat(path: &Path) -> Option<Stat> {
-    parse_stat(&slurp_text(path)?).map(|(_, stat)| stat)
-}
-
-fn read_cmdline(path: &Path, most: usize) -> Vec<String> {
-    slurp(path)
-        .map(|bytes| {
-            bytes
-                .split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .take(most)
-                .map(|a| String::from_utf8_lossy(a).chars().take(200).collect())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Interpreters whose first argument names the program they run (`node …/codex`).
-const INTERPRETERS: &[&str] = &["node", "bun", "deno", "python", "python3", "ruby", "perl"];
-
-/// The caller's ancestors by name, up to the first process of the namespace. Only the
-/// name (`stat`) is read of each, and the command line of an interpreter: every file
-/// read here is on the path of every request (a new connection costs what this reads).
-fn ancestors(proc: &Path, mut pid: u32) -> Vec<Ancestor> {
-    let mut chain = Vec::new();
-    while pid > 1 && chain.len() < 32 {
-        let dir = proc.join(pid.to_string());
-        let Some((name, stat)) = slurp_text(&dir.join("stat")).and_then(|t| parse_stat(&t)) else {
-            break;
-        };
-        let args = if INTERPRETERS.contains(&name.as_str()) {
-            read_cmdline(&dir.join("cmdline"), 2)
-        } else {
-            Vec::new()
-        };
-        chain.push(Ancestor {
-            pid,
-            name,
-            exe: None,
-            args,
-        });
-        pid = stat.ppid;
-    }
-    chain
 }
 
 /// The coding-agent markers set in an environment block (`NAME=value\0...`), by name.
