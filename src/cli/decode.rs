@@ -1,7 +1,7 @@
 use super::args::DecodeArgs;
 use super::error::CliError;
 use crate::config::Paths;
-use crate::engine::{KeySource, judge};
+use crate::engine::{KeySource, judge, provider_client};
 use crate::jwt::expect::Expect;
 use crate::jwt::{self, Decoded};
 use chrono::Utc;
@@ -106,11 +106,10 @@ async fn run(
     let decoded = jwt::decode(token).map_err(|e| CliError::Usage(e.to_string()))?;
     let asked = source != KeySource::None;
     let paths = Paths::resolve(config.as_deref()).map_err(CliError::Usage)?;
-    let engine = match &source {
-        KeySource::Account(_) => Some(super::engine(config)?),
-        _ => None,
+    let judgement = match &source {
+        KeySource::Account(_) => super::engine(config)?.judge(token, source, true).await?,
+        _ => judge(&provider_client(&paths), token, source).await?,
     };
-    let judgement = judge(engine.as_ref(), &paths, token, source, true).await?;
     let (verdict, risks) = (judgement.verdict.clone(), judgement.risks.clone());
     // The times are checked with the leeway asked for (the judgement's own report of
     // them allows none) whenever anything is asked of the token.

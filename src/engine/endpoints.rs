@@ -15,7 +15,8 @@ impl Engine {
         needs: &[Need],
     ) -> Result<Endpoints, EngineError> {
         let http = self.http(&account.name)?;
-        self.discovery
+        self.client
+            .discovery()
             .resolve(
                 &http,
                 &account.provider.name,
@@ -75,7 +76,8 @@ impl Engine {
             issuer: Some(issuer),
             ..Default::default()
         };
-        self.discovery
+        self.client
+            .discovery()
             .complete(&http, &only_issuer, Utc::now())
             .await
     }

@@ -58,7 +58,8 @@ impl Engine {
         };
         let http = self.http(name)?;
         let (verdict, _) = self
-            .jwks
+            .client
+            .jwks()
             .verify(&http, uri, id_token.expose(), Utc::now(), false)
             .await
             .map_err(|e| oauth_error(name, e))?;

@@ -5,12 +5,12 @@ use crate::config::{Account, Config, Paths, StoreKind};
 use crate::oauth::device::{DeviceAuthorization, PollEvent};
 use crate::oauth::discovery::Need;
 use crate::oauth::grants;
-use crate::oauth::{self, DiscoveryCache, Http, OAuthError};
+use crate::oauth::{self, Http, OAuthError, ProviderClient};
 use crate::store::{self, FileStore, KeyringStore, StoreError, TokenStore};
 use crate::token::TokenRecord;
 use crate::token::TokenSet;
 use chrono::Utc;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -93,12 +93,9 @@ pub struct Engine {
     config: Config,
     paths: Paths,
     store: Arc<dyn TokenStore>,
-    http: OnceLock<Http>,
-    discovery: DiscoveryCache,
-    jwks: crate::oauth::jwks::JwksCache,
+    /// HTTP, discovery, JWKS and DPoP keys: what talks to the providers.
+    client: ProviderClient,
     worker_setup: Option<WorkerSetup>,
-    /// The accounts' DPoP keys in use, with the nonces their servers gave.
-    dpop_keys: std::sync::Mutex<std::collections::HashMap<[u8; 32], oauth::dpop::Dpop>>,
 }
 
 impl Engine {
@@ -114,23 +111,18 @@ impl Engine {
     }
 
     pub fn with_store(config: Config, paths: Paths, store: Arc<dyn TokenStore>) -> Self {
-        let discovery = DiscoveryCache::new(paths.discovery_cache_dir());
-        let paths_jwks = paths.jwks_cache_dir();
         Self {
+            client: provider_client(&paths),
             config,
             paths,
             store,
-            http: OnceLock::new(),
-            discovery,
-            jwks: crate::oauth::jwks::JwksCache::new(paths_jwks),
             worker_setup: None,
-            dpop_keys: Default::default(),
         }
     }
 
     /// Use `http` instead of the network (tests).
-    pub fn with_http(self, http: Http) -> Self {
-        let _ = self.http.set(http);
+    pub fn with_http(mut self, http: Http) -> Self {
+        self.client = self.client.with_http(http);
         self
     }
 
@@ -159,11 +151,12 @@ impl Engine {
 
     /// The HTTP client, built on first use so a cached `token` never sets up TLS.
     pub(crate) fn http(&self, account: &str) -> Result<Http, EngineError> {
-        if let Some(http) = self.http.get() {
-            return Ok(http.clone());
-        }
-        let http = Http::real().map_err(|e| oauth_error(account, e.into()))?;
-        Ok(self.http.get_or_init(|| http).clone())
+        self.client.http().map_err(|e| oauth_error(account, e))
+    }
+
+    /// What talks to the providers, for uses that concern no account.
+    pub fn client(&self) -> &ProviderClient {
+        &self.client
     }
 
     pub fn account(&self, name: &str) -> Result<&Account, EngineError> {
@@ -365,7 +358,8 @@ impl Engine {
     /// (userinfo) also needs a token of type DPoP: see [`Self::presenting_key`].
     pub(crate) fn key_of(&self, tokens: &TokenSet) -> Option<oauth::dpop::Dpop> {
         let stored = tokens.dpop_key.as_ref()?;
-        self.dpop_key(stored)
+        self.client
+            .dpop_key(stored)
             .inspect_err(|m| log::warn!("{m}"))
             .ok()
     }
@@ -385,41 +379,18 @@ impl Engine {
         tokens: Option<&TokenSet>,
     ) -> Result<Option<oauth::dpop::Dpop>, EngineError> {
         let made = match tokens.and_then(|t| t.dpop_key.as_ref()) {
-            Some(stored) => self.dpop_key(stored),
-            None if account.dpop() => oauth::dpop::Dpop::generate().inspect(|d| self.keep_dpop(d)),
+            Some(stored) => self.client.dpop_key(stored),
+            None if account.dpop() => self.client.new_dpop_key(),
             None => return Ok(None),
         };
         made.map(Some)
             .map_err(|m| oauth_error(&account.name, OAuthError::Other(m)))
     }
-
-    /// One `Dpop` per key for the life of the engine, so that the nonces servers hand
-    /// out are used by the next request (RFC 9449 §8) instead of costing a refusal each.
-    fn dpop_key(&self, stored: &crate::secret::Secret) -> Result<oauth::dpop::Dpop, String> {
-        if let Some(known) = self
-            .dpop_keys
-            .lock()
-            .ok()
-            .and_then(|keys| keys.get(&dpop_cache_key(stored)).cloned())
-        {
-            return Ok(known);
-        }
-        let dpop = oauth::dpop::Dpop::from_stored(stored)?;
-        self.keep_dpop(&dpop);
-        Ok(dpop)
-    }
-
-    fn keep_dpop(&self, dpop: &oauth::dpop::Dpop) {
-        if let Ok(mut keys) = self.dpop_keys.lock() {
-            keys.insert(dpop_cache_key(&dpop.stored()), dpop.clone());
-        }
-    }
 }
 
-/// The cache's key for a stored DPoP key: its hash, not a second copy of the key.
-fn dpop_cache_key(stored: &crate::secret::Secret) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(stored.expose().as_bytes()).into()
+/// The provider client of an engine on `paths`, or of a command without accounts.
+pub fn provider_client(paths: &Paths) -> ProviderClient {
+    ProviderClient::new(paths.discovery_cache_dir(), paths.jwks_cache_dir())
 }
 
 /// What the account's own grant asks (an account by exchange asks its scopes only).

@@ -96,7 +96,12 @@ impl Engine {
             _ => {}
         }
         let worker_setup = self.worker_setup.as_ref()?;
-        let reply = worker::start(Some(self), worker_setup, name, &Want::ValidFor(min_valid))?;
+        let reply = worker::start(
+            worker::Start::ForkOf(self),
+            worker_setup,
+            name,
+            &Want::ValidFor(min_valid),
+        )?;
         Some(settle(
             name,
             reply.into_result(name),
@@ -399,7 +404,12 @@ impl Engine {
             (worker_setup.clone(), name.to_string(), want.clone());
         // This process has threads (the runtime's): the worker is a program, never a fork.
         let reply = tokio::task::spawn_blocking(move || {
-            worker::start(None, &worker_setup, &owned_name, &owned_want)
+            worker::start(
+                worker::Start::Program,
+                &worker_setup,
+                &owned_name,
+                &owned_want,
+            )
         })
         .await
         .map_err(|e| EngineError::Worker(format!("the refresh worker's waiter failed: {e}")))?;

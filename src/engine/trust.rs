@@ -3,12 +3,11 @@
 //! of the header, and the risks of the times (expired, not yet valid).
 
 use super::{Engine, EngineError};
-use crate::config::Paths;
-use crate::jwt::verify::{Jwks, Risk, Verdict, risks, time_risks, verify};
+use crate::jwt::risks::{Risk, risks, time_risks};
+use crate::jwt::verify::{Jwks, Verdict, verify};
 use crate::jwt::{self, Decoded};
 use crate::oauth::discovery::Need;
-use crate::oauth::jwks::JwksCache;
-use crate::oauth::{Http, OAuthError};
+use crate::oauth::{OAuthError, ProviderClient};
 use chrono::Utc;
 
 /// Where the verification keys come from.
@@ -76,65 +75,33 @@ impl Judgement {
     }
 }
 
-/// Judges `token` against `source`. `engine` is needed for an account's keys only; `fresh`
-/// asks for the keys to be fetched again (a withdrawn key must not pass a decision).
+/// Judges `token` against `source`, with no account at hand: an account's keys are
+/// [`Engine::judge`]'s. Keys from a URL or an issuer are fetched again (a withdrawn key
+/// must not pass a decision).
 pub async fn judge(
-    engine: Option<&Engine>,
-    paths: &Paths,
+    client: &ProviderClient,
     token: &str,
     source: KeySource,
-    fresh: bool,
 ) -> Result<Judgement, EngineError> {
-    let (header, claims) = match jwt::decode(token) {
-        Ok(Decoded::Jwt { header, claims }) => (header, claims),
-        // Not a signed JWT: nothing to verify, and nothing about it to trust.
-        _ => {
-            return Ok(Judgement {
-                verdict: verify(token, None),
-                risks: Vec::new(),
-            });
-        }
+    let Some((header, claims)) = signed(token) else {
+        return Ok(unsigned(token));
     };
-    // The issuer whose keys are asked for: a token of another says so, instead of only
-    // "unknown key".
     let expected_issuer = match &source {
-        KeySource::Account(name) => engine
-            .and_then(|e| e.account(name).ok())
-            .and_then(|a| a.provider.endpoints.issuer.clone()),
         KeySource::Issuer(issuer) => Some(issuer.clone()),
         _ => None,
     };
-    let other_issuer = match (expected_issuer, claims.get("iss").and_then(|v| v.as_str())) {
-        (Some(expected), Some(got))
-            if expected.trim_end_matches('/') != got.trim_end_matches('/') =>
-        {
-            Some(Risk::OtherIssuer {
-                token: got.to_string(),
-                expected,
-            })
-        }
-        _ => None,
-    };
     let (verdict, jwks) = match source {
-        KeySource::None => (verify(token, None), None),
-        KeySource::Account(name) => {
-            let engine = engine.ok_or_else(|| {
-                EngineError::Keys("no accounts are configured to take keys from".into())
-            })?;
-            let (verdict, jwks) = engine.account_keys(&name, token, fresh).await?;
-            (verdict, Some(jwks))
+        KeySource::Account(_) => {
+            return Err(EngineError::Keys(
+                "no accounts are configured to take keys from".into(),
+            ));
         }
+        KeySource::None => (verify(token, None), None),
         KeySource::Issuer(issuer) => {
-            let http = real_http(&issuer)?;
-            let (verdict, jwks) = crate::oauth::jwks::verify_with_issuer(
-                &http,
-                crate::oauth::DiscoveryCache::new(paths.discovery_cache_dir()),
-                JwksCache::new(paths.jwks_cache_dir()),
-                &issuer,
-                token,
-            )
-            .await
-            .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
+            let (verdict, jwks) = client
+                .verify_with_issuer(&issuer, token)
+                .await
+                .map_err(|e| unreachable_keys(&format!("issuer '{issuer}'"), e))?;
             (verdict, Some(jwks))
         }
         KeySource::Secret(secret) => (
@@ -160,21 +127,62 @@ pub async fn judge(
             (verify(token, Some(&jwks)), Some(jwks))
         }
         KeySource::JwksUri(uri) => {
-            let http = real_http(&uri)?;
-            let (verdict, jwks) = JwksCache::new(paths.jwks_cache_dir())
+            let what = format!("'{uri}'");
+            let http = client.http().map_err(|e| unreachable_keys(&what, e))?;
+            let (verdict, jwks) = client
+                .jwks()
                 .verify(&http, &uri, token, Utc::now(), true)
                 .await
-                .map_err(|e| unreachable_keys(&format!("'{uri}'"), e))?;
+                .map_err(|e| unreachable_keys(&what, e))?;
             (verdict, Some(jwks))
         }
     };
-    let mut found = risks(&header, jwks.as_ref());
-    found.extend(other_issuer);
-    found.extend(time_risks(&claims, Utc::now()));
-    Ok(Judgement {
+    Ok(assemble(&header, &claims, expected_issuer, verdict, jwks))
+}
+
+/// A signed JWT's header and claims; `None` for anything else.
+fn signed(token: &str) -> Option<(serde_json::Value, serde_json::Value)> {
+    match jwt::decode(token) {
+        Ok(Decoded::Jwt { header, claims }) => Some((header, claims)),
+        _ => None,
+    }
+}
+
+/// Not a signed JWT: nothing to verify, and nothing about it to trust.
+fn unsigned(token: &str) -> Judgement {
+    Judgement {
+        verdict: verify(token, None),
+        risks: Vec::new(),
+    }
+}
+
+/// The judgement of a signed JWT from its verdict: the header's risks, the times', and
+/// a token of another issuer than the one whose keys were asked for (said, instead of
+/// only "unknown key").
+fn assemble(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+    expected_issuer: Option<String>,
+    verdict: Verdict,
+    jwks: Option<Jwks>,
+) -> Judgement {
+    let mut found = risks(header, jwks.as_ref());
+    match (expected_issuer, claims.get("iss").and_then(|v| v.as_str())) {
+        (Some(expected), Some(got))
+            if expected.trim_end_matches('/') != got.trim_end_matches('/') =>
+        {
+            found.push(Risk::OtherIssuer {
+                token: got.to_string(),
+                expected,
+            })
+        }
+        _ => {}
+    }
+    found.extend(time_risks(claims, Utc::now()));
+    Judgement {
         verdict,
         risks: found,
-    })
+    }
 }
 
 /// The largest key file read.
@@ -219,10 +227,6 @@ fn jwks_from_file(path: &std::path::Path) -> Result<Jwks, EngineError> {
     serde_json::from_value(set).map_err(|_| failed("not a JWK Set or a JWK".into()))
 }
 
-fn real_http(what: &str) -> Result<Http, EngineError> {
-    Http::real().map_err(|e| unreachable_keys(what, e.into()))
-}
-
 fn unreachable_keys(what: &str, e: OAuthError) -> EngineError {
     EngineError::Keys(format!("cannot get the keys of {what}: {e}"))
 }
@@ -243,26 +247,46 @@ impl Engine {
         }
         let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
         let http = self.http(name)?;
-        self.jwks
+        self.client
+            .jwks()
             .verify(&http, uri, token, Utc::now(), fresh)
             .await
             .map_err(|e| super::oauth_error(name, e))
     }
 
-    /// [`judge`] with this engine's paths.
+    /// [`judge`], with this engine's accounts to take keys from; `fresh` asks for an
+    /// account's keys to be fetched again.
     pub async fn judge(
         &self,
         token: &str,
         source: KeySource,
         fresh: bool,
     ) -> Result<Judgement, EngineError> {
-        judge(Some(self), &self.paths, token, source, fresh).await
+        let KeySource::Account(name) = source else {
+            return judge(&self.client, token, source).await;
+        };
+        let Some((header, claims)) = signed(token) else {
+            return Ok(unsigned(token));
+        };
+        let expected_issuer = self
+            .account(&name)
+            .ok()
+            .and_then(|a| a.provider.endpoints.issuer.clone());
+        let (verdict, jwks) = self.account_keys(&name, token, fresh).await?;
+        Ok(assemble(
+            &header,
+            &claims,
+            expected_issuer,
+            verdict,
+            Some(jwks),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Paths;
     use base64::Engine as _;
 
     fn unsigned(claims: &str) -> String {
@@ -272,9 +296,11 @@ mod tests {
 
     #[tokio::test]
     async fn one_judgement_for_signature_header_and_times() {
-        let paths = Paths::under(std::path::Path::new("/nonexistent-tokdeck"));
+        let client = crate::engine::provider_client(&Paths::under(std::path::Path::new(
+            "/nonexistent-tokdeck",
+        )));
         let expired = unsigned(r#"{"sub":"x","exp":1000}"#);
-        let judged = judge(None, &paths, &expired, KeySource::None, false)
+        let judged = judge(&client, &expired, KeySource::None)
             .await
             .expect("judged");
         assert!(matches!(judged.verdict, Verdict::AlgNone), "{judged:?}");
@@ -288,15 +314,9 @@ mod tests {
         );
         assert!(!judged.trusted());
         // An account's keys without any account: said, not guessed.
-        let e = judge(
-            None,
-            &paths,
-            &expired,
-            KeySource::Account("a".into()),
-            false,
-        )
-        .await
-        .expect_err("no engine");
+        let e = judge(&client, &expired, KeySource::Account("a".into()))
+            .await
+            .expect_err("no engine");
         assert!(e.to_string().contains("no accounts are configured"), "{e}");
     }
 }

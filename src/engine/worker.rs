@@ -223,24 +223,32 @@ impl Engine {
     }
 }
 
-/// The one way a worker is started, and its fallbacks, blocking until it has answered:
-/// a fork of `engine` (given only by a caller that may fork: a single thread, no
-/// runtime), else `tokdeck __refresh`. `None` when neither can be started (this
-/// executable cannot be found): the caller refreshes in its own process.
+/// How a worker may be started: a fork of this engine only by a caller on a single
+/// thread with no runtime (a fork copies one thread, and a runtime's state with it).
+pub(super) enum Start<'a> {
+    /// A fork of this engine (Linux), else the program.
+    ForkOf(&'a Engine),
+    /// `tokdeck __refresh`: this process has threads.
+    Program,
+}
+
+/// The one way a worker is started, and its fallbacks, blocking until it has answered.
+/// `None` when it cannot be started (this executable cannot be found): the caller
+/// refreshes in its own process.
 pub(super) fn start(
-    engine: Option<&Engine>,
+    how: Start<'_>,
     worker_setup: &WorkerSetup,
     name: &str,
     want: &Want,
 ) -> Option<Reply> {
     #[cfg(target_os = "linux")]
-    if let Some(engine) = engine
+    if let Start::ForkOf(engine) = how
         && let Some(reply) = fork::run(engine, name, want)
     {
         return Some(reply);
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = engine;
+    let _ = how;
     let exe = std::env::current_exe().ok()?;
     Some(exec(&exe, worker_setup, name, want))
 }

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod keyfile;
 pub mod p521;
 pub mod private_key;
+pub mod risks;
 pub mod rsa_keygen;
 pub mod sign;
 pub mod validate;

@@ -101,29 +101,3 @@ impl JwksCache {
         }
     }
 }
-
-/// Verifies `token` against the keys of `issuer` (OIDC discovery, cached in `discovery`;
-/// its keys in `keys`), for tokens that belong to no configured account.
-pub async fn verify_with_issuer(
-    http: &Http,
-    discovery: super::DiscoveryCache,
-    keys: JwksCache,
-    issuer: &str,
-    token: &str,
-) -> Result<(Verdict, Jwks), OAuthError> {
-    let explicit = super::Endpoints {
-        issuer: Some(issuer.to_string()),
-        ..super::Endpoints::default()
-    };
-    let endpoints = discovery
-        .resolve(
-            http,
-            issuer,
-            &explicit,
-            &[super::discovery::Need::Jwks],
-            Utc::now(),
-        )
-        .await?;
-    let uri = endpoints.jwks_uri.as_deref().unwrap_or_default();
-    keys.verify(http, uri, token, Utc::now(), true).await
-}

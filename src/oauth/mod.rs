@@ -12,6 +12,7 @@ pub mod grants;
 pub mod http;
 pub mod jwks;
 pub mod loopback;
+mod provider_client;
 mod request;
 #[cfg(test)]
 pub mod testing;
@@ -20,6 +21,7 @@ pub mod tokens;
 pub use discovery::{DiscoveryCache, Endpoints};
 pub use error::OAuthError;
 pub use http::Http;
+pub use provider_client::ProviderClient;
 pub use tokens::TokenResponse;
 
 use crate::secret::Secret;

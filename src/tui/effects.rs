@@ -4,7 +4,9 @@
 use super::app::Runtime;
 use super::event::{Command, Msg, Outcome, SignWith, VerifyAgainst};
 use super::model::{Checked, Draft, Trust};
-use crate::engine::{Engine, EngineError, Judgement, KeySource, LogoutOptions, Want, judge};
+use crate::engine::{
+    Engine, EngineError, Judgement, KeySource, LogoutOptions, Want, judge, provider_client,
+};
 use crate::secret::Secret;
 use crate::token::TokenSet;
 use std::future::Future;
@@ -123,7 +125,8 @@ pub(super) fn run(runtime: &Runtime, command: Command) {
             tokio::spawn(async move {
                 let signed = match sign_draft(draft, with) {
                     Ok((token, keys)) => {
-                        let judged = judge(None, &paths, token.expose(), keys, true).await;
+                        let client = provider_client(&paths);
+                        let judged = judge(&client, token.expose(), keys).await;
                         Ok((token, checked(judged)))
                     }
                     Err(e) => Err(e),
@@ -221,7 +224,10 @@ async fn verify_pasted(
         VerifyAgainst::Secret(secret) => KeySource::Secret(secret),
         VerifyAgainst::KeyFile(path) => KeySource::KeyFile(path),
     };
-    checked(judge(engine.as_deref(), paths, token.expose(), source, true).await)
+    checked(match engine {
+        Some(engine) => engine.judge(token.expose(), source, true).await,
+        None => judge(&provider_client(paths), token.expose(), source).await,
+    })
 }
 
 /// The inspector's draft signed with a private key file (its thumbprint as `kid`) or the

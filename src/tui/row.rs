@@ -4,7 +4,8 @@
 use super::health::Health;
 use crate::config::{Flow, Kind, Renewal};
 use crate::engine::{EXPIRING_WITHIN, TokenState};
-use crate::jwt::verify::{Risk, Verdict};
+use crate::jwt::risks::Risk;
+use crate::jwt::verify::Verdict;
 use crate::token::Identity;
 use crate::token::TokenSet;
 use chrono::{DateTime, Utc};

@@ -124,7 +124,7 @@ fn claims_of_the_id_token() {
             verdict: Ok(crate::jwt::verify::Verdict::Valid {
                 kid: Some("rs256-1".into()),
             }),
-            risks: vec![crate::jwt::verify::Risk::KeyFromToken("jku".into())],
+            risks: vec![crate::jwt::risks::Risk::KeyFromToken("jku".into())],
         }),
     });
     let terminal = render(&model, 120, 30);
