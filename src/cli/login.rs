@@ -50,6 +50,10 @@ impl LoginObserver for Terminal {
         self.paste
     }
 
+    fn note(&self, text: &str) {
+        say!("tokdeck: {text}");
+    }
+
     fn pasted_redirect(&self) -> Result<String, String> {
         say!(
             "After approving, the browser goes to a http://127.0.0.1 page that does not load.\nPaste that page's full address here and press Enter:"

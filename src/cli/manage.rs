@@ -2,23 +2,32 @@
 //! an editor, through the same comment-keeping editor, checks and atomic write as the
 //! dashboard's, with the change printed as a diff.
 
+use super::add_api;
 use super::args::{AddArgs, RemoveArgs};
 use super::error::CliError;
 use super::output;
 use crate::config::edit::{self, AccountDraft, DiffLine, EditError, NewProvider, ProviderDraft};
-use crate::config::{Config, Flow, Paths};
+use crate::config::{Config, Flow, Paths, Registration};
 use crate::engine::{Engine, LogoutOptions};
-use crate::secret::Secret;
-use std::collections::BTreeMap;
 use std::path::Path;
 
-pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError> {
-    let path = config_path(config_override)?;
+pub async fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError> {
+    let paths = Paths::resolve(config_override).map_err(crate::config::ConfigError::Paths)?;
+    let path = paths.config_file.clone();
     let before = read(&path)?;
     let text = before.as_deref().unwrap_or_default();
     // A file that is not TOML is reported as such, before anything else is judged.
-    let parsed = Config::parse(&path, text, None)
+    let parsed = Config::parse(&path, text, Config::store_from_env()?)
         .map_err(|e| edit_error(EditError::Broken(e.to_string())))?;
+    let provider_name = match (&add.provider, &add.url, &add.issuer) {
+        (Some(name), ..) => name.clone(),
+        (None, Some(_), _) | (None, None, Some(_)) => add.account.clone(),
+        (None, None, None) => {
+            return Err(CliError::Usage(
+                "--provider NAME is needed: a [providers.NAME] table of the file, or a new one made with --preset, --issuer or --url".into(),
+            ));
+        }
+    };
     let accounts = parsed.accounts.keys().chain(parsed.broken_accounts.keys());
     let providers = parsed
         .providers
@@ -26,7 +35,7 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
         .chain(parsed.broken_providers.keys());
     for (kind, new, mut old) in [
         ("account", &add.account, accounts.collect::<Vec<_>>()),
-        ("provider", &add.provider, providers.collect::<Vec<_>>()),
+        ("provider", &provider_name, providers.collect::<Vec<_>>()),
     ] {
         // Token files are named after accounts: on a case-insensitive file system two
         // names that differ only in case would be one file.
@@ -37,74 +46,104 @@ pub fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), CliError>
             )));
         }
     }
-    let provider = if parsed.providers.contains_key(&add.provider) {
+    let mut scopes = (!add.scopes.is_empty()).then(|| {
+        // `--scope "a b c"` as OAuth writes a scope list (RFC 6749 §3.3): three scopes.
+        add.scopes
+            .iter()
+            .flat_map(|s| s.split_whitespace())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    });
+    let exists = parsed.providers.contains_key(&provider_name);
+    let mut from_api = None;
+    let provider = if exists {
         if add.preset.is_some()
             || add.issuer.is_some()
+            || add.url.is_some()
             || add.client_id.is_some()
             || add.client_secret_stdin
-            || !template(&add).is_empty()
+            || !add.preset_values().is_empty()
         {
             return Err(CliError::Usage(format!(
-                "provider '{}' is already in '{}'; --preset, --issuer, --client-id, --client-secret-stdin and preset values make a new one. Leave them out to use it, or name a new provider",
-                add.provider,
+                "provider '{provider_name}' is already in '{}'; --preset, --issuer, --url, --client-id, --client-secret-stdin and preset values make a new one. Leave them out to use it, or name a new provider",
                 path.display()
             )));
         }
-        ProviderDraft::Existing(add.provider.clone())
+        ProviderDraft::Existing(provider_name.clone())
+    } else if add_api::applies(&add) {
+        let found = add_api::new_provider(
+            &paths,
+            parsed.store,
+            &add,
+            &provider_name,
+            scopes.as_deref(),
+        )
+        .await?;
+        scopes = Some(found.scopes.clone());
+        let provider = ProviderDraft::New(found.provider.clone());
+        from_api = Some(found);
+        provider
     } else {
-        ProviderDraft::New(new_provider(&add)?)
+        ProviderDraft::New(new_provider(&add, &provider_name)?)
     };
     let draft = AccountDraft {
         name: add.account.clone(),
         provider,
         flow: add.flow.map(Flow::from),
-        // `--scope "a b c"` as OAuth writes a scope list (RFC 6749 §3.3): three scopes.
-        scopes: (!add.scopes.is_empty()).then(|| {
-            add.scopes
-                .iter()
-                .flat_map(|s| s.split_whitespace())
-                .map(str::to_string)
-                .collect()
-        }),
+        scopes,
         provider_edit: None,
+        api: from_api.as_ref().and_then(|f| f.api.clone()),
     };
-    let after = edit::add_account(&path, text, &draft).map_err(edit_error)?;
-    let flow = add
-        .flow
-        .map(Flow::from)
-        .or_else(|| parsed.providers.get(&add.provider).and_then(|p| p.flow));
-    let service = flow == Some(Flow::ClientCredentials);
-    let next = if service {
-        format!("`tokdeck token {}` fetches its first token", add.account)
-    } else {
-        format!("log in with `tokdeck login {}`", add.account)
-    };
-    write(
-        &path,
-        before.as_deref(),
-        &after,
-        add.dry_run,
-        &format!("Added account '{}'", add.account),
-        &next,
-    )
+    let written = edit::add_account(&path, text, &draft)
+        .map_err(edit_error)
+        .and_then(|after| {
+            let flow = add
+                .flow
+                .map(Flow::from)
+                .or_else(|| parsed.providers.get(&provider_name).and_then(|p| p.flow));
+            let next = if flow == Some(Flow::ClientCredentials) {
+                format!("`tokdeck token {}` fetches its first token", add.account)
+            } else {
+                format!("log in with `tokdeck login {}`", add.account)
+            };
+            write(
+                &path,
+                before.as_deref(),
+                &after,
+                add.dry_run,
+                &format!("Added account '{}'", add.account),
+                &next,
+            )
+        });
+    match (written, from_api) {
+        (Ok(()), Some(found)) => {
+            found.tell();
+            Ok(())
+        }
+        (Ok(()), None) => Ok(()),
+        // A client registered for an account that was not written is deleted again.
+        (Err(e), Some(found)) => {
+            found.undo(&paths, parsed.store, &provider_name).await;
+            Err(e)
+        }
+        (Err(e), None) => Err(e),
+    }
 }
 
 /// A new provider table from the options; its secret from stdin or a prompt.
-fn new_provider(add: &AddArgs) -> Result<NewProvider, CliError> {
+fn new_provider(add: &AddArgs, name: &str) -> Result<NewProvider, CliError> {
     let preset = match (&add.preset, &add.issuer) {
         (Some(p), _) => p.clone(),
         (None, Some(_)) => "generic".to_string(),
         (None, None) => {
             return Err(CliError::Usage(format!(
-                "provider '{}' is new: say which server it is with --preset P (see `tokdeck providers`) or --issuer URL",
-                add.provider
+                "provider '{name}' is new: say which server it is with --preset P (see `tokdeck providers`), --issuer URL or --url API-URL"
             )));
         }
     };
     let Some(client_id) = add.client_id.clone() else {
         return Err(CliError::Usage(format!(
-            "provider '{}' is new: --client-id ID is needed (the OAuth client you registered for tokdeck)",
-            add.provider
+            "provider '{name}' is new: --client-id ID is needed (the OAuth client you registered for tokdeck); with --issuer alone tokdeck registers itself where the server allows it"
         )));
     };
     check_preset_values(&preset, add)?;
@@ -115,17 +154,18 @@ fn new_provider(add: &AddArgs) -> Result<NewProvider, CliError> {
         )));
     }
     let client_secret = if add.client_secret_stdin {
-        Some(read_secret()?)
+        Some(super::prompt::read_secret()?)
     } else {
         None
     };
     Ok(NewProvider {
-        name: add.provider.clone(),
+        name: name.to_string(),
         preset,
         issuer: add.issuer.clone(),
         client_id,
         client_secret,
-        template: template(add),
+        template: add.preset_values(),
+        registration: crate::config::Registration::Manual,
     })
 }
 
@@ -136,7 +176,11 @@ fn check_preset_values(preset: &str, add: &AddArgs) -> Result<(), CliError> {
     };
     let takes = found.takes();
     let flag = |key: &str| format!("--{}", key.replace('_', "-"));
-    match template(add).keys().find(|k| !takes.contains(&k.as_str())) {
+    match add
+        .preset_values()
+        .keys()
+        .find(|k| !takes.contains(&k.as_str()))
+    {
         None => Ok(()),
         Some(stray) => Err(CliError::Usage(format!(
             "preset '{preset}' takes no {} ({})",
@@ -151,20 +195,6 @@ fn check_preset_values(preset: &str, add: &AddArgs) -> Result<(), CliError> {
     }
 }
 
-/// The preset values given (`--tenant`, `--realm`, ...), by their config keys.
-fn template(add: &AddArgs) -> BTreeMap<String, String> {
-    [
-        ("tenant", &add.tenant),
-        ("domain", &add.domain),
-        ("realm", &add.realm),
-        ("base_url", &add.base_url),
-        ("authorization_server", &add.authorization_server),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
-    .collect()
-}
-
 /// `tokdeck remove`: the account's tokens are revoked and deleted first (unless
 /// `keep_tokens`), then its table goes; its provider table stays.
 pub async fn remove(config_override: Option<&Path>, remove: RemoveArgs) -> Result<(), CliError> {
@@ -177,7 +207,20 @@ pub async fn remove(config_override: Option<&Path>, remove: RemoveArgs) -> Resul
     let path = config_path(config_override)?;
     let before = read(&path)?;
     let text = before.as_deref().unwrap_or_default();
-    let after = edit::remove_account(&path, text, account).map_err(edit_error)?;
+    let mut after = edit::remove_account(&path, text, account).map_err(edit_error)?;
+    // A client tokdeck registered for this account's provider alone goes with it: its
+    // table, and (below) its registration at the server.
+    let registered = edit::left_unused(&path, text, account).filter(|provider| {
+        !keep_tokens
+            && Config::parse(&path, text, None).is_ok_and(|c| {
+                c.providers
+                    .get(provider)
+                    .is_some_and(|p| p.registration == Registration::Dynamic)
+            })
+    });
+    if let Some(provider) = &registered {
+        after = edit::remove_provider(&path, &after, provider).map_err(edit_error)?;
+    }
     let mut next = if keep_tokens {
         "its tokens stay in the store (an account of the same name and provider would use them again)".to_string()
     } else {
@@ -191,6 +234,17 @@ pub async fn remove(config_override: Option<&Path>, remove: RemoveArgs) -> Resul
             )));
         }
         next = logout(&engine, account).await?;
+        if let Some(provider) = registered
+            .as_ref()
+            .and_then(|p| engine.config().providers.get(p))
+        {
+            let note = engine.unregister(provider).await?;
+            next = format!("{next}; provider '{}' went with it: {note}", provider.name);
+        }
+    } else if let Some(provider) = &registered {
+        next = format!(
+            "{next}; provider '{provider}' goes with it, and its client registration will be deleted"
+        );
     }
     let done = format!("Removed account '{account}'");
     write(&path, before.as_deref(), &after, dry_run, &done, &next)
@@ -269,56 +323,6 @@ fn edit_error(e: EditError) -> CliError {
         }
         EditError::ChangedOnDisk(_) | EditError::Write { .. } => CliError::Failed(e.to_string()),
     }
-}
-
-/// The client secret: one line from stdin, or typed at a prompt that does not echo it.
-fn read_secret() -> Result<Secret, CliError> {
-    use std::io::IsTerminal;
-    let secret = if std::io::stdin().is_terminal() {
-        prompt_secret()?
-    } else {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| {
-            CliError::Failed(format!("cannot read the client secret from stdin: {e}"))
-        })?;
-        line.trim_end_matches(['\n', '\r']).to_string()
-    };
-    if secret.is_empty() {
-        return Err(CliError::Usage(
-            "--client-secret-stdin read an empty secret; pipe it in (`printf %s \"$SECRET\" | tokdeck add …`) or type it at the prompt".into(),
-        ));
-    }
-    Ok(Secret::new(secret))
-}
-
-/// Reads a line from the terminal with echo off (raw mode), Enter to end, Ctrl-C to stop.
-fn prompt_secret() -> Result<String, CliError> {
-    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    eprint!("Client secret (not shown): ");
-    let failed = |e: std::io::Error| CliError::Failed(format!("cannot read the secret: {e}"));
-    crossterm::terminal::enable_raw_mode().map_err(failed)?;
-    let mut secret = String::new();
-    let result = loop {
-        match read() {
-            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => match key.code {
-                KeyCode::Enter => break Ok(()),
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    break Err(CliError::Failed("cancelled".into()));
-                }
-                KeyCode::Char(c) => secret.push(c),
-                KeyCode::Backspace => {
-                    secret.pop();
-                }
-                _ => {}
-            },
-            Ok(Event::Paste(text)) => secret.push_str(text.trim_end()),
-            Ok(_) => {}
-            Err(e) => break Err(failed(e)),
-        }
-    };
-    let _ = crossterm::terminal::disable_raw_mode();
-    say!();
-    result.map(|()| secret)
 }
 
 /// Adds `value` to (or, with `remove`, takes it from) the account's list `key`, printing

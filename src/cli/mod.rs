@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod account;
+mod add_api;
 mod agent;
 mod approve;
 mod args;
@@ -35,6 +36,7 @@ mod manage;
 mod manual;
 mod meta;
 mod output;
+mod prompt;
 mod relaunch;
 mod setup;
 mod ssh;
@@ -143,7 +145,7 @@ async fn run(
         Command::Jwt(args::JwtCommand::Sign(args)) => jwt::sign(*args),
         Command::Jwt(args::JwtCommand::Keygen { alg, out }) => jwt::keygen(&alg, &out),
         Command::Jwt(args::JwtCommand::Serve { key, port }) => jwt::serve(&key, port).await,
-        Command::Add(add) => manage::add(config.as_deref(), add),
+        Command::Add(add) => manage::add(config.as_deref(), add).await,
         Command::GitCredential { operation } => git::credential(config, operation).await,
         Command::DockerCredential { operation } => docker::credential(config, &operation).await,
         Command::Setup(setup) => tools::setup(config, setup).await,

@@ -61,6 +61,9 @@ pub struct AccountDraft {
     pub scopes: Option<Vec<String>>,
     /// Changes to the (existing) provider's issuer, client ID and secret.
     pub provider_edit: Option<ProviderEdit>,
+    /// The API its tokens are for (RFC 8707): `resource` on every authorization, token
+    /// and refresh request, written as `params = { resource = "…" }`.
+    pub api: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +84,8 @@ pub struct NewProvider {
     pub client_secret: Option<Secret>,
     /// Preset parameters (`tenant`, `domain`, ...).
     pub template: BTreeMap<String, String>,
+    /// `Dynamic`: tokdeck registered the client (written as `registration = "dynamic"`).
+    pub registration: crate::config::Registration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -345,6 +350,11 @@ fn set_account_keys(table: &mut Table, draft: &AccountDraft) {
     if let Some(scopes) = &draft.scopes {
         table.insert("scopes", value(scopes.iter().collect::<Array>()));
     }
+    if let Some(api) = &draft.api {
+        let mut params = toml_edit::InlineTable::new();
+        params.insert("resource", Value::from(api.as_str()));
+        table.insert("params", value(params));
+    }
 }
 
 /// The provider name the account will use; writes a new provider table if asked.
@@ -416,6 +426,9 @@ fn add_provider(
     if let Some(secret) = new.client_secret.as_ref().filter(|s| !s.is_empty()) {
         table.insert("client_secret", value(secret.expose()));
     }
+    if new.registration == crate::config::Registration::Dynamic {
+        table.insert("registration", value("dynamic"));
+    }
     section(doc, "providers")?.insert(&new.name, Item::Table(table));
     Ok(new.name.clone())
 }
@@ -430,7 +443,7 @@ mod lists;
 mod provider;
 pub use diff::{DiffLine, diff};
 pub use lists::{add_to_list, remove_from_list};
-pub use provider::{ProviderEdit, left_unused, remove_provider};
+pub use provider::{ProviderEdit, left_unused, remove_provider, set_client_id};
 
 #[cfg(test)]
 mod tests;

@@ -105,6 +105,8 @@ pub(super) struct ProviderSection {
     client_key_id: Option<String>,
     /// Where the provider sends the browser after `logout --end-session`.
     post_logout_redirect_uri: Option<String>,
+    /// `dynamic`: tokdeck registered the client (RFC 7591).
+    registration: Option<super::Registration>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -125,6 +125,21 @@ pub struct Provider {
     /// Endpoints known without discovery: explicit ones over the preset's. `issuer` set
     /// means discovery may fill in the rest.
     pub endpoints: Endpoints,
+    /// How its client came to be: by hand at the provider, or by tokdeck (RFC 7591).
+    pub registration: Registration,
+}
+
+/// `registration = "manual" | "dynamic"` in a [providers.NAME] table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// The client_id (and secret) someone registered at the provider's console.
+    #[default]
+    Manual,
+    /// tokdeck registered the client itself (RFC 7591); what registration returned is
+    /// kept in the store, bound to the issuer, and the client registered again when the
+    /// provider no longer knows it.
+    Dynamic,
 }
 
 /// An account: a provider plus its own scopes, flow and parameters.
@@ -248,15 +263,19 @@ impl Config {
             ),
             message: "the file is not valid UTF-8; save it as UTF-8".into(),
         })?;
-        let env_store = match std::env::var(STORE_ENV) {
-            Ok(v) if !v.is_empty() => Some(match v.as_str() {
+        Self::parse(path, &text, Self::store_from_env()?)
+    }
+
+    /// The store `TOKDECK_STORE` chooses, over the file's `store`.
+    pub fn store_from_env() -> Result<Option<StoreKind>, ConfigError> {
+        match std::env::var(STORE_ENV) {
+            Ok(v) if !v.is_empty() => Ok(Some(match v.as_str() {
                 "keyring" => StoreKind::Keyring,
                 "file" => StoreKind::File,
                 _ => return Err(ConfigError::BadStoreEnv(v)),
-            }),
-            _ => None,
-        };
-        Self::parse(path, &text, env_store)
+            })),
+            _ => Ok(None),
+        }
     }
 
     /// A warning when the file holds a `client_secret` and other users may read it

@@ -137,6 +137,8 @@ impl Preset {
             pushed_authorization_request_endpoint: fill(&e.pushed_authorization_request_endpoint),
             require_pushed_authorization_requests: e.require_pushed_authorization_requests,
             dpop_signing_alg_values_supported: Vec::new(),
+            registration_endpoint: None,
+            scopes_supported: Vec::new(),
         })
     }
 }

@@ -29,7 +29,9 @@ impl Engine {
         options: LoginOptions,
         observer: &dyn LoginObserver,
     ) -> Result<TokenRecord, EngineError> {
-        let account = self.account(name)?;
+        let configured = self.account(name)?;
+        let renewed = self.registered_again(configured, observer).await?;
+        let account = renewed.as_ref().unwrap_or(configured);
         if let Some(flow) = options.flow.or(account.flow()) {
             log::info!("login to '{name}' with the {flow} flow");
         }

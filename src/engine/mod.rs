@@ -74,6 +74,9 @@ pub trait LoginObserver: Send + Sync {
     fn pastes(&self) -> bool {
         false
     }
+    /// Something the user should know of that is not an error (a client registered
+    /// again).
+    fn note(&self, _text: &str) {}
     /// Blocks until the user has pasted the URL (only asked when [`Self::pastes`]).
     fn pasted_redirect(&self) -> Result<String, String> {
         Err("this front end cannot read a pasted URL".to_string())
@@ -294,20 +297,32 @@ pub(crate) fn client_hint(account: &Account, e: EngineError) -> EngineError {
                 },
         } if error == "invalid_client" => {
             let provider = &account.provider;
-            let how = match &provider.client_auth {
-                Some(oauth::assertion::SigningKey::Private { source, .. }) => format!(
-                    " and that the provider holds the public key of {source} with the kid tokdeck signs with (`tokdeck client-key show` prints the JWKS of a key in the keyring)"
+            let hint = match (&provider.registration, &provider.client_auth) {
+                (crate::config::Registration::Dynamic, _) => format!(
+                    "the client tokdeck registered at the provider may have been deleted there: `tokdeck login {}` registers it again",
+                    account.name
                 ),
-                Some(oauth::assertion::SigningKey::Secret(_)) => {
-                    " and its `client_secret` (client_secret_jwt signs with it)".to_string()
+                (_, client_auth) => {
+                    let how = match client_auth {
+                        Some(oauth::assertion::SigningKey::Private { source, .. }) => format!(
+                            " and that the provider holds the public key of {source} with the kid tokdeck signs with (`tokdeck client-key show` prints the JWKS of a key in the keyring)"
+                        ),
+                        Some(oauth::assertion::SigningKey::Secret(_)) => {
+                            " and its `client_secret` (client_secret_jwt signs with it)".to_string()
+                        }
+                        None if provider.client_secret.is_some() => {
+                            " and its `client_secret`".into()
+                        }
+                        None => {
+                            " (no `client_secret` is set: does the provider expect one?)".into()
+                        }
+                    };
+                    format!(
+                        "check `client_id = \"{}\"` in [providers.{}]{how}",
+                        provider.client_id, provider.name
+                    )
                 }
-                None if provider.client_secret.is_some() => " and its `client_secret`".into(),
-                None => " (no `client_secret` is set: does the provider expect one?)".into(),
             };
-            let hint = format!(
-                "check `client_id = \"{}\"` in [providers.{}]{how}",
-                provider.client_id, provider.name
-            );
             EngineError::OAuth {
                 account: name,
                 source: OAuthError::Provider {
@@ -409,6 +424,7 @@ mod by_exchange;
 mod client_key;
 mod endpoints;
 mod exchange;
+pub mod from_url;
 mod identity;
 mod inspect;
 mod login;
@@ -416,6 +432,7 @@ mod logout;
 mod per_api;
 mod plan;
 mod refresh;
+pub mod registration;
 mod state;
 mod trust;
 mod want;

@@ -46,6 +46,12 @@ pub struct Endpoints {
     /// RFC 9449 §5.1: the provider takes DPoP proofs signed with these algorithms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// RFC 7591 §3: where clients register themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+    /// RFC 8414 §2: the scopes the server knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes_supported: Vec<String>,
 }
 
 /// An endpoint a flow needs.
@@ -95,6 +101,7 @@ impl Endpoints {
                 "pushed_authorization_request_endpoint",
                 &self.pushed_authorization_request_endpoint,
             ),
+            ("registration_endpoint", &self.registration_endpoint),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
@@ -128,8 +135,12 @@ impl Endpoints {
             userinfo_endpoint,
             jwks_uri,
             end_session_endpoint,
-            pushed_authorization_request_endpoint
+            pushed_authorization_request_endpoint,
+            registration_endpoint
         );
+        if self.scopes_supported.is_empty() {
+            self.scopes_supported = other.scopes_supported;
+        }
         self.require_pushed_authorization_requests |= other.require_pushed_authorization_requests;
         if self.prompt_values_supported.is_empty() {
             self.prompt_values_supported = other.prompt_values_supported;

@@ -13,7 +13,9 @@ pub mod http;
 pub mod jwks;
 pub mod loopback;
 mod provider_client;
+pub mod registration;
 mod request;
+pub mod resource_metadata;
 #[cfg(test)]
 pub mod testing;
 pub mod tokens;

@@ -15,9 +15,9 @@ use crate::token::TokenRecord;
 use std::path::{Path, PathBuf};
 
 #[cfg(target_os = "linux")]
-type Backend = super::secret_service::SecretServiceClient;
+pub(super) type Backend = super::secret_service::SecretServiceClient;
 #[cfg(not(target_os = "linux"))]
-type Backend = super::os_keyring::OsKeyring;
+pub(super) type Backend = super::os_keyring::OsKeyring;
 
 /// The keyring "service" of entries written before they were namespaced.
 pub const LEGACY_SERVICE: &str = "tokdeck";

@@ -13,6 +13,7 @@ mod memory;
 #[cfg(not(target_os = "linux"))]
 mod os_keyring;
 mod parts;
+pub mod registration;
 #[cfg(target_os = "linux")]
 mod secret_service;
 

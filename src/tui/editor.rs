@@ -354,6 +354,7 @@ impl Editor {
                     .map(|(k, v)| (k.to_string(), v.text().trim().to_string()))
                     .filter(|(_, v)| !v.is_empty())
                     .collect(),
+                registration: crate::config::Registration::Manual,
             }),
             None => return Err("no provider to choose from".into()),
         };
@@ -388,6 +389,7 @@ impl Editor {
             provider,
             flow: FLOWS[self.flow],
             scopes: (!scopes.is_empty()).then_some(scopes),
+            api: None,
         })
     }
 

@@ -5,7 +5,12 @@
 // Usage: node server.js [--port N] [--access-ttl S] [--id-ttl S]
 //          [--refresh-ttl S] [--device-ttl S] [--device-interval S]
 //          [--no-rotate] [--keys FILE] [--select-account] [--ignore-stdin]
-//          [--verbose]
+//          [--registration] [--verbose]
+//
+// --registration: dynamic client registration (RFC 7591, open: no initial access
+// token) and its management (RFC 7592), as MCP servers' authorization servers offer.
+// Resources on 127.0.0.1 (a test's own resource server, any port) are APIs too,
+// with the scope api:read.
 //
 // --select-account: `prompt=select_account` is a known prompt value (listed in
 // discovery's prompt_values_supported); asking for it shows the login form
@@ -88,6 +93,7 @@ const opts = {
   keys: undefined,
   watchStdin: true,
   selectAccount: false,
+  registration: false,
 };
 
 {
@@ -117,6 +123,7 @@ const opts = {
       case '--keys': opts.keys = next(); if (!opts.keys) usage('--keys needs a file'); break;
       case '--ignore-stdin': opts.watchStdin = false; break;
       case '--select-account': opts.selectAccount = true; break;
+      case '--registration': opts.registration = true; break;
       case '--client-jwks': opts.clientJwks = next(); if (!opts.clientJwks) usage('--client-jwks needs a file'); break;
       case '--verbose': break;
       case '-h': case '--help': usage(); break; // exits 2
@@ -360,6 +367,8 @@ function configuration() {
       introspection: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      registration: { enabled: opts.registration },
+      registrationManagement: { enabled: opts.registration, rotateRegistrationAccessToken: false },
       // RFC 9449. Proofs are optional unless the client says so; replays are refused.
       dPoP: {
         enabled: true,
@@ -377,7 +386,8 @@ function configuration() {
         },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
-          const scope = RESOURCE_SCOPES[resourceIndicator];
+          const loopbackApi = opts.registration && /^http:\/\/127\.0\.0\.1:\d+\//.test(resourceIndicator);
+          const scope = loopbackApi ? 'api:read' : RESOURCE_SCOPES[resourceIndicator];
           if (!scope) throw new errors.InvalidTarget();
           return {
             scope,

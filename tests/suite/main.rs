@@ -5,6 +5,7 @@
 #![cfg(unix)]
 
 mod agent;
+mod api_url;
 mod common;
 mod dashboard_tmux;
 mod faults;

@@ -47,6 +47,19 @@ pub(super) fn apply(
     Ok(())
 }
 
+/// `provider`'s new client_id (a client registered again), every other key as it is.
+pub fn set_client_id(
+    path: &Path,
+    before: &str,
+    provider: &str,
+    client_id: &str,
+) -> Result<String, EditError> {
+    let (_, mut doc) = open(path, before)?;
+    let table = table_mut(&mut doc, "providers", provider)?;
+    set_keeping_comments(table, "client_id", Value::from(client_id));
+    finish(path, before, doc)
+}
+
 /// The provider of `account` when no other account uses it: removing the account leaves
 /// it unused.
 pub fn left_unused(path: &Path, before: &str, account: &str) -> Option<String> {

@@ -28,6 +28,7 @@ fn path() -> PathBuf {
 fn draft(name: &str, provider: ProviderDraft) -> AccountDraft {
     AccountDraft {
         provider_edit: None,
+        api: None,
         name: name.into(),
         provider,
         flow: None,
@@ -43,6 +44,7 @@ fn okta() -> NewProvider {
         client_id: "0oa1".into(),
         client_secret: None,
         template: [("domain".to_string(), "dev-1.okta.com".to_string())].into(),
+        registration: crate::config::Registration::Manual,
     }
 }
 
@@ -152,6 +154,7 @@ fn bad_drafts_are_refused_with_the_value_named() {
                 "x",
                 ProviderDraft::New(NewProvider {
                     template: BTreeMap::new(),
+                    registration: crate::config::Registration::Manual,
                     ..okta()
                 }),
             ),

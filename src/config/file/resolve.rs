@@ -97,6 +97,8 @@ pub(super) fn resolve_provider(
         // `par = true`: push even when the provider does not require it.
         require_pushed_authorization_requests: section.par.unwrap_or(false),
         dpop_signing_alg_values_supported: Vec::new(),
+        registration_endpoint: None,
+        scopes_supported: Vec::new(),
     };
     let issuer = endpoints.issuer.as_deref().map(|i| ("issuer", i));
     for (key, value) in issuer.into_iter().chain(endpoints.iter()) {
@@ -137,6 +139,7 @@ pub(super) fn resolve_provider(
         preset: section.preset.as_ref().map(|p| p.get_ref().clone()),
         client_auth,
         dpop: section.dpop.unwrap_or(false),
+        registration: section.registration.unwrap_or_default(),
         endpoints,
     })
 }

@@ -190,7 +190,7 @@ impl Drop for Provider {
     }
 }
 
-fn url_encode(text: &str) -> String {
+pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -210,10 +210,17 @@ pub struct Resource {
 
 impl Resource {
     pub fn start(issuer: &str) -> Self {
+        Self::start_with(issuer, &[])
+    }
+
+    /// With `resource.js` flags: `--metadata` makes it an API that publishes its
+    /// protected resource metadata (RFC 9728) at /mcp and takes only tokens for itself.
+    pub fn start_with(issuer: &str, flags: &[&str]) -> Self {
         let dir = super::repo().join("tests/provider");
         let mut child = Command::new("node")
             .arg(dir.join("resource.js"))
             .arg(issuer)
+            .args(flags)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

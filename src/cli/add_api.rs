@@ -1,0 +1,213 @@
+//! `tokdeck add NAME --url URL` and `tokdeck add NAME --issuer URL` without a client:
+//! the server found from the API (RFC 9728), and a client tokdeck registers there
+//! itself (RFC 7591) unless one is given.
+
+use super::args::AddArgs;
+use super::error::CliError;
+use crate::config::edit::NewProvider;
+use crate::config::{Paths, Registration as HowRegistered, StoreKind};
+use crate::engine::from_url::{self, PickServer};
+use crate::engine::{EngineError, provider_client, registration};
+use crate::printable::printable;
+use crate::store::registration::Registration;
+
+/// What was found and made for a new provider.
+pub(super) struct FromApi {
+    pub provider: NewProvider,
+    /// The API the account's tokens are for (`--url`).
+    pub api: Option<String>,
+    pub scopes: Vec<String>,
+    /// The client tokdeck registered (none on a dry run or with --client-id).
+    registered: Option<Registration>,
+    /// The API's name and where its server was found, for the user.
+    found: Vec<String>,
+}
+
+/// `--url`, or `--issuer` with neither `--client-id` nor `--preset`: a new provider
+/// found (and registered at) here.
+pub(super) fn applies(add: &AddArgs) -> bool {
+    add.url.is_some() || (add.issuer.is_some() && add.client_id.is_none() && add.preset.is_none())
+}
+
+pub(super) async fn new_provider(
+    paths: &Paths,
+    store: StoreKind,
+    add: &AddArgs,
+    name: &str,
+    scopes: Option<&[String]>,
+) -> Result<FromApi, CliError> {
+    if !add.preset_values().is_empty() {
+        return Err(CliError::Usage(
+            "--tenant, --domain, --realm, --base-url and --authorization-server go with --preset; with --url or --issuer alone the server's metadata says everything".into(),
+        ));
+    }
+    let client = provider_client(paths);
+    let scopes = scopes.unwrap_or_default();
+    let mut found = Vec::new();
+    let (issuer, endpoints, scopes, api) = match &add.url {
+        Some(url) => {
+            let server =
+                from_url::api_server(&client, url, add.issuer.as_deref(), scopes, &Terminal)
+                    .await?;
+            found.push(format!(
+                "{}{} is protected by {}",
+                server.resource,
+                server
+                    .resource_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
+                server.issuer
+            ));
+            (
+                server.issuer,
+                server.endpoints,
+                server.scopes,
+                Some(server.resource),
+            )
+        }
+        None => {
+            let issuer = add.issuer.clone().unwrap_or_default();
+            let http = client.http().map_err(|e| CliError::Failed(e.to_string()))?;
+            let endpoints = crate::oauth::discovery::fetch(&http, &issuer)
+                .await
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let scopes = if scopes.is_empty() {
+                ["openid", "offline_access"]
+                    .into_iter()
+                    .filter(|s| endpoints.scopes_supported.iter().any(|k| k == s))
+                    .map(str::to_string)
+                    .collect()
+            } else {
+                scopes.to_vec()
+            };
+            (issuer, endpoints, scopes, None)
+        }
+    };
+    let client_secret = if add.client_secret_stdin {
+        Some(super::prompt::read_secret()?)
+    } else {
+        None
+    };
+    let (client_id, how, registered) = match (&add.client_id, add.dry_run) {
+        (Some(id), _) => (id.clone(), HowRegistered::Manual, None),
+        (None, true) => {
+            // Nothing is registered on a dry run: the diff shows where the ID goes.
+            if endpoints.registration_endpoint.is_none() {
+                return Err(EngineError::Refused(format!(
+                    "{} offers no dynamic client registration (RFC 7591): {}",
+                    printable(&issuer),
+                    registration::by_hand(&issuer, name)
+                ))
+                .into());
+            }
+            (
+                "(registered when not a dry run)".to_string(),
+                HowRegistered::Dynamic,
+                None,
+            )
+        }
+        (None, false) => {
+            let place = registration::place(paths, store);
+            let registered =
+                registration::register(&client, &place, name, &endpoints, &scopes).await?;
+            (
+                registered.client_id.clone(),
+                HowRegistered::Dynamic,
+                Some(registered),
+            )
+        }
+    };
+    Ok(FromApi {
+        provider: NewProvider {
+            name: name.to_string(),
+            preset: "generic".into(),
+            issuer: Some(issuer),
+            client_id,
+            client_secret,
+            template: Default::default(),
+            registration: how,
+        },
+        api,
+        scopes,
+        registered,
+        found,
+    })
+}
+
+impl FromApi {
+    /// Tells what was found and registered (after the config was written).
+    pub(super) fn tell(&self) {
+        for line in &self.found {
+            say!("tokdeck: {line}");
+        }
+        if let Some(registered) = &self.registered {
+            say!(
+                "tokdeck: registered tokdeck at {} as client_id {}{}",
+                printable(&registered.issuer),
+                registered.client_id,
+                if registered.registration_client_uri.is_some() {
+                    "; `tokdeck remove` deletes the registration"
+                } else {
+                    " (the server does not let it be deleted later)"
+                }
+            );
+        }
+    }
+
+    /// Deletes the client registered for a provider that was not written after all.
+    pub(super) async fn undo(&self, paths: &Paths, store: StoreKind, name: &str) {
+        let Some(registered) = &self.registered else {
+            return;
+        };
+        let place = registration::place(paths, store);
+        let client = provider_client(paths);
+        match registration::unregister(&client, &place, name, Some(registered)).await {
+            Ok(note) => say!("tokdeck: the account was not added, so {note}"),
+            Err(e) => say!(
+                "tokdeck: the account was not added, and its client registration could not be deleted: {e}"
+            ),
+        }
+    }
+}
+
+/// Several authorization servers: the person picks one at the terminal; a script is
+/// told to pass --issuer.
+struct Terminal;
+
+impl PickServer for Terminal {
+    fn pick(&self, resource: &str, servers: &[String]) -> Result<String, EngineError> {
+        use std::io::{BufRead, IsTerminal, Write};
+        let listed = from_url::list(servers);
+        if !std::io::stdin().is_terminal() {
+            return Err(EngineError::Refused(format!(
+                "{resource} names several authorization servers ({listed}); choose one with --issuer URL"
+            )));
+        }
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{resource} names several authorization servers:");
+        for (i, server) in servers.iter().enumerate() {
+            let _ = writeln!(err, "  {}. {}", i + 1, printable(server));
+        }
+        let _ = write!(err, "Log in at which one (1-{})? ", servers.len());
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| EngineError::Refused(format!("cannot read the choice: {e}")))?;
+        line.trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| servers.get(i))
+            .cloned()
+            .ok_or_else(|| {
+                EngineError::Refused(format!(
+                    "'{}' is not one of 1-{}; run again, or choose with --issuer URL",
+                    printable(line.trim()),
+                    servers.len()
+                ))
+            })
+    }
+}

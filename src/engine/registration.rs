@@ -1,0 +1,288 @@
+//! Clients tokdeck registers itself (RFC 7591): registered when an account is added
+//! from an API's URL or an issuer alone, checked before each login and registered again
+//! when the server no longer knows them (the provider's `client_id` in config.toml is
+//! updated and the user told), deleted with the last account that uses them (RFC 7592).
+
+use super::{Engine, EngineError, LoginObserver};
+use crate::config::{Account, Paths, Provider, Registration as HowRegistered, StoreKind};
+use crate::oauth::registration::{self as dcr, ClientMetadata, Known};
+use crate::oauth::{Endpoints, ProviderClient};
+use crate::printable::printable;
+use crate::store::StoreError;
+use crate::store::registration::{Place, Registration};
+use std::sync::Arc;
+
+/// Where a store of `kind` keeps registrations: the keyring, or beside the token files.
+pub fn place(paths: &Paths, kind: StoreKind) -> Place {
+    match kind {
+        StoreKind::Keyring => Place::Keyring {
+            data_dir: paths.data_dir.clone(),
+        },
+        StoreKind::File => Place::Dir(paths.data_dir.join("registrations")),
+    }
+}
+
+/// What to register by hand when the server will not let tokdeck register itself.
+pub fn by_hand(issuer: &str, provider: &str) -> String {
+    format!(
+        "register a client for tokdeck at {issuer} by hand: a public (native) client, no secret, PKCE S256, redirect URI http://127.0.0.1/callback (any port), grant types authorization_code and refresh_token. Then run the same command with --client-id ID (it goes to `client_id` in [providers.{provider}])",
+        issuer = printable(issuer)
+    )
+}
+
+/// Registers tokdeck at the server of `endpoints` for `scopes`, and keeps what it
+/// returned under `provider` in `place`.
+pub async fn register(
+    client: &ProviderClient,
+    place: &Place,
+    provider: &str,
+    endpoints: &Endpoints,
+    scopes: &[String],
+) -> Result<Registration, EngineError> {
+    let issuer = endpoints.issuer.clone().unwrap_or_default();
+    let Some(endpoint) = endpoints.registration_endpoint.as_deref() else {
+        return Err(EngineError::Refused(format!(
+            "{} offers no dynamic client registration (no `registration_endpoint` in its metadata, RFC 7591): {}",
+            printable(&issuer),
+            by_hand(&issuer, provider)
+        )));
+    };
+    let http = client
+        .http()
+        .map_err(|e| EngineError::Refused(e.to_string()))?;
+    let mut grant_types = vec![
+        "authorization_code".to_string(),
+        "refresh_token".to_string(),
+    ];
+    if endpoints.device_authorization_endpoint.is_some() {
+        grant_types.push("urn:ietf:params:oauth:grant-type:device_code".into());
+    }
+    let metadata = ClientMetadata::native(grant_types, scopes);
+    let registered = dcr::register(&http, endpoint, &metadata)
+        .await
+        .map_err(|e| {
+            EngineError::Refused(format!(
+                "registering tokdeck at {} failed: {e}; {}",
+                printable(&issuer),
+                by_hand(&issuer, provider)
+            ))
+        })?;
+    // The management URI gets the registration access token: only a place of the
+    // server's own kind (https, or loopback http for a server on this machine).
+    let manage = registered
+        .registration_client_uri
+        .clone()
+        .filter(|uri| same_transport(uri, &issuer))
+        .zip(registered.registration_access_token.clone());
+    if registered.client_secret.is_some()
+        && registered.token_endpoint_auth_method.as_deref() != Some("none")
+    {
+        if let Some((uri, token)) = &manage {
+            let _ = dcr::delete(&http, uri, token).await;
+        }
+        return Err(EngineError::Refused(format!(
+            "{} registered tokdeck as a confidential client (with a secret) though it asked for a public one; {}",
+            printable(&issuer),
+            by_hand(&issuer, provider)
+        )));
+    }
+    let (registration_client_uri, registration_access_token) = match manage {
+        Some((uri, token)) => (Some(uri), Some(token)),
+        None => (None, None),
+    };
+    let registration = Registration {
+        issuer,
+        client_id: registered.client_id,
+        client_secret: None,
+        registration_access_token,
+        registration_client_uri,
+        registered_at: chrono::Utc::now(),
+    };
+    let (kept, name) = (registration.clone(), provider.to_string());
+    let place = place.clone();
+    blocking(move || place.save(&name, &kept)).await?;
+    Ok(registration)
+}
+
+/// https, or http on the loopback interface when the issuer is there too.
+fn same_transport(uri: &str, issuer: &str) -> bool {
+    let loopback = |u: &url::Url| {
+        matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+            || matches!(u.host(), Some(url::Host::Domain("localhost")))
+    };
+    match (url::Url::parse(uri), url::Url::parse(issuer)) {
+        (Ok(u), _) if u.scheme() == "https" => true,
+        (Ok(u), Ok(i)) => u.scheme() == "http" && loopback(&u) && loopback(&i),
+        _ => false,
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, EngineError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| EngineError::Refused(format!("the store's thread failed: {e}")))?
+        .map_err(EngineError::from)
+}
+
+impl Engine {
+    /// Where this engine's store keeps registrations.
+    pub fn registrations(&self) -> Place {
+        place(&self.paths, self.config.store)
+    }
+
+    /// The registration kept for `provider` (a dynamic one), refused when another
+    /// issuer made it: its tokens go nowhere else.
+    pub async fn registration(
+        &self,
+        provider: &Provider,
+    ) -> Result<Option<Registration>, EngineError> {
+        let (place, name) = (self.registrations(), provider.name.clone());
+        let Some(found) = blocking(move || place.load(&name)).await? else {
+            return Ok(None);
+        };
+        let issuer = provider.endpoints.issuer.as_deref().unwrap_or_default();
+        if found.issuer.trim_end_matches('/') != issuer.trim_end_matches('/') {
+            return Err(EngineError::Refused(format!(
+                "the client registration kept for provider '{}' was made by {}, not by its issuer {}: tokdeck will not use it. Run `tokdeck remove` and add the account again",
+                provider.name,
+                printable(&found.issuer),
+                printable(issuer)
+            )));
+        }
+        Ok(Some(found))
+    }
+
+    /// Before a login: the account as it is, or, when its dynamically registered client
+    /// is no longer known to the server, with a client registered again (config.toml's
+    /// `client_id` updated, and the observer told).
+    pub(super) async fn registered_again(
+        &self,
+        account: &Account,
+        observer: &dyn LoginObserver,
+    ) -> Result<Option<Account>, EngineError> {
+        let provider = &account.provider;
+        if provider.registration != HowRegistered::Dynamic {
+            return Ok(None);
+        }
+        let kept = self.registration(provider).await?;
+        let gone = match &kept {
+            None => true,
+            Some(Registration {
+                registration_client_uri: Some(uri),
+                registration_access_token: Some(token),
+                ..
+            }) => {
+                let http = self.http(&account.name)?;
+                dcr::read(&http, uri, token)
+                    .await
+                    .map_err(|e| super::oauth_error(&account.name, e))?
+                    == Known::Gone
+            }
+            // No way to ask: a refused client shows at the provider's endpoints.
+            Some(_) => false,
+        };
+        if !gone
+            && kept
+                .as_ref()
+                .is_some_and(|k| k.client_id == provider.client_id)
+        {
+            return Ok(None);
+        }
+        // The server's metadata as it is now (a cached copy may predate its registration
+        // endpoint).
+        let issuer = provider.endpoints.issuer.as_deref().unwrap_or_default();
+        let http = self.http(&account.name)?;
+        let endpoints = crate::oauth::discovery::fetch(&http, issuer)
+            .await
+            .map_err(|e| super::oauth_error(&account.name, e))?;
+        let registration = register(
+            &self.client,
+            &self.registrations(),
+            &provider.name,
+            &endpoints,
+            &account.scopes,
+        )
+        .await?;
+        self.write_client_id(&provider.name, &registration.client_id)?;
+        observer.note(&format!(
+            "the client tokdeck registered at {} is no longer known there: registered again as client_id {} (config.toml updated)",
+            printable(&registration.issuer),
+            registration.client_id
+        ));
+        let mut renewed = account.clone();
+        let mut new_provider = Provider::clone(provider);
+        new_provider.client_id = registration.client_id;
+        renewed.provider = Arc::new(new_provider);
+        Ok(Some(renewed))
+    }
+
+    fn write_client_id(&self, provider: &str, client_id: &str) -> Result<(), EngineError> {
+        use crate::config::edit;
+        let path = &self.paths.config_file;
+        let failed = |e: edit::EditError| {
+            EngineError::Refused(format!(
+                "registered again as client_id {client_id}, but config.toml could not be updated ({e}); set `client_id = \"{client_id}\"` in [providers.{provider}]"
+            ))
+        };
+        let before = std::fs::read_to_string(path).map_err(|e| {
+            failed(edit::EditError::Write {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        })?;
+        let after = edit::set_client_id(path, &before, provider, client_id).map_err(failed)?;
+        edit::save(path, Some(&before), &after).map_err(failed)
+    }
+
+    /// Deletes `provider`'s registration at the server (RFC 7592) and here; what became
+    /// of it, in words.
+    pub async fn unregister(&self, provider: &Provider) -> Result<String, EngineError> {
+        let kept = self.registration(provider).await?;
+        unregister(
+            &self.client,
+            &self.registrations(),
+            &provider.name,
+            kept.as_ref(),
+        )
+        .await
+    }
+}
+
+/// Deletes the registration `kept` at its server (RFC 7592) and `provider`'s entry in
+/// `place`; what became of it, in words.
+pub async fn unregister(
+    client: &ProviderClient,
+    place: &Place,
+    provider: &str,
+    kept: Option<&Registration>,
+) -> Result<String, EngineError> {
+    let note = match kept {
+        None => "no client registration was kept for it".to_string(),
+        Some(Registration {
+            registration_client_uri: Some(uri),
+            registration_access_token: Some(token),
+            issuer,
+            ..
+        }) => {
+            let http = client.http().map_err(|e| super::oauth_error(provider, e))?;
+            dcr::delete(&http, uri, token)
+                .await
+                .map_err(|e| super::oauth_error(provider, e))?;
+            format!(
+                "its client registration at {} was deleted",
+                printable(issuer)
+            )
+        }
+        Some(r) => format!(
+            "{} does not let clients delete their registration (no RFC 7592 management): client_id {} stays registered there",
+            printable(&r.issuer),
+            r.client_id
+        ),
+    };
+    let (place, name) = (place.clone(), provider.to_string());
+    blocking(move || place.delete(&name)).await?;
+    Ok(note)
+}
