@@ -58,6 +58,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "redirect_port",
         "a fixed loopback port for the browser flow (default: any free port)",
     ),
+    (
+        "[providers.NAME]",
+        "registration",
+        "\"dynamic\": tokdeck registered the client itself (RFC 7591; `tokdeck add --url`), registers it again when the server forgets it, deletes it on remove",
+    ),
     ("[providers.NAME]", "tenant", "preset value (microsoft)"),
     ("[providers.NAME]", "domain", "preset value (auth0, okta)"),
     ("[providers.NAME]", "realm", "preset value (keycloak)"),
