@@ -33,6 +33,10 @@ pub struct AccountRow {
     /// The access token this row held before its tokens last changed (a refresh, here or
     /// by another process), to compare with the new one (`d`).
     pub previous_access: Option<crate::secret::Secret>,
+    /// The client_id tokdeck registered itself for its provider (RFC 7591).
+    pub registered_client: Option<String>,
+    /// The API its login's tokens are for (`params.resource`, RFC 8707).
+    pub for_api: Option<String>,
 }
 
 /// The token of one API (RFC 8707) an account's login asked for, kept fresh beside the
@@ -98,12 +102,22 @@ impl AccountRow {
             apis: Vec::new(),
             logged_out: false,
             previous_access: None,
+            registered_client: None,
+            for_api: None,
         }
     }
 
     /// The row of a configured account: its APIs and where its tokens come from.
     pub fn of(account: &crate::config::Account) -> Self {
+        let provider = &account.provider;
         Self {
+            registered_client: (provider.registration == crate::config::Registration::Dynamic)
+                .then(|| provider.client_id.clone()),
+            for_api: account
+                .grant()
+                .and_then(|g| g.params.get("resource"))
+                .or_else(|| provider.params.get("resource"))
+                .cloned(),
             apis: account
                 .resources()
                 .iter()

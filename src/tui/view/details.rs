@@ -71,6 +71,15 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
             (None, Source::Unknown) => field("provider", row.provider.clone()),
         },
     ];
+    if let Some(api) = &row.for_api {
+        lines.push(field("for API", crate::printable::printable(api).into_owned()));
+    }
+    if let Some(client) = &row.registered_client {
+        lines.push(field(
+            "client",
+            format!("{client}  (registered by tokdeck, RFC 7591)"),
+        ));
+    }
     if let Some(identity) = &row.identity {
         lines.extend(who(identity));
     }

@@ -442,3 +442,15 @@ fn the_help_scrolls_in_a_short_terminal() {
     find(&terminal, "Keys (Esc closes)");
     find(&terminal, "this help");
 }
+
+#[test]
+fn an_account_for_an_api_shows_the_api_and_the_client_tokdeck_registered() {
+    let mut api = row("mcp", "mcp", Some(tokens(Some(600))));
+    api.for_api = Some("https://mcp.example/mcp".into());
+    api.registered_client = Some("dyn-client-1".into());
+    let model = Model::new(Setup::Ready, vec![api], t(0));
+    let terminal = render(&model, 120, 30);
+    find(&terminal, "for API");
+    find(&terminal, "https://mcp.example/mcp");
+    find(&terminal, "dyn-client-1  (registered by tokdeck, RFC 7591)");
+}
