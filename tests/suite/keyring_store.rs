@@ -364,3 +364,36 @@ echo "== gone"; "$TOKDECK" token keyed 2>&1; echo "exit $?"
         "{show}"
     );
 }
+
+#[test]
+fn a_client_registration_is_kept_in_the_keyring_not_in_files() {
+    let provider = Provider::start(&["--registration"]);
+    let api = common::provider::Resource::start_with(&provider.issuer, &["--metadata"]);
+    let mut home = Home::new("");
+    home.set("TOKDECK_STORE", "keyring");
+    home.set("API", &format!("{}/mcp", api.url));
+    let out = in_keyring_session(
+        &home,
+        r#"
+echo "== add"; "$TOKDECK" add mcp --url "$API" 2>&1; echo "exit $?"
+echo "== entry"; secret-tool search --all service "tokdeck-registration:$TOKDECK_HOME" 2>&1
+echo "== remove"; "$TOKDECK" remove mcp 2>&1; echo "exit $?"
+echo "== after"; secret-tool search --all service "tokdeck-registration:$TOKDECK_HOME" 2>&1; echo "done"
+"#,
+    );
+    let show = format!("{out:#?}");
+    assert!(out["add"].contains("exit 0"), "{show}");
+    // The entry holds what registration returned, bound to the issuer; no file has it.
+    assert!(
+        out["entry"].contains(&format!("\"issuer\": \"{}\"", provider.issuer))
+            && out["entry"].contains("registration_access_token"),
+        "{show}"
+    );
+    assert!(!home.path().join("registrations").exists(), "{show}");
+    assert!(
+        out["remove"].contains("exit 0") && out["remove"].contains("was deleted"),
+        "{show}"
+    );
+    assert!(!out["after"].contains("registration_access_token"), "{show}");
+    assert_eq!(provider.log_count("DELETE /reg/"), 1, "{}", provider.log());
+}
