@@ -394,6 +394,9 @@ echo "== after"; secret-tool search --all service "tokdeck-registration:$TOKDECK
         out["remove"].contains("exit 0") && out["remove"].contains("was deleted"),
         "{show}"
     );
-    assert!(!out["after"].contains("registration_access_token"), "{show}");
+    assert!(
+        !out["after"].contains("registration_access_token"),
+        "{show}"
+    );
     assert_eq!(provider.log_count("DELETE /reg/"), 1, "{}", provider.log());
 }

@@ -152,6 +152,32 @@ fn browser_login_with_pkce_on_any_loopback_port() {
         "the logout revoked the refresh token (RFC 8414 metadata): {text}"
     );
     assert_eq!(introspect(&dot, &access)["active"], false);
+
+    // An API that DOT protects (RFC 9728 metadata naming DOT): DOT offers no dynamic
+    // registration (RFC 7591), so tokdeck says what to register by hand and where it goes.
+    let api = common::provider::Resource::start_with(&dot.issuer, &["--metadata"]);
+    let url = format!("{}/mcp", api.url);
+    let run = home.run(&["add", "api", "--url", &url]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains(&format!(
+            "{} offers no dynamic client registration",
+            dot.issuer
+        )) && run.stderr.contains("--client-id ID"),
+        "{run}"
+    );
+    let run = home.ok(&[
+        "add",
+        "api",
+        "--url",
+        &url,
+        "--client-id",
+        common::dot::BROWSER_CLIENT,
+    ]);
+    assert!(
+        run.stdout.contains(&format!("issuer = \"{}\"", dot.issuer)),
+        "{run}"
+    );
 }
 
 /// DOT revokes the previous access token when it issues a new one: an expiry tokdeck

@@ -72,7 +72,10 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         },
     ];
     if let Some(api) = &row.for_api {
-        lines.push(field("for API", crate::printable::printable(api).into_owned()));
+        lines.push(field(
+            "for API",
+            crate::printable::printable(api).into_owned(),
+        ));
     }
     if let Some(client) = &row.registered_client {
         lines.push(field(
