@@ -37,7 +37,7 @@ pub async fn api_server(
     url: &str,
     issuer: Option<&str>,
     scopes: &[String],
-    picker: &dyn PickServer,
+    picker: &(dyn PickServer + Sync),
 ) -> Result<ApiServer, EngineError> {
     let http = client
         .http()

@@ -276,6 +276,14 @@ impl Runtime {
                 };
                 done(Outcome::ConfigRead { purpose, result });
             }
+            Command::FindApi(ask) => super::registering::find(self, ask),
+            Command::RegisterThenWrite { registering, write } => {
+                super::registering::register_then_write(self, *registering, write)
+            }
+            Command::Unregister {
+                provider,
+                registration,
+            } => super::registering::unregister(self, provider, registration),
             Command::SaveConfig(write) => {
                 let result = self.save_config(&write);
                 done(Outcome::ConfigSaved { write, result });

@@ -32,6 +32,9 @@ pub enum Choice {
         key: String,
         description: String,
     },
+    /// A new provider found from an API's URL (RFC 9728), tokdeck registered as its
+    /// client (RFC 7591) unless a client ID is typed.
+    Api,
 }
 
 impl Choice {
@@ -39,9 +42,33 @@ impl Choice {
         match self {
             Self::Existing { name, .. } => format!("{name} (from your config)"),
             Self::Preset { key, .. } => format!("new provider: {key}"),
+            Self::Api => "new provider from an API's URL (MCP servers and others)".into(),
         }
     }
 }
+
+/// What the form asks of an API's URL before it can show the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAsk {
+    pub url: String,
+    /// Which of the API's servers, when it names several.
+    pub issuer: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+/// A client tokdeck registers when the reviewed change is written (RFC 7591): the
+/// change's client ID is filled in then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registering {
+    pub provider: String,
+    pub endpoints: crate::oauth::Endpoints,
+    pub scopes: Vec<String>,
+    /// The account as reviewed, its client ID [`UNREGISTERED`].
+    pub draft: AccountDraft,
+}
+
+/// The client ID of a reviewed change until tokdeck has registered.
+pub const UNREGISTERED: &str = "(registered when written)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -50,6 +77,8 @@ pub enum Field {
     ProviderName,
     Issuer,
     Template(&'static str),
+    /// The API's URL (a new provider from an API).
+    Url,
     ClientId,
     ClientSecret,
     Flow,
@@ -76,6 +105,10 @@ pub struct Editor {
     pub provider_name: TextInput,
     pub issuer: TextInput,
     pub template: BTreeMap<&'static str, TextInput>,
+    /// The API's URL, for [`Choice::Api`].
+    pub url: TextInput,
+    /// The API's servers are being looked up.
+    pub finding: bool,
     pub client_id: TextInput,
     pub client_secret: TextInput,
     /// Index into [`FLOWS`].
@@ -98,6 +131,8 @@ pub enum Step {
     Cancel,
     /// The draft became this new file text.
     Review(ConfigText),
+    /// The API's servers are to be found first.
+    FindApi(ApiAsk),
 }
 
 impl Editor {
@@ -119,6 +154,7 @@ impl Editor {
                 scopes: p.scopes.clone(),
             })
             .collect();
+        choices.push(Choice::Api);
         choices.extend(presets().into_iter().map(|(key, p)| Choice::Preset {
             key,
             description: p.description,
@@ -133,6 +169,8 @@ impl Editor {
             provider_name: TextInput::default(),
             issuer: TextInput::default(),
             template: BTreeMap::new(),
+            url: TextInput::default(),
+            finding: false,
             client_id: TextInput::default(),
             client_secret: TextInput::masked(""),
             flow: 0,
@@ -230,6 +268,14 @@ impl Editor {
             fields.push(Field::ClientId);
             fields.push(Field::ClientSecret);
         }
+        if let Some(Choice::Api) = self.choice() {
+            fields.extend([
+                Field::ProviderName,
+                Field::Url,
+                Field::Issuer,
+                Field::ClientId,
+            ]);
+        }
         fields.push(Field::Flow);
         fields.push(Field::Scopes);
         fields
@@ -274,7 +320,13 @@ impl Editor {
                 matches!(c, Choice::Preset { key, .. }
                     if typed == key || typed.starts_with(&format!("{key}-")))
             });
-        if let Some(Choice::Preset { key, .. }) = self.choice()
+        let key = match self.choice() {
+            Some(Choice::Preset { key, .. }) => Some(key.clone()),
+            Some(Choice::Api) => Some("api".to_string()),
+            _ => None,
+        };
+        let untouched = untouched || typed == "api" || typed.starts_with("api-");
+        if let Some(key) = key
             && untouched
         {
             // A name no provider in the file has yet: okta, okta-2, ...
@@ -312,6 +364,19 @@ impl Editor {
             KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
             KeyCode::Left if choice => self.cycle(false),
             KeyCode::Right | KeyCode::Char(' ') if choice => self.cycle(true),
+            KeyCode::Enter if matches!(self.choice(), Some(Choice::Api)) => {
+                return match self.api_ask() {
+                    Ok(ask) => {
+                        self.error = None;
+                        self.finding = true;
+                        Step::FindApi(ask)
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        Step::Stay
+                    }
+                };
+            }
             KeyCode::Enter => {
                 return match self.review() {
                     Ok(text) => {
@@ -356,6 +421,9 @@ impl Editor {
                     .collect(),
                 registration: crate::config::Registration::Manual,
             }),
+            Some(Choice::Api) => {
+                return Err("press Enter: the API's server is looked up first".into());
+            }
             None => return Err("no provider to choose from".into()),
         };
         if let ProviderDraft::New(new) = &provider
@@ -410,6 +478,7 @@ impl Editor {
 }
 
 mod fields;
+mod from_api;
 mod review;
 
 use fields::{Raw, refused, text_of};

@@ -113,6 +113,13 @@ pub enum Outcome {
         write: ConfigWrite,
         result: Result<Reloaded, String>,
     },
+    /// The server of the form's API URL (RFC 9728), or why it could not be found.
+    ApiFound(Result<Box<crate::engine::from_url::ApiServer>, String>),
+    /// tokdeck registered its client for a reviewed change, now to be written (its
+    /// client ID filled in), or why not.
+    RegisteredForWrite(Result<ConfigWrite, String>),
+    /// A client registration was deleted (or not): said to the user.
+    Unregistered(Result<String, String>),
 }
 
 /// Why the config file is read.
@@ -140,6 +147,9 @@ pub struct ConfigWrite {
     pub login: bool,
     /// Then offer to remove this provider table, which no account uses any more.
     pub offer_provider_removal: Option<String>,
+    /// The client tokdeck registered for the change (for its provider): deleted again
+    /// if the change cannot be written.
+    pub registered: Option<(String, crate::store::registration::Registration)>,
 }
 
 /// The accounts of the config as just loaded.
@@ -254,6 +264,18 @@ pub enum Command {
         account: String,
         revoke: bool,
         write: ConfigWrite,
+    },
+    /// Find the server of an API's URL (RFC 9728) for the open form.
+    FindApi(crate::tui::editor::ApiAsk),
+    /// Register tokdeck's client (RFC 7591), then write the change with its client ID.
+    RegisterThenWrite {
+        registering: Box<crate::tui::editor::Registering>,
+        write: ConfigWrite,
+    },
+    /// Delete a client registration that no written change uses.
+    Unregister {
+        provider: String,
+        registration: crate::store::registration::Registration,
     },
 }
 

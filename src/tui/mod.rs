@@ -14,6 +14,7 @@ pub mod keys;
 pub mod model;
 mod outcomes;
 mod popup_keys;
+mod registering;
 mod row;
 pub mod schedule;
 pub mod text_input;

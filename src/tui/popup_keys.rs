@@ -132,6 +132,7 @@ fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
             model.popup = Some(Popup::Confirm(Confirm::discard_form()));
         }
         editor::Step::Cancel => model.popup = None,
+        editor::Step::FindApi(ask) => return vec![Command::FindApi(ask)],
         editor::Step::Review(after) => {
             let account = form.account.text().trim().to_string();
             let action = match form.mode {
@@ -264,9 +265,16 @@ fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -
         select,
         login,
         offer_provider_removal,
+        registered: None,
     };
     // The form comes back if the write fails, so nothing typed is lost.
     model.last_form = review.editor.take();
+    if let Some(registering) = review.registering.take() {
+        return vec![Command::RegisterThenWrite {
+            registering: Box::new(registering),
+            write,
+        }];
+    }
     let tokens_go = matches!(
         answer,
         ReviewAnswer::Revoke { .. } | ReviewAnswer::DeleteOnly

@@ -682,3 +682,75 @@ fn a_terminal_that_closes_ends_the_dashboard_with_or_without_a_hangup_signal() {
         }
     }
 }
+
+#[test]
+fn an_account_is_added_from_an_api_url_in_the_form_and_logged_in() {
+    let provider = Provider::start(&["--registration"]);
+    let api = common::provider::Resource::start_with(&provider.issuer, &["--metadata"]);
+    let url = format!("{}/mcp", api.url);
+    let mut home = Home::new("");
+    home.with_headless_user();
+    let config = home.path().join("config.toml");
+    std::fs::remove_file(&config).expect("no config yet");
+    let tmux = Tmux::start(&home, 130, 45);
+    tmux.wait_for("the welcome screen", Duration::from_secs(10), |s| {
+        s.contains("Press A to add your first account")
+    });
+    tmux.send(&["A"]);
+    tmux.wait_for("the form", Duration::from_secs(5), |s| {
+        s.contains("Add an account")
+    });
+    tmux.send(&["-l", "mcp"]);
+    tmux.send(&["Tab"]);
+    let mut screen = tmux.capture();
+    for _ in 0..20 {
+        if screen.contains("‹ new provider from an API's URL") {
+            break;
+        }
+        tmux.send(&["Right"]);
+        std::thread::sleep(Duration::from_millis(100));
+        screen = tmux.capture();
+    }
+    assert!(screen.contains("API URL"), "{screen}");
+    // Provider name (prefilled "api"), then the API's URL.
+    typed(&tmux, &["Tab", "Tab"]);
+    tmux.send(&["-l", &url]);
+    // A pause first: keys in one burst with the URL would be part of its paste.
+    typed(&tmux, &["Enter"]);
+    let review = tmux.wait_for("the review", Duration::from_secs(15), |s| {
+        s.contains("[ Write and log in ]")
+    });
+    assert!(review.contains("+ [providers.api]"), "{review}");
+    assert!(review.contains("registered when written"), "{review}");
+    assert!(
+        review.contains("(tokdeck test API) is protected by"),
+        "{review}"
+    );
+    assert_eq!(
+        provider.log_count("POST /reg "),
+        0,
+        "nothing registered before the yes"
+    );
+
+    tmux.send(&["Right", "Enter"]);
+    tmux.wait_for("the login", Duration::from_secs(30), |s| {
+        s.contains("Logged in to 'mcp'")
+    });
+    let written = std::fs::read_to_string(&config).expect("config written");
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join("registrations/api.json"))
+            .expect("registration kept"),
+    )
+    .expect("JSON");
+    let client_id = kept["client_id"].as_str().expect("client_id");
+    assert!(
+        written.contains(&format!("client_id = \"{client_id}\""))
+            && !written.contains("registered when written"),
+        "{written}"
+    );
+    // The token the dashboard's login stored is one the API takes.
+    let access = home.ok(&["token", "mcp"]).stdout.trim().to_string();
+    let (status, _) =
+        common::provider::curl_get(&url, &format!("Authorization: Bearer {access}\n"));
+    assert_eq!(status, 200);
+}

@@ -139,6 +139,19 @@ fn the_account_editor_never_shows_a_client_secret_in_debug() {
         select: None,
         login: false,
         offer_provider_removal: None,
+        // A client tokdeck registered: its registration access token (RFC 7592) and a
+        // secret the server may have given are secrets too.
+        registered: Some((
+            "p".into(),
+            tokdeck::store::registration::Registration {
+                issuer: "https://idp.example".into(),
+                client_id: "c".into(),
+                client_secret: Some(Secret::new(CLIENT_SECRET)),
+                registration_access_token: Some(Secret::new(REFRESH)),
+                registration_client_uri: Some("https://idp.example/reg/c".into()),
+                registered_at: chrono::Utc::now(),
+            },
+        )),
     });
     assert_redacted("Command::SaveConfig", format!("{write:?}"));
     let read = Outcome::ConfigRead {

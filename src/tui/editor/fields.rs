@@ -19,6 +19,7 @@ impl Editor {
             self.client_secret.text().to_string(),
             self.flow.to_string(),
             self.scopes.text().to_string(),
+            self.url.text().to_string(),
         ];
         values.extend(self.template.values().map(|t| t.text().to_string()));
         values
@@ -49,6 +50,7 @@ impl Editor {
             Field::Provider => "Provider".into(),
             Field::ProviderName => "Provider name".into(),
             Field::Issuer => "Issuer URL".into(),
+            Field::Url => "API URL".into(),
             Field::Template("authorization_server") => "Auth server".into(),
             Field::Template("base_url") => "Base URL".into(),
             Field::Template(name) => {
@@ -70,6 +72,7 @@ impl Editor {
             Field::Provider => self.choice().map(Choice::label).unwrap_or_default(),
             Field::ProviderName => self.provider_name.text().to_string(),
             Field::Issuer => self.issuer.text().to_string(),
+            Field::Url => self.url.text().to_string(),
             Field::Template(name) => self
                 .template
                 .get(name)
@@ -91,6 +94,7 @@ impl Editor {
             Field::Account => Some(self.account.cursor()),
             Field::ProviderName => Some(self.provider_name.cursor()),
             Field::Issuer => Some(self.issuer.cursor()),
+            Field::Url => Some(self.url.cursor()),
             Field::Template(name) => Some(self.template.get(name).map_or(0, |t| t.cursor())),
             Field::ClientId => Some(self.client_id.cursor()),
             Field::ClientSecret => Some(self.client_secret.cursor()),
@@ -105,10 +109,17 @@ impl Editor {
             Field::Account => "Letters, digits, '-', '_', '.'; used by `tokdeck token NAME`".into(),
             Field::Provider => match self.choice() {
                 Some(Choice::Preset { description, .. }) => description.clone(),
+                Some(Choice::Api) => "The API's metadata (RFC 9728) names its login server; tokdeck registers itself there unless you type a client ID".into(),
                 _ => "← → pick a provider from your config, or a preset for a new one".into(),
             },
             Field::ProviderName => "The [providers.NAME] table to create".into(),
+            Field::Issuer if matches!(self.choice(), Some(Choice::Api)) => {
+                "Only when the API names several servers: which one to log in at".into()
+            }
             Field::Issuer => "https://… (discovery finds the endpoints)".into(),
+            Field::Url => {
+                "The API as you call it (https://…/mcp): its metadata names its login server".into()
+            }
             Field::Template(name) => {
                 let default = self
                     .preset_key()
@@ -119,11 +130,18 @@ impl Editor {
                     None => format!("Required by this preset ({name})"),
                 }
             }
+            Field::ClientId if matches!(self.choice(), Some(Choice::Api)) => {
+                "Empty: tokdeck registers itself there (RFC 7591) when the change is written".into()
+            }
             Field::ClientId => "The OAuth client you registered for tokdeck".into(),
             Field::ClientSecret => {
                 "Only for confidential clients; stored in config.toml (0600 when new)".into()
             }
             Field::Flow => "← → device, browser or client_credentials".into(),
+            Field::Scopes if matches!(self.choice(), Some(Choice::Api)) => {
+                "Space-separated; empty for those the API asks for (and openid, offline_access)"
+                    .into()
+            }
             Field::Scopes => {
                 format!(
                     "Space-separated; empty for the provider's: {}",
@@ -146,7 +164,7 @@ impl Editor {
             Some(Choice::Preset { key, .. }) => {
                 preset(key).and_then(|p| p.flow).unwrap_or(Flow::Browser)
             }
-            None => Flow::Browser,
+            Some(Choice::Api) | None => Flow::Browser,
         }
     }
 
@@ -154,7 +172,7 @@ impl Editor {
         match self.choice() {
             Some(Choice::Existing { scopes, .. }) => scopes.clone(),
             Some(Choice::Preset { key, .. }) => preset(key).map(|p| p.scopes).unwrap_or_default(),
-            None => Vec::new(),
+            Some(Choice::Api) | None => Vec::new(),
         }
     }
 
@@ -163,6 +181,7 @@ impl Editor {
             Field::Account => Some(&mut self.account),
             Field::ProviderName => Some(&mut self.provider_name),
             Field::Issuer => Some(&mut self.issuer),
+            Field::Url => Some(&mut self.url),
             Field::Template(name) => Some(self.template.entry(name).or_default()),
             Field::ClientId => Some(&mut self.client_id),
             Field::ClientSecret => Some(&mut self.client_secret),

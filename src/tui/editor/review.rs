@@ -19,6 +19,8 @@ pub struct Review {
     pub highlighted: usize,
     /// Said with the result once the change is written.
     pub notes: Vec<String>,
+    /// The client tokdeck registers when the change is written.
+    pub registering: Option<super::Registering>,
 }
 
 /// What the user can do with a reviewed change.
@@ -72,6 +74,7 @@ impl Review {
             scroll: 0,
             highlighted: 0,
             notes: Vec::new(),
+            registering: None,
         }
     }
 

@@ -68,7 +68,15 @@ pub(super) fn saved(
                     row.activity = Activity::Idle;
                 }
             }
-            return write_failed(model, e);
+            let mut commands = write_failed(model, e);
+            // A client registered for a change that was not written goes again.
+            if let Some((provider, registration)) = write.registered {
+                commands.push(Command::Unregister {
+                    provider,
+                    registration,
+                });
+            }
+            return commands;
         }
     };
     model.popup = None;
@@ -99,7 +107,7 @@ pub(super) fn saved(
 
 /// A write did not happen: say why, and bring the form back (with the file as it is now)
 /// so that nothing typed is lost.
-fn write_failed(model: &mut Model, message: String) -> Vec<Command> {
+pub(super) fn write_failed(model: &mut Model, message: String) -> Vec<Command> {
     model.error(message.clone());
     match model.last_form.take() {
         Some(mut form) => {

@@ -3,6 +3,7 @@
 //! the browser, provider answers; config reads and writes are in [`config`].
 
 mod answers;
+mod api;
 mod config;
 
 use super::event::{Command, Failure, LoginProgress, Outcome};
@@ -111,6 +112,12 @@ fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
         } => config::logged_out_for_write(model, &account, result, write),
         Outcome::ConfigSaved { write, result } => config::saved(model, write, result),
         Outcome::ConfigChanged(result) => config::changed(model, result),
+        Outcome::ApiFound(result) => api::found(model, result),
+        Outcome::RegisteredForWrite(result) => api::registered_for_write(model, result),
+        Outcome::Unregistered(result) => {
+            api::unregistered(model, result);
+            Vec::new()
+        }
         other => {
             answers::apply(model, other);
             Vec::new()

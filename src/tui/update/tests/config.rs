@@ -194,6 +194,7 @@ fn a_failed_write_is_reported_and_the_list_stays() {
         select: None,
         login: false,
         offer_provider_removal: None,
+        registered: None,
     };
     let commands = update(
         &mut m,

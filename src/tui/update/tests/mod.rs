@@ -16,6 +16,7 @@ use std::time::Duration;
 
 mod agent;
 mod config;
+mod from_api;
 mod keys;
 mod login;
 mod refresh;

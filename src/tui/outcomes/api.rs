@@ -1,0 +1,78 @@
+//! Outcomes of the add form's work for an account from an API's URL: the server found
+//! (the change to review), the client registered (the change to write), a registration
+//! deleted again.
+
+use super::super::editor::{Review, ReviewAction};
+use super::super::event::{Command, ConfigWrite};
+use super::super::model::{Model, Popup};
+use crate::engine::from_url::ApiServer;
+
+/// The API's server arrived: the change to review, or why not (on the form).
+pub(super) fn found(model: &mut Model, result: Result<Box<ApiServer>, String>) -> Vec<Command> {
+    let Some(Popup::Editor(form)) = &mut model.popup else {
+        // The form was closed meanwhile: nothing was registered, nothing to do.
+        return Vec::new();
+    };
+    form.finding = false;
+    let server = match result {
+        Ok(server) => server,
+        Err(e) => {
+            form.error = Some(e);
+            return Vec::new();
+        }
+    };
+    let (after, registering) = match form.found_api(&server) {
+        Ok(found) => found,
+        Err(e) => {
+            form.error = Some(e);
+            return Vec::new();
+        }
+    };
+    let account = form.account.text().trim().to_string();
+    let mut review = Review::new(
+        ReviewAction::Add { account },
+        Some((**form).clone()),
+        &form.path,
+        form.before.clone(),
+        after,
+    );
+    review.notes.push(format!(
+        "{}{} is protected by {}",
+        server.resource,
+        server
+            .resource_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default(),
+        server.issuer
+    ));
+    if registering.is_some() {
+        review
+            .notes
+            .push("tokdeck registers itself there as a client when you write this".into());
+    }
+    review.registering = registering;
+    model.popup = Some(Popup::Review(Box::new(review)));
+    Vec::new()
+}
+
+/// The client was registered: write the change; or say why not.
+pub(super) fn registered_for_write(
+    model: &mut Model,
+    result: Result<ConfigWrite, String>,
+) -> Vec<Command> {
+    match result {
+        Ok(write) => vec![Command::SaveConfig(write)],
+        Err(e) => super::config::write_failed(model, e),
+    }
+}
+
+/// A registration no written change uses was deleted (or not).
+pub(super) fn unregistered(model: &mut Model, result: Result<String, String>) {
+    match result {
+        Ok(note) => model.info(format!("The change was not written, so {note}")),
+        Err(e) => model.error(format!(
+            "The change was not written, and the client tokdeck registered for it could not be deleted: {e}"
+        )),
+    }
+}
