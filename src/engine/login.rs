@@ -36,6 +36,19 @@ impl Engine {
             log::info!("login to '{name}' with the {flow} flow");
         }
         let result = match self.login_inner(account, options, observer).await {
+            // A client tokdeck registered that the provider refuses (a server without
+            // RFC 7592 cannot be asked beforehand): registered again, and one more try.
+            Err(e)
+                if is_invalid_client(&e)
+                    && account.provider.registration == crate::config::Registration::Dynamic =>
+            {
+                let why = "the provider refused the client tokdeck registered (invalid_client)";
+                let renewed = self.register_again(account, observer, why).await?;
+                self.login_inner(&renewed, options, observer).await
+            }
+            other => other,
+        };
+        let result = match result {
             Ok(record) => Ok(record),
             Err(e) => Err(self
                 .dpop_hint(account, super::client_hint(account, e))
@@ -352,4 +365,9 @@ fn par_endpoint<'e>(
             account.provider.name, account.provider.name
         ))),
     }
+}
+
+/// RFC 6749 §5.2 `invalid_client` from any of the provider's endpoints.
+fn is_invalid_client(e: &EngineError) -> bool {
+    matches!(e, EngineError::OAuth { source: oauth::OAuthError::Provider { error, .. }, .. } if error == "invalid_client")
 }

@@ -169,7 +169,10 @@ impl Engine {
         }
         let kept = self.registration(provider).await?;
         let gone = match &kept {
+            // Nothing kept here (another machine, a store emptied): a client of its own.
             None => true,
+            // config.toml names another client (edited by hand): it rules.
+            Some(k) if k.client_id != provider.client_id => false,
             Some(Registration {
                 registration_client_uri: Some(uri),
                 registration_access_token: Some(token),
@@ -181,16 +184,29 @@ impl Engine {
                     .map_err(|e| super::oauth_error(&account.name, e))?
                     == Known::Gone
             }
-            // No way to ask: a refused client shows at the provider's endpoints.
+            // No way to ask: a client refused at the provider's endpoints (invalid_client)
+            // is registered again then (see `login`).
             Some(_) => false,
         };
-        if !gone
-            && kept
-                .as_ref()
-                .is_some_and(|k| k.client_id == provider.client_id)
-        {
+        if !gone {
             return Ok(None);
         }
+        let why = match kept {
+            None => "no client registration is kept here for it",
+            Some(_) => "the client tokdeck registered there is no longer known",
+        };
+        self.register_again(account, observer, why).await.map(Some)
+    }
+
+    /// `account` with a client registered anew at its provider (config.toml's
+    /// `client_id` updated, the observer told why).
+    pub(super) async fn register_again(
+        &self,
+        account: &Account,
+        observer: &dyn LoginObserver,
+        why: &str,
+    ) -> Result<Account, EngineError> {
+        let provider = &account.provider;
         // The server's metadata as it is now (a cached copy may predate its registration
         // endpoint).
         let issuer = provider.endpoints.issuer.as_deref().unwrap_or_default();
@@ -208,7 +224,7 @@ impl Engine {
         .await?;
         self.write_client_id(&provider.name, &registration.client_id)?;
         observer.note(&format!(
-            "the client tokdeck registered at {} is no longer known there: registered again as client_id {} (config.toml updated)",
+            "{why} at {}: registered again as client_id {} (config.toml updated)",
             printable(&registration.issuer),
             registration.client_id
         ));
@@ -216,7 +232,7 @@ impl Engine {
         let mut new_provider = Provider::clone(provider);
         new_provider.client_id = registration.client_id;
         renewed.provider = Arc::new(new_provider);
-        Ok(Some(renewed))
+        Ok(renewed)
     }
 
     fn write_client_id(&self, provider: &str, client_id: &str) -> Result<(), EngineError> {

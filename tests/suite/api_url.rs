@@ -114,8 +114,8 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
     assert_eq!(manage("DELETE", &kept), 204);
     let run = home.ok(&["login", "mcp"]);
     assert!(
-        run.stderr
-            .contains("is no longer known there: registered again"),
+        run.stderr.contains("is no longer known at")
+            && run.stderr.contains("registered again as client_id"),
         "{run}"
     );
     let again = registration(&home, "mcp");
@@ -126,6 +126,29 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
         "{}",
         config(&home)
     );
+    let access = home.ok(&["token", "mcp"]).stdout.trim().to_string();
+    let (status, _) = curl_get(&url, &format!("Authorization: Bearer {access}\n"));
+    assert_eq!(status, 200);
+
+    // A server that cannot be asked beforehand (no registration access token kept):
+    // the provider's invalid_client at the login registers again, and the login goes on.
+    assert_eq!(manage("DELETE", &again), 204);
+    let mut unmanaged = again.clone();
+    unmanaged["registration_access_token"] = serde_json::Value::Null;
+    unmanaged["registration_client_uri"] = serde_json::Value::Null;
+    std::fs::write(
+        home.path().join("registrations/mcp.json"),
+        unmanaged.to_string(),
+    )
+    .expect("registration without management");
+    let run = home.ok(&["login", "mcp", "--flow", "device"]);
+    assert!(
+        run.stderr
+            .contains("the provider refused the client tokdeck registered (invalid_client)")
+            && run.stderr.contains("Logged in to 'mcp'"),
+        "{run}"
+    );
+    let again = registration(&home, "mcp");
     let access = home.ok(&["token", "mcp"]).stdout.trim().to_string();
     let (status, _) = curl_get(&url, &format!("Authorization: Bearer {access}\n"));
     assert_eq!(status, 200);
