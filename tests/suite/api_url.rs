@@ -168,6 +168,18 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
         "{}",
         config(&home)
     );
+
+    // An issuer alone, without a client: registered the same way (no API to bind to).
+    let registered_before = provider.log_count("POST /reg ");
+    home.ok(&["add", "plain", "--issuer", &provider.issuer]);
+    assert_eq!(provider.log_count("POST /reg "), registered_before + 1);
+    let written = config(&home);
+    assert!(
+        written.contains("[providers.plain]")
+            && written.contains("registration = \"dynamic\"")
+            && !written.contains("resource ="),
+        "{written}"
+    );
 }
 
 #[test]
