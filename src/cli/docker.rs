@@ -192,11 +192,7 @@ fn names_tokdeck(path: &Path) -> Result<bool, CliError> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(false);
     };
-    let config: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    Ok(config
-        .get("credHelpers")
-        .and_then(|h| h.as_object())
-        .is_some_and(|h| h.values().any(|v| v.as_str() == Some("tokdeck"))))
+    Ok(crate::tools::docker::names_tokdeck(&text))
 }
 
 /// The helper at `path` is this tokdeck's: a link to it, or the script setup writes.

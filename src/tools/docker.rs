@@ -51,9 +51,26 @@ pub fn account_for<'c>(config: &'c crate::config::Config, server: &str) -> Optio
         .map(|(_, name)| name)
 }
 
+/// Whether some registry in Docker's config.json (its text) still names tokdeck as its
+/// credential helper; a file that is not JSON names nothing.
+pub fn names_tokdeck(config_json: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(config_json)
+        .ok()
+        .and_then(|c| c.get("credHelpers").and_then(|h| h.as_object()).cloned())
+        .is_some_and(|h| h.values().any(|v| v.as_str() == Some("tokdeck")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_names_tokdeck_only_as_a_credential_helper() {
+        assert!(names_tokdeck(r#"{"credHelpers":{"ghcr.io":"tokdeck"}}"#));
+        assert!(!names_tokdeck(r#"{"credHelpers":{"ghcr.io":"desktop"}}"#));
+        assert!(!names_tokdeck(r#"{"credsStore":"tokdeck"}"#));
+        assert!(!names_tokdeck("not json"));
+    }
 
     #[test]
     fn the_helper_is_added_and_removed_and_the_rest_kept_in_order() {
