@@ -2,11 +2,11 @@
 //! the server found from the API (RFC 9728), and a client tokdeck registers there
 //! itself (RFC 7591) unless one is given.
 
-use super::args::AddArgs;
+use super::args::{AddArgs, FlowArg};
 use super::error::CliError;
 use crate::config::edit::NewProvider;
-use crate::config::{Paths, Registration as HowRegistered, StoreKind};
-use crate::engine::from_url::{self, PickServer};
+use crate::config::{Config, Paths, Registration as HowRegistered, StoreKind};
+use crate::engine::from_url::{self, ApiServer, PickServer};
 use crate::engine::{EngineError, provider_client, registration};
 use crate::printable::printable;
 use crate::store::registration::Registration;
@@ -72,15 +72,7 @@ pub(super) async fn new_provider(
             let endpoints = crate::oauth::discovery::fetch(&http, &issuer)
                 .await
                 .map_err(|e| CliError::Failed(e.to_string()))?;
-            let scopes = if scopes.is_empty() {
-                ["openid", "offline_access"]
-                    .into_iter()
-                    .filter(|s| endpoints.scopes_supported.iter().any(|k| k == s))
-                    .map(str::to_string)
-                    .collect()
-            } else {
-                scopes.to_vec()
-            };
+            let scopes = from_url::with_oidc(scopes, &endpoints);
             (issuer, endpoints, scopes, None)
         }
     };
@@ -136,7 +128,7 @@ pub(super) async fn new_provider(
 }
 
 impl FromApi {
-    /// Tells what was found and registered (after the config was written).
+    /// Tells what was found and registered.
     pub(super) fn tell(&self) {
         for line in &self.found {
             say!("tokdeck: {line}");
@@ -155,20 +147,92 @@ impl FromApi {
         }
     }
 
-    /// Deletes the client registered for a provider that was not written after all.
-    pub(super) async fn undo(&self, paths: &Paths, store: StoreKind, name: &str) {
+    /// Deletes the client registered for a provider that was not written after all;
+    /// what became of it, in words.
+    pub(super) async fn undo(&self, paths: &Paths, store: StoreKind, name: &str) -> String {
         let Some(registered) = &self.registered else {
-            return;
+            return "nothing was registered".into();
         };
         let place = registration::place(paths, store);
         let client = provider_client(paths);
         match registration::unregister(&client, &place, name, Some(registered)).await {
-            Ok(note) => say!("tokdeck: the account was not added, so {note}"),
-            Err(e) => say!(
-                "tokdeck: the account was not added, and its client registration could not be deleted: {e}"
+            Ok(note) => format!("the account was not added, so {note}"),
+            Err(e) => format!(
+                "the account was not added, and its client registration could not be deleted: {e}"
             ),
         }
     }
+}
+
+/// What is wrong with an account from an API's URL (or a registering issuer) that can be
+/// told before any server is asked: its name, one already there, a service flow.
+pub(super) fn check_first(
+    config: &Config,
+    add: &AddArgs,
+    provider: &str,
+    provider_exists: bool,
+) -> Result<(), CliError> {
+    crate::config::check_name(&add.account)
+        .map_err(|m| CliError::Usage(format!("account name '{}' {m}", add.account)))?;
+    if !provider_exists {
+        crate::config::check_name(provider)
+            .map_err(|m| CliError::Usage(format!("provider name '{provider}' {m}")))?;
+    }
+    if config.accounts.contains_key(&add.account)
+        || config.broken_accounts.contains_key(&add.account)
+    {
+        return Err(CliError::Usage(format!(
+            "an account named '{}' already exists; pick another name or remove that one first",
+            add.account
+        )));
+    }
+    if matches!(add.flow, Some(FlowArg::ClientCredentials)) {
+        return Err(CliError::Usage(
+            "an account for an API logs a person in (browser or device flow); client credentials need a client and secret registered by hand: use --preset or --issuer with --client-id and --client-secret-stdin".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The API at `url` on the provider `name` already in the file: its issuer must be one
+/// of the API's authorization servers.
+pub(super) async fn on_provider(
+    paths: &Paths,
+    config: &Config,
+    name: &str,
+    url: &str,
+    scopes: Option<&[String]>,
+) -> Result<ApiServer, CliError> {
+    let provider = config
+        .providers
+        .get(name)
+        .ok_or_else(|| CliError::Usage(format!("there is no provider '{name}' in the file")))?;
+    let Some(issuer) = provider.endpoints.issuer.as_deref() else {
+        return Err(CliError::Usage(format!(
+            "provider '{name}' has no issuer, so it cannot be matched with the API's servers; name a new provider with --provider"
+        )));
+    };
+    let client = provider_client(paths);
+    let server = from_url::api_server(
+        &client,
+        url,
+        Some(issuer),
+        scopes.unwrap_or_default(),
+        &Terminal,
+    )
+    .await
+    .map_err(|e| match e {
+        EngineError::Refused(m) => CliError::Usage(format!(
+            "{m}; provider '{name}' cannot log in to this API: name a new provider with --provider"
+        )),
+        other => other.into(),
+    })?;
+    say!(
+        "tokdeck: {} is protected by {} (provider '{name}')",
+        server.resource,
+        server.issuer
+    );
+    Ok(server)
 }
 
 /// Several authorization servers: the person picks one at the terminal; a script is

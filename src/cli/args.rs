@@ -196,8 +196,10 @@ pub enum Command {
     /// comments; prints the change. The client secret comes from stdin or a prompt,
     /// never from the command line.
     Add(AddArgs),
-    /// Remove an account from config.toml: its tokens are revoked and deleted first,
-    /// its provider table stays; prints the change.
+    /// Remove an account from config.toml: its tokens are revoked and deleted first; its
+    /// provider table stays, except one tokdeck registered (`add --url`) that no other
+    /// account uses: that goes too, its registration deleted at the server (RFC 7592).
+    /// Prints the change.
     Remove(RemoveArgs),
     /// List the provider presets (`preset = "KEY"` in a [providers.NAME] table).
     Providers {

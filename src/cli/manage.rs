@@ -55,19 +55,32 @@ pub async fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), Cli
             .collect::<Vec<_>>()
     });
     let exists = parsed.providers.contains_key(&provider_name);
+    if add.url.is_some() || (!exists && add_api::applies(&add)) {
+        // Checked before anything is asked of a server (or registered there).
+        add_api::check_first(&parsed, &add, &provider_name, exists)?;
+    }
     let mut from_api = None;
+    let mut api = None;
     let provider = if exists {
         if add.preset.is_some()
-            || add.issuer.is_some()
-            || add.url.is_some()
+            || (add.issuer.is_some() && add.url.is_none())
             || add.client_id.is_some()
             || add.client_secret_stdin
             || !add.preset_values().is_empty()
         {
             return Err(CliError::Usage(format!(
-                "provider '{provider_name}' is already in '{}'; --preset, --issuer, --url, --client-id, --client-secret-stdin and preset values make a new one. Leave them out to use it, or name a new provider",
+                "provider '{provider_name}' is already in '{}'; --preset, --issuer, --client-id, --client-secret-stdin and preset values make a new one. Leave them out to use it, or name a new provider",
                 path.display()
             )));
+        }
+        if let Some(url) = &add.url {
+            // Another account for an API whose provider is there (another person, or
+            // an account removed with --keep-tokens and added again).
+            let server =
+                add_api::on_provider(&paths, &parsed, &provider_name, url, scopes.as_deref())
+                    .await?;
+            scopes = Some(server.scopes.clone());
+            api = Some(server.resource);
         }
         ProviderDraft::Existing(provider_name.clone())
     } else if add_api::applies(&add) {
@@ -80,7 +93,9 @@ pub async fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), Cli
         )
         .await?;
         scopes = Some(found.scopes.clone());
+        api = found.api.clone();
         let provider = ProviderDraft::New(found.provider.clone());
+        found.tell();
         from_api = Some(found);
         provider
     } else {
@@ -92,7 +107,7 @@ pub async fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), Cli
         flow: add.flow.map(Flow::from),
         scopes,
         provider_edit: None,
-        api: from_api.as_ref().and_then(|f| f.api.clone()),
+        api,
     };
     let written = edit::add_account(&path, text, &draft)
         .map_err(edit_error)
@@ -116,17 +131,19 @@ pub async fn add(config_override: Option<&Path>, add: AddArgs) -> Result<(), Cli
             )
         });
     match (written, from_api) {
-        (Ok(()), Some(found)) => {
-            found.tell();
-            Ok(())
-        }
-        (Ok(()), None) => Ok(()),
-        // A client registered for an account that was not written is deleted again.
         (Err(e), Some(found)) => {
-            found.undo(&paths, parsed.store, &provider_name).await;
-            Err(e)
+            // A client registered for an account that was not written is deleted again.
+            let note = found.undo(&paths, parsed.store, &provider_name).await;
+            Err(match e {
+                CliError::Usage(m) => CliError::Usage(format!("{m}; {note}")),
+                CliError::Failed(m) => CliError::Failed(format!("{m}; {note}")),
+                other => {
+                    say!("tokdeck: {note}");
+                    other
+                }
+            })
         }
-        (Err(e), None) => Err(e),
+        (written, _) => written,
     }
 }
 

@@ -20,7 +20,7 @@ pub struct ApiServer {
     /// Its metadata.
     pub endpoints: Endpoints,
     /// The scopes to ask for: those given, else the API's challenge's, else those its
-    /// metadata lists; with `openid` and `offline_access` when the server knows them
+    /// metadata lists; after `openid` and `offline_access` when the server knows them
     /// (who the account is, and a refresh token).
     pub scopes: Vec<String>,
 }
@@ -66,29 +66,14 @@ pub async fn api_server(
     let endpoints = crate::oauth::discovery::fetch(&http, &issuer)
         .await
         .map_err(|e| EngineError::Refused(e.to_string()))?;
-    let scopes = if !scopes.is_empty() {
-        scopes.to_vec()
+    let api: &[String] = if !scopes.is_empty() {
+        scopes
+    } else if metadata.challenge_scopes.is_empty() {
+        &metadata.scopes_supported
     } else {
-        let api = if metadata.challenge_scopes.is_empty() {
-            &metadata.scopes_supported
-        } else {
-            &metadata.challenge_scopes
-        };
-        let oidc = ["openid", "offline_access"]
-            .into_iter()
-            .filter(|o| {
-                endpoints.scopes_supported.iter().any(|s| s == o) || api.iter().any(|s| s == o)
-            })
-            .map(str::to_string);
-        let mut chosen: Vec<String> = oidc.collect();
-        chosen.extend(
-            api.iter()
-                .filter(|s| !chosen.contains(s))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-        chosen
+        &metadata.challenge_scopes
     };
+    let scopes = with_oidc(api, &endpoints);
     Ok(ApiServer {
         resource: metadata.resource,
         resource_name: metadata.resource_name,
@@ -96,6 +81,24 @@ pub async fn api_server(
         endpoints,
         scopes,
     })
+}
+
+/// `openid` and `offline_access` first when the server knows them (who the account is,
+/// and a refresh token), then `scopes`.
+pub fn with_oidc(scopes: &[String], endpoints: &Endpoints) -> Vec<String> {
+    let mut chosen: Vec<String> = ["openid", "offline_access"]
+        .into_iter()
+        .filter(|o| {
+            endpoints.scopes_supported.iter().any(|s| s == o) || scopes.iter().any(|s| s == o)
+        })
+        .map(str::to_string)
+        .collect();
+    for scope in scopes {
+        if !chosen.contains(scope) {
+            chosen.push(scope.clone());
+        }
+    }
+    chosen
 }
 
 /// The servers, comma-separated, for a message.

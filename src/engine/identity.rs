@@ -62,6 +62,14 @@ impl Engine {
         if matches!(account.kind, Kind::Service { .. }) {
             return None;
         }
+        // An access token for an API (RFC 8707 `resource`) is not one the provider's
+        // userinfo takes: not asked, rather than refused every login.
+        if account
+            .grant()
+            .is_some_and(|g| g.params.contains_key("resource"))
+        {
+            return None;
+        }
         let endpoints = self.endpoints(account, &[Need::Userinfo]).await.ok()?;
         let url = endpoints.userinfo_endpoint.as_deref()?;
         if binding.allows(Need::Userinfo.key(), url).is_err() {

@@ -25,7 +25,7 @@ pub fn place(paths: &Paths, kind: StoreKind) -> Place {
 /// What to register by hand when the server will not let tokdeck register itself.
 pub fn by_hand(issuer: &str, provider: &str) -> String {
     format!(
-        "register a client for tokdeck at {issuer} by hand: a public (native) client, no secret, PKCE S256, redirect URI http://127.0.0.1/callback (any port), grant types authorization_code and refresh_token. Then run the same command with --client-id ID (it goes to `client_id` in [providers.{provider}])",
+        "register a client for tokdeck at {issuer} by hand: a public (native) client, no secret, PKCE S256, redirect URI http://127.0.0.1/callback (any port), grant types authorization_code and refresh_token. Then give tokdeck its client ID: the same command with --issuer {issuer} --client-id ID, or the dashboard's add form with it as the Client ID (it goes to `client_id` in [providers.{provider}])",
         issuer = printable(issuer)
     )
 }
@@ -100,7 +100,29 @@ pub async fn register(
     };
     let (kept, name) = (registration.clone(), provider.to_string());
     let place = place.clone();
-    blocking(move || place.save(&name, &kept)).await?;
+    if let Err(e) = blocking(move || place.save(&name, &kept)).await {
+        // A registration that cannot be kept is not left behind at the server.
+        let undone = match (
+            &registration.registration_client_uri,
+            &registration.registration_access_token,
+        ) {
+            (Some(uri), Some(token)) => match dcr::delete(&http, uri, token).await {
+                Ok(_) => "the registration was deleted there again".to_string(),
+                Err(d) => format!(
+                    "client_id {} stays registered there ({d})",
+                    registration.client_id
+                ),
+            },
+            _ => format!(
+                "client_id {} stays registered there (it cannot be deleted)",
+                registration.client_id
+            ),
+        };
+        return Err(EngineError::Refused(format!(
+            "tokdeck registered at {} but cannot keep the registration: {e}; {undone}",
+            printable(&registration.issuer)
+        )));
+    }
     Ok(registration)
 }
 
@@ -192,10 +214,13 @@ impl Engine {
             return Ok(None);
         }
         let why = match kept {
-            None => "no client registration is kept here for it",
-            Some(_) => "the client tokdeck registered there is no longer known",
+            None => format!(
+                "no registration is kept here for client_id {} (it stays registered there; tokdeck cannot delete it without one)",
+                provider.client_id
+            ),
+            Some(_) => "the client tokdeck registered there is no longer known".to_string(),
         };
-        self.register_again(account, observer, why).await.map(Some)
+        self.register_again(account, observer, &why).await.map(Some)
     }
 
     /// `account` with a client registered anew at its provider (config.toml's
@@ -224,7 +249,7 @@ impl Engine {
         .await?;
         self.write_client_id(&provider.name, &registration.client_id)?;
         observer.note(&format!(
-            "{why} at {}: registered again as client_id {} (config.toml updated)",
+            "{why}: registered again at {} as client_id {} (config.toml updated)",
             printable(&registration.issuer),
             registration.client_id
         ));
@@ -281,16 +306,30 @@ pub async fn unregister(
             registration_client_uri: Some(uri),
             registration_access_token: Some(token),
             issuer,
+            client_id,
             ..
         }) => {
-            let http = client.http().map_err(|e| super::oauth_error(provider, e))?;
-            dcr::delete(&http, uri, token)
-                .await
-                .map_err(|e| super::oauth_error(provider, e))?;
-            format!(
-                "its client registration at {} was deleted",
-                printable(issuer)
-            )
+            let deleted = match client.http() {
+                Ok(http) => dcr::delete(&http, uri, token).await,
+                Err(e) => Err(e),
+            };
+            match deleted {
+                Ok(Known::Yes) => {
+                    format!(
+                        "its client registration at {} was deleted",
+                        printable(issuer)
+                    )
+                }
+                Ok(Known::Gone) => format!(
+                    "its client registration at {} was already gone there",
+                    printable(issuer)
+                ),
+                // Not kept here for a later try: the account it served is going.
+                Err(e) => format!(
+                    "its client registration at {} could not be deleted ({e}): client_id {client_id} stays registered there",
+                    printable(issuer)
+                ),
+            }
         }
         Some(r) => format!(
             "{} does not let clients delete their registration (no RFC 7592 management): client_id {} stays registered there",

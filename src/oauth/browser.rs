@@ -17,7 +17,8 @@ pub struct Authorization {
     pub url: String,
     pub redirect_uri: String,
     state: CsrfToken,
-    nonce: CsrfToken,
+    /// Sent (and checked in the ID token) only with the `openid` scope.
+    nonce: Option<CsrfToken>,
     verifier: oauth2::PkceCodeVerifier,
 }
 
@@ -41,12 +42,20 @@ pub fn authorization(
         .set_auth_uri(auth_url)
         .set_redirect_uri(redirect);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let nonce = CsrfToken::new_random();
+    // OIDC Core §3.1.2.1: a nonce belongs to an OpenID request (servers refuse it
+    // without the `openid` scope, and no ID token comes back to carry it).
+    let nonce = request
+        .scopes
+        .iter()
+        .any(|s| s == "openid")
+        .then(CsrfToken::new_random);
     let mut builder = oauth
         .authorize_url(CsrfToken::new_random)
         .add_scopes(request.scopes.iter().cloned().map(Scope::new))
-        .set_pkce_challenge(challenge)
-        .add_extra_param("nonce", nonce.secret().clone());
+        .set_pkce_challenge(challenge);
+    if let Some(nonce) = &nonce {
+        builder = builder.add_extra_param("nonce", nonce.secret().clone());
+    }
     for (key, value) in &request.params {
         builder = builder.add_extra_param(key.clone(), value.clone());
     }
@@ -154,7 +163,9 @@ pub async fn login(
     params.extend(token_params(request));
     let response = token_request(http, token_endpoint, client, &params).await?;
     let tokens = TokenSet::from_response(response, &request.scopes, Utc::now());
-    check_nonce(&tokens, auth.nonce.secret())?;
+    if let Some(nonce) = &auth.nonce {
+        check_nonce(&tokens, nonce.secret())?;
+    }
     Ok(tokens)
 }
 
@@ -294,7 +305,14 @@ mod tests {
         assert_eq!(q["prompt"], "consent");
         assert_eq!(q["audience"], "api");
         assert_eq!(q["state"], auth.state.secret().as_str());
-        assert_eq!(q["nonce"], auth.nonce.secret().as_str());
+        assert_eq!(
+            q["nonce"],
+            auth.nonce
+                .as_ref()
+                .expect("an OpenID request")
+                .secret()
+                .as_str()
+        );
         assert!(q["state"].len() >= 20 && q["state"] != q["nonce"]);
         // The challenge is the S256 of the verifier we will send, never the verifier itself.
         assert_ne!(q["code_challenge"], auth.verifier.secret().as_str());
@@ -302,6 +320,29 @@ mod tests {
             q["code_challenge"],
             PkceCodeChallenge::from_code_verifier_sha256(&auth.verifier).as_str()
         );
+    }
+
+    #[test]
+    fn a_request_without_openid_sends_no_nonce() {
+        let client = Client {
+            client_id: "cli".into(),
+            client_secret: None,
+            assertion: None,
+            dpop: None,
+        };
+        let request = Request {
+            scopes: vec!["api:read".into()],
+            ..Default::default()
+        };
+        let auth = authorization(
+            "https://idp/authorize",
+            &client,
+            &request,
+            "http://127.0.0.1:4242/callback",
+        )
+        .expect("authorization");
+        assert!(!query(&auth.url).contains_key("nonce"), "{}", auth.url);
+        assert!(auth.nonce.is_none());
     }
 
     #[test]

@@ -113,11 +113,13 @@ pub async fn read(http: &Http, uri: &str, token: &Secret) -> Result<Known, OAuth
     }
 }
 
-/// Deletes the registration at `uri` (RFC 7592 §2.3); one already gone is deleted.
-pub async fn delete(http: &Http, uri: &str, token: &Secret) -> Result<(), OAuthError> {
+/// Deletes the registration at `uri` (RFC 7592 §2.3): whether the server still knew it
+/// (`Gone`: deleted before, or its token no longer valid).
+pub async fn delete(http: &Http, uri: &str, token: &Secret) -> Result<Known, OAuthError> {
     let response = send(http, http::Method::DELETE, uri, token).await?;
     match response.status().as_u16() {
-        200..=299 | 401 | 404 => Ok(()),
+        200..=299 => Ok(Known::Yes),
+        401 | 403 | 404 => Ok(Known::Gone),
         status => Err(status_error(uri, status, response.body())),
     }
 }

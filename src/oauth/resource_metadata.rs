@@ -76,15 +76,32 @@ pub async fn discover(http: &Http, url: &str) -> Result<ResourceMetadata, OAuthE
 /// The URL as a resource identifier (RFC 8707 §2): absolute, https (or http on this
 /// machine), no fragment.
 pub fn resource_identifier(url: &str) -> Result<Url, OAuthError> {
+    let mut parsed = Url::parse(url.trim()).map_err(|e| {
+        // Not echoed: a URL that does not parse may still hold a password.
+        OAuthError::Other(format!(
+            "the API's URL is not a URL ({e}); give it as you call the API, like https://api.example.com/mcp"
+        ))
+    })?;
+    let has_credentials = !parsed.username().is_empty() || parsed.password().is_some();
+    if has_credentials {
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+    }
     let bad = |why: &str| {
         OAuthError::Other(format!(
             "'{}' {why}; give the API's URL, like https://api.example.com/mcp",
-            printable(url)
+            printable(parsed.as_str())
         ))
     };
-    let mut parsed = Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if has_credentials {
+        return Err(bad(
+            "had a user name or password in it (not shown): tokens are asked for, never passwords",
+        ));
+    }
     if parsed.fragment().is_some() {
-        parsed.set_fragment(None);
+        return Err(bad(
+            "has a fragment (#…), which a resource identifier must not have (RFC 8707 §2)",
+        ));
     }
     match parsed.scheme() {
         "https" => {}
@@ -375,11 +392,12 @@ mod tests {
         assert!(resource_identifier("http://api.example/mcp").is_err());
         assert!(resource_identifier("ftp://api.example/").is_err());
         assert!(resource_identifier("http://127.0.0.1:8080/mcp").is_ok());
-        assert_eq!(
-            resource_identifier("https://api.example/mcp#frag")
-                .expect("test value")
-                .as_str(),
-            "https://api.example/mcp"
+        let e = resource_identifier("https://api.example/mcp#frag").expect_err("fragment");
+        assert!(e.to_string().contains("RFC 8707"), "{e}");
+        let e = resource_identifier("https://me:hunter2@api.example/mcp").expect_err("password");
+        assert!(
+            !e.to_string().contains("hunter2") && e.to_string().contains("https://api.example/mcp"),
+            "{e}"
         );
     }
 }

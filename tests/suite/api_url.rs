@@ -64,6 +64,27 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
     let (status, _) = curl_get(&url, "");
     assert_eq!(status, 401);
 
+    // What can be told before asking any server is told first: nothing registered.
+    let run = home.run(&["add", "bad name", "--url", &url]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("account name 'bad name'"), "{run}");
+    // A registration that cannot be kept (no keyring here) is not left at the server.
+    let mut no_keyring = Home::new("");
+    no_keyring.set("TOKDECK_STORE", "keyring");
+    no_keyring.set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let run = no_keyring.run(&["add", "mcp", "--url", &url]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("cannot keep the registration")
+            && run
+                .stderr
+                .contains("the registration was deleted there again"),
+        "{run}"
+    );
+    assert_eq!(provider.log_count("POST /reg "), 1, "{}", provider.log());
+    assert_eq!(provider.log_count("DELETE /reg/"), 1, "{}", provider.log());
+    assert_eq!(config(&no_keyring), "", "nothing written");
+
     let run = home.ok(&["add", "mcp", "--url", &url]);
     assert!(
         run.stderr
@@ -71,7 +92,7 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
         "{run}"
     );
     assert!(run.stderr.contains("registered tokdeck at"), "{run}");
-    assert_eq!(provider.log_count("POST /reg "), 1, "{}", provider.log());
+    assert_eq!(provider.log_count("POST /reg "), 2, "{}", provider.log());
     let written = config(&home);
     let kept = registration(&home, "mcp");
     let client_id = kept["client_id"].as_str().expect("client_id").to_string();
@@ -110,12 +131,25 @@ fn an_api_url_alone_registers_a_client_logs_in_and_gets_tokens_for_that_api() {
     let list = home.ok(&["list"]).stdout;
     assert!(list.contains("mcp") && list.contains("alice"), "{list}");
 
+    // Another account for the same API shares its provider (and client); removing it
+    // leaves both to the first.
+    home.ok(&["add", "second", "--url", &url, "--provider", "mcp"]);
+    let written = config(&home);
+    assert!(
+        written.contains("[accounts.second]\nprovider = \"mcp\"")
+            && written.matches(&format!("resource = \"{url}\"")).count() == 2,
+        "{written}"
+    );
+    let run = home.ok(&["remove", "second"]);
+    assert!(!run.stderr.contains("registration"), "{run}");
+    assert!(config(&home).contains("[providers.mcp]"));
+
     // The client deleted at the server: the next login registers again and says so.
     assert_eq!(manage("DELETE", &kept), 204);
     let run = home.ok(&["login", "mcp"]);
     assert!(
-        run.stderr.contains("is no longer known at")
-            && run.stderr.contains("registered again as client_id"),
+        run.stderr
+            .contains("is no longer known: registered again at"),
         "{run}"
     );
     let again = registration(&home, "mcp");
@@ -234,10 +268,14 @@ fn an_api_whose_metadata_names_another_resource_or_whose_server_does_not_registe
         &url,
         "--client-id",
         common::provider::PUBLIC_CLIENT,
+        "--scope",
+        "api:read",
     ]);
     let written = config(&home);
     assert!(
-        written.contains(&format!("resource = \"{url}\"")) && !written.contains("registration ="),
+        written.contains(&format!("resource = \"{url}\""))
+            && !written.contains("registration =")
+            && written.contains("scopes = [\"openid\", \"offline_access\", \"api:read\"]"),
         "{written}"
     );
 }

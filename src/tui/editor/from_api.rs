@@ -42,10 +42,7 @@ impl Editor {
             return Err(format!(
                 "{} offers no dynamic client registration (RFC 7591): {}",
                 crate::printable::printable(&server.issuer),
-                crate::engine::registration::by_hand(&server.issuer, &name).replace(
-                    "run the same command with --client-id ID",
-                    "type it as the Client ID"
-                )
+                crate::engine::registration::by_hand(&server.issuer, &name)
             ));
         }
         let draft = AccountDraft {

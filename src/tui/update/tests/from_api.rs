@@ -168,7 +168,7 @@ fn a_server_without_registration_or_a_bad_url_is_said_on_the_form() {
     let error = form.error.clone().unwrap_or_default();
     assert!(
         error.contains("offers no dynamic client registration")
-            && error.contains("type it as the Client ID"),
+            && error.contains("add form with it as the Client ID"),
         "{error}"
     );
     assert!(!form.finding);
