@@ -49,16 +49,7 @@ pub(super) async fn new_provider(
             let server =
                 from_url::api_server(&client, url, add.issuer.as_deref(), scopes, &Terminal)
                     .await?;
-            found.push(format!(
-                "{}{} is protected by {}",
-                server.resource,
-                server
-                    .resource_name
-                    .as_deref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default(),
-                server.issuer
-            ));
+            found.push(server.protected_by());
             (
                 server.issuer,
                 server.endpoints,

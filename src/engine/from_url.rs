@@ -25,6 +25,21 @@ pub struct ApiServer {
     pub scopes: Vec<String>,
 }
 
+impl ApiServer {
+    /// "URL (its name) is protected by ISSUER", for the user.
+    pub fn protected_by(&self) -> String {
+        format!(
+            "{}{} is protected by {}",
+            self.resource,
+            self.resource_name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            self.issuer
+        )
+    }
+}
+
 /// The authorization servers an API names, for the user to pick one.
 pub trait PickServer {
     /// One of `servers` (in the metadata's order), or why none.

@@ -268,6 +268,26 @@ fn check_nonce(tokens: &TokenSet, nonce: &str) -> Result<(), OAuthError> {
 mod tests {
     use super::*;
 
+    fn public_client() -> Client {
+        Client {
+            client_id: "cli".into(),
+            client_secret: None,
+            assertion: None,
+            dpop: None,
+        }
+    }
+
+    /// The authorization of `request` by the public client `cli`.
+    fn authorize(request: &Request) -> Authorization {
+        authorization(
+            "https://idp/authorize",
+            &public_client(),
+            request,
+            "http://127.0.0.1:4242/callback",
+        )
+        .expect("authorization")
+    }
+
     fn query(url: &str) -> std::collections::HashMap<String, String> {
         url::Url::parse(url)
             .expect("url")
@@ -278,24 +298,12 @@ mod tests {
 
     #[test]
     fn url_carries_pkce_s256_state_nonce_and_consent_for_offline_access() {
-        let client = Client {
-            client_id: "cli".into(),
-            client_secret: None,
-            assertion: None,
-            dpop: None,
-        };
         let request = Request {
             scopes: vec!["openid".into(), "offline_access".into()],
             params: [("audience".to_string(), "api".to_string())].into(),
             ..Default::default()
         };
-        let auth = authorization(
-            "https://idp/authorize",
-            &client,
-            &request,
-            "http://127.0.0.1:4242/callback",
-        )
-        .expect("authorization");
+        let auth = authorize(&request);
         let q = query(&auth.url);
         assert_eq!(q["response_type"], "code");
         assert_eq!(q["client_id"], "cli");
@@ -324,35 +332,18 @@ mod tests {
 
     #[test]
     fn a_request_without_openid_sends_no_nonce() {
-        let client = Client {
-            client_id: "cli".into(),
-            client_secret: None,
-            assertion: None,
-            dpop: None,
-        };
         let request = Request {
             scopes: vec!["api:read".into()],
             ..Default::default()
         };
-        let auth = authorization(
-            "https://idp/authorize",
-            &client,
-            &request,
-            "http://127.0.0.1:4242/callback",
-        )
-        .expect("authorization");
+        let auth = authorize(&request);
         assert!(!query(&auth.url).contains_key("nonce"), "{}", auth.url);
         assert!(auth.nonce.is_none());
     }
 
     #[test]
     fn configured_prompt_is_kept() {
-        let client = Client {
-            client_id: "cli".into(),
-            client_secret: None,
-            assertion: None,
-            dpop: None,
-        };
+        let client = public_client();
         let request = Request {
             scopes: vec!["offline_access".into()],
             params: [("prompt".to_string(), "login".to_string())].into(),
@@ -371,12 +362,7 @@ mod tests {
 
     #[test]
     fn select_account_goes_before_consent_and_alone_without_offline_access() {
-        let client = Client {
-            client_id: "cli".into(),
-            client_secret: None,
-            assertion: None,
-            dpop: None,
-        };
+        let client = public_client();
         let prompt_for = |scopes: &[&str], select_account| {
             let request = Request {
                 scopes: scopes.iter().map(|s| s.to_string()).collect(),

@@ -240,15 +240,7 @@ fn the_first_account_is_added_logged_in_and_removed_from_the_dashboard() {
     });
     tmux.send(&["-l", "me"]);
     tmux.send(&["Tab"]);
-    let mut screen = tmux.capture();
-    for _ in 0..20 {
-        if screen.contains("‹ new provider: generic ›") {
-            break;
-        }
-        tmux.send(&["Right"]);
-        std::thread::sleep(Duration::from_millis(100));
-        screen = tmux.capture();
-    }
+    let screen = choose_provider(&tmux, "‹ new provider: generic ›");
     assert!(screen.contains("Issuer URL"), "{screen}");
     // Provider name (prefilled "generic"), then the issuer and the client.
     tmux.send(&["Tab"]);
@@ -624,6 +616,20 @@ fn the_inspector_edits_a_token_signs_it_with_a_key_file_and_compares_it() {
 
 /// Keys as a person types them: apart, so that no two sends arrive as one burst (which
 /// the dashboard takes for an unbracketed paste).
+/// → on the form's provider field until `label` shows; the screen then.
+fn choose_provider(tmux: &Tmux, label: &str) -> String {
+    let mut screen = tmux.capture();
+    for _ in 0..20 {
+        if screen.contains(label) {
+            break;
+        }
+        tmux.send(&["Right"]);
+        std::thread::sleep(Duration::from_millis(100));
+        screen = tmux.capture();
+    }
+    screen
+}
+
 fn typed(tmux: &Tmux, keys: &[&str]) {
     for key in keys {
         std::thread::sleep(Duration::from_millis(150));
@@ -702,15 +708,7 @@ fn an_account_is_added_from_an_api_url_in_the_form_and_logged_in() {
     });
     tmux.send(&["-l", "mcp"]);
     tmux.send(&["Tab"]);
-    let mut screen = tmux.capture();
-    for _ in 0..20 {
-        if screen.contains("‹ new provider from an API's URL") {
-            break;
-        }
-        tmux.send(&["Right"]);
-        std::thread::sleep(Duration::from_millis(100));
-        screen = tmux.capture();
-    }
+    let screen = choose_provider(&tmux, "‹ new provider from an API's URL");
     assert!(screen.contains("API URL"), "{screen}");
     // Provider name (prefilled "api"), then the API's URL.
     typed(&tmux, &["Tab", "Tab"]);

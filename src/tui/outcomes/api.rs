@@ -36,16 +36,7 @@ pub(super) fn found(model: &mut Model, result: Result<Box<ApiServer>, String>) -
         form.before.clone(),
         after,
     );
-    review.notes.push(format!(
-        "{}{} is protected by {}",
-        server.resource,
-        server
-            .resource_name
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default(),
-        server.issuer
-    ));
+    review.notes.push(server.protected_by());
     if registering.is_some() {
         review
             .notes
