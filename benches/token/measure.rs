@@ -149,6 +149,7 @@ mod label {
     pub const OIDC_FORCED: &str = "oidc-token -f";
     pub const FRAME: &str = "dashboard first frame, 1,000 accounts";
     pub const MARKER: &str = "a program printing the marker";
+    pub const FRAME_ALT: &str = "dashboard first frame, 1,000 accounts (TOKDECK_ALT_BIN)";
     pub const DEVICE: &str = "device login: approval to tokens (median of 5)";
     pub const INTERVAL: &str = "the polling interval";
 }
@@ -190,7 +191,9 @@ fn missing_hint(name: &str) -> &'static str {
     match name {
         label::GH => " (apt-get install gh)",
         label::OIDC_TOKEN | label::OIDC_FORCED => " (apt-get install oidc-agent-cli)",
-        label::ALT | label::ALT_FLOOR => " (set TOKDECK_ALT_BIN and TOKDECK_ALT_NOOP)",
+        label::ALT | label::ALT_FLOOR | label::FRAME_ALT => {
+            " (set TOKDECK_ALT_BIN and TOKDECK_ALT_NOOP)"
+        }
         _ => "",
     }
 }
@@ -254,6 +257,8 @@ pub fn main() {
         (label::FORCED_KEYRING, label::RAW_REFRESH),
         (label::FORCED, label::OIDC_FORCED),
         (label::FRAME, label::MARKER),
+        (label::FRAME, label::FRAME_ALT),
+        (label::FRAME_ALT, label::MARKER),
         (label::DEVICE, label::INTERVAL),
     ] {
         results.row(name, base);
@@ -542,12 +547,18 @@ fn first_frame(scratch: &tempfile::TempDir, provider: &Provider, results: &mut R
             "fn main() {{ println!(\"Accounts {accounts}\"); std::thread::sleep(std::time::Duration::from_secs(5)); }}\n"
         ),
     );
-    let tokdeck = env!("CARGO_BIN_EXE_tokdeck");
+    let tokdeck = env!("CARGO_BIN_EXE_tokdeck").to_string();
     let marker = marker.display().to_string();
+    // Another build (the last main, say) beside this one, in the same rounds.
+    let alt = std::env::var("TOKDECK_ALT_BIN").ok();
+    let mut programs = vec![(label::FRAME, tokdeck), (label::MARKER, marker)];
+    if let Some(alt) = alt {
+        programs.push((label::FRAME_ALT, alt));
+    }
     // Interleaved too; the time ends when the marker is on the screen (quitting is not timed).
-    let (frame, printed) = interleaved_output(15, tokdeck, &marker, &env, &accounts);
-    results.0.push((label::FRAME, frame));
-    results.0.push((label::MARKER, printed));
+    for (name, median) in interleaved_output(15, &programs, &env, &accounts) {
+        results.0.push((name, median));
+    }
 }
 
 /// 4. Device login: approval (the headless user's browser exits) to tokens held (login
@@ -595,21 +606,25 @@ fn device_login(results: &mut Results) -> Vec<Duration> {
     delays
 }
 
-/// Medians of the time to the first frame and of the marker program, interleaved.
+/// The median time to `text` on the screen of each program, run in turn, `rounds` times.
 fn interleaved_output(
     rounds: usize,
-    tokdeck: &str,
-    marker: &str,
+    programs: &[(&'static str, String)],
     env: &[(String, String)],
     text: &str,
-) -> (Duration, Duration) {
-    let mut a = Vec::new();
-    let mut b = Vec::new();
+) -> Vec<(&'static str, Duration)> {
+    let mut times = vec![Vec::new(); programs.len()];
     for _ in 0..rounds {
-        a.push(time_to_output(tokdeck, env, text));
-        b.push(time_to_output(marker, env, text));
+        for ((_, program), times) in programs.iter().zip(&mut times) {
+            times.push(time_to_output(program, env, text));
+        }
     }
-    a.sort();
-    b.sort();
-    (a[rounds / 2], b[rounds / 2])
+    programs
+        .iter()
+        .zip(times)
+        .map(|((name, _), mut times)| {
+            times.sort();
+            (*name, times[rounds / 2])
+        })
+        .collect()
 }

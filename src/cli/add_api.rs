@@ -218,11 +218,7 @@ pub(super) async fn on_provider(
         )),
         other => other.into(),
     })?;
-    say!(
-        "tokdeck: {} is protected by {} (provider '{name}')",
-        server.resource,
-        server.issuer
-    );
+    say!("tokdeck: {} (provider '{name}')", server.protected_by());
     Ok(server)
 }
 

@@ -30,12 +30,12 @@ impl ApiServer {
     pub fn protected_by(&self) -> String {
         format!(
             "{}{} is protected by {}",
-            self.resource,
+            printable(&self.resource),
             self.resource_name
                 .as_deref()
-                .map(|n| format!(" ({n})"))
+                .map(|n| format!(" ({})", printable(n)))
                 .unwrap_or_default(),
-            self.issuer
+            printable(&self.issuer)
         )
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{Engine, EngineError, LoginObserver};
 use crate::config::{Account, Paths, Provider, Registration as HowRegistered, StoreKind};
-use crate::oauth::registration::{self as dcr, ClientMetadata, Known};
+use crate::oauth::registration::{self as dcr, ClientMetadata, Known, Read};
 use crate::oauth::{Endpoints, ProviderClient};
 use crate::printable::printable;
 use crate::store::StoreError;
@@ -56,6 +56,22 @@ pub async fn register(
     ];
     if endpoints.device_authorization_endpoint.is_some() {
         grant_types.push("urn:ietf:params:oauth:grant-type:device_code".into());
+    }
+    // A registration kept under this name from before (a provider removed by hand, a
+    // client the server forgot) is not overwritten and lost: deleted at its server first.
+    let (earlier_place, name) = (place.clone(), provider.to_string());
+    if let Ok(Some(earlier)) = blocking(move || earlier_place.load(&name)).await
+        && let (Some(uri), Some(token)) = (
+            &earlier.registration_client_uri,
+            &earlier.registration_access_token,
+        )
+        && same_transport(uri, &earlier.issuer)
+        && let Err(e) = dcr::delete(&http, uri, token).await
+    {
+        log::warn!(
+            "the earlier registration of '{provider}' (client_id {}) could not be deleted: {e}",
+            earlier.client_id
+        );
     }
     let metadata = ClientMetadata::native(grant_types, scopes);
     let registered = dcr::register(&http, endpoint, &metadata)
@@ -195,16 +211,42 @@ impl Engine {
             None => true,
             // config.toml names another client (edited by hand): it rules.
             Some(k) if k.client_id != provider.client_id => false,
-            Some(Registration {
-                registration_client_uri: Some(uri),
-                registration_access_token: Some(token),
-                ..
-            }) => {
+            Some(
+                kept @ Registration {
+                    registration_client_uri: Some(uri),
+                    registration_access_token: Some(token),
+                    ..
+                },
+            ) => {
                 let http = self.http(&account.name)?;
-                dcr::read(&http, uri, token)
-                    .await
-                    .map_err(|e| super::oauth_error(&account.name, e))?
-                    == Known::Gone
+                match dcr::read(&http, uri, token).await {
+                    Ok(Read::Gone) => true,
+                    Ok(Read::Known(None)) => false,
+                    // §2.1: the token the server wants used from now on is kept.
+                    Ok(Read::Known(Some(rotated))) => {
+                        let renewed = Registration {
+                            registration_access_token: Some(rotated),
+                            ..kept.clone()
+                        };
+                        let (place, name) = (self.registrations(), provider.name.clone());
+                        if let Err(e) = blocking(move || place.save(&name, &renewed)).await {
+                            log::warn!(
+                                "'{}': the new registration access token could not be kept: {e}",
+                                account.name
+                            );
+                        }
+                        false
+                    }
+                    // A server that does not answer now says nothing of the client: the
+                    // login goes on with it (a refusal would show there).
+                    Err(e) => {
+                        log::warn!(
+                            "'{}': could not ask whether the client is still registered: {e}",
+                            account.name
+                        );
+                        false
+                    }
+                }
             }
             // No way to ask: a client refused at the provider's endpoints (invalid_client)
             // is registered again then (see `login`).
@@ -247,7 +289,17 @@ impl Engine {
             &account.scopes,
         )
         .await?;
-        self.write_client_id(&provider.name, &registration.client_id)?;
+        if let Err(e) = self.write_client_id(&provider.name, &registration.client_id) {
+            // Not left registered for a config that does not name it.
+            let _ = unregister(
+                &self.client,
+                &self.registrations(),
+                &provider.name,
+                Some(&registration),
+            )
+            .await;
+            return Err(e);
+        }
         observer.note(&format!(
             "{why}: registered again at {} as client_id {} (config.toml updated)",
             printable(&registration.issuer),
@@ -281,14 +333,26 @@ impl Engine {
     /// Deletes `provider`'s registration at the server (RFC 7592) and here; what became
     /// of it, in words.
     pub async fn unregister(&self, provider: &Provider) -> Result<String, EngineError> {
-        let kept = self.registration(provider).await?;
-        unregister(
-            &self.client,
-            &self.registrations(),
-            &provider.name,
-            kept.as_ref(),
-        )
-        .await
+        match self.registration(provider).await {
+            Ok(kept) => {
+                unregister(
+                    &self.client,
+                    &self.registrations(),
+                    &provider.name,
+                    kept.as_ref(),
+                )
+                .await
+            }
+            // Not one tokdeck may use (another issuer's), or not readable: forgotten here
+            // all the same, so that the provider can go.
+            Err(e) => {
+                let (place, name) = (self.registrations(), provider.name.clone());
+                let _ = blocking(move || place.delete(&name)).await;
+                Ok(format!(
+                    "its client registration was not deleted at the server ({e}); it was forgotten here"
+                ))
+            }
+        }
     }
 }
 

@@ -227,7 +227,7 @@ impl Engine {
 /// thread with no runtime (a fork copies one thread, and a runtime's state with it).
 pub(super) enum Start<'a> {
     /// A fork of this engine (Linux), else the program.
-    ForkOf(&'a Engine),
+    ForkOf(#[cfg_attr(not(target_os = "linux"), allow(dead_code))] &'a Engine),
     /// `tokdeck __refresh`: this process has threads.
     Program,
 }

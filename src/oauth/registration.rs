@@ -103,12 +103,35 @@ pub enum Known {
     Gone,
 }
 
+/// What reading a registration told (RFC 7592 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    /// The server knows the client; with the registration access token it wants used
+    /// from now on, when it issued a new one (§2.1: some servers do at every read).
+    Known(Option<Secret>),
+    Gone,
+}
+
 /// Reads the registration at `uri` (RFC 7592 §2.1).
-pub async fn read(http: &Http, uri: &str, token: &Secret) -> Result<Known, OAuthError> {
+pub async fn read(http: &Http, uri: &str, token: &Secret) -> Result<Read, OAuthError> {
     let response = send(http, http::Method::GET, uri, token).await?;
     match response.status().as_u16() {
-        200..=299 => Ok(Known::Yes),
-        401 | 403 | 404 => Ok(Known::Gone),
+        200..=299 => {
+            let rotated = serde_json::from_slice::<serde_json::Value>(response.body())
+                .ok()
+                .and_then(|v| {
+                    v.get("registration_access_token")?
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .filter(|new| {
+                    new != token.expose()
+                        && crate::token::check_token("registration_access_token", new).is_ok()
+                })
+                .map(Secret::new);
+            Ok(Read::Known(rotated))
+        }
+        401 | 403 | 404 => Ok(Read::Gone),
         status => Err(status_error(uri, status, response.body())),
     }
 }

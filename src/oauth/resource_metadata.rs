@@ -58,7 +58,7 @@ pub async fn discover(http: &Http, url: &str) -> Result<ResourceMetadata, OAuthE
                 let mut found = check(doc, &asked, &place)?;
                 found.challenge_scopes = challenge
                     .get("scope")
-                    .map(|s| s.split_whitespace().map(str::to_string).collect())
+                    .map(|s| scope_tokens(s.split_whitespace().map(str::to_string)))
                     .unwrap_or_default();
                 return Ok(found);
             }
@@ -191,12 +191,13 @@ pub fn bearer_params(header: &str) -> Vec<(String, String)> {
             }
             rest = remaining;
         } else {
-            // A scheme name (or a token68, which Bearer challenges do not carry).
-            scheme_is_bearer = word.eq_ignore_ascii_case("bearer");
-            rest = after;
-            if word.is_empty() {
-                break;
+            // A scheme name, or another scheme's token68 (`abc==`), which ends with its
+            // padding and names no scheme.
+            let token68 = after.trim_start().starts_with('=') || word.is_empty();
+            if !token68 {
+                scheme_is_bearer = word.eq_ignore_ascii_case("bearer");
             }
+            rest = after.trim_start().trim_start_matches('=');
         }
     }
     out
@@ -206,11 +207,12 @@ pub fn bearer_params(header: &str) -> Vec<(String, String)> {
 /// path; then the host's root, where MCP servers often put it.
 fn well_known(resource: &Url) -> Vec<String> {
     let path = resource.path().trim_end_matches('/');
+    // §3.1: inserted between the host and the path, the query kept.
     let mut at = resource.clone();
-    at.set_query(None);
     at.set_path(&format!("/.well-known/oauth-protected-resource{path}"));
     let mut places = vec![at.to_string()];
-    if !path.is_empty() {
+    if !path.is_empty() || resource.query().is_some() {
+        at.set_query(None);
         at.set_path("/.well-known/oauth-protected-resource");
         places.push(at.to_string());
     }
@@ -220,7 +222,14 @@ fn well_known(resource: &Url) -> Vec<String> {
 /// A metadata URL from the API's answer: https, or http on this machine when the API
 /// itself is there.
 fn checked_url(found: &str, api: &Url, said_by: &str) -> Result<String, OAuthError> {
+    // The URL parser drops tabs and line breaks (and trims the ends); a server's URL
+    // with them is not one tokdeck repeats or follows.
+    let clean = !found.is_empty() && found.chars().all(|c| c.is_ascii_graphic());
     match Url::parse(found) {
+        Ok(_) if !clean => Err(OAuthError::Other(format!(
+            "{said_by} names '{}', which has spaces or control characters in it; tokdeck does not read it",
+            printable(found)
+        ))),
         Ok(url) if url.scheme() == "https" => Ok(url.to_string()),
         Ok(url) if url.scheme() == "http" && loopback(&url) && loopback(api) => Ok(url.to_string()),
         _ => Err(OAuthError::Other(format!(
@@ -286,23 +295,29 @@ fn check(doc: Document, asked: &Url, place: &str) -> Result<ResourceMetadata, OA
             servers.push(server.clone());
         }
     }
-    let scopes = doc
-        .scopes_supported
+    Ok(ResourceMetadata {
+        // The API's own spelling (`https://api.example`, not the parser's
+        // `https://api.example/`): the `resource` sent is the one it named.
+        resource: named.to_string(),
+        authorization_servers: servers,
+        scopes_supported: scope_tokens(doc.scopes_supported),
+        resource_name: doc.resource_name.map(|n| printable(&n).to_string()),
+        challenge_scopes: Vec::new(),
+        found_at: place.to_string(),
+    })
+}
+
+/// RFC 6749 §3.3 scope tokens: printable ASCII without `"` and `\\`; anything else
+/// dropped.
+fn scope_tokens(scopes: impl IntoIterator<Item = String>) -> Vec<String> {
+    scopes
         .into_iter()
         .filter(|s| {
             !s.is_empty()
                 && s.chars()
                     .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
         })
-        .collect();
-    Ok(ResourceMetadata {
-        resource: asked.to_string(),
-        authorization_servers: servers,
-        scopes_supported: scopes,
-        resource_name: doc.resource_name.map(|n| printable(&n).to_string()),
-        challenge_scopes: Vec::new(),
-        found_at: place.to_string(),
-    })
+        .collect()
 }
 
 fn loopback(url: &Url) -> bool {
@@ -334,6 +349,14 @@ mod tests {
                 ("scope".to_string(), "files:read files:write".to_string()),
             ]
         );
+        // Another scheme's token68, padding and all, does not hide the Bearer challenge.
+        assert_eq!(
+            bearer_params(r#"Negotiate abc==, Bearer resource_metadata="https://api.example/m""#),
+            vec![(
+                "resource_metadata".to_string(),
+                "https://api.example/m".to_string()
+            )]
+        );
         // Another scheme's parameters are not the Bearer challenge's.
         assert!(bearer_params(r#"Basic realm="x", resource_metadata="https://evil""#).is_empty());
         assert_eq!(
@@ -351,7 +374,7 @@ mod tests {
         assert_eq!(
             well_known(&url),
             vec![
-                "https://api.example/.well-known/oauth-protected-resource/mcp/v1",
+                "https://api.example/.well-known/oauth-protected-resource/mcp/v1?x=1",
                 "https://api.example/.well-known/oauth-protected-resource"
             ]
         );

@@ -199,6 +199,10 @@ impl LoginObserver for Observer {
             url: url.to_string(),
         });
     }
+
+    fn note(&self, text: &str) {
+        self.send(LoginProgress::Note(text.to_string()));
+    }
 }
 
 impl Runtime {
@@ -284,6 +288,9 @@ impl Runtime {
                 provider,
                 registration,
             } => super::registering::unregister(self, provider, registration),
+            Command::UnregisterThenWrite { provider, write } => {
+                super::registering::unregister_then_write(self, provider, write)
+            }
             Command::SaveConfig(write) => {
                 let result = self.save_config(&write);
                 done(Outcome::ConfigSaved { write, result });

@@ -107,8 +107,8 @@ pub struct Editor {
     pub template: BTreeMap<&'static str, TextInput>,
     /// The API's URL, for [`Choice::Api`].
     pub url: TextInput,
-    /// The API's servers are being looked up.
-    pub finding: bool,
+    /// The URL whose API's servers are being looked up.
+    pub finding: Option<String>,
     pub client_id: TextInput,
     pub client_secret: TextInput,
     /// Index into [`FLOWS`].
@@ -170,7 +170,7 @@ impl Editor {
             issuer: TextInput::default(),
             template: BTreeMap::new(),
             url: TextInput::default(),
-            finding: false,
+            finding: None,
             client_id: TextInput::default(),
             client_secret: TextInput::masked(""),
             flow: 0,
@@ -366,9 +366,13 @@ impl Editor {
             KeyCode::Right | KeyCode::Char(' ') if choice => self.cycle(true),
             KeyCode::Enter if matches!(self.choice(), Some(Choice::Api)) => {
                 return match self.api_ask() {
+                    Ok(ask) if self.finding.as_deref() == Some(ask.url.as_str()) => {
+                        self.error = Some(format!("still looking up {}…", ask.url));
+                        Step::Stay
+                    }
                     Ok(ask) => {
                         self.error = None;
-                        self.finding = true;
+                        self.finding = Some(ask.url.clone());
                         Step::FindApi(ask)
                     }
                     Err(e) => {

@@ -113,13 +113,22 @@ pub enum Outcome {
         write: ConfigWrite,
         result: Result<Reloaded, String>,
     },
-    /// The server of the form's API URL (RFC 9728), or why it could not be found.
-    ApiFound(Result<Box<crate::engine::from_url::ApiServer>, String>),
+    /// The server of the API at `url` (RFC 9728), or why it could not be found.
+    ApiFound {
+        url: String,
+        result: Result<Box<crate::engine::from_url::ApiServer>, String>,
+    },
     /// tokdeck registered its client for a reviewed change, now to be written (its
     /// client ID filled in), or why not.
     RegisteredForWrite(Result<ConfigWrite, String>),
     /// A client registration was deleted (or not): said to the user.
     Unregistered(Result<String, String>),
+    /// The registration of a provider table about to be removed was deleted (or not,
+    /// said): the change is written now.
+    UnregisteredForWrite {
+        note: String,
+        write: ConfigWrite,
+    },
 }
 
 /// Why the config file is read.
@@ -189,6 +198,8 @@ pub enum LoginProgress {
     Browser {
         url: String,
     },
+    /// Something to know that is not an error (tokdeck's client registered again).
+    Note(String),
     Finished(Result<Box<TokenRecord>, Failure>),
 }
 
@@ -270,6 +281,12 @@ pub enum Command {
     /// Register tokdeck's client (RFC 7591), then write the change with its client ID.
     RegisterThenWrite {
         registering: Box<crate::tui::editor::Registering>,
+        write: ConfigWrite,
+    },
+    /// Delete the client tokdeck registered for a provider table about to be removed
+    /// (RFC 7592), then write the change.
+    UnregisterThenWrite {
+        provider: String,
         write: ConfigWrite,
     },
     /// Delete a client registration that no written change uses.

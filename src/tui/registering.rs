@@ -26,7 +26,10 @@ pub(super) fn find(runtime: &Runtime, ask: ApiAsk) {
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());
-        let _ = tx.send(Msg::Done(Outcome::ApiFound(found)));
+        let _ = tx.send(Msg::Done(Outcome::ApiFound {
+            url: ask.url,
+            result: found,
+        }));
     });
 }
 
@@ -97,6 +100,25 @@ pub(super) fn unregister(runtime: &Runtime, provider: String, registered: Regist
             .await
             .map_err(|e| e.to_string());
         let _ = tx.send(Msg::Done(Outcome::Unregistered(result)));
+    });
+}
+
+/// Deletes the registration of a provider table about to be removed, then hands the
+/// change back to be written (with what became of the registration).
+pub(super) fn unregister_then_write(runtime: &Runtime, provider: String, write: ConfigWrite) {
+    let (engine, tx) = (runtime.engine(), runtime.sender());
+    tokio::spawn(async move {
+        let found = engine
+            .as_ref()
+            .and_then(|e| e.config().providers.get(&provider).cloned());
+        let note = match (engine, found) {
+            (Some(engine), Some(found)) => match engine.unregister(&found).await {
+                Ok(note) => note,
+                Err(e) => format!("its client registration could not be deleted: {e}"),
+            },
+            _ => "its client registration was not found to delete".to_string(),
+        };
+        let _ = tx.send(Msg::Done(Outcome::UnregisteredForWrite { note, write }));
     });
 }
 

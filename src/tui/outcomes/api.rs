@@ -8,12 +8,20 @@ use super::super::model::{Model, Popup};
 use crate::engine::from_url::ApiServer;
 
 /// The API's server arrived: the change to review, or why not (on the form).
-pub(super) fn found(model: &mut Model, result: Result<Box<ApiServer>, String>) -> Vec<Command> {
+pub(super) fn found(
+    model: &mut Model,
+    url: &str,
+    result: Result<Box<ApiServer>, String>,
+) -> Vec<Command> {
+    // The form was closed, or looks up another URL now: this answer is not its own
+    // (nothing was registered, nothing to do).
     let Some(Popup::Editor(form)) = &mut model.popup else {
-        // The form was closed meanwhile: nothing was registered, nothing to do.
         return Vec::new();
     };
-    form.finding = false;
+    if form.finding.as_deref() != Some(url) || form.url.text().trim() != url {
+        return Vec::new();
+    }
+    form.finding = None;
     let server = match result {
         Ok(server) => server,
         Err(e) => {

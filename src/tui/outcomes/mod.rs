@@ -112,8 +112,12 @@ fn outcome_of(model: &mut Model, outcome: Outcome) -> Vec<Command> {
         } => config::logged_out_for_write(model, &account, result, write),
         Outcome::ConfigSaved { write, result } => config::saved(model, write, result),
         Outcome::ConfigChanged(result) => config::changed(model, result),
-        Outcome::ApiFound(result) => api::found(model, result),
+        Outcome::ApiFound { url, result } => api::found(model, &url, result),
         Outcome::RegisteredForWrite(result) => api::registered_for_write(model, result),
+        Outcome::UnregisteredForWrite { note, mut write } => {
+            write.done = format!("{}; {note}", write.done);
+            vec![Command::SaveConfig(write)]
+        }
         Outcome::Unregistered(result) => {
             api::unregistered(model, result);
             Vec::new()
@@ -397,6 +401,10 @@ fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -
                     },
                 });
             }
+            Vec::new()
+        }
+        LoginProgress::Note(text) => {
+            model.info(format!("'{account}': {text}"));
             Vec::new()
         }
         LoginProgress::Browser { url } => {

@@ -26,6 +26,13 @@ fn server(registration: bool) -> crate::engine::from_url::ApiServer {
     }
 }
 
+fn found(url: &str, server: crate::engine::from_url::ApiServer) -> Msg {
+    Msg::Done(Outcome::ApiFound {
+        url: url.into(),
+        result: Ok(Box::new(server)),
+    })
+}
+
 /// The add form, with the API choice and `url` typed, after Enter.
 fn form_for(m: &mut Model, url: &str) -> Vec<Command> {
     m.config_path = "/cfg/config.toml".into();
@@ -67,11 +74,13 @@ fn an_api_url_is_looked_up_reviewed_and_registered_when_written() {
     };
     assert_eq!(ask.url, "https://mcp.example/mcp");
     assert_eq!(ask.issuer, None);
+    // Enter again while it is looked up starts nothing more.
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    // An answer for another URL (a lookup the form moved on from) is not this form's.
+    update(&mut m, found("https://other.example/mcp", server(true)));
+    assert!(matches!(m.popup, Some(Popup::Editor(_))));
 
-    update(
-        &mut m,
-        Msg::Done(Outcome::ApiFound(Ok(Box::new(server(true))))),
-    );
+    update(&mut m, found("https://mcp.example/mcp", server(true)));
     let Some(Popup::Review(review)) = &m.popup else {
         panic!("no review: {:?}", m.popup);
     };
@@ -158,10 +167,7 @@ fn a_server_without_registration_or_a_bad_url_is_said_on_the_form() {
 
     let mut m = model(vec![row("a", None)]);
     form_for(&mut m, "https://mcp.example/mcp");
-    update(
-        &mut m,
-        Msg::Done(Outcome::ApiFound(Ok(Box::new(server(false))))),
-    );
+    update(&mut m, found("https://mcp.example/mcp", server(false)));
     let Some(Popup::Editor(form)) = &m.popup else {
         panic!("the form stays: {:?}", m.popup);
     };
@@ -171,5 +177,40 @@ fn a_server_without_registration_or_a_bad_url_is_said_on_the_form() {
             && error.contains("add form with it as the Client ID"),
         "{error}"
     );
-    assert!(!form.finding);
+    assert!(form.finding.is_none());
+}
+
+#[test]
+fn removing_a_provider_tokdeck_registered_deletes_its_registration_first() {
+    let mut m = model(vec![row("a", None)]);
+    let before = "[providers.api]\nissuer = \"https://login.example\"\nclient_id = \"dyn-1\"\nregistration = \"dynamic\"\n";
+    let review = crate::tui::editor::Review::new(
+        crate::tui::editor::ReviewAction::RemoveProvider {
+            provider: "api".into(),
+        },
+        None,
+        std::path::Path::new("/cfg/config.toml"),
+        Some(before.into()),
+        "".into(),
+    );
+    m.popup = Some(Popup::Review(Box::new(review)));
+    // "Keep it" is highlighted first; "Remove it" is the second answer.
+    update(&mut m, key(KeyCode::Right));
+    let commands = update(&mut m, key(KeyCode::Enter));
+    let [Command::UnregisterThenWrite { provider, write }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(provider, "api");
+    // What became of the registration is said with the result, and the change written.
+    let commands = update(
+        &mut m,
+        Msg::Done(Outcome::UnregisteredForWrite {
+            note: "its client registration at https://login.example was deleted".into(),
+            write: write.clone(),
+        }),
+    );
+    let [Command::SaveConfig(saved)] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert!(saved.done.ends_with("was deleted"), "{}", saved.done);
 }
