@@ -80,7 +80,7 @@ pub(super) async fn new_provider(
                 return Err(EngineError::Refused(format!(
                     "{} offers no dynamic client registration (RFC 7591): {}",
                     printable(&issuer),
-                    registration::by_hand(&issuer, name)
+                    registration::by_hand(&issuer, name, registration::ByHand::CommandLine)
                 ))
                 .into());
             }
@@ -92,8 +92,15 @@ pub(super) async fn new_provider(
         }
         (None, false) => {
             let place = registration::place(paths, store);
-            let registered =
-                registration::register(&client, &place, name, &endpoints, &scopes).await?;
+            let registered = registration::register(
+                &client,
+                &place,
+                name,
+                &endpoints,
+                &scopes,
+                registration::ByHand::CommandLine,
+            )
+            .await?;
             (
                 registered.client_id.clone(),
                 HowRegistered::Dynamic,

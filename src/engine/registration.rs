@@ -22,11 +22,32 @@ pub fn place(paths: &Paths, kind: StoreKind) -> Place {
     }
 }
 
-/// What to register by hand when the server will not let tokdeck register itself.
-pub fn by_hand(issuer: &str, provider: &str) -> String {
+/// Where the person gives tokdeck a client registered by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByHand {
+    /// `tokdeck add … --client-id ID`.
+    CommandLine,
+    /// The dashboard's add form, its Client ID field.
+    AddForm,
+    /// config.toml, for a provider that is there (a login that registers again).
+    Config,
+}
+
+/// What to register by hand when the server will not let tokdeck register itself, and
+/// where its ID goes then.
+pub fn by_hand(issuer: &str, provider: &str, by: ByHand) -> String {
+    let issuer = printable(issuer);
+    let then = match by {
+        ByHand::CommandLine => format!(
+            "Then run the same command with --issuer {issuer} --client-id ID (it goes to `client_id` in [providers.{provider}])"
+        ),
+        ByHand::AddForm => "Then type its ID as the Client ID".to_string(),
+        ByHand::Config => format!(
+            "Then set `client_id = \"ID\"` in [providers.{provider}] and remove its `registration = \"dynamic\"`"
+        ),
+    };
     format!(
-        "register a client for tokdeck at {issuer} by hand: a public (native) client, no secret, PKCE S256, redirect URI http://127.0.0.1/callback (any port), grant types authorization_code and refresh_token. Then give tokdeck its client ID: the same command with --issuer {issuer} --client-id ID, or the dashboard's add form with it as the Client ID (it goes to `client_id` in [providers.{provider}])",
-        issuer = printable(issuer)
+        "register a client for tokdeck at {issuer} by hand: a public (native) client, no secret, PKCE S256, redirect URI http://127.0.0.1/callback (any port), grant types authorization_code and refresh_token. {then}"
     )
 }
 
@@ -38,13 +59,14 @@ pub async fn register(
     provider: &str,
     endpoints: &Endpoints,
     scopes: &[String],
+    by: ByHand,
 ) -> Result<Registration, EngineError> {
     let issuer = endpoints.issuer.clone().unwrap_or_default();
     let Some(endpoint) = endpoints.registration_endpoint.as_deref() else {
         return Err(EngineError::Refused(format!(
             "{} offers no dynamic client registration (no `registration_endpoint` in its metadata, RFC 7591): {}",
             printable(&issuer),
-            by_hand(&issuer, provider)
+            by_hand(&issuer, provider, by)
         )));
     };
     let http = client
@@ -80,7 +102,7 @@ pub async fn register(
             EngineError::Refused(format!(
                 "registering tokdeck at {} failed: {e}; {}",
                 printable(&issuer),
-                by_hand(&issuer, provider)
+                by_hand(&issuer, provider, by)
             ))
         })?;
     // The management URI gets the registration access token: only a place of the
@@ -99,7 +121,7 @@ pub async fn register(
         return Err(EngineError::Refused(format!(
             "{} registered tokdeck as a confidential client (with a secret) though it asked for a public one; {}",
             printable(&issuer),
-            by_hand(&issuer, provider)
+            by_hand(&issuer, provider, by)
         )));
     }
     let (registration_client_uri, registration_access_token) = match manage {
@@ -287,6 +309,7 @@ impl Engine {
             &provider.name,
             &endpoints,
             &account.scopes,
+            ByHand::Config,
         )
         .await?;
         if let Err(e) = self.write_client_id(&provider.name, &registration.client_id) {

@@ -27,6 +27,9 @@ pub enum Choice {
         /// What an account gets when it sets no flow.
         flow: Flow,
         scopes: Vec<String>,
+        /// The API its accounts' tokens are for (a provider made from an API's URL): a
+        /// new account on it is for that API too.
+        api: Option<ApiOfProvider>,
     },
     Preset {
         key: String,
@@ -45,6 +48,13 @@ impl Choice {
             Self::Api => "new provider from an API's URL (MCP servers and others)".into(),
         }
     }
+}
+
+/// The API (RFC 8707 resource) and scopes of a provider's accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiOfProvider {
+    pub resource: String,
+    pub scopes: Vec<String>,
 }
 
 /// What the form asks of an API's URL before it can show the change.
@@ -152,6 +162,13 @@ impl Editor {
                 name: p.name.clone(),
                 flow: p.flow.unwrap_or(Flow::Browser),
                 scopes: p.scopes.clone(),
+                api: config.accounts.values().find_map(|a| {
+                    let resource = a.grant()?.params.get("resource")?;
+                    (a.provider.name == p.name).then(|| ApiOfProvider {
+                        resource: resource.clone(),
+                        scopes: a.scopes.clone(),
+                    })
+                }),
             })
             .collect();
         choices.push(Choice::Api);
@@ -436,12 +453,23 @@ impl Editor {
         {
             return Err("the generic preset needs the issuer URL".into());
         }
-        let scopes: Vec<String> = self
+        let mut scopes: Vec<String> = self
             .scopes
             .text()
             .split_whitespace()
             .map(str::to_string)
             .collect();
+        // A new account on a provider made for an API is for that API, with its scopes
+        // unless others are typed.
+        let api = match (self.choice(), &self.mode) {
+            (Some(Choice::Existing { api: Some(api), .. }), Mode::Add) => {
+                if scopes.is_empty() {
+                    scopes = api.scopes.clone();
+                }
+                Some(api.resource.clone())
+            }
+            _ => None,
+        };
         let provider_edit = match (&provider, self.edits_original_provider()) {
             (ProviderDraft::Existing(name), true) => Some(ProviderEdit {
                 name: name.clone(),
@@ -461,7 +489,7 @@ impl Editor {
             provider,
             flow: FLOWS[self.flow],
             scopes: (!scopes.is_empty()).then_some(scopes),
-            api: None,
+            api,
         })
     }
 

@@ -164,16 +164,6 @@ fn editor_key(model: &mut Model, key: KeyEvent) -> Vec<Command> {
     Vec::new()
 }
 
-/// Whether the file before the change says tokdeck registered `provider`'s client.
-fn registered_by_tokdeck(review: &Review, provider: &str) -> bool {
-    let before = review.before.as_deref().unwrap_or_default();
-    crate::config::Config::parse(&review.path, before, None).is_ok_and(|c| {
-        c.providers
-            .get(provider)
-            .is_some_and(|p| p.registration == crate::config::Registration::Dynamic)
-    })
-}
-
 /// What a changed issuer or client means for the accounts on that provider that hold
 /// tokens: they are bound to the old one, and only it can revoke them.
 fn changed_server_note(model: &Model, provider: &str) -> String {
@@ -287,7 +277,7 @@ fn write_reviewed(model: &mut Model, mut review: Review, answer: ReviewAnswer) -
     }
     // A provider table tokdeck registered the client of goes with its registration.
     if let ReviewAction::RemoveProvider { provider } = &review.action
-        && registered_by_tokdeck(&review, provider)
+        && review.unregisters
     {
         return vec![Command::UnregisterThenWrite {
             provider: provider.clone(),

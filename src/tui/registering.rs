@@ -50,8 +50,15 @@ pub(super) fn register_then_write(
             scopes,
             mut draft,
         } = registering;
-        let result = match registration::register(&client, &place, &provider, &endpoints, &scopes)
-            .await
+        let result = match registration::register(
+            &client,
+            &place,
+            &provider,
+            &endpoints,
+            &scopes,
+            registration::ByHand::AddForm,
+        )
+        .await
         {
             Ok(registered) => {
                 if let ProviderDraft::New(new) = &mut draft.provider {

@@ -170,6 +170,7 @@ impl Editor {
 
     pub(super) fn provider_scopes(&self) -> Vec<String> {
         match self.choice() {
+            Some(Choice::Existing { api: Some(api), .. }) => api.scopes.clone(),
             Some(Choice::Existing { scopes, .. }) => scopes.clone(),
             Some(Choice::Preset { key, .. }) => preset(key).map(|p| p.scopes).unwrap_or_default(),
             Some(Choice::Api) | None => Vec::new(),

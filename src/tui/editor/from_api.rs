@@ -42,7 +42,11 @@ impl Editor {
             return Err(format!(
                 "{} offers no dynamic client registration (RFC 7591): {}",
                 crate::printable::printable(&server.issuer),
-                crate::engine::registration::by_hand(&server.issuer, &name)
+                crate::engine::registration::by_hand(
+                    &server.issuer,
+                    &name,
+                    crate::engine::registration::ByHand::AddForm
+                )
             ));
         }
         let draft = AccountDraft {

@@ -21,6 +21,12 @@ pub struct Review {
     pub notes: Vec<String>,
     /// The client tokdeck registers when the change is written.
     pub registering: Option<super::Registering>,
+    /// Shown with the change, not repeated once it is written (what the API's URL led
+    /// to).
+    pub told: Vec<String>,
+    /// The provider table being removed is one tokdeck registered the client of: the
+    /// registration is deleted at the server first.
+    pub unregisters: bool,
 }
 
 /// What the user can do with a reviewed change.
@@ -57,6 +63,32 @@ pub enum ReviewAction {
 }
 
 impl Review {
+    /// A removal of `provider`'s table, which `before` says tokdeck registered the
+    /// client of (`registration = "dynamic"`).
+    pub fn removing_provider(
+        provider: &str,
+        path: &Path,
+        before: ConfigText,
+        after: ConfigText,
+    ) -> Self {
+        let unregisters = crate::config::Config::parse(path, &before, None).is_ok_and(|c| {
+            c.providers
+                .get(provider)
+                .is_some_and(|p| p.registration == crate::config::Registration::Dynamic)
+        });
+        let mut review = Self::new(
+            ReviewAction::RemoveProvider {
+                provider: provider.to_string(),
+            },
+            None,
+            path,
+            Some(before),
+            after,
+        );
+        review.unregisters = unregisters;
+        review
+    }
+
     pub fn new(
         action: ReviewAction,
         editor: Option<Editor>,
@@ -75,6 +107,8 @@ impl Review {
             highlighted: 0,
             notes: Vec::new(),
             registering: None,
+            told: Vec::new(),
+            unregisters: false,
         }
     }
 

@@ -44,10 +44,10 @@ pub(super) fn found(
         form.before.clone(),
         after,
     );
-    review.notes.push(server.protected_by());
+    review.told.push(server.protected_by());
     if registering.is_some() {
         review
-            .notes
+            .told
             .push("tokdeck registers itself there as a client when you write this".into());
     }
     review.registering = registering;

@@ -86,13 +86,10 @@ pub(super) fn saved(
     if let Some(provider) = &write.offer_provider_removal
         && let Ok(after) = crate::config::edit::remove_provider(&write.path, &write.after, provider)
     {
-        model.popup = Some(Popup::Review(Box::new(Review::new(
-            ReviewAction::RemoveProvider {
-                provider: provider.clone(),
-            },
-            None,
+        model.popup = Some(Popup::Review(Box::new(Review::removing_provider(
+            provider,
             &write.path,
-            Some(write.after.clone()),
+            write.after.clone(),
             after.into(),
         ))));
     }

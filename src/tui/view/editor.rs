@@ -48,6 +48,12 @@ pub fn form(frame: &mut Frame, area: Rect, editor: &Editor) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(editor.hint(editor.focus), dim));
+    if let Some(url) = &editor.finding {
+        lines.push(Line::styled(
+            format!("Looking up who logs in to {url}…"),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     if let Some(error) = &editor.error {
         lines.push(Line::styled(error.clone(), Style::new().fg(Color::Red)));
     }
@@ -100,6 +106,9 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
     }
     lines.push(Line::raw(""));
     let note = match &review.action {
+        ReviewAction::RemoveProvider { provider } if review.unregisters => format!(
+            "No account uses '{provider}' any more. tokdeck registered its client: removing the table deletes that registration at the server too (RFC 7592)."
+        ),
         ReviewAction::RemoveProvider { provider } => format!(
             "No account uses '{provider}' any more. Removing its table removes its client secret from the file too."
         ),
@@ -113,7 +122,7 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
         _ => "Keys you do not change keep their comments and layout.".to_string(),
     };
     lines.push(Line::styled(note, Style::new().fg(Color::Yellow)));
-    for note in &review.notes {
+    for note in review.told.iter().chain(&review.notes) {
         lines.push(Line::styled(note.clone(), Style::new().fg(Color::Yellow)));
     }
     lines.push(Line::raw(""));
@@ -128,12 +137,17 @@ pub fn review(frame: &mut Frame, area: Rect, review: &Review) {
 /// border so that they stay visible however long the text is.
 fn framed(frame: &mut Frame, area: Rect, title: &str, keys: &str, lines: Vec<Line>, scroll: u16) {
     let width = 84.min(area.width);
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let rect = centered(area, width, (rows as u16).saturating_add(2));
+    // As the paragraph wraps them (at words): a long message keeps all its lines.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = paragraph.line_count(width.saturating_sub(2).max(1));
+    let rect = centered(
+        area,
+        width,
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
+    );
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
+        paragraph
             .block(
                 Block::bordered()
                     .title(title.to_string())
@@ -142,7 +156,6 @@ fn framed(frame: &mut Frame, area: Rect, title: &str, keys: &str, lines: Vec<Lin
                         Style::new().fg(Color::Yellow),
                     )),
             )
-            .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         rect,
     );

@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
             lines.push(Line::styled("Welcome to tokdeck", bold.fg(Color::Green)));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "Press A to add your first account: pick a preset (Google, GitHub, Microsoft, …) or an issuer; tokdeck shows the file before it writes it.",
+                "Press A to add your first account: pick a preset (Google, GitHub, Microsoft, …), an issuer, or an API's URL (MCP servers); tokdeck shows the file before it writes it.",
                 Style::new().fg(Color::Yellow),
             ));
             lines.push(Line::raw(""));

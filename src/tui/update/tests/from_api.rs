@@ -96,12 +96,14 @@ fn an_api_url_is_looked_up_reviewed_and_registered_when_written() {
     );
     assert!(
         review
-            .notes
+            .told
             .iter()
             .any(|n| n.contains("protected by https://login.example")),
         "{:?}",
-        review.notes
+        review.told
     );
+    // Told with the change, not repeated in the status line once it is written.
+    assert!(review.notes.is_empty(), "{:?}", review.notes);
     assert!(review.registering.is_some());
 
     // Write: tokdeck registers first; the write follows with the real client ID.
@@ -174,7 +176,7 @@ fn a_server_without_registration_or_a_bad_url_is_said_on_the_form() {
     let error = form.error.clone().unwrap_or_default();
     assert!(
         error.contains("offers no dynamic client registration")
-            && error.contains("add form with it as the Client ID"),
+            && error.contains("type its ID as the Client ID"),
         "{error}"
     );
     assert!(form.finding.is_none());
@@ -184,15 +186,13 @@ fn a_server_without_registration_or_a_bad_url_is_said_on_the_form() {
 fn removing_a_provider_tokdeck_registered_deletes_its_registration_first() {
     let mut m = model(vec![row("a", None)]);
     let before = "[providers.api]\nissuer = \"https://login.example\"\nclient_id = \"dyn-1\"\nregistration = \"dynamic\"\n";
-    let review = crate::tui::editor::Review::new(
-        crate::tui::editor::ReviewAction::RemoveProvider {
-            provider: "api".into(),
-        },
-        None,
+    let review = crate::tui::editor::Review::removing_provider(
+        "api",
         std::path::Path::new("/cfg/config.toml"),
-        Some(before.into()),
+        before.into(),
         "".into(),
     );
+    assert!(review.unregisters, "the file says tokdeck registered it");
     m.popup = Some(Popup::Review(Box::new(review)));
     // "Keep it" is highlighted first; "Remove it" is the second answer.
     update(&mut m, key(KeyCode::Right));
@@ -213,4 +213,39 @@ fn removing_a_provider_tokdeck_registered_deletes_its_registration_first() {
         panic!("{commands:?}");
     };
     assert!(saved.done.ends_with("was deleted"), "{}", saved.done);
+}
+
+#[test]
+fn a_new_account_on_a_provider_made_for_an_api_is_for_that_api_too() {
+    let mut m = model(vec![row("a", None)]);
+    m.config_path = "/cfg/config.toml".into();
+    let config = "[providers.api]\nissuer = \"https://login.example\"\nclient_id = \"dyn-1\"\nregistration = \"dynamic\"\n\n[accounts.first]\nprovider = \"api\"\nscopes = [\"openid\", \"files:read\"]\nparams = { resource = \"https://mcp.example/mcp\" }\n";
+    update(&mut m, ch('A'));
+    update(
+        &mut m,
+        Msg::Done(Outcome::ConfigRead {
+            purpose: ConfigPurpose::Add,
+            result: Ok(Some(config.into())),
+        }),
+    );
+    let Some(Popup::Editor(form)) = &mut m.popup else {
+        panic!("no form");
+    };
+    form.account = "second".into();
+    assert!(
+        matches!(form.choice(), Some(Choice::Existing { name, api: Some(_), .. }) if name == "api"),
+        "{:?}",
+        form.choice()
+    );
+    update(&mut m, key(KeyCode::Enter));
+    let Some(Popup::Review(review)) = &m.popup else {
+        panic!("no review: {:?}", m.popup);
+    };
+    let after = review.after.to_string();
+    assert!(
+        after.contains(
+            "[accounts.second]\nprovider = \"api\"\nscopes = [\"openid\", \"files:read\"]\nparams = { resource = \"https://mcp.example/mcp\" }"
+        ),
+        "{after}"
+    );
 }
