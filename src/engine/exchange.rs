@@ -1,7 +1,7 @@
 //! RFC 8693 token exchange: the account's access (or ID) token traded at its provider's
 //! token endpoint for one for another audience, resource or scope.
 
-use super::{Engine, EngineError, client, oauth_error};
+use super::{Engine, EngineError, oauth_error};
 use crate::oauth::discovery::Need;
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ impl Engine {
             params.push(("actor_token_type", ACCESS_TOKEN_TYPE));
         }
         let http = self.http(name)?;
-        let client = client(account).with_dpop(dpop);
+        let client = self.client_of(account).await.with_dpop(dpop);
         crate::oauth::grants::post_token_form(&http, url, &client, &params)
             .await
             .map_err(|e| super::client_hint(account, oauth_error(name, e)))

@@ -1,6 +1,6 @@
 //! Trusting what is read: ID token checks, signature verdicts, introspection, userinfo.
 
-use super::{Engine, EngineError, client, oauth_error};
+use super::{Engine, EngineError, oauth_error};
 use crate::config::Account;
 use crate::jwt::validate::{self, Expected};
 use crate::jwt::verify::Verdict;
@@ -108,7 +108,7 @@ impl Engine {
             .as_deref()
             .unwrap_or_default();
         let http = self.http(name)?;
-        let client = client(account).with_dpop(dpop);
+        let client = self.client_of(account).await.with_dpop(dpop);
         crate::oauth::grants::introspect(&http, url, &client, token.expose(), hint)
             .await
             .map_err(|e| jwt_hint(account, token.expose(), e))

@@ -3,7 +3,7 @@
 //! account already holds.
 
 use super::identity::{self, Pinned};
-use super::{Engine, EngineError, LoginObserver, binding, client, oauth_error, request};
+use super::{Engine, EngineError, LoginObserver, binding, oauth_error, request};
 use crate::config::{Account, Flow, Kind};
 use crate::oauth;
 use crate::oauth::discovery::Need;
@@ -90,7 +90,7 @@ impl Engine {
             return self.client_credentials(account, previous).await;
         }
         let dpop = self.dpop_for(account, previous.map(|r| &r.tokens))?;
-        let client = client(account).with_dpop(dpop.clone());
+        let client = self.client_of(account).await.with_dpop(dpop.clone());
         let mut request = request(account);
         if let Some(hint) = self.login_hint(account, stored.as_ref()) {
             request.params.insert("login_hint".into(), hint);

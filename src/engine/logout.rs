@@ -1,7 +1,7 @@
 //! Ending an account's tokens: revocation at the provider (RFC 7009), deletion here, and
 //! optionally the end of the provider's browser session (OIDC RP-Initiated Logout 1.0).
 
-use super::{Engine, EngineError, binding, client};
+use super::{Engine, EngineError, binding};
 use crate::config::Account;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::Need;
@@ -239,7 +239,7 @@ impl Engine {
         }
         let url = endpoints.revocation_endpoint.as_deref().unwrap_or_default();
         let http = self.http(name)?;
-        let client = client(account).with_dpop(self.key_of(tokens));
+        let client = self.client_of(account).await.with_dpop(self.key_of(tokens));
         let pairs = [
             (
                 tokens.refresh_token.as_ref(),

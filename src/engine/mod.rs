@@ -257,7 +257,7 @@ impl Engine {
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         let dpop = self.dpop_for(account, previous.map(|r| &r.tokens))?;
-        let client = client(account).with_dpop(dpop.clone());
+        let client = self.client_of(account).await.with_dpop(dpop.clone());
         let mut tokens =
             grants::client_credentials(&http, token_endpoint, &client, &request(account))
                 .await

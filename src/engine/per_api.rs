@@ -4,7 +4,7 @@
 //! its client credentials), kept beside the account's own token, served from the store
 //! while valid. A rotated refresh token replaces the account's under the same lock.
 
-use super::{Engine, EngineError, client, oauth_error, request};
+use super::{Engine, EngineError, oauth_error, request};
 use crate::config::{Account, Kind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, grants};
@@ -33,7 +33,7 @@ impl Engine {
         let token_endpoint = endpoints.token_endpoint.as_deref().unwrap_or_default();
         let http = self.http(&account.name)?;
         let dpop = self.dpop_for(account, Some(&record.tokens))?;
-        let client = client(account).with_dpop(dpop.clone());
+        let client = self.client_of(account).await.with_dpop(dpop.clone());
         let mut ask = request(account);
         ask.params.remove("resource");
         ask.params.remove("scope");

@@ -6,7 +6,7 @@
 
 use super::plan::{Plan, no_refresh, settle};
 use super::worker::{self, WorkerSetup};
-use super::{Engine, EngineError, Fresh, binding, client, identity, oauth_error, request};
+use super::{Engine, EngineError, Fresh, binding, identity, oauth_error, request};
 use crate::config::{Account, Kind};
 use crate::oauth::discovery::Need;
 use crate::oauth::{OAuthError, grants};
@@ -221,7 +221,7 @@ impl Engine {
         let http = self.http(&account.name)?;
         log::debug!("'{}': endpoints and HTTP client ready", account.name);
         let dpop = self.dpop_for(account, Some(&record.tokens))?;
-        let client = client(account).with_dpop(dpop.clone());
+        let client = self.client_of(account).await.with_dpop(dpop.clone());
         // The binding the refreshed record keeps, worked out before the grant: after it,
         // the rotated refresh token exists only in memory until it is saved.
         let metadata = self.metadata(account).await;

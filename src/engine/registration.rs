@@ -112,18 +112,35 @@ pub async fn register(
         .clone()
         .filter(|uri| same_transport(uri, &issuer))
         .zip(registered.registration_access_token.clone());
-    if registered.client_secret.is_some()
-        && registered.token_endpoint_auth_method.as_deref() != Some("none")
-    {
+    // A server may make the client confidential whatever was asked (RFC 7591 §3.2.1):
+    // its secret is kept with the registration and sent as tokdeck sends secrets, with
+    // client_secret_basic; another method is not one tokdeck speaks.
+    let method = registered.token_endpoint_auth_method.as_deref();
+    let secret = registered.client_secret.clone().filter(|s| !s.is_empty());
+    let speaks = matches!(
+        (&secret, method),
+        (None, None | Some("none")) | (Some(_), None | Some("client_secret_basic"))
+    );
+    if !speaks {
         if let Some((uri, token)) = &manage {
             let _ = dcr::delete(&http, uri, token).await;
         }
         return Err(EngineError::Refused(format!(
-            "{} registered tokdeck as a confidential client (with a secret) though it asked for a public one; {}",
+            "{} registered tokdeck for client authentication '{}'{}, which tokdeck does not use (it asked for none, and sends a secret with client_secret_basic); the registration was deleted again. {}",
             printable(&issuer),
+            printable(method.unwrap_or("client_secret_basic")),
+            if secret.is_some() {
+                " with a secret"
+            } else {
+                " without a secret"
+            },
             by_hand(&issuer, provider, by)
         )));
     }
+    let client_secret_expires_at = registered
+        .client_secret_expires_at
+        .filter(|at| *at > 0)
+        .and_then(|at| chrono::DateTime::from_timestamp(at, 0));
     let (registration_client_uri, registration_access_token) = match manage {
         Some((uri, token)) => (Some(uri), Some(token)),
         None => (None, None),
@@ -131,10 +148,11 @@ pub async fn register(
     let registration = Registration {
         issuer,
         client_id: registered.client_id,
-        client_secret: None,
+        client_secret: secret,
         registration_access_token,
         registration_client_uri,
         registered_at: chrono::Utc::now(),
+        client_secret_expires_at,
     };
     let (kept, name) = (registration.clone(), provider.to_string());
     let place = place.clone();
@@ -188,6 +206,27 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Engine {
+    /// The client tokdeck acts as for `account`: as configured, with the secret a
+    /// server gave when it registered tokdeck (kept in the store, never in config.toml).
+    pub(crate) async fn client_of(&self, account: &Account) -> crate::oauth::Client {
+        let mut client = super::client(account);
+        let provider = &account.provider;
+        if provider.registration == HowRegistered::Dynamic && client.client_secret.is_none() {
+            // A registration that cannot be read leaves the client as configured (a
+            // public one): a server that wants the secret says so (invalid_client).
+            client.client_secret = match self.registration(provider).await {
+                Ok(kept) => kept
+                    .filter(|kept| kept.client_id == provider.client_id)
+                    .and_then(|kept| kept.client_secret),
+                Err(e) => {
+                    log::warn!("'{}': {e}", account.name);
+                    None
+                }
+            };
+        }
+        client
+    }
+
     /// Where this engine's store keeps registrations.
     pub fn registrations(&self) -> Place {
         place(&self.paths, self.config.store)
@@ -231,6 +270,13 @@ impl Engine {
         let gone = match &kept {
             // Nothing kept here (another machine, a store emptied): a client of its own.
             None => true,
+            // A confidential client whose secret has expired (RFC 7591 §3.2.1).
+            Some(k)
+                if k.client_secret_expires_at
+                    .is_some_and(|at| at <= chrono::Utc::now()) =>
+            {
+                true
+            }
             // config.toml names another client (edited by hand): it rules.
             Some(k) if k.client_id != provider.client_id => false,
             Some(
@@ -428,3 +474,6 @@ pub async fn unregister(
     blocking(move || place.delete(&name)).await?;
     Ok(note)
 }
+
+#[cfg(test)]
+mod tests;

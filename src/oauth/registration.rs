@@ -62,6 +62,9 @@ pub struct Registered {
     pub registration_client_uri: Option<String>,
     #[serde(default)]
     pub token_endpoint_auth_method: Option<String>,
+    /// When the secret expires (seconds since the epoch; 0 or absent: never).
+    #[serde(default)]
+    pub client_secret_expires_at: Option<i64>,
 }
 
 /// Registers `metadata` at `endpoint`.

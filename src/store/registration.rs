@@ -27,6 +27,9 @@ pub struct Registration {
     #[serde(default)]
     pub registration_client_uri: Option<String>,
     pub registered_at: DateTime<Utc>,
+    /// When the secret a server gave (a confidential client) expires.
+    #[serde(default)]
+    pub client_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Where registrations are kept.
@@ -140,6 +143,7 @@ mod tests {
             registration_access_token: Some(Secret::new("rat".to_string())),
             registration_client_uri: Some("https://login.example/reg/abc".into()),
             registered_at: Utc::now(),
+            client_secret_expires_at: None,
         };
         place.save("mcp", &registration).expect("test value");
         assert_eq!(place.load("mcp").expect("test value"), Some(registration));

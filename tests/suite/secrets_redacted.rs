@@ -150,6 +150,7 @@ fn the_account_editor_never_shows_a_client_secret_in_debug() {
                 registration_access_token: Some(Secret::new(REFRESH)),
                 registration_client_uri: Some("https://idp.example/reg/c".into()),
                 registered_at: chrono::Utc::now(),
+                client_secret_expires_at: None,
             },
         )),
     });

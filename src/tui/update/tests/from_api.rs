@@ -122,6 +122,7 @@ fn an_api_url_is_looked_up_reviewed_and_registered_when_written() {
         registration_access_token: None,
         registration_client_uri: None,
         registered_at: m.now,
+        client_secret_expires_at: None,
     };
     let written = ConfigWrite {
         registered: Some(("api".into(), registered.clone())),
