@@ -2,11 +2,8 @@
 //! from a preset), an account name, a flow and scopes. Plain data and pure functions; the
 //! config text it edits comes in through a message and leaves through a command.
 
-use crate::config::edit::{
-    self, AccountDraft, ConfigText, NewProvider, ProviderDraft, ProviderEdit,
-};
+use crate::config::edit::ConfigText;
 use crate::config::{Config, Flow, preset, presets};
-use crate::secret::Secret;
 use crate::tui::text_input::{Edit, TextInput};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeMap;
@@ -49,36 +46,6 @@ impl Choice {
         }
     }
 }
-
-/// The API (RFC 8707 resource) and scopes of a provider's accounts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiOfProvider {
-    pub resource: String,
-    pub scopes: Vec<String>,
-}
-
-/// What the form asks of an API's URL before it can show the change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiAsk {
-    pub url: String,
-    /// Which of the API's servers, when it names several.
-    pub issuer: Option<String>,
-    pub scopes: Vec<String>,
-}
-
-/// A client tokdeck registers when the reviewed change is written (RFC 7591): the
-/// change's client ID is filled in then.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registering {
-    pub provider: String,
-    pub endpoints: crate::oauth::Endpoints,
-    pub scopes: Vec<String>,
-    /// The account as reviewed, its client ID [`UNREGISTERED`].
-    pub draft: AccountDraft,
-}
-
-/// The client ID of a reviewed change until tokdeck has registered.
-pub const UNREGISTERED: &str = "(registered when written)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -422,97 +389,15 @@ impl Editor {
         }
         Step::Stay
     }
-
-    /// What the form describes.
-    pub fn draft(&self) -> Result<AccountDraft, String> {
-        let provider = match self.choice() {
-            Some(Choice::Existing { name, .. }) => ProviderDraft::Existing(name.clone()),
-            Some(Choice::Preset { key, .. }) => ProviderDraft::New(NewProvider {
-                name: self.provider_name.text().trim().to_string(),
-                preset: key.clone(),
-                issuer: Some(self.issuer.text().trim().to_string()).filter(|i| !i.is_empty()),
-                client_id: self.client_id.text().trim().to_string(),
-                client_secret: Some(Secret::new(self.client_secret.text().trim()))
-                    .filter(|s| !s.is_empty()),
-                template: self
-                    .template
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.text().trim().to_string()))
-                    .filter(|(_, v)| !v.is_empty())
-                    .collect(),
-                registration: crate::config::Registration::Manual,
-            }),
-            Some(Choice::Api) => {
-                return Err("press Enter: the API's server is looked up first".into());
-            }
-            None => return Err("no provider to choose from".into()),
-        };
-        if let ProviderDraft::New(new) = &provider
-            && new.preset == "generic"
-            && new.issuer.is_none()
-        {
-            return Err("the generic preset needs the issuer URL".into());
-        }
-        let mut scopes: Vec<String> = self
-            .scopes
-            .text()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
-        // A new account on a provider made for an API is for that API, with its scopes
-        // unless others are typed.
-        let api = match (self.choice(), &self.mode) {
-            (Some(Choice::Existing { api: Some(api), .. }), Mode::Add) => {
-                if scopes.is_empty() {
-                    scopes = api.scopes.clone();
-                }
-                Some(api.resource.clone())
-            }
-            _ => None,
-        };
-        let provider_edit = match (&provider, self.edits_original_provider()) {
-            (ProviderDraft::Existing(name), true) => Some(ProviderEdit {
-                name: name.clone(),
-                issuer: self
-                    .original_issuer
-                    .as_ref()
-                    .map(|_| self.issuer.text().trim().to_string()),
-                client_id: self.client_id.text().trim().to_string(),
-                client_secret: Some(Secret::new(self.client_secret.text().trim()))
-                    .filter(|s| !s.is_empty()),
-            }),
-            _ => None,
-        };
-        Ok(AccountDraft {
-            provider_edit,
-            name: self.account.text().trim().to_string(),
-            provider,
-            flow: FLOWS[self.flow],
-            scopes: (!scopes.is_empty()).then_some(scopes),
-            api,
-        })
-    }
-
-    /// The new file text, or why the draft cannot be written.
-    fn review(&self) -> Result<ConfigText, String> {
-        let draft = self.draft()?;
-        if draft.name.is_empty() {
-            return Err("the account needs a name".into());
-        }
-        let before = self.before.as_deref().unwrap_or_default();
-        match &self.mode {
-            Mode::Add => edit::add_account(&self.path, before, &draft),
-            Mode::Change { .. } => edit::change_account(&self.path, before, &draft),
-        }
-        .map(ConfigText::from)
-        .map_err(|e| e.to_string())
-    }
 }
 
+mod api;
+mod draft;
 mod fields;
 mod from_api;
 mod review;
 
+pub use api::{ApiAsk, ApiOfProvider, Registering, UNREGISTERED};
 use fields::{Raw, refused, text_of};
 pub use review::{Review, ReviewAction, ReviewAnswer};
 

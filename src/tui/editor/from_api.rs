@@ -1,7 +1,8 @@
 //! The form's new provider from an API's URL: what is asked of the URL, and the change
 //! once the API's server is known (tokdeck's client registered when it is written).
 
-use super::{ApiAsk, Editor, FLOWS, Registering, UNREGISTERED};
+use super::api::{ApiAsk, Registering, UNREGISTERED};
+use super::{Editor, FLOWS};
 use crate::config::Registration;
 use crate::config::edit::{self, AccountDraft, ConfigText, NewProvider, ProviderDraft};
 use crate::engine::from_url::ApiServer;
