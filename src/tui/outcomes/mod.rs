@@ -5,9 +5,14 @@
 mod answers;
 mod api;
 mod config;
+mod login;
+mod tokens;
 
-use super::event::{Command, Failure, LoginProgress, Outcome};
-use super::model::{AccountRow, Activity, Confirm, Health, LoginStage, Model, Popup, Retry};
+use login::login_progress;
+use tokens::{accept_tokens, source_ready, tokens_changed};
+
+use super::event::{Command, Failure, Outcome};
+use super::model::{Activity, Health, Model, Retry};
 use super::schedule;
 use crate::token::TokenRecord;
 use crate::token::TokenSet;
@@ -197,22 +202,6 @@ fn loaded(
     Vec::new()
 }
 
-/// When `account` holds usable tokens again (a login here or in another process), the
-/// accounts exchanged from it may try again: their "login needed" was the source's.
-fn source_ready(model: &mut Model, account: &str) {
-    let ready = model
-        .row_mut(account)
-        .is_some_and(|r| r.tokens.is_some() && !r.health.needs_login());
-    if !ready {
-        return;
-    }
-    for row in &mut model.accounts {
-        if row.source.exchanged_from() == Some(account) && row.health.needs_login() {
-            row.health.clear();
-        }
-    }
-}
-
 /// The token of one of an account's `resources` came (or could not be had: a rejected
 /// refresh token is the account's trouble, any other refusal the API line's).
 fn api_refreshed(
@@ -345,117 +334,5 @@ fn logged_out(model: &mut Model, account: &str, result: Result<Vec<String>, Stri
         Ok(notes) if notes.is_empty() => model.info(format!("Logged out of '{account}'")),
         Ok(notes) => model.info(format!("Logged out of '{account}': {}", notes.join("; "))),
         Err(e) => model.error(format!("Logout of '{account}' failed: {e}")),
-    }
-}
-
-/// Fresh tokens from a refresh or a login clear the row's trouble.
-pub(super) fn accept_tokens(row: &mut AccountRow, tokens: crate::token::TokenSet) -> Vec<Command> {
-    // New tokens of the account: its APIs may be asked again.
-    for api in &mut row.apis {
-        api.error = None;
-    }
-    if let Some(old) = &row.tokens
-        && old.access_token != tokens.access_token
-    {
-        row.previous_access = Some(old.access_token.clone());
-    }
-    row.tokens = Some(tokens);
-    if row.health == Health::Loading {
-        row.health = Health::Fine;
-    }
-    row.health.clear();
-    tokens_changed(row)
-}
-
-/// New tokens: their old verdicts no longer apply; check the new ones.
-pub(super) fn tokens_changed(row: &mut AccountRow) -> Vec<Command> {
-    row.trust = None;
-    match &row.tokens {
-        Some(tokens) => vec![Command::Verify {
-            account: row.name.clone(),
-            tokens: Box::new(tokens.clone()),
-        }],
-        None => Vec::new(),
-    }
-}
-
-fn login_progress(model: &mut Model, account: String, progress: LoginProgress) -> Vec<Command> {
-    let in_popup = matches!(&model.popup, Some(Popup::Login { account: a, .. }) if *a == account);
-    match progress {
-        LoginProgress::Device {
-            user_code,
-            verification_uri,
-            complete,
-            expires_in,
-        } => {
-            if in_popup {
-                model.popup = Some(Popup::Login {
-                    account,
-                    stage: LoginStage::Device {
-                        user_code,
-                        verification_uri,
-                        complete,
-                        expires_at: model.now
-                            + ChronoDuration::from_std(expires_in)
-                                .unwrap_or(ChronoDuration::zero()),
-                    },
-                });
-            }
-            Vec::new()
-        }
-        LoginProgress::Note(text) => {
-            model.info(format!("'{account}': {text}"));
-            Vec::new()
-        }
-        LoginProgress::Browser { url } => {
-            if !in_popup {
-                return Vec::new();
-            }
-            model.popup = Some(Popup::Login {
-                account,
-                stage: LoginStage::Browser { url: url.clone() },
-            });
-            vec![Command::OpenBrowser(url)]
-        }
-        LoginProgress::Finished(result) => {
-            if in_popup {
-                model.popup = None;
-            }
-            let Some(row) = model.row_mut(&account) else {
-                return Vec::new();
-            };
-            row.activity = Activity::Idle;
-            match result {
-                Ok(record) => {
-                    row.last_refresh = None;
-                    row.identity = record.identity.clone();
-                    // A new grant: the old one's API tokens are gone from the store too.
-                    for api in &mut row.apis {
-                        api.tokens = None;
-                    }
-                    let record = *record;
-                    let commands = accept_tokens(row, record.tokens);
-                    let who = record
-                        .identity
-                        .map(|i| format!(" as {}", i.who()))
-                        .unwrap_or_default();
-                    model.info(format!("Logged in to '{account}'{who}"));
-                    source_ready(model, &account);
-                    return commands;
-                }
-                Err(failure) if failure.other_person => {
-                    row.health.failed(failure.message.clone());
-                    model.popup = Some(Popup::Confirm(Confirm::replace_user(
-                        &account,
-                        &failure.message,
-                    )));
-                }
-                Err(failure) => {
-                    row.health.failed(failure.message.clone());
-                    model.error(format!("Login to '{account}' failed: {}", failure.message));
-                }
-            }
-            Vec::new()
-        }
     }
 }
