@@ -76,14 +76,11 @@ pub(super) async fn new_provider(
         (Some(id), _) => (id.clone(), HowRegistered::Manual, None),
         (None, true) => {
             // Nothing is registered on a dry run: the diff shows where the ID goes.
-            if endpoints.registration_endpoint.is_none() {
-                return Err(EngineError::Refused(format!(
-                    "{} offers no dynamic client registration (RFC 7591): {}",
-                    printable(&issuer),
-                    registration::by_hand(&issuer, name, registration::ByHand::CommandLine)
-                ))
-                .into());
-            }
+            registration::registration_endpoint(
+                &endpoints,
+                name,
+                registration::ByHand::CommandLine,
+            )?;
             (
                 "(registered when not a dry run)".to_string(),
                 HowRegistered::Dynamic,

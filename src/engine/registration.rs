@@ -50,6 +50,22 @@ pub fn by_hand(issuer: &str, provider: &str, by: ByHand) -> String {
     )
 }
 
+/// The server's registration endpoint, or what to register by hand when it has none.
+pub fn registration_endpoint<'e>(
+    endpoints: &'e Endpoints,
+    provider: &str,
+    by: ByHand,
+) -> Result<&'e str, EngineError> {
+    endpoints.registration_endpoint.as_deref().ok_or_else(|| {
+        let issuer = endpoints.issuer.as_deref().unwrap_or_default();
+        EngineError::Refused(format!(
+            "{} offers no dynamic client registration (no `registration_endpoint` in its metadata, RFC 7591): {}",
+            printable(issuer),
+            by_hand(issuer, provider, by)
+        ))
+    })
+}
+
 /// Registers tokdeck at the server of `endpoints` for `scopes`, and keeps what it
 /// returned under `provider` in `place`.
 pub async fn register(
@@ -61,13 +77,7 @@ pub async fn register(
     by: ByHand,
 ) -> Result<Registration, EngineError> {
     let issuer = endpoints.issuer.clone().unwrap_or_default();
-    let Some(endpoint) = endpoints.registration_endpoint.as_deref() else {
-        return Err(EngineError::Refused(format!(
-            "{} offers no dynamic client registration (no `registration_endpoint` in its metadata, RFC 7591): {}",
-            printable(&issuer),
-            by_hand(&issuer, provider, by)
-        )));
-    };
+    let endpoint = registration_endpoint(endpoints, provider, by)?;
     let http = client
         .http()
         .map_err(|e| EngineError::Refused(e.to_string()))?;
@@ -183,14 +193,9 @@ pub async fn register(
 
 /// https, or http on the loopback interface when the issuer is there too.
 fn same_transport(uri: &str, issuer: &str) -> bool {
-    let loopback = |u: &url::Url| {
-        matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-            || matches!(u.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-            || matches!(u.host(), Some(url::Host::Domain("localhost")))
-    };
     match (url::Url::parse(uri), url::Url::parse(issuer)) {
-        (Ok(u), _) if u.scheme() == "https" => true,
-        (Ok(u), Ok(i)) => u.scheme() == "http" && loopback(&u) && loopback(&i),
+        (Ok(u), Ok(i)) => crate::oauth::http::may_carry_secrets(&u, &i),
+        (Ok(u), Err(_)) => u.scheme() == "https",
         _ => false,
     }
 }

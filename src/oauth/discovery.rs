@@ -344,16 +344,11 @@ pub async fn fetch(http: &Http, issuer: &str) -> Result<Endpoints, OAuthError> {
 /// secret go there), except on a provider that is itself plain http on the loopback
 /// interface (a local test server), whose endpoints may be loopback http too.
 fn check_transport(issuer: &str, doc: Endpoints) -> Result<Endpoints, OAuthError> {
-    let loopback = |url: &url::Url| {
-        matches!(url.host(), Some(url::Host::Domain("localhost")))
-            || matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-            || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-    };
-    let local_issuer = url::Url::parse(issuer).is_ok_and(|u| loopback(&u));
+    let server = url::Url::parse(issuer).ok();
     for (key, value) in doc.iter() {
-        let ok = match url::Url::parse(value) {
-            Ok(url) if url.scheme() == "https" => true,
-            Ok(url) if url.scheme() == "http" => local_issuer && loopback(&url),
+        let ok = match (url::Url::parse(value), &server) {
+            (Ok(url), Some(server)) => super::http::may_carry_secrets(&url, server),
+            (Ok(url), None) => url.scheme() == "https",
             _ => false,
         };
         if !ok {

@@ -36,6 +36,26 @@ pub fn request_timeout() -> Duration {
         .filter(|s| *s > 0)
         .map_or(REQUEST_TIMEOUT, Duration::from_secs)
 }
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether `url` may carry tokens and secrets: https, or plain http when both it and
+/// `server` (the server that named it) are on this machine (a local test server).
+pub fn may_carry_secrets(url: &url::Url, server: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url) && is_loopback(server),
+        _ => false,
+    }
+}
+
 /// Largest response body read; OAuth responses are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

@@ -5,6 +5,7 @@
 //! as its `resource` (§3.3): metadata for another resource is refused, so an API cannot
 //! send a login (and its tokens) to servers that protect something else.
 
+use super::http::{is_loopback, may_carry_secrets};
 use super::request::snippet;
 use super::{Http, OAuthError};
 use crate::printable::printable;
@@ -105,7 +106,7 @@ pub fn resource_identifier(url: &str) -> Result<Url, OAuthError> {
     }
     match parsed.scheme() {
         "https" => {}
-        "http" if loopback(&parsed) => {}
+        "http" if is_loopback(&parsed) => {}
         "http" => {
             return Err(bad(
                 "is plain http: tokens go to an API over https only (plain http only on this machine)",
@@ -230,8 +231,7 @@ fn checked_url(found: &str, api: &Url, said_by: &str) -> Result<String, OAuthErr
             "{said_by} names '{}', which has spaces or control characters in it; tokdeck does not read it",
             printable(found)
         ))),
-        Ok(url) if url.scheme() == "https" => Ok(url.to_string()),
-        Ok(url) if url.scheme() == "http" && loopback(&url) && loopback(api) => Ok(url.to_string()),
+        Ok(url) if may_carry_secrets(&url, api) => Ok(url.to_string()),
         _ => Err(OAuthError::Other(format!(
             "{said_by} names '{}' as its metadata, which is not an https URL; tokdeck does not read it",
             printable(found)
@@ -318,15 +318,6 @@ fn scope_tokens(scopes: impl IntoIterator<Item = String>) -> Vec<String> {
                     .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
         })
         .collect()
-}
-
-fn loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]

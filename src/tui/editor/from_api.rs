@@ -39,16 +39,13 @@ impl Editor {
         let name = self.provider_name.text().trim().to_string();
         let typed = self.client_id.text().trim().to_string();
         let registers = typed.is_empty();
-        if registers && server.endpoints.registration_endpoint.is_none() {
-            return Err(format!(
-                "{} offers no dynamic client registration (RFC 7591): {}",
-                crate::printable::printable(&server.issuer),
-                crate::engine::registration::by_hand(
-                    &server.issuer,
-                    &name,
-                    crate::engine::registration::ByHand::AddForm
-                )
-            ));
+        if registers {
+            crate::engine::registration::registration_endpoint(
+                &server.endpoints,
+                &name,
+                crate::engine::registration::ByHand::AddForm,
+            )
+            .map_err(|e| e.to_string())?;
         }
         let draft = AccountDraft {
             name: self.account.text().trim().to_string(),
