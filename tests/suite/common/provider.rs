@@ -137,6 +137,20 @@ impl Provider {
         self.log().lines().filter(|l| l.contains(needle)).count()
     }
 
+    /// The count of `needle` once it reaches `n` (or after 5 s): a request's line is
+    /// written when its response closes, which may be a moment after the client has
+    /// read the answer and gone on.
+    pub fn log_count_reaching(&self, needle: &str, n: usize) -> usize {
+        let start = std::time::Instant::now();
+        loop {
+            let count = self.log_count(needle);
+            if count >= n || start.elapsed() > Duration::from_secs(5) {
+                return count;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
